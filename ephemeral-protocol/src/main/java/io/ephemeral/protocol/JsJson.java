@@ -392,10 +392,14 @@ public final class JsJson {
 
   /** A number token as JSON.stringify writes it; overflow to +-Infinity writes null. */
   static Raw number(String text) {
-    // Short integer tokens (sign plus at most 15 digits) are exact doubles: skip the double path.
+    // Integer tokens up to 2^53 are exact doubles and print as their digits: skip the double
+    // path. (Long.parseLong cannot overflow on 16 characters.)
     if (text.length() <= 16 && text.indexOf('.') < 0 && text.indexOf('e') < 0
         && text.indexOf('E') < 0) {
-      return new Raw(Long.toString(Long.parseLong(text)));
+      long value = Long.parseLong(text);
+      if (Math.abs(value) <= MAX_SAFE_INTEGER) {
+        return new Raw(Long.toString(value));
+      }
     }
     double value = Double.parseDouble(text);
     return Double.isFinite(value) ? new Raw(formatNumber(value)) : NULL;

@@ -2,6 +2,7 @@ package io.ephemeral.broker;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
@@ -101,8 +102,11 @@ final class RequestParser {
         return INVALID_JSON;
       }
       return OK;
+    } catch (JsonProcessingException e) {
+      error = e.getOriginalMessage() == null ? "malformed JSON" : firstLine(e.getOriginalMessage());
+      return INVALID_JSON;
     } catch (IOException e) {
-      error = e.getOriginalMessage() == null ? "malformed JSON" : firstLine(e.getMessage());
+      error = "malformed JSON";
       return INVALID_JSON;
     }
   }

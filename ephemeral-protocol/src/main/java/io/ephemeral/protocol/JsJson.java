@@ -41,8 +41,8 @@ public final class JsJson {
    * invalid UTF-8, whereas Node decodes the line as UTF-8 replacing ill-formed sequences with
    * U+FFFD and JSON.parse rejects a BOM. Feeding chars avoids all three differences.
    *
-   * Jackson rejects lone-surrogate escapes in member names (JSON.parse accepts them); such
-   * documents go through SurrogateShield, which rewrites those escapes around the parser.
+   * Jackson misreads some malformed unicode escapes and rejects lone-surrogate escapes in member
+   * names, unlike JSON.parse; Escapes checks and, where needed, rewrites escapes first.
    *
    * Jackson already agrees with JSON.parse on the grammar with default features (no comments,
    * no single quotes, no leading zeros or '+', no NaN, no trailing commas, no unescaped control
@@ -305,7 +305,7 @@ public final class JsJson {
     JsonFactory factory = factory(maxDepth);
     char[] chars = new char[len];
     int n = Utf8.decode(utf8, off, len, chars);
-    char[] shielded = SurrogateShield.shield(chars, n);
+    char[] shielded = Escapes.check(chars, n) ? Escapes.shield(chars, n) : null;
     boolean unshield = shielded != null;
     if (unshield) {
       chars = shielded;
@@ -368,7 +368,7 @@ public final class JsJson {
         String name;
         while ((name = parser.nextFieldName()) != null) {
           if (unshield) {
-            name = SurrogateShield.unshield(name);
+            name = Escapes.unshield(name);
           }
           object.put(name, read(parser, next(parser), unshield));
         }
@@ -381,7 +381,7 @@ public final class JsJson {
         }
         return array;
       case VALUE_STRING:
-        return unshield ? SurrogateShield.unshield(parser.getText()) : parser.getText();
+        return unshield ? Escapes.unshield(parser.getText()) : parser.getText();
       case VALUE_NUMBER_INT:
       case VALUE_NUMBER_FLOAT:
         return number(parser.getText());

@@ -183,6 +183,10 @@ class JsJsonTest {
         "\"\t\"",
         "\"\\x41\"",
         "\"\\u12\"",
+        "\"\\u000\u4f34\"",
+        "{\"\\u00\u06341\":1}",
+        "\"\\u\uff10\uff10\uff14\uff11\"",
+        "\"\\u00e\"",
         "{}\u0000",
         "\u00a0{}",
         "\u2028{}",
@@ -241,7 +245,7 @@ class JsJsonTest {
 
   @Test
   void loneSurrogateEscapesAreAcceptedInMemberNamesLikeJsonParseDoes() {
-    // Jackson alone rejects these names; SurrogateShield works around it.
+    // Jackson alone rejects these names; Escapes.shield works around it.
     assertThat(canonical("{\"\\ud83d\":1,\"a\\uDC00b\":2,\"\\ud800\\ud800\":3}"))
         .isEqualTo("{\"\\ud83d\":1,\"a\\udc00b\":2,\"\\ud800\\ud800\":3}");
     assertThat(canonical("{\"\\ud83d\\ude00\":[\"\\udfff\"]}"))

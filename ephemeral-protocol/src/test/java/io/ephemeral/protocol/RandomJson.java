@@ -24,7 +24,7 @@ final class RandomJson {
     "2.2250738585072014e-308",
   };
 
-  // U+FDD0 is the marker SurrogateShield uses internally; it must survive like any character.
+  // U+FDD0 is the marker Escapes.shield uses internally; it must survive like any character.
   private static final String[] SAMPLES = {
     "é", "漢", "😀", "e\u0301", "👨‍👩‍👧", "\uFDD0", "\\uFDD0", "\\ufdd0\\ud800",
   };
@@ -72,7 +72,7 @@ final class RandomJson {
 
   /** Damages a document; the result is usually, not always, invalid. Adds no '\n' bytes. */
   byte[] mutate(byte[] in) {
-    int kind = random.nextInt(6);
+    int kind = random.nextInt(7);
     int at = in.length == 0 ? 0 : random.nextInt(in.length);
     switch (kind) {
       case 0:
@@ -104,6 +104,23 @@ final class RandomJson {
             junk[i] = (byte) (0x80 + random.nextInt(0x80));
           }
           return concat(slice(in, 0, pos), junk, slice(in, pos, in.length));
+        }
+      case 5:
+        {
+          // A non-ASCII character in place of a hex digit of a unicode escape, chosen so that its
+          // low byte is an ASCII hex digit (Jackson misreads those, JSON.parse rejects them).
+          int escape = indexOf(in, (byte) '\\', at);
+          if (escape < 0 || escape + 2 >= in.length || in[escape + 1] != 'u') {
+            return concat(slice(in, 0, at), "\\u00".getBytes(UTF_8), "\u4f34".getBytes(UTF_8),
+                slice(in, at, in.length));
+          }
+          char digit = "0123456789abcdefABCDEF".charAt(random.nextInt(22));
+          char fake = (char) ((1 + random.nextInt(0xFE)) << 8 | digit);
+          if (Character.isSurrogate(fake)) {
+            fake = (char) (0x4F00 | digit);
+          }
+          byte[] replacement = String.valueOf(fake).getBytes(UTF_8);
+          return concat(slice(in, 0, escape + 2), replacement, slice(in, escape + 3, in.length));
         }
       default:
         return concat(in, new byte[] {NASTY_BYTES[random.nextInt(NASTY_BYTES.length)]});

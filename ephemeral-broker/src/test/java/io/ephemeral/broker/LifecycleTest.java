@@ -52,20 +52,6 @@ class LifecycleTest {
   }
 
   @Test
-  void startTwiceIsRefusedAndStopStartCycles() throws Exception {
-    try (Broker broker = quiet().build()) {
-      Path first = broker.start();
-      assertThatThrownBy(broker::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
-      broker.stop();
-      Path second = broker.start();
-      assertThat(second).isNotEqualTo(first);
-      try (WireClient c = new WireClient(second)) {
-        assertThat(c.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
-      }
-    }
-  }
-
-  @Test
   void aLiveBrokerOnThePathRefusesTheSecond() throws Exception {
     try (Broker first = quiet().pipeId("dup-test").build(); Broker second = quiet().pipeId("dup-test").build()) {
       first.start();
@@ -163,21 +149,6 @@ class LifecycleTest {
           .hasMessageContaining("definitely-not-here");
       assertThat(broker.isRunning()).isTrue();
     }
-  }
-
-  @Test
-  void theShutdownHookIsInstalledOnceAndRemovedByStop() throws Exception {
-    Broker broker = Broker.builder().environment(Map.of()).build();
-    broker.start();
-    Thread hook = broker.shutdownHook();
-    assertThat(hook).isNotNull();
-    // The JVM knows the hook: removing it succeeds (then put it back).
-    assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isTrue();
-    Runtime.getRuntime().addShutdownHook(hook);
-    assertThatThrownBy(broker::start).isInstanceOf(IllegalStateException.class);
-    broker.stop();
-    assertThat(Runtime.getRuntime().removeShutdownHook(hook)).as("removed by stop").isFalse();
-    assertThat(broker.shutdownHook()).isNull();
   }
 
   @Test

@@ -40,6 +40,36 @@ final class WireClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes without blocking until the peer stops taking data or {@code limit} bytes are written;
+   * returns how many bytes went out. Shows backpressure: a broker that stops reading fills the
+   * socket buffer and further writes are refused.
+   */
+  long sendUntilRefused(byte[] chunk, long limit) throws IOException {
+    channel.configureBlocking(false);
+    try {
+      long total = 0;
+      ByteBuffer b = ByteBuffer.wrap(chunk);
+      int idleRounds = 0;
+      while (total < limit && idleRounds < 200) {
+        if (!b.hasRemaining()) {
+          b.rewind();
+        }
+        int n = channel.write(b);
+        if (n == 0) {
+          idleRounds++;
+          Thread.onSpinWait();
+          continue;
+        }
+        idleRounds = 0;
+        total += n;
+      }
+      return total;
+    } finally {
+      channel.configureBlocking(true);
+    }
+  }
+
   /** The next response line without its newline, or null at end of stream. */
   String readLine() throws IOException {
     line.reset();

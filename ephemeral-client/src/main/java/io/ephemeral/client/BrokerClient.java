@@ -2,10 +2,12 @@ package io.ephemeral.client;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -114,6 +116,8 @@ public final class BrokerClient implements AutoCloseable {
   private final int maxDecompressedBytes;
   private final boolean debug;
   private final ObjectMapper mapper;
+  /** Writes values; surrogate pairs as UTF-8 (like JSON.stringify), not as escapes. */
+  private final ObjectWriter writer;
 
   private final String name;
   private final ScheduledThreadPoolExecutor timer;
@@ -135,6 +139,7 @@ public final class BrokerClient implements AutoCloseable {
     this.maxDecompressedBytes = b.maxDecompressedBytes;
     this.debug = b.debug;
     this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
+    this.writer = mapper.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
     this.name = "ephemeral-client-" + CLIENT_IDS.incrementAndGet();
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -558,7 +563,7 @@ public final class BrokerClient implements AutoCloseable {
   private byte[] serialize(String key, Object value) {
     requireKey(key, "set");
     try {
-      return mapper.writeValueAsBytes(value);
+      return writer.writeValueAsBytes(value);
     } catch (JsonProcessingException | RuntimeException | StackOverflowError e) {
       String detail =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.toString();

@@ -75,6 +75,8 @@ final class FakeBroker implements AutoCloseable {
   static final class Conn implements AutoCloseable {
     private final SocketChannel ch;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.CountDownLatch peerClosed =
+        new java.util.concurrent.CountDownLatch(1);
 
     Conn(SocketChannel ch) {
       this.ch = ch;
@@ -102,6 +104,14 @@ final class FakeBroker implements AutoCloseable {
         }
       } catch (IOException closed) {
         // connection closed
+      }
+      peerClosed.countDown();
+    }
+
+    /** Waits up to 10 s for the client to close this connection. */
+    void awaitClosedByClient() throws InterruptedException {
+      if (!peerClosed.await(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("the client did not close the connection");
       }
     }
 

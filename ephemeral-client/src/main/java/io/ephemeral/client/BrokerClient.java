@@ -457,6 +457,11 @@ public final class BrokerClient implements AutoCloseable {
     log("{}: closed", name);
   }
 
+  /** Prefix of the names of this client's threads (tests). */
+  String threadNamePrefix() {
+    return name;
+  }
+
   @Override
   public String toString() {
     return "BrokerClient[" + failures.pipeLabel() + ", timeout=" + timeout.toMillis() + "ms"

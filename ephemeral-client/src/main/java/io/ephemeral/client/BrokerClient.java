@@ -84,7 +84,8 @@ public final class BrokerClient implements AutoCloseable {
    * outlives its timeout.
    *
    * attempt(call) gets the current Connection (connecting under connectLock when there is none
-   * or it died) and submits the call. The Connection reports a failure through attemptFailed():
+   * or it died; a connect that failed less than 25 ms ago is not repeated, its failure is
+   * shared, so a crowd of retrying calls cannot hammer a dead broker) and submits the call. The Connection reports a failure through attemptFailed():
    * retryable failures schedule the next attempt on the timer thread after the backoff, capped
    * so that a last attempt still happens shortly before the deadline; anything else completes
    * the call. The first attempt runs on the caller's thread (a Unix-socket connect either
@@ -102,6 +103,9 @@ public final class BrokerClient implements AutoCloseable {
 
   /** Largest integer JavaScript represents exactly; the broker does arithmetic on TTLs. */
   private static final long MAX_TTL_MILLIS = 9_007_199_254_740_991L;
+
+  /** Within this interval after a failed connect, other calls reuse its failure. */
+  private static final long CONNECT_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
   private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
 
@@ -126,6 +130,10 @@ public final class BrokerClient implements AutoCloseable {
   private final AtomicInteger connectionIds = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Connection connection;
+  private final AtomicInteger connectAttempts = new AtomicInteger();
+  /** The last failed connect and when it happened; guarded by connectLock. */
+  private BrokerConnectionException lastConnectFailure;
+  private long lastConnectFailureNanos;
 
   private BrokerClient(Builder b, Path pipe, String pipeLabel, String secret, Duration timeout) {
     this.pipe = pipe;
@@ -903,13 +911,31 @@ public final class BrokerClient implements AutoCloseable {
       if (closed.get()) {
         throw new BrokerConnectionException("ECLOSED", "The client is closed", false, null);
       }
-      c =
-          Connection.open(
-              pipe, name + "-conn" + connectionIds.incrementAndGet(), failures, this::attemptFailed);
+      // Many calls retrying against a dead broker share one connect attempt per interval.
+      BrokerConnectionException recent = lastConnectFailure;
+      if (recent != null && System.nanoTime() - lastConnectFailureNanos < CONNECT_COALESCE_NANOS) {
+        throw recent;
+      }
+      connectAttempts.incrementAndGet();
+      try {
+        c =
+            Connection.open(
+                pipe, name + "-conn" + connectionIds.incrementAndGet(), failures, this::attemptFailed);
+      } catch (BrokerConnectionException e) {
+        lastConnectFailure = e;
+        lastConnectFailureNanos = System.nanoTime();
+        throw e;
+      }
+      lastConnectFailure = null;
       connection = c;
       log("{}: connected to {} ({})", name, pipe, c.name());
       return c;
     }
+  }
+
+  /** Connect attempts so far (tests). */
+  int connectAttempts() {
+    return connectAttempts.get();
   }
 
   /** A connection-level failure of the call's current attempt: retry or give up. */

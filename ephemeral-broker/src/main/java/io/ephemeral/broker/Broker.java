@@ -92,6 +92,7 @@ public final class Broker implements AutoCloseable {
     EventLoop l;
     SocketPaths.Bound b;
     Thread hook;
+    CountDownLatch latch;
     synchronized (lock) {
       if (loop == null) {
         return;
@@ -99,6 +100,7 @@ public final class Broker implements AutoCloseable {
       l = loop;
       b = bound;
       hook = shutdownHook;
+      latch = stopped;
       loop = null;
       bound = null;
       shutdownHook = null;
@@ -113,7 +115,7 @@ public final class Broker implements AutoCloseable {
       }
     }
     log.info("Broker stopped and cleaned up");
-    stopped.countDown();
+    latch.countDown();
   }
 
   /**
@@ -198,6 +200,13 @@ public final class Broker implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /** The installed JVM shutdown hook while running (package-private for tests). */
+  Thread shutdownHook() {
+    synchronized (lock) {
+      return shutdownHook;
+    }
   }
 
   private CountDownLatch currentLatch() {

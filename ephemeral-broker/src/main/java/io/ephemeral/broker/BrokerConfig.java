@@ -72,9 +72,6 @@ record BrokerConfig(
             : env.text("BROKER_LOG_LEVEL") != null
                 ? LogLevel.parse(env.text("BROKER_LOG_LEVEL"))
                 : (debug ? LogLevel.DEBUG : LogLevel.INFO);
-    if (debug && level.compareTo(LogLevel.DEBUG) > 0 && b.logLevel == null) {
-      level = LogLevel.DEBUG;
-    }
     String secret = b.secret != null ? b.secret : env.text("BROKER_SECRET");
     if (secret != null && secret.isEmpty()) {
       secret = null;

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> One instance is meant to be shared: it is safe for any number of threads
  * and keeps one persistent connection on which many requests are in flight at once. Every
- * method has an {@code ...Async} twin returning a {@link CompletableFuture}; its dependent
- * actions never run on the client's I/O thread.
+ * method has an {@code ...Async} twin returning a {@link CompletableFuture}, completed on the
+ * builder's {@code executor} (by default a small shared pool of daemon threads), never on the
+ * client's I/O threads.
  *
  * <p><b>Errors.</b> Invalid arguments ({@link IllegalArgumentException}) and use after
  * {@link #close()} ({@link IllegalStateException}) are thrown directly, by the async methods
@@ -93,7 +95,8 @@ public final class BrokerClient implements AutoCloseable {
    * complete futures, they never connect or run user code.
    *
    * Responses are decoded (parsed, error-mapped, values mapped by Jackson) on the caller's
-   * thread for the blocking methods and on the default async executor for the async ones.
+   * thread for the blocking methods and on `executor` for the async ones (see AsyncExecutor for
+   * why not the common pool).
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(BrokerClient.class);
@@ -122,6 +125,7 @@ public final class BrokerClient implements AutoCloseable {
   private final ObjectMapper mapper;
   /** Writes values; surrogate pairs as UTF-8 (like JSON.stringify), not as escapes. */
   private final ObjectWriter writer;
+  private final Executor executor;
 
   private final String name;
   private final ScheduledThreadPoolExecutor timer;
@@ -148,6 +152,7 @@ public final class BrokerClient implements AutoCloseable {
     this.debug = b.debug;
     this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
     this.writer = mapper.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
+    this.executor = b.executor != null ? b.executor : AsyncExecutor.get();
     this.name = "ephemeral-client-" + CLIENT_IDS.incrementAndGet();
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -639,7 +644,7 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> async(Call call, Decoder<T> decoder) {
-    return call.result.thenApplyAsync(line -> decode(call, line, decoder));
+    return call.result.thenApplyAsync(line -> decode(call, line, decoder), executor);
   }
 
   private <T> T decode(Call call, byte[] line, Decoder<T> decoder) {
@@ -1050,6 +1055,7 @@ public final class BrokerClient implements AutoCloseable {
     private Boolean debugOption;
     private int maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED;
     private ObjectMapper objectMapper;
+    private Executor executor;
 
     // resolved in build()
     private boolean allowNoTtl;
@@ -1133,6 +1139,16 @@ public final class BrokerClient implements AutoCloseable {
     /** The mapper for values. Default: a new {@link ObjectMapper}. */
     public Builder objectMapper(ObjectMapper mapper) {
       this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+      return this;
+    }
+
+    /**
+     * Where the async methods decode replies and complete their futures, and so where dependent
+     * actions without an executor of their own run. Default: a small pool of daemon threads
+     * shared by all clients (one per processor, at least two).
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -148,6 +148,26 @@ class ConcurrencyTest {
   }
 
   @Test
+  void deepAsyncPipelineCompletesWithinTheTimeout() throws Exception {
+    // 100,000 requests in flight on one connection, answers completed off the reader thread.
+    try (BrokerClient c = broker.client().build()) {
+      for (int i = 0; i < 100; i++) {
+        c.set("deep-" + i, i, MINUTE);
+      }
+      List<java.util.concurrent.CompletableFuture<Integer>> gets = new ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<Long>> pings = new ArrayList<>();
+      for (int i = 0; i < 50_000; i++) {
+        gets.add(c.getAsync("deep-" + (i % 100), Integer.class));
+        pings.add(c.pingAsync());
+      }
+      for (int i = 0; i < 50_000; i++) {
+        assertThat(gets.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i % 100);
+        assertThat(pings.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(broker.clock.millis());
+      }
+    }
+  }
+
+  @Test
   void leasedNumbersAreNeverHeldTwice() throws Exception {
     int workers = 64;
     int rounds = 150;

@@ -1,0 +1,198 @@
+package io.ephemeral.cli;
+
+import io.ephemeral.client.BrokerClient;
+import io.ephemeral.client.BrokerConnectionException;
+import io.ephemeral.client.BrokerException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+
+/** {@code brokerctl [--pipe P] [--secret S] COMMAND}: one request to a running broker. */
+@Command(
+    name = "brokerctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    usageHelpAutoWidth = true,
+    description = "Talk to a running ephemeral broker.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:success", "1:any error (message on stderr)"},
+    footer = {
+      "",
+      "Environment: EPHEMERAL_PIPE (socket when --pipe is not given),"
+          + " EPHEMERAL_SECRET (secret when --secret is not given)."
+    })
+final class Ctl {
+
+  /** Exit status of brokerctl for every error, usage errors included. */
+  static final int FAILURE = 1;
+
+  private final Map<String, String> env;
+  private final PrintWriter out;
+
+  @Option(
+      names = "--pipe",
+      paramLabel = "PATH",
+      scope = ScopeType.INHERIT,
+      description = "Broker socket (default: $EPHEMERAL_PIPE).")
+  Path pipe;
+
+  @Option(
+      names = "--secret",
+      paramLabel = "S",
+      scope = ScopeType.INHERIT,
+      description = "HMAC secret to sign requests with (default: $EPHEMERAL_SECRET).")
+  String secret;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "MS",
+      scope = ScopeType.INHERIT,
+      defaultValue = "5000",
+      description = "Give up after MS milliseconds (default: ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  Ctl(Map<String, String> env, PrintWriter out) {
+    this.env = env;
+    this.out = out;
+  }
+
+  @Command(name = "get", description = "Print the value of KEY as JSON text.")
+  int get(@Parameters(paramLabel = "KEY") String key) {
+    try (BrokerClient client = connect()) {
+      out.println(client.getRaw(key));
+    }
+    return 0;
+  }
+
+  @Command(name = "set", description = "Store VALUE under KEY (a JSON string unless --json).")
+  int set(
+      @Parameters(paramLabel = "KEY") String key,
+      @Parameters(paramLabel = "VALUE") String value,
+      @Option(names = "--ttl", paramLabel = "MS", description = "Time to live in ms.") Long ttlMs,
+      @Option(names = "--json", description = "VALUE is JSON text (validated), not a string.")
+          boolean json) {
+    String text = json ? JsonText.requireValid(value) : JsonText.quote(value);
+    try (BrokerClient client = connect()) {
+      client.setRaw(key, text, ttlMs == null ? null : Duration.ofMillis(ttlMs));
+    }
+    out.println("OK");
+    return 0;
+  }
+
+  @Command(name = "del", description = "Delete KEY (OK also when it did not exist).")
+  int del(@Parameters(paramLabel = "KEY") String key) {
+    try (BrokerClient client = connect()) {
+      client.del(key);
+    }
+    out.println("OK");
+    return 0;
+  }
+
+  @Command(name = "list", description = "Print the live keys with expiry as indented JSON.")
+  int list() {
+    try (BrokerClient client = connect()) {
+      StringBuilder json = new StringBuilder("{");
+      client.list().forEach((key, info) -> {
+        if (json.length() > 1) {
+          json.append(',');
+        }
+        json.append(JsonText.quote(key)).append(":{\"expires\":").append(info.expires())
+            .append(",\"hasValue\":").append(info.hasValue()).append('}');
+      });
+      out.println(JsonText.indent(json.append('}').toString()));
+    }
+    return 0;
+  }
+
+  @Command(name = "ping", description = "Print the round trip time: pong (<ms>ms).")
+  int ping() {
+    try (BrokerClient client = connect()) {
+      long start = System.nanoTime();
+      client.ping();
+      out.println("pong (" + (System.nanoTime() - start) / 1_000_000 + "ms)");
+    }
+    return 0;
+  }
+
+  @Command(name = "lease", description = "Lease a slot of KEY for WORKER and print its number.")
+  int lease(
+      @Parameters(paramLabel = "KEY") String key,
+      @Parameters(paramLabel = "WORKER") String worker,
+      @Option(names = "--ttl", paramLabel = "MS", description = "Lease time in ms.") Long ttlMs) {
+    try (BrokerClient client = connect()) {
+      int slot = ttlMs == null
+          ? client.lease(key, worker)
+          : client.lease(key, worker, Duration.ofMillis(ttlMs));
+      out.println(slot);
+    }
+    return 0;
+  }
+
+  @Command(name = "release", description = "Release WORKER's lease: prints OK or NOT_FOUND.")
+  int release(@Parameters(paramLabel = "WORKER") String worker) {
+    try (BrokerClient client = connect()) {
+      out.println(client.release(worker) ? "OK" : "NOT_FOUND");
+    }
+    return 0;
+  }
+
+  @Command(name = "metrics", description = "Print the metrics in Prometheus text format.")
+  int metrics() {
+    try (BrokerClient client = connect()) {
+      String text = client.metrics();
+      out.print(text.endsWith("\n") ? text : text + "\n");
+    }
+    return 0;
+  }
+
+  /** A client for the pipe and secret from the options or the environment. */
+  private BrokerClient connect() {
+    Path path = pipe;
+    if (path == null) {
+      String fromEnv = env.get("EPHEMERAL_PIPE");
+      if (fromEnv == null || fromEnv.isEmpty()) {
+        throw new IllegalArgumentException(
+            "no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE");
+      }
+      path = Path.of(fromEnv);
+    }
+    if (!Files.exists(path)) {
+      throw new BrokerNotRunning(path);
+    }
+    String key = secret != null ? secret : env.get("EPHEMERAL_SECRET");
+    BrokerClient.Builder builder = BrokerClient.builder()
+        .pipe(path)
+        .allowNoTtl(true)
+        .timeout(Duration.ofMillis(timeoutMs));
+    if (key != null && !key.isEmpty()) {
+      builder.secret(key);
+    }
+    return builder.build();
+  }
+
+  /** The message after "Error: " for a failed command. */
+  static String describe(Exception e) {
+    if (e instanceof BrokerConnectionException) {
+      return "broker not reachable: " + e.getMessage();
+    }
+    if (e instanceof BrokerException broker && "auth_failed".equals(broker.code())) {
+      return e.getMessage() + " (check --secret or EPHEMERAL_SECRET)";
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  /** No socket file where the broker should be. */
+  static final class BrokerNotRunning extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BrokerNotRunning(Path path) {
+      super("broker not running (no socket at " + path + ")");
+    }
+  }
+}

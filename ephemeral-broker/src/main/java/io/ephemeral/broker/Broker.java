@@ -1,0 +1,411 @@
+package io.ephemeral.broker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An in-memory key/value and lease broker on a private Unix-domain socket, speaking the
+ * newline-delimited JSON protocol of the Node {@code ephemeral-broker}.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.builder().maxItems(5_000).build()) {
+ *   Path pipe = broker.start();          // e.g. /tmp/eph-1a2b3c4d5e6f/broker-1a2b3c4d5e6f.sock
+ *   Process tests = broker.spawn(List.of("mvn", "verify"));   // child sees EPHEMERAL_PIPE
+ *   System.exit(tests.waitFor());
+ * }
+ * }</pre>
+ *
+ * <p>All state lives on one event-loop thread; the methods of this class are thread-safe and
+ * hand their work to that thread.
+ */
+public final class Broker implements AutoCloseable {
+  /*
+   * Lifecycle: NEW -(start)-> RUNNING -(stop)-> STOPPED -(start)-> RUNNING ... Each start makes a
+   * fresh event loop and socket; stop tears them down completely (connections, store, socket
+   * file, private directory, shutdown hook). `lock` guards the transitions; the loop itself is
+   * only touched through EventLoop's thread-safe methods.
+   */
+  private final BrokerConfig config;
+  private final BrokerLog log;
+  private final Object lock = new Object();
+  private EventLoop loop;
+  private SocketPaths.Bound bound;
+  private Thread shutdownHook;
+  private CountDownLatch stopped = new CountDownLatch(0);
+
+  private Broker(BrokerConfig config) {
+    this.config = config;
+    this.log = new BrokerLog(config.logLevel(), config.structuredLogging());
+  }
+
+  /** A builder whose unset options fall back to the process environment ({@code BROKER_*}). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the socket and starts serving.
+   *
+   * @return the socket path, to hand to clients as {@code EPHEMERAL_PIPE}
+   * @throws IllegalStateException if this broker is already running
+   * @throws IOException if the socket cannot be bound; the message says why, e.g. "Broker already
+   *     running" when a live broker answers on the same path, or that the path is too long
+   */
+  public Path start() throws IOException {
+    synchronized (lock) {
+      if (loop != null) {
+        throw new IllegalStateException("Broker already started on " + bound.socket() + "; call stop() before starting it again");
+      }
+      SocketPaths.Bound b = SocketPaths.bind(config);
+      EventLoop l;
+      try {
+        l = new EventLoop(config, log, b.server());
+      } catch (IOException | RuntimeException e) {
+        b.close();
+        throw e;
+      }
+      bound = b;
+      loop = l;
+      stopped = new CountDownLatch(1);
+      l.start(this::stopFromLoop);
+      if (config.shutdownHook()) {
+        shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
+      log.info("Broker started", "pipe", b.socket());
+      return b.socket();
+    }
+  }
+
+  /**
+   * Stops the broker: closes every connection, clears the store and the leases, removes the
+   * socket file and its private directory, and removes the shutdown hook. Idempotent.
+   */
+  public void stop() {
+    EventLoop l;
+    SocketPaths.Bound b;
+    Thread hook;
+    CountDownLatch latch;
+    synchronized (lock) {
+      if (loop == null) {
+        return;
+      }
+      l = loop;
+      b = bound;
+      hook = shutdownHook;
+      latch = stopped;
+      loop = null;
+      bound = null;
+      shutdownHook = null;
+    }
+    l.shutdown();
+    b.close();
+    if (hook != null && Thread.currentThread() != hook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // The JVM is exiting and runs the hook (or already ran it); nothing to remove.
+      }
+    }
+    log.info("Broker stopped and cleaned up");
+    latch.countDown();
+  }
+
+  /**
+   * Stops accepting work: new connections are answered {@code {"ok":false,"error":"draining"}}
+   * and closed, while every request already received is answered. Returns when no request is in
+   * flight or when the timeout passes.
+   *
+   * @return true if the broker became idle within the timeout
+   */
+  public boolean drain(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l == null) {
+      return true;
+    }
+    return l.drain(timeout);
+  }
+
+  /** {@link #spawn(List)} with varargs. */
+  public Process spawn(String... command) throws IOException {
+    return spawn(Arrays.asList(command));
+  }
+
+  /**
+   * Runs a command as a child process with inherited standard streams and {@code EPHEMERAL_PIPE}
+   * (and {@code EPHEMERAL_SECRET} when the broker has a secret) in its environment. When the child
+   * exits, the broker stops.
+   *
+   * @throws IOException if the command cannot be started; the broker keeps running
+   */
+  public Process spawn(List<String> command) throws IOException {
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("spawn needs a command");
+    }
+    Path socket = socketPath();
+    if (socket == null) {
+      throw new IllegalStateException("start the broker before spawning a command");
+    }
+    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    Map<String, String> env = pb.environment();
+    env.put("EPHEMERAL_PIPE", socket.toString());
+    if (config.secret() != null) {
+      env.put("EPHEMERAL_SECRET", config.secret());
+    }
+    Process child = pb.start();
+    log.debug("Child process started", "pid", child.pid(), "command", command.get(0));
+    child.onExit().thenRun(() -> {
+      log.info("Child process exited", "code", child.exitValue());
+      stop();
+    });
+    return child;
+  }
+
+  /** The socket path while running, else null. */
+  public Path socketPath() {
+    synchronized (lock) {
+      return bound == null ? null : bound.socket();
+    }
+  }
+
+  /** True between a successful {@link #start()} and the next stop. */
+  public boolean isRunning() {
+    synchronized (lock) {
+      return loop != null;
+    }
+  }
+
+  /** Blocks until the broker has stopped (by {@link #stop()}, idle timeout, or its child exiting). */
+  public void awaitStop() throws InterruptedException {
+    currentLatch().await();
+  }
+
+  /** Like {@link #awaitStop()} with a limit; returns false if the broker is still running. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return currentLatch().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Same as {@link #stop()}. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** The installed JVM shutdown hook while running (package-private for tests). */
+  Thread shutdownHook() {
+    synchronized (lock) {
+      return shutdownHook;
+    }
+  }
+
+  private CountDownLatch currentLatch() {
+    synchronized (lock) {
+      return stopped;
+    }
+  }
+
+  /** Called by the loop when it decides to stop itself (idle timeout); must not block the loop. */
+  private void stopFromLoop() {
+    Thread t = new Thread(this::stop, "ephemeral-broker-idle-stop");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void stopOnExit() {
+    log.info("Shutting down with the JVM");
+    drain(Duration.ofSeconds(2));
+    stop();
+  }
+
+  /**
+   * Options of a {@link Broker}. Every option left unset falls back to its {@code BROKER_*}
+   * environment variable, then to the documented default; an explicit option always wins. A
+   * value that does not parse is reported by {@link #build()}, never silently ignored.
+   */
+  public static final class Builder {
+    Boolean debug;
+    Boolean requireTtl;
+    Duration defaultTtl;
+    Integer maxItems;
+    Integer maxRequestSize;
+    Integer maxValueSize;
+    String secret;
+    Boolean compression;
+    Integer compressionThreshold;
+    Duration sweeperInterval;
+    Duration idleTimeout;
+    Duration heartbeatInterval;
+    String logLevel;
+    Boolean structuredLogging;
+    Boolean metrics;
+    String pipeId;
+    Boolean refreshTtlOnGet;
+    EvictionPolicy evictionPolicy;
+    Path socketPath;
+    Clock clock;
+    boolean shutdownHook = true;
+    Map<String, String> environment = System.getenv();
+
+    private Builder() {}
+
+    /** Debug logging (same as {@code logLevel("debug")}). Env: {@code BROKER_DEBUG}. Default false. */
+    public Builder debug(boolean debug) {
+      this.debug = debug;
+      return this;
+    }
+
+    /** Whether {@code set} must carry a ttl. Env: {@code BROKER_REQUIRE_TTL}. Default true. */
+    public Builder requireTtl(boolean requireTtl) {
+      this.requireTtl = requireTtl;
+      return this;
+    }
+
+    /** TTL for values set without one (when not required) and for leases. Env: {@code BROKER_DEFAULT_TTL} (ms). Default 30 min. */
+    public Builder defaultTtl(Duration defaultTtl) {
+      this.defaultTtl = positive(defaultTtl, "defaultTtl");
+      return this;
+    }
+
+    /** Most live items; 0 = unlimited. Env: {@code BROKER_MAX_ITEMS}. Default 10,000. */
+    public Builder maxItems(int maxItems) {
+      this.maxItems = maxItems;
+      return this;
+    }
+
+    /** Longest request line in bytes. Env: {@code BROKER_MAX_REQUEST_SIZE}. Default 1 MiB. */
+    public Builder maxRequestSize(int maxRequestSize) {
+      this.maxRequestSize = maxRequestSize;
+      return this;
+    }
+
+    /** Largest value in UTF-8 bytes as sent. Env: {@code BROKER_MAX_VALUE_SIZE}. Default 256 KiB. */
+    public Builder maxValueSize(int maxValueSize) {
+      this.maxValueSize = maxValueSize;
+      return this;
+    }
+
+    /** HMAC secret; every request must then be signed. Env: {@code BROKER_SECRET}. Default none. */
+    public Builder secret(String secret) {
+      this.secret = Objects.requireNonNull(secret, "secret");
+      return this;
+    }
+
+    /** Keep large values gzip-compressed in memory. Env: {@code BROKER_COMPRESSION}. Default true. */
+    public Builder compression(boolean compression) {
+      this.compression = compression;
+      return this;
+    }
+
+    /** Values of at least this many bytes are kept compressed. Env: {@code BROKER_COMPRESSION_THRESHOLD}. Default 1024. */
+    public Builder compressionThreshold(int bytes) {
+      this.compressionThreshold = bytes;
+      return this;
+    }
+
+    /** How often expired items and leases are swept. Env: {@code BROKER_SWEEPER_INTERVAL} (ms). Default 30 s. */
+    public Builder sweeperInterval(Duration interval) {
+      this.sweeperInterval = positive(interval, "sweeperInterval");
+      return this;
+    }
+
+    /** Stop after this long without a request. Env: {@code BROKER_IDLE_TIMEOUT} (ms). Default off. */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /** Log a heartbeat line at this interval. Env: {@code BROKER_HEARTBEAT_INTERVAL} (ms). Default off. */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval = positive(interval, "heartbeatInterval");
+      return this;
+    }
+
+    /** debug, info, warn or error. Env: {@code BROKER_LOG_LEVEL}. Default info. */
+    public Builder logLevel(String level) {
+      BrokerConfig.LogLevel.parse(level);
+      this.logLevel = level;
+      return this;
+    }
+
+    /** One JSON object per log line. Env: {@code BROKER_STRUCTURED_LOGGING}. Default false. */
+    public Builder structuredLogging(boolean structured) {
+      this.structuredLogging = structured;
+      return this;
+    }
+
+    /** Record metrics. Env: {@code BROKER_METRICS}. Default true. */
+    public Builder metrics(boolean metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    /** Fixed id instead of a random one: the socket becomes {@code broker-<id>.sock}. */
+    public Builder pipeId(String pipeId) {
+      this.pipeId = Objects.requireNonNull(pipeId, "pipeId");
+      return this;
+    }
+
+    /** Sliding expiry: a successful get restarts the key's original TTL. Env: {@code BROKER_REFRESH_TTL_ON_GET}. Default false. */
+    public Builder refreshTtlOnGet(boolean refresh) {
+      this.refreshTtlOnGet = refresh;
+      return this;
+    }
+
+    /** What happens to a new key when the store is full. Env: {@code BROKER_EVICTION_POLICY}. Default reject. */
+    public Builder evictionPolicy(EvictionPolicy policy) {
+      this.evictionPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Bind exactly this path instead of a fresh private directory (the parent must exist). */
+    public Builder socketPath(Path path) {
+      this.socketPath = Objects.requireNonNull(path, "path").toAbsolutePath();
+      return this;
+    }
+
+    /** The clock for TTLs and timers; tests pass a {@link ManualClock}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Install a JVM shutdown hook that drains and stops the broker (default true). */
+    public Builder shutdownHook(boolean install) {
+      this.shutdownHook = install;
+      return this;
+    }
+
+    /** The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's). */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the option or environment variable whose value is
+     *     invalid
+     */
+    public Broker build() {
+      return new Broker(BrokerConfig.resolve(this));
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}

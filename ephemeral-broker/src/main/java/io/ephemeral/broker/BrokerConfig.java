@@ -1,0 +1,225 @@
+package io.ephemeral.broker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The broker's resolved settings: for each option, the explicit builder value, else the
+ * {@code BROKER_*} environment variable, else the documented default. Validated once, immutable
+ * afterwards.
+ */
+record BrokerConfig(
+    boolean debug,
+    boolean requireTtl,
+    long defaultTtlMillis,
+    int maxItems,
+    int maxRequestSize,
+    int maxValueSize,
+    String secret,
+    boolean compression,
+    int compressionThreshold,
+    long sweeperIntervalMillis,
+    long idleTimeoutMillis,
+    long heartbeatIntervalMillis,
+    LogLevel logLevel,
+    boolean structuredLogging,
+    boolean metrics,
+    String pipeId,
+    boolean refreshTtlOnGet,
+    EvictionPolicy evictionPolicy,
+    Path socketPath,
+    Clock clock,
+    boolean shutdownHook,
+    Map<String, String> environment) {
+
+  static final long DEFAULT_TTL_MILLIS = 1_800_000;
+  static final int DEFAULT_MAX_ITEMS = 10_000;
+  static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+  static final int DEFAULT_MAX_VALUE_SIZE = 262_144;
+  static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
+  static final long DEFAULT_SWEEPER_INTERVAL_MILLIS = 30_000;
+  /** Smallest accepted request line limit: a request must at least fit its action. */
+  static final int MIN_REQUEST_SIZE = 64;
+
+  private static final Pattern PIPE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  /** Log levels the broker filters on before handing a line to SLF4J. */
+  enum LogLevel {
+    DEBUG,
+    INFO,
+    WARN,
+    ERROR;
+
+    static LogLevel parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("unknown log level '" + text + "' (expected debug, info, warn or error)");
+      }
+    }
+  }
+
+  /** Resolves a builder against the environment. */
+  static BrokerConfig resolve(Broker.Builder b) {
+    Env env = new Env(b.environment);
+    boolean debug = first(b.debug, env.bool("BROKER_DEBUG"), false);
+    LogLevel level =
+        b.logLevel != null
+            ? LogLevel.parse(b.logLevel)
+            : env.text("BROKER_LOG_LEVEL") != null
+                ? LogLevel.parse(env.text("BROKER_LOG_LEVEL"))
+                : (debug ? LogLevel.DEBUG : LogLevel.INFO);
+    String secret = b.secret != null ? b.secret : env.text("BROKER_SECRET");
+    if (secret != null && secret.isEmpty()) {
+      secret = null;
+    }
+    String pipeId = b.pipeId;
+    if (pipeId != null && !PIPE_ID.matcher(pipeId).matches()) {
+      throw new IllegalArgumentException(
+          "pipeId '" + pipeId + "' must be 1-64 characters of letters, digits, '.', '_' or '-'");
+    }
+    BrokerConfig config =
+        new BrokerConfig(
+            debug,
+            first(b.requireTtl, env.bool("BROKER_REQUIRE_TTL"), true),
+            first(millis(b.defaultTtl), env.positiveLong("BROKER_DEFAULT_TTL"), DEFAULT_TTL_MILLIS),
+            first(b.maxItems, env.nonNegativeInt("BROKER_MAX_ITEMS"), DEFAULT_MAX_ITEMS),
+            first(b.maxRequestSize, env.nonNegativeInt("BROKER_MAX_REQUEST_SIZE"), DEFAULT_MAX_REQUEST_SIZE),
+            first(b.maxValueSize, env.nonNegativeInt("BROKER_MAX_VALUE_SIZE"), DEFAULT_MAX_VALUE_SIZE),
+            secret,
+            first(b.compression, env.bool("BROKER_COMPRESSION"), true),
+            first(b.compressionThreshold, env.nonNegativeInt("BROKER_COMPRESSION_THRESHOLD"), DEFAULT_COMPRESSION_THRESHOLD),
+            first(millis(b.sweeperInterval), env.positiveLong("BROKER_SWEEPER_INTERVAL"), DEFAULT_SWEEPER_INTERVAL_MILLIS),
+            first(millis(b.idleTimeout), env.positiveLong("BROKER_IDLE_TIMEOUT"), 0L),
+            first(millis(b.heartbeatInterval), env.positiveLong("BROKER_HEARTBEAT_INTERVAL"), 0L),
+            level,
+            first(b.structuredLogging, env.bool("BROKER_STRUCTURED_LOGGING"), false),
+            first(b.metrics, env.bool("BROKER_METRICS"), true),
+            pipeId,
+            first(b.refreshTtlOnGet, env.bool("BROKER_REFRESH_TTL_ON_GET"), false),
+            b.evictionPolicy != null
+                ? b.evictionPolicy
+                : env.text("BROKER_EVICTION_POLICY") != null
+                    ? EvictionPolicy.parse(env.text("BROKER_EVICTION_POLICY"))
+                    : EvictionPolicy.REJECT,
+            b.socketPath,
+            b.clock != null ? b.clock : Clock.system(),
+            b.shutdownHook,
+            b.environment);
+    config.validate();
+    return config;
+  }
+
+  private void validate() {
+    require(defaultTtlMillis > 0, "defaultTTL must be positive, got " + defaultTtlMillis);
+    require(maxItems >= 0, "maxItems must be 0 (unlimited) or positive, got " + maxItems);
+    require(
+        maxRequestSize >= MIN_REQUEST_SIZE,
+        "maxRequestSize must be at least " + MIN_REQUEST_SIZE + " bytes, got " + maxRequestSize);
+    require(maxValueSize > 0, "maxValueSize must be positive, got " + maxValueSize);
+    require(sweeperIntervalMillis > 0, "sweeperInterval must be positive, got " + sweeperIntervalMillis);
+    require(idleTimeoutMillis >= 0, "idleTimeout must be positive, got " + idleTimeoutMillis);
+    require(heartbeatIntervalMillis >= 0, "heartbeatInterval must be positive, got " + heartbeatIntervalMillis);
+    require(compressionThreshold >= 0, "compressionThreshold must not be negative");
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  private static Long millis(Duration d) {
+    if (d == null) {
+      return null;
+    }
+    return d.toMillis();
+  }
+
+  private static <T> T first(T explicit, T fromEnv, T fallback) {
+    if (explicit != null) {
+      return explicit;
+    }
+    return fromEnv != null ? fromEnv : fallback;
+  }
+
+  @Override
+  public String toString() {
+    // Never print the secret.
+    return "BrokerConfig[requireTtl=" + requireTtl + ", defaultTtl=" + defaultTtlMillis + "ms, maxItems=" + maxItems
+        + ", maxRequestSize=" + maxRequestSize + ", maxValueSize=" + maxValueSize + ", auth=" + (secret != null)
+        + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy + "]";
+  }
+
+  /** Strict parsing of {@code BROKER_*} variables: a value that does not parse is an error, never NaN. */
+  private static final class Env {
+    private final Map<String, String> vars;
+
+    Env(Map<String, String> vars) {
+      this.vars = vars;
+    }
+
+    String text(String name) {
+      String v = vars.get(name);
+      return v == null || v.isBlank() ? null : v;
+    }
+
+    Boolean bool(String name) {
+      String v = text(name);
+      if (v == null) {
+        return null;
+      }
+      switch (v.trim().toLowerCase(Locale.ROOT)) {
+        case "true":
+        case "1":
+        case "yes":
+        case "on":
+          return true;
+        case "false":
+        case "0":
+        case "no":
+        case "off":
+          return false;
+        default:
+          throw new IllegalArgumentException(
+              "environment variable " + name + "='" + v + "' is not a boolean (use true/false or 1/0)");
+      }
+    }
+
+    Long positiveLong(String name) {
+      String v = text(name);
+      if (v == null) {
+        return null;
+      }
+      long parsed = parseLong(name, v);
+      if (parsed <= 0) {
+        throw new IllegalArgumentException("environment variable " + name + "='" + v + "' must be a positive number of milliseconds");
+      }
+      return parsed;
+    }
+
+    Integer nonNegativeInt(String name) {
+      String v = text(name);
+      if (v == null) {
+        return null;
+      }
+      long parsed = parseLong(name, v);
+      if (parsed < 0 || parsed > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "environment variable " + name + "='" + v + "' must be between 0 and " + Integer.MAX_VALUE);
+      }
+      return (int) parsed;
+    }
+
+    private static long parseLong(String name, String v) {
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("environment variable " + name + "='" + v + "' is not an integer");
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.ephemeral.broker;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/**
+ * One client connection's state, touched only by the event-loop thread.
+ *
+ * <p>Input normally goes straight from the loop's shared read buffer to the dispatcher; only an
+ * unfinished line (or lines held back while the client is not reading its responses) is copied
+ * into {@link #in}. Its size is bounded by maxRequestSize plus one read: a longer line switches
+ * the connection to discarding until the next newline, without ever buffering the line whole.
+ */
+final class Connection {
+  private static final byte[] EMPTY = new byte[0];
+
+  final SocketChannel channel;
+  SelectionKey key;
+  final ByteOutput out = new ByteOutput();
+  byte[] in = EMPTY;
+  int inLen;
+  /** Skipping the rest of an over-long line. */
+  boolean discarding;
+  /** The client closed its side; answer what was received, then close. */
+  boolean inputClosed;
+  /** Responses in {@link #out} not yet completely written. */
+  int unflushed;
+
+  Connection(SocketChannel channel) {
+    this.channel = channel;
+  }
+
+  void keepInput(byte[] src, int from, int to) {
+    int n = to - from;
+    if (inLen + n > in.length) {
+      in = Arrays.copyOf(in, Math.max(inLen + n, Math.max(256, in.length * 2)));
+    }
+    System.arraycopy(src, from, in, inLen, n);
+    inLen += n;
+  }
+
+  void consumeInput(int upTo) {
+    int rest = inLen - upTo;
+    if (rest > 0) {
+      System.arraycopy(in, upTo, in, 0, rest);
+    }
+    inLen = rest;
+    if (inLen == 0 && in.length > 64 * 1024) {
+      in = EMPTY;
+    }
+  }
+}

@@ -1,0 +1,500 @@
+package io.ephemeral.broker;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The broker's single thread: a {@link Selector} over the listening socket and every connection,
+ * owning the store, the leases and all connection state, Redis-style, so none of it needs locks.
+ *
+ * <p>Implementation notes.
+ *
+ * <ul>
+ *   <li>Each turn: select until the next timer is due (or a task/wakeup arrives), handle ready
+ *       channels, run queued tasks from other threads, run due timers.
+ *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and
+ *       their responses appended to the connection's output, which is written once after the
+ *       read (one write for all pipelined requests of that read).
+ *   <li>Backpressure: while a connection has {@link #OUTPUT_HIGH_WATER} bytes of unsent
+ *       responses, its further lines wait and it is not read, so a client that does not read
+ *       cannot make the broker buffer without bound.
+ *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
+ * </ul>
+ */
+final class EventLoop {
+  static final int READ_BUFFER = 64 * 1024;
+  static final int OUTPUT_HIGH_WATER = 1 << 20;
+  /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
+  static final int SWEEP_BUDGET = 10_000;
+  private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final BrokerConfig config;
+  private final BrokerLog log;
+  private final Clock clock;
+  private final Selector selector;
+  private final ServerSocketChannel server;
+  private final Metrics metrics;
+  private final MemoryStore store;
+  private final Leases leases;
+  private final LoopState state = new LoopState();
+  private final Dispatcher dispatcher;
+  private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+  private final Runnable wakeup;
+  private volatile boolean shutdownRequested;
+  private Thread thread;
+  private Runnable onSelfStop;
+
+  /** A task due at a clock time. */
+  private static final class Timer implements Comparable<Timer> {
+    long due;
+    final Runnable task;
+
+    Timer(long due, Runnable task) {
+      this.due = due;
+      this.task = task;
+    }
+
+    @Override
+    public int compareTo(Timer o) {
+      return Long.compare(due, o.due);
+    }
+  }
+
+  EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server) throws IOException {
+    this.config = config;
+    this.log = log;
+    this.clock = config.clock();
+    this.server = server;
+    this.selector = Selector.open();
+    server.register(selector, SelectionKey.OP_ACCEPT);
+    this.metrics = new Metrics(config.metrics());
+    this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
+    this.leases = new Leases(metrics);
+    CommandTable commands = new CommandTable();
+    new KvCommands(config, store, leases, metrics, state, log).registerAll(commands);
+    this.dispatcher = new Dispatcher(config, commands, metrics, log);
+    this.wakeup = selector::wakeup;
+  }
+
+  void start(Runnable onSelfStop) {
+    this.onSelfStop = onSelfStop;
+    long now = clock.millis();
+    state.startedAt = now;
+    state.lastActivity = now;
+    schedule(now + config.sweeperIntervalMillis(), this::sweep);
+    if (config.idleTimeoutMillis() > 0) {
+      schedule(now + config.idleTimeoutMillis(), this::checkIdle);
+    }
+    if (config.heartbeatIntervalMillis() > 0) {
+      schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
+    }
+    clock.addJumpListener(wakeup);
+    thread = new Thread(this::run, "ephemeral-broker-loop");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Runs a task on the loop thread. */
+  void execute(Runnable task) {
+    tasks.add(task);
+    selector.wakeup();
+  }
+
+  /** Computes something on the loop thread and waits for it. */
+  <T> T call(Supplier<T> work, Duration timeout) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    execute(() -> {
+      try {
+        result.complete(work.get());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    try {
+      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the broker", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the broker did not answer within " + timeout);
+    }
+  }
+
+  /** Stops taking connections and waits until everything received has been answered. */
+  boolean drain(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      call(() -> state.draining = true, Duration.ofSeconds(5));
+      while (true) {
+        if (call(this::idle, Duration.ofSeconds(5))) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // Polling keeps the loop free of drain bookkeeping; drains are rare and short.
+        Thread.sleep(Math.min(5, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (IllegalStateException loopGone) {
+      return true;
+    }
+  }
+
+  /** Ends the loop, closes every connection, clears all state; waits for the thread. */
+  void shutdown() {
+    shutdownRequested = true;
+    selector.wakeup();
+    clock.removeJumpListener(wakeup);
+    if (thread != null && Thread.currentThread() != thread) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (!shutdownRequested) {
+        turn();
+      }
+    } catch (ClosedSelectorException e) {
+      // shutdown raced with select; fall through to cleanup
+    } catch (Throwable t) {
+      log.error("Event loop failed; stopping the broker", t);
+      onSelfStop.run();
+    } finally {
+      closeEverything();
+    }
+  }
+
+  private void turn() throws IOException {
+    long delay = millisUntilNextTimer();
+    int ready;
+    if (!tasks.isEmpty() || delay == 0) {
+      ready = selector.selectNow();
+    } else {
+      // select(0) blocks without limit, which is what "no timer" means.
+      ready = selector.select(delay < 0 ? 0 : delay);
+    }
+    if (ready > 0) {
+      Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+      while (it.hasNext()) {
+        SelectionKey key = it.next();
+        it.remove();
+        handleKey(key);
+      }
+    }
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      runSafely(task);
+    }
+    runDueTimers();
+  }
+
+  private void handleKey(SelectionKey key) {
+    Object attachment = key.attachment();
+    if (attachment == null) {
+      acceptAll();
+      return;
+    }
+    Connection c = (Connection) attachment;
+    try {
+      if (key.isValid() && key.isWritable()) {
+        onWritable(c);
+      }
+      if (key.isValid() && key.isReadable()) {
+        onReadable(c);
+      }
+    } catch (IOException | CancelledKeyException e) {
+      close(c);
+    } catch (Throwable t) {
+      // Whatever a client managed to provoke costs that client its connection, never the broker.
+      log.error("Closing a connection after an unexpected failure", t);
+      close(c);
+    }
+  }
+
+  private void acceptAll() {
+    for (int i = 0; i < 64; i++) {
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (IOException e) {
+        log.warn("Accept failed", "error", e.getMessage());
+        return;
+      }
+      if (ch == null) {
+        return;
+      }
+      try {
+        ch.configureBlocking(false);
+        if (state.draining) {
+          ch.write(ByteBuffer.wrap(DRAINING));
+          ch.close();
+          continue;
+        }
+        Connection c = new Connection(ch);
+        c.key = ch.register(selector, SelectionKey.OP_READ, c);
+        state.connections++;
+      } catch (IOException e) {
+        closeQuietly(ch);
+      }
+    }
+  }
+
+  private void onReadable(Connection c) throws IOException {
+    ByteBuffer rb = readBuffer;
+    rb.clear();
+    int n = c.channel.read(rb);
+    if (n < 0) {
+      // Peer closed its side: like the Node broker, an unterminated last line is dropped, but
+      // everything already received is answered before the connection closes.
+      c.inputClosed = true;
+      c.inLen = 0;
+      flush(c);
+      return;
+    }
+    if (n == 0) {
+      return;
+    }
+    state.lastActivity = clock.millis();
+    byte[] data = rb.array();
+    if (c.inLen > 0) {
+      c.keepInput(data, 0, n);
+      c.consumeInput(process(c, c.in, 0, c.inLen));
+    } else {
+      int used = process(c, data, 0, n);
+      if (used < n) {
+        c.keepInput(data, used, n);
+      }
+    }
+    flush(c);
+  }
+
+  private void onWritable(Connection c) throws IOException {
+    flush(c);
+    if (c.out.size() < OUTPUT_HIGH_WATER / 2 && c.inLen > 0 && c.key.isValid()) {
+      // Lines held back while the client was not reading.
+      c.consumeInput(process(c, c.in, 0, c.inLen));
+      flush(c);
+    }
+  }
+
+  /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
+  private int process(Connection c, byte[] buf, int from, int to) {
+    int max = config.maxRequestSize();
+    int pos = from;
+    while (pos < to) {
+      int nl = indexOfNewline(buf, pos, to);
+      if (c.discarding) {
+        if (nl < 0) {
+          return to;
+        }
+        c.discarding = false;
+        pos = nl + 1;
+        continue;
+      }
+      if (c.out.size() >= OUTPUT_HIGH_WATER) {
+        break;
+      }
+      if (nl < 0) {
+        if (to - pos > max) {
+          respondTooLarge(c);
+          c.discarding = true;
+          return to;
+        }
+        break;
+      }
+      state.inFlight++;
+      c.unflushed++;
+      if (nl - pos > max) {
+        dispatcher.tooLarge(c.out);
+      } else {
+        dispatcher.handle(buf, pos, nl - pos, c.out);
+      }
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  private void respondTooLarge(Connection c) {
+    state.inFlight++;
+    c.unflushed++;
+    dispatcher.tooLarge(c.out);
+  }
+
+  private static int indexOfNewline(byte[] buf, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (buf[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void flush(Connection c) throws IOException {
+    boolean done = c.out.writeTo(c.channel);
+    if (done) {
+      state.inFlight -= c.unflushed;
+      c.unflushed = 0;
+      if (c.out.capacity() > 64 * 1024) {
+        c.out.release();
+      }
+      if (c.inputClosed) {
+        close(c);
+        return;
+      }
+    }
+    int ops = 0;
+    if (!done) {
+      ops |= SelectionKey.OP_WRITE;
+    }
+    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER) {
+      ops |= SelectionKey.OP_READ;
+    }
+    if (c.key.isValid() && c.key.interestOps() != ops) {
+      c.key.interestOps(ops);
+    }
+  }
+
+  private void close(Connection c) {
+    if (c.key != null && c.key.isValid()) {
+      c.key.cancel();
+      state.connections--;
+      state.inFlight -= c.unflushed;
+      c.unflushed = 0;
+    }
+    closeQuietly(c.channel);
+  }
+
+  private boolean idle() {
+    if (state.inFlight > 0) {
+      return false;
+    }
+    for (SelectionKey key : selector.keys()) {
+      if (key.attachment() instanceof Connection) {
+        Connection c = (Connection) key.attachment();
+        if (c.inLen > 0 && indexOfNewline(c.in, 0, c.inLen) >= 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private void closeEverything() {
+    try {
+      for (SelectionKey key : selector.keys()) {
+        if (key.attachment() instanceof Connection) {
+          closeQuietly(((Connection) key.attachment()).channel);
+        }
+      }
+      selector.close();
+    } catch (IOException | ClosedSelectorException ignored) {
+      // Closing is best effort; the channels are closed either way.
+    }
+    store.clear();
+    leases.clear();
+    timers.clear();
+    tasks.clear();
+  }
+
+  // ---- timers ----
+
+  private void schedule(long due, Runnable task) {
+    timers.add(new Timer(due, task));
+  }
+
+  /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
+  private long millisUntilNextTimer() {
+    Timer next = timers.peek();
+    if (next == null) {
+      return -1;
+    }
+    return Math.max(0, next.due - clock.millis());
+  }
+
+  private void runDueTimers() {
+    long now = clock.millis();
+    Timer t;
+    while ((t = timers.peek()) != null && t.due <= now) {
+      timers.poll();
+      runSafely(t.task);
+    }
+  }
+
+  private void runSafely(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      log.error("Broker task failed", e);
+    }
+  }
+
+  private void sweep() {
+    long now = clock.millis();
+    int removed = store.sweep(now, SWEEP_BUDGET);
+    removed += leases.sweep(now, SWEEP_BUDGET);
+    if (removed > 0 && log.debugEnabled()) {
+      log.debug("Swept expired entries", "removed", removed);
+    }
+    // More due than the budget allowed: continue next turn instead of waiting a whole interval.
+    boolean more = store.hasDue(now) || leases.hasDue(now);
+    schedule(more ? now : now + config.sweeperIntervalMillis(), this::sweep);
+  }
+
+  private void checkIdle() {
+    long now = clock.millis();
+    long idleFor = now - state.lastActivity;
+    if (idleFor >= config.idleTimeoutMillis() && state.inFlight == 0) {
+      log.info("Idle timeout reached, shutting down", "idleMs", idleFor);
+      shutdownRequested = true;
+      onSelfStop.run();
+      return;
+    }
+    schedule(Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()), this::checkIdle);
+  }
+
+  private void heartbeat() {
+    long now = clock.millis();
+    Runtime rt = Runtime.getRuntime();
+    long usedMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+    log.info("Heartbeat", "uptimeSeconds", (now - state.startedAt) / 1000, "items", store.size(),
+        "leases", leases.size(), "connections", state.connections, "inFlight", state.inFlight, "memoryMB", usedMb);
+    schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // Nothing useful to do: the peer is gone either way.
+    }
+  }
+}

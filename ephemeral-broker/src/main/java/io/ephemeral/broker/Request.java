@@ -1,0 +1,72 @@
+package io.ephemeral.broker;
+
+/**
+ * One parsed request line. Reused by the event loop for every request (single-threaded), so
+ * parsing allocates nothing for the common members: key and value are offsets into the line.
+ */
+final class Request {
+  static final int ABSENT = 0;
+  static final int VALID = 1;
+  static final int INVALID = 2;
+
+  byte[] line;
+  int lineOff;
+  int lineLen;
+
+  Command command; // null: missing or unknown action
+  boolean actionPresent;
+
+  int keyState; // ABSENT, VALID (a string), INVALID (present but not a string)
+  byte[] keyBuf; // the line itself, or decoded bytes when the key had escapes
+  int keyOff;
+  int keyLen;
+
+  boolean valuePresent;
+  int valueOff; // raw JSON text of the value within line
+  int valueEnd;
+  int valueSize; // bytes that count against maxValueSize
+
+  int ttlState; // ABSENT (missing or null), VALID, INVALID
+  long ttl;
+
+  boolean compressed;
+  long beforeSize;
+  long afterSize;
+
+  String workerId; // null when missing, empty or not a string/number
+
+  int idOff = -1; // raw JSON of the "id" member to echo, or -1
+  int idEnd;
+
+  void reset(byte[] line, int off, int len) {
+    this.line = line;
+    this.lineOff = off;
+    this.lineLen = len;
+    command = null;
+    actionPresent = false;
+    keyState = ABSENT;
+    keyBuf = null;
+    keyOff = 0;
+    keyLen = 0;
+    valuePresent = false;
+    valueOff = 0;
+    valueEnd = 0;
+    valueSize = 0;
+    ttlState = ABSENT;
+    ttl = 0;
+    compressed = false;
+    beforeSize = 0;
+    afterSize = 0;
+    workerId = null;
+    idOff = -1;
+    idEnd = 0;
+  }
+
+  boolean hasKey() {
+    return keyState == VALID;
+  }
+
+  String keyString() {
+    return new String(keyBuf, keyOff, keyLen, java.nio.charset.StandardCharsets.UTF_8);
+  }
+}

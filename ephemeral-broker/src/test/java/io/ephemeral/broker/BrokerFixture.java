@@ -1,0 +1,86 @@
+package io.ephemeral.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/** A real broker on a real socket for one test, plus raw wire clients to talk to it. */
+final class BrokerFixture implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final ManualClock clock = new ManualClock();
+  final Broker broker;
+  final Path socket;
+  private final List<WireClient> clients = new ArrayList<>();
+  private WireClient main;
+
+  BrokerFixture() throws IOException {
+    this(b -> b);
+  }
+
+  BrokerFixture(UnaryOperator<Broker.Builder> options) throws IOException {
+    Broker.Builder b = Broker.builder().clock(clock).environment(Map.of()).shutdownHook(false);
+    broker = options.apply(b).build();
+    socket = broker.start();
+  }
+
+  WireClient client() {
+    try {
+      WireClient c = new WireClient(socket);
+      clients.add(c);
+      return c;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One request over the fixture's main connection; returns the raw response line. */
+  String call(String json) {
+    try {
+      if (main == null) {
+        main = client();
+      }
+      return main.call(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  JsonNode callJson(String json) {
+    try {
+      return JSON.readTree(call(json));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A round trip on a fresh connection. Timers due before the call have run by the time it
+   * returns, because the loop runs due timers at the end of the turn that answered it.
+   */
+  void sync() {
+    try (WireClient c = new WireClient(socket)) {
+      c.call("{\"action\":\"ping\"}");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (WireClient c : clients) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // closing test sockets
+      }
+    }
+    broker.stop();
+  }
+}

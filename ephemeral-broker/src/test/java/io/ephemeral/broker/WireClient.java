@@ -1,0 +1,79 @@
+package io.ephemeral.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A raw protocol peer for tests: writes bytes, reads response lines. Blocking, one thread. */
+final class WireClient implements AutoCloseable {
+  private final SocketChannel channel;
+  private final ByteBuffer in = ByteBuffer.allocate(1 << 16);
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+  WireClient(Path socket) throws IOException {
+    channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    channel.connect(UnixDomainSocketAddress.of(socket));
+    in.flip();
+  }
+
+  /** Sends one line and returns the response line. */
+  String call(String json) throws IOException {
+    send(json + "\n");
+    return readLine();
+  }
+
+  void send(String text) throws IOException {
+    send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void send(byte[] bytes) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  /** The next response line without its newline, or null at end of stream. */
+  String readLine() throws IOException {
+    line.reset();
+    while (true) {
+      while (in.hasRemaining()) {
+        byte c = in.get();
+        if (c == '\n') {
+          return line.toString(StandardCharsets.UTF_8);
+        }
+        line.write(c);
+      }
+      in.clear();
+      int n = channel.read(in);
+      in.flip();
+      if (n < 0) {
+        return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  List<String> readLines(int count) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      lines.add(readLine());
+    }
+    return lines;
+  }
+
+  void shutdownOutput() throws IOException {
+    channel.shutdownOutput();
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

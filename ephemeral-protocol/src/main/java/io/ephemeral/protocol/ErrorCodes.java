@@ -1,0 +1,60 @@
+package io.ephemeral.protocol;
+
+/**
+ * Wire error strings of the KV protocol.
+ *
+ * <p>Every failure response is exactly {@code {"ok":false,"error":"<code>"}}. All codes except
+ * {@link #INVALID_REQUEST} are emitted by the Node broker and understood by its client; the
+ * strings must not change.
+ */
+public final class ErrorCodes {
+
+  /** The request line is not valid JSON. */
+  public static final String INVALID_JSON = "invalid_json";
+
+  /** A secret is configured and the request's {@code hmac} does not verify. */
+  public static final String AUTH_FAILED = "auth_failed";
+
+  /** The {@code action} member is missing or names no action. */
+  public static final String UNKNOWN_ACTION = "unknown_action";
+
+  /** {@code get} of a key that is not stored. */
+  public static final String NOT_FOUND = "not_found";
+
+  /** {@code get} of a key whose TTL has passed; the entry is removed, so the next get says not_found. */
+  public static final String EXPIRED = "expired";
+
+  /** {@code set} with a negative ttl, or ttl 0 while a TTL is required. */
+  public static final String INVALID_TTL = "invalid_ttl";
+
+  /** {@code set} without a ttl while a TTL is required. */
+  public static final String TTL_REQUIRED = "ttl_required";
+
+  /** The value or the whole request exceeds its size limit. */
+  public static final String TOO_LARGE = "too_large";
+
+  /** {@code set} of a new key while the store holds the maximum number of live items. */
+  public static final String MAX_ITEMS = "max_items";
+
+  /** {@code lease} without {@code key} or {@code workerId}. */
+  public static final String KEY_AND_WORKER_REQUIRED = "key_and_worker_required";
+
+  /** {@code lease} by a worker that already holds a lease on another key. */
+  public static final String WORKER_ALREADY_HAS_LEASE = "worker_already_has_lease";
+
+  /** {@code release} without {@code workerId}. */
+  public static final String WORKER_REQUIRED = "worker_required";
+
+  /** The broker is shutting down and accepts no new connections. */
+  public static final String DRAINING = "draining";
+
+  /**
+   * The request is valid JSON but not a JSON object, or a member has the wrong type.
+   *
+   * <p>Not emitted by the Node broker (which crashes or misbehaves on such input instead); the
+   * Node client reports it like any other error string.
+   */
+  public static final String INVALID_REQUEST = "invalid_request";
+
+  private ErrorCodes() {}
+}

@@ -1,0 +1,86 @@
+package io.ephemeral.client;
+
+import io.ephemeral.broker.Broker;
+import io.ephemeral.broker.ManualClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/** A real broker on a private socket path, with a manual clock, for one test. */
+final class BrokerFixture implements AutoCloseable {
+  final ManualClock clock = new ManualClock();
+  final Path dir;
+  final Path socket;
+  private final Consumer<Broker.Builder> options;
+  private Broker broker;
+
+  private BrokerFixture(Consumer<Broker.Builder> options) throws IOException {
+    this.options = options;
+    this.dir = Files.createTempDirectory("ebc-");
+    this.socket = dir.resolve("b.sock");
+  }
+
+  /** A fixture whose broker is not started yet. */
+  static BrokerFixture create(Consumer<Broker.Builder> options) throws IOException {
+    return new BrokerFixture(options);
+  }
+
+  static BrokerFixture start() throws IOException {
+    return start(b -> {});
+  }
+
+  static BrokerFixture start(Consumer<Broker.Builder> options) throws IOException {
+    BrokerFixture f = new BrokerFixture(options);
+    f.startBroker();
+    return f;
+  }
+
+  /** Starts a fresh broker (empty store) on the same socket path. */
+  void startBroker() throws IOException {
+    Broker.Builder b =
+        Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .socketPath(socket)
+            .clock(clock)
+            .logLevel("warn");
+    options.accept(b);
+    broker = b.build();
+    broker.start();
+  }
+
+  void stopBroker() {
+    if (broker != null) {
+      broker.stop();
+      broker = null;
+    }
+  }
+
+  Broker broker() {
+    return broker;
+  }
+
+  /** A client builder for this broker that ignores the process environment. */
+  BrokerClient.Builder client() {
+    return BrokerClient.builder().environment(Map.of()).pipe(socket);
+  }
+
+  RawWire raw() throws IOException {
+    return new RawWire(socket);
+  }
+
+  @Override
+  public void close() {
+    stopBroker();
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

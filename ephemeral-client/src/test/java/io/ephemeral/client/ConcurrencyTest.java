@@ -1,0 +1,203 @@
+package io.ephemeral.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many threads, many requests in flight: every response must reach the request it answers. Each
+ * thread works on its own keys with values that encode thread and sequence number, so a lost,
+ * duplicated or misrouted response shows up as a wrong value, a wrong shape or a hang.
+ */
+class ConcurrencyTest {
+  private static final long SEED = 20250101L;
+  private static final int THREADS = 32;
+  private static final int OPS = 2_000;
+  private static final Duration MINUTE = Duration.ofMinutes(1);
+
+  /** A value that says who wrote it. */
+  record Stamp(int thread, int seq, String pad) {}
+
+  private BrokerFixture broker;
+
+  @BeforeEach
+  void start() throws Exception {
+    broker = BrokerFixture.start(b -> b.maxItems(0));
+  }
+
+  @AfterEach
+  void stop() {
+    broker.close();
+  }
+
+  @Test
+  void thirtyTwoThreadsShareOneClient() throws Exception {
+    try (BrokerClient shared = broker.client().timeout(Duration.ofSeconds(30)).build()) {
+      runMixedWorkload(t -> shared);
+    }
+  }
+
+  @Test
+  void thirtyTwoThreadsWithOneClientEach() throws Exception {
+    List<BrokerClient> clients = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      clients.add(broker.client().timeout(Duration.ofSeconds(30)).build());
+    }
+    try {
+      runMixedWorkload(clients::get);
+    } finally {
+      clients.forEach(BrokerClient::close);
+    }
+  }
+
+  private void runMixedWorkload(IntFunction<BrokerClient> clientFor) throws Exception {
+    List<Callable<Integer>> workers = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      int thread = t;
+      workers.add(() -> mixedOperations(thread, clientFor.apply(thread)));
+    }
+    for (Future<Integer> done : runTogether(workers)) {
+      assertThat(done.get(3, TimeUnit.MINUTES)).isEqualTo(OPS);
+    }
+  }
+
+  private int mixedOperations(int t, BrokerClient c) throws Exception {
+    Random rnd = new Random(SEED * 31 + t);
+    Map<String, Stamp> expected = new HashMap<>();
+    String worker = "worker-" + t;
+    int done = 0;
+    for (int i = 0; i < OPS; i++) {
+      String key = "t" + t + "-k" + rnd.nextInt(16);
+      Stamp current = expected.get(key);
+      int op = rnd.nextInt(100);
+      String where = "thread " + t + " op " + i + " key " + key;
+      if (op < 30) {
+        // Mostly small values, sometimes above the compression threshold.
+        Stamp v = new Stamp(t, i, "p".repeat(rnd.nextInt(8) == 0 ? 1_000 + rnd.nextInt(3_000) : rnd.nextInt(40)));
+        if (rnd.nextBoolean()) {
+          c.set(key, v, MINUTE);
+        } else {
+          c.setAsync(key, v, MINUTE).get(30, TimeUnit.SECONDS);
+        }
+        expected.put(key, v);
+      } else if (op < 55) {
+        if (current == null) {
+          assertThatThrownBy(() -> c.get(key, Stamp.class)).as(where).isInstanceOf(NotFoundException.class);
+        } else {
+          assertThat(c.get(key, Stamp.class)).as(where).isEqualTo(current);
+        }
+      } else if (op < 65) {
+        if (current != null) {
+          assertThat(c.getAsync(key, Stamp.class).get(30, TimeUnit.SECONDS)).as(where).isEqualTo(current);
+        } else {
+          assertThat(c.getRawAsync(key))
+              .as(where)
+              .failsWithin(30, TimeUnit.SECONDS)
+              .withThrowableThat()
+              .withCauseInstanceOf(NotFoundException.class);
+        }
+      } else if (op < 72) {
+        assertThat(c.del(key)).as(where).isEqualTo(expected.remove(key) != null);
+      } else if (op < 82) {
+        // A pool of its own: the number is always 0, and release must find the lease.
+        assertThat(c.lease("pool-" + t, worker, MINUTE)).as(where).isZero();
+        assertThat(c.release(worker)).as(where).isTrue();
+        assertThat(c.releaseAsync(worker).get(30, TimeUnit.SECONDS)).as(where).isFalse();
+      } else if (op < 92) {
+        assertThat(c.ping()).as(where).isEqualTo(broker.clock.millis());
+      } else {
+        if (current != null) {
+          String raw = c.getRaw(key);
+          assertThat(raw).as(where).contains("\"thread\":" + t + ",\"seq\":" + current.seq() + ",");
+        } else {
+          assertThat(c.list()).as(where).doesNotContainKey(key);
+        }
+      }
+      done++;
+    }
+    return done;
+  }
+
+  @Test
+  void leasedNumbersAreNeverHeldTwice() throws Exception {
+    int workers = 64;
+    int rounds = 150;
+    List<BrokerClient> clients = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      clients.add(broker.client().timeout(Duration.ofSeconds(30)).build());
+    }
+    ConcurrentHashMap<Integer, String> holders = new ConcurrentHashMap<>();
+    AtomicInteger highest = new AtomicInteger(-1);
+    try {
+      List<Callable<Integer>> tasks = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        String worker = "lease-worker-" + w;
+        BrokerClient c = clients.get(w % clients.size());
+        Random rnd = new Random(SEED + w);
+        tasks.add(
+            () -> {
+              for (int r = 0; r < rounds; r++) {
+                int n = rnd.nextBoolean()
+                    ? c.lease("shared-pool", worker, MINUTE)
+                    : c.leaseAsync("shared-pool", worker, MINUTE).get(30, TimeUnit.SECONDS);
+                String previous = holders.putIfAbsent(n, worker);
+                assertThat(previous).as("number %d leased to %s while %s holds it", n, worker, previous).isNull();
+                highest.accumulateAndGet(n, Math::max);
+                if (rnd.nextInt(4) == 0) {
+                  // Renewing keeps the same number.
+                  assertThat(c.lease("shared-pool", worker, MINUTE)).isEqualTo(n);
+                }
+                assertThat(holders.remove(n, worker)).isTrue();
+                assertThat(c.release(worker)).as("%s releases %d", worker, n).isTrue();
+              }
+              return rounds;
+            });
+      }
+      for (Future<Integer> f : runTogether(tasks)) {
+        assertThat(f.get(3, TimeUnit.MINUTES)).isEqualTo(rounds);
+      }
+    } finally {
+      clients.forEach(BrokerClient::close);
+    }
+    assertThat(highest.get()).isBetween(0, workers - 1);
+    try (BrokerClient c = broker.client().build()) {
+      assertThat(c.stats().leases()).isZero();
+    }
+  }
+
+  /** Starts all tasks at once on their own threads. */
+  private static <T> List<Future<T>> runTogether(List<Callable<T>> tasks) {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<T>> futures = new ArrayList<>();
+    for (Callable<T> task : tasks) {
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return task.call();
+              }));
+    }
+    go.countDown();
+    pool.shutdown();
+    return futures;
+  }
+}

@@ -1,9 +1,13 @@
 package io.ephemeral.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ephemeral.client.AuthFailedException;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
-import io.ephemeral.client.BrokerException;
+import io.ephemeral.protocol.JsJson;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,12 +29,15 @@ import picocli.CommandLine.ScopeType;
     footer = {
       "",
       "Environment: EPHEMERAL_PIPE (socket when --pipe is not given),"
-          + " EPHEMERAL_SECRET (secret when --secret is not given)."
+          + " CLIENT_SECRET or EPHEMERAL_SECRET (secret when --secret is not given),"
+          + " CLIENT_TIMEOUT (ms)."
     })
 final class Ctl {
 
   /** Exit status of brokerctl for every error, usage errors included. */
   static final int FAILURE = 1;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Map<String, String> env;
   private final PrintWriter out;
@@ -46,16 +53,16 @@ final class Ctl {
       names = "--secret",
       paramLabel = "S",
       scope = ScopeType.INHERIT,
-      description = "HMAC secret to sign requests with (default: $EPHEMERAL_SECRET).")
+      description = "HMAC secret to sign requests with (default: $CLIENT_SECRET, else"
+          + " $EPHEMERAL_SECRET).")
   String secret;
 
   @Option(
       names = "--timeout",
       paramLabel = "MS",
       scope = ScopeType.INHERIT,
-      defaultValue = "5000",
-      description = "Give up after MS milliseconds (default: ${DEFAULT-VALUE}).")
-  long timeoutMs;
+      description = "Give up after MS milliseconds (default: $CLIENT_TIMEOUT, else 5000).")
+  Long timeoutMs;
 
   Ctl(Map<String, String> env, PrintWriter out) {
     this.env = env;
@@ -65,7 +72,8 @@ final class Ctl {
   @Command(name = "get", description = "Print the value of KEY as JSON text.")
   int get(@Parameters(paramLabel = "KEY") String key) {
     try (BrokerClient client = connect()) {
-      out.println(client.getRaw(key));
+      String json = client.getRaw(key);
+      out.println(json == null ? "undefined" : json); // a key stored without a value
     }
     return 0;
   }
@@ -77,9 +85,13 @@ final class Ctl {
       @Option(names = "--ttl", paramLabel = "MS", description = "Time to live in ms.") Long ttlMs,
       @Option(names = "--json", description = "VALUE is JSON text (validated), not a string.")
           boolean json) {
-    String text = json ? JsonText.requireValid(value) : JsonText.quote(value);
+    Duration ttl = ttlMs == null ? null : Duration.ofMillis(ttlMs);
     try (BrokerClient client = connect()) {
-      client.setRaw(key, text, ttlMs == null ? null : Duration.ofMillis(ttlMs));
+      if (json) {
+        client.setRaw(key, value, ttl);
+      } else {
+        client.set(key, value, ttl);
+      }
     }
     out.println("OK");
     return 0;
@@ -97,15 +109,23 @@ final class Ctl {
   @Command(name = "list", description = "Print the live keys with expiry as indented JSON.")
   int list() {
     try (BrokerClient client = connect()) {
-      StringBuilder json = new StringBuilder("{");
-      client.list().forEach((key, info) -> {
-        if (json.length() > 1) {
-          json.append(',');
-        }
-        json.append(JsonText.quote(key)).append(":{\"expires\":").append(info.expires())
-            .append(",\"hasValue\":").append(info.hasValue()).append('}');
-      });
-      out.println(JsonText.indent(json.append('}').toString()));
+      printJson(client.list());
+    }
+    return 0;
+  }
+
+  @Command(name = "stats", description = "Print the broker's statistics as indented JSON.")
+  int stats() {
+    try (BrokerClient client = connect()) {
+      printJson(client.stats());
+    }
+    return 0;
+  }
+
+  @Command(name = "health", description = "Print the broker's health report as indented JSON.")
+  int health() {
+    try (BrokerClient client = connect()) {
+      printJson(client.health());
     }
     return 0;
   }
@@ -151,6 +171,17 @@ final class Ctl {
     return 0;
   }
 
+  /** Prints a reply object as {@code JSON.stringify(value, null, 2)} would. */
+  private void printJson(Object value) {
+    byte[] json;
+    try {
+      json = JsJson.canonicalize(MAPPER.writeValueAsBytes(value)); // 0.0 -> 0, like JavaScript
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot print the reply as JSON: " + e.getMessage(), e);
+    }
+    out.println(JsonText.indent(new String(json, StandardCharsets.UTF_8)));
+  }
+
   /** A client for the pipe and secret from the options or the environment. */
   private BrokerClient connect() {
     Path path = pipe;
@@ -165,26 +196,31 @@ final class Ctl {
     if (!Files.exists(path)) {
       throw new BrokerNotRunning(path);
     }
-    String key = secret != null ? secret : env.get("EPHEMERAL_SECRET");
+    // Unset options fall back to CLIENT_SECRET, EPHEMERAL_SECRET and CLIENT_TIMEOUT.
     BrokerClient.Builder builder = BrokerClient.builder()
+        .environment(env)
         .pipe(path)
-        .allowNoTtl(true)
-        .timeout(Duration.ofMillis(timeoutMs));
-    if (key != null && !key.isEmpty()) {
-      builder.secret(key);
+        .allowNoTtl(true);
+    if (secret != null) {
+      builder.secret(secret);
+    }
+    if (timeoutMs != null) {
+      builder.timeout(Duration.ofMillis(timeoutMs));
     }
     return builder.build();
   }
 
   /** The message after "Error: " for a failed command. */
   static String describe(Exception e) {
-    if (e instanceof BrokerConnectionException) {
-      return "broker not reachable: " + e.getMessage();
+    if (e instanceof BrokerConnectionException c
+        && (c.code().equals("ENOENT") || c.code().equals("ECONNREFUSED"))) {
+      return "broker not running: " + e.getMessage();
     }
-    if (e instanceof BrokerException broker && "auth_failed".equals(broker.code())) {
-      return e.getMessage() + " (check --secret or EPHEMERAL_SECRET)";
+    if (e instanceof AuthFailedException) {
+      return e.getMessage() + "; pass the broker's secret with --secret or EPHEMERAL_SECRET";
     }
-    return String.valueOf(e.getMessage());
+    // Parser messages carry a second line with the location in the source: keep the first.
+    return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
   }
 
   /** No socket file where the broker should be. */

@@ -1,18 +1,7 @@
 package io.ephemeral.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-
-/**
- * JSON text helpers for brokerctl output: re-indenting compact JSON the way
- * {@code JSON.stringify(value, null, 2)} prints it, and quoting a string.
- */
+/** Re-indents compact JSON text the way {@code JSON.stringify(value, null, 2)} prints it. */
 final class JsonText {
-
-  private static final JsonFactory FACTORY = new JsonFactory();
 
   private static final String INDENT = "  ";
 
@@ -55,55 +44,6 @@ final class JsonText {
       }
     }
     return out.toString();
-  }
-
-  /**
-   * Returns {@code text} if it is exactly one valid JSON value.
-   *
-   * @throws IllegalArgumentException naming the problem otherwise
-   */
-  static String requireValid(String text) {
-    try (JsonParser parser = FACTORY.createParser(text)) {
-      if (parser.nextToken() == null) {
-        throw new IllegalArgumentException("--json: VALUE is empty");
-      }
-      parser.skipChildren();
-      if (parser.nextToken() != null) {
-        throw new IllegalArgumentException(
-            "--json: VALUE has text after the JSON value at column "
-                + parser.currentTokenLocation().getColumnNr());
-      }
-      return text;
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("--json: VALUE is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** {@code text} as a JSON string literal (quotes, backslashes and control characters escaped). */
-  static String quote(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\b' -> out.append("\\b");
-        case '\f' -> out.append("\\f");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
   }
 
   /** Copies the string literal starting at {@code start}; returns the index of its closing quote. */

@@ -187,14 +187,14 @@ final class StartCommand implements Callable<Integer> {
       return 1;
     }
     boolean runMode = command != null && !command.isEmpty();
-    Supervisor supervisor = new Supervisor(broker, runMode);
+    Supervisor supervisor = new Supervisor(broker, runMode, err);
     Signals.install(supervisor::onSignal);
-    return runMode ? supervisor.run(command, err) : supervisor.serve(path, out);
+    return runMode ? supervisor.run(command) : supervisor.serve(path, out);
   }
 
   /** A builder holding exactly the options given, or a usage error for what it rejects. */
   private Broker buildBroker() {
-    Broker.Builder builder = Broker.builder();
+    Broker.Builder builder = Broker.builder().environment(env);
     try {
       if (ttlMs != null) {
         builder.defaultTtl(Duration.ofMillis(ttlMs));

@@ -6,8 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /*
  * Implementation notes.
@@ -39,18 +37,18 @@ final class Supervisor {
   /** Exit status when the command cannot be started, as in POSIX shells. */
   static final int CANNOT_RUN = 127;
 
-  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-
   private final Broker broker;
   private final boolean runMode;
+  private final PrintWriter err;
 
   private Process child; // guarded by this
   private String abortedBy; // guarded by this; a signal received before the child started
   private boolean draining; // guarded by this; serve mode: a shutdown is under way
 
-  Supervisor(Broker broker, boolean runMode) {
+  Supervisor(Broker broker, boolean runMode, PrintWriter err) {
     this.broker = broker;
     this.runMode = runMode;
+    this.err = err;
   }
 
   /** Serve mode: prints where the broker listens and blocks until it stopped. */
@@ -64,7 +62,7 @@ final class Supervisor {
   }
 
   /** Run mode: spawns {@code command}, waits for it and returns its exit status. */
-  int run(List<String> command, PrintWriter err) throws InterruptedException {
+  int run(List<String> command) throws InterruptedException {
     Process process;
     synchronized (this) {
       if (abortedBy != null) {
@@ -105,7 +103,6 @@ final class Supervisor {
       first = !draining;
       draining = true;
     }
-    LOG.info("Received SIG{}, stopping broker", name);
     if (first) {
       broker.drain(DRAIN_TIMEOUT);
     }
@@ -118,11 +115,10 @@ final class Supervisor {
   }
 
   /** Sends SIG{@code name} to the child; SIGTERM falls back to {@link Process#destroy()}. */
-  private static void forward(Process target, String name) {
+  private void forward(Process target, String name) {
     if (!target.isAlive()) {
       return;
     }
-    LOG.debug("Forwarding SIG{} to child process (pid={})", name, target.pid());
     try {
       Process kill =
           new ProcessBuilder("kill", "-s", name, Long.toString(target.pid()))
@@ -133,14 +129,15 @@ final class Supervisor {
         return;
       }
     } catch (IOException e) {
-      LOG.debug("Cannot run kill: {}", e.getMessage());
+      // No kill(1) on the PATH: fall through.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     if (name.equals("TERM")) {
       target.destroy(); // SIGTERM on POSIX
     } else {
-      LOG.warn("Could not forward SIG{} to child process (pid={})", name, target.pid());
+      err.println("ephemeral-broker: could not forward SIG" + name + " to pid " + target.pid());
+      err.flush();
     }
   }
 

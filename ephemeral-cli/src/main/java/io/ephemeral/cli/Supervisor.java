@@ -20,6 +20,7 @@ import java.util.List;
  *   run    a command. The main thread spawns the child and waits for it. A signal is forwarded
  *          (same signal) to the child, which decides what to do; our exit status is always
  *          the child's (128+n when it was killed by signal n, as the JDK reports on POSIX).
+ *          The broker stops itself when the child exits; we wait for that stop to finish.
  *          A signal that arrives before the child exists aborts the run: no child is started
  *          and the status is 128+n. A command that cannot be started gives 127 (shell
  *          convention) and stops the broker.
@@ -80,7 +81,10 @@ final class Supervisor {
       child = process;
     }
     int status = process.waitFor();
-    shutdown();
+    // The broker stops by itself when its child exits (Broker.spawn); wait until that stop has
+    // removed the socket before the JVM exits. Draining here would race that stop.
+    broker.stop();
+    broker.awaitStop();
     return status;
   }
 

@@ -3,6 +3,8 @@ package io.ephemeral.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +30,13 @@ final class Cli implements AutoCloseable {
   static final String JAVA =
       Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final String CLASS_PATH = System.getProperty("java.class.path");
+
+  /**
+   * A process started with SIGINT ignored (a background job of a non-interactive shell, and so
+   * possibly this test JVM) passes that on to its children, and the JVM leaves an ignored SIGINT
+   * alone. The CLI under test gets default dispositions where env(1) can reset them.
+   */
+  private static final List<String> RESET_SIGNALS = resetSignals();
 
   private final Process process;
   private final Path stdout;
@@ -70,6 +79,7 @@ final class Cli implements AutoCloseable {
       Path err = Files.createTempFile(dir, "stderr", ".txt");
       List<String> command = javaCommand(args);
       command.add(1, "-Djava.io.tmpdir=" + tmp);
+      command.addAll(0, RESET_SIGNALS);
       ProcessBuilder builder = new ProcessBuilder(command)
           .redirectOutput(out.toFile())
           .redirectError(err.toFile())
@@ -88,6 +98,46 @@ final class Cli implements AutoCloseable {
       return new Cli(builder.start(), out, err);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<String> resetSignals() {
+    List<String> reset = List.of("env", "--default-signal=INT,TERM");
+    try {
+      List<String> probe = new ArrayList<>(reset);
+      probe.add("true");
+      Process p = new ProcessBuilder(probe).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor() == 0 ? reset : List.of();
+    } catch (IOException e) {
+      return List.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    }
+  }
+
+  /** Runs {@code Main ctl args} in this JVM (brokerctl has no process-wide side effects). */
+  static Result ctl(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] all = new String[args.length + 1];
+    all[0] = "ctl";
+    System.arraycopy(args, 0, all, 1, args.length);
+    int status = Main.run(all, env, new PrintWriter(out), new PrintWriter(err));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  /** {@link #ctl(Map, String...)} with only {@code EPHEMERAL_PIPE} in the environment. */
+  static Result ctl(Path pipe, String... args) {
+    return ctl(Map.of("EPHEMERAL_PIPE", pipe.toString()), args);
+  }
+
+  /** Exit status and output of an in-process run. */
+  record Result(int status, String out, String err) {
+    @Override
+    public String toString() {
+      return "status " + status + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
     }
   }
 

@@ -2,7 +2,6 @@ package io.ephemeral.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ephemeral.client.AuthFailedException;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
 import io.ephemeral.protocol.JsJson;
@@ -215,9 +214,6 @@ final class Ctl {
     if (e instanceof BrokerConnectionException c
         && (c.code().equals("ENOENT") || c.code().equals("ECONNREFUSED"))) {
       return "broker not running: " + e.getMessage();
-    }
-    if (e instanceof AuthFailedException) {
-      return e.getMessage() + "; pass the broker's secret with --secret or EPHEMERAL_SECRET";
     }
     // Parser messages carry a second line with the location in the source: keep the first.
     return String.valueOf(e.getMessage()).lines().findFirst().orElse("");

@@ -115,6 +115,8 @@ raw('lone low surrogate', String.raw`{"action":"set","key":"k","value":"\udc00\u
 raw('reversed surrogates', String.raw`{"action":"set","key":"k","value":"\udc00\ud800",@HMAC@}`);
 raw('high surrogate then text', String.raw`{"action":"set","key":"k","value":"\ud83dx",@HMAC@}`);
 raw('surrogate pair from escapes', String.raw`{"action":"set","key":"k","value":"\uDBFF\uDFFF",@HMAC@}`);
+raw('lone surrogates in keys', String.raw`{"action":"set","key":"k","value":{"\ud83d":1,"a\udc00b":2,"\ud800\\":3,"\\ud800":4,"\ud83d\ude00":5},@HMAC@}`);
+raw('U+FDD0 next to lone surrogates', String.raw`{"action":"set","key":"\ufdd0\ud800","value":{"\uFDD0\udfff":"﷐\ud800﷐"},@HMAC@}`);
 raw('escaped key', String.raw`{"\u0061ction":"get","k\u0065y":"k",@HMAC@}`);
 raw('BMP private use and noncharacters', '{"action":"set","key":"k","value":"\ue000\ufdd0\ufffe\uffff\ufeff",@HMAC@}');
 
@@ -132,6 +134,7 @@ raw('duplicate hmac, last wins', '{"hmac":"0000","action":"ping",@HMAC@}');
 // ---- numbers ----
 raw('numbers', '{"action":"set","key":"n","value":[1e21,1E21,0.1,1E3,60000.0,-0,1e-7,1.5e-7,123456789012345678901,5e-324,1.7976931348623157e308,1e400],"ttl":60000.0,@HMAC@}');
 raw('more numbers', '{"action":"set","key":"n","value":[-1e400,0.000001,0.0000001,1e20,1e-6,-0.0,0e10,-0E-0,2.5E+3,9007199254740993,12345678901234567890,1.0000000000000002,4.9e-324,2.2250738585072014e-308,1e-323,100e-2,0.30000000000000004,1.5e300,-123.456e-10],@HMAC@}');
+raw('extreme exponents', '{"action":"set","key":"n","value":[1e0000000000000000000000001,1e-99999999999999999999,0e99999999999999999999,1e99999999999999999999,-1e99999999999999999999,2.4703282292062327e-324,2.4703282292062328e-324],@HMAC@}');
 raw('ttl 1E3', '{"action":"set","key":"k","value":"v","ttl":1E3,@HMAC@}');
 
 // ---- hmac placement and encoding ----

@@ -21,7 +21,10 @@ public final class ErrorCodes {
   /** {@code get} of a key that is not stored. */
   public static final String NOT_FOUND = "not_found";
 
-  /** {@code get} of a key whose TTL has passed; the entry is removed, so the next get says not_found. */
+  /**
+   * {@code get} of a key whose TTL has passed; the entry is removed, so the next get says
+   * not_found.
+   */
   public static final String EXPIRED = "expired";
 
   /** {@code set} with a negative ttl, or ttl 0 while a TTL is required. */

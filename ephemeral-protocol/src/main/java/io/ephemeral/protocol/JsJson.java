@@ -41,6 +41,9 @@ public final class JsJson {
    * invalid UTF-8, whereas Node decodes the line as UTF-8 replacing ill-formed sequences with
    * U+FFFD and JSON.parse rejects a BOM. Feeding chars avoids all three differences.
    *
+   * Jackson misreads some malformed unicode escapes and rejects lone-surrogate escapes in member
+   * names, unlike JSON.parse; Escapes checks and, where needed, rewrites escapes first.
+   *
    * Jackson already agrees with JSON.parse on the grammar with default features (no comments,
    * no single quotes, no leading zeros or '+', no NaN, no trailing commas, no unescaped control
    * characters, only the four JSON whitespace characters). Differences that remain by design:
@@ -239,7 +242,9 @@ public final class JsJson {
       if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
         continue;
       }
-      if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < len
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         i++;
         continue;
       }
@@ -300,12 +305,18 @@ public final class JsJson {
     JsonFactory factory = factory(maxDepth);
     char[] chars = new char[len];
     int n = Utf8.decode(utf8, off, len, chars);
+    char[] shielded = Escapes.check(chars, n) ? Escapes.shield(chars, n) : null;
+    boolean unshield = shielded != null;
+    if (unshield) {
+      chars = shielded;
+      n = shielded.length;
+    }
     try (JsonParser parser = factory.createParser(chars, 0, n)) {
       JsonToken token = parser.nextToken();
       if (token == null) {
         throw new JsJsonException("invalid JSON: no value (empty or whitespace-only input)");
       }
-      Object root = read(parser, token);
+      Object root = read(parser, token, unshield);
       if (parser.nextToken() != null) {
         throw new JsJsonException(
             "invalid JSON: unexpected content after the top-level value at "
@@ -349,24 +360,28 @@ public final class JsJson {
     }
   }
 
-  private static Object read(JsonParser parser, JsonToken token) throws IOException {
+  private static Object read(JsonParser parser, JsonToken token, boolean unshield)
+      throws IOException {
     switch (token) {
       case START_OBJECT:
         JsObject object = new JsObject();
         String name;
         while ((name = parser.nextFieldName()) != null) {
-          object.put(name, read(parser, next(parser)));
+          if (unshield) {
+            name = Escapes.unshield(name);
+          }
+          object.put(name, read(parser, next(parser), unshield));
         }
         return object;
       case START_ARRAY:
         List<Object> array = new ArrayList<>();
         JsonToken element;
         while ((element = next(parser)) != JsonToken.END_ARRAY) {
-          array.add(read(parser, element));
+          array.add(read(parser, element, unshield));
         }
         return array;
       case VALUE_STRING:
-        return parser.getText();
+        return unshield ? Escapes.unshield(parser.getText()) : parser.getText();
       case VALUE_NUMBER_INT:
       case VALUE_NUMBER_FLOAT:
         return number(parser.getText());

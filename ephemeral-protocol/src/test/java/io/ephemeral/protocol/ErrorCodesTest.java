@@ -1,0 +1,30 @@
+package io.ephemeral.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ErrorCodesTest {
+
+  @Test
+  void codesAreTheWireStringsOfTheNodeBrokerPlusInvalidRequest() throws Exception {
+    List<String> values = new ArrayList<>();
+    for (Field field : ErrorCodes.class.getDeclaredFields()) {
+      int modifiers = field.getModifiers();
+      if (Modifier.isPublic(modifiers)) {
+        assertThat(Modifier.isStatic(modifiers) && Modifier.isFinal(modifiers)).isTrue();
+        values.add((String) field.get(null));
+        assertThat(field.get(null)).isEqualTo(field.getName().toLowerCase());
+      }
+    }
+    assertThat(values)
+        .containsExactlyInAnyOrder(
+            "invalid_json", "auth_failed", "unknown_action", "not_found", "expired",
+            "invalid_ttl", "ttl_required", "too_large", "max_items", "key_and_worker_required",
+            "worker_already_has_lease", "worker_required", "draining", "invalid_request");
+  }
+}

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> One instance is meant to be shared: it is safe for any number of threads
  * and keeps one persistent connection on which many requests are in flight at once. Every
- * method has an {@code ...Async} twin returning a {@link CompletableFuture}; its dependent
- * actions never run on the client's I/O thread.
+ * method has an {@code ...Async} twin returning a {@link CompletableFuture}, completed on the
+ * builder's {@code executor} (by default a small shared pool of daemon threads), never on the
+ * client's I/O threads.
  *
  * <p><b>Errors.</b> Invalid arguments ({@link IllegalArgumentException}) and use after
  * {@link #close()} ({@link IllegalStateException}) are thrown directly, by the async methods
@@ -84,7 +86,8 @@ public final class BrokerClient implements AutoCloseable {
    * outlives its timeout.
    *
    * attempt(call) gets the current Connection (connecting under connectLock when there is none
-   * or it died) and submits the call. The Connection reports a failure through attemptFailed():
+   * or it died; a connect that failed less than 25 ms ago is not repeated, its failure is
+   * shared, so a crowd of retrying calls cannot hammer a dead broker) and submits the call. The Connection reports a failure through attemptFailed():
    * retryable failures schedule the next attempt on the timer thread after the backoff, capped
    * so that a last attempt still happens shortly before the deadline; anything else completes
    * the call. The first attempt runs on the caller's thread (a Unix-socket connect either
@@ -92,7 +95,8 @@ public final class BrokerClient implements AutoCloseable {
    * complete futures, they never connect or run user code.
    *
    * Responses are decoded (parsed, error-mapped, values mapped by Jackson) on the caller's
-   * thread for the blocking methods and on the default async executor for the async ones.
+   * thread for the blocking methods and on `executor` for the async ones (see AsyncExecutor for
+   * why not the common pool).
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(BrokerClient.class);
@@ -102,6 +106,9 @@ public final class BrokerClient implements AutoCloseable {
 
   /** Largest integer JavaScript represents exactly; the broker does arithmetic on TTLs. */
   private static final long MAX_TTL_MILLIS = 9_007_199_254_740_991L;
+
+  /** Within this interval after a failed connect, other calls reuse its failure. */
+  private static final long CONNECT_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
   private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
 
@@ -118,6 +125,7 @@ public final class BrokerClient implements AutoCloseable {
   private final ObjectMapper mapper;
   /** Writes values; surrogate pairs as UTF-8 (like JSON.stringify), not as escapes. */
   private final ObjectWriter writer;
+  private final Executor executor;
 
   private final String name;
   private final ScheduledThreadPoolExecutor timer;
@@ -126,6 +134,10 @@ public final class BrokerClient implements AutoCloseable {
   private final AtomicInteger connectionIds = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Connection connection;
+  private final AtomicInteger connectAttempts = new AtomicInteger();
+  /** The last failed connect and when it happened; guarded by connectLock. */
+  private BrokerConnectionException lastConnectFailure;
+  private long lastConnectFailureNanos;
 
   private BrokerClient(Builder b, Path pipe, String pipeLabel, String secret, Duration timeout) {
     this.pipe = pipe;
@@ -140,6 +152,7 @@ public final class BrokerClient implements AutoCloseable {
     this.debug = b.debug;
     this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
     this.writer = mapper.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8);
+    this.executor = b.executor != null ? b.executor : AsyncExecutor.get();
     this.name = "ephemeral-client-" + CLIENT_IDS.incrementAndGet();
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -457,6 +470,11 @@ public final class BrokerClient implements AutoCloseable {
     log("{}: closed", name);
   }
 
+  /** Prefix of the names of this client's threads (tests). */
+  String threadNamePrefix() {
+    return name;
+  }
+
   @Override
   public String toString() {
     return "BrokerClient[" + failures.pipeLabel() + ", timeout=" + timeout.toMillis() + "ms"
@@ -626,7 +644,7 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> async(Call call, Decoder<T> decoder) {
-    return call.result.thenApplyAsync(line -> decode(call, line, decoder));
+    return call.result.thenApplyAsync(line -> decode(call, line, decoder), executor);
   }
 
   private <T> T decode(Call call, byte[] line, Decoder<T> decoder) {
@@ -898,13 +916,31 @@ public final class BrokerClient implements AutoCloseable {
       if (closed.get()) {
         throw new BrokerConnectionException("ECLOSED", "The client is closed", false, null);
       }
-      c =
-          Connection.open(
-              pipe, name + "-conn" + connectionIds.incrementAndGet(), failures, this::attemptFailed);
+      // Many calls retrying against a dead broker share one connect attempt per interval.
+      BrokerConnectionException recent = lastConnectFailure;
+      if (recent != null && System.nanoTime() - lastConnectFailureNanos < CONNECT_COALESCE_NANOS) {
+        throw recent;
+      }
+      connectAttempts.incrementAndGet();
+      try {
+        c =
+            Connection.open(
+                pipe, name + "-conn" + connectionIds.incrementAndGet(), failures, this::attemptFailed);
+      } catch (BrokerConnectionException e) {
+        lastConnectFailure = e;
+        lastConnectFailureNanos = System.nanoTime();
+        throw e;
+      }
+      lastConnectFailure = null;
       connection = c;
       log("{}: connected to {} ({})", name, pipe, c.name());
       return c;
     }
+  }
+
+  /** Connect attempts so far (tests). */
+  int connectAttempts() {
+    return connectAttempts.get();
   }
 
   /** A connection-level failure of the call's current attempt: retry or give up. */
@@ -1019,6 +1055,7 @@ public final class BrokerClient implements AutoCloseable {
     private Boolean debugOption;
     private int maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED;
     private ObjectMapper objectMapper;
+    private Executor executor;
 
     // resolved in build()
     private boolean allowNoTtl;
@@ -1102,6 +1139,16 @@ public final class BrokerClient implements AutoCloseable {
     /** The mapper for values. Default: a new {@link ObjectMapper}. */
     public Builder objectMapper(ObjectMapper mapper) {
       this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+      return this;
+    }
+
+    /**
+     * Where the async methods decode replies and complete their futures, and so where dependent
+     * actions without an executor of their own run. Default: a small pool of daemon threads
+     * shared by all clients (one per processor, at least two).
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package io.ephemeral.client;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -111,16 +113,6 @@ final class Connection {
       outgoing.add(call);
       hasOutgoing.signal();
       return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Requests in flight or queued (for diagnostics and tests). */
-  int pending() {
-    lock.lock();
-    try {
-      return outgoing.size() + inFlight.size();
     } finally {
       lock.unlock();
     }
@@ -262,8 +254,7 @@ final class Connection {
           Failures.broken(
               "ECONNRESET",
               "The broker sent a line that answers no request ("
-                  + Text.quote(new String(line, 0, Math.min(line.length, 120),
-                      java.nio.charset.StandardCharsets.UTF_8))
+                  + Text.quote(new String(line, 0, Math.min(line.length, 120), UTF_8))
                   + "); the connection was dropped to stay in step",
               null),
           null);

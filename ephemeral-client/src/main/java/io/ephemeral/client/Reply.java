@@ -128,10 +128,6 @@ final class Reply {
     return n == null ? MissingNode.getInstance() : n;
   }
 
-  boolean has(String name) {
-    return members.containsKey(name);
-  }
-
   /** The value member parsed as a tree (for small replies such as lease). */
   JsonNode valueTree() throws IOException {
     return hasValue() ? MAPPER.readTree(line, valueStart, valueEnd - valueStart) : null;

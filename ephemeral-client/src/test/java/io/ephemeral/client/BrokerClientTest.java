@@ -247,6 +247,26 @@ class BrokerClientTest {
   }
 
   @Test
+  void closeStopsTheClientsThreads() throws Exception {
+    BrokerClient c = broker.client().build();
+    c.set("k", 1, MINUTE);
+    String prefix = c.threadNamePrefix() + "-";
+    java.util.List<Thread> mine =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith(prefix))
+            .toList();
+    assertThat(mine).extracting(Thread::getName)
+        .anyMatch(n -> n.endsWith("-reader"))
+        .anyMatch(n -> n.endsWith("-writer"))
+        .anyMatch(n -> n.endsWith("-timer"));
+    c.close();
+    for (Thread t : mine) {
+      t.join(5_000);
+      assertThat(t.isAlive()).as("%s still alive after close()", t.getName()).isFalse();
+    }
+  }
+
+  @Test
   void closedClientRefusesCalls() {
     client.close();
     client.close();

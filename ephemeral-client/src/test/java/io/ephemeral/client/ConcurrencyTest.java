@@ -91,7 +91,7 @@ class ConcurrencyTest {
       String where = "thread " + t + " op " + i + " key " + key;
       if (op < 30) {
         // Mostly small values, sometimes above the compression threshold.
-        Stamp v = new Stamp(t, i, "p".repeat(rnd.nextInt(8) == 0 ? 1_000 + rnd.nextInt(3_000) : rnd.nextInt(40)));
+        Stamp v = new Stamp(t, i, pad(rnd, rnd.nextInt(8) == 0 ? 1_000 + rnd.nextInt(3_000) : rnd.nextInt(40)));
         if (rnd.nextBoolean()) {
           c.set(key, v, MINUTE);
         } else {
@@ -134,6 +134,37 @@ class ConcurrencyTest {
       done++;
     }
     return done;
+  }
+
+  private static final String[] PAD = {"a", "\u00e9", "\u20ac", "\uD83D\uDE00", "\"", "\n"};
+
+  /** Text with 1- to 4-byte UTF-8 characters, so characters straddle socket reads. */
+  private static String pad(Random rnd, int length) {
+    StringBuilder sb = new StringBuilder(length * 2);
+    for (int i = 0; i < length; i++) {
+      sb.append(PAD[rnd.nextInt(PAD.length)]);
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void deepAsyncPipelineCompletesWithinTheTimeout() throws Exception {
+    // 100,000 requests in flight on one connection, answers completed off the reader thread.
+    try (BrokerClient c = broker.client().build()) {
+      for (int i = 0; i < 100; i++) {
+        c.set("deep-" + i, i, MINUTE);
+      }
+      List<java.util.concurrent.CompletableFuture<Integer>> gets = new ArrayList<>();
+      List<java.util.concurrent.CompletableFuture<Long>> pings = new ArrayList<>();
+      for (int i = 0; i < 50_000; i++) {
+        gets.add(c.getAsync("deep-" + (i % 100), Integer.class));
+        pings.add(c.pingAsync());
+      }
+      for (int i = 0; i < 50_000; i++) {
+        assertThat(gets.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i % 100);
+        assertThat(pings.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(broker.clock.millis());
+      }
+    }
   }
 
   @Test

@@ -51,6 +51,44 @@ class RetryTest {
   }
 
   @Test
+  void callsInFlightSurviveBrokerRestarts() throws Exception {
+    try (BrokerFixture f = BrokerFixture.start();
+        BrokerClient client = f.client().timeout(Duration.ofSeconds(20)).build()) {
+      int threads = 16;
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      java.util.List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          while (!stop.get()) {
+            assertThat(client.ping()).isEqualTo(f.clock.millis());
+            pings.incrementAndGet();
+          }
+          return null;
+        }));
+      }
+      for (int restart = 0; restart < 5; restart++) {
+        int before = pings.get();
+        while (pings.get() < before + 500) {
+          Thread.yield(); // wait for traffic before pulling the plug
+        }
+        f.stopBroker();
+        f.startBroker();
+      }
+      int before = pings.get();
+      while (pings.get() < before + 500) {
+        Thread.yield();
+      }
+      stop.set(true);
+      pool.shutdown();
+      for (java.util.concurrent.Future<?> w : workers) {
+        w.get(30, TimeUnit.SECONDS); // any failed ping fails here
+      }
+    }
+  }
+
+  @Test
   void brokerErrorsAreNotRetried() throws Exception {
     try (FakeBroker fake = new FakeBroker();
         BrokerClient client =

@@ -193,7 +193,7 @@ final class Ctl {
       path = Path.of(fromEnv);
     }
     if (!Files.exists(path)) {
-      throw new BrokerNotRunning(path);
+      throw new IllegalStateException("broker not running (no socket at " + path + ")");
     }
     // Unset options fall back to CLIENT_SECRET, EPHEMERAL_SECRET and CLIENT_TIMEOUT.
     BrokerClient.Builder builder = BrokerClient.builder()
@@ -217,14 +217,5 @@ final class Ctl {
     }
     // Parser messages carry a second line with the location in the source: keep the first.
     return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-  }
-
-  /** No socket file where the broker should be. */
-  static final class BrokerNotRunning extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    BrokerNotRunning(Path path) {
-      super("broker not running (no socket at " + path + ")");
-    }
   }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -192,45 +193,23 @@ final class StartCommand implements Callable<Integer> {
     return runMode ? supervisor.run(command) : supervisor.serve(path, out);
   }
 
-  /** A builder holding exactly the options given, or a usage error for what it rejects. */
+  /** A broker with exactly the options given, or a usage error for what the builder rejects. */
   private Broker buildBroker() {
     Broker.Builder builder = Broker.builder().environment(env);
     try {
-      if (ttlMs != null) {
-        builder.defaultTtl(Duration.ofMillis(ttlMs));
-      }
-      if (maxItems != null) {
-        builder.maxItems(maxItems);
-      }
-      if (maxRequestSize != null) {
-        builder.maxRequestSize(maxRequestSize);
-      }
-      if (maxValueSize != null) {
-        builder.maxValueSize(maxValueSize);
-      }
-      if (idleTimeoutMs != null) {
-        builder.idleTimeout(Duration.ofMillis(idleTimeoutMs));
-      }
-      if (heartbeatIntervalMs != null) {
-        builder.heartbeatInterval(Duration.ofMillis(heartbeatIntervalMs));
-      }
-      if (debug != null) {
-        builder.debug(debug);
-      }
-      if (requireTtl != null) {
-        builder.requireTtl(requireTtl);
-      }
-      if (logLevel != null) {
-        builder.logLevel(logLevel);
-      }
-      if (structuredLogging != null) {
-        builder.structuredLogging(structuredLogging);
-      }
-      if (socket != null && socket.pipeId != null) {
-        builder.pipeId(socket.pipeId);
-      }
-      if (socket != null && socket.path != null) {
-        builder.socketPath(socket.path);
+      given(ttlMs, ms -> builder.defaultTtl(Duration.ofMillis(ms)));
+      given(maxItems, builder::maxItems);
+      given(maxRequestSize, builder::maxRequestSize);
+      given(maxValueSize, builder::maxValueSize);
+      given(idleTimeoutMs, ms -> builder.idleTimeout(Duration.ofMillis(ms)));
+      given(heartbeatIntervalMs, ms -> builder.heartbeatInterval(Duration.ofMillis(ms)));
+      given(debug, builder::debug);
+      given(requireTtl, builder::requireTtl);
+      given(logLevel, builder::logLevel);
+      given(structuredLogging, builder::structuredLogging);
+      if (socket != null) {
+        given(socket.pipeId, builder::pipeId);
+        given(socket.path, builder::socketPath);
       }
       if (secret != null) {
         builder.secret(secret.resolve(env));
@@ -238,6 +217,12 @@ final class StartCommand implements Callable<Integer> {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  private static <T> void given(T option, Consumer<T> apply) {
+    if (option != null) {
+      apply.accept(option);
     }
   }
 }

@@ -21,7 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class ReviewIssue15RetryTotalTimeoutTest {
   private static final Duration TIMEOUT = Duration.ofMillis(2_000);
-  private static final long SLACK_MILLIS = 1_000;
+  /**
+   * Allowed lateness. Generous because shared build machines can be heavily loaded; the bug this
+   * guards against costs a multiple of the timeout, not a fraction of it.
+   */
+  private static final long SLACK_MILLIS = 1_500;
 
   private static BrokerClient client(Path socket) {
     return BrokerClient.builder().environment(Map.of()).pipe(socket).timeout(TIMEOUT).build();

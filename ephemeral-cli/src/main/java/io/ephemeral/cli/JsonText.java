@@ -1,0 +1,73 @@
+package io.ephemeral.cli;
+
+/** Re-indents compact JSON text the way {@code JSON.stringify(value, null, 2)} prints it. */
+final class JsonText {
+
+  private static final String INDENT = "  ";
+
+  private JsonText() {}
+
+  /**
+   * Re-indents valid JSON text with two spaces per level, {@code ": "} after member names and
+   * {@code {}} / {@code []} for empty containers. Scalars (numbers, strings) are copied exactly.
+   */
+  static String indent(String json) {
+    StringBuilder out = new StringBuilder(json.length() * 2);
+    int depth = 0;
+    int length = json.length();
+    for (int i = 0; i < length; i++) {
+      char c = json.charAt(i);
+      switch (c) {
+        case '"' -> i = copyString(json, i, out);
+        case '{', '[' -> {
+          int next = skipWhitespace(json, i + 1);
+          char close = c == '{' ? '}' : ']';
+          if (next < length && json.charAt(next) == close) {
+            out.append(c).append(close);
+            i = next;
+          } else {
+            out.append(c);
+            newline(out, ++depth);
+          }
+        }
+        case '}', ']' -> {
+          newline(out, --depth);
+          out.append(c);
+        }
+        case ',' -> {
+          out.append(',');
+          newline(out, depth);
+        }
+        case ':' -> out.append(": ");
+        case ' ', '\t', '\n', '\r' -> {}
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Copies the string literal starting at {@code start}; returns the index of its closing quote. */
+  private static int copyString(String json, int start, StringBuilder out) {
+    int i = start + 1;
+    while (i < json.length() && json.charAt(i) != '"') {
+      i += json.charAt(i) == '\\' ? 2 : 1;
+    }
+    int end = Math.min(i, json.length() - 1);
+    out.append(json, start, end + 1);
+    return end;
+  }
+
+  private static int skipWhitespace(String json, int i) {
+    while (i < json.length() && " \t\n\r".indexOf(json.charAt(i)) >= 0) {
+      i++;
+    }
+    return i;
+  }
+
+  private static void newline(StringBuilder out, int depth) {
+    out.append('\n');
+    for (int i = 0; i < depth; i++) {
+      out.append(INDENT);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package io.ephemeral.cli;
+
+import io.ephemeral.broker.Broker;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/*
+ * Implementation notes.
+ *
+ * Only options the user actually gave are handed to Broker.Builder; everything else is left
+ * to the builder, which falls back to the BROKER_* environment variables and then to the
+ * defaults. (The original CLI passed every option, so the environment never applied, and its
+ * numeric flags all parsed to NaN.) Hence the nullable boxed fields.
+ *
+ * Numbers are validated here so that a bad value is a usage error (exit 2) naming the flag;
+ * anything the builder still rejects (IllegalArgumentException) is reported the same way.
+ */
+
+/** {@code ephemeral-broker start [flags] [-- CMD ARGS...]}. */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Start a broker on a private Unix-domain socket.",
+      "With a command: run it with EPHEMERAL_PIPE (and EPHEMERAL_SECRET when a secret is"
+          + " configured) in its environment, stop the broker when it exits and exit with its"
+          + " status (128+n when killed by signal n). SIGINT/SIGTERM are forwarded to it.",
+      "Without a command: print the socket path and serve until SIGINT/SIGTERM.",
+      "Options not given fall back to the BROKER_* environment variables."
+    },
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:broker stopped normally (no command)",
+      "1:the broker could not start",
+      "2:invalid command line",
+      "127:the command could not be started",
+      "n:otherwise the command's exit status"
+    })
+final class StartCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  private final Map<String, String> env;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  private Long ttlMs;
+  private Integer maxItems;
+  private Integer maxRequestSize;
+  private Integer maxValueSize;
+  private Long idleTimeoutMs;
+  private Long heartbeatIntervalMs;
+
+  @Option(names = "--debug", description = "Debug logging (env BROKER_DEBUG).")
+  Boolean debug;
+
+  @Option(
+      names = "--require-ttl",
+      negatable = true,
+      description = "Whether set must carry a ttl (env BROKER_REQUIRE_TTL; default: required).")
+  Boolean requireTtl;
+
+  @ArgGroup(exclusive = true)
+  SocketOptions socket;
+
+  @ArgGroup(exclusive = true)
+  SecretOptions secret;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      description = "debug, info, warn or error (env BROKER_LOG_LEVEL; default info).")
+  String logLevel;
+
+  @Option(
+      names = "--structured-logging",
+      description = "Log one JSON object per line (env BROKER_STRUCTURED_LOGGING).")
+  Boolean structuredLogging;
+
+  @Parameters(
+      paramLabel = "CMD",
+      arity = "0..*",
+      description = "Command to run with the broker, usually after '--'.")
+  List<String> command;
+
+  StartCommand(Map<String, String> env, PrintWriter out, PrintWriter err) {
+    this.env = env;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** The socket's location: a generated path, one from an id, or exactly a given path. */
+  static final class SocketOptions {
+    @Option(
+        names = "--pipe-id",
+        paramLabel = "ID",
+        description = "Socket name becomes broker-ID.sock instead of a random one.")
+    String pipeId;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "Bind exactly this path.")
+    Path path;
+  }
+
+  @Option(
+      names = "--ttl",
+      paramLabel = "MS",
+      description = "Default TTL in ms for set/lease without ttl (env BROKER_DEFAULT_TTL;"
+          + " default 1800000).")
+  void ttl(long ms) {
+    ttlMs = require(ms > 0, "--ttl", ms, "must be a positive number of milliseconds");
+  }
+
+  @Option(
+      names = "--max-items",
+      paramLabel = "N",
+      description = "Maximum number of keys, 0 = unlimited (env BROKER_MAX_ITEMS; default 10000).")
+  void maxItems(int n) {
+    maxItems = require(n >= 0, "--max-items", n, "must be 0 (unlimited) or more");
+  }
+
+  @Option(
+      names = "--max-request-size",
+      paramLabel = "BYTES",
+      description = "Longest request line (env BROKER_MAX_REQUEST_SIZE; default 1048576).")
+  void maxRequestSize(int bytes) {
+    maxRequestSize = require(bytes > 0, "--max-request-size", bytes, "must be positive");
+  }
+
+  @Option(
+      names = "--max-value-size",
+      paramLabel = "BYTES",
+      description = "Largest value (env BROKER_MAX_VALUE_SIZE; default 262144).")
+  void maxValueSize(int bytes) {
+    maxValueSize = require(bytes > 0, "--max-value-size", bytes, "must be positive");
+  }
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "MS",
+      description = "Stop after MS without requests (env BROKER_IDLE_TIMEOUT; default off).")
+  void idleTimeout(long ms) {
+    idleTimeoutMs = require(ms > 0, "--idle-timeout", ms, "must be a positive number of milliseconds");
+  }
+
+  @Option(
+      names = "--heartbeat-interval",
+      paramLabel = "MS",
+      description = "Log a heartbeat line every MS (env BROKER_HEARTBEAT_INTERVAL; default off).")
+  void heartbeatInterval(long ms) {
+    heartbeatIntervalMs =
+        require(ms > 0, "--heartbeat-interval", ms, "must be a positive number of milliseconds");
+  }
+
+  private <T> T require(boolean valid, String flag, T value, String rule) {
+    if (!valid) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '" + flag + "': " + value + " " + rule);
+    }
+    return value;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Broker broker = buildBroker();
+    Path path;
+    try {
+      path = broker.start();
+    } catch (IOException | RuntimeException e) {
+      broker.stop();
+      err.println("Failed to start broker: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+    boolean runMode = command != null && !command.isEmpty();
+    Supervisor supervisor = new Supervisor(broker, runMode, err);
+    Signals.install(supervisor::onSignal);
+    return runMode ? supervisor.run(command) : supervisor.serve(path, out);
+  }
+
+  /** A broker with exactly the options given, or a usage error for what the builder rejects. */
+  private Broker buildBroker() {
+    Broker.Builder builder = Broker.builder().environment(env);
+    try {
+      given(ttlMs, ms -> builder.defaultTtl(Duration.ofMillis(ms)));
+      given(maxItems, builder::maxItems);
+      given(maxRequestSize, builder::maxRequestSize);
+      given(maxValueSize, builder::maxValueSize);
+      given(idleTimeoutMs, ms -> builder.idleTimeout(Duration.ofMillis(ms)));
+      given(heartbeatIntervalMs, ms -> builder.heartbeatInterval(Duration.ofMillis(ms)));
+      given(debug, builder::debug);
+      given(requireTtl, builder::requireTtl);
+      given(logLevel, builder::logLevel);
+      given(structuredLogging, builder::structuredLogging);
+      if (socket != null) {
+        given(socket.pipeId, builder::pipeId);
+        given(socket.path, builder::socketPath);
+      }
+      if (secret != null) {
+        builder.secret(secret.resolve(env));
+      }
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  private static <T> void given(T option, Consumer<T> apply) {
+    if (option != null) {
+      apply.accept(option);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.ephemeral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ephemeral.cli.Cli.Result;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Bad command lines of {@code ephemeral-broker} are usage errors (exit 2) that name the flag.
+ * Every case here fails before a broker starts, so it runs in this JVM.
+ */
+class StartUsageTest {
+
+  @TempDir Path dir;
+
+  private static Result run(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Main.run(args, env, new PrintWriter(out), new PrintWriter(err));
+    return new Result(status, out.toString(), err.toString());
+  }
+
+  private static String usageError(Map<String, String> env, String... args) {
+    Result result = run(env, args);
+    assertThat(result.status()).as(result.toString()).isEqualTo(2);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err()).startsWith("ephemeral-broker: ")
+        .contains("Try 'ephemeral-broker");
+    return result.err();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+    "--ttl abc               | Invalid value for option '--ttl': 'abc' is not a long",
+    "--ttl 0                 | Invalid value for option '--ttl': 0 must be a positive number",
+    "--ttl -5                | Invalid value for option '--ttl': -5 must be a positive number",
+    "--max-items -1          | Invalid value for option '--max-items': -1 must be 0 (unlimited) or more",
+    "--max-items 1.5         | Invalid value for option '--max-items': '1.5' is not an int",
+    "--max-items 99999999999 | Invalid value for option '--max-items': '99999999999' is not an int",
+    "--max-value-size 0      | Invalid value for option '--max-value-size': 0 must be positive",
+    "--max-request-size x    | Invalid value for option '--max-request-size': 'x' is not an int",
+    "--idle-timeout 0        | Invalid value for option '--idle-timeout': 0 must be a positive",
+    "--heartbeat-interval -1 | Invalid value for option '--heartbeat-interval': -1 must be a positive",
+    "--log-level loud        | loud",
+    "--pipe-id a --socket b  | --pipe-id=ID, --socket=PATH are mutually exclusive",
+    "--secret a --secret-env B | --secret=S, --secret-env=VAR are mutually exclusive",
+    "--secret-env NOPE       | --secret-env: environment variable NOPE is not set",
+    "--bogus                 | Unknown option: '--bogus'",
+  })
+  void badFlagIsAUsageError(String args, String message) {
+    assertThat(usageError(Map.of(), ("start " + args.strip()).split(" "))).contains(message);
+  }
+
+  @Test
+  void badEnvironmentVariableIsAUsageErrorNamingIt() {
+    assertThat(usageError(Map.of("BROKER_MAX_ITEMS", "lots"), "start"))
+        .contains("BROKER_MAX_ITEMS");
+  }
+
+  @Test
+  void emptySecretVariableIsAnError() {
+    assertThat(usageError(Map.of("S", ""), "start", "--secret-env", "S"))
+        .contains("environment variable S is empty");
+  }
+
+  @Test
+  void missingOrEmptySecretFileIsAnError() throws IOException {
+    Path missing = dir.resolve("missing");
+    assertThat(usageError(Map.of(), "start", "--secret-file", missing.toString()))
+        .contains("--secret-file: no such file: " + missing);
+    Path empty = Files.writeString(dir.resolve("empty"), "\n");
+    assertThat(usageError(Map.of(), "start", "--secret-file", empty.toString()))
+        .contains("--secret-file: " + empty + " is empty");
+  }
+
+  @Test
+  void noSubcommandIsAUsageError() {
+    assertThat(usageError(Map.of())).contains("Missing required subcommand");
+  }
+
+  @Test
+  void versionAndHelp() {
+    assertThat(run(Map.of(), "--version").out()).matches("ephemeral-broker \\d[^\\s$]*\n");
+    assertThat(run(Map.of(), "start", "--version").out()).startsWith("ephemeral-broker ");
+    assertThat(run(Map.of(), "ctl", "--version").out()).startsWith("brokerctl ");
+    Result help = run(Map.of(), "start", "--help");
+    assertThat(help.status()).isZero();
+    assertThat(help.out()).contains("--ttl=MS", "--max-items=N", "--max-request-size=BYTES",
+        "--max-value-size=BYTES", "--debug", "--pipe-id=ID", "--secret=S", "--secret-env=VAR",
+        "--secret-file=FILE", "--[no-]require-ttl", "--socket=PATH", "--log-level=LEVEL",
+        "--structured-logging", "--idle-timeout=MS", "--heartbeat-interval=MS", "127");
+  }
+}

@@ -110,6 +110,9 @@ final class BrokerLog {
       g.writeNumber(((Number) value).doubleValue());
     } else if (value instanceof Boolean) {
       g.writeBoolean((Boolean) value);
+    } else if (value instanceof CharSequence || value instanceof java.nio.file.Path || value instanceof Enum) {
+      // Before Iterable: a Path is an Iterable of its own segments.
+      g.writeString(value.toString());
     } else if (value instanceof Map) {
       g.writeStartObject();
       for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {

@@ -138,7 +138,10 @@ final class ByteOutput {
     return ascii(v ? "true" : "false");
   }
 
-  /** A JSON string from UTF-8 bytes (escapes quote, backslash and control characters). */
+  /**
+   * A JSON string from UTF-8 (or {@link Wtf8}) bytes: escapes quote, backslash and control
+   * characters, and writes encoded lone surrogates back as JSON unicode escapes.
+   */
   ByteOutput jsonString(byte[] utf8, int off, int len) {
     ensure(len + 2);
     buf[end++] = '"';
@@ -146,11 +149,25 @@ final class ByteOutput {
     int stop = off + len;
     for (int i = off; i < stop; i++) {
       int c = utf8[i] & 0xff;
-      if (c >= 0x20 && c != '"' && c != '\\') {
+      if (c >= 0x20 && c != '"' && c != '\\' && c != 0xED) {
+        continue;
+      }
+      if (c == 0xED && !Wtf8.isSurrogateAt(utf8, i, stop)) {
         continue;
       }
       write(utf8, runStart, i - runStart);
-      escape(c);
+      if (c == 0xED) {
+        int unit = Wtf8.surrogateAt(utf8, i);
+        ensure(6);
+        buf[end++] = '\\';
+        buf[end++] = 'u';
+        for (int shift = 12; shift >= 0; shift -= 4) {
+          buf[end++] = HEX[(unit >> shift) & 0xF];
+        }
+        i += 2;
+      } else {
+        escape(c);
+      }
       runStart = i + 1;
     }
     write(utf8, runStart, stop - runStart);

@@ -118,8 +118,14 @@ final class EventLoop {
     selector.wakeup();
   }
 
-  /** Computes something on the loop thread and waits for it. */
+  /**
+   * Computes something on the loop thread and waits for it. Fails at once (IllegalStateException)
+   * if the loop is stopping or stops while waiting, so no caller waits for a loop that is gone.
+   */
   <T> T call(Supplier<T> work, Duration timeout) {
+    if (shutdownRequested) {
+      throw new IllegalStateException("the broker is stopping");
+    }
     CompletableFuture<T> result = new CompletableFuture<>();
     execute(() -> {
       try {
@@ -128,15 +134,23 @@ final class EventLoop {
         result.completeExceptionally(e);
       }
     });
-    try {
-      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the broker", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("the broker did not answer within " + timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return result.get(20, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the broker", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      } catch (TimeoutException e) {
+        if (shutdownRequested || !thread.isAlive()) {
+          throw new IllegalStateException("the broker stopped");
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("the broker did not answer within " + timeout);
+        }
+      }
     }
   }
 

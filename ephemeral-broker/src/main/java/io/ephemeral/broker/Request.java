@@ -20,6 +20,7 @@ final class Request {
   byte[] keyBuf; // the line itself, or decoded bytes when the key had escapes
   int keyOff;
   int keyLen;
+  String keyText; // the decoded key when it had escapes, else null (decoded on demand)
 
   boolean valuePresent;
   int valueOff; // raw JSON text of the value within line
@@ -48,6 +49,7 @@ final class Request {
     keyBuf = null;
     keyOff = 0;
     keyLen = 0;
+    keyText = null;
     valuePresent = false;
     valueOff = 0;
     valueEnd = 0;
@@ -67,6 +69,6 @@ final class Request {
   }
 
   String keyString() {
-    return new String(keyBuf, keyOff, keyLen, java.nio.charset.StandardCharsets.UTF_8);
+    return keyText != null ? keyText : new String(keyBuf, keyOff, keyLen, java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Turns a request line into a {@link Request} with Jackson's streaming parser: one pass, the
@@ -129,7 +128,8 @@ final class RequestParser {
     byte[] b = r.line;
     for (int i = start + 1; i < end - 1; i++) {
       if (b[i] == '\\') {
-        byte[] decoded = p.getText().getBytes(StandardCharsets.UTF_8);
+        r.keyText = p.getText();
+        byte[] decoded = Wtf8.encode(r.keyText);
         r.keyBuf = decoded;
         r.keyOff = 0;
         r.keyLen = decoded.length;

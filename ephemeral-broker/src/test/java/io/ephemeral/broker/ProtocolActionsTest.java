@@ -134,6 +134,15 @@ class ProtocolActionsTest {
     }
 
     @Test
+    void keysWithLoneSurrogatesStayDistinctAndListWritesThemBack() {
+      f.call("{\"action\":\"set\",\"key\":\"a\\ud800b\",\"value\":1,\"ttl\":1000}");
+      f.call("{\"action\":\"set\",\"key\":\"a\\udbffb\",\"value\":2,\"ttl\":1000}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\ud800b\"}")).startsWith("{\"ok\":true,\"value\":1,");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\udbffb\"}")).startsWith("{\"ok\":true,\"value\":2,");
+      assertThat(f.call("{\"action\":\"list\"}")).contains("\"a\\ud800b\":{").contains("\"a\\udbffb\":{");
+    }
+
+    @Test
     void escapedAndRawSpellingsOfAKeyAreTheSameKey() {
       f.call("{\"action\":\"set\",\"key\":\"caf\\u00e9\",\"value\":1,\"ttl\":1000}");
       assertThat(f.call("{\"action\":\"get\",\"key\":\"café\"}")).startsWith("{\"ok\":true,\"value\":1");

@@ -1,9 +1,12 @@
 package io.ephemeral.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.logging.LogManager;
 import picocli.CommandLine;
 import picocli.CommandLine.IParameterExceptionHandler;
 
@@ -25,12 +28,27 @@ public final class Main {
 
   /** Runs the command line and exits the JVM with its status. */
   public static void main(String[] args) {
+    configureLogging();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err), true);
     int status = run(args, System.getenv(), out, err);
     out.flush();
     err.flush();
     System.exit(status);
+  }
+
+  /**
+   * Routes java.util.logging (the SLF4J backend here) to standard error, one message per line as
+   * given: the broker has already filtered by its level and formatted the line.
+   */
+  static void configureLogging() {
+    try (InputStream in = Main.class.getResourceAsStream("logging.properties")) {
+      if (in != null) {
+        LogManager.getLogManager().readConfiguration(in);
+      }
+    } catch (IOException e) {
+      System.err.println("ephemeral-broker: logging configuration unreadable: " + e.getMessage());
+    }
   }
 
   /**

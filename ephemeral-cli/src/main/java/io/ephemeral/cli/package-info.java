@@ -11,8 +11,9 @@
  *       metrics.
  * </ul>
  *
- * <p>Only {@link io.ephemeral.cli.Main} (the entry point) and
- * {@link io.ephemeral.cli.StderrLogging} (the SLF4J backend, found by the service loader) are
- * public.
+ * <p>Only {@link io.ephemeral.cli.Main} (the entry point) is public. Logging goes through SLF4J to
+ * java.util.logging, configured from {@code logging.properties} to write each line verbatim to
+ * standard error: the broker formats its own lines (text or one JSON object per line), and
+ * standard output stays the child's.
  */
 package io.ephemeral.cli;

@@ -171,8 +171,11 @@ final class Compare {
       }
       gen.warmup(s.warmup);
       atStart.run();
+      long self = ProcessHandle.current().pid();
       long cpu0 = server.cpuTicks();
+      long gen0 = Server.cpuTicks(self, "ephemeral-bench");
       LoadGenerator.Result r = gen.measure(s.requests, (long) (s.seconds * 1e9));
+      long gen1 = Server.cpuTicks(self, "ephemeral-bench");
       long cpu1 = server.cpuTicks();
       atEnd.run();
       if (r.requests == 0) {
@@ -184,13 +187,15 @@ final class Compare {
           r.latencyNanos.getValueAtPercentile(50) / 1000.0,
           r.latencyNanos.getValueAtPercentile(99) / 1000.0,
           r.latencyNanos.getValueAtPercentile(99.9) / 1000.0,
-          cpuMicros / r.requests);
+          cpuMicros / r.requests,
+          (gen1 - gen0) * 1e6 / Server.ticksPerSecond() / r.requests);
     }
   }
 
   private static String brief(Report.Stats s) {
     return Report.rate(s.opsPerSec) + "/s p50 " + Report.fixed(s.p50Micros, 1) + " p99 " + Report.fixed(s.p99Micros, 1)
-        + " µs, cpu " + Report.fixed(s.cpuMicrosPerRequest, 2) + " µs/req";
+        + " µs, cpu " + Report.fixed(s.cpuMicrosPerRequest, 2) + " µs/req (generator "
+        + Report.fixed(s.generatorCpuMicrosPerRequest, 2) + ")";
   }
 
   private static String redisVersion(String binary) {

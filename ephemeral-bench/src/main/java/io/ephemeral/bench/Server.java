@@ -92,13 +92,18 @@ final class Server implements AutoCloseable {
 
   /** utime + stime of the whole process (all threads), in clock ticks, from /proc/<pid>/stat. */
   long cpuTicks() {
+    return cpuTicks(pid(), name);
+  }
+
+  /** As {@link #cpuTicks()} for any process, e.g. the generator itself. */
+  static long cpuTicks(long pid, String name) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"), StandardCharsets.US_ASCII);
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
       // Fields after the command name, which is in parentheses and may contain spaces.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
       return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
     } catch (IOException | RuntimeException e) {
-      throw new BenchException("cannot read the CPU time of " + name + " (pid " + pid() + ") from /proc: " + e, e);
+      throw new BenchException("cannot read the CPU time of " + name + " (pid " + pid + ") from /proc: " + e, e);
     }
   }
 

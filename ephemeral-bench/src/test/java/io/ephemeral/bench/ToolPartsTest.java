@@ -72,12 +72,12 @@ class ToolPartsTest {
 
   @Test
   void tableAndChartShowBothServersAndTheRatio() {
-    Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9);
-    Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1);
+    Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9, 0.8);
+    Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1, 0.7);
     List<Report.Row> rows = List.of(new Report.Row(Cell.parse("get:1x32"), ours, redis),
         new Report.Row(Cell.parse("lease:1x32"), ours, null));
     String table = Report.table(rows);
-    assertThat(table).contains("| get | 1×32 | 250k | 200k | 1.25 | 30.0 / 50.0 / 90.0 | 35.0 / 60.0 / 100.0 | 0.90 | 1.10 |");
+    assertThat(table).contains("| get | 1×32 | 250k | 200k | 1.25 | 30.0 / 50.0 / 90.0 | 35.0 / 60.0 / 100.0 | 0.90 | 1.10 | 0.80 / 0.70 |");
     assertThat(table).contains("| lease+release | 1×32 | 250k | – | – |");
     String svg = Report.svg(rows, "test");
     assertThat(svg).startsWith("<svg").contains("get</text>").contains("250k").endsWith("</svg>\n");

@@ -125,7 +125,7 @@ final class GatewayRouter {
   private final FrameWriter writer = new FrameWriter();
   private final FrameMessage message = new FrameMessage();
   private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
-  private final HashMap<String, Edge> edges = new HashMap<>();
+  private final LinkedHashMap<String, Edge> edges = new LinkedHashMap<>();
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
 
@@ -476,7 +476,9 @@ final class GatewayRouter {
       c.service.errors++;
     }
     if (m.from != null && m.to != null) {
-      edge(m.from, m.to).errors++;
+      Edge e = edge(m.from, m.to);
+      e.calls++;
+      e.errors++;
     }
     writer.errorResponse(c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
     transport.markDirty(c);

@@ -45,6 +45,12 @@ final class Connection {
   boolean dirty;
   /** Close once the output is written (e.g. a refused duplicate registration). */
   boolean closeAfterFlush;
+  /** A request is waiting (for a lease slot): later requests wait until it is answered. */
+  boolean parked;
+  /** The lease wait behind {@link #parked}, cancelled if the connection closes. */
+  Leases.Waiter waiter;
+  /** Queued to continue its held-back requests at the end of the turn. */
+  boolean resumeQueued;
 
   Connection(SocketChannel channel) {
     this.channel = channel;

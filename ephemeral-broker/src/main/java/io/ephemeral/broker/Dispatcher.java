@@ -29,8 +29,9 @@ final class Dispatcher {
     this.log = log;
   }
 
-  /** Handles one complete line (without its newline) and appends the response to out. */
-  void handle(byte[] line, int off, int len, ByteOutput out) {
+  /** Handles one complete line (without its newline) and appends the response to the connection's output. */
+  void handle(Connection conn, byte[] line, int off, int len) {
+    ByteOutput out = conn.out;
     Request r = request;
     if (len == 0) {
       // The Node broker parses an empty line as {} (no action).
@@ -38,7 +39,7 @@ final class Dispatcher {
     } else {
       r.reset(line, off, len);
     }
-    reply.begin(out, r);
+    reply.begin(out, r, conn);
     int parsed = parser.parse(r);
     if (parsed == RequestParser.INVALID_JSON) {
       r.idOff = -1; // an id from a line we could not parse cannot be trusted
@@ -69,9 +70,9 @@ final class Dispatcher {
         c.handler.handle(r, reply);
       } catch (RuntimeException e) {
         out.truncate(mark);
-        reply.begin(out, r);
+        reply.begin(out, r, conn);
         log.error("Command failed", e, "action", c.name);
-        reply.error("internal_error", "the broker could not complete " + c.name + "; see its log");
+        reply.error(ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
       }
     }
     metrics.operation(c.metricIndex, reply.errorCode() == null);

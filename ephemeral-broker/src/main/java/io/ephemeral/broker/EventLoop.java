@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
  * </ul>
  */
-final class EventLoop implements GatewayRouter.Transport {
+final class EventLoop implements ConnectionControl {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
@@ -57,6 +57,7 @@ final class EventLoop implements GatewayRouter.Transport {
   private final GatewayEvents events;
   private final GatewayRouter router;
   private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
+  private final java.util.ArrayList<Connection> resumed = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -95,7 +96,7 @@ final class EventLoop implements GatewayRouter.Transport {
     config.gatewayListeners().forEach(events::add);
     this.router = new GatewayRouter(config, log, events, this);
     CommandTable commands = new CommandTable();
-    new KvCommands(config, store, leases, metrics, state, log).registerAll(commands);
+    new KvCommands(config, store, leases, metrics, state, log, this).registerAll(commands);
     new GatewayCommands(router).registerAll(commands);
     this.dispatcher = new Dispatcher(config, commands, metrics, log);
     this.wakeup = selector::wakeup;
@@ -237,6 +238,7 @@ final class EventLoop implements GatewayRouter.Transport {
       runSafely(task);
     }
     runDueTimers();
+    continueResumed();
     flushDirty();
   }
 
@@ -335,6 +337,9 @@ final class EventLoop implements GatewayRouter.Transport {
   }
 
   private int consume(Connection c, byte[] buf, int from, int to) {
+    if (c.parked) {
+      return from; // answered in order: nothing more until the parked request is answered
+    }
     return c.protocol == Connection.FRAMES ? processFrames(c, buf, from, to) : process(c, buf, from, to);
   }
 
@@ -401,9 +406,12 @@ final class EventLoop implements GatewayRouter.Transport {
       if (nl - pos > max) {
         dispatcher.tooLarge(c.out);
       } else {
-        dispatcher.handle(buf, pos, nl - pos, c.out);
+        dispatcher.handle(c, buf, pos, nl - pos);
       }
       pos = nl + 1;
+      if (c.parked) {
+        break;
+      }
     }
     return pos;
   }
@@ -440,7 +448,8 @@ final class EventLoop implements GatewayRouter.Transport {
     if (!done) {
       ops |= SelectionKey.OP_WRITE;
     }
-    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER) {
+    // A parked connection is still read (a little), so a client that gives up is noticed.
+    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER && (!c.parked || c.inLen < READ_BUFFER)) {
       ops |= SelectionKey.OP_READ;
     }
     if (c.key.isValid() && c.key.interestOps() != ops) {
@@ -459,6 +468,10 @@ final class EventLoop implements GatewayRouter.Transport {
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
       }
+      if (c.waiter != null) {
+        leases.cancel(c.waiter);
+        c.waiter = null;
+      }
     }
     closeQuietly(c.channel);
   }
@@ -475,6 +488,32 @@ final class EventLoop implements GatewayRouter.Transport {
   public void closeAfterFlush(Connection c) {
     c.closeAfterFlush = true;
     markDirty(c);
+  }
+
+  @Override
+  public void resume(Connection c) {
+    c.parked = false;
+    markDirty(c);
+    if (!c.resumeQueued) {
+      c.resumeQueued = true;
+      resumed.add(c);
+    }
+  }
+
+  /**
+   * Continues connections whose parked request was answered. Deferred to the end of the turn:
+   * the answer may come while another connection's request is being handled.
+   */
+  private void continueResumed() {
+    for (int i = 0; i < resumed.size(); i++) {
+      Connection c = resumed.get(i);
+      c.resumeQueued = false;
+      if (c.key != null && c.key.isValid() && c.inLen > 0) {
+        c.consumeInput(consume(c, c.in, 0, c.inLen));
+        markDirty(c);
+      }
+    }
+    resumed.clear();
   }
 
   /** Writes every connection that got output during this turn (gateway forwards, error answers). */
@@ -497,7 +536,7 @@ final class EventLoop implements GatewayRouter.Transport {
 
 
   private boolean idle() {
-    if (state.inFlight > 0 || router.pendingCalls() > 0) {
+    if (state.inFlight > 0 || router.pendingCalls() > 0 || leases.waiters() > 0) {
       return false;
     }
     for (SelectionKey key : selector.keys()) {
@@ -538,7 +577,7 @@ final class EventLoop implements GatewayRouter.Transport {
   /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
   private long millisUntilNextTimer() {
     Timer next = timers.peek();
-    long due = Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline());
+    long due = Math.min(Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline()), leases.nextDeadline());
     if (due == Long.MAX_VALUE) {
       return -1;
     }
@@ -548,6 +587,10 @@ final class EventLoop implements GatewayRouter.Transport {
   private void runDueTimers() {
     long now = clock.millis();
     router.expireCalls(now);
+    if (leases.waiters() > 0) {
+      leases.expireWaiters(now);
+      leases.purgeExpired(now); // an expired holder frees a slot for the longest waiter
+    }
     Timer t;
     while ((t = timers.peek()) != null && t.due <= now) {
       timers.poll();

@@ -101,25 +101,13 @@ final class GatewayRouter {
     }
   }
 
-  /** What the router needs from the loop that owns the connections. */
-  interface Transport {
-    /** The connection has output to write at the end of this turn. */
-    void markDirty(Connection c);
-
-    /** Close the connection after its pending output is written. */
-    void closeAfterFlush(Connection c);
-
-    /** Close the connection now. */
-    void close(Connection c);
-  }
-
   private static final byte[] NO_CONTEXT = new byte[0];
 
   private final BrokerConfig config;
   private final Clock clock;
   private final BrokerLog log;
   private final GatewayEvents events;
-  private final Transport transport;
+  private final ConnectionControl transport;
   private final FramePeeker peeker = new FramePeeker(256);
   private final Transcoder transcoder = new Transcoder(256);
   private final FrameWriter writer = new FrameWriter();
@@ -129,7 +117,7 @@ final class GatewayRouter {
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
 
-  GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, Transport transport) {
+  GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
     this.config = config;
     this.clock = config.clock();
     this.log = log;

@@ -11,12 +11,13 @@ import java.util.Arrays;
  * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
  * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
  */
-final class KvCommands {
+final class KvCommands implements Leases.WaiterListener {
   private static final byte[] VALUE = Reply.ascii(",\"value\":");
   private static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
   private static final byte[] DELETED = Reply.ascii(",\"deleted\":");
   private static final byte[] PONG = Reply.ascii(",\"pong\":");
   private static final byte[] RELEASED = Reply.ascii(",\"released\":");
+  private static final byte[] TOKEN = Reply.ascii(",\"token\":");
   private static final byte[] ITEMS = Reply.ascii(",\"items\":{");
   private static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
   private static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
@@ -29,9 +30,14 @@ final class KvCommands {
   private final Clock clock;
   private final ValueCodec codec = new ValueCodec();
   private final BrokerLog log;
+  private final ConnectionControl connections;
   private boolean nearCapacityWarned;
 
-  KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log) {
+  /** A lease request waiting for a slot: where and how to answer it. */
+  private record Parked(Connection connection, byte[] id) {}
+
+  KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log,
+      ConnectionControl connections) {
     this.config = config;
     this.store = store;
     this.leases = leases;
@@ -39,6 +45,8 @@ final class KvCommands {
     this.state = state;
     this.clock = config.clock();
     this.log = log;
+    this.connections = connections;
+    leases.listener(this);
   }
 
   void registerAll(CommandTable table) {
@@ -197,15 +205,68 @@ final class KvCommands {
   }
 
   private void lease(Request r, Reply reply) {
-    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
-    int value = leases.acquire(r.keyString(), r.workerId, ttl, clock.millis());
-    if (value == Leases.HOLDS_OTHER_KEY) {
-      reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
+    if (r.sizeState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
       return;
     }
-    reply.ok();
-    reply.member(VALUE).number(value);
-    reply.end();
+    if (r.waitState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+      return;
+    }
+    long now = clock.millis();
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    String key = r.keyString();
+    int value = leases.acquire(key, r.workerId, ttl, r.size, now);
+    switch (value) {
+      case Leases.HOLDS_OTHER_KEY:
+        reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
+        return;
+      case Leases.SIZE_MISMATCH:
+        reply.error(ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        return;
+      case Leases.ALREADY_WAITING:
+        reply.error(ErrorCodes.WORKER_ALREADY_WAITING, "worker '" + r.workerId + "' is already waiting for a slot");
+        return;
+      case Leases.POOL_FULL:
+        if (r.waitMillis > 0 && reply.connection() != null) {
+          Connection c = reply.connection();
+          c.waiter = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          reply.park();
+        } else {
+          reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key + "' are held");
+        }
+        return;
+      default:
+        reply.ok();
+        reply.member(VALUE).number(value);
+        reply.member(TOKEN).number(leases.lastToken());
+        reply.end();
+    }
+  }
+
+  @Override
+  public void granted(Leases.Waiter waiter, int value, long token) {
+    Parked p = (Parked) waiter.owner;
+    ByteOutput out = p.connection().out.write(Reply.OK);
+    out.write(VALUE).number(value).write(TOKEN).number(token);
+    finishParked(p);
+  }
+
+  @Override
+  public void timedOut(Leases.Waiter waiter) {
+    Parked p = (Parked) waiter.owner;
+    p.connection().out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
+    finishParked(p);
+  }
+
+  private void finishParked(Parked p) {
+    ByteOutput out = p.connection().out;
+    if (p.id() != null) {
+      out.ascii(",\"id\":").write(p.id());
+    }
+    out.ascii("}\n");
+    p.connection().waiter = null;
+    connections.resume(p.connection());
   }
 
   private void release(Request r, Reply reply) {

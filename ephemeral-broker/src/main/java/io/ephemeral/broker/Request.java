@@ -36,6 +36,11 @@ final class Request {
 
   String workerId; // null when missing, empty or not a string/number
 
+  int sizeState; // lease pool size: ABSENT, VALID, INVALID
+  int size;
+  int waitState; // lease wait: ABSENT, VALID, INVALID
+  long waitMillis;
+
   int idOff = -1; // raw JSON of the "id" member to echo, or -1
   int idEnd;
 
@@ -60,6 +65,10 @@ final class Request {
     beforeSize = 0;
     afterSize = 0;
     workerId = null;
+    sizeState = ABSENT;
+    size = 0;
+    waitState = ABSENT;
+    waitMillis = 0;
     idOff = -1;
     idEnd = 0;
   }

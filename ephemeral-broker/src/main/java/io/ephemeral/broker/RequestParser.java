@@ -18,6 +18,11 @@ final class RequestParser {
   static final int INVALID_JSON = 1;
   static final int NOT_AN_OBJECT = 2;
 
+  /** Largest lease pool. */
+  static final long MAX_POOL_SIZE = 1_000_000;
+  /** Longest a lease request may wait for a slot: a day. */
+  static final long MAX_WAIT = 86_400_000;
+
   /** Largest ttl accepted: JavaScript's Number.MAX_SAFE_INTEGER, the largest exact integer. */
   static final long MAX_TTL = 9_007_199_254_740_991L;
 
@@ -85,6 +90,16 @@ final class RequestParser {
             break;
           case "workerId":
             r.workerId = readWorker(p, v);
+            break;
+          case "size":
+            long size = wholeNumber(p, v, 1, MAX_POOL_SIZE);
+            r.sizeState = size < 0 ? Request.INVALID : Request.VALID;
+            r.size = (int) size;
+            break;
+          case "wait":
+            long wait = wholeNumber(p, v, 0, MAX_WAIT);
+            r.waitState = v == JsonToken.VALUE_NULL ? Request.ABSENT : wait < 0 ? Request.INVALID : Request.VALID;
+            r.waitMillis = wait;
             break;
           case "id":
             r.idOff = base + (int) p.currentTokenLocation().getByteOffset();
@@ -179,6 +194,16 @@ final class RequestParser {
         p.skipChildren();
         r.ttlState = Request.INVALID;
     }
+  }
+
+  /** A JSON number that is a whole number within [min, max], or -1 (anything else is skipped). */
+  private static long wholeNumber(JsonParser p, JsonToken v, long min, long max) throws IOException {
+    if (!v.isNumeric()) {
+      p.skipChildren();
+      return -1;
+    }
+    double d = p.getDoubleValue();
+    return d == Math.rint(d) && d >= min && d <= max ? (long) d : -1;
   }
 
   private static void setTtl(Request r, long ttl) {

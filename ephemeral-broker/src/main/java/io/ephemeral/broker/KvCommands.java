@@ -157,6 +157,7 @@ final class KvCommands implements Leases.WaiterListener {
     ByteOutput out = reply.ok();
     out.ascii(",\"stats\":{\"items\":").number(store.size());
     out.ascii(",\"leases\":").number(leases.size());
+    out.ascii(",\"leaseWaiters\":").number(leases.waiters());
     out.ascii(",\"capacity\":");
     capacity(out);
     memory(out, ",\"approximateStoreBytes\":", store.approximateBytes());

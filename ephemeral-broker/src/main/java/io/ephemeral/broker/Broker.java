@@ -41,6 +41,7 @@ public final class Broker implements AutoCloseable {
   private CountDownLatch stopped = new CountDownLatch(0);
   private final java.util.List<GatewayListener> addedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Gateway gateway = new Gateway(this);
+  private final java.util.Map<String, ActionHandler> registered = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Broker(BrokerConfig config) {
     this.config = config;
@@ -77,6 +78,7 @@ public final class Broker implements AutoCloseable {
       loop = l;
       stopped = new CountDownLatch(1);
       addedListeners.forEach(l.events()::add);
+      registered.forEach(l::addAction);
       l.start(this::stopFromLoop);
       if (config.shutdownHook()) {
         shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
@@ -272,6 +274,33 @@ public final class Broker implements AutoCloseable {
     stop();
   }
 
+  static final java.util.Set<String> BUILT_IN_ACTIONS = java.util.Set.of("get", "set", "del", "list", "ping", "stats",
+      "health", "metrics", "lease", "release", "services");
+
+  /**
+   * Adds a custom action to this broker, also while it runs (the Node broker's
+   * {@code broker.register(name, handler)}).
+   *
+   * @throws IllegalArgumentException if the name is taken
+   */
+  public void register(String action, ActionHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    if (action == null || action.isEmpty() || BUILT_IN_ACTIONS.contains(action)
+        || config.actions().containsKey(action) || registered.putIfAbsent(action, handler) != null) {
+      throw new IllegalArgumentException("action '" + action + "' is already defined");
+    }
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l != null) {
+      l.call(() -> {
+        l.addAction(action, handler);
+        return null;
+      }, Duration.ofSeconds(5));
+    }
+  }
+
   /**
    * Options of a {@link Broker}. Every option left unset falls back to its {@code BROKER_*}
    * environment variable, then to the documented default; an explicit option always wins. A
@@ -305,6 +334,9 @@ public final class Broker implements AutoCloseable {
     Duration staleServiceTimeout;
     Integer maxPendingCallsPerConnection;
     final java.util.List<GatewayListener> gatewayListeners = new java.util.ArrayList<>();
+    final java.util.List<Interceptor> interceptors = new java.util.ArrayList<>();
+    final java.util.Map<String, ActionHandler> actions = new java.util.LinkedHashMap<>();
+    final java.util.List<BrokerConfig.ProviderEntry> providers = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -462,6 +494,45 @@ public final class Broker implements AutoCloseable {
     /** Most calls one gateway connection may have in flight. Default 10,000. */
     public Builder maxPendingCallsPerConnection(int calls) {
       this.maxPendingCallsPerConnection = calls;
+      return this;
+    }
+
+    /**
+     * Adds a custom action. Its requests pass the same checks as the built-in actions
+     * (authentication, size limits, interceptors).
+     *
+     * @throws IllegalArgumentException if the name is empty or taken by a built-in action
+     */
+    public Builder action(String name, ActionHandler handler) {
+      Objects.requireNonNull(handler, "handler");
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("an action needs a name");
+      }
+      if (BUILT_IN_ACTIONS.contains(name) || actions.putIfAbsent(name, handler) != null) {
+        throw new IllegalArgumentException("action '" + name + "' is already defined");
+      }
+      return this;
+    }
+
+    /** Adds an interceptor around every request (after the broker's own, in the order added). */
+    public Builder intercept(Interceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Computes missing keys matching {@code keyPattern} ({@code *} matches anything, e.g.
+     * {@code "token:*"}) on demand; see {@link ValueProvider}. The first matching pattern wins.
+     */
+    public Builder provide(String keyPattern, ValueProvider provider) {
+      providers.add(BrokerConfig.ProviderEntry.of(Objects.requireNonNull(keyPattern, "keyPattern"),
+          Objects.requireNonNull(provider, "provider")));
+      return this;
+    }
+
+    /** Lets a plugin add its actions, providers and interceptors. */
+    public Builder plugin(BrokerPlugin plugin) {
+      plugin.configure(this);
       return this;
     }
 

@@ -38,7 +38,28 @@ record BrokerConfig(
     long callTimeoutMillis,
     long staleServiceTimeoutMillis,
     int maxPendingCallsPerConnection,
-    java.util.List<GatewayListener> gatewayListeners) {
+    java.util.List<GatewayListener> gatewayListeners,
+    java.util.List<Interceptor> interceptors,
+    Map<String, ActionHandler> actions,
+    java.util.List<ProviderEntry> providers) {
+
+  /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
+  record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
+    static ProviderEntry of(String glob, ValueProvider provider) {
+      StringBuilder re = new StringBuilder();
+      for (String part : glob.split("\\*", -1)) {
+        if (re.length() > 0) {
+          re.append(".*");
+        }
+        re.append(java.util.regex.Pattern.quote(part));
+      }
+      return new ProviderEntry(glob, java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL), provider);
+    }
+
+    boolean matches(String key) {
+      return regex.matcher(key).matches();
+    }
+  }
 
   static final long DEFAULT_TTL_MILLIS = 1_800_000;
   static final int DEFAULT_MAX_ITEMS = 10_000;
@@ -123,7 +144,10 @@ record BrokerConfig(
             b.callTimeout != null ? b.callTimeout.toMillis() : DEFAULT_CALL_TIMEOUT_MILLIS,
             b.staleServiceTimeout != null ? b.staleServiceTimeout.toMillis() : DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS,
             b.maxPendingCallsPerConnection != null ? b.maxPendingCallsPerConnection : DEFAULT_MAX_PENDING_CALLS,
-            java.util.List.copyOf(b.gatewayListeners));
+            java.util.List.copyOf(b.gatewayListeners),
+            java.util.List.copyOf(b.interceptors),
+            Map.copyOf(b.actions),
+            java.util.List.copyOf(b.providers));
     config.validate();
     return config;
   }

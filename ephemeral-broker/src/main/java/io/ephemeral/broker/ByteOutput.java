@@ -157,6 +157,11 @@ final class ByteOutput {
     return ascii(v ? "true" : "false");
   }
 
+  /** Already valid JSON member text (from {@link ActionRequest#annotate}), appended as UTF-8. */
+  ByteOutput jsonMembers(String members) {
+    return write(members.getBytes(StandardCharsets.UTF_8));
+  }
+
   /**
    * A JSON string from UTF-8 (or {@link Wtf8}) bytes: escapes quote, backslash and control
    * characters, and writes encoded lone surrogates back as JSON unicode escapes.

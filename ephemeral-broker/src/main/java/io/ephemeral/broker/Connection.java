@@ -47,8 +47,8 @@ final class Connection {
   boolean closeAfterFlush;
   /** A request is waiting (for a lease slot): later requests wait until it is answered. */
   boolean parked;
-  /** The lease wait behind {@link #parked}, cancelled if the connection closes. */
-  Leases.Waiter waiter;
+  /** Withdraws the wait behind {@link #parked} (a lease or a provider) if the connection closes. */
+  Runnable cancelParked;
   /** Queued to continue its held-back requests at the end of the turn. */
   boolean resumeQueued;
 

@@ -54,6 +54,8 @@ final class EventLoop implements ConnectionControl {
   private final Leases leases;
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
+  private final CommandTable commands;
+  private java.util.concurrent.ExecutorService providerThreads;
   private final GatewayEvents events;
   private final GatewayRouter router;
   private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
@@ -96,9 +98,20 @@ final class EventLoop implements ConnectionControl {
     config.gatewayListeners().forEach(events::add);
     this.router = new GatewayRouter(config, log, events, this);
     CommandTable commands = new CommandTable();
-    new KvCommands(config, store, leases, metrics, state, log, this).registerAll(commands);
+    KvCommands kv = new KvCommands(config, store, leases, metrics, state, log, this);
+    kv.registerAll(commands);
+    if (!config.providers().isEmpty()) {
+      providerThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ephemeral-broker-provider");
+        t.setDaemon(true);
+        return t;
+      });
+      kv.providers(providerThreads, this::execute);
+    }
     new GatewayCommands(router).registerAll(commands);
     this.dispatcher = new Dispatcher(config, commands, metrics, log);
+    this.commands = commands;
+    config.actions().forEach(this::addAction);
     this.wakeup = selector::wakeup;
   }
 
@@ -468,9 +481,9 @@ final class EventLoop implements ConnectionControl {
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
       }
-      if (c.waiter != null) {
-        leases.cancel(c.waiter);
-        c.waiter = null;
+      if (c.cancelParked != null) {
+        c.cancelParked.run();
+        c.cancelParked = null;
       }
     }
     closeQuietly(c.channel);
@@ -561,6 +574,9 @@ final class EventLoop implements ConnectionControl {
     } catch (IOException | ClosedSelectorException ignored) {
       // Closing is best effort; the channels are closed either way.
     }
+    if (providerThreads != null) {
+      providerThreads.shutdownNow();
+    }
     store.clear();
     leases.clear();
     router.clear();
@@ -638,6 +654,11 @@ final class EventLoop implements ConnectionControl {
     long now = clock.millis();
     router.evictStale(now);
     schedule(now + staleCheckInterval(), this::checkStaleServices);
+  }
+
+  /** Adds a custom action to the command table (loop thread, or before the loop starts). */
+  void addAction(String name, ActionHandler handler) {
+    commands.add(CustomAction.command(name, handler, dispatcher.view()));
   }
 
   GatewayEvents events() {

@@ -33,8 +33,12 @@ final class KvCommands implements Leases.WaiterListener {
   private final ConnectionControl connections;
   private boolean nearCapacityWarned;
 
-  /** A lease request waiting for a slot: where and how to answer it. */
+  /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
   private record Parked(Connection connection, byte[] id) {}
+
+  private final java.util.HashMap<String, java.util.List<Parked>> loading = new java.util.HashMap<>();
+  private java.util.concurrent.ExecutorService providerThreads;
+  private java.util.function.Consumer<Runnable> onLoop;
 
   KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log,
       ConnectionControl connections) {
@@ -67,14 +71,15 @@ final class KvCommands implements Leases.WaiterListener {
   private void get(Request r, Reply reply) {
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
     MemoryStore.Entry e = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
-    if (e == null) {
-      reply.error(ErrorCodes.NOT_FOUND);
-      return;
-    }
     long now = clock.millis();
-    if (e.deadline <= now) {
-      store.expire(e);
-      reply.error(ErrorCodes.EXPIRED);
+    if (e == null || e.deadline <= now) {
+      if (e != null) {
+        store.expire(e);
+      }
+      if (!config.providers().isEmpty() && provide(r, reply)) {
+        return;
+      }
+      reply.error(e == null ? ErrorCodes.NOT_FOUND : ErrorCodes.EXPIRED);
       return;
     }
     store.touch(e, now, config.refreshTtlOnGet());
@@ -231,7 +236,8 @@ final class KvCommands implements Leases.WaiterListener {
       case Leases.POOL_FULL:
         if (r.waitMillis > 0 && reply.connection() != null) {
           Connection c = reply.connection();
-          c.waiter = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          c.cancelParked = () -> leases.cancel(w);
           reply.park();
         } else {
           reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key + "' are held");
@@ -243,6 +249,97 @@ final class KvCommands implements Leases.WaiterListener {
         reply.member(TOKEN).number(leases.lastToken());
         reply.end();
     }
+  }
+
+  /**
+   * A missing key that a provider serves: the get waits for the provider's one run for this key
+   * (started now unless it is already running). Returns false when no provider matches.
+   */
+  private boolean provide(Request r, Reply reply) {
+    String key = r.keyString();
+    BrokerConfig.ProviderEntry match = null;
+    for (BrokerConfig.ProviderEntry p : config.providers()) {
+      if (p.matches(key)) {
+        match = p;
+        break;
+      }
+    }
+    if (match == null || reply.connection() == null) {
+      return false;
+    }
+    Connection c = reply.connection();
+    Parked parked = new Parked(c, reply.idBytes());
+    java.util.List<Parked> waiters = loading.get(key);
+    if (waiters == null) {
+      waiters = new java.util.ArrayList<>();
+      loading.put(key, waiters);
+      ValueProvider provider = match.provider();
+      providerThreads.execute(() -> {
+        ValueProvider.Provided result = null;
+        Throwable failure = null;
+        try {
+          result = provider.load(key);
+          if (result == null) {
+            failure = new IllegalStateException("the provider returned nothing");
+          }
+        } catch (Exception | Error ex) {
+          failure = ex;
+        }
+        ValueProvider.Provided value = result;
+        Throwable error = failure;
+        onLoop.accept(() -> provided(key, value, error));
+      });
+    }
+    java.util.List<Parked> list = waiters;
+    list.add(parked);
+    c.cancelParked = () -> list.remove(parked);
+    reply.park();
+    return true;
+  }
+
+  /** The provider's run for {@code key} ended: store the value and answer every waiting get. */
+  private void provided(String key, ValueProvider.Provided value, Throwable error) {
+    java.util.List<Parked> waiters = loading.remove(key);
+    byte[] json = null;
+    String failure = null;
+    if (error != null) {
+      failure = "the provider for '" + key + "' failed: " + error;
+    } else {
+      try {
+        json = io.ephemeral.protocol.JsJson.canonicalize(value.json().getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        failure = "the provider for '" + key + "' returned invalid JSON: " + e.getMessage();
+      }
+    }
+    if (failure != null) {
+      log.warn("Value provider failed", "key", key, "error", failure);
+    } else {
+      byte[] k = Wtf8.encode(key);
+      long now = clock.millis();
+      if (store.put(k, 0, k.length, store.hash(k, 0, k.length), json, json.length, false, false,
+          Math.max(1, value.ttl().toMillis()), now) == MemoryStore.FULL) {
+        log.warn("A provided value could not be kept: the store is full", "key", key);
+      }
+    }
+    if (waiters == null) {
+      return;
+    }
+    for (Parked p : waiters) {
+      ByteOutput out = p.connection().out;
+      if (failure == null) {
+        out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
+      } else {
+        out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
+        out.ascii(",\"message\":").jsonString(failure);
+      }
+      finishParked(p);
+    }
+  }
+
+  /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
+  void providers(java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
+    this.providerThreads = threads;
+    this.onLoop = onLoop;
   }
 
   @Override
@@ -266,7 +363,7 @@ final class KvCommands implements Leases.WaiterListener {
       out.ascii(",\"id\":").write(p.id());
     }
     out.ascii("}\n");
-    p.connection().waiter = null;
+    p.connection().cancelParked = null;
     connections.resume(p.connection());
   }
 

@@ -17,6 +17,7 @@ final class Reply {
   private Request request;
   private Connection connection;
   private String errorCode;
+  private String extraMembers;
 
   void begin(ByteOutput out, Request request) {
     begin(out, request, null);
@@ -27,6 +28,7 @@ final class Reply {
     this.request = request;
     this.connection = connection;
     this.errorCode = null;
+    this.extraMembers = null;
   }
 
   /** The connection the request came on (null for internal replies). */
@@ -62,7 +64,15 @@ final class Reply {
     if (request != null && request.idOff >= 0) {
       out.write(ID).write(request.line, request.idOff, request.idEnd - request.idOff);
     }
+    if (extraMembers != null) {
+      out.jsonMembers(extraMembers);
+    }
     out.write(END);
+  }
+
+  /** Members added by interceptors ({@link ActionRequest#annotate}), as {@code ,"a":1,...} text. */
+  void extraMembers(String members) {
+    this.extraMembers = members;
   }
 
   /** A complete error response with one of the protocol's codes. */

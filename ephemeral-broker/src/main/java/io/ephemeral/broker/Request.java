@@ -15,6 +15,7 @@ final class Request {
 
   Command command; // null: missing or unknown action
   boolean actionPresent;
+  String actionText; // the action when it is not one the broker knows (for interceptors)
 
   int keyState; // ABSENT, VALID (a string), INVALID (present but not a string)
   byte[] keyBuf; // the line itself, or decoded bytes when the key had escapes
@@ -50,6 +51,7 @@ final class Request {
     this.lineLen = len;
     command = null;
     actionPresent = false;
+    actionText = null;
     keyState = ABSENT;
     keyBuf = null;
     keyOff = 0;

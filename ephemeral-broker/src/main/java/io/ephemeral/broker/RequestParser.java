@@ -69,6 +69,11 @@ final class RequestParser {
           case "action":
             r.actionPresent = true;
             r.command = v == JsonToken.VALUE_STRING ? commands.lookup(p) : null;
+            if (r.command == null && v == JsonToken.VALUE_STRING) {
+              r.actionText = p.getText();
+            } else if (v != JsonToken.VALUE_STRING) {
+              p.skipChildren();
+            }
             break;
           case "key":
             readKey(p, v, r, base);

@@ -83,4 +83,7 @@ public final class ErrorCodes {
 
   /** {@code wait} is not a whole number of milliseconds from 0 to 24 hours. */
   public static final String INVALID_WAIT = "invalid_wait";
+
+  /** A value provider for the key failed or returned invalid JSON (nothing was stored). */
+  public static final String PROVIDER_FAILED = "provider_failed";
 }

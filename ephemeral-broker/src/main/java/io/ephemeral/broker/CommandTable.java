@@ -2,6 +2,7 @@ package io.ephemeral.broker;
 
 import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +10,8 @@ import java.util.List;
 /** The actions the broker understands, looked up from the parser's characters without allocating. */
 final class CommandTable {
   private final List<Command> commands = new ArrayList<>();
+  /** The names as UTF-8, parallel to {@link #commands}, for {@link #lookup(byte[], int, int)}. */
+  private byte[][] names = new byte[0][];
 
   void add(Command c) {
     for (Command existing : commands) {
@@ -17,6 +20,20 @@ final class CommandTable {
       }
     }
     commands.add(c);
+    names = Arrays.copyOf(names, commands.size());
+    names[names.length - 1] = c.name.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The command named by the UTF-8 bytes {@code b[off, off+len)} (no escapes), or null. */
+  Command lookup(byte[] b, int off, int len) {
+    byte[][] n = names;
+    for (int i = 0; i < n.length; i++) {
+      byte[] name = n[i];
+      if (name.length == len && Arrays.equals(name, 0, len, b, off, off + len)) {
+        return commands.get(i);
+      }
+    }
+    return null;
   }
 
   /** The command named by the current string token, or null. */

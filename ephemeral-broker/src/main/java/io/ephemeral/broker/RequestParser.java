@@ -6,11 +6,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * Turns a request line into a {@link Request} with Jackson's streaming parser: one pass, the
- * members the commands use are picked out, everything else is skipped, and the value is kept as
- * the raw byte range it occupies in the line (never a tree).
+ * Turns a request line into a {@link Request}: one pass, the members the commands use are picked
+ * out, everything else is skipped, and the value is kept as the raw byte range it occupies in the
+ * line (never a tree).
+ *
+ * <p>Implementation notes. Two parsers with one outcome. A byte scanner handles the lines clients
+ * actually send (plain ASCII, no escapes in names, keys or actions, integral numbers) without
+ * creating a Jackson parser, which was most of the broker's CPU per request. Whenever it meets
+ * anything else (non-ASCII bytes, an escape where text is decoded, a fraction or exponent where a
+ * number is read, a structure whose Jackson handling is unusual, deep nesting, or anything that
+ * is not valid JSON) it gives up, and the line is parsed again from scratch by Jackson's
+ * streaming parser, which therefore alone decides every error and every unusual case. The
+ * scanner accepts only JSON that Jackson accepts with the same limits and fills the request
+ * exactly as the Jackson path does; {@code RequestParserFastPathTest} checks both paths against
+ * each other on generated and mutated lines.
  */
 final class RequestParser {
   /** Parse outcome. */
@@ -26,12 +39,42 @@ final class RequestParser {
   /** Largest ttl accepted: JavaScript's Number.MAX_SAFE_INTEGER, the largest exact integer. */
   static final long MAX_TTL = 9_007_199_254_740_991L;
 
+  /** Scanner outcome: hand the line to Jackson. */
+  private static final int FULL_PARSE = -1;
+  /** Longest number the scanner reads; Jackson's own limit is 1000 characters. */
+  private static final int SCAN_MAX_NUMBER = 100;
+  /** Lines this long go to Jackson: they could hold a string beyond its 20,000,000 character limit. */
+  private static final int SCAN_MAX_LINE = 16 << 20;
+
+  private static final byte[] ACTION = ascii("action");
+  private static final byte[] KEY = ascii("key");
+  private static final byte[] VALUE = ascii("value");
+  private static final byte[] TTL = ascii("ttl");
+  private static final byte[] COMPRESSED = ascii("compressed");
+  private static final byte[] BEFORE_SIZE = ascii("beforeSize");
+  private static final byte[] AFTER_SIZE = ascii("afterSize");
+  private static final byte[] WORKER_ID = ascii("workerId");
+  private static final byte[] ID = ascii("id");
+  private static final byte[] TRUE = ascii("true");
+  private static final byte[] FALSE = ascii("false");
+  private static final byte[] NULL = ascii("null");
+
   private final JsonFactory factory;
   private final CommandTable commands;
+  /** Deepest container nesting the scanner follows below the request object. */
+  private final int scanMaxDepth;
   private String error;
+
+  // Scanner state: the line, the read position and the end of the line.
+  private byte[] b;
+  private int pos;
+  private int end;
+  private int numberStart;
+  private boolean numberIntegral;
 
   RequestParser(CommandTable commands, int maxNestingDepth) {
     this.commands = commands;
+    this.scanMaxDepth = Math.max(0, Math.min(32, maxNestingDepth - 2));
     this.factory =
         JsonFactory.builder()
             .streamReadConstraints(
@@ -44,7 +87,18 @@ final class RequestParser {
     return error;
   }
 
+  /** Parses {@code r.line[lineOff, lineOff+lineLen)} into {@code r}, which must be freshly reset. */
   int parse(Request r) {
+    error = null;
+    if (r.lineLen < SCAN_MAX_LINE && scan(r) == OK) {
+      return OK;
+    }
+    r.reset(r.line, r.lineOff, r.lineLen);
+    return parseWithJackson(r);
+  }
+
+  /** The reference parser: every line the scanner gives up on, and every error. */
+  int parseWithJackson(Request r) {
     error = null;
     byte[] b = r.line;
     int base = r.lineOff;
@@ -227,6 +281,397 @@ final class RequestParser {
     }
     p.skipChildren();
     return null;
+  }
+
+  // ---- the scanner ----
+
+  private int scan(Request r) {
+    b = r.line;
+    pos = r.lineOff;
+    end = r.lineOff + r.lineLen;
+    skipWhitespace();
+    if (pos >= end || b[pos] != '{') {
+      return FULL_PARSE;
+    }
+    pos++;
+    skipWhitespace();
+    if (pos < end && b[pos] == '}') {
+      pos++;
+      return rest();
+    }
+    while (true) {
+      if (pos >= end || b[pos] != '"') {
+        return FULL_PARSE;
+      }
+      int name = pos + 1;
+      if (!skipPlainString()) {
+        return FULL_PARSE;
+      }
+      int nameLen = pos - 1 - name;
+      skipWhitespace();
+      if (pos >= end || b[pos] != ':') {
+        return FULL_PARSE;
+      }
+      pos++;
+      skipWhitespace();
+      if (pos >= end || !member(r, name, nameLen)) {
+        return FULL_PARSE;
+      }
+      skipWhitespace();
+      if (pos >= end) {
+        return FULL_PARSE;
+      }
+      byte c = b[pos++];
+      if (c == '}') {
+        return rest();
+      }
+      if (c != ',') {
+        return FULL_PARSE;
+      }
+      skipWhitespace();
+    }
+  }
+
+  /** After the request object only whitespace may follow. */
+  private int rest() {
+    skipWhitespace();
+    return pos == end ? OK : FULL_PARSE;
+  }
+
+  /** One member whose value starts at {@link #pos}; false: give the line to Jackson. */
+  private boolean member(Request r, int name, int len) {
+    byte c = b[pos];
+    if (named(name, len, KEY)) {
+      if (c == '"') {
+        int start = pos;
+        if (!skipPlainString()) {
+          return false; // escapes: Jackson decodes the key
+        }
+        r.keyState = Request.VALID;
+        r.keyBuf = b;
+        r.keyOff = start + 1;
+        r.keyLen = pos - start - 2;
+        return true;
+      }
+      if (c == 'n') {
+        r.keyState = Request.ABSENT;
+        return literal(NULL);
+      }
+      r.keyState = Request.INVALID;
+      return skipValue(0);
+    }
+    if (named(name, len, ACTION)) {
+      if (c == '"') {
+        int start = pos + 1;
+        if (!skipPlainString()) {
+          return false;
+        }
+        r.actionPresent = true;
+        r.command = commands.lookup(b, start, pos - 1 - start);
+        return true;
+      }
+      if (c == '{' || c == '[') {
+        return false; // the Jackson path does not skip this container; keep its outcome
+      }
+      r.actionPresent = true;
+      r.command = null;
+      return skipValue(0);
+    }
+    if (named(name, len, VALUE)) {
+      int start = pos;
+      if (!skipValue(0)) {
+        return false;
+      }
+      r.valuePresent = true;
+      r.valueOff = start;
+      r.valueEnd = pos;
+      r.valueSize = c == '"' ? pos - start - 2 : pos - start;
+      return true;
+    }
+    if (named(name, len, TTL)) {
+      if (c == 'n') {
+        r.ttlState = Request.ABSENT;
+        return literal(NULL);
+      }
+      if (c == '-' || (c >= '0' && c <= '9')) {
+        if (!skipNumber() || !numberIntegral || !fitsLong()) {
+          return false; // 6e4, 60000.0 and huge integers: Jackson's rules
+        }
+        setTtl(r, integer());
+        return true;
+      }
+      r.ttlState = Request.INVALID;
+      return skipValue(0);
+    }
+    if (named(name, len, WORKER_ID)) {
+      if (c == '"') {
+        int start = pos + 1;
+        if (!skipPlainString()) {
+          return false;
+        }
+        int n = pos - 1 - start;
+        // ASCII only here, so Latin-1 decoding is UTF-8 decoding, without the validation pass.
+        r.workerId = n == 0 ? null : new String(b, start, n, StandardCharsets.ISO_8859_1);
+        return true;
+      }
+      if (c == '-' || (c >= '0' && c <= '9')) {
+        if (!skipNumber()) {
+          return false;
+        }
+        r.workerId = numberIntegral ? new String(b, numberStart, pos - numberStart, StandardCharsets.ISO_8859_1) : null;
+        return true;
+      }
+      r.workerId = null;
+      return skipValue(0);
+    }
+    if (named(name, len, ID)) {
+      r.idOff = pos;
+      if (!skipValue(0)) {
+        return false;
+      }
+      r.idEnd = pos;
+      return true;
+    }
+    boolean compressed = named(name, len, COMPRESSED);
+    boolean before = !compressed && named(name, len, BEFORE_SIZE);
+    boolean after = !compressed && !before && named(name, len, AFTER_SIZE);
+    if (compressed || before || after) {
+      if (c == '{' || c == '[') {
+        return false; // the Jackson path does not skip this container; keep its outcome
+      }
+      if (compressed) {
+        r.compressed = c == 't';
+        return skipValue(0);
+      }
+      long v = 0;
+      if (c == '-' || (c >= '0' && c <= '9')) {
+        if (!skipNumber() || !numberIntegral || !fitsLong()) {
+          return false;
+        }
+        v = integer();
+      } else if (!skipValue(0)) {
+        return false;
+      }
+      if (before) {
+        r.beforeSize = v;
+      } else {
+        r.afterSize = v;
+      }
+      return true;
+    }
+    return skipValue(0);
+  }
+
+  private boolean named(int name, int len, byte[] expected) {
+    return len == expected.length && Arrays.equals(b, name, name + len, expected, 0, len);
+  }
+
+  /** Skips any JSON value at {@link #pos}, validating it; false if it is not plain valid JSON. */
+  private boolean skipValue(int depth) {
+    if (pos >= end) {
+      return false;
+    }
+    byte c = b[pos];
+    switch (c) {
+      case '"':
+        return skipString();
+      case '{':
+        return skipContainer(depth, '}');
+      case '[':
+        return skipContainer(depth, ']');
+      case 't':
+        return literal(TRUE);
+      case 'f':
+        return literal(FALSE);
+      case 'n':
+        return literal(NULL);
+      default:
+        return (c == '-' || (c >= '0' && c <= '9')) && skipNumber();
+    }
+  }
+
+  private boolean skipContainer(int depth, char close) {
+    if (depth >= scanMaxDepth) {
+      return false;
+    }
+    pos++;
+    skipWhitespace();
+    if (pos < end && b[pos] == close) {
+      pos++;
+      return true;
+    }
+    while (true) {
+      if (close == '}') {
+        if (pos >= end || b[pos] != '"' || !skipString()) {
+          return false;
+        }
+        skipWhitespace();
+        if (pos >= end || b[pos] != ':') {
+          return false;
+        }
+        pos++;
+        skipWhitespace();
+      }
+      if (!skipValue(depth + 1)) {
+        return false;
+      }
+      skipWhitespace();
+      if (pos >= end) {
+        return false;
+      }
+      byte c = b[pos++];
+      if (c == close) {
+        return true;
+      }
+      if (c != ',') {
+        return false;
+      }
+      skipWhitespace();
+    }
+  }
+
+  /** A string of printable ASCII with valid escapes; leaves {@link #pos} after its closing quote. */
+  private boolean skipString() {
+    int p = pos + 1;
+    while (p < end) {
+      byte c = b[p++];
+      if (c == '"') {
+        pos = p;
+        return true;
+      }
+      if (c == '\\') {
+        if (p >= end) {
+          return false;
+        }
+        byte e = b[p++];
+        if (e == 'u') {
+          if (p + 4 > end || !hex(b[p]) || !hex(b[p + 1]) || !hex(b[p + 2]) || !hex(b[p + 3])) {
+            return false;
+          }
+          p += 4;
+        } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't') {
+          return false;
+        }
+      } else if (c < 0x20) {
+        return false; // a control character, or a non-ASCII byte (negative): Jackson's business
+      }
+    }
+    return false;
+  }
+
+  /** A string of printable ASCII without escapes: its bytes are its text. */
+  private boolean skipPlainString() {
+    int p = pos + 1;
+    while (p < end) {
+      byte c = b[p++];
+      if (c == '"') {
+        pos = p;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** A JSON number; sets {@link #numberStart} and {@link #numberIntegral}. */
+  private boolean skipNumber() {
+    int start = pos;
+    int p = pos;
+    if (b[p] == '-') {
+      p++;
+    }
+    if (p >= end) {
+      return false;
+    }
+    if (b[p] == '0') {
+      p++;
+    } else if (b[p] >= '1' && b[p] <= '9') {
+      while (p < end && b[p] >= '0' && b[p] <= '9') {
+        p++;
+      }
+    } else {
+      return false;
+    }
+    boolean integral = true;
+    if (p < end && b[p] == '.') {
+      integral = false;
+      int digits = ++p;
+      while (p < end && b[p] >= '0' && b[p] <= '9') {
+        p++;
+      }
+      if (p == digits) {
+        return false;
+      }
+    }
+    if (p < end && (b[p] == 'e' || b[p] == 'E')) {
+      integral = false;
+      p++;
+      if (p < end && (b[p] == '+' || b[p] == '-')) {
+        p++;
+      }
+      int digits = p;
+      while (p < end && b[p] >= '0' && b[p] <= '9') {
+        p++;
+      }
+      if (p == digits) {
+        return false;
+      }
+    }
+    if (p - start > SCAN_MAX_NUMBER) {
+      return false;
+    }
+    numberStart = start;
+    numberIntegral = integral;
+    pos = p;
+    return true;
+  }
+
+  /** The integer just skipped has at most 18 digits, so it is exact in a long. */
+  private boolean fitsLong() {
+    int digits = pos - numberStart - (b[numberStart] == '-' ? 1 : 0);
+    return digits <= 18;
+  }
+
+  private long integer() {
+    int p = numberStart;
+    boolean negative = b[p] == '-';
+    if (negative) {
+      p++;
+    }
+    long v = 0;
+    for (; p < pos; p++) {
+      v = v * 10 + (b[p] - '0');
+    }
+    return negative ? -v : v;
+  }
+
+  private boolean literal(byte[] word) {
+    int n = word.length;
+    if (pos + n > end || !Arrays.equals(b, pos, pos + n, word, 0, n)) {
+      return false;
+    }
+    pos += n;
+    return true;
+  }
+
+  private void skipWhitespace() {
+    while (pos < end) {
+      byte c = b[pos];
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        return;
+      }
+      pos++;
+    }
+  }
+
+  private static boolean hex(byte c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 
   private static String firstLine(String message) {

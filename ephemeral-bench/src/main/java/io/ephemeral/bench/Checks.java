@@ -1,0 +1,196 @@
+package io.ephemeral.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The single-figure checks: longest GC pause under load, heap bytes per item, start-up time. */
+final class Checks {
+  private static final Pattern PAUSE = Pattern.compile("Pause.*?([0-9]+(?:\\.[0-9]+)?)ms\\s*$");
+
+  private Checks() {}
+
+  /** The broker with -Xlog:gc under one cell of load; reports every GC pause of its life. */
+  static int gc(String[] argv, PrintStream out) throws IOException {
+    Args args = new Args(argv, Set.of("--seconds", "--cell", "--gc-log", "--broker", "--warmup"), Set.of());
+    double seconds = args.decimal("--seconds", 10, 0.1, 3600);
+    Cell cell = Cell.parse(args.string("--cell", "set:8x1"));
+    long warmup = args.number("--warmup", 200_000, 0, Long.MAX_VALUE);
+    List<String> launcher = Main.brokerLauncher(args);
+    Path dir = Main.tempDir();
+    Path log = args.string("--gc-log", null) == null ? dir.resolve("gc.log") : Path.of(args.string("--gc-log", null))
+        .toAbsolutePath();
+    if (log.toString().contains(" ")) {
+      throw new IllegalArgumentException("--gc-log must be a path without spaces (it goes into JVM options)");
+    }
+    String opts = (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -Xlog:gc:file=" + log).trim();
+    Compare.Settings s = new Compare.Settings();
+    s.seconds = seconds;
+    s.warmup = warmup;
+    s.keys = 1000;
+    s.valueSize = 100;
+    s.ttl = 60_000;
+    s.holders = 10_000;
+    Report.Stats stats;
+    long pid;
+    try (Server broker = Server.broker(launcher, dir, List.of(), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
+      pid = broker.pid();
+      stats = Compare.once(broker, Workload.Protocol.KV, cell, s);
+    }
+    List<Double> pauses = new ArrayList<>();
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      Matcher m = PAUSE.matcher(line);
+      if (m.find()) {
+        pauses.add(Double.parseDouble(m.group(1)));
+      }
+    }
+    double longest = pauses.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    double total = pauses.stream().mapToDouble(Double::doubleValue).sum();
+    out.println("# ephemeral-bench gc");
+    out.println("machine: " + Main.machine());
+    out.println("broker: " + String.join(" ", launcher) + " (pid " + pid + ") with EPHEMERAL_JAVA_OPTS=" + opts);
+    out.println("load: " + cell + " for " + seconds + " s after " + warmup + " warm-up requests: "
+        + Report.rate(stats.opsPerSec) + " ops/s, p50 " + Report.fixed(stats.p50Micros, 1) + " µs, p99 "
+        + Report.fixed(stats.p99Micros, 1) + " µs, p999 " + Report.fixed(stats.p999Micros, 1) + " µs");
+    out.println("GC pauses over the broker's whole life (start, warm-up, measured run): " + pauses.size()
+        + ", longest " + Report.fixed(longest, 3) + " ms, total " + Report.fixed(total, 3) + " ms"
+        + (longest > 1.0 ? "  [over 1 ms]" : "  [none over 1 ms]"));
+    if (args.string("--gc-log", null) == null) {
+      Main.deleteTree(dir);
+    } else {
+      out.println("GC log: " + log);
+    }
+    return 0;
+  }
+
+  /**
+   * Live heap per item: {@code GC.class_histogram} (which collects first, so it counts only live
+   * objects) of the idle broker, then again after loading the items over the socket.
+   */
+  static int memory(String[] argv, PrintStream out) throws IOException {
+    Args args = new Args(argv, Set.of("--items", "--broker"), Set.of());
+    int items = (int) args.number("--items", 1_000_000, 1, 50_000_000);
+    List<String> launcher = Main.brokerLauncher(args);
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    if (!Files.isExecutable(jcmd)) {
+      throw new Main.MissingToolException("jcmd not found at " + jcmd + ": run the tool on a JDK, not a JRE");
+    }
+    int keySize = 16;
+    int valueSize = 100;
+    Path dir = Main.tempDir();
+    try (Server broker = Server.broker(launcher, dir, List.of("--max-items", "0"), Map.of())) {
+      long before = liveHeap(jcmd, broker.pid());
+      Workload checker = new Workload(Workload.Op.SET, Workload.Protocol.KV, 1, valueSize, 3_600_000);
+      byte[] value = new byte[valueSize];
+      Arrays.fill(value, (byte) 'x');
+      String v = new String(value, StandardCharsets.US_ASCII);
+      try (LoadGenerator gen = new LoadGenerator(broker.socket, checker, 1, 32)) {
+        int chunk = 100_000;
+        for (int from = 0; from < items; from += chunk) {
+          int n = Math.min(chunk, items - from);
+          byte[][] sets = new byte[n][];
+          for (int i = 0; i < n; i++) {
+            String key = String.format("key-%012d", from + i);
+            sets[i] = Workload.ascii("{\"action\":\"set\",\"key\":\"" + key + "\",\"value\":\"" + v
+                + "\",\"ttl\":3600000}\n");
+          }
+          gen.preload(sets, Workload.Op.SET);
+        }
+      }
+      long after = liveHeap(jcmd, broker.pid());
+      double perItem = (after - before) / (double) items;
+      out.println("# ephemeral-bench memory");
+      out.println("machine: " + Main.machine());
+      out.println("broker: " + String.join(" ", launcher) + " start --max-items 0 (pid " + broker.pid() + ")");
+      out.println("items: " + items + " (keys " + keySize + " bytes, values " + valueSize + " bytes, sent as JSON"
+          + " strings)");
+      out.println("live heap: " + before + " bytes idle, " + after + " bytes loaded (jcmd GC.class_histogram totals)");
+      out.println("per item: " + Report.fixed(perItem, 1) + " bytes, of which overhead beyond key and value bytes: "
+          + Report.fixed(perItem - keySize - valueSize, 1) + " bytes");
+      out.println("resident set size of the broker: " + rssKib(broker.pid()) / 1024 + " MiB");
+    } finally {
+      Main.deleteTree(dir);
+    }
+    return 0;
+  }
+
+  static long liveHeap(Path jcmd, long pid) throws IOException {
+    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      p.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted");
+    }
+    return histogramTotal(text);
+  }
+
+  /** The byte count of the "Total" line of a class histogram. */
+  static long histogramTotal(String histogram) {
+    for (String line : histogram.split("\n")) {
+      String t = line.trim();
+      if (t.startsWith("Total")) {
+        String[] f = t.split("\\s+");
+        return Long.parseLong(f[f.length - 1]);
+      }
+    }
+    throw new BenchException("jcmd GC.class_histogram gave no Total line:\n" + histogram);
+  }
+
+  private static long rssKib(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // not Linux
+    }
+    return 0;
+  }
+
+  /** Wall time of {@code ephemeral-broker start -- true}: JVM start, broker up, child run, broker down. */
+  static int startup(String[] argv, PrintStream out) throws IOException {
+    Args args = new Args(argv, Set.of("--runs", "--broker"), Set.of());
+    int runs = (int) args.number("--runs", 9, 1, 1000);
+    List<String> launcher = Main.brokerLauncher(args);
+    List<String> cmd = new ArrayList<>(launcher);
+    cmd.addAll(List.of("start", "--", "true"));
+    double[] millis = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      int status;
+      try {
+        status = p.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchException("interrupted");
+      }
+      millis[i] = (System.nanoTime() - t0) / 1e6;
+      if (status != 0) {
+        throw new BenchException(String.join(" ", cmd) + " exited with status " + status);
+      }
+    }
+    double[] sorted = millis.clone();
+    Arrays.sort(sorted);
+    out.println("# ephemeral-bench startup");
+    out.println("machine: " + Main.machine());
+    out.println(String.join(" ", cmd) + ": " + runs + " runs, median " + Report.fixed(Report.median(millis), 0)
+        + " ms (min " + Report.fixed(sorted[0], 0) + ", max " + Report.fixed(sorted[runs - 1], 0) + ")");
+    return 0;
+  }
+}

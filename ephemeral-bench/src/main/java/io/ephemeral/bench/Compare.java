@@ -1,0 +1,202 @@
+package io.ephemeral.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The comparison: both servers started once, each cell run {@code --repeat} times on each,
+ * alternating ours and Redis so that noise on a shared machine hits both alike; the table reports
+ * medians.
+ */
+final class Compare {
+  private static final Set<String> VALUED = Set.of("--seconds", "--requests", "--warmup", "--repeat", "--cells",
+      "--ops", "--shapes", "--keys", "--value-size", "--ttl", "--holders", "--markdown", "--svg", "--redis-server",
+      "--broker");
+  private static final Set<String> FLAGS = Set.of("--no-redis");
+
+  /** What one run needs to know besides the cell. */
+  static final class Settings {
+    double seconds;
+    long requests;
+    long warmup;
+    int keys;
+    int valueSize;
+    long ttl;
+    int holders;
+  }
+
+  private Compare() {}
+
+  static int run(String[] argv, PrintStream out) throws IOException {
+    Args args = new Args(argv, VALUED, FLAGS);
+    if (!args.positional().isEmpty()) {
+      throw new IllegalArgumentException("unexpected argument " + args.positional().get(0));
+    }
+    Settings s = new Settings();
+    s.requests = args.number("--requests", 0, 0, Long.MAX_VALUE);
+    s.seconds = s.requests > 0 ? 0 : args.decimal("--seconds", 2, 0.1, 3600);
+    s.warmup = args.number("--warmup", 50_000, 0, Long.MAX_VALUE);
+    int repeat = (int) args.number("--repeat", 3, 1, 99);
+    s.keys = (int) args.number("--keys", 1000, 1, 10_000_000);
+    s.valueSize = (int) args.number("--value-size", 100, 8, 1 << 20);
+    s.ttl = args.number("--ttl", 60_000, 1, Long.MAX_VALUE);
+    s.holders = (int) args.number("--holders", 10_000, 0, 10_000_000);
+    List<Cell> cells = cells(args);
+    boolean withRedis = !args.flag("--no-redis");
+    String redisBinary = null;
+    if (withRedis) {
+      String wanted = args.string("--redis-server", "redis-server");
+      redisBinary = Main.findExecutable(wanted);
+      if (redisBinary == null) {
+        throw new Main.MissingToolException("redis-server not found (" + wanted + "): install it (Debian: "
+            + "apt-get install -y redis-server), pass --redis-server PATH, or run with --no-redis");
+      }
+    }
+    List<String> launcher = Main.brokerLauncher(args);
+
+    Path dir = Main.tempDir();
+    List<Server> servers = new ArrayList<>();
+    Thread cleanup = new Thread(() -> servers.forEach(Server::close));
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    String loadBefore = Main.loadAverage();
+    List<Report.Stats> ours = new ArrayList<>();
+    List<Report.Stats> redis = new ArrayList<>();
+    try {
+      Server broker = Server.broker(launcher, dir, List.of(), Map.of());
+      servers.add(broker);
+      Server redisServer = null;
+      if (withRedis) {
+        redisServer = Server.redis(redisBinary, dir);
+        servers.add(redisServer);
+      }
+      out.println("# ephemeral-bench compare");
+      out.println("machine: " + Main.machine());
+      out.println("broker: " + String.join(" ", launcher) + " (pid " + broker.pid() + ")"
+          + (redisServer == null ? "" : "; redis: " + redisVersion(redisBinary) + " (pid " + redisServer.pid() + ")"));
+      out.println("each run: " + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s") + " after "
+          + s.warmup + " warm-up requests; " + repeat + " runs per cell and server, medians reported");
+      out.flush();
+      for (Cell cell : cells) {
+        List<Report.Stats> mine = new ArrayList<>();
+        List<Report.Stats> theirs = new ArrayList<>();
+        for (int r = 1; r <= repeat; r++) {
+          Report.Stats a = once(broker, Workload.Protocol.KV, cell, s);
+          mine.add(a);
+          Report.Stats b = null;
+          if (redisServer != null && cell.op != Workload.Op.LEASE) {
+            b = once(redisServer, Workload.Protocol.RESP, cell, s);
+            theirs.add(b);
+          }
+          System.err.println(cell + " run " + r + "/" + repeat + ": ours " + brief(a) + (b == null ? "" : " | redis "
+              + brief(b)));
+        }
+        ours.add(Report.Stats.median(mine));
+        redis.add(theirs.isEmpty() ? null : Report.Stats.median(theirs));
+      }
+    } finally {
+      servers.forEach(Server::close);
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+      Main.deleteTree(dir);
+    }
+    List<Report.Row> rows = Report.rows(cells, ours, redis);
+    String table = Report.table(rows);
+    out.println();
+    out.print(table);
+    out.println();
+    out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
+    String md = args.string("--markdown", null);
+    if (md != null) {
+      Files.writeString(Path.of(md), table, StandardCharsets.UTF_8);
+    }
+    String svg = args.string("--svg", null);
+    if (svg != null) {
+      String subtitle = "median of " + repeat + " runs; " + Runtime.getRuntime().availableProcessors()
+          + " cores; ops/s (lease+release: pairs/s)";
+      Files.writeString(Path.of(svg), Report.svg(rows, subtitle), StandardCharsets.UTF_8);
+      out.println("chart: " + svg);
+    }
+    return 0;
+  }
+
+  static List<Cell> cells(Args args) {
+    String explicit = args.string("--cells", null);
+    if (explicit != null) {
+      List<Cell> cells = new ArrayList<>();
+      for (String c : Args.list(explicit)) {
+        cells.add(Cell.parse(c));
+      }
+      return cells;
+    }
+    List<Workload.Op> ops = new ArrayList<>();
+    for (String o : Args.list(args.string("--ops", "ping,get,set,lease"))) {
+      ops.add(Cell.parseOp(o));
+    }
+    List<int[]> shapes = new ArrayList<>();
+    for (String sh : Args.list(args.string("--shapes", "1x1,8x1,1x32,50x1"))) {
+      shapes.add(Cell.parseShape(sh));
+    }
+    return Cell.defaults(ops, shapes);
+  }
+
+  /** One measured run of a cell against a server. */
+  static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s) throws IOException {
+    int keys = cell.op == Workload.Op.LEASE ? Math.max(s.keys, 16 * cell.connections * cell.pipeline) : s.keys;
+    Workload w = new Workload(cell.op, protocol, keys, s.valueSize, s.ttl);
+    try (LoadGenerator gen = new LoadGenerator(server.socket, w, cell.connections, cell.pipeline)) {
+      if (cell.op == Workload.Op.GET) {
+        byte[][] sets = new byte[keys][];
+        for (int i = 0; i < keys; i++) {
+          sets[i] = w.set(i);
+        }
+        gen.preload(sets, Workload.Op.SET);
+      } else if (cell.op == Workload.Op.LEASE && s.holders > 0) {
+        byte[][] holders = new byte[s.holders][];
+        for (int i = 0; i < s.holders; i++) {
+          holders[i] = Workload.leaseRequest("h" + i, s.ttl);
+        }
+        gen.preload(holders, Workload.Op.LEASE);
+      }
+      gen.warmup(s.warmup);
+      long cpu0 = server.cpuTicks();
+      LoadGenerator.Result r = gen.measure(s.requests, (long) (s.seconds * 1e9));
+      long cpu1 = server.cpuTicks();
+      if (r.requests == 0) {
+        throw new BenchException("no request completed in " + cell);
+      }
+      double cpuMicros = (cpu1 - cpu0) * 1e6 / Server.ticksPerSecond();
+      return new Report.Stats(
+          r.requests / (double) cell.requestsPerOp() / r.seconds,
+          r.latencyNanos.getValueAtPercentile(50) / 1000.0,
+          r.latencyNanos.getValueAtPercentile(99) / 1000.0,
+          r.latencyNanos.getValueAtPercentile(99.9) / 1000.0,
+          cpuMicros / r.requests);
+    }
+  }
+
+  private static String brief(Report.Stats s) {
+    return Report.rate(s.opsPerSec) + "/s p50 " + Report.fixed(s.p50Micros, 1) + " p99 " + Report.fixed(s.p99Micros, 1)
+        + " µs, cpu " + Report.fixed(s.cpuMicrosPerRequest, 2) + " µs/req";
+  }
+
+  private static String redisVersion(String binary) {
+    try {
+      Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor();
+      int at = v.indexOf("v=");
+      return at < 0 ? v : "redis-server " + v.substring(at + 2, v.indexOf(' ', at) < 0 ? v.length() : v.indexOf(' ', at));
+    } catch (IOException e) {
+      return "redis-server";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "redis-server";
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.ephemeral.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code ephemeral-bench}: the broker beside redis-server over the real socket, plus the GC,
+ * memory and start-up checks and the JMH microbenchmarks. Exit status: 0 done; 1 a failed
+ * measurement (an error answer, an answer out of order, a server that died); 2 usage; 3 a tool
+ * it needs is missing.
+ */
+public final class Main {
+  static final String USAGE = String.join("\n",
+      "usage: ephemeral-bench [compare] [options]   our broker beside redis-server, one table",
+      "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
+      "       ephemeral-bench memory [options]      live heap bytes per stored item",
+      "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
+      "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
+      "",
+      "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
+      "         --warmup N (requests before each measured run, default 50000)   --repeat R (default 3)",
+      "         --cells get:1x32,set:8x1,... | --ops ping,get,set,lease --shapes 1x1,8x1,1x32,50x1",
+      "         --keys K (default 1000)  --value-size B (100)  --ttl MS (60000)  --holders H (10000)",
+      "         --markdown FILE  --svg FILE  --redis-server PATH  --no-redis",
+      "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
+      "memory:  --items N (1000000)",
+      "startup: --runs N (9)",
+      "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
+
+  private Main() {}
+
+  public static void main(String[] argv) {
+    PrintStream out = System.out;
+    String mode = argv.length > 0 && !argv[0].startsWith("-") ? argv[0] : "compare";
+    String[] rest = argv.length > 0 && !argv[0].startsWith("-") ? Arrays.copyOfRange(argv, 1, argv.length) : argv;
+    if (Arrays.asList(argv).contains("--help") && !mode.equals("jmh")) {
+      out.println(USAGE);
+      return;
+    }
+    int status;
+    try {
+      switch (mode) {
+        case "compare":
+          status = Compare.run(rest, out);
+          break;
+        case "gc":
+          status = Checks.gc(rest, out);
+          break;
+        case "memory":
+          status = Checks.memory(rest, out);
+          break;
+        case "startup":
+          status = Checks.startup(rest, out);
+          break;
+        case "jmh":
+          org.openjdk.jmh.Main.main(rest);
+          return;
+        default:
+          throw new IllegalArgumentException("unknown mode '" + mode + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("ephemeral-bench: " + e.getMessage());
+      System.err.println(USAGE);
+      status = 2;
+    } catch (MissingToolException e) {
+      System.err.println("ephemeral-bench: " + e.getMessage());
+      status = 3;
+    } catch (BenchException e) {
+      System.err.println("ephemeral-bench: FAILED: " + e.getMessage());
+      status = 1;
+    } catch (Exception e) {
+      System.err.println("ephemeral-bench: FAILED: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  /** A program the tool needs is not installed. */
+  static final class MissingToolException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MissingToolException(String message) {
+      super(message);
+    }
+  }
+
+  /** The broker's launcher: --broker, else bin/ephemeral-broker under the repository the launcher ran from. */
+  static List<String> brokerLauncher(Args args) {
+    String given = args.string("--broker", null);
+    if (given != null) {
+      return Arrays.asList(given.trim().split("\\s+"));
+    }
+    String root = System.getProperty("ephemeral.bench.root");
+    if (root == null) {
+      throw new IllegalArgumentException("--broker is required when not started through bin/ephemeral-bench");
+    }
+    Path launcher = Path.of(root, "bin", "ephemeral-broker");
+    if (!Files.isExecutable(launcher)) {
+      throw new MissingToolException(launcher + " is missing or not executable");
+    }
+    if (!Files.exists(Path.of(root, "ephemeral-cli", "target", "ephemeral-broker.jar"))) {
+      throw new MissingToolException("the broker is not built: run mvn -q -DskipTests package");
+    }
+    return List.of(launcher.toString());
+  }
+
+  /** An executable on the PATH (or the path itself when it contains a slash), or null. */
+  static String findExecutable(String name) {
+    if (name.contains("/")) {
+      return Files.isExecutable(Path.of(name)) ? name : null;
+    }
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    return null;
+  }
+
+  static Path tempDir() throws IOException {
+    // Short: a Unix socket path must stay under 108 bytes.
+    return Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "eb-");
+  }
+
+  static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a leftover temporary directory is harmless
+    }
+  }
+
+  /** Cores, CPU model and load average, for the report header. */
+  static String machine() {
+    String model = "unknown CPU";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("model name")) {
+          model = line.substring(line.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (IOException ignored) {
+      // not Linux: keep "unknown CPU"
+    }
+    return Runtime.getRuntime().availableProcessors() + " cores, " + model + ", " + System.getProperty("os.name")
+        + " " + System.getProperty("os.version") + ", load average " + loadAverage();
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}

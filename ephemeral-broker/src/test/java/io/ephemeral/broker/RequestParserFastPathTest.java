@@ -1,0 +1,192 @@
+package io.ephemeral.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ephemeral.protocol.ErrorCodes;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parser's byte scanner and its Jackson path must agree on every line: same outcome, same
+ * error message, same request members. Checked on hand-picked edge cases and on generated and
+ * randomly mutated lines (seeded, so a failure reproduces).
+ */
+class RequestParserFastPathTest {
+  private static final String[] NAMES = {"action", "key", "value", "ttl", "compressed", "beforeSize", "afterSize",
+      "workerId", "id", "other", "act\\u0069on", "k\\u0065y", "ключ", ""};
+  private static final String[] VALUES = {
+      "\"get\"", "\"set\"", "\"lease\"", "\"release\"", "\"ping\"", "\"nope\"", "\"g\\u0065t\"", "\"\"",
+      "\"k1\"", "\"a b\"", "\"x\\\"y\"", "\"\\\\\"", "\"\\/\"", "\"\\b\\f\\n\\r\\t\"", "\"\\u00e9\"", "\"\\ud800\"",
+      "\"\\uZZZZ\"", "\"\\x\"", "\"é\"", "\"日本\"", "\"\u0001\"", "\"tab\tin\"",
+      "0", "-0", "1", "60000", "-5", "007", "1.5", "60000.0", "6e4", "6E+4", "1e-3", "-", "1.", ".5", "+1",
+      "123456789012345678", "1234567890123456789", "99999999999999999999999", "9007199254740991",
+      "9007199254740992", "1" + "0".repeat(120),
+      "true", "false", "null", "tru", "nul", "truex", "NaN", "Infinity",
+      "{}", "[]", "{\"a\":1}", "[1,2,3]", "{\"a\":[1,{\"b\":null}],\"c\":\"d\"}", "[\"é\"]", "{\"a\" : [ ]  }",
+      "[1,]", "{\"a\":1,}", "{\"a\"}", "{a:1}", "['x']", "[1 2]", "{\"a\":1 \"b\":2}",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+          + "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+  private static final String[] SPACE = {"", "", "", " ", "  ", "\t", "\r", " \n "};
+
+  private final CommandTable commands = commands();
+  private final RequestParser parser = new RequestParser(commands, 64);
+
+  @Test
+  void handPickedLinesAgree() {
+    String[] lines = {
+        "{\"action\":\"get\",\"key\":\"k123\"}",
+        "{\"action\":\"set\",\"key\":\"k1\",\"value\":\"" + "x".repeat(100) + "\",\"ttl\":60000}",
+        "{\"action\":\"lease\",\"key\":\"pool\",\"workerId\":\"w17\",\"ttl\":60000}",
+        "{\"action\":\"release\",\"workerId\":42}",
+        "{\"action\":\"ping\"}", "{}", " { } ", "{}\r", "{} x", "{}{}", "[]", "null", "5", "\"s\"", " ", "\uFEFF{}",
+        "{\"action\":\"get\",\"action\":\"set\"}", "{\"key\":\"a\",\"key\":5}", "{\"key\":\"a\",\"key\":null}",
+        "{\"ttl\":60000,\"ttl\":null}", "{\"id\":\"abc\",\"action\":\"ping\"}", "{\"id\":{\"n\":[1]},\"action\":\"ping\"}",
+        "{\"action\":{\"key\":\"x\"}}", "{\"compressed\":[\"key\"]}", "{\"beforeSize\":{}}", "{\"compressed\":\"true\"}",
+        "{\"workerId\":-0}", "{\"workerId\":1.5}", "{\"workerId\":\"\"}", "{\"workerId\":12345678901234567890123}",
+        "{\"key\":\"a\\u0000b\"}", "{\"value\":\"x\",}", "{\"value\" \"x\"}", "{\"value\":}", "{\"a\":1",
+        "{\"action\":\"get\"  ,  \"key\"  :  \"k\"  }", "{\"value\":\"\\u0041\"}",
+    };
+    for (String line : lines) {
+      assertAgree(line);
+    }
+  }
+
+  @Test
+  void theScannerReallyTakesTheCommonLines() {
+    Request r = new Request();
+    byte[] line = bytes("{\"action\":\"set\",\"key\":\"k1\",\"value\":{\"a\":[1,2]},\"ttl\":60000,\"id\":7}");
+    r.reset(line, 0, line.length);
+    assertThat(parser.parse(r)).isEqualTo(RequestParser.OK);
+    assertThat(r.command.name).isEqualTo("set");
+    assertThat(r.keyBuf).isSameAs(line);
+    assertThat(new String(line, r.valueOff, r.valueEnd - r.valueOff, StandardCharsets.UTF_8)).isEqualTo("{\"a\":[1,2]}");
+    assertThat(r.ttl).isEqualTo(60000);
+    assertThat(new String(line, r.idOff, r.idEnd - r.idOff, StandardCharsets.UTF_8)).isEqualTo("7");
+  }
+
+  @Test
+  void generatedAndMutatedLinesAgree() {
+    Random random = new Random(20_251_123L);
+    for (int i = 0; i < 30_000; i++) {
+      String line = generate(random);
+      assertAgree(line);
+      byte[] b = bytes(line);
+      for (int m = 0; m < 3; m++) {
+        assertAgree(mutate(b, random));
+      }
+    }
+  }
+
+  private String generate(Random random) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(pick(SPACE, random)).append('{').append(pick(SPACE, random));
+    int members = random.nextInt(6);
+    for (int m = 0; m < members; m++) {
+      if (m > 0) {
+        sb.append(pick(SPACE, random)).append(',').append(pick(SPACE, random));
+      }
+      sb.append('"').append(pick(NAMES, random)).append('"').append(pick(SPACE, random)).append(':')
+          .append(pick(SPACE, random)).append(pick(VALUES, random));
+    }
+    sb.append(pick(SPACE, random)).append('}').append(pick(SPACE, random));
+    return sb.toString();
+  }
+
+  private static byte[] mutate(byte[] line, Random random) {
+    if (line.length == 0) {
+      return line;
+    }
+    int at = random.nextInt(line.length);
+    byte[] pool = bytes("{}[]\",:\\ 0123456789-+.eEtrufalsn\u00e9x");
+    switch (random.nextInt(3)) {
+      case 0: {
+        byte[] out = new byte[line.length - 1];
+        System.arraycopy(line, 0, out, 0, at);
+        System.arraycopy(line, at + 1, out, at, line.length - at - 1);
+        return out;
+      }
+      case 1: {
+        byte[] out = new byte[line.length + 1];
+        System.arraycopy(line, 0, out, 0, at);
+        out[at] = pool[random.nextInt(pool.length)];
+        System.arraycopy(line, at, out, at + 1, line.length - at);
+        return out;
+      }
+      default: {
+        byte[] out = line.clone();
+        out[at] = pool[random.nextInt(pool.length)];
+        return out;
+      }
+    }
+  }
+
+  private void assertAgree(String line) {
+    assertAgree(bytes(line));
+  }
+
+  private void assertAgree(byte[] line) {
+    // Offset inside a larger buffer, as the event loop hands lines over.
+    byte[] buf = new byte[line.length + 6];
+    Arrays.fill(buf, (byte) '{');
+    System.arraycopy(line, 0, buf, 3, line.length);
+    Request fast = new Request();
+    fast.reset(buf, 3, line.length);
+    int fastOutcome = parser.parse(fast);
+    String fastError = parser.error();
+    Request reference = new Request();
+    reference.reset(buf, 3, line.length);
+    int referenceOutcome = parser.parseWithJackson(reference);
+    String referenceError = parser.error();
+    String text = new String(line, StandardCharsets.UTF_8);
+    assertThat(fastOutcome).as("outcome of %s", text).isEqualTo(referenceOutcome);
+    assertThat(fastError).as("error of %s", text).isEqualTo(referenceError);
+    if (referenceOutcome == RequestParser.OK) {
+      assertThat(describe(fast)).as("members of %s", text).isEqualTo(describe(reference));
+    }
+  }
+
+  private static String describe(Request r) {
+    List<Object> f = new ArrayList<>();
+    f.add(r.command == null ? null : r.command.name);
+    f.add(r.actionPresent);
+    f.add(r.keyState);
+    f.add(r.keyBuf == null ? null : Arrays.toString(Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen)));
+    f.add(r.keyBuf == r.line ? r.keyOff : -1);
+    f.add(r.keyText);
+    f.add(r.valuePresent);
+    f.add(r.valueOff);
+    f.add(r.valueEnd);
+    f.add(r.valueSize);
+    f.add(r.ttlState);
+    f.add(r.ttl);
+    f.add(r.compressed);
+    f.add(r.beforeSize);
+    f.add(r.afterSize);
+    f.add(r.workerId);
+    f.add(r.idOff);
+    f.add(r.idEnd);
+    return f.toString();
+  }
+
+  private static CommandTable commands() {
+    CommandTable t = new CommandTable();
+    for (String name : new String[] {"get", "set", "del", "list", "ping", "stats", "health", "metrics", "lease",
+        "release"}) {
+      t.add(new Command(name, ErrorCodes.INVALID_REQUEST, null, Command.Ttl.IGNORED, false, (r, reply) -> { }));
+    }
+    return t;
+  }
+
+  private static String pick(String[] from, Random random) {
+    return from[random.nextInt(from.length)];
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

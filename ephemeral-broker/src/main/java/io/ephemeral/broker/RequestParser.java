@@ -55,6 +55,8 @@ final class RequestParser {
   private static final byte[] AFTER_SIZE = ascii("afterSize");
   private static final byte[] WORKER_ID = ascii("workerId");
   private static final byte[] ID = ascii("id");
+  private static final byte[] SIZE = ascii("size");
+  private static final byte[] WAIT = ascii("wait");
   private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NULL = ascii("null");
@@ -368,7 +370,7 @@ final class RequestParser {
         }
         r.actionPresent = true;
         r.command = commands.lookup(b, start, pos - 1 - start);
-        return true;
+        return r.command != null; // an unknown action: Jackson records its name for interceptors
       }
       if (c == '{' || c == '[') {
         return false; // the Jackson path does not skip this container; keep its outcome
@@ -458,6 +460,9 @@ final class RequestParser {
         r.afterSize = v;
       }
       return true;
+    }
+    if (named(name, len, SIZE) || named(name, len, WAIT)) {
+      return false; // lease pool members: rare, read by the Jackson path
     }
     return skipValue(0);
   }

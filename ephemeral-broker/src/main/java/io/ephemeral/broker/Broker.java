@@ -39,6 +39,8 @@ public final class Broker implements AutoCloseable {
   private SocketPaths.Bound bound;
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
+  private final java.util.List<GatewayListener> addedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Gateway gateway = new Gateway(this);
 
   private Broker(BrokerConfig config) {
     this.config = config;
@@ -74,12 +76,14 @@ public final class Broker implements AutoCloseable {
       bound = b;
       loop = l;
       stopped = new CountDownLatch(1);
+      addedListeners.forEach(l.events()::add);
       l.start(this::stopFromLoop);
       if (config.shutdownHook()) {
         shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
       log.info("Broker started", "pipe", b.socket());
+      l.execute(() -> l.events().started(b.socket()));
       return b.socket();
     }
   }
@@ -107,6 +111,7 @@ public final class Broker implements AutoCloseable {
     }
     l.shutdown();
     b.close();
+    l.events().stopped();
     if (hook != null && Thread.currentThread() != hook) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -170,6 +175,45 @@ public final class Broker implements AutoCloseable {
       stop();
     });
     return child;
+  }
+
+  /** The service gateway served on this broker's socket. */
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
+  <T> T onGateway(java.util.function.Function<GatewayRouter, T> query, T whenStopped) {
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l == null) {
+      return whenStopped;
+    }
+    try {
+      return l.call(() -> query.apply(l.router()), Duration.ofSeconds(5));
+    } catch (IllegalStateException stopping) {
+      return whenStopped;
+    }
+  }
+
+  void addGatewayListener(GatewayListener listener) {
+    addedListeners.add(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().add(listener);
+      }
+    }
+  }
+
+  void removeGatewayListener(GatewayListener listener) {
+    addedListeners.remove(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().remove(listener);
+      }
+    }
   }
 
   /** The socket path while running, else null. */
@@ -256,6 +300,11 @@ public final class Broker implements AutoCloseable {
     Clock clock;
     boolean shutdownHook = true;
     Map<String, String> environment = System.getenv();
+    Integer maxFrameSize;
+    Duration callTimeout;
+    Duration staleServiceTimeout;
+    Integer maxPendingCallsPerConnection;
+    final java.util.List<GatewayListener> gatewayListeners = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -389,6 +438,36 @@ public final class Broker implements AutoCloseable {
     /** The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's). */
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** Largest gateway frame body in bytes; larger frames are refused from their header. Default 16 MiB. */
+    public Builder maxFrameSize(int bytes) {
+      this.maxFrameSize = bytes;
+      return this;
+    }
+
+    /** The longest the gateway lets a call wait for its response (a CALL's own deadline may be sooner). Default 30 s. */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = positive(timeout, "callTimeout");
+      return this;
+    }
+
+    /** A service from which no frame arrived for this long is evicted. Default 90 s (three missed 30 s heartbeats). */
+    public Builder staleServiceTimeout(Duration timeout) {
+      this.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
+      return this;
+    }
+
+    /** Most calls one gateway connection may have in flight. Default 10,000. */
+    public Builder maxPendingCallsPerConnection(int calls) {
+      this.maxPendingCallsPerConnection = calls;
+      return this;
+    }
+
+    /** Receives gateway events (registrations, routed calls, errors). */
+    public Builder gatewayListener(GatewayListener listener) {
+      this.gatewayListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 

@@ -33,7 +33,12 @@ record BrokerConfig(
     Path socketPath,
     Clock clock,
     boolean shutdownHook,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    int maxFrameSize,
+    long callTimeoutMillis,
+    long staleServiceTimeoutMillis,
+    int maxPendingCallsPerConnection,
+    java.util.List<GatewayListener> gatewayListeners) {
 
   static final long DEFAULT_TTL_MILLIS = 1_800_000;
   static final int DEFAULT_MAX_ITEMS = 10_000;
@@ -41,6 +46,11 @@ record BrokerConfig(
   static final int DEFAULT_MAX_VALUE_SIZE = 262_144;
   static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
   static final long DEFAULT_SWEEPER_INTERVAL_MILLIS = 30_000;
+  static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+  static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
+  static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
+  static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
 
@@ -108,7 +118,12 @@ record BrokerConfig(
             b.socketPath,
             b.clock != null ? b.clock : Clock.system(),
             b.shutdownHook,
-            b.environment);
+            b.environment,
+            b.maxFrameSize != null ? b.maxFrameSize : DEFAULT_MAX_FRAME_SIZE,
+            b.callTimeout != null ? b.callTimeout.toMillis() : DEFAULT_CALL_TIMEOUT_MILLIS,
+            b.staleServiceTimeout != null ? b.staleServiceTimeout.toMillis() : DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS,
+            b.maxPendingCallsPerConnection != null ? b.maxPendingCallsPerConnection : DEFAULT_MAX_PENDING_CALLS,
+            java.util.List.copyOf(b.gatewayListeners));
     config.validate();
     return config;
   }
@@ -124,6 +139,10 @@ record BrokerConfig(
     require(idleTimeoutMillis >= 0, "idleTimeout must be positive, got " + idleTimeoutMillis);
     require(heartbeatIntervalMillis >= 0, "heartbeatInterval must be positive, got " + heartbeatIntervalMillis);
     require(compressionThreshold >= 0, "compressionThreshold must not be negative");
+    require(maxFrameSize >= 64, "maxFrameSize must be at least 64 bytes, got " + maxFrameSize);
+    require(callTimeoutMillis > 0, "callTimeout must be positive");
+    require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
+    require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
   }
 
   private static void require(boolean condition, String message) {

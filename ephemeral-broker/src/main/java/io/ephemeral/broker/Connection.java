@@ -27,6 +27,25 @@ final class Connection {
   /** Responses in {@link #out} not yet completely written. */
   int unflushed;
 
+  /** Protocol, decided by the first byte: 0x00 starts a gateway frame, anything else a JSON line. */
+  static final int UNKNOWN = 0;
+  static final int LINES = 1;
+  static final int FRAMES = 2;
+
+  int protocol = UNKNOWN;
+  /** Body bytes of a refused over-size frame still to skip. */
+  long skipBytes;
+  /** Encoding of the last frame received; the gateway answers in it. */
+  FrameMessage.Encoding encoding;
+  /** The service this gateway connection registered as, or null. */
+  GatewayRouter.Service service;
+  /** CALLs this connection sent that await a response. */
+  int callsInFlight;
+  /** Queued for a flush at the end of the loop turn. */
+  boolean dirty;
+  /** Close once the output is written (e.g. a refused duplicate registration). */
+  boolean closeAfterFlush;
+
   Connection(SocketChannel channel) {
     this.channel = channel;
   }

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
  * </ul>
  */
-final class EventLoop {
+final class EventLoop implements GatewayRouter.Transport {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
@@ -54,6 +54,9 @@ final class EventLoop {
   private final Leases leases;
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
+  private final GatewayEvents events;
+  private final GatewayRouter router;
+  private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -88,8 +91,12 @@ final class EventLoop {
     this.metrics = new Metrics(config.metrics());
     this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
     this.leases = new Leases(metrics);
+    this.events = new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
+    config.gatewayListeners().forEach(events::add);
+    this.router = new GatewayRouter(config, log, events, this);
     CommandTable commands = new CommandTable();
     new KvCommands(config, store, leases, metrics, state, log).registerAll(commands);
+    new GatewayCommands(router).registerAll(commands);
     this.dispatcher = new Dispatcher(config, commands, metrics, log);
     this.wakeup = selector::wakeup;
   }
@@ -106,6 +113,7 @@ final class EventLoop {
     if (config.heartbeatIntervalMillis() > 0) {
       schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
     }
+    schedule(now + staleCheckInterval(), this::checkStaleServices);
     clock.addJumpListener(wakeup);
     thread = new Thread(this::run, "ephemeral-broker-loop");
     thread.setDaemon(true);
@@ -229,6 +237,7 @@ final class EventLoop {
       runSafely(task);
     }
     runDueTimers();
+    flushDirty();
   }
 
   private void handleKey(SelectionKey key) {
@@ -299,11 +308,16 @@ final class EventLoop {
     }
     state.lastActivity = clock.millis();
     byte[] data = rb.array();
+    if (c.protocol == Connection.UNKNOWN) {
+      // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
+      // frame under 16 MiB. A JSON line never starts with a NUL byte.
+      c.protocol = data[0] == 0 ? Connection.FRAMES : Connection.LINES;
+    }
     if (c.inLen > 0) {
       c.keepInput(data, 0, n);
-      c.consumeInput(process(c, c.in, 0, c.inLen));
+      c.consumeInput(consume(c, c.in, 0, c.inLen));
     } else {
-      int used = process(c, data, 0, n);
+      int used = consume(c, data, 0, n);
       if (used < n) {
         c.keepInput(data, used, n);
       }
@@ -314,10 +328,47 @@ final class EventLoop {
   private void onWritable(Connection c) throws IOException {
     flush(c);
     if (c.out.size() < OUTPUT_HIGH_WATER / 2 && c.inLen > 0 && c.key.isValid()) {
-      // Lines held back while the client was not reading.
-      c.consumeInput(process(c, c.in, 0, c.inLen));
+      // Input held back while the client was not reading.
+      c.consumeInput(consume(c, c.in, 0, c.inLen));
       flush(c);
     }
+  }
+
+  private int consume(Connection c, byte[] buf, int from, int to) {
+    return c.protocol == Connection.FRAMES ? processFrames(c, buf, from, to) : process(c, buf, from, to);
+  }
+
+  /**
+   * Routes complete frames in buf[from, to); returns how far it consumed. A frame over the size
+   * limit is refused from its header and its body skipped as it arrives, never buffered.
+   */
+  private int processFrames(Connection c, byte[] buf, int from, int to) {
+    int pos = from;
+    while (pos < to) {
+      if (c.skipBytes > 0) {
+        int k = (int) Math.min(c.skipBytes, to - pos);
+        c.skipBytes -= k;
+        pos += k;
+        continue;
+      }
+      if (c.out.size() >= OUTPUT_HIGH_WATER || to - pos < 4) {
+        break;
+      }
+      long size = ((buf[pos] & 0xFFL) << 24) | ((buf[pos + 1] & 0xFF) << 16) | ((buf[pos + 2] & 0xFF) << 8)
+          | (buf[pos + 3] & 0xFF);
+      if (size > config.maxFrameSize()) {
+        router.frameTooLarge(c, size);
+        c.skipBytes = size;
+        pos += 4;
+        continue;
+      }
+      if (to - pos - 4 < size) {
+        break;
+      }
+      router.onFrame(c, buf, pos + 4, (int) size);
+      pos += 4 + (int) size;
+    }
+    return pos;
   }
 
   /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
@@ -380,7 +431,7 @@ final class EventLoop {
       if (c.out.capacity() > 64 * 1024) {
         c.out.release();
       }
-      if (c.inputClosed) {
+      if (c.inputClosed || c.closeAfterFlush) {
         close(c);
         return;
       }
@@ -397,18 +448,56 @@ final class EventLoop {
     }
   }
 
-  private void close(Connection c) {
+  @Override
+  public void close(Connection c) {
     if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
       state.inFlight -= c.unflushed;
       c.unflushed = 0;
+      closeQuietly(c.channel);
+      if (c.protocol == Connection.FRAMES) {
+        router.onClose(c);
+      }
     }
     closeQuietly(c.channel);
   }
 
+  @Override
+  public void markDirty(Connection c) {
+    if (!c.dirty) {
+      c.dirty = true;
+      dirty.add(c);
+    }
+  }
+
+  @Override
+  public void closeAfterFlush(Connection c) {
+    c.closeAfterFlush = true;
+    markDirty(c);
+  }
+
+  /** Writes every connection that got output during this turn (gateway forwards, error answers). */
+  private void flushDirty() {
+    // Indexed loop: closing a connection can fail calls and mark more connections dirty.
+    for (int i = 0; i < dirty.size(); i++) {
+      Connection c = dirty.get(i);
+      c.dirty = false;
+      if (c.key == null || !c.key.isValid()) {
+        continue;
+      }
+      try {
+        flush(c);
+      } catch (IOException | CancelledKeyException e) {
+        close(c);
+      }
+    }
+    dirty.clear();
+  }
+
+
   private boolean idle() {
-    if (state.inFlight > 0) {
+    if (state.inFlight > 0 || router.pendingCalls() > 0) {
       return false;
     }
     for (SelectionKey key : selector.keys()) {
@@ -435,6 +524,7 @@ final class EventLoop {
     }
     store.clear();
     leases.clear();
+    router.clear();
     timers.clear();
     tasks.clear();
   }
@@ -448,14 +538,16 @@ final class EventLoop {
   /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
   private long millisUntilNextTimer() {
     Timer next = timers.peek();
-    if (next == null) {
+    long due = Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline());
+    if (due == Long.MAX_VALUE) {
       return -1;
     }
-    return Math.max(0, next.due - clock.millis());
+    return Math.max(0, due - clock.millis());
   }
 
   private void runDueTimers() {
     long now = clock.millis();
+    router.expireCalls(now);
     Timer t;
     while ((t = timers.peek()) != null && t.due <= now) {
       timers.poll();
@@ -493,6 +585,24 @@ final class EventLoop {
       return;
     }
     schedule(Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()), this::checkIdle);
+  }
+
+  private long staleCheckInterval() {
+    return Math.max(1000, config.staleServiceTimeoutMillis() / 4);
+  }
+
+  private void checkStaleServices() {
+    long now = clock.millis();
+    router.evictStale(now);
+    schedule(now + staleCheckInterval(), this::checkStaleServices);
+  }
+
+  GatewayEvents events() {
+    return events;
+  }
+
+  GatewayRouter router() {
+    return router;
   }
 
   private void heartbeat() {

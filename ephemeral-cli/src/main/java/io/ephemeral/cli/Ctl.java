@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
+import io.ephemeral.client.ServicesReport;
 import io.ephemeral.protocol.JsJson;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -166,6 +167,29 @@ final class Ctl {
     try (BrokerClient client = connect()) {
       String text = client.metrics();
       out.print(text.endsWith("\n") ? text : text + "\n");
+    }
+    return 0;
+  }
+
+  @Command(
+      name = "services",
+      description = "Print the gateway's services (methods, connections, last heartbeat, calls);"
+          + " with --graph the observed call graph as Mermaid or DOT text.")
+  int services(
+      @Option(names = "--graph", description = "Print the call graph instead of the services.") boolean graph,
+      @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "mermaid",
+          description = "Graph format: mermaid (default) or dot.") String format) {
+    try (BrokerClient client = connect()) {
+      ServicesReport report = client.services();
+      if (!graph) {
+        printJson(report.services());
+      } else if (format.equalsIgnoreCase("mermaid")) {
+        out.print(CallGraph.mermaid(report));
+      } else if (format.equalsIgnoreCase("dot")) {
+        out.print(CallGraph.dot(report));
+      } else {
+        throw new IllegalArgumentException("unknown graph format '" + format + "' (use mermaid or dot)");
+      }
     }
     return 0;
   }

@@ -17,11 +17,13 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -364,6 +366,20 @@ public final class BrokerClient implements AutoCloseable {
   /** Asynchronous {@link #stats()}. */
   public CompletableFuture<BrokerStats> statsAsync() {
     return async(simpleCall("stats"), BrokerClient::toStats);
+  }
+
+  /**
+   * The services registered on the broker's gateway and the call graph it observed.
+   *
+   * @throws BrokerConnectionException if no answer came within the timeout
+   */
+  public ServicesReport services() {
+    return sync(simpleCall("services"), BrokerClient::toServices);
+  }
+
+  /** {@link #services()} without blocking. */
+  public CompletableFuture<ServicesReport> servicesAsync() {
+    return async(simpleCall("services"), BrokerClient::toServices);
   }
 
   /**
@@ -780,6 +796,24 @@ public final class BrokerClient implements AutoCloseable {
             m.path("heapUsed").asLong(),
             m.path("approximateStoreBytes").asLong()),
         s.path("uptime").asLong());
+  }
+
+  private static ServicesReport toServices(Reply r) {
+    List<ServicesReport.Service> services = new ArrayList<>();
+    for (JsonNode s : r.member("services")) {
+      List<String> methods = new ArrayList<>();
+      s.path("methods").forEach(m -> methods.add(m.asText()));
+      JsonNode calls = s.path("calls");
+      services.add(new ServicesReport.Service(s.path("name").asText(), List.copyOf(methods), s.path("connections").asInt(),
+          s.path("connectedAt").asLong(), s.path("lastHeartbeat").asLong(), calls.path("received").asLong(),
+          calls.path("made").asLong(), calls.path("errors").asLong(), s.path("pending").asInt()));
+    }
+    List<ServicesReport.Edge> edges = new ArrayList<>();
+    for (JsonNode e : r.member("edges")) {
+      edges.add(new ServicesReport.Edge(e.path("from").asText(), e.path("to").asText(), e.path("calls").asLong(),
+          e.path("errors").asLong()));
+    }
+    return new ServicesReport(List.copyOf(services), List.copyOf(edges));
   }
 
   private static BrokerHealth toHealth(Reply r) {

@@ -402,6 +402,11 @@ public final class ServiceClient implements AutoCloseable {
         reconnectAttempts);
   }
 
+  /** Timers and scheduled tasks still queued (tests check that none leaks). */
+  int scheduledTasks() {
+    return scheduler.getQueue().size();
+  }
+
   /** This service's name. */
   public String serviceName() {
     return serviceName;

@@ -58,6 +58,51 @@ final class FramePeeker {
     }
   }
 
+  /** The routing fields that are plain strings, read the same way in both encodings. */
+  private static boolean isStringField(String name) {
+    switch (name) {
+      case "type":
+      case "id":
+      case "from":
+      case "to":
+      case "method":
+      case "status":
+      case "serviceName":
+      case "version":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private static void setString(FrameMessage m, String name, String value) {
+    switch (name) {
+      case "type":
+        m.type = value;
+        break;
+      case "id":
+        m.id = value;
+        break;
+      case "from":
+        m.from = value;
+        break;
+      case "to":
+        m.to = value;
+        break;
+      case "method":
+        m.method = value;
+        break;
+      case "status":
+        m.status = value;
+        break;
+      case "serviceName":
+        m.serviceName = value;
+        break;
+      default:
+        m.version = value;
+    }
+  }
+
   // ---- JSON ----
 
   private int peekJson(byte[] b, int off, int len, FrameMessage m) throws IOException {
@@ -68,31 +113,11 @@ final class FramePeeker {
       String name;
       while ((name = p.nextFieldName()) != null) {
         JsonToken v = p.nextToken();
+        if (isStringField(name)) {
+          setString(m, name, jsonString(p, v));
+          continue;
+        }
         switch (name) {
-          case "type":
-            m.type = jsonString(p, v);
-            break;
-          case "id":
-            m.id = jsonString(p, v);
-            break;
-          case "from":
-            m.from = jsonString(p, v);
-            break;
-          case "to":
-            m.to = jsonString(p, v);
-            break;
-          case "method":
-            m.method = jsonString(p, v);
-            break;
-          case "status":
-            m.status = jsonString(p, v);
-            break;
-          case "serviceName":
-            m.serviceName = jsonString(p, v);
-            break;
-          case "version":
-            m.version = jsonString(p, v);
-            break;
           case "methods":
             jsonMethods(p, v, m);
             break;
@@ -229,31 +254,11 @@ final class FramePeeker {
         continue;
       }
       String name = u.unpackString();
+      if (isStringField(name)) {
+        setString(m, name, mpString(u));
+        continue;
+      }
       switch (name) {
-        case "type":
-          m.type = mpString(u);
-          break;
-        case "id":
-          m.id = mpString(u);
-          break;
-        case "from":
-          m.from = mpString(u);
-          break;
-        case "to":
-          m.to = mpString(u);
-          break;
-        case "method":
-          m.method = mpString(u);
-          break;
-        case "status":
-          m.status = mpString(u);
-          break;
-        case "serviceName":
-          m.serviceName = mpString(u);
-          break;
-        case "version":
-          m.version = mpString(u);
-          break;
         case "methods":
           mpMethods(u, m);
           break;

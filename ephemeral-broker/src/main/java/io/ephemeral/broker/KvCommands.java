@@ -151,10 +151,7 @@ final class KvCommands {
     out.ascii(",\"leases\":").number(leases.size());
     out.ascii(",\"capacity\":");
     capacity(out);
-    out.ascii(",\"memory\":{\"rss\":").number(rss());
-    Runtime rt = Runtime.getRuntime();
-    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(",\"approximateStoreBytes\":").number(store.approximateBytes()).write((byte) '}');
+    memory(out, ",\"approximateStoreBytes\":", store.approximateBytes());
     out.ascii(",\"evictions\":").number(metrics.evictions());
     out.ascii(",\"uptime\":").number(now - state.startedAt).write((byte) '}');
     reply.end();
@@ -184,10 +181,7 @@ final class KvCommands {
     out.ascii(",\"leases\":").number(leases.size());
     out.ascii(",\"capacity\":");
     capacity(out);
-    Runtime rt = Runtime.getRuntime();
-    out.ascii(",\"memory\":{\"rss\":").number(rss());
-    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(",\"heapTotal\":").number(rt.totalMemory()).write((byte) '}');
+    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
     out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
     out.ascii(",\"open\":").number(state.connections);
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
@@ -219,6 +213,14 @@ final class KvCommands {
     reply.ok();
     reply.member(RELEASED).bool(released);
     reply.end();
+  }
+
+  /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */
+  private static void memory(ByteOutput out, String extraMember, long extraValue) {
+    Runtime rt = Runtime.getRuntime();
+    out.ascii(",\"memory\":{\"rss\":").number(rss());
+    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
+    out.ascii(extraMember).number(extraValue).write((byte) '}');
   }
 
   /** {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports it. */

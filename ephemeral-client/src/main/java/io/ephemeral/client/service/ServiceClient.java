@@ -81,6 +81,10 @@ public final class ServiceClient implements AutoCloseable {
    * entry is added and disarmed if the call already finished, so no timer outlives its call;
    * a send failure removes the entry and the timer at once.
    *
+   * The gateway enforces context deadlines as well, so for a call that runs out of time its
+   * DEADLINE_EXCEEDED response and our timer race; a DEADLINE_EXCEEDED arriving once the call's
+   * own time is up is reported as TIMEOUT, so the outcome does not depend on who was first.
+   *
    * Context: never kept in a field. A handler gets its CallContext as an argument; nested calls
    * get it as their parent and extend it (append own name, depth + 1, same root and deadline).
    */
@@ -637,7 +641,7 @@ public final class ServiceClient implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     long wait = Math.max(1, Math.min(context.deadline() - now, limit));
-    Pending p = new Pending(id, link);
+    Pending p = new Pending(id, link, wait, now + wait);
     pending.put(id, p);
     p.future.whenComplete(
         (v, e) -> {
@@ -650,9 +654,7 @@ public final class ServiceClient implements AutoCloseable {
           scheduler.schedule(
               () -> {
                 if (pending.remove(id, p)) {
-                  p.fail(
-                      new ServiceException(
-                          ServiceException.TIMEOUT, "Request timeout after " + wait + "ms"));
+                  p.fail(timeout(wait));
                 }
               },
               wait,
@@ -671,6 +673,10 @@ public final class ServiceClient implements AutoCloseable {
       }
     }
     return p.future;
+  }
+
+  private static ServiceException timeout(long waitMillis) {
+    return new ServiceException(ServiceException.TIMEOUT, "Request timeout after " + waitMillis + "ms");
   }
 
   private static CompletableFuture<JsonNode> failed(String code, String message) {
@@ -1012,9 +1018,15 @@ public final class ServiceClient implements AutoCloseable {
       emit(l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, true, null)));
     } else {
       ServiceException e = remoteError(message.get("error"), ServiceException.EXECUTION_FAILED);
+      if (ServiceException.DEADLINE_EXCEEDED.equals(e.code())
+          && System.currentTimeMillis() >= p.expiresAt - 2) {
+        // The gateway enforces deadlines too and may notice the expiry just before our timer:
+        // a call that ran out of its time is a TIMEOUT whoever saw it first.
+        e = timeout(p.wait);
+      }
       p.fail(e);
-      emit(
-          l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, false, e.getMessage())));
+      String error = e.getMessage();
+      emit(l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, false, error)));
     }
   }
 
@@ -1280,12 +1292,16 @@ public final class ServiceClient implements AutoCloseable {
   private static final class Pending {
     final String id;
     final Link link;
+    final long wait;
+    final long expiresAt;
     final CompletableFuture<JsonNode> future = new CompletableFuture<>();
     private volatile ScheduledFuture<?> timer;
 
-    Pending(String id, Link link) {
+    Pending(String id, Link link, long wait, long expiresAt) {
       this.id = id;
       this.link = link;
+      this.wait = wait;
+      this.expiresAt = expiresAt;
     }
 
     void arm(ScheduledFuture<?> t) {

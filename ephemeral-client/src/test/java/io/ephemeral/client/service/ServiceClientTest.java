@@ -293,7 +293,7 @@ class ServiceClientTest {
     b.registerMethod("late", (p, ctx) -> "added after connect");
 
     gateway.stop();
-    await("b notices", WAIT, () -> !b.isConnected() && disconnected.get() == 1);
+    await("both notice", WAIT, () -> !a.isConnected() && !b.isConnected() && disconnected.get() == 1);
     assertThatThrownBy(() -> a.call("b", "ping", null, String.class))
         .isInstanceOfSatisfying(
             ServiceException.class,

@@ -20,6 +20,7 @@ final class Dispatcher {
   private final ActionRequest view = new ActionRequest(request);
   private final Interceptor[] chain;
   private final int knownActionIndex;
+  private final boolean recording;
 
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
     this.commands = commands;
@@ -36,6 +37,7 @@ final class Dispatcher {
       }
     }
     this.knownActionIndex = known;
+    this.recording = config.metrics();
   }
 
   /** The view of the current request that custom actions read. */
@@ -74,6 +76,7 @@ final class Dispatcher {
       return;
     }
     view.reset();
+    long started = recording ? System.nanoTime() : 0;
     // Interceptors in order; the first rejection answers the request.
     int passed = 0;
     Interceptor.Rejection rejection = null;
@@ -98,11 +101,17 @@ final class Dispatcher {
         reply.error(ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
       }
     }
+    String error = reply.errorCode();
     // Per-action counters: for known actions, including those refused by a later check.
     if (c != null && passed > knownActionIndex) {
-      metrics.operation(c.metricIndex, reply.errorCode() == null);
+      metrics.operation(c.metricIndex, error == null);
+      if (recording) {
+        c.stats.record(System.nanoTime() - started, error != null);
+      }
     }
-    String error = reply.errorCode();
+    if (error != null) {
+      metrics.error(error);
+    }
     for (int i = Math.min(passed, chain.length - 1); i >= 0; i--) {
       try {
         chain[i].after(view, error);

@@ -109,6 +109,8 @@ final class EventLoop implements ConnectionControl {
       kv.providers(providerThreads, this::execute);
     }
     new GatewayCommands(router).registerAll(commands);
+    commands.add(new Command("metrics", null, null, Command.Ttl.IGNORED, false,
+        new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
     this.dispatcher = new Dispatcher(config, commands, metrics, log);
     this.commands = commands;
     config.actions().forEach(this::addAction);
@@ -295,8 +297,10 @@ final class EventLoop implements ConnectionControl {
         if (state.draining) {
           ch.write(ByteBuffer.wrap(DRAINING));
           ch.close();
+          state.refused("draining");
           continue;
         }
+        state.connectionsAccepted++;
         Connection c = new Connection(ch);
         c.key = ch.register(selector, SelectionKey.OP_READ, c);
         state.connections++;

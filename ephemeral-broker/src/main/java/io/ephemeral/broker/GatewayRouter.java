@@ -75,6 +75,7 @@ final class GatewayRouter {
     final Connection caller;
     final byte[] context; // the caller's context bytes, in the caller's encoding
     final FrameMessage.Encoding callerEncoding;
+    final long startedNanos = System.nanoTime();
 
     PendingCall(Service callee, String id, String callerName, String method, Connection caller, byte[] context,
         FrameMessage.Encoding callerEncoding) {
@@ -116,6 +117,9 @@ final class GatewayRouter {
   private final LinkedHashMap<String, Edge> edges = new LinkedHashMap<>();
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
+  /** Calls, errors and latency per service and method; bounded against made-up method names. */
+  private final LinkedHashMap<String, LatencyStats> methodStats = new LinkedHashMap<>();
+  private static final int MAX_METHOD_STATS = 10_000;
 
   GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
     this.config = config;
@@ -308,6 +312,9 @@ final class GatewayRouter {
     deadlines.remove(p);
     settled(p);
     boolean error = !"success".equals(m.status);
+    if (config.metrics()) {
+      methodStats(p).record(System.nanoTime() - p.startedNanos, error);
+    }
     if (error) {
       callee.errors++;
       edge(p.callerName, callee.name).errors++;
@@ -473,7 +480,31 @@ final class GatewayRouter {
     events.responseRouted(m.to, m.from, "error", m.id);
   }
 
+  private LatencyStats methodStats(PendingCall p) {
+    String key = p.callee.name + '\n' + p.method;
+    LatencyStats s = methodStats.get(key);
+    if (s == null) {
+      if (methodStats.size() >= MAX_METHOD_STATS) {
+        key = p.callee.name + "\n(other)";
+        s = methodStats.get(key);
+      }
+      if (s == null) {
+        s = new LatencyStats();
+        methodStats.put(key, s);
+      }
+    }
+    return s;
+  }
+
+  /** Per service and method ("service\nmethod" keys). */
+  Map<String, LatencyStats> methodStats() {
+    return methodStats;
+  }
+
   private void failPending(PendingCall p, Connection dst, String code, String message) {
+    if (config.metrics()) {
+      methodStats(p).record(System.nanoTime() - p.startedNanos, true);
+    }
     if (dst == null) {
       return;
     }

@@ -62,7 +62,6 @@ final class KvCommands implements Leases.WaiterListener {
     table.add(new Command("ping", null, null, none, false, this::ping));
     table.add(new Command("stats", null, null, none, false, this::stats));
     table.add(new Command("health", null, null, none, false, this::health));
-    table.add(new Command("metrics", null, null, none, false, this::metrics));
     table.add(new Command("lease", ErrorCodes.KEY_AND_WORKER_REQUIRED, ErrorCodes.KEY_AND_WORKER_REQUIRED,
         Command.Ttl.OPTIONAL, false, this::lease));
     table.add(new Command("release", null, ErrorCodes.WORKER_REQUIRED, none, false, this::release));
@@ -199,14 +198,6 @@ final class KvCommands implements Leases.WaiterListener {
     out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
     out.ascii(",\"open\":").number(state.connections);
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
-    reply.end();
-  }
-
-  private void metrics(Request r, Reply reply) {
-    String text = metrics.prometheus(state.inFlight, state.draining);
-    ByteOutput out = reply.ok();
-    out.ascii(",\"metrics\":").jsonString(text);
-    out.ascii(",\"format\":\"prometheus\"");
     reply.end();
   }
 

@@ -42,6 +42,8 @@ final class Request {
   int waitState; // lease wait: ABSENT, VALID, INVALID
   long waitMillis;
 
+  String format; // metrics: "json" or "prometheus"
+
   int idOff = -1; // raw JSON of the "id" member to echo, or -1
   int idEnd;
 
@@ -73,6 +75,7 @@ final class Request {
     waitMillis = 0;
     idOff = -1;
     idEnd = 0;
+    format = null;
   }
 
   boolean hasKey() {

@@ -57,6 +57,7 @@ final class RequestParser {
   private static final byte[] ID = ascii("id");
   private static final byte[] SIZE = ascii("size");
   private static final byte[] WAIT = ascii("wait");
+  private static final byte[] FORMAT = ascii("format");
   private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NULL = ascii("null");
@@ -151,6 +152,12 @@ final class RequestParser {
             break;
           case "workerId":
             r.workerId = readWorker(p, v);
+            break;
+          case "format":
+            r.format = v == JsonToken.VALUE_STRING ? p.getText() : null;
+            if (v != JsonToken.VALUE_STRING) {
+              p.skipChildren();
+            }
             break;
           case "size":
             long size = wholeNumber(p, v, 1, MAX_POOL_SIZE);
@@ -461,7 +468,7 @@ final class RequestParser {
       }
       return true;
     }
-    if (named(name, len, SIZE) || named(name, len, WAIT)) {
+    if (named(name, len, SIZE) || named(name, len, WAIT) || named(name, len, FORMAT)) {
       return false; // lease pool members: rare, read by the Jackson path
     }
     return skipValue(0);

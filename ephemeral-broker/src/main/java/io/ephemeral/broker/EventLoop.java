@@ -121,6 +121,7 @@ final class EventLoop implements ConnectionControl {
     this.onSelfStop = onSelfStop;
     long now = clock.millis();
     state.startedAt = now;
+    lastHeartbeatAt = now;
     state.lastActivity = now;
     schedule(now + config.sweeperIntervalMillis(), this::sweep);
     if (config.idleTimeoutMillis() > 0) {
@@ -654,6 +655,9 @@ final class EventLoop implements ConnectionControl {
     return Math.max(1000, config.staleServiceTimeoutMillis() / 4);
   }
 
+  private long lastHeartbeatAt;
+  private long lastHeartbeatRequests;
+
   private void checkStaleServices() {
     long now = clock.millis();
     router.evictStale(now);
@@ -677,8 +681,14 @@ final class EventLoop implements ConnectionControl {
     long now = clock.millis();
     Runtime rt = Runtime.getRuntime();
     long usedMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+    long requests = metrics.requests();
+    long seconds = Math.max(1, (now - lastHeartbeatAt) / 1000);
+    long opsPerSecond = (requests - lastHeartbeatRequests) / seconds;
+    lastHeartbeatAt = now;
+    lastHeartbeatRequests = requests;
     log.info("Heartbeat", "uptimeSeconds", (now - state.startedAt) / 1000, "items", store.size(),
-        "leases", leases.size(), "connections", state.connections, "inFlight", state.inFlight, "memoryMB", usedMb);
+        "leases", leases.size(), "services", router.serviceNames().size(), "connections", state.connections,
+        "inFlight", state.inFlight, "memoryMB", usedMb, "opsPerSecond", opsPerSecond);
     schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
   }
 

@@ -119,6 +119,7 @@ final class KvCommands implements Leases.WaiterListener {
       return;
     }
     metrics.compression(r.compressed, r.beforeSize, r.afterSize);
+    checkCapacity();
     reply.ok();
     reply.end();
   }
@@ -178,14 +179,7 @@ final class KvCommands implements Leases.WaiterListener {
     double utilization = utilization();
     metrics.capacity(store.size(), max, max <= 0 ? 0 : (double) store.size() / max);
     boolean atCapacity = max > 0 && utilization >= 1.0;
-    if (max > 0 && utilization >= 0.9) {
-      if (!nearCapacityWarned) {
-        nearCapacityWarned = true;
-        log.warn("Store near capacity", "items", store.size(), "maxItems", max);
-      }
-    } else {
-      nearCapacityWarned = false;
-    }
+    checkCapacity();
     ByteOutput out = reply.ok();
     out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
     out.ascii(",\"uptime\":").number(now - state.startedAt);
@@ -363,6 +357,19 @@ final class KvCommands implements Leases.WaiterListener {
     reply.ok();
     reply.member(RELEASED).bool(released);
     reply.end();
+  }
+
+  /** Warns once each time the store passes 90 % of maxItems (again after it dropped below). */
+  private void checkCapacity() {
+    int max = store.maxItems();
+    if (max > 0 && store.size() * 10L >= max * 9L) {
+      if (!nearCapacityWarned) {
+        nearCapacityWarned = true;
+        log.warn("Store near capacity", "items", store.size(), "maxItems", max);
+      }
+    } else {
+      nearCapacityWarned = false;
+    }
   }
 
   /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */

@@ -194,6 +194,24 @@ final class Ctl {
     return 0;
   }
 
+  @Command(
+      name = "top",
+      description = "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
+          + " q or Ctrl-C quits.")
+  int top(
+      @Option(names = "--once", description = "Sample over one interval, print one frame, exit.") boolean once,
+      @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000",
+          description = "Refresh interval (default 1000).") long intervalMs)
+      throws Exception {
+    if (intervalMs < 10) {
+      throw new IllegalArgumentException("--interval must be at least 10 ms");
+    }
+    try (BrokerClient client = connect()) {
+      Top top = new Top(client, out, java.time.Duration.ofMillis(intervalMs));
+      return once ? top.once() : top.live(System.in);
+    }
+  }
+
   /** Prints a reply object as {@code JSON.stringify(value, null, 2)} would. */
   private void printJson(Object value) {
     byte[] json;

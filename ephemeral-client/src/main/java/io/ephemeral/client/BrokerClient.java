@@ -406,6 +406,15 @@ public final class BrokerClient implements AutoCloseable {
     return sync(simpleCall("metrics"), r -> r.member("metrics").asText());
   }
 
+  /**
+   * The broker's metrics as a JSON object text: requests and errors per action, latency
+   * percentiles in ms, connections, compression, expirations and gateway calls per method.
+   */
+  public String metricsJson() {
+    return sync(start("metrics", "json", Payload.action("metrics").string("format", "json").end()),
+        r -> r.member("metrics").toString());
+  }
+
   /** Asynchronous {@link #metrics()}. */
   public CompletableFuture<String> metricsAsync() {
     return async(simpleCall("metrics"), r -> r.member("metrics").asText());

@@ -51,6 +51,8 @@ final class Connection {
   Runnable cancelParked;
   /** Queued to continue its held-back requests at the end of the turn. */
   boolean resumeQueued;
+  /** Refused while draining: answered, half-closed, input discarded until the client closes. */
+  boolean refusing;
 
   Connection(SocketChannel channel) {
     this.channel = channel;

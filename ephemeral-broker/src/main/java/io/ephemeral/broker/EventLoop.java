@@ -296,8 +296,14 @@ final class EventLoop implements ConnectionControl {
       try {
         ch.configureBlocking(false);
         if (state.draining) {
+          // Answer, then half-close: the client can still write its request and read the answer
+          // (closing at once could make its write fail before it reads why). Closed on its EOF.
           ch.write(ByteBuffer.wrap(DRAINING));
-          ch.close();
+          ch.shutdownOutput();
+          Connection refused = new Connection(ch);
+          refused.refusing = true;
+          refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
+          state.connections++;
           state.refused("draining");
           continue;
         }
@@ -315,6 +321,12 @@ final class EventLoop implements ConnectionControl {
     ByteBuffer rb = readBuffer;
     rb.clear();
     int n = c.channel.read(rb);
+    if (c.refusing) {
+      if (n < 0) {
+        close(c);
+      }
+      return; // refused while draining: whatever it sends is discarded
+    }
     if (n < 0) {
       // Peer closed its side: like the Node broker, an unterminated last line is dropped, but
       // everything already received is answered before the connection closes.

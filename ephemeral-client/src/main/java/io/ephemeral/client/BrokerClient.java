@@ -1093,7 +1093,8 @@ public final class BrokerClient implements AutoCloseable {
     }
     call.submitted = true;
     if (!c.submit(call)) {
-      attemptFailed(call, Failures.broken("ECONNRESET", "The connection closed", null));
+      BrokerConnectionException why = c.failure();
+      attemptFailed(call, why != null ? why : Failures.broken("ECONNRESET", "The connection closed", null));
     } else if (n > 1) {
       log("{}: {} attempt {} sent on {}", name, call.describe(), n, c.name());
     }

@@ -27,6 +27,8 @@ final class FrameMessage {
   boolean methodsValid;
   String version;
   boolean poolMember; // metadata.poolIndex is a number
+  double poolIndex;
+  double poolSize; // 0 when absent
   boolean hasContext;
   boolean contextValid; // an object whose deadline and depth (when present) are numbers
   boolean hasDeadline;
@@ -51,6 +53,8 @@ final class FrameMessage {
     methodsValid = false;
     version = null;
     poolMember = false;
+    poolIndex = 0;
+    poolSize = 0;
     hasContext = false;
     contextValid = false;
     hasDeadline = false;

@@ -176,6 +176,9 @@ final class FramePeeker {
       JsonToken t = p.nextToken();
       if (name.equals("poolIndex") && t.isNumeric()) {
         m.poolMember = true;
+        m.poolIndex = p.getDoubleValue();
+      } else if (name.equals("poolSize") && t.isNumeric()) {
+        m.poolSize = p.getDoubleValue();
       } else {
         p.skipChildren();
       }
@@ -336,8 +339,12 @@ final class FramePeeker {
       String key = mpString(u);
       if ("poolIndex".equals(key) && isNumber(u.getNextFormat())) {
         m.poolMember = true;
+        m.poolIndex = mpNumber(u);
+      } else if ("poolSize".equals(key) && isNumber(u.getNextFormat())) {
+        m.poolSize = mpNumber(u);
+      } else {
+        u.skipValue();
       }
-      u.skipValue();
     }
   }
 

@@ -29,11 +29,14 @@ import java.util.Map;
  */
 final class GatewayRouter {
   static final int MAX_DEPTH = 100;
+  /** How long after a call's deadline the gateway fails it itself. */
+  static final long DEADLINE_GRACE_MILLIS = 250;
 
   /** One registered service name and its connections. */
   static final class Service {
     final String name;
     final boolean pooled;
+    final int poolSize; // announced by the first pool connection (0: unknown)
     final long connectedAt;
     final ArrayList<Connection> connections = new ArrayList<>(1);
     final HashMap<String, PendingCall> pending = new HashMap<>();
@@ -45,9 +48,10 @@ final class GatewayRouter {
     long callsMade;
     long errors;
 
-    Service(String name, boolean pooled, long now) {
+    Service(String name, boolean pooled, int poolSize, long now) {
       this.name = name;
       this.pooled = pooled;
+      this.poolSize = poolSize;
       this.connectedAt = now;
       this.lastSeen = now;
     }
@@ -201,7 +205,7 @@ final class GatewayRouter {
     }
     Service s = services.get(name);
     if (s == null) {
-      s = new Service(name, m.poolMember, now);
+      s = new Service(name, m.poolMember, (int) m.poolSize, now);
       s.methods = methods;
       s.version = m.version;
       services.put(name, s);
@@ -209,7 +213,7 @@ final class GatewayRouter {
       ack(c);
       log.info("Service registered", "service", name, "methods", methods);
       events.serviceRegistered(name, methods);
-    } else if (s.pooled && m.poolMember) {
+    } else if (s.pooled && m.poolMember && fitsPool(s, m)) {
       join(s, c);
       ack(c);
       log.debug("Pool connection joined", "service", name, "connections", s.connections.size());
@@ -219,6 +223,18 @@ final class GatewayRouter {
       transport.markDirty(c);
       transport.closeAfterFlush(c);
     }
+  }
+
+  /**
+   * A pool connection may join only the pool it belongs to: same announced size, an index within
+   * it, and room left. (Anyone on the socket could otherwise join any pool's round robin.)
+   */
+  private static boolean fitsPool(Service s, FrameMessage m) {
+    if (s.poolSize <= 0 || m.poolSize != s.poolSize) {
+      return false;
+    }
+    return m.poolIndex >= 0 && m.poolIndex < s.poolSize && m.poolIndex == Math.rint(m.poolIndex)
+        && s.connections.size() < s.poolSize;
   }
 
   private void join(Service s, Connection c) {
@@ -289,7 +305,10 @@ final class GatewayRouter {
     byte[] context = m.contextLen == 0 ? NO_CONTEXT : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
     PendingCall p = new PendingCall(target, m.id, caller.name, m.method, c, context, m.encoding);
     long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
-    p.deadline = m.hasDeadline ? Math.min(limit, (long) Math.ceil(m.deadline)) : limit;
+    // A grace period after the CALL's deadline lets the caller's own timer report first (the
+    // Node client sets its timer to the same instant); the gateway then frees what is left.
+    p.deadline = m.hasDeadline ? Math.min(limit, MemoryStore.saturatedAdd((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
+        : limit;
     target.pending.put(m.id, p);
     deadlines.add(p);
     c.callsInFlight++;

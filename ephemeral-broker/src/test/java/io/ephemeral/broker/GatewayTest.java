@@ -223,12 +223,33 @@ class GatewayTest {
   }
 
   @Test
+  void onlyConnectionsOfTheSamePoolMayJoinIt() {
+    FrameClient p0 = peer();
+    p0.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
+    assertThat(p0.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+    for (String metadata : List.of("{\"poolIndex\":5,\"poolSize\":2}", "{\"poolIndex\":1,\"poolSize\":3}", "{}")) {
+      FrameClient intruder = peer();
+      intruder.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":" + metadata + "}");
+      assertThat(intruder.read().get("error").get("code").asText()).as(metadata).isEqualTo("CONNECTION_FAILED");
+    }
+    FrameClient p1 = peer();
+    p1.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
+    assertThat(p1.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+    FrameClient third = peer();
+    third.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
+    assertThat(third.read().get("error").get("code").asText()).as("pool full").isEqualTo("CONNECTION_FAILED");
+  }
+
+  @Test
   void theGatewayEnforcesDeadlinesItself() {
     FrameClient b = service("b");
     FrameClient a = service("a");
     a.sendJson(call("slow", "a", "b", "m", "{}", f.clock.millis() + 1000, 2));
     b.read();
+    // At the deadline the caller's own timer reports first; the gateway answers after a grace.
     f.clock.advance(Duration.ofMillis(1000));
+    f.sync();
+    f.clock.advance(Duration.ofMillis(GatewayRouter.DEADLINE_GRACE_MILLIS));
     JsonNode r = a.read();
     assertThat(r.get("id").asText()).isEqualTo("slow");
     assertThat(r.get("error").get("code").asText()).isEqualTo("DEADLINE_EXCEEDED");

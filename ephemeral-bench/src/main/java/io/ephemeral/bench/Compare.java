@@ -147,6 +147,12 @@ final class Compare {
 
   /** One measured run of a cell against a server. */
   static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s) throws IOException {
+    return once(server, protocol, cell, s, () -> { }, () -> { });
+  }
+
+  /** As above, calling {@code atStart} and {@code atEnd} right around the measured phase. */
+  static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s, Runnable atStart,
+      Runnable atEnd) throws IOException {
     int keys = cell.op == Workload.Op.LEASE ? Math.max(s.keys, 16 * cell.connections * cell.pipeline) : s.keys;
     Workload w = new Workload(cell.op, protocol, keys, s.valueSize, s.ttl);
     try (LoadGenerator gen = new LoadGenerator(server.socket, w, cell.connections, cell.pipeline)) {
@@ -164,9 +170,11 @@ final class Compare {
         gen.preload(holders, Workload.Op.LEASE);
       }
       gen.warmup(s.warmup);
+      atStart.run();
       long cpu0 = server.cpuTicks();
       LoadGenerator.Result r = gen.measure(s.requests, (long) (s.seconds * 1e9));
       long cpu1 = server.cpuTicks();
+      atEnd.run();
       if (r.requests == 0) {
         throw new BenchException("no request completed in " + cell);
       }

@@ -35,6 +35,14 @@ class LeasePoolTest {
         + (waitMs > 0 ? ",\"wait\":" + waitMs : "") + "}";
   }
 
+  /** Waits until the broker has taken in {@code n} waiting lease requests. */
+  private void awaitWaiters(int n) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (f.callJson("{\"action\":\"stats\"}").get("stats").get("leaseWaiters").asInt() != n) {
+      assertThat(System.nanoTime()).as("%d waiters", n).isLessThan(deadline);
+    }
+  }
+
   private JsonNode json(String line) throws Exception {
     return BrokerFixture.JSON.readTree(line);
   }
@@ -63,9 +71,9 @@ class LeasePoolTest {
     WireClient b = f.client();
     WireClient c = f.client();
     b.send(lease("b", 1, 60_000) + "\n");
-    f.sync();
+    awaitWaiters(1);
     c.send(lease("c", 1, 60_000) + "\n");
-    f.sync();
+    awaitWaiters(2);
     // A latecomer without wait does not jump the queue.
     assertThat(f.callJson(lease("late", 1, 0)).get("error").asText()).isEqualTo("pool_exhausted");
     f.call("{\"action\":\"release\",\"workerId\":\"holder\"}");
@@ -82,7 +90,7 @@ class LeasePoolTest {
     f.call(lease("holder", 1, 0));
     WireClient b = f.client();
     b.send(lease("b", 1, 5_000).replace("}", ",\"id\":7}") + "\n{\"action\":\"ping\"}\n");
-    f.sync();
+    awaitWaiters(1);
     f.clock.advance(Duration.ofMillis(4_999));
     f.sync();
     f.clock.advance(Duration.ofMillis(1));
@@ -95,7 +103,7 @@ class LeasePoolTest {
     f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"holder\",\"ttl\":1000,\"size\":1}");
     WireClient b = f.client();
     b.send(lease("b", 1, 60_000) + "\n");
-    f.sync();
+    awaitWaiters(1);
     f.clock.advance(Duration.ofMillis(1000));
     JsonNode r = json(b.readLine());
     assertThat(r.get("ok").asBoolean()).isTrue();
@@ -107,9 +115,9 @@ class LeasePoolTest {
     f.call(lease("holder", 1, 0));
     WireClient b = f.client();
     b.send(lease("b", 1, 60_000) + "\n");
-    f.sync();
+    awaitWaiters(1);
     b.close();
-    f.sync();
+    awaitWaiters(0);
     f.call("{\"action\":\"release\",\"workerId\":\"holder\"}");
     assertThat(f.callJson(lease("c", 1, 0)).get("value").asInt()).isZero();
   }

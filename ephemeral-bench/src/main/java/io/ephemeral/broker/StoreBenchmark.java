@@ -49,7 +49,7 @@ public class StoreBenchmark {
     }
     leases = new Leases(metrics);
     for (int i = 0; i < 10_000; i++) {
-      leases.acquire("pool", "h" + i, 3_600_000, now);
+      leases.acquire("pool", "h" + i, 3_600_000, 0, now);
     }
     workers = new String[1024];
     for (int i = 0; i < workers.length; i++) {
@@ -92,7 +92,7 @@ public class StoreBenchmark {
   public boolean leaseRelease() {
     String w = workers[next++ & 1023];
     now++;
-    leases.acquire("pool", w, 60_000, now);
+    leases.acquire("pool", w, 60_000, 0, now);
     return leases.release(w, now);
   }
 }

@@ -39,6 +39,9 @@ public final class Broker implements AutoCloseable {
   private SocketPaths.Bound bound;
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
+  private final java.util.List<GatewayListener> addedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Gateway gateway = new Gateway(this);
+  private final java.util.Map<String, ActionHandler> registered = new java.util.concurrent.ConcurrentHashMap<>();
 
   private Broker(BrokerConfig config) {
     this.config = config;
@@ -74,12 +77,15 @@ public final class Broker implements AutoCloseable {
       bound = b;
       loop = l;
       stopped = new CountDownLatch(1);
+      addedListeners.forEach(l.events()::add);
+      registered.forEach(l::addAction);
       l.start(this::stopFromLoop);
       if (config.shutdownHook()) {
         shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
       log.info("Broker started", "pipe", b.socket());
+      l.execute(() -> l.events().started(b.socket()));
       return b.socket();
     }
   }
@@ -107,6 +113,7 @@ public final class Broker implements AutoCloseable {
     }
     l.shutdown();
     b.close();
+    l.events().stopped();
     if (hook != null && Thread.currentThread() != hook) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -172,6 +179,45 @@ public final class Broker implements AutoCloseable {
     return child;
   }
 
+  /** The service gateway served on this broker's socket. */
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
+  <T> T onGateway(java.util.function.Function<GatewayRouter, T> query, T whenStopped) {
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l == null) {
+      return whenStopped;
+    }
+    try {
+      return l.call(() -> query.apply(l.router()), Duration.ofSeconds(5));
+    } catch (IllegalStateException stopping) {
+      return whenStopped;
+    }
+  }
+
+  void addGatewayListener(GatewayListener listener) {
+    addedListeners.add(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().add(listener);
+      }
+    }
+  }
+
+  void removeGatewayListener(GatewayListener listener) {
+    addedListeners.remove(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().remove(listener);
+      }
+    }
+  }
+
   /** The socket path while running, else null. */
   public Path socketPath() {
     synchronized (lock) {
@@ -228,6 +274,33 @@ public final class Broker implements AutoCloseable {
     stop();
   }
 
+  static final java.util.Set<String> BUILT_IN_ACTIONS = java.util.Set.of("get", "set", "del", "list", "ping", "stats",
+      "health", "metrics", "lease", "release", "services");
+
+  /**
+   * Adds a custom action to this broker, also while it runs (the Node broker's
+   * {@code broker.register(name, handler)}).
+   *
+   * @throws IllegalArgumentException if the name is taken
+   */
+  public void register(String action, ActionHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    if (action == null || action.isEmpty() || BUILT_IN_ACTIONS.contains(action)
+        || config.actions().containsKey(action) || registered.putIfAbsent(action, handler) != null) {
+      throw new IllegalArgumentException("action '" + action + "' is already defined");
+    }
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l != null) {
+      l.call(() -> {
+        l.addAction(action, handler);
+        return null;
+      }, Duration.ofSeconds(5));
+    }
+  }
+
   /**
    * Options of a {@link Broker}. Every option left unset falls back to its {@code BROKER_*}
    * environment variable, then to the documented default; an explicit option always wins. A
@@ -256,6 +329,14 @@ public final class Broker implements AutoCloseable {
     Clock clock;
     boolean shutdownHook = true;
     Map<String, String> environment = System.getenv();
+    Integer maxFrameSize;
+    Duration callTimeout;
+    Duration staleServiceTimeout;
+    Integer maxPendingCallsPerConnection;
+    final java.util.List<GatewayListener> gatewayListeners = new java.util.ArrayList<>();
+    final java.util.List<Interceptor> interceptors = new java.util.ArrayList<>();
+    final java.util.Map<String, ActionHandler> actions = new java.util.LinkedHashMap<>();
+    final java.util.List<BrokerConfig.ProviderEntry> providers = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -389,6 +470,75 @@ public final class Broker implements AutoCloseable {
     /** The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's). */
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(environment);
+      return this;
+    }
+
+    /** Largest gateway frame body in bytes; larger frames are refused from their header. Default 16 MiB. */
+    public Builder maxFrameSize(int bytes) {
+      this.maxFrameSize = bytes;
+      return this;
+    }
+
+    /** The longest the gateway lets a call wait for its response (a CALL's own deadline may be sooner). Default 30 s. */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = positive(timeout, "callTimeout");
+      return this;
+    }
+
+    /** A service from which no frame arrived for this long is evicted. Default 90 s (three missed 30 s heartbeats). */
+    public Builder staleServiceTimeout(Duration timeout) {
+      this.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
+      return this;
+    }
+
+    /** Most calls one gateway connection may have in flight. Default 10,000. */
+    public Builder maxPendingCallsPerConnection(int calls) {
+      this.maxPendingCallsPerConnection = calls;
+      return this;
+    }
+
+    /**
+     * Adds a custom action. Its requests pass the same checks as the built-in actions
+     * (authentication, size limits, interceptors).
+     *
+     * @throws IllegalArgumentException if the name is empty or taken by a built-in action
+     */
+    public Builder action(String name, ActionHandler handler) {
+      Objects.requireNonNull(handler, "handler");
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("an action needs a name");
+      }
+      if (BUILT_IN_ACTIONS.contains(name) || actions.putIfAbsent(name, handler) != null) {
+        throw new IllegalArgumentException("action '" + name + "' is already defined");
+      }
+      return this;
+    }
+
+    /** Adds an interceptor around every request (after the broker's own, in the order added). */
+    public Builder intercept(Interceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Computes missing keys matching {@code keyPattern} ({@code *} matches anything, e.g.
+     * {@code "token:*"}) on demand; see {@link ValueProvider}. The first matching pattern wins.
+     */
+    public Builder provide(String keyPattern, ValueProvider provider) {
+      providers.add(BrokerConfig.ProviderEntry.of(Objects.requireNonNull(keyPattern, "keyPattern"),
+          Objects.requireNonNull(provider, "provider")));
+      return this;
+    }
+
+    /** Lets a plugin add its actions, providers and interceptors. */
+    public Builder plugin(BrokerPlugin plugin) {
+      plugin.configure(this);
+      return this;
+    }
+
+    /** Receives gateway events (registrations, routed calls, errors). */
+    public Builder gatewayListener(GatewayListener listener) {
+      this.gatewayListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 

@@ -33,7 +33,33 @@ record BrokerConfig(
     Path socketPath,
     Clock clock,
     boolean shutdownHook,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    int maxFrameSize,
+    long callTimeoutMillis,
+    long staleServiceTimeoutMillis,
+    int maxPendingCallsPerConnection,
+    java.util.List<GatewayListener> gatewayListeners,
+    java.util.List<Interceptor> interceptors,
+    Map<String, ActionHandler> actions,
+    java.util.List<ProviderEntry> providers) {
+
+  /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
+  record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
+    static ProviderEntry of(String glob, ValueProvider provider) {
+      StringBuilder re = new StringBuilder();
+      for (String part : glob.split("\\*", -1)) {
+        if (re.length() > 0) {
+          re.append(".*");
+        }
+        re.append(java.util.regex.Pattern.quote(part));
+      }
+      return new ProviderEntry(glob, java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL), provider);
+    }
+
+    boolean matches(String key) {
+      return regex.matcher(key).matches();
+    }
+  }
 
   static final long DEFAULT_TTL_MILLIS = 1_800_000;
   static final int DEFAULT_MAX_ITEMS = 10_000;
@@ -41,6 +67,11 @@ record BrokerConfig(
   static final int DEFAULT_MAX_VALUE_SIZE = 262_144;
   static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
   static final long DEFAULT_SWEEPER_INTERVAL_MILLIS = 30_000;
+  static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+  static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
+  static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
+  static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
 
@@ -108,7 +139,15 @@ record BrokerConfig(
             b.socketPath,
             b.clock != null ? b.clock : Clock.system(),
             b.shutdownHook,
-            b.environment);
+            b.environment,
+            b.maxFrameSize != null ? b.maxFrameSize : DEFAULT_MAX_FRAME_SIZE,
+            b.callTimeout != null ? b.callTimeout.toMillis() : DEFAULT_CALL_TIMEOUT_MILLIS,
+            b.staleServiceTimeout != null ? b.staleServiceTimeout.toMillis() : DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS,
+            b.maxPendingCallsPerConnection != null ? b.maxPendingCallsPerConnection : DEFAULT_MAX_PENDING_CALLS,
+            java.util.List.copyOf(b.gatewayListeners),
+            java.util.List.copyOf(b.interceptors),
+            Map.copyOf(b.actions),
+            java.util.List.copyOf(b.providers));
     config.validate();
     return config;
   }
@@ -124,6 +163,10 @@ record BrokerConfig(
     require(idleTimeoutMillis >= 0, "idleTimeout must be positive, got " + idleTimeoutMillis);
     require(heartbeatIntervalMillis >= 0, "heartbeatInterval must be positive, got " + heartbeatIntervalMillis);
     require(compressionThreshold >= 0, "compressionThreshold must not be negative");
+    require(maxFrameSize >= 64, "maxFrameSize must be at least 64 bytes, got " + maxFrameSize);
+    require(callTimeoutMillis > 0, "callTimeout must be positive");
+    require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
+    require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
   }
 
   private static void require(boolean condition, String message) {

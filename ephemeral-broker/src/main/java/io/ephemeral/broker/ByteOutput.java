@@ -39,6 +39,25 @@ final class ByteOutput {
     end = start + mark;
   }
 
+  /** Overwrites 4 bytes at a {@link #mark()} with a big-endian int (a frame's length prefix). */
+  void putIntAt(int mark, int value) {
+    int i = start + mark;
+    buf[i] = (byte) (value >>> 24);
+    buf[i + 1] = (byte) (value >>> 16);
+    buf[i + 2] = (byte) (value >>> 8);
+    buf[i + 3] = (byte) value;
+  }
+
+  /** Appends a big-endian int. */
+  ByteOutput writeInt(int value) {
+    ensure(4);
+    buf[end++] = (byte) (value >>> 24);
+    buf[end++] = (byte) (value >>> 16);
+    buf[end++] = (byte) (value >>> 8);
+    buf[end++] = (byte) value;
+    return this;
+  }
+
   /** Capacity held, so idle connections can give large buffers back. */
   int capacity() {
     return buf.length;
@@ -136,6 +155,11 @@ final class ByteOutput {
 
   ByteOutput bool(boolean v) {
     return ascii(v ? "true" : "false");
+  }
+
+  /** Already valid JSON member text (from {@link ActionRequest#annotate}), appended as UTF-8. */
+  ByteOutput jsonMembers(String members) {
+    return write(members.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -31,6 +31,8 @@ final class Command {
   final boolean checksValueSize;
   final int metricIndex;
   final Handler handler;
+  /** Requests, errors and latency of this action (recorded only with metrics on). */
+  final LatencyStats stats = new LatencyStats();
 
   Command(String name, String keyError, String workerError, Ttl ttl, boolean checksValueSize, Handler handler) {
     this.name = name;

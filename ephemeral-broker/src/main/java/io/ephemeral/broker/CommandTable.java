@@ -51,6 +51,11 @@ final class CommandTable {
     return null;
   }
 
+  /** Every command, in registration order (for metrics). */
+  List<Command> all() {
+    return commands;
+  }
+
   Command get(String name) {
     for (Command c : commands) {
       if (c.name.equals(name)) {

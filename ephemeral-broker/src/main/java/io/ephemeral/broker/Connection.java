@@ -27,6 +27,33 @@ final class Connection {
   /** Responses in {@link #out} not yet completely written. */
   int unflushed;
 
+  /** Protocol, decided by the first byte: 0x00 starts a gateway frame, anything else a JSON line. */
+  static final int UNKNOWN = 0;
+  static final int LINES = 1;
+  static final int FRAMES = 2;
+
+  int protocol = UNKNOWN;
+  /** Body bytes of a refused over-size frame still to skip. */
+  long skipBytes;
+  /** Encoding of the last frame received; the gateway answers in it. */
+  FrameMessage.Encoding encoding;
+  /** The service this gateway connection registered as, or null. */
+  GatewayRouter.Service service;
+  /** CALLs this connection sent that await a response. */
+  int callsInFlight;
+  /** Queued for a flush at the end of the loop turn. */
+  boolean dirty;
+  /** Close once the output is written (e.g. a refused duplicate registration). */
+  boolean closeAfterFlush;
+  /** A request is waiting (for a lease slot): later requests wait until it is answered. */
+  boolean parked;
+  /** Withdraws the wait behind {@link #parked} (a lease or a provider) if the connection closes. */
+  Runnable cancelParked;
+  /** Queued to continue its held-back requests at the end of the turn. */
+  boolean resumeQueued;
+  /** Refused while draining: answered, half-closed, input discarded until the client closes. */
+  boolean refusing;
+
   Connection(SocketChannel channel) {
     this.channel = channel;
   }

@@ -1,36 +1,53 @@
 package io.ephemeral.broker;
 
 import io.ephemeral.protocol.ErrorCodes;
-import io.ephemeral.protocol.Hmac;
 
 /**
- * Runs one request line through the fixed order parse → auth → lookup → central checks →
- * handler, and writes exactly one response line. Nothing a client sends can make it throw: a
- * handler failure is logged and answered with an {@code internal_error} response.
+ * Runs one request line through parse → the interceptor chain (authentication, counting, action
+ * lookup, the command table's central checks, logging, then user interceptors) → handler, and
+ * writes exactly one response line. Nothing a client sends can make it throw: a handler
+ * failure is logged and answered with an {@code internal_error} response.
  */
 final class Dispatcher {
   private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
-  private final BrokerConfig config;
   private final CommandTable commands;
   private final RequestParser parser;
-  private final Hmac hmac;
   private final Metrics metrics;
   private final BrokerLog log;
   private final Request request = new Request();
   private final Reply reply = new Reply();
+  private final ActionRequest view = new ActionRequest(request);
+  private final Interceptor[] chain;
+  private final int knownActionIndex;
+  private final boolean recording;
 
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
-    this.config = config;
     this.commands = commands;
     this.parser = new RequestParser(commands, 64);
-    this.hmac = config.secret() == null ? null : Hmac.withSecret(config.secret());
     this.metrics = metrics;
     this.log = log;
+    java.util.List<Interceptor> all = BuiltInInterceptors.chain(config, metrics, log, request);
+    all.addAll(config.interceptors());
+    this.chain = all.toArray(new Interceptor[0]);
+    int known = 0;
+    for (int i = 0; i < chain.length; i++) {
+      if (chain[i] instanceof BuiltInInterceptors.KnownAction) {
+        known = i;
+      }
+    }
+    this.knownActionIndex = known;
+    this.recording = config.metrics();
   }
 
-  /** Handles one complete line (without its newline) and appends the response to out. */
-  void handle(byte[] line, int off, int len, ByteOutput out) {
+  /** The view of the current request that custom actions read. */
+  ActionRequest view() {
+    return view;
+  }
+
+  /** Handles one complete line (without its newline) and appends the response to the connection's output. */
+  void handle(Connection conn, byte[] line, int off, int len) {
+    ByteOutput out = conn.out;
     Request r = request;
     if (len == 0) {
       // The Node broker parses an empty line as {} (no action).
@@ -38,7 +55,7 @@ final class Dispatcher {
     } else {
       r.reset(line, off, len);
     }
-    reply.begin(out, r);
+    reply.begin(out, r, conn);
     int parsed = parser.parse(r);
     if (parsed == RequestParser.INVALID_JSON) {
       r.idOff = -1; // an id from a line we could not parse cannot be trusted
@@ -48,60 +65,61 @@ final class Dispatcher {
       reply.error(ErrorCodes.INVALID_JSON);
       return;
     }
-    if (hmac != null && !hmac.verifyRequest(r.line, r.lineOff, r.lineLen)) {
-      reply.error(ErrorCodes.AUTH_FAILED);
-      return;
-    }
     if (parsed == RequestParser.NOT_AN_OBJECT) {
-      reply.error(ErrorCodes.INVALID_REQUEST, "a request must be a JSON object");
+      // Authentication still comes first: an unsigned line is auth_failed whatever it is.
+      Interceptor.Rejection auth = chain[0] instanceof BuiltInInterceptors.Auth ? chain[0].before(view) : null;
+      if (auth != null) {
+        reply.error(auth.code(), auth.message());
+      } else {
+        reply.error(ErrorCodes.INVALID_REQUEST, "a request must be a JSON object");
+      }
       return;
     }
-    metrics.request();
+    view.reset();
+    long started = recording ? System.nanoTime() : 0;
+    // Interceptors in order; the first rejection answers the request.
+    int passed = 0;
+    Interceptor.Rejection rejection = null;
+    for (; passed < chain.length; passed++) {
+      rejection = chain[passed].before(view);
+      if (rejection != null) {
+        break;
+      }
+    }
+    reply.extraMembers(view.extraMembers());
     Command c = r.command;
-    if (c == null) {
-      reply.error(ErrorCodes.UNKNOWN_ACTION);
-      return;
-    }
-    String rejected = check(c, r);
-    if (rejected == null) {
+    if (rejection != null) {
+      reply.error(rejection.code(), rejection.message());
+    } else {
       int mark = out.mark();
       try {
         c.handler.handle(r, reply);
       } catch (RuntimeException e) {
         out.truncate(mark);
-        reply.begin(out, r);
+        reply.begin(out, r, conn);
         log.error("Command failed", e, "action", c.name);
-        reply.error("internal_error", "the broker could not complete " + c.name + "; see its log");
+        reply.error(ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
       }
     }
-    metrics.operation(c.metricIndex, reply.errorCode() == null);
-  }
-
-  /** The central checks of the command table; writes the error and returns its code, or null. */
-  private String check(Command c, Request r) {
-    if (c.keyError != null && (!r.hasKey() || (r.keyLen == 0 && c.keyError.equals(ErrorCodes.KEY_AND_WORKER_REQUIRED)))) {
-      return fail(c.keyError, c.keyError.equals(ErrorCodes.INVALID_REQUEST) ? c.name + " needs a string \"key\"" : null);
-    }
-    if (c.workerError != null && r.workerId == null) {
-      return fail(c.workerError, null);
-    }
-    if (c.ttl != Command.Ttl.IGNORED) {
-      if (r.ttlState == Request.INVALID) {
-        return fail(ErrorCodes.INVALID_TTL, null);
-      }
-      if (c.ttl == Command.Ttl.REQUIRED_BY_CONFIG && r.ttlState == Request.ABSENT && config.requireTtl()) {
-        return fail(ErrorCodes.TTL_REQUIRED, null);
+    String error = reply.errorCode();
+    // Per-action counters: for known actions, including those refused by a later check.
+    if (c != null && passed > knownActionIndex) {
+      metrics.operation(c.metricIndex, error == null);
+      if (recording) {
+        c.stats.record(System.nanoTime() - started, error != null);
       }
     }
-    if (c.checksValueSize && r.valuePresent && r.valueSize > config.maxValueSize()) {
-      return fail(ErrorCodes.TOO_LARGE, null);
+    if (error != null) {
+      metrics.error(error);
     }
-    return null;
-  }
-
-  private String fail(String code, String message) {
-    reply.error(code, message);
-    return code;
+    for (int i = Math.min(passed, chain.length - 1); i >= 0; i--) {
+      try {
+        chain[i].after(view, error);
+      } catch (RuntimeException e) {
+        log.warn("An interceptor failed after a request", "interceptor", chain[i].getClass().getName(),
+            "error", String.valueOf(e));
+      }
+    }
   }
 
   /** The response to a line longer than maxRequestSize (the line itself is discarded unread). */

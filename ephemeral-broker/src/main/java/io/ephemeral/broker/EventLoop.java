@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
  * </ul>
  */
-final class EventLoop {
+final class EventLoop implements ConnectionControl {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
@@ -54,6 +54,12 @@ final class EventLoop {
   private final Leases leases;
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
+  private final CommandTable commands;
+  private java.util.concurrent.ExecutorService providerThreads;
+  private final GatewayEvents events;
+  private final GatewayRouter router;
+  private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
+  private final java.util.ArrayList<Connection> resumed = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -88,9 +94,26 @@ final class EventLoop {
     this.metrics = new Metrics(config.metrics());
     this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
     this.leases = new Leases(metrics);
+    this.events = new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
+    config.gatewayListeners().forEach(events::add);
+    this.router = new GatewayRouter(config, log, events, this);
     CommandTable commands = new CommandTable();
-    new KvCommands(config, store, leases, metrics, state, log).registerAll(commands);
+    KvCommands kv = new KvCommands(config, store, leases, metrics, state, log, this);
+    kv.registerAll(commands);
+    if (!config.providers().isEmpty()) {
+      providerThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ephemeral-broker-provider");
+        t.setDaemon(true);
+        return t;
+      });
+      kv.providers(providerThreads, this::execute);
+    }
+    new GatewayCommands(router).registerAll(commands);
+    commands.add(new Command("metrics", null, null, Command.Ttl.IGNORED, false,
+        new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
     this.dispatcher = new Dispatcher(config, commands, metrics, log);
+    this.commands = commands;
+    config.actions().forEach(this::addAction);
     this.wakeup = selector::wakeup;
   }
 
@@ -98,6 +121,7 @@ final class EventLoop {
     this.onSelfStop = onSelfStop;
     long now = clock.millis();
     state.startedAt = now;
+    lastHeartbeatAt = now;
     state.lastActivity = now;
     schedule(now + config.sweeperIntervalMillis(), this::sweep);
     if (config.idleTimeoutMillis() > 0) {
@@ -106,6 +130,7 @@ final class EventLoop {
     if (config.heartbeatIntervalMillis() > 0) {
       schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
     }
+    schedule(now + staleCheckInterval(), this::checkStaleServices);
     clock.addJumpListener(wakeup);
     thread = new Thread(this::run, "ephemeral-broker-loop");
     thread.setDaemon(true);
@@ -229,6 +254,8 @@ final class EventLoop {
       runSafely(task);
     }
     runDueTimers();
+    continueResumed();
+    flushDirty();
   }
 
   private void handleKey(SelectionKey key) {
@@ -269,10 +296,18 @@ final class EventLoop {
       try {
         ch.configureBlocking(false);
         if (state.draining) {
+          // Answer, then half-close: the client can still write its request and read the answer
+          // (closing at once could make its write fail before it reads why). Closed on its EOF.
           ch.write(ByteBuffer.wrap(DRAINING));
-          ch.close();
+          ch.shutdownOutput();
+          Connection refused = new Connection(ch);
+          refused.refusing = true;
+          refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
+          state.connections++;
+          state.refused("draining");
           continue;
         }
+        state.connectionsAccepted++;
         Connection c = new Connection(ch);
         c.key = ch.register(selector, SelectionKey.OP_READ, c);
         state.connections++;
@@ -286,6 +321,12 @@ final class EventLoop {
     ByteBuffer rb = readBuffer;
     rb.clear();
     int n = c.channel.read(rb);
+    if (c.refusing) {
+      if (n < 0) {
+        close(c);
+      }
+      return; // refused while draining: whatever it sends is discarded
+    }
     if (n < 0) {
       // Peer closed its side: like the Node broker, an unterminated last line is dropped, but
       // everything already received is answered before the connection closes.
@@ -299,11 +340,16 @@ final class EventLoop {
     }
     state.lastActivity = clock.millis();
     byte[] data = rb.array();
+    if (c.protocol == Connection.UNKNOWN) {
+      // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
+      // frame under 16 MiB. A JSON line never starts with a NUL byte.
+      c.protocol = data[0] == 0 ? Connection.FRAMES : Connection.LINES;
+    }
     if (c.inLen > 0) {
       c.keepInput(data, 0, n);
-      c.consumeInput(process(c, c.in, 0, c.inLen));
+      c.consumeInput(consume(c, c.in, 0, c.inLen));
     } else {
-      int used = process(c, data, 0, n);
+      int used = consume(c, data, 0, n);
       if (used < n) {
         c.keepInput(data, used, n);
       }
@@ -314,10 +360,50 @@ final class EventLoop {
   private void onWritable(Connection c) throws IOException {
     flush(c);
     if (c.out.size() < OUTPUT_HIGH_WATER / 2 && c.inLen > 0 && c.key.isValid()) {
-      // Lines held back while the client was not reading.
-      c.consumeInput(process(c, c.in, 0, c.inLen));
+      // Input held back while the client was not reading.
+      c.consumeInput(consume(c, c.in, 0, c.inLen));
       flush(c);
     }
+  }
+
+  private int consume(Connection c, byte[] buf, int from, int to) {
+    if (c.parked) {
+      return from; // answered in order: nothing more until the parked request is answered
+    }
+    return c.protocol == Connection.FRAMES ? processFrames(c, buf, from, to) : process(c, buf, from, to);
+  }
+
+  /**
+   * Routes complete frames in buf[from, to); returns how far it consumed. A frame over the size
+   * limit is refused from its header and its body skipped as it arrives, never buffered.
+   */
+  private int processFrames(Connection c, byte[] buf, int from, int to) {
+    int pos = from;
+    while (pos < to) {
+      if (c.skipBytes > 0) {
+        int k = (int) Math.min(c.skipBytes, to - pos);
+        c.skipBytes -= k;
+        pos += k;
+        continue;
+      }
+      if (c.out.size() >= OUTPUT_HIGH_WATER || to - pos < 4) {
+        break;
+      }
+      long size = ((buf[pos] & 0xFFL) << 24) | ((buf[pos + 1] & 0xFF) << 16) | ((buf[pos + 2] & 0xFF) << 8)
+          | (buf[pos + 3] & 0xFF);
+      if (size > config.maxFrameSize()) {
+        router.frameTooLarge(c, size);
+        c.skipBytes = size;
+        pos += 4;
+        continue;
+      }
+      if (to - pos - 4 < size) {
+        break;
+      }
+      router.onFrame(c, buf, pos + 4, (int) size);
+      pos += 4 + (int) size;
+    }
+    return pos;
   }
 
   /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
@@ -350,9 +436,12 @@ final class EventLoop {
       if (nl - pos > max) {
         dispatcher.tooLarge(c.out);
       } else {
-        dispatcher.handle(buf, pos, nl - pos, c.out);
+        dispatcher.handle(c, buf, pos, nl - pos);
       }
       pos = nl + 1;
+      if (c.parked) {
+        break;
+      }
     }
     return pos;
   }
@@ -380,7 +469,7 @@ final class EventLoop {
       if (c.out.capacity() > 64 * 1024) {
         c.out.release();
       }
-      if (c.inputClosed) {
+      if (c.inputClosed || c.closeAfterFlush) {
         close(c);
         return;
       }
@@ -389,7 +478,8 @@ final class EventLoop {
     if (!done) {
       ops |= SelectionKey.OP_WRITE;
     }
-    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER) {
+    // A parked connection is still read (a little), so a client that gives up is noticed.
+    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER && (!c.parked || c.inLen < READ_BUFFER)) {
       ops |= SelectionKey.OP_READ;
     }
     if (c.key.isValid() && c.key.interestOps() != ops) {
@@ -397,18 +487,86 @@ final class EventLoop {
     }
   }
 
-  private void close(Connection c) {
+  @Override
+  public void close(Connection c) {
     if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
       state.inFlight -= c.unflushed;
       c.unflushed = 0;
+      closeQuietly(c.channel);
+      if (c.protocol == Connection.FRAMES) {
+        router.onClose(c);
+      }
+      if (c.cancelParked != null) {
+        c.cancelParked.run();
+        c.cancelParked = null;
+      }
     }
     closeQuietly(c.channel);
   }
 
+  @Override
+  public void markDirty(Connection c) {
+    if (!c.dirty) {
+      c.dirty = true;
+      dirty.add(c);
+    }
+  }
+
+  @Override
+  public void closeAfterFlush(Connection c) {
+    c.closeAfterFlush = true;
+    markDirty(c);
+  }
+
+  @Override
+  public void resume(Connection c) {
+    c.parked = false;
+    markDirty(c);
+    if (!c.resumeQueued) {
+      c.resumeQueued = true;
+      resumed.add(c);
+    }
+  }
+
+  /**
+   * Continues connections whose parked request was answered. Deferred to the end of the turn:
+   * the answer may come while another connection's request is being handled.
+   */
+  private void continueResumed() {
+    for (int i = 0; i < resumed.size(); i++) {
+      Connection c = resumed.get(i);
+      c.resumeQueued = false;
+      if (c.key != null && c.key.isValid() && c.inLen > 0) {
+        c.consumeInput(consume(c, c.in, 0, c.inLen));
+        markDirty(c);
+      }
+    }
+    resumed.clear();
+  }
+
+  /** Writes every connection that got output during this turn (gateway forwards, error answers). */
+  private void flushDirty() {
+    // Indexed loop: closing a connection can fail calls and mark more connections dirty.
+    for (int i = 0; i < dirty.size(); i++) {
+      Connection c = dirty.get(i);
+      c.dirty = false;
+      if (c.key == null || !c.key.isValid()) {
+        continue;
+      }
+      try {
+        flush(c);
+      } catch (IOException | CancelledKeyException e) {
+        close(c);
+      }
+    }
+    dirty.clear();
+  }
+
+
   private boolean idle() {
-    if (state.inFlight > 0) {
+    if (state.inFlight > 0 || router.pendingCalls() > 0 || leases.waiters() > 0) {
       return false;
     }
     for (SelectionKey key : selector.keys()) {
@@ -433,8 +591,12 @@ final class EventLoop {
     } catch (IOException | ClosedSelectorException ignored) {
       // Closing is best effort; the channels are closed either way.
     }
+    if (providerThreads != null) {
+      providerThreads.shutdownNow();
+    }
     store.clear();
     leases.clear();
+    router.clear();
     timers.clear();
     tasks.clear();
   }
@@ -448,14 +610,20 @@ final class EventLoop {
   /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
   private long millisUntilNextTimer() {
     Timer next = timers.peek();
-    if (next == null) {
+    long due = Math.min(Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline()), leases.nextDeadline());
+    if (due == Long.MAX_VALUE) {
       return -1;
     }
-    return Math.max(0, next.due - clock.millis());
+    return Math.max(0, due - clock.millis());
   }
 
   private void runDueTimers() {
     long now = clock.millis();
+    router.expireCalls(now);
+    if (leases.waiters() > 0) {
+      leases.expireWaiters(now);
+      leases.purgeExpired(now); // an expired holder frees a slot for the longest waiter
+    }
     Timer t;
     while ((t = timers.peek()) != null && t.due <= now) {
       timers.poll();
@@ -495,12 +663,44 @@ final class EventLoop {
     schedule(Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()), this::checkIdle);
   }
 
+  private long staleCheckInterval() {
+    return Math.max(1000, config.staleServiceTimeoutMillis() / 4);
+  }
+
+  private long lastHeartbeatAt;
+  private long lastHeartbeatRequests;
+
+  private void checkStaleServices() {
+    long now = clock.millis();
+    router.evictStale(now);
+    schedule(now + staleCheckInterval(), this::checkStaleServices);
+  }
+
+  /** Adds a custom action to the command table (loop thread, or before the loop starts). */
+  void addAction(String name, ActionHandler handler) {
+    commands.add(CustomAction.command(name, handler, dispatcher.view()));
+  }
+
+  GatewayEvents events() {
+    return events;
+  }
+
+  GatewayRouter router() {
+    return router;
+  }
+
   private void heartbeat() {
     long now = clock.millis();
     Runtime rt = Runtime.getRuntime();
     long usedMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+    long requests = metrics.requests();
+    long seconds = Math.max(1, (now - lastHeartbeatAt) / 1000);
+    long opsPerSecond = (requests - lastHeartbeatRequests) / seconds;
+    lastHeartbeatAt = now;
+    lastHeartbeatRequests = requests;
     log.info("Heartbeat", "uptimeSeconds", (now - state.startedAt) / 1000, "items", store.size(),
-        "leases", leases.size(), "connections", state.connections, "inFlight", state.inFlight, "memoryMB", usedMb);
+        "leases", leases.size(), "services", router.serviceNames().size(), "connections", state.connections,
+        "inFlight", state.inFlight, "memoryMB", usedMb, "opsPerSecond", opsPerSecond);
     schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
   }
 

@@ -11,12 +11,13 @@ import java.util.Arrays;
  * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
  * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
  */
-final class KvCommands {
+final class KvCommands implements Leases.WaiterListener {
   private static final byte[] VALUE = Reply.ascii(",\"value\":");
   private static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
   private static final byte[] DELETED = Reply.ascii(",\"deleted\":");
   private static final byte[] PONG = Reply.ascii(",\"pong\":");
   private static final byte[] RELEASED = Reply.ascii(",\"released\":");
+  private static final byte[] TOKEN = Reply.ascii(",\"token\":");
   private static final byte[] ITEMS = Reply.ascii(",\"items\":{");
   private static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
   private static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
@@ -29,9 +30,18 @@ final class KvCommands {
   private final Clock clock;
   private final ValueCodec codec = new ValueCodec();
   private final BrokerLog log;
+  private final ConnectionControl connections;
   private boolean nearCapacityWarned;
 
-  KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log) {
+  /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
+  private record Parked(Connection connection, byte[] id) {}
+
+  private final java.util.HashMap<String, java.util.List<Parked>> loading = new java.util.HashMap<>();
+  private java.util.concurrent.ExecutorService providerThreads;
+  private java.util.function.Consumer<Runnable> onLoop;
+
+  KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log,
+      ConnectionControl connections) {
     this.config = config;
     this.store = store;
     this.leases = leases;
@@ -39,6 +49,8 @@ final class KvCommands {
     this.state = state;
     this.clock = config.clock();
     this.log = log;
+    this.connections = connections;
+    leases.listener(this);
   }
 
   void registerAll(CommandTable table) {
@@ -50,7 +62,6 @@ final class KvCommands {
     table.add(new Command("ping", null, null, none, false, this::ping));
     table.add(new Command("stats", null, null, none, false, this::stats));
     table.add(new Command("health", null, null, none, false, this::health));
-    table.add(new Command("metrics", null, null, none, false, this::metrics));
     table.add(new Command("lease", ErrorCodes.KEY_AND_WORKER_REQUIRED, ErrorCodes.KEY_AND_WORKER_REQUIRED,
         Command.Ttl.OPTIONAL, false, this::lease));
     table.add(new Command("release", null, ErrorCodes.WORKER_REQUIRED, none, false, this::release));
@@ -59,14 +70,15 @@ final class KvCommands {
   private void get(Request r, Reply reply) {
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
     MemoryStore.Entry e = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
-    if (e == null) {
-      reply.error(ErrorCodes.NOT_FOUND);
-      return;
-    }
     long now = clock.millis();
-    if (e.deadline <= now) {
-      store.expire(e);
-      reply.error(ErrorCodes.EXPIRED);
+    if (e == null || e.deadline <= now) {
+      if (e != null) {
+        store.expire(e);
+      }
+      if (!config.providers().isEmpty() && provide(r, reply)) {
+        return;
+      }
+      reply.error(e == null ? ErrorCodes.NOT_FOUND : ErrorCodes.EXPIRED);
       return;
     }
     store.touch(e, now, config.refreshTtlOnGet());
@@ -107,6 +119,7 @@ final class KvCommands {
       return;
     }
     metrics.compression(r.compressed, r.beforeSize, r.afterSize);
+    checkCapacity();
     reply.ok();
     reply.end();
   }
@@ -149,12 +162,10 @@ final class KvCommands {
     ByteOutput out = reply.ok();
     out.ascii(",\"stats\":{\"items\":").number(store.size());
     out.ascii(",\"leases\":").number(leases.size());
+    out.ascii(",\"leaseWaiters\":").number(leases.waiters());
     out.ascii(",\"capacity\":");
     capacity(out);
-    out.ascii(",\"memory\":{\"rss\":").number(rss());
-    Runtime rt = Runtime.getRuntime();
-    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(",\"approximateStoreBytes\":").number(store.approximateBytes()).write((byte) '}');
+    memory(out, ",\"approximateStoreBytes\":", store.approximateBytes());
     out.ascii(",\"evictions\":").number(metrics.evictions());
     out.ascii(",\"uptime\":").number(now - state.startedAt).write((byte) '}');
     reply.end();
@@ -168,14 +179,7 @@ final class KvCommands {
     double utilization = utilization();
     metrics.capacity(store.size(), max, max <= 0 ? 0 : (double) store.size() / max);
     boolean atCapacity = max > 0 && utilization >= 1.0;
-    if (max > 0 && utilization >= 0.9) {
-      if (!nearCapacityWarned) {
-        nearCapacityWarned = true;
-        log.warn("Store near capacity", "items", store.size(), "maxItems", max);
-      }
-    } else {
-      nearCapacityWarned = false;
-    }
+    checkCapacity();
     ByteOutput out = reply.ok();
     out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
     out.ascii(",\"uptime\":").number(now - state.startedAt);
@@ -184,34 +188,168 @@ final class KvCommands {
     out.ascii(",\"leases\":").number(leases.size());
     out.ascii(",\"capacity\":");
     capacity(out);
-    Runtime rt = Runtime.getRuntime();
-    out.ascii(",\"memory\":{\"rss\":").number(rss());
-    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(",\"heapTotal\":").number(rt.totalMemory()).write((byte) '}');
+    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
     out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
     out.ascii(",\"open\":").number(state.connections);
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
     reply.end();
   }
 
-  private void metrics(Request r, Reply reply) {
-    String text = metrics.prometheus(state.inFlight, state.draining);
-    ByteOutput out = reply.ok();
-    out.ascii(",\"metrics\":").jsonString(text);
-    out.ascii(",\"format\":\"prometheus\"");
-    reply.end();
-  }
-
   private void lease(Request r, Reply reply) {
-    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
-    int value = leases.acquire(r.keyString(), r.workerId, ttl, clock.millis());
-    if (value == Leases.HOLDS_OTHER_KEY) {
-      reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
+    if (r.sizeState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
       return;
     }
-    reply.ok();
-    reply.member(VALUE).number(value);
-    reply.end();
+    if (r.waitState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+      return;
+    }
+    long now = clock.millis();
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    String key = r.keyString();
+    int value = leases.acquire(key, r.workerId, ttl, r.size, now);
+    switch (value) {
+      case Leases.HOLDS_OTHER_KEY:
+        reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
+        return;
+      case Leases.SIZE_MISMATCH:
+        reply.error(ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        return;
+      case Leases.ALREADY_WAITING:
+        reply.error(ErrorCodes.WORKER_ALREADY_WAITING, "worker '" + r.workerId + "' is already waiting for a slot");
+        return;
+      case Leases.POOL_FULL:
+        if (r.waitMillis > 0 && reply.connection() != null) {
+          Connection c = reply.connection();
+          Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          c.cancelParked = () -> leases.cancel(w);
+          reply.park();
+        } else {
+          reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key + "' are held");
+        }
+        return;
+      default:
+        reply.ok();
+        reply.member(VALUE).number(value);
+        reply.member(TOKEN).number(leases.lastToken());
+        reply.end();
+    }
+  }
+
+  /**
+   * A missing key that a provider serves: the get waits for the provider's one run for this key
+   * (started now unless it is already running). Returns false when no provider matches.
+   */
+  private boolean provide(Request r, Reply reply) {
+    String key = r.keyString();
+    BrokerConfig.ProviderEntry match = null;
+    for (BrokerConfig.ProviderEntry p : config.providers()) {
+      if (p.matches(key)) {
+        match = p;
+        break;
+      }
+    }
+    if (match == null || reply.connection() == null) {
+      return false;
+    }
+    Connection c = reply.connection();
+    Parked parked = new Parked(c, reply.idBytes());
+    java.util.List<Parked> waiters = loading.get(key);
+    if (waiters == null) {
+      waiters = new java.util.ArrayList<>();
+      loading.put(key, waiters);
+      ValueProvider provider = match.provider();
+      providerThreads.execute(() -> {
+        ValueProvider.Provided result = null;
+        Throwable failure = null;
+        try {
+          result = provider.load(key);
+          if (result == null) {
+            failure = new IllegalStateException("the provider returned nothing");
+          }
+        } catch (Exception | Error ex) {
+          failure = ex;
+        }
+        ValueProvider.Provided value = result;
+        Throwable error = failure;
+        onLoop.accept(() -> provided(key, value, error));
+      });
+    }
+    java.util.List<Parked> list = waiters;
+    list.add(parked);
+    c.cancelParked = () -> list.remove(parked);
+    reply.park();
+    return true;
+  }
+
+  /** The provider's run for {@code key} ended: store the value and answer every waiting get. */
+  private void provided(String key, ValueProvider.Provided value, Throwable error) {
+    java.util.List<Parked> waiters = loading.remove(key);
+    byte[] json = null;
+    String failure = null;
+    if (error != null) {
+      failure = "the provider for '" + key + "' failed: " + error;
+    } else {
+      try {
+        json = io.ephemeral.protocol.JsJson.canonicalize(value.json().getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        failure = "the provider for '" + key + "' returned invalid JSON: " + e.getMessage();
+      }
+    }
+    if (failure != null) {
+      log.warn("Value provider failed", "key", key, "error", failure);
+    } else {
+      byte[] k = Wtf8.encode(key);
+      long now = clock.millis();
+      if (store.put(k, 0, k.length, store.hash(k, 0, k.length), json, json.length, false, false,
+          Math.max(1, value.ttl().toMillis()), now) == MemoryStore.FULL) {
+        log.warn("A provided value could not be kept: the store is full", "key", key);
+      }
+    }
+    if (waiters == null) {
+      return;
+    }
+    for (Parked p : waiters) {
+      ByteOutput out = p.connection().out;
+      if (failure == null) {
+        out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
+      } else {
+        out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
+        out.ascii(",\"message\":").jsonString(failure);
+      }
+      finishParked(p);
+    }
+  }
+
+  /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
+  void providers(java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
+    this.providerThreads = threads;
+    this.onLoop = onLoop;
+  }
+
+  @Override
+  public void granted(Leases.Waiter waiter, int value, long token) {
+    Parked p = (Parked) waiter.owner;
+    ByteOutput out = p.connection().out.write(Reply.OK);
+    out.write(VALUE).number(value).write(TOKEN).number(token);
+    finishParked(p);
+  }
+
+  @Override
+  public void timedOut(Leases.Waiter waiter) {
+    Parked p = (Parked) waiter.owner;
+    p.connection().out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
+    finishParked(p);
+  }
+
+  private void finishParked(Parked p) {
+    ByteOutput out = p.connection().out;
+    if (p.id() != null) {
+      out.ascii(",\"id\":").write(p.id());
+    }
+    out.ascii("}\n");
+    p.connection().cancelParked = null;
+    connections.resume(p.connection());
   }
 
   private void release(Request r, Reply reply) {
@@ -219,6 +357,27 @@ final class KvCommands {
     reply.ok();
     reply.member(RELEASED).bool(released);
     reply.end();
+  }
+
+  /** Warns once each time the store passes 90 % of maxItems (again after it dropped below). */
+  private void checkCapacity() {
+    int max = store.maxItems();
+    if (max > 0 && store.size() * 10L >= max * 9L) {
+      if (!nearCapacityWarned) {
+        nearCapacityWarned = true;
+        log.warn("Store near capacity", "items", store.size(), "maxItems", max);
+      }
+    } else {
+      nearCapacityWarned = false;
+    }
+  }
+
+  /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */
+  private static void memory(ByteOutput out, String extraMember, long extraValue) {
+    Runtime rt = Runtime.getRuntime();
+    out.ascii(",\"memory\":{\"rss\":").number(rss());
+    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
+    out.ascii(extraMember).number(extraValue).write((byte) '}');
   }
 
   /** {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports it. */

@@ -8,4 +8,11 @@ final class LoopState {
   /** Requests received whose responses have not been fully written to their sockets. */
   long inFlight;
   int connections;
+  long connectionsAccepted;
+  /** Connections refused, by reason (draining, limit, peer credentials). */
+  final java.util.TreeMap<String, Long> connectionsRefused = new java.util.TreeMap<>();
+
+  void refused(String reason) {
+    connectionsRefused.merge(reason, 1L, Long::sum);
+  }
 }

@@ -25,6 +25,9 @@ final class Metrics {
   private long capacityItems;
   private long capacityMax;
   private double capacityUtilization;
+  /** Error responses by wire code; bounded (custom actions may invent codes). */
+  private final java.util.LinkedHashMap<String, long[]> errorsByCode = new java.util.LinkedHashMap<>();
+  private static final int MAX_ERROR_CODES = 256;
 
   Metrics(boolean enabled) {
     this.enabled = enabled;
@@ -66,6 +69,56 @@ final class Metrics {
     } else {
       uncompressed++;
     }
+  }
+
+  void error(String code) {
+    if (!enabled) {
+      return;
+    }
+    long[] n = errorsByCode.get(code);
+    if (n == null) {
+      if (errorsByCode.size() >= MAX_ERROR_CODES) {
+        code = "other";
+        n = errorsByCode.get(code);
+      }
+      if (n == null) {
+        n = new long[1];
+        errorsByCode.put(code, n);
+      }
+    }
+    n[0]++;
+  }
+
+  java.util.Map<String, long[]> errorsByCode() {
+    return errorsByCode;
+  }
+
+  long requests() {
+    return requests;
+  }
+
+  long compressedCount() {
+    return compressed;
+  }
+
+  long uncompressedCount() {
+    return uncompressed;
+  }
+
+  long bytesBefore() {
+    return bytesBefore;
+  }
+
+  long bytesAfter() {
+    return bytesAfter;
+  }
+
+  long expiredItems() {
+    return expiredItems;
+  }
+
+  long expiredLeases() {
+    return expiredLeases;
   }
 
   void expiredItem() {
@@ -138,7 +191,7 @@ final class Metrics {
     return sb.toString();
   }
 
-  private static void family(StringBuilder sb, String name, String type, String help) {
+  static void family(StringBuilder sb, String name, String type, String help) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
     sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }

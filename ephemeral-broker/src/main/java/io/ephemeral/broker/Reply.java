@@ -7,20 +7,47 @@ import java.nio.charset.StandardCharsets;
  * {@code {"ok":false,"error":"code"}}, with the request's {@code id} echoed when it had one.
  */
 final class Reply {
-  private static final byte[] OK = ascii("{\"ok\":true");
-  private static final byte[] ERROR = ascii("{\"ok\":false,\"error\":\"");
+  static final byte[] OK = ascii("{\"ok\":true");
+  static final byte[] ERROR = ascii("{\"ok\":false,\"error\":\"");
   private static final byte[] MESSAGE = ascii(",\"message\":");
   private static final byte[] ID = ascii(",\"id\":");
   private static final byte[] END = ascii("}\n");
 
   private ByteOutput out;
   private Request request;
+  private Connection connection;
   private String errorCode;
+  private String extraMembers;
 
   void begin(ByteOutput out, Request request) {
+    begin(out, request, null);
+  }
+
+  void begin(ByteOutput out, Request request, Connection connection) {
     this.out = out;
     this.request = request;
+    this.connection = connection;
     this.errorCode = null;
+    this.extraMembers = null;
+  }
+
+  /** The connection the request came on (null for internal replies). */
+  Connection connection() {
+    return connection;
+  }
+
+  /** The raw {@code id} of the request, or null: kept by requests answered later. */
+  byte[] idBytes() {
+    return request == null || request.idOff < 0 ? null
+        : java.util.Arrays.copyOfRange(request.line, request.idOff, request.idEnd);
+  }
+
+  /**
+   * The request will be answered later (a lease waiting for a slot): nothing is written now and
+   * the connection's next requests wait, so responses stay in request order.
+   */
+  void park() {
+    connection.parked = true;
   }
 
   /** Starts a success response; add members with {@link #member}, finish with {@link #end}. */
@@ -37,7 +64,15 @@ final class Reply {
     if (request != null && request.idOff >= 0) {
       out.write(ID).write(request.line, request.idOff, request.idEnd - request.idOff);
     }
+    if (extraMembers != null) {
+      out.jsonMembers(extraMembers);
+    }
     out.write(END);
+  }
+
+  /** Members added by interceptors ({@link ActionRequest#annotate}), as {@code ,"a":1,...} text. */
+  void extraMembers(String members) {
+    this.extraMembers = members;
   }
 
   /** A complete error response with one of the protocol's codes. */

@@ -15,6 +15,7 @@ final class Request {
 
   Command command; // null: missing or unknown action
   boolean actionPresent;
+  String actionText; // the action when it is not one the broker knows (for interceptors)
 
   int keyState; // ABSENT, VALID (a string), INVALID (present but not a string)
   byte[] keyBuf; // the line itself, or decoded bytes when the key had escapes
@@ -36,6 +37,13 @@ final class Request {
 
   String workerId; // null when missing, empty or not a string/number
 
+  int sizeState; // lease pool size: ABSENT, VALID, INVALID
+  int size;
+  int waitState; // lease wait: ABSENT, VALID, INVALID
+  long waitMillis;
+
+  String format; // metrics: "json" or "prometheus"
+
   int idOff = -1; // raw JSON of the "id" member to echo, or -1
   int idEnd;
 
@@ -45,6 +53,7 @@ final class Request {
     this.lineLen = len;
     command = null;
     actionPresent = false;
+    actionText = null;
     keyState = ABSENT;
     keyBuf = null;
     keyOff = 0;
@@ -60,8 +69,13 @@ final class Request {
     beforeSize = 0;
     afterSize = 0;
     workerId = null;
+    sizeState = ABSENT;
+    size = 0;
+    waitState = ABSENT;
+    waitMillis = 0;
     idOff = -1;
     idEnd = 0;
+    format = null;
   }
 
   boolean hasKey() {

@@ -31,6 +31,11 @@ final class RequestParser {
   static final int INVALID_JSON = 1;
   static final int NOT_AN_OBJECT = 2;
 
+  /** Largest lease pool. */
+  static final long MAX_POOL_SIZE = 1_000_000;
+  /** Longest a lease request may wait for a slot: a day. */
+  static final long MAX_WAIT = 86_400_000;
+
   /** Largest ttl accepted: JavaScript's Number.MAX_SAFE_INTEGER, the largest exact integer. */
   static final long MAX_TTL = 9_007_199_254_740_991L;
 
@@ -50,6 +55,9 @@ final class RequestParser {
   private static final byte[] AFTER_SIZE = ascii("afterSize");
   private static final byte[] WORKER_ID = ascii("workerId");
   private static final byte[] ID = ascii("id");
+  private static final byte[] SIZE = ascii("size");
+  private static final byte[] WAIT = ascii("wait");
+  private static final byte[] FORMAT = ascii("format");
   private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NULL = ascii("null");
@@ -118,6 +126,11 @@ final class RequestParser {
           case "action":
             r.actionPresent = true;
             r.command = v == JsonToken.VALUE_STRING ? commands.lookup(p) : null;
+            if (r.command == null && v == JsonToken.VALUE_STRING) {
+              r.actionText = p.getText();
+            } else if (v != JsonToken.VALUE_STRING) {
+              p.skipChildren();
+            }
             break;
           case "key":
             readKey(p, v, r, base);
@@ -139,6 +152,22 @@ final class RequestParser {
             break;
           case "workerId":
             r.workerId = readWorker(p, v);
+            break;
+          case "format":
+            r.format = v == JsonToken.VALUE_STRING ? p.getText() : null;
+            if (v != JsonToken.VALUE_STRING) {
+              p.skipChildren();
+            }
+            break;
+          case "size":
+            long size = wholeNumber(p, v, 1, MAX_POOL_SIZE);
+            r.sizeState = size < 0 ? Request.INVALID : Request.VALID;
+            r.size = (int) size;
+            break;
+          case "wait":
+            long wait = wholeNumber(p, v, 0, MAX_WAIT);
+            r.waitState = v == JsonToken.VALUE_NULL ? Request.ABSENT : wait < 0 ? Request.INVALID : Request.VALID;
+            r.waitMillis = wait;
             break;
           case "id":
             r.idOff = base + (int) p.currentTokenLocation().getByteOffset();
@@ -233,6 +262,16 @@ final class RequestParser {
         p.skipChildren();
         r.ttlState = Request.INVALID;
     }
+  }
+
+  /** A JSON number that is a whole number within [min, max], or -1 (anything else is skipped). */
+  private static long wholeNumber(JsonParser p, JsonToken v, long min, long max) throws IOException {
+    if (!v.isNumeric()) {
+      p.skipChildren();
+      return -1;
+    }
+    double d = p.getDoubleValue();
+    return d == Math.rint(d) && d >= min && d <= max ? (long) d : -1;
   }
 
   private static void setTtl(Request r, long ttl) {
@@ -338,7 +377,7 @@ final class RequestParser {
         }
         r.actionPresent = true;
         r.command = commands.lookup(b, start, pos - 1 - start);
-        return true;
+        return r.command != null; // an unknown action: Jackson records its name for interceptors
       }
       if (c == '{' || c == '[') {
         return false; // the Jackson path does not skip this container; keep its outcome
@@ -428,6 +467,9 @@ final class RequestParser {
         r.afterSize = v;
       }
       return true;
+    }
+    if (named(name, len, SIZE) || named(name, len, WAIT) || named(name, len, FORMAT)) {
+      return false; // lease pool members: rare, read by the Jackson path
     }
     return skipValue(0);
   }

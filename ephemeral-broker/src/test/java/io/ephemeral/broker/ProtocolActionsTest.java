@@ -248,22 +248,25 @@ class ProtocolActionsTest {
       for (int i = 0; i < 5; i++) {
         values.add(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"w" + i + "\",\"ttl\":1000}"));
       }
-      assertThat(values).containsExactly("{\"ok\":true,\"value\":0}", "{\"ok\":true,\"value\":1}", "{\"ok\":true,\"value\":2}",
-          "{\"ok\":true,\"value\":3}", "{\"ok\":true,\"value\":4}");
+      // value as in the Node broker, plus a fencing token that grows with every grant
+      assertThat(values).containsExactly("{\"ok\":true,\"value\":0,\"token\":1}", "{\"ok\":true,\"value\":1,\"token\":2}",
+          "{\"ok\":true,\"value\":2,\"token\":3}", "{\"ok\":true,\"value\":3,\"token\":4}",
+          "{\"ok\":true,\"value\":4,\"token\":5}");
       assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w1\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
       assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w3\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"x\"}")).isEqualTo("{\"ok\":true,\"value\":1}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"y\"}")).isEqualTo("{\"ok\":true,\"value\":3}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"z\"}")).isEqualTo("{\"ok\":true,\"value\":5}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"x\"}")).isEqualTo("{\"ok\":true,\"value\":1,\"token\":6}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"y\"}")).isEqualTo("{\"ok\":true,\"value\":3,\"token\":7}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"z\"}")).isEqualTo("{\"ok\":true,\"value\":5,\"token\":8}");
     }
 
     @Test
     void leasingTheSameKeyAgainRenewsAndAnotherKeyIsRefused() {
       f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}");
       f.clock.advance(Duration.ofMillis(900));
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}")).isEqualTo("{\"ok\":true,\"value\":0}");
+      // A renewal keeps the slot and the token: it is not a new grant.
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":1}");
       f.clock.advance(Duration.ofMillis(900));
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"other\"}")).isEqualTo("{\"ok\":true,\"value\":1}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"other\"}")).isEqualTo("{\"ok\":true,\"value\":1,\"token\":2}");
       assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w\"}"))
           .isEqualTo("{\"ok\":false,\"error\":\"worker_already_has_lease\"}");
     }
@@ -274,10 +277,10 @@ class ProtocolActionsTest {
       f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w1\",\"ttl\":1000}");
       f.clock.advance(Duration.ofMillis(100));
       assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w0\"}")).isEqualTo("{\"ok\":true,\"released\":false}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w2\"}")).isEqualTo("{\"ok\":true,\"value\":0}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w2\"}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":3}");
       // A worker whose lease expired may lease another key.
       f.clock.advance(Duration.ofMillis(1000));
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w1\"}")).isEqualTo("{\"ok\":true,\"value\":0}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w1\"}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":4}");
     }
 
     @Test

@@ -24,7 +24,7 @@ class ReviewIssue9LeaseComplexityTest {
     java.util.Map<String, Integer> held = new java.util.HashMap<>();
     for (int i = 0; i < 10_000; i++) {
       String w = "w" + i;
-      assertThat(leases.acquire("pool", w, 60_000, 0)).isEqualTo(i);
+      assertThat(leases.acquire("pool", w, 60_000, 0, 0)).isEqualTo(i);
       holders.add(w);
       held.put(w, i);
     }
@@ -40,7 +40,7 @@ class ReviewIssue9LeaseComplexityTest {
       } else {
         String w = "n" + round;
         int expected = free.isEmpty() ? next++ : free.pollFirst();
-        assertThat(leases.acquire("pool", w, 60_000, 0)).isEqualTo(expected);
+        assertThat(leases.acquire("pool", w, 60_000, 0, 0)).isEqualTo(expected);
         holders.add(w);
         held.put(w, expected);
       }
@@ -58,10 +58,10 @@ class ReviewIssue9LeaseComplexityTest {
       }
       c.send(batch.toString());
       for (int i = 0; i < 10_000; i++) {
-        assertThat(c.readLine()).isEqualTo("{\"ok\":true,\"value\":" + i + "}");
+        assertThat(c.readLine()).isEqualTo("{\"ok\":true,\"value\":" + i + ",\"token\":" + (i + 1) + "}");
       }
       assertThat(c.call("{\"action\":\"release\",\"workerId\":\"w4321\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
-      assertThat(c.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"late\"}")).isEqualTo("{\"ok\":true,\"value\":4321}");
+      assertThat(c.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"late\"}")).isEqualTo("{\"ok\":true,\"value\":4321,\"token\":10001}");
     }
   }
 }

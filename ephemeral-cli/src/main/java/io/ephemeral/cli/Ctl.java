@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
+import io.ephemeral.client.ServicesReport;
 import io.ephemeral.protocol.JsJson;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -168,6 +169,47 @@ final class Ctl {
       out.print(text.endsWith("\n") ? text : text + "\n");
     }
     return 0;
+  }
+
+  @Command(
+      name = "services",
+      description = "Print the gateway's services (methods, connections, last heartbeat, calls);"
+          + " with --graph the observed call graph as Mermaid or DOT text.")
+  int services(
+      @Option(names = "--graph", description = "Print the call graph instead of the services.") boolean graph,
+      @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "mermaid",
+          description = "Graph format: mermaid (default) or dot.") String format) {
+    try (BrokerClient client = connect()) {
+      ServicesReport report = client.services();
+      if (!graph) {
+        printJson(report.services());
+      } else if (format.equalsIgnoreCase("mermaid")) {
+        out.print(CallGraph.mermaid(report));
+      } else if (format.equalsIgnoreCase("dot")) {
+        out.print(CallGraph.dot(report));
+      } else {
+        throw new IllegalArgumentException("unknown graph format '" + format + "' (use mermaid or dot)");
+      }
+    }
+    return 0;
+  }
+
+  @Command(
+      name = "top",
+      description = "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
+          + " q or Ctrl-C quits.")
+  int top(
+      @Option(names = "--once", description = "Sample over one interval, print one frame, exit.") boolean once,
+      @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000",
+          description = "Refresh interval (default 1000).") long intervalMs)
+      throws Exception {
+    if (intervalMs < 10) {
+      throw new IllegalArgumentException("--interval must be at least 10 ms");
+    }
+    try (BrokerClient client = connect()) {
+      Top top = new Top(client, out, java.time.Duration.ofMillis(intervalMs));
+      return once ? top.once() : top.live(System.in);
+    }
   }
 
   /** Prints a reply object as {@code JSON.stringify(value, null, 2)} would. */

@@ -167,6 +167,12 @@ final class StartCommand implements Callable<Integer> {
         require(ms > 0, "--heartbeat-interval", ms, "must be a positive number of milliseconds");
   }
 
+  @Option(
+      names = "--plugin",
+      paramLabel = "JAR",
+      description = "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
+  java.util.List<Path> plugins = new java.util.ArrayList<>();
+
   private <T> T require(boolean valid, String flag, T value, String rule) {
     if (!valid) {
       throw new ParameterException(
@@ -214,6 +220,7 @@ final class StartCommand implements Callable<Integer> {
       if (secret != null) {
         builder.secret(secret.resolve(env));
       }
+      Plugins.load(plugins).forEach(builder::plugin);
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);

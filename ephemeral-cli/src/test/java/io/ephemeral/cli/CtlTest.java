@@ -105,7 +105,7 @@ class CtlTest {
   @Test
   void statsPrintsIndentedJson() {
     ok("set", "k", "v", "--ttl", "60000");
-    assertThat(ok("stats")).startsWith("{\n  \"items\": 1,\n  \"leases\": 0,\n  \"capacity\": {\n"
+    assertThat(ok("stats")).startsWith("{\n  \"items\": 1,\n  \"leases\": 0,\n  \"leaseWaiters\": 0,\n  \"capacity\": {\n"
             + "    \"items\": 1,\n    \"maxItems\": 10000,\n    \"utilization\": 0,\n")
         .contains("\n  \"memory\": {\n    \"rss\": ").containsPattern("\n  \"uptime\": \\d+\n}\n$");
   }

@@ -17,13 +17,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -367,6 +370,20 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /**
+   * The services registered on the broker's gateway and the call graph it observed.
+   *
+   * @throws BrokerConnectionException if no answer came within the timeout
+   */
+  public ServicesReport services() {
+    return sync(simpleCall("services"), BrokerClient::toServices);
+  }
+
+  /** {@link #services()} without blocking. */
+  public CompletableFuture<ServicesReport> servicesAsync() {
+    return async(simpleCall("services"), BrokerClient::toServices);
+  }
+
+  /**
    * The broker's health report.
    *
    * @throws BrokerConnectionException if no answer came within the timeout
@@ -387,6 +404,15 @@ public final class BrokerClient implements AutoCloseable {
    */
   public String metrics() {
     return sync(simpleCall("metrics"), r -> r.member("metrics").asText());
+  }
+
+  /**
+   * The broker's metrics as a JSON object text: requests and errors per action, latency
+   * percentiles in ms, connections, compression, expirations and gateway calls per method.
+   */
+  public String metricsJson() {
+    return sync(start("metrics", "json", Payload.action("metrics").string("format", "json").end()),
+        r -> r.member("metrics").toString());
   }
 
   /** Asynchronous {@link #metrics()}. */
@@ -426,6 +452,151 @@ public final class BrokerClient implements AutoCloseable {
   /** Asynchronous {@link #lease(String, String)}. */
   public CompletableFuture<Integer> leaseAsync(String key, String workerId) {
     return async(leaseCall(key, workerId, -1), BrokerClient::leaseValue);
+  }
+
+  /**
+   * Leases a slot of a pool that has at most {@code poolSize} holders, waiting up to {@code wait}
+   * for a slot to be free. Waiting workers are served first come, first served. The returned
+   * handle carries the slot and a fencing token that increases with every grant; closing it
+   * releases the lease (and stops {@link Lease#keepAlive() automatic renewal}).
+   *
+   * @param poolSize most holders of the pool, 1 to 1,000,000; the first request fixes it
+   * @param wait how long to wait for a slot (zero: do not wait)
+   * @throws BrokerException {@code lease_timeout} when no slot became free in time,
+   *     {@code pool_exhausted} when the pool is full and {@code wait} is zero,
+   *     {@code pool_size_mismatch} when the pool already has another size
+   */
+  public Lease lease(String key, String workerId, Duration ttl, int poolSize, Duration wait) {
+    long ttlMs = requireTtl(ttl);
+    long waitMs = requireWait(wait);
+    byte[] payload = poolLeasePayload(key, workerId, ttlMs, poolSize, waitMs);
+    String subject = Text.quote(key) + " for worker " + Text.quote(workerId);
+    if (waitMs == 0) {
+      return sync(start("lease", subject, payload), r -> toLease(r, key, workerId, ttl, poolSize));
+    }
+    // The broker answers a connection's requests in order, so a request that waits for a slot
+    // holds back everything behind it: it gets a connection of its own.
+    return waitOnOwnConnection(subject, payload, timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
+        r -> toLease(r, key, workerId, ttl, poolSize));
+  }
+
+  /**
+   * Leases a slot of a pool of at most {@code poolSize} holders if one is free now.
+   *
+   * @return the lease, or empty when all slots are held
+   */
+  public Optional<Lease> tryLease(String key, String workerId, Duration ttl, int poolSize) {
+    try {
+      return Optional.of(lease(key, workerId, ttl, poolSize, Duration.ZERO));
+    } catch (BrokerException e) {
+      if (e.code().equals("pool_exhausted")) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private <T> T waitOnOwnConnection(String subject, byte[] payload, long callTimeoutNanos, Decoder<T> decoder) {
+    if (closed.get()) {
+      throw new IllegalStateException("BrokerClient is closed");
+    }
+    byte[] line = hmac == null ? payload : hmac.signRequest(payload);
+    Call call = new Call("lease", subject, line, callTimeoutNanos);
+    byte[] reply;
+    try (java.nio.channels.SocketChannel ch =
+            java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+      try {
+        ch.connect(java.net.UnixDomainSocketAddress.of(pipe));
+      } catch (IOException e) {
+        throw failures.connectFailed(e);
+      }
+      ByteBuffer out = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+      while (out.hasRemaining()) {
+        ch.write(out);
+      }
+      ch.configureBlocking(false);
+      ch.register(selector, java.nio.channels.SelectionKey.OP_READ);
+      java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+      ByteBuffer buf = ByteBuffer.allocate(4096);
+      while (true) {
+        long left = call.deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          throw Failures.broken("ETIMEOUT", call.describe() + ": no answer within "
+              + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos) + " ms", null);
+        }
+        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        selector.selectedKeys().clear();
+        buf.clear();
+        int n = ch.read(buf);
+        if (n < 0) {
+          throw Failures.broken("EPIPE", call.describe() + ": the broker closed the connection", null);
+        }
+        int nl = indexOf(buf.array(), n);
+        in.write(buf.array(), 0, nl < 0 ? n : nl);
+        if (nl >= 0) {
+          reply = in.toByteArray();
+          break;
+        }
+      }
+    } catch (IOException e) {
+      throw Failures.ioFailed(e, "EPIPE", "waiting for a lease from");
+    }
+    return decode(call, reply, decoder);
+  }
+
+  private static int indexOf(byte[] b, int n) {
+    for (int i = 0; i < n; i++) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Renews a pool lease (same slot, same token); used by {@link Lease}. */
+  Lease renew(Lease lease) {
+    return lease(lease.key(), lease.workerId(), lease.ttl(), lease.poolSize(), Duration.ZERO);
+  }
+
+  /** Schedules {@code task} on the client's timer thread every {@code period}. */
+  java.util.concurrent.ScheduledFuture<?> every(Duration period, Runnable task) {
+    long ms = Math.max(1, period.toMillis());
+    return timer.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private byte[] poolLeasePayload(String key, String workerId, long ttlMs, int poolSize, long waitMs) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("Key is required for lease()");
+    }
+    if (workerId == null || workerId.isEmpty()) {
+      throw new IllegalArgumentException("Worker ID is required for lease()");
+    }
+    if (poolSize < 1 || poolSize > 1_000_000) {
+      throw new IllegalArgumentException("poolSize must be from 1 to 1000000, got " + poolSize);
+    }
+    Payload p = Payload.action("lease").string("key", key).string("workerId", workerId).number("ttl", ttlMs)
+        .number("size", poolSize);
+    if (waitMs > 0) {
+      p.number("wait", waitMs);
+    }
+    return p.end();
+  }
+
+  private static long requireWait(Duration wait) {
+    if (wait == null || wait.isNegative()) {
+      throw new IllegalArgumentException("wait must be zero or positive, got " + wait);
+    }
+    if (wait.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("wait must be at most a day, got " + wait);
+    }
+    return wait.toMillis();
+  }
+
+  private Lease toLease(Reply r, String key, String workerId, Duration ttl, int poolSize) throws IOException {
+    int slot = leaseValue(r);
+    JsonNode token = r.member("token");
+    return new Lease(this, key, workerId, ttl, poolSize, slot, token.isIntegralNumber() ? token.asLong() : -1);
   }
 
   /**
@@ -667,7 +838,8 @@ public final class BrokerClient implements AutoCloseable {
   private byte[] await(Call call) {
     try {
       // The deadline timer completes the call; the extra margin only guards against a bug.
-      return call.result.get(timeoutNanos + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+      long left = call.deadlineNanos - System.nanoTime();
+      return call.result.get(Math.max(0, left) + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof BrokerConnectionException bce) {
@@ -774,12 +946,31 @@ public final class BrokerClient implements AutoCloseable {
     return new BrokerStats(
         s.path("items").asLong(),
         s.path("leases").asLong(),
+        s.path("leaseWaiters").asLong(),
         toCapacity(s.path("capacity")),
         new BrokerStats.Memory(
             m.path("rss").asLong(),
             m.path("heapUsed").asLong(),
             m.path("approximateStoreBytes").asLong()),
         s.path("uptime").asLong());
+  }
+
+  private static ServicesReport toServices(Reply r) {
+    List<ServicesReport.Service> services = new ArrayList<>();
+    for (JsonNode s : r.member("services")) {
+      List<String> methods = new ArrayList<>();
+      s.path("methods").forEach(m -> methods.add(m.asText()));
+      JsonNode calls = s.path("calls");
+      services.add(new ServicesReport.Service(s.path("name").asText(), List.copyOf(methods), s.path("connections").asInt(),
+          s.path("connectedAt").asLong(), s.path("lastHeartbeat").asLong(), calls.path("received").asLong(),
+          calls.path("made").asLong(), calls.path("errors").asLong(), s.path("pending").asInt()));
+    }
+    List<ServicesReport.Edge> edges = new ArrayList<>();
+    for (JsonNode e : r.member("edges")) {
+      edges.add(new ServicesReport.Edge(e.path("from").asText(), e.path("to").asText(), e.path("calls").asLong(),
+          e.path("errors").asLong()));
+    }
+    return new ServicesReport(List.copyOf(services), List.copyOf(edges));
   }
 
   private static BrokerHealth toHealth(Reply r) {
@@ -847,6 +1038,11 @@ public final class BrokerClient implements AutoCloseable {
   // call lifecycle
 
   private Call start(String action, String subject, byte[] payload) {
+    return start(action, subject, payload, timeoutNanos);
+  }
+
+  /** A call with its own total timeout (a lease that may wait for a slot needs more than the default). */
+  private Call start(String action, String subject, byte[] payload, long callTimeoutNanos) {
     if (closed.get()) {
       throw new IllegalStateException("BrokerClient is closed");
     }
@@ -859,7 +1055,7 @@ public final class BrokerClient implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    Call call = new Call(action, subject, line, timeoutNanos);
+    Call call = new Call(action, subject, line, callTimeoutNanos);
     active.add(call);
     call.result.whenComplete(
         (r, e) -> {
@@ -870,7 +1066,7 @@ public final class BrokerClient implements AutoCloseable {
           }
         });
     try {
-      call.deadline = timer.schedule(() -> expire(call), timeoutNanos, TimeUnit.NANOSECONDS);
+      call.deadline = timer.schedule(() -> expire(call), callTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       call.result.completeExceptionally(closedError(call));
       return call;
@@ -897,7 +1093,8 @@ public final class BrokerClient implements AutoCloseable {
     }
     call.submitted = true;
     if (!c.submit(call)) {
-      attemptFailed(call, Failures.broken("ECONNRESET", "The connection closed", null));
+      BrokerConnectionException why = c.failure();
+      attemptFailed(call, why != null ? why : Failures.broken("ECONNRESET", "The connection closed", null));
     } else if (n > 1) {
       log("{}: {} attempt {} sent on {}", name, call.describe(), n, c.name());
     }

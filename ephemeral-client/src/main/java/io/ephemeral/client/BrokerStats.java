@@ -5,11 +5,12 @@ package io.ephemeral.client;
  *
  * @param items live keys
  * @param leases live leases
+ * @param leaseWaiters workers waiting for a slot of a full lease pool
  * @param capacity store fill level
  * @param memory memory figures of the broker process
  * @param uptime milliseconds since the broker started
  */
-public record BrokerStats(long items, long leases, Capacity capacity, Memory memory, long uptime) {
+public record BrokerStats(long items, long leases, long leaseWaiters, Capacity capacity, Memory memory, long uptime) {
 
   /**
    * Memory figures, in bytes.

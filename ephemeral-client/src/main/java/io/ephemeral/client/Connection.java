@@ -104,6 +104,16 @@ final class Connection {
   }
 
   /** Queues a call for writing; false if the connection is already dead. */
+  /** Why the connection died (e.g. the broker's draining notice arrived first), or null. */
+  BrokerConnectionException failure() {
+    lock.lock();
+    try {
+      return failure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   boolean submit(Call call) {
     lock.lock();
     try {

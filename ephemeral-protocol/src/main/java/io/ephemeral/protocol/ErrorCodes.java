@@ -59,5 +59,31 @@ public final class ErrorCodes {
    */
   public static final String INVALID_REQUEST = "invalid_request";
 
+  /** Ours: the broker failed to complete a request it accepted (a bug; details in its log). */
+  public static final String INTERNAL_ERROR = "internal_error";
+
   private ErrorCodes() {}
+
+  // Lease pools (additive to the Node protocol: only requests that use size or wait get these).
+
+  /** The pool has {@code size} holders and the request did not ask to wait. */
+  public static final String POOL_EXHAUSTED = "pool_exhausted";
+
+  /** No slot became free within the request's {@code wait}. */
+  public static final String LEASE_TIMEOUT = "lease_timeout";
+
+  /** The request's {@code size} differs from the size the pool already has. */
+  public static final String POOL_SIZE_MISMATCH = "pool_size_mismatch";
+
+  /** The worker is already waiting for a slot (on another connection). */
+  public static final String WORKER_ALREADY_WAITING = "worker_already_waiting";
+
+  /** {@code size} is not a whole number from 1 to 1,000,000. */
+  public static final String INVALID_SIZE = "invalid_size";
+
+  /** {@code wait} is not a whole number of milliseconds from 0 to 24 hours. */
+  public static final String INVALID_WAIT = "invalid_wait";
+
+  /** A value provider for the key failed or returned invalid JSON (nothing was stored). */
+  public static final String PROVIDER_FAILED = "provider_failed";
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ErrorCodesTest {
 
   @Test
-  void codesAreTheWireStringsOfTheNodeBrokerPlusInvalidRequest() throws Exception {
+  void codesAreTheWireStringsOfTheNodeBrokerPlusOurOwn() throws Exception {
     List<String> values = new ArrayList<>();
     for (Field field : ErrorCodes.class.getDeclaredFields()) {
       int modifiers = field.getModifiers();
@@ -25,6 +25,9 @@ class ErrorCodesTest {
         .containsExactlyInAnyOrder(
             "invalid_json", "auth_failed", "unknown_action", "not_found", "expired",
             "invalid_ttl", "ttl_required", "too_large", "max_items", "key_and_worker_required",
-            "worker_already_has_lease", "worker_required", "draining", "invalid_request");
+            "worker_already_has_lease", "worker_required", "draining",
+            // ours: bad requests the Node broker did not catch, and lease pools
+            "invalid_request", "internal_error", "pool_exhausted", "lease_timeout", "pool_size_mismatch",
+            "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed");
   }
 }

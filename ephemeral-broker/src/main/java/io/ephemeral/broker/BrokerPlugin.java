@@ -1,0 +1,9 @@
+package io.ephemeral.broker;
+
+/**
+ * A plugin found with {@link java.util.ServiceLoader} (the CLI loads them from jars given with
+ * {@code --plugin}): it adds actions, providers and interceptors to a broker being built.
+ */
+public interface BrokerPlugin {
+  void configure(Broker.Builder builder);
+}

@@ -1,0 +1,402 @@
+package io.ephemeral.broker;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.ArrayBufferInput;
+import org.msgpack.value.ValueType;
+
+/**
+ * Reads the routing fields of a frame body with a streaming parser (Jackson for JSON,
+ * msgpack-core for MessagePack) and skips everything else, validating the whole body on the way
+ * (a body must be exactly one value, as the Node peers require).
+ */
+final class FramePeeker {
+  /** Peek outcome. */
+  static final int OK = 0;
+  static final int UNDECODABLE = 1;
+  static final int NOT_AN_OBJECT = 2;
+
+  private final JsonFactory json;
+  private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
+  private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
+  private String error;
+
+  FramePeeker(int maxDepth) {
+    json = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+        .build();
+  }
+
+  String error() {
+    return error;
+  }
+
+  static FrameMessage.Encoding encodingOf(byte[] body, int off, int len) {
+    return len > 0 && body[off] == '{' ? FrameMessage.Encoding.JSON : FrameMessage.Encoding.MSGPACK;
+  }
+
+  int peek(byte[] b, int off, int len, FrameMessage m) {
+    error = null;
+    m.reset(encodingOf(b, off, len));
+    if (len == 0) {
+      error = "empty frame";
+      return UNDECODABLE;
+    }
+    try {
+      return m.encoding == FrameMessage.Encoding.JSON ? peekJson(b, off, len, m) : peekMsgpack(b, off, len, m);
+    } catch (IOException | RuntimeException e) {
+      String msg = e.getMessage();
+      int nl = msg == null ? -1 : msg.indexOf('\n');
+      error = msg == null ? e.getClass().getSimpleName() : nl < 0 ? msg : msg.substring(0, nl);
+      return UNDECODABLE;
+    }
+  }
+
+  /** The routing fields that are plain strings, read the same way in both encodings. */
+  private static boolean isStringField(String name) {
+    switch (name) {
+      case "type":
+      case "id":
+      case "from":
+      case "to":
+      case "method":
+      case "status":
+      case "serviceName":
+      case "version":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private static void setString(FrameMessage m, String name, String value) {
+    switch (name) {
+      case "type":
+        m.type = value;
+        break;
+      case "id":
+        m.id = value;
+        break;
+      case "from":
+        m.from = value;
+        break;
+      case "to":
+        m.to = value;
+        break;
+      case "method":
+        m.method = value;
+        break;
+      case "status":
+        m.status = value;
+        break;
+      case "serviceName":
+        m.serviceName = value;
+        break;
+      default:
+        m.version = value;
+    }
+  }
+
+  // ---- JSON ----
+
+  private int peekJson(byte[] b, int off, int len, FrameMessage m) throws IOException {
+    try (JsonParser p = json.createParser(b, off, len)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not an object"); // a body starting with '{' that is not one
+      }
+      String name;
+      while ((name = p.nextFieldName()) != null) {
+        JsonToken v = p.nextToken();
+        if (isStringField(name)) {
+          setString(m, name, jsonString(p, v));
+          continue;
+        }
+        switch (name) {
+          case "methods":
+            jsonMethods(p, v, m);
+            break;
+          case "metadata":
+            jsonMetadata(p, v, m);
+            break;
+          case "error":
+            jsonError(p, v, m);
+            break;
+          case "context":
+            jsonContext(p, v, m, off);
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new IOException("trailing bytes after the message");
+      }
+      return OK;
+    }
+  }
+
+  private static String jsonString(JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  private static void jsonMethods(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
+    m.methodsValid = true;
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t == JsonToken.VALUE_STRING) {
+        m.methods.add(p.getText());
+      } else {
+        p.skipChildren();
+        m.methodsValid = false;
+      }
+    }
+  }
+
+  private static void jsonMetadata(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    if (v != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken t = p.nextToken();
+      if (name.equals("poolIndex") && t.isNumeric()) {
+        m.poolMember = true;
+        m.poolIndex = p.getDoubleValue();
+      } else if (name.equals("poolSize") && t.isNumeric()) {
+        m.poolSize = p.getDoubleValue();
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  private static void jsonError(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    if (v != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken t = p.nextToken();
+      if (name.equals("code") && t == JsonToken.VALUE_STRING) {
+        m.errorCode = p.getText();
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  private static void jsonContext(JsonParser p, JsonToken v, FrameMessage m, int base) throws IOException {
+    m.hasContext = true;
+    int start = base + (int) p.currentTokenLocation().getByteOffset();
+    if (v != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      p.finishToken();
+      m.contextOff = start;
+      m.contextLen = base + (int) p.currentLocation().getByteOffset() - start;
+      return;
+    }
+    m.contextValid = true;
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken t = p.nextToken();
+      if (name.equals("deadline")) {
+        if (t.isNumeric()) {
+          m.hasDeadline = true;
+          m.deadline = p.getDoubleValue();
+        } else if (t != JsonToken.VALUE_NULL) {
+          m.contextValid = false;
+          p.skipChildren();
+        }
+      } else if (name.equals("depth")) {
+        if (t.isNumeric()) {
+          m.hasDepth = true;
+          m.depth = p.getDoubleValue();
+        } else if (t != JsonToken.VALUE_NULL) {
+          m.contextValid = false;
+          p.skipChildren();
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+    m.contextOff = start;
+    m.contextLen = base + (int) p.currentLocation().getByteOffset() - start;
+  }
+
+  // ---- MessagePack ----
+
+  private int peekMsgpack(byte[] b, int off, int len, FrameMessage m) throws IOException {
+    input.reset(b, off, len);
+    MessageUnpacker u = unpacker;
+    u.reset(input);
+    if (u.getNextFormat().getValueType() != ValueType.MAP) {
+      u.skipValue();
+      requireEnd(u);
+      return NOT_AN_OBJECT;
+    }
+    int entries = u.unpackMapHeader();
+    for (int i = 0; i < entries; i++) {
+      if (u.getNextFormat().getValueType() != ValueType.STRING) {
+        u.skipValue(2); // a non-string key and its value: not a routing field
+        continue;
+      }
+      String name = u.unpackString();
+      if (isStringField(name)) {
+        setString(m, name, mpString(u));
+        continue;
+      }
+      switch (name) {
+        case "methods":
+          mpMethods(u, m);
+          break;
+        case "metadata":
+          mpMetadata(u, m);
+          break;
+        case "error":
+          mpError(u, m);
+          break;
+        case "context":
+          mpContext(u, m, off);
+          break;
+        default:
+          u.skipValue();
+      }
+    }
+    requireEnd(u);
+    return OK;
+  }
+
+  private static void requireEnd(MessageUnpacker u) throws IOException {
+    if (u.hasNext()) {
+      throw new IOException("trailing bytes after the message");
+    }
+  }
+
+  private static String mpString(MessageUnpacker u) throws IOException {
+    if (u.getNextFormat().getValueType() == ValueType.STRING) {
+      return u.unpackString();
+    }
+    u.skipValue();
+    return null;
+  }
+
+  private static boolean isNumber(MessageFormat f) {
+    ValueType t = f.getValueType();
+    return t == ValueType.INTEGER || t == ValueType.FLOAT;
+  }
+
+  private static double mpNumber(MessageUnpacker u) throws IOException {
+    MessageFormat f = u.getNextFormat();
+    if (f.getValueType() == ValueType.FLOAT) {
+      return u.unpackDouble();
+    }
+    if (f == MessageFormat.UINT64) {
+      return u.unpackBigInteger().doubleValue();
+    }
+    return u.unpackLong();
+  }
+
+  private static void mpMethods(MessageUnpacker u, FrameMessage m) throws IOException {
+    if (u.getNextFormat().getValueType() != ValueType.ARRAY) {
+      u.skipValue();
+      return;
+    }
+    m.methodsValid = true;
+    int n = u.unpackArrayHeader();
+    for (int i = 0; i < n; i++) {
+      if (u.getNextFormat().getValueType() == ValueType.STRING) {
+        m.methods.add(u.unpackString());
+      } else {
+        u.skipValue();
+        m.methodsValid = false;
+      }
+    }
+  }
+
+  private static void mpMetadata(MessageUnpacker u, FrameMessage m) throws IOException {
+    if (u.getNextFormat().getValueType() != ValueType.MAP) {
+      u.skipValue();
+      return;
+    }
+    int n = u.unpackMapHeader();
+    for (int i = 0; i < n; i++) {
+      String key = mpString(u);
+      if ("poolIndex".equals(key) && isNumber(u.getNextFormat())) {
+        m.poolMember = true;
+        m.poolIndex = mpNumber(u);
+      } else if ("poolSize".equals(key) && isNumber(u.getNextFormat())) {
+        m.poolSize = mpNumber(u);
+      } else {
+        u.skipValue();
+      }
+    }
+  }
+
+  private static void mpError(MessageUnpacker u, FrameMessage m) throws IOException {
+    if (u.getNextFormat().getValueType() != ValueType.MAP) {
+      u.skipValue();
+      return;
+    }
+    int n = u.unpackMapHeader();
+    for (int i = 0; i < n; i++) {
+      String key = mpString(u);
+      if ("code".equals(key)) {
+        m.errorCode = mpString(u);
+      } else {
+        u.skipValue();
+      }
+    }
+  }
+
+  private static void mpContext(MessageUnpacker u, FrameMessage m, int base) throws IOException {
+    m.hasContext = true;
+    int start = base + (int) u.getTotalReadBytes();
+    if (u.getNextFormat().getValueType() != ValueType.MAP) {
+      u.skipValue();
+      m.contextOff = start;
+      m.contextLen = base + (int) u.getTotalReadBytes() - start;
+      return;
+    }
+    m.contextValid = true;
+    int n = u.unpackMapHeader();
+    for (int i = 0; i < n; i++) {
+      String key = mpString(u);
+      MessageFormat f = u.getNextFormat();
+      if ("deadline".equals(key) || "depth".equals(key)) {
+        if (isNumber(f)) {
+          double v = mpNumber(u);
+          if (key.equals("deadline")) {
+            m.hasDeadline = true;
+            m.deadline = v;
+          } else {
+            m.hasDepth = true;
+            m.depth = v;
+          }
+          continue;
+        }
+        if (f != MessageFormat.NIL) {
+          m.contextValid = false;
+        }
+      }
+      u.skipValue();
+    }
+    m.contextOff = start;
+    m.contextLen = base + (int) u.getTotalReadBytes() - start;
+  }
+}

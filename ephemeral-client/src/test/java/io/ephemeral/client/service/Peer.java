@@ -1,0 +1,145 @@
+package io.ephemeral.client.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The gateway's end of one connection in a test: reads frames on a daemon thread and either
+ * queues them ({@link #read}) or hands them to a router; writes frames in either encoding.
+ */
+final class Peer implements AutoCloseable {
+  /** One frame as received: its raw body and the decoded message. */
+  record Frame(byte[] body, JsonNode message) {
+    boolean isJson() {
+      return body.length > 0 && body[0] == '{';
+    }
+  }
+
+  private final SocketChannel channel;
+  private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile BiConsumer<Peer, Frame> router;
+  volatile Serializer encoding = Serializer.JSON;
+  volatile String name;
+
+  Peer(SocketChannel channel) {
+    this.channel = channel;
+  }
+
+  void start(BiConsumer<Peer, Frame> router) {
+    this.router = router;
+    Thread t = new Thread(this::readLoop, "test-peer");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void readLoop() {
+    try {
+      while (true) {
+        ByteBuffer header = ByteBuffer.allocate(4);
+        readFully(header);
+        ByteBuffer body = ByteBuffer.allocate(header.getInt(0));
+        readFully(body);
+        byte[] bytes = body.array();
+        Frame f = new Frame(bytes, WireCodec.decode(bytes));
+        encoding = f.isJson() ? Serializer.JSON : Serializer.MSGPACK;
+        BiConsumer<Peer, Frame> r = router;
+        if (r != null) {
+          r.accept(this, f);
+        } else {
+          frames.add(f);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+    }
+  }
+
+  private void readFully(ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      if (channel.read(b) < 0) {
+        throw new EOFException();
+      }
+    }
+  }
+
+  /** The next frame, or an AssertionError after the timeout. */
+  Frame read(Duration timeout) throws InterruptedException {
+    Frame f = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (f == null) {
+      throw new AssertionError("no frame within " + timeout);
+    }
+    return f;
+  }
+
+  /** The next frame of the given type, skipping others (e.g. heartbeats). */
+  Frame read(String type, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = end - System.nanoTime();
+      Frame f = frames.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+      if (f == null) {
+        throw new AssertionError("no " + type + " frame within " + timeout);
+      }
+      if (type.equals(f.message().path("type").asText())) {
+        return f;
+      }
+    }
+  }
+
+  void send(JsonNode message) {
+    send(message, encoding);
+  }
+
+  void send(JsonNode message, Serializer serializer) {
+    try {
+      sendRaw(WireCodec.encode(message, serializer));
+    } catch (IOException e) {
+      close();
+    }
+  }
+
+  synchronized void sendRaw(byte[] body) {
+    ByteBuffer[] frame = {ByteBuffer.allocate(4).putInt(0, body.length), ByteBuffer.wrap(body)};
+    try {
+      while (frame[1].hasRemaining()) {
+        channel.write(frame);
+      }
+    } catch (IOException e) {
+      close();
+    }
+  }
+
+  boolean awaitClosed(Duration timeout) throws InterruptedException {
+    return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  boolean isClosed() {
+    return closed.getCount() == 0;
+  }
+
+  @Override
+  public void close() {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+    if (closed.getCount() > 0) {
+      closed.countDown();
+      BiConsumer<Peer, Frame> r = router;
+      if (r != null) {
+        r.accept(this, null);
+      }
+    }
+  }
+}

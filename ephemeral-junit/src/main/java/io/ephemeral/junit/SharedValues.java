@@ -74,7 +74,8 @@ public final class SharedValues {
     if (present.isPresent()) {
       return present.get();
     }
-    try (Lease lock = Leasing.acquire(client, LOCK_PREFIX + key, 1, LOCK_TTL, wait)) {
+    Lease lock = Leasing.acquire(client, LOCK_PREFIX + key, 1, LOCK_TTL, wait);
+    try {
       present = find(client, key, type);
       if (present.isPresent()) {
         return present.get();
@@ -82,6 +83,8 @@ public final class SharedValues {
       T value = Objects.requireNonNull(supplier.get(), () -> "The supplier of shared value '" + key + "' returned null");
       client.set(key, value, ttl);
       return value;
+    } finally {
+      lock.release();
     }
   }
 

@@ -87,7 +87,7 @@ public class StartMojo extends AbstractMojo {
   @Parameter(property = "ephemeral.pipeId")
   String pipeId;
 
-  /** Exact socket path (its directory is created private); overrides {@link #pipeId}. */
+  /** Exact socket path, in an existing directory; overrides {@link #pipeId}. */
   @Parameter(property = "ephemeral.socket")
   File socket;
 

@@ -23,6 +23,7 @@ import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.project.MavenProject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MojoTest {
   private final List<Broker> external = new ArrayList<>();
@@ -106,8 +107,7 @@ class MojoTest {
   }
 
   @Test
-  void explicitSocketPath() throws Exception {
-    Path dir = Files.createTempDirectory("eph-mojo");
+  void explicitSocketPath(@TempDir Path dir) throws Exception {
     Path socket = dir.resolve("b.sock");
     MavenProject p = project("sock");
     StartMojo m = start(p, Map.of());
@@ -119,7 +119,6 @@ class MojoTest {
     }
     stop(p).execute();
     assertThat(socket).doesNotExist();
-    Files.deleteIfExists(dir);
   }
 
   @Test

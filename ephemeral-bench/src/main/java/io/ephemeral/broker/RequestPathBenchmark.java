@@ -41,6 +41,7 @@ public class RequestPathBenchmark {
   RequestParser parser;
   Request request;
   Dispatcher dispatcher;
+  Dispatcher dispatcherWithoutMetrics;
   ByteOutput out;
   Connection connection;
   Reply reply;
@@ -58,10 +59,18 @@ public class RequestPathBenchmark {
     parser = new RequestParser(commands, 64);
     request = new Request();
     dispatcher = new Dispatcher(config, commands, metrics, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
+    // The same path with metrics off: what the per-action counters and latency histograms cost.
+    BrokerConfig quiet = BrokerConfig.resolve(Broker.builder().environment(Map.of()).maxItems(0).metrics(false));
+    Metrics off = new Metrics(false);
+    CommandTable quietCommands = new CommandTable();
+    new KvCommands(quiet, new MemoryStore(0, quiet.evictionPolicy(), off), new Leases(off), off, new LoopState(),
+        new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS).registerAll(quietCommands);
+    dispatcherWithoutMetrics = new Dispatcher(quiet, quietCommands, off, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
     connection = new Connection(null); // never written to a socket here
     out = connection.out;
     reply = new Reply();
     dispatcher.handle(connection, setLine, 0, setLine.length);
+    dispatcherWithoutMetrics.handle(connection, setLine, 0, setLine.length);
     out.clear();
   }
 
@@ -115,6 +124,13 @@ public class RequestPathBenchmark {
   @Benchmark
   public void dispatchGet(Blackhole bh) {
     dispatcher.handle(connection, getLine, 0, getLine.length);
+    bh.consume(out.size());
+    out.clear();
+  }
+
+  @Benchmark
+  public void dispatchGetWithoutMetrics(Blackhole bh) {
+    dispatcherWithoutMetrics.handle(connection, getLine, 0, getLine.length);
     bh.consume(out.size());
     out.clear();
   }

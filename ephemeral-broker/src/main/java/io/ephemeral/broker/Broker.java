@@ -69,7 +69,7 @@ public final class Broker implements AutoCloseable {
       SocketPaths.Bound b = SocketPaths.bind(config);
       EventLoop l;
       try {
-        l = new EventLoop(config, log, b.server());
+        l = new EventLoop(config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
       } catch (IOException | RuntimeException e) {
         b.close();
         throw e;
@@ -337,6 +337,8 @@ public final class Broker implements AutoCloseable {
     final java.util.List<Interceptor> interceptors = new java.util.ArrayList<>();
     final java.util.Map<String, ActionHandler> actions = new java.util.LinkedHashMap<>();
     final java.util.List<BrokerConfig.ProviderEntry> providers = new java.util.ArrayList<>();
+    PeerAccess peerAccess;
+    Integer maxConnections;
 
     private Builder() {}
 
@@ -511,6 +513,18 @@ public final class Broker implements AutoCloseable {
       if (BUILT_IN_ACTIONS.contains(name) || actions.putIfAbsent(name, handler) != null) {
         throw new IllegalArgumentException("action '" + name + "' is already defined");
       }
+      return this;
+    }
+
+    /** Which local users may connect. Env: {@code BROKER_PEER_ACCESS} (user, group, any). Default: only the broker's user. */
+    public Builder peerAccess(PeerAccess access) {
+      this.peerAccess = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /** Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096. */
+    public Builder maxConnections(int connections) {
+      this.maxConnections = connections;
       return this;
     }
 

@@ -41,7 +41,9 @@ record BrokerConfig(
     java.util.List<GatewayListener> gatewayListeners,
     java.util.List<Interceptor> interceptors,
     Map<String, ActionHandler> actions,
-    java.util.List<ProviderEntry> providers) {
+    java.util.List<ProviderEntry> providers,
+    PeerAccess peerAccess,
+    int maxConnections) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -71,6 +73,7 @@ record BrokerConfig(
   static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
   static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
   static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+  static final int DEFAULT_MAX_CONNECTIONS = 4096;
 
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
@@ -147,7 +150,11 @@ record BrokerConfig(
             java.util.List.copyOf(b.gatewayListeners),
             java.util.List.copyOf(b.interceptors),
             Map.copyOf(b.actions),
-            java.util.List.copyOf(b.providers));
+            java.util.List.copyOf(b.providers),
+            b.peerAccess != null
+                ? b.peerAccess
+                : env.text("BROKER_PEER_ACCESS") != null ? PeerAccess.parse(env.text("BROKER_PEER_ACCESS")) : PeerAccess.SAME_USER,
+            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS));
     config.validate();
     return config;
   }
@@ -167,6 +174,7 @@ record BrokerConfig(
     require(callTimeoutMillis > 0, "callTimeout must be positive");
     require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
     require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
+    require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
   }
 
   private static void require(boolean condition, String message) {

@@ -43,6 +43,8 @@ final class EventLoop implements ConnectionControl {
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
   private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TOO_MANY = ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
+      + "\"the broker has reached its connection limit\"}\n").getBytes(StandardCharsets.US_ASCII);
 
   private final BrokerConfig config;
   private final BrokerLog log;
@@ -61,6 +63,7 @@ final class EventLoop implements ConnectionControl {
   private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
   private final java.util.ArrayList<Connection> resumed = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+  private final PeerCheck peers;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private final Runnable wakeup;
@@ -84,7 +87,8 @@ final class EventLoop implements ConnectionControl {
     }
   }
 
-  EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server) throws IOException {
+  EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server, PeerCheck peers) throws IOException {
+    this.peers = peers;
     this.config = config;
     this.log = log;
     this.clock = config.clock();
@@ -295,6 +299,21 @@ final class EventLoop implements ConnectionControl {
       }
       try {
         ch.configureBlocking(false);
+        String refusal = peers.refusal(ch);
+        if (refusal != null) {
+          log.warn("Refused a connection", "reason", refusal);
+          ch.write(ByteBuffer.wrap(forbidden(refusal)));
+          ch.close();
+          state.refused("peer_credentials");
+          continue;
+        }
+        if (state.connections >= config.maxConnections()) {
+          log.warn("Refused a connection: limit reached", "maxConnections", config.maxConnections());
+          ch.write(ByteBuffer.wrap(TOO_MANY));
+          ch.close();
+          state.refused("limit");
+          continue;
+        }
         if (state.draining) {
           // Answer, then half-close: the client can still write its request and read the answer
           // (closing at once could make its write fail before it reads why). Closed on its EOF.
@@ -315,6 +334,12 @@ final class EventLoop implements ConnectionControl {
         closeQuietly(ch);
       }
     }
+  }
+
+  private static byte[] forbidden(String why) {
+    StringBuilder line = new StringBuilder("{\"ok\":false,\"error\":\"forbidden\",\"message\":");
+    io.ephemeral.protocol.JsJson.quote("connection refused: " + why, line);
+    return line.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private void onReadable(Connection c) throws IOException {

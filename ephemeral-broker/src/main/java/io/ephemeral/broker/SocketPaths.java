@@ -57,7 +57,7 @@ final class SocketPaths {
       Path socket = config.socketPath();
       checkLength(socket, "the --socket path / socketPath option");
       claim(socket);
-      return new Bound(listen(socket), socket, null);
+      return new Bound(listen(socket, config.peerAccess()), socket, null);
     }
     String id = config.pipeId() != null ? config.pipeId() : randomId();
     Path tmp = tempDirectory(config);
@@ -66,8 +66,11 @@ final class SocketPaths {
     checkLength(socket, "TMPDIR");
     boolean created = createPrivateDirectory(dir, config.pipeId() != null);
     try {
+      if (created && config.peerAccess() != PeerAccess.SAME_USER) {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(config.peerAccess().directoryMode()));
+      }
       claim(socket);
-      return new Bound(listen(socket), socket, dir);
+      return new Bound(listen(socket, config.peerAccess()), socket, dir);
     } catch (IOException | RuntimeException e) {
       if (created) {
         deleteQuietly(dir);
@@ -114,8 +117,12 @@ final class SocketPaths {
       if (!mayExist || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException("Cannot create private socket directory " + dir + ": it already exists");
       }
-      if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(PosixFilePermissions.fromString("rwx------"))) {
-        throw new IOException("Socket directory " + dir + " exists but is not private (mode 0700); remove it");
+      // Reused only if it is ours and nobody else can write into it.
+      var perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+      boolean ours = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"));
+      if (!ours || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+          || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        throw new IOException("Socket directory " + dir + " exists but is not private to this user; remove it");
       }
       return false;
     }
@@ -140,11 +147,11 @@ final class SocketPaths {
     }
   }
 
-  private static ServerSocketChannel listen(Path socket) throws IOException {
+  private static ServerSocketChannel listen(Path socket, PeerAccess access) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       server.bind(UnixDomainSocketAddress.of(socket), 1024);
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(access.socketMode()));
       server.configureBlocking(false);
       return server;
     } catch (IOException | RuntimeException e) {

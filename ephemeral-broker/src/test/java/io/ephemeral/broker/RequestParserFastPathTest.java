@@ -91,10 +91,25 @@ class RequestParserFastPathTest {
         sb.append(pick(SPACE, random)).append(',').append(pick(SPACE, random));
       }
       sb.append('"').append(pick(NAMES, random)).append('"').append(pick(SPACE, random)).append(':')
-          .append(pick(SPACE, random)).append(pick(VALUES, random));
+          .append(pick(SPACE, random)).append(random.nextInt(3) == 0 ? longString(random) : pick(VALUES, random));
     }
     sb.append(pick(SPACE, random)).append('}').append(pick(SPACE, random));
     return sb.toString();
+  }
+
+  /** A string long enough for the scanner's 8-byte steps, with a special character somewhere or nowhere. */
+  private static String longString(Random random) {
+    String[] specials = {"\\\"", "\\\\", "\\n", "\\u0041", "\u0001", "\t", "é", "\"", "\\", "\\q", "\u007f"};
+    StringBuilder sb = new StringBuilder("\"");
+    int n = random.nextInt(40);
+    for (int i = 0; i < n; i++) {
+      if (random.nextInt(12) == 0) {
+        sb.append(specials[random.nextInt(specials.length)]);
+      } else {
+        sb.append((char) (' ' + random.nextInt(95)));
+      }
+    }
+    return sb.append('"').toString();
   }
 
   private static byte[] mutate(byte[] line, Random random) {

@@ -212,6 +212,39 @@ final class Ctl {
     }
   }
 
+  @Command(
+      name = "call",
+      description = "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the result as"
+          + " indented JSON. brokerctl registers as a short-lived service named brokerctl-<pid> to make the call.")
+  int call(
+      @Parameters(paramLabel = "SERVICE") String service,
+      @Parameters(paramLabel = "METHOD") String method,
+      @Parameters(paramLabel = "PARAMS", arity = "0..1", defaultValue = "{}") String params,
+      @Option(names = "--msgpack", description = "Talk to the gateway in MessagePack instead of JSON.") boolean msgpack)
+      throws Exception {
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      json = MAPPER.readTree(params);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("PARAMS is not valid JSON: " + e.getOriginalMessage());
+    }
+    Path path = pipePath();
+    java.time.Duration timeout = java.time.Duration.ofMillis(timeoutMs != null ? timeoutMs : 30_000);
+    try (io.ephemeral.client.service.ServiceClient client = io.ephemeral.client.service.ServiceClient.builder()
+        .serviceName("brokerctl-" + ProcessHandle.current().pid())
+        .gateway(path)
+        .autoReconnect(false)
+        .timeout(timeout)
+        .serializer(msgpack ? io.ephemeral.client.service.Serializer.MSGPACK : io.ephemeral.client.service.Serializer.JSON)
+        .build()) {
+      client.connect();
+      com.fasterxml.jackson.databind.JsonNode result =
+          client.call(service, method, json, com.fasterxml.jackson.databind.JsonNode.class);
+      printJson(result);
+    }
+    return 0;
+  }
+
   /** Prints a reply object as {@code JSON.stringify(value, null, 2)} would. */
   private void printJson(Object value) {
     byte[] json;
@@ -223,8 +256,8 @@ final class Ctl {
     out.println(JsonText.indent(new String(json, StandardCharsets.UTF_8)));
   }
 
-  /** A client for the pipe and secret from the options or the environment. */
-  private BrokerClient connect() {
+  /** The broker's socket from --pipe or EPHEMERAL_PIPE; it must exist. */
+  private Path pipePath() {
     Path path = pipe;
     if (path == null) {
       String fromEnv = env.get("EPHEMERAL_PIPE");
@@ -237,6 +270,12 @@ final class Ctl {
     if (!Files.exists(path)) {
       throw new IllegalStateException("broker not running (no socket at " + path + ")");
     }
+    return path;
+  }
+
+  /** A client for the pipe and secret from the options or the environment. */
+  private BrokerClient connect() {
+    Path path = pipePath();
     // Unset options fall back to CLIENT_SECRET, EPHEMERAL_SECRET and CLIENT_TIMEOUT.
     BrokerClient.Builder builder = BrokerClient.builder()
         .environment(env)
@@ -253,6 +292,9 @@ final class Ctl {
 
   /** The message after "Error: " for a failed command. */
   static String describe(Exception e) {
+    if (e instanceof io.ephemeral.client.service.ServiceException s) {
+      return "call failed: " + s.code() + " (" + s.getMessage() + ")";
+    }
     if (e instanceof BrokerConnectionException c
         && (c.code().equals("ENOENT") || c.code().equals("ECONNREFUSED"))) {
       return "broker not running: " + e.getMessage();

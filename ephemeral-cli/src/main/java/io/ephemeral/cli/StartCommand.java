@@ -219,6 +219,11 @@ final class StartCommand implements Callable<Integer> {
       }
       if (secret != null) {
         builder.secret(secret.resolve(env));
+        if (secret.secret != null) {
+          err.println("ephemeral-broker: warning: --secret is visible to other users in the process list;"
+              + " prefer --secret-env VAR or --secret-file FILE");
+          err.flush();
+        }
       }
       Plugins.load(plugins).forEach(builder::plugin);
       return builder.build();

@@ -58,6 +58,15 @@ class SecretTest {
   }
 
   @Test
+  void secretOnTheCommandLineWorksButWarns() {
+    try (Cli cli = Cli.start(dir, "start", "--secret", "in-ps-output", "--", "true")) {
+      assertThat(cli.exitStatus()).isZero();
+      assertThat(cli.stderr()).contains("warning: --secret is visible to other users in the process list")
+          .doesNotContain("in-ps-output");
+    }
+  }
+
+  @Test
   void brokerSecretVariableAppliesWithoutAFlag() {
     try (Cli cli = Cli.start(dir, Map.of("BROKER_SECRET", "env-secret"), "start")) {
       Path pipe = cli.awaitSocket();

@@ -110,4 +110,24 @@ class ServicesCommandTest {
 
     assertThat(Cli.ctl(pipe, "services", "--graph", "--format", "png").status()).isEqualTo(1);
   }
+
+  @Test
+  void callInvokesAServiceMethodAndPrintsItsResult() throws Exception {
+    try (io.ephemeral.client.service.ServiceClient calc = io.ephemeral.client.service.ServiceClient.builder()
+        .serviceName("calc").gateway(pipe).build()) {
+      calc.registerMethod("double", (params, ctx) -> java.util.Map.of("result", params.path("n").asInt() * 2));
+      calc.connect();
+      Result ok = Cli.ctl(pipe, "call", "calc", "double", "{\"n\":21}");
+      assertThat(ok.status()).as(ok.toString()).isZero();
+      assertThat(ok.out()).isEqualTo("{\n  \"result\": 42\n}\n");
+      Result viaMsgpack = Cli.ctl(pipe, "call", "calc", "double", "{\"n\":2}", "--msgpack");
+      assertThat(viaMsgpack.out()).contains("\"result\": 4");
+      Result missing = Cli.ctl(pipe, "call", "nobody", "x");
+      assertThat(missing.status()).isEqualTo(1);
+      assertThat(missing.err()).contains("SERVICE_NOT_FOUND");
+      Result badJson = Cli.ctl(pipe, "call", "calc", "double", "{nope");
+      assertThat(badJson.status()).isEqualTo(1);
+      assertThat(badJson.err()).contains("PARAMS is not valid JSON");
+    }
+  }
 }

@@ -1,0 +1,3 @@
+package com.example.patterns;
+
+class Worker1Test extends AbstractWorker {}

@@ -1,0 +1,3 @@
+package com.example.patterns;
+
+class Worker4Test extends AbstractWorker {}

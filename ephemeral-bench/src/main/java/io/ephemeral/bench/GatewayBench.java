@@ -35,8 +35,8 @@ import org.HdrHistogram.Recorder;
  * that were sent, or the tool stops with status 1.
  */
 final class GatewayBench {
-  private static final Set<String> VALUED = Set.of("--seconds", "--warmup", "--repeat", "--cells", "--callee",
-      "--callee-java-opts", "--markdown", "--broker");
+  private static final Set<String> VALUED = Set.of("--seconds", "--warmup", "--prewarm", "--repeat", "--cells", "--callee",
+      "--callee-handlers", "--callee-java-opts", "--markdown", "--broker");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final long CALLEE_START_MILLIS = 30_000;
 
@@ -60,9 +60,11 @@ final class GatewayBench {
     }
     double seconds = args.decimal("--seconds", 2, 0.1, 3600);
     double warmup = args.decimal("--warmup", 1, 0, 3600);
+    double prewarm = args.decimal("--prewarm", 3, 0, 3600);
     int repeat = (int) args.number("--repeat", 3, 1, 99);
     List<GatewayCell> cells = GatewayCell.parseAll(args.string("--cells", String.join(",", GatewayCell.DEFAULTS)));
     boolean calleeApart = calleeApart(args.string("--callee", "process"));
+    boolean direct = directHandlers(args.string("--callee-handlers", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
     List<String> launcher = Main.brokerLauncher(args);
     Timing timing = new Timing(warmup, seconds);
@@ -81,15 +83,17 @@ final class GatewayBench {
       brokerLine = String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
       CalleeProcess calleeProcess = null;
       if (calleeApart) {
-        calleeProcess = CalleeProcess.start(broker.socket, dir, calleeOpts);
+        calleeProcess = CalleeProcess.start(broker.socket, dir, calleeOpts, direct);
         open.add(calleeProcess);
         calleeLine = "a JVM of its own (pid " + calleeProcess.pid() + ")";
       } else {
         for (Serializer s : serializers(cells)) {
-          open.add(GatewayCallee.start(broker.socket, s));
+          open.add(GatewayCallee.start(broker.socket, s, direct));
         }
         calleeLine = "inside the tool's JVM";
       }
+      calleeLine += direct ? ", handlers on its reader thread (--callee-handlers direct)"
+          : ", handlers on the client's default handler pool";
       Map<Serializer, ServiceClient> callers = new EnumMap<>(Serializer.class);
       for (Serializer s : serializers(cells)) {
         ServiceClient caller = ServiceClient.builder()
@@ -106,8 +110,16 @@ final class GatewayBench {
       out.println("machine: " + Main.machine());
       out.println("broker: " + brokerLine + "; callee: " + calleeLine + "; caller: the tool's JVM");
       out.println("each run: " + warmup + " s warm-up, then " + seconds + " s measured; " + repeat
-          + " runs per cell (in rounds over the cells), medians reported");
+          + " runs per cell (in rounds over the cells, after " + prewarm + " s of unmeasured calls per cell for the"
+          + " three JVMs' compilers), medians reported");
       out.flush();
+      if (prewarm > 0) {
+        Timing first = new Timing(prewarm, 0.1);
+        for (GatewayCell cell : cells) {
+          System.err.println(cell + " warming up: "
+              + once(callers.get(cell.serializer), broker, calleeProcess, cell, first).brief());
+        }
+      }
       List<List<GatewayReport.Stats>> runs = new ArrayList<>();
       cells.forEach(c -> runs.add(new ArrayList<>()));
       for (int r = 1; r <= repeat; r++) {
@@ -150,6 +162,18 @@ final class GatewayBench {
       default:
         throw new IllegalArgumentException("--callee is 'process' (a JVM of its own) or 'inside' (the tool's JVM), got '"
             + where + "'");
+    }
+  }
+
+  static boolean directHandlers(String how) {
+    switch (how) {
+      case "pool":
+        return false;
+      case "direct":
+        return true;
+      default:
+        throw new IllegalArgumentException("--callee-handlers is 'pool' (the client's default handler threads) or"
+            + " 'direct' (the reader thread), got '" + how + "'");
     }
   }
 
@@ -392,31 +416,43 @@ final class GatewayBench {
       this.log = log;
     }
 
-    static CalleeProcess start(Path socket, Path dir, List<String> javaOpts) throws IOException {
+    static CalleeProcess start(Path socket, Path dir, List<String> javaOpts, boolean direct) throws IOException {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC"));
       cmd.addAll(javaOpts);
       cmd.addAll(List.of("-cp", ownClassPath(), GatewayCallee.class.getName(), socket.toString()));
+      if (direct) {
+        cmd.add("direct");
+      }
       Path log = dir.resolve("callee.log");
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
       CalleeProcess c = new CalleeProcess(p, log);
       BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      AtomicReference<String> first = new AtomicReference<>();
+      // The JVM may print lines of its own (-XX:StartFlightRecording does); wait for ours, then
+      // keep draining the pipe so that the callee never blocks on it.
+      CountDownLatch ready = new CountDownLatch(1);
       Thread reader = new Thread(() -> {
         try {
-          first.set(in.readLine());
+          String line;
+          while ((line = in.readLine()) != null) {
+            if (line.equals(GatewayCallee.READY)) {
+              ready.countDown();
+            }
+          }
         } catch (IOException e) {
-          first.set(null);
+          // the callee is gone; the wait below says so
         }
-      }, "callee-ready");
+      }, "callee-stdout");
       reader.setDaemon(true);
       reader.start();
+      boolean up;
       try {
-        reader.join(CALLEE_START_MILLIS);
+        up = ready.await(CALLEE_START_MILLIS, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        up = false;
       }
-      if (!GatewayCallee.READY.equals(first.get())) {
+      if (!up) {
         c.close();
         throw new BenchException("the callee JVM did not register within " + CALLEE_START_MILLIS + " ms ("
             + String.join(" ", cmd) + "):\n" + c.logTail());

@@ -28,14 +28,21 @@ final class GatewayCallee {
     return "bench-echo-" + serializer.name().toLowerCase(Locale.ROOT);
   }
 
-  /** Connects and registers the echo service of one encoding. */
-  static ServiceClient start(Path socket, Serializer serializer) {
-    ServiceClient callee = ServiceClient.builder()
+  /**
+   * Connects and registers the echo service of one encoding. {@code direct}: handlers run on the
+   * connection's reader thread ({@code handlerExecutor(Runnable::run)}) instead of the client's
+   * default pool of handler threads; fine for a handler that never blocks, such as this one.
+   */
+  static ServiceClient start(Path socket, Serializer serializer, boolean direct) {
+    ServiceClient.Builder b = ServiceClient.builder()
         .serviceName(serviceName(serializer))
         .gateway(socket)
         .serializer(serializer)
-        .autoReconnect(false)
-        .build();
+        .autoReconnect(false);
+    if (direct) {
+      b.handlerExecutor(Runnable::run);
+    }
+    ServiceClient callee = b.build();
     callee.registerMethod(METHOD, (params, ctx) -> params);
     try {
       callee.connect();
@@ -46,18 +53,19 @@ final class GatewayCallee {
     return callee;
   }
 
-  /** {@code GatewayCallee SOCKET}: serves both encodings until standard input closes. */
+  /** {@code GatewayCallee SOCKET [direct]}: serves both encodings until standard input closes. */
   public static void main(String[] argv) throws IOException {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    if (argv.length != 1) {
-      System.err.println("usage: GatewayCallee SOCKET");
+    if (argv.length < 1 || argv.length > 2 || argv.length == 2 && !argv[1].equals("direct")) {
+      System.err.println("usage: GatewayCallee SOCKET [direct]");
       System.exit(2);
     }
     Path socket = Path.of(argv[0]);
+    boolean direct = argv.length == 2;
     List<ServiceClient> callees = new ArrayList<>();
     try {
       for (Serializer s : Serializer.values()) {
-        callees.add(start(socket, s));
+        callees.add(start(socket, s, direct));
       }
       out.println(READY);
       InputStream in = System.in;

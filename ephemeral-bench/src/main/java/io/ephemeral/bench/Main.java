@@ -34,9 +34,11 @@ public final class Main {
       "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
       "memory:  --items N (1000000)",
       "startup: --runs N (9)",
-      "gateway: --seconds S (2)  --warmup S (1)  --repeat R (3)  --markdown FILE",
+      "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
       "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
       "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
+      "         --callee-handlers pool|direct (the client's handler threads, default; or its reader thread)",
+      "         --markdown FILE",
       "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
 
   private Main() {}

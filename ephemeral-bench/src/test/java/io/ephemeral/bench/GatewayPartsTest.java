@@ -37,6 +37,11 @@ class GatewayPartsTest {
     assertThatThrownBy(() -> GatewayCell.parse("small:json:x")).hasMessageContaining("whole number");
     assertThatThrownBy(() -> GatewayCell.parseAll(" , ")).hasMessageContaining("no cell");
     assertThatThrownBy(() -> GatewayBench.calleeApart("elsewhere")).hasMessageContaining("'process'");
+    assertThat(GatewayBench.directHandlers("direct")).isTrue();
+    assertThat(GatewayBench.directHandlers("pool")).isFalse();
+    assertThatThrownBy(() -> GatewayBench.directHandlers("inline")).hasMessageContaining("'pool'");
+    assertThat(GatewayBench.splitOpts("  -Xmx1g   -XX:+UseSerialGC ")).containsExactly("-Xmx1g", "-XX:+UseSerialGC");
+    assertThat(GatewayBench.splitOpts(" ")).isEmpty();
   }
 
   @Test

@@ -36,7 +36,7 @@ import org.HdrHistogram.Recorder;
  */
 final class GatewayBench {
   private static final Set<String> VALUED = Set.of("--seconds", "--warmup", "--prewarm", "--repeat", "--cells", "--callee",
-      "--callee-handlers", "--callee-java-opts", "--markdown", "--broker");
+      "--callee-handlers", "--caller-callbacks", "--callee-java-opts", "--markdown", "--broker");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final long CALLEE_START_MILLIS = 30_000;
 
@@ -65,6 +65,7 @@ final class GatewayBench {
     List<GatewayCell> cells = GatewayCell.parseAll(args.string("--cells", String.join(",", GatewayCell.DEFAULTS)));
     boolean calleeApart = calleeApart(args.string("--callee", "process"));
     boolean direct = directHandlers(args.string("--callee-handlers", "pool"));
+    boolean directCallbacks = directCallbacks(args.string("--caller-callbacks", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
     List<String> launcher = Main.brokerLauncher(args);
     Timing timing = new Timing(warmup, seconds);
@@ -96,19 +97,24 @@ final class GatewayBench {
           : ", handlers on the client's default handler pool";
       Map<Serializer, ServiceClient> callers = new EnumMap<>(Serializer.class);
       for (Serializer s : serializers(cells)) {
-        ServiceClient caller = ServiceClient.builder()
+        ServiceClient.Builder b = ServiceClient.builder()
             .serviceName("bench-caller-" + s.name().toLowerCase(java.util.Locale.ROOT))
             .gateway(broker.socket)
             .serializer(s)
-            .autoReconnect(false)
-            .build();
+            .autoReconnect(false);
+        if (directCallbacks) {
+          b.callbackExecutor(Runnable::run);
+        }
+        ServiceClient caller = b.build();
         open.add(caller);
         caller.connect();
         callers.put(s, caller);
       }
       out.println("# ephemeral-bench gateway");
       out.println("machine: " + Main.machine());
-      out.println("broker: " + brokerLine + "; callee: " + calleeLine + "; caller: the tool's JVM");
+      out.println("broker: " + brokerLine + "; callee: " + calleeLine + "; caller: the tool's JVM, "
+          + (directCallbacks ? "callAsync completed on its reader thread (--caller-callbacks direct)"
+              : "callAsync completed on the client's default callback pool"));
       out.println("each run: " + warmup + " s warm-up, then " + seconds + " s measured; " + repeat
           + " runs per cell (in rounds over the cells, after " + prewarm + " s of unmeasured calls per cell for the"
           + " three JVMs' compilers), medians reported");
@@ -117,7 +123,8 @@ final class GatewayBench {
         Timing first = new Timing(prewarm, 0.1);
         for (GatewayCell cell : cells) {
           System.err.println(cell + " warming up: "
-              + once(callers.get(cell.serializer), broker, calleeProcess, cell, first).brief());
+              + Report.rate(once(callers.get(cell.serializer), broker, calleeProcess, cell, first).callsPerSec)
+              + " calls/s");
         }
       }
       List<List<GatewayReport.Stats>> runs = new ArrayList<>();
@@ -173,6 +180,18 @@ final class GatewayBench {
         return true;
       default:
         throw new IllegalArgumentException("--callee-handlers is 'pool' (the client's default handler threads) or"
+            + " 'direct' (the reader thread), got '" + how + "'");
+    }
+  }
+
+  static boolean directCallbacks(String how) {
+    switch (how) {
+      case "pool":
+        return false;
+      case "direct":
+        return true;
+      default:
+        throw new IllegalArgumentException("--caller-callbacks is 'pool' (the client's default callback threads) or"
             + " 'direct' (the reader thread), got '" + how + "'");
     }
   }

@@ -40,6 +40,9 @@ class GatewayPartsTest {
     assertThat(GatewayBench.directHandlers("direct")).isTrue();
     assertThat(GatewayBench.directHandlers("pool")).isFalse();
     assertThatThrownBy(() -> GatewayBench.directHandlers("inline")).hasMessageContaining("'pool'");
+    assertThat(GatewayBench.directCallbacks("direct")).isTrue();
+    assertThat(GatewayBench.directCallbacks("pool")).isFalse();
+    assertThatThrownBy(() -> GatewayBench.directCallbacks("x")).hasMessageContaining("--caller-callbacks");
     assertThat(GatewayBench.splitOpts("  -Xmx1g   -XX:+UseSerialGC ")).containsExactly("-Xmx1g", "-XX:+UseSerialGC");
     assertThat(GatewayBench.splitOpts(" ")).isEmpty();
   }

@@ -299,7 +299,7 @@ final class EventLoop implements ConnectionControl {
       }
       try {
         ch.configureBlocking(false);
-
+        if (state.connections >= config.maxConnections()) {
           log.warn("Refused a connection: limit reached", "maxConnections", config.maxConnections());
           ch.write(ByteBuffer.wrap(TOO_MANY));
           ch.close();

@@ -23,6 +23,7 @@ public final class Main {
       "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
       "       ephemeral-bench memory [options]      live heap bytes per stored item",
       "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
+      "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
       "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
       "",
       "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
@@ -33,6 +34,11 @@ public final class Main {
       "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
       "memory:  --items N (1000000)",
       "startup: --runs N (9)",
+      "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
+      "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
+      "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
+      "         --callee-handlers pool|direct (the client's handler threads, default; or its reader thread)",
+      "         --markdown FILE",
       "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
 
   private Main() {}
@@ -59,6 +65,9 @@ public final class Main {
           break;
         case "startup":
           status = Checks.startup(rest, out);
+          break;
+        case "gateway":
+          status = GatewayBench.run(rest, out);
           break;
         case "jmh":
           org.openjdk.jmh.Main.main(rest);

@@ -1,0 +1,80 @@
+package io.ephemeral.bench;
+
+import io.ephemeral.client.service.Serializer;
+import io.ephemeral.client.service.ServiceClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The callee of the gateway benchmark: one {@link ServiceClient} per encoding, each serving
+ * {@code echo}, which returns its params. Runs inside the tool's JVM or, as {@link #main}, in a
+ * JVM of its own so that its CPU time is apart from the caller's: it prints {@value #READY} once
+ * registered and serves until its standard input closes.
+ */
+final class GatewayCallee {
+  static final String READY = "ready";
+  static final String METHOD = "echo";
+
+  private GatewayCallee() {}
+
+  /** The name the callee of an encoding registers. */
+  static String serviceName(Serializer serializer) {
+    return "bench-echo-" + serializer.name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Connects and registers the echo service of one encoding. {@code direct}: handlers run on the
+   * connection's reader thread ({@code handlerExecutor(Runnable::run)}) instead of the client's
+   * default pool of handler threads; fine for a handler that never blocks, such as this one.
+   */
+  static ServiceClient start(Path socket, Serializer serializer, boolean direct) {
+    ServiceClient.Builder b = ServiceClient.builder()
+        .serviceName(serviceName(serializer))
+        .gateway(socket)
+        .serializer(serializer)
+        .autoReconnect(false);
+    if (direct) {
+      b.handlerExecutor(Runnable::run);
+    }
+    ServiceClient callee = b.build();
+    callee.registerMethod(METHOD, (params, ctx) -> params);
+    try {
+      callee.connect();
+    } catch (RuntimeException e) {
+      callee.close();
+      throw e;
+    }
+    return callee;
+  }
+
+  /** {@code GatewayCallee SOCKET [direct]}: serves both encodings until standard input closes. */
+  public static void main(String[] argv) throws IOException {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    if (argv.length < 1 || argv.length > 2 || argv.length == 2 && !argv[1].equals("direct")) {
+      System.err.println("usage: GatewayCallee SOCKET [direct]");
+      System.exit(2);
+    }
+    Path socket = Path.of(argv[0]);
+    boolean direct = argv.length == 2;
+    List<ServiceClient> callees = new ArrayList<>();
+    try {
+      for (Serializer s : Serializer.values()) {
+        callees.add(start(socket, s, direct));
+      }
+      out.println(READY);
+      InputStream in = System.in;
+      while (in.read() >= 0) {
+        // the tool closes our standard input to stop us
+      }
+    } finally {
+      callees.forEach(ServiceClient::close);
+    }
+    System.exit(0);
+  }
+}

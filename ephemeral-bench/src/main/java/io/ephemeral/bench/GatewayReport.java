@@ -1,0 +1,121 @@
+package io.ephemeral.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The gateway benchmark's table and its verdict on the targets. */
+final class GatewayReport {
+  /** Target: calls per second with many calls in flight (small payload). */
+  static final double TARGET_CALLS_PER_SEC = 100_000;
+  /** Target: median latency of sequential calls (small payload), µs. */
+  static final double TARGET_SEQUENTIAL_P50_MICROS = 60;
+
+  /** The figures of one run of a cell, or their medians over the runs. */
+  static final class Stats {
+    final double callsPerSec;
+    final double p50Micros;
+    final double p99Micros;
+    final double p999Micros;
+    final double brokerCpuMicrosPerCall;
+    /** CPU of the tool's JVM (the caller, and the callee too when it runs inside). */
+    final double callerCpuMicrosPerCall;
+    /** CPU of the callee's own JVM; NaN when the callee runs inside the tool's JVM. */
+    final double calleeCpuMicrosPerCall;
+
+    Stats(double callsPerSec, double p50Micros, double p99Micros, double p999Micros, double brokerCpuMicrosPerCall,
+        double callerCpuMicrosPerCall, double calleeCpuMicrosPerCall) {
+      this.callsPerSec = callsPerSec;
+      this.p50Micros = p50Micros;
+      this.p99Micros = p99Micros;
+      this.p999Micros = p999Micros;
+      this.brokerCpuMicrosPerCall = brokerCpuMicrosPerCall;
+      this.callerCpuMicrosPerCall = callerCpuMicrosPerCall;
+      this.calleeCpuMicrosPerCall = calleeCpuMicrosPerCall;
+    }
+
+    /** Each figure is the median of that figure over the runs. */
+    static Stats median(List<Stats> runs) {
+      return new Stats(
+          Report.median(runs.stream().mapToDouble(s -> s.callsPerSec).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.p50Micros).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.p99Micros).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.p999Micros).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.brokerCpuMicrosPerCall).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.callerCpuMicrosPerCall).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.calleeCpuMicrosPerCall).toArray()));
+    }
+
+    String brief() {
+      return Report.rate(callsPerSec) + " calls/s, p50 " + Report.fixed(p50Micros, 1) + " p99 "
+          + Report.fixed(p99Micros, 1) + " p999 " + Report.fixed(p999Micros, 1) + " µs, CPU µs/call broker "
+          + Report.fixed(brokerCpuMicrosPerCall, 2) + " caller " + Report.fixed(callerCpuMicrosPerCall, 2)
+          + (Double.isNaN(calleeCpuMicrosPerCall) ? "" : " callee " + Report.fixed(calleeCpuMicrosPerCall, 2));
+    }
+  }
+
+  /** A cell and its medians. */
+  static final class Row {
+    final GatewayCell cell;
+    final Stats stats;
+
+    Row(GatewayCell cell, Stats stats) {
+      this.cell = cell;
+      this.stats = stats;
+    }
+  }
+
+  private GatewayReport() {}
+
+  /**
+   * The Markdown table. p999 is shown for sequential cells only: with many calls in flight it
+   * mostly measures the queue behind a GC pause or a descheduled thread.
+   */
+  static String table(List<Row> rows, boolean calleeApart) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | broker CPU µs/call | ")
+        .append(calleeApart ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
+            : "caller+callee JVM CPU µs/call |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|").append(calleeApart ? "---:|\n" : "\n");
+    for (Row r : rows) {
+      Stats s = r.stats;
+      sb.append("| ").append(r.cell.payloadLabel())
+          .append(" | ").append(r.cell.encodingLabel())
+          .append(" | ").append(r.cell.inFlight)
+          .append(" | ").append(Report.rate(s.callsPerSec))
+          .append(" | ").append(Report.fixed(s.p50Micros, 1))
+          .append(" | ").append(Report.fixed(s.p99Micros, 1))
+          .append(" | ").append(r.cell.inFlight == 1 ? Report.fixed(s.p999Micros, 1) : "–")
+          .append(" | ").append(Report.fixed(s.brokerCpuMicrosPerCall, 2))
+          .append(" | ").append(Report.fixed(s.callerCpuMicrosPerCall, 2));
+      if (calleeApart) {
+        sb.append(" | ").append(Report.fixed(s.calleeCpuMicrosPerCall, 2));
+      }
+      sb.append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * One line per target and small-payload cell that it concerns: the figure, the target, met or
+   * missed. Empty when no measured cell concerns a target.
+   */
+  static List<String> verdicts(List<Row> rows) {
+    List<String> out = new ArrayList<>();
+    for (Row r : rows) {
+      if (r.cell.payloadBytes != 0) {
+        continue;
+      }
+      if (r.cell.inFlight == 1) {
+        boolean met = r.stats.p50Micros <= TARGET_SEQUENTIAL_P50_MICROS;
+        out.add("sequential p50, small " + r.cell.encodingLabel() + ": " + Report.fixed(r.stats.p50Micros, 1)
+            + " µs (target ≤ " + Report.fixed(TARGET_SEQUENTIAL_P50_MICROS, 0) + " µs): " + (met ? "met" : "MISSED"));
+      } else if (r.cell.inFlight >= 64) {
+        boolean met = r.stats.callsPerSec >= TARGET_CALLS_PER_SEC;
+        out.add(r.cell.inFlight + " in flight, small " + r.cell.encodingLabel() + ": "
+            + Report.rate(r.stats.callsPerSec) + " calls/s (target ≥ " + Report.rate(TARGET_CALLS_PER_SEC)
+            + "): " + (met ? "met" : "MISSED"));
+      }
+    }
+    return out;
+  }
+}

@@ -299,14 +299,6 @@ final class EventLoop implements ConnectionControl {
       }
       try {
         ch.configureBlocking(false);
-        String refusal = peers.refusal(ch);
-        if (refusal != null) {
-          log.warn("Refused a connection", "reason", refusal);
-          ch.write(ByteBuffer.wrap(forbidden(refusal)));
-          ch.close();
-          state.refused("peer_credentials");
-          continue;
-        }
         if (state.connections >= config.maxConnections()) {
           log.warn("Refused a connection: limit reached", "maxConnections", config.maxConnections());
           ch.write(ByteBuffer.wrap(TOO_MANY));
@@ -314,16 +306,14 @@ final class EventLoop implements ConnectionControl {
           state.refused("limit");
           continue;
         }
+        String refusal = peers.refusal(ch);
+        if (refusal != null) {
+          log.warn("Refused a connection", "reason", refusal);
+          refuse(ch, forbidden(refusal), "peer_credentials");
+          continue;
+        }
         if (state.draining) {
-          // Answer, then half-close: the client can still write its request and read the answer
-          // (closing at once could make its write fail before it reads why). Closed on its EOF.
-          ch.write(ByteBuffer.wrap(DRAINING));
-          ch.shutdownOutput();
-          Connection refused = new Connection(ch);
-          refused.refusing = true;
-          refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
-          state.connections++;
-          state.refused("draining");
+          refuse(ch, DRAINING, "draining");
           continue;
         }
         state.connectionsAccepted++;
@@ -334,6 +324,20 @@ final class EventLoop implements ConnectionControl {
         closeQuietly(ch);
       }
     }
+  }
+
+  /**
+   * Answers why, then half-closes: the client can still write its request and read the answer
+   * (closing at once could make its write fail before it reads why). Closed on its EOF.
+   */
+  private void refuse(SocketChannel ch, byte[] answer, String reason) throws IOException {
+    ch.write(ByteBuffer.wrap(answer));
+    ch.shutdownOutput();
+    Connection refused = new Connection(ch);
+    refused.refusing = true;
+    refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
+    state.connections++;
+    state.refused(reason);
   }
 
   private static byte[] forbidden(String why) {

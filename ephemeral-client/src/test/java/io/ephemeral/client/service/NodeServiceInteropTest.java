@@ -51,6 +51,7 @@ class NodeServiceInteropTest {
     }
     clients.forEach(ServiceClient::close);
     gateway.close();
+    GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient java(String name, Serializer serializer) {

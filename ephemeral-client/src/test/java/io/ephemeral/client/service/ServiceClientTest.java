@@ -49,6 +49,7 @@ class ServiceClientTest {
   void stop() {
     clients.forEach(ServiceClient::close);
     gateway.close();
+    GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient client(String name) {
@@ -266,6 +267,7 @@ class ServiceClientTest {
     ExecutionException e = catchThrowableOfType(() -> call.get(10, TimeUnit.SECONDS), ExecutionException.class);
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    never.countDown(); // lets the handler thread end
   }
 
   @Test

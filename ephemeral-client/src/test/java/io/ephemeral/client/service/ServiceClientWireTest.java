@@ -42,6 +42,7 @@ class ServiceClientWireTest {
   void stop() throws IOException {
     clients.forEach(ServiceClient::close);
     gateway.close();
+    GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient.Builder builder(String name) {

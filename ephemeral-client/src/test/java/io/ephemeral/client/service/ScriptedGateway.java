@@ -48,7 +48,7 @@ final class ScriptedGateway implements AutoCloseable {
                   SocketChannel ch = s.accept();
                   Peer p = new Peer(ch);
                   peers.add(p);
-                  p.start(null);
+                  p.start();
                   accepted.add(p);
                 }
               } catch (IOException e) {
@@ -90,8 +90,7 @@ final class ScriptedGateway implements AutoCloseable {
   /** Accepts a connection, reads its REGISTER and acknowledges it. */
   Peer acceptRegistered(Duration timeout) throws InterruptedException {
     Peer p = accept(timeout);
-    JsonNode register = p.read("REGISTER", timeout).message();
-    p.name = register.get("serviceName").asText();
+    p.read("REGISTER", timeout);
     p.send(obj("type", "REGISTER_ACK"));
     return p;
   }

@@ -83,7 +83,7 @@ class NodeServiceInteropTest {
   }
 
   private static ServiceException failure(Runnable call) {
-    return catchThrowableOfType(call::run, ServiceException.class);
+    return catchThrowableOfType(ServiceException.class, call::run);
   }
 
   @ParameterizedTest(name = "node {0}, java {1}")
@@ -192,7 +192,7 @@ class NodeServiceInteropTest {
     victim.awaitEvent("hanging", CALL);
     long t0 = System.nanoTime();
     victim.kill();
-    ExecutionException e = catchThrowableOfType(() -> call.get(10, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
   }

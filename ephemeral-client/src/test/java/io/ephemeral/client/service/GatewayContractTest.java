@@ -66,7 +66,7 @@ class GatewayContractTest {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     ch.connect(UnixDomainSocketAddress.of(broker.socketPath()));
     Peer p = new Peer(ch);
-    p.start(null);
+    p.start();
     peers.add(p);
     return p;
   }

@@ -11,28 +11,16 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-/**
- * The gateway under test: the real broker on a private socket path, or, with
- * {@code -Dephemeral.test.gateway=fake}, the {@link RoutingGateway} stand-in.
- */
+/** The gateway under test: the real broker on a private socket path. */
 final class GatewayFixture implements AutoCloseable {
-  static final boolean FAKE = "fake".equals(System.getProperty("ephemeral.test.gateway"));
-
   final Path dir;
   final Path socket;
   private Broker broker;
-  private RoutingGateway fake;
 
   private GatewayFixture() throws IOException {
-    if (FAKE) {
-      fake = new RoutingGateway();
-      dir = fake.dir;
-      socket = fake.socket;
-    } else {
-      dir = Files.createTempDirectory("svc-");
-      socket = dir.resolve("b.sock");
-      startBroker();
-    }
+    dir = Files.createTempDirectory("svc-");
+    socket = dir.resolve("b.sock");
+    startBroker();
   }
 
   static GatewayFixture start() throws IOException {
@@ -51,10 +39,8 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /** Stops the gateway; every connection closes. */
-  void stop() throws IOException {
-    if (fake != null) {
-      fake.stop();
-    } else if (broker != null) {
+  void stop() {
+    if (broker != null) {
       broker.stop();
       broker = null;
     }
@@ -62,11 +48,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** Starts it again on the same path. */
   void restart() throws IOException {
-    if (fake != null) {
-      fake.start();
-    } else {
-      startBroker();
-    }
+    startBroker();
   }
 
   /** A client builder for this gateway with test-friendly defaults. */
@@ -82,15 +64,9 @@ final class GatewayFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      if (fake != null) {
-        fake.close();
-      } else {
-        stop();
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
+    stop();
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -103,7 +79,6 @@ final class GatewayFixture implements AutoCloseable {
       if (System.nanoTime() > end) {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
       }
-      Thread.onSpinWait();
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
@@ -111,6 +86,22 @@ final class GatewayFixture implements AutoCloseable {
         throw new AssertionError("interrupted waiting for " + what);
       }
     }
+  }
+
+  /**
+   * Waits until the threads of closed service clients are gone (the shared callback pool
+   * excepted): a test that leaks a connection, a timer or a handler thread fails here.
+   */
+  static void assertNoServiceThreadsLeft() {
+    await(
+        "service client threads to end",
+        Duration.ofSeconds(10),
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .noneMatch(
+                    n -> n.startsWith("ephemeral-service-") && !n.startsWith("ephemeral-service-callback-")));
   }
 
   /** Asserts that the condition stays false for the whole period (polling). */

@@ -51,6 +51,7 @@ class NodeServiceInteropTest {
     }
     clients.forEach(ServiceClient::close);
     gateway.close();
+    GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient java(String name, Serializer serializer) {
@@ -82,7 +83,7 @@ class NodeServiceInteropTest {
   }
 
   private static ServiceException failure(Runnable call) {
-    return catchThrowableOfType(call::run, ServiceException.class);
+    return catchThrowableOfType(ServiceException.class, call::run);
   }
 
   @ParameterizedTest(name = "node {0}, java {1}")
@@ -191,7 +192,7 @@ class NodeServiceInteropTest {
     victim.awaitEvent("hanging", CALL);
     long t0 = System.nanoTime();
     victim.kill();
-    ExecutionException e = catchThrowableOfType(() -> call.get(10, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
   }

@@ -10,11 +10,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /**
- * The gateway's end of one connection in a test: reads frames on a daemon thread and either
- * queues them ({@link #read}) or hands them to a router; writes frames in either encoding.
+ * One end of a raw gateway connection in a test (the gateway's side in a scripted gateway, a
+ * peer's side against the real one): reads frames on a daemon thread and queues them for {@link
+ * #read}; writes frames in either encoding.
  */
 final class Peer implements AutoCloseable {
   /** One frame as received: its raw body and the decoded message. */
@@ -27,16 +27,13 @@ final class Peer implements AutoCloseable {
   private final SocketChannel channel;
   private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
   private final CountDownLatch closed = new CountDownLatch(1);
-  private volatile BiConsumer<Peer, Frame> router;
   volatile Serializer encoding = Serializer.JSON;
-  volatile String name;
 
   Peer(SocketChannel channel) {
     this.channel = channel;
   }
 
-  void start(BiConsumer<Peer, Frame> router) {
-    this.router = router;
+  void start() {
     Thread t = new Thread(this::readLoop, "test-peer");
     t.setDaemon(true);
     t.start();
@@ -52,12 +49,7 @@ final class Peer implements AutoCloseable {
         byte[] bytes = body.array();
         Frame f = new Frame(bytes, WireCodec.decode(bytes));
         encoding = f.isJson() ? Serializer.JSON : Serializer.MSGPACK;
-        BiConsumer<Peer, Frame> r = router;
-        if (r != null) {
-          r.accept(this, f);
-        } else {
-          frames.add(f);
-        }
+        frames.add(f);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -134,12 +126,6 @@ final class Peer implements AutoCloseable {
     } catch (IOException ignored) {
       // closing
     }
-    if (closed.getCount() > 0) {
-      closed.countDown();
-      BiConsumer<Peer, Frame> r = router;
-      if (r != null) {
-        r.accept(this, null);
-      }
-    }
+    closed.countDown();
   }
 }

@@ -16,35 +16,27 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /**
- * A fake gateway on a temporary socket. Without a router every accepted connection queues its
- * frames for the test to read and answer by hand ({@link #accept}); with a router (see {@link
- * RoutingGateway}) the router handles them.
+ * A fake gateway on a temporary socket for failure injection: every accepted connection queues
+ * its frames for the test to read and answer by hand ({@link #accept}).
  */
-class ScriptedGateway implements AutoCloseable {
+final class ScriptedGateway implements AutoCloseable {
   static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   final Path dir;
   final Path socket;
   private final BlockingQueue<Peer> accepted = new LinkedBlockingQueue<>();
   private final List<Peer> peers = new CopyOnWriteArrayList<>();
-  private final BiConsumer<Peer, Peer.Frame> router;
   private ServerSocketChannel server;
 
   ScriptedGateway() throws IOException {
-    this(null);
-  }
-
-  ScriptedGateway(BiConsumer<Peer, Peer.Frame> router) throws IOException {
-    this.router = router;
     this.dir = Files.createTempDirectory("svc-");
     this.socket = dir.resolve("gw.sock");
     start();
   }
 
   /** Listens (again) on the same path. */
-  final synchronized void start() throws IOException {
+  synchronized void start() throws IOException {
     ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     s.bind(UnixDomainSocketAddress.of(socket));
     server = s;
@@ -56,7 +48,7 @@ class ScriptedGateway implements AutoCloseable {
                   SocketChannel ch = s.accept();
                   Peer p = new Peer(ch);
                   peers.add(p);
-                  p.start(router);
+                  p.start();
                   accepted.add(p);
                 }
               } catch (IOException e) {
@@ -69,7 +61,7 @@ class ScriptedGateway implements AutoCloseable {
   }
 
   /** Stops listening and closes every connection; the path is free again. */
-  final synchronized void stop() throws IOException {
+  synchronized void stop() throws IOException {
     if (server != null) {
       server.close();
       server = null;
@@ -98,8 +90,7 @@ class ScriptedGateway implements AutoCloseable {
   /** Accepts a connection, reads its REGISTER and acknowledges it. */
   Peer acceptRegistered(Duration timeout) throws InterruptedException {
     Peer p = accept(timeout);
-    JsonNode register = p.read("REGISTER", timeout).message();
-    p.name = register.get("serviceName").asText();
+    p.read("REGISTER", timeout);
     p.send(obj("type", "REGISTER_ACK"));
     return p;
   }

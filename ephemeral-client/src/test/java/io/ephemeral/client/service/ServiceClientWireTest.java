@@ -42,6 +42,7 @@ class ServiceClientWireTest {
   void stop() throws IOException {
     clients.forEach(ServiceClient::close);
     gateway.close();
+    GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient.Builder builder(String name) {
@@ -238,7 +239,7 @@ class ServiceClientWireTest {
             "id", call.get("id"),
             "error", obj("message", "Target service 'B' not found", "code", "SERVICE_NOT_FOUND"),
             "timestamp", System.currentTimeMillis()));
-    ExecutionException e = catchThrowableOfType(() -> f.get(5, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
     ServiceException se = (ServiceException) e.getCause();
     assertThat(se.code()).isEqualTo("SERVICE_NOT_FOUND");
     assertThat(se.getMessage()).isEqualTo("Target service 'B' not found");
@@ -259,7 +260,7 @@ class ServiceClientWireTest {
         obj(
             "type", "ERROR",
             "error", obj("message", "Service 'dup' is already registered", "code", "CONNECTION_FAILED")));
-    ExecutionException e = catchThrowableOfType(() -> done.get(5, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> done.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo("CONNECTION_FAILED");
     assertThat(e.getCause().getMessage()).isEqualTo("Service 'dup' is already registered");
     assertThat(p.awaitClosed(WAIT)).as("the client closes the refused connection").isTrue();
@@ -268,7 +269,7 @@ class ServiceClientWireTest {
     ServiceClient silent = client(builder("silent").timeout(Duration.ofMillis(200)));
     CompletableFuture<Void> waiting = CompletableFuture.runAsync(silent::connect);
     gateway.accept(WAIT).read("REGISTER", WAIT);
-    ExecutionException t = catchThrowableOfType(() -> waiting.get(5, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException t = catchThrowableOfType(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) t.getCause()).code()).isEqualTo("CONNECTION_FAILED");
     assertThat(t.getCause().getMessage()).isEqualTo("Registration timeout after 200ms");
     assertThat(silent.isConnected()).isFalse();
@@ -351,7 +352,7 @@ class ServiceClientWireTest {
     p.read("CALL", WAIT);
     p.close();
     for (CompletableFuture<JsonNode> f : List.of(f1, f2)) {
-      ExecutionException e = catchThrowableOfType(() -> f.get(5, TimeUnit.SECONDS), ExecutionException.class);
+      ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
       assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
     }
     Peer again = gateway.accept(WAIT);
@@ -394,7 +395,7 @@ class ServiceClientWireTest {
     CompletableFuture<JsonNode> f = c.callAsync("B", "m", null, JsonNode.class);
     p.read("CALL", WAIT);
     c.disconnect();
-    ExecutionException e = catchThrowableOfType(() -> f.get(5, TimeUnit.SECONDS), ExecutionException.class);
+    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.NOT_CONNECTED);
     assertThat(p.awaitClosed(WAIT)).isTrue();
     assertThat(gateway.pollAccept(Duration.ofMillis(300))).isNull();

@@ -523,7 +523,6 @@ final class EventLoop implements ConnectionControl {
       state.connections--;
       state.inFlight -= c.unflushed;
       c.unflushed = 0;
-      closeQuietly(c.channel);
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
       }
@@ -532,7 +531,7 @@ final class EventLoop implements ConnectionControl {
         c.cancelParked = null;
       }
     }
-    closeQuietly(c.channel);
+    closeQuietly(c.channel); // once, whether or not the key was still registered
   }
 
   @Override

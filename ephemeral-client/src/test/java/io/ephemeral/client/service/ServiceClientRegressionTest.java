@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,29 +31,18 @@ import org.junit.jupiter.api.Test;
 class ServiceClientRegressionTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
-  private ScriptedGateway gateway;
+  private final ScriptedGateway gateway = ScriptedGateway.open();
   private final List<ServiceClient> clients = new ArrayList<>();
 
-  @BeforeEach
-  void start() throws IOException {
-    gateway = new ScriptedGateway();
-  }
-
   @AfterEach
-  void stop() throws IOException {
+  void closeEverything() throws IOException {
     clients.forEach(ServiceClient::close);
     gateway.close();
     GatewayFixture.assertNoServiceThreadsLeft();
   }
 
   private ServiceClient client(String name, ServiceListener listener) {
-    ServiceClient.Builder b = ServiceClient.builder()
-        .serviceName(name)
-        .gateway(gateway.socket)
-        .environment(Map.of())
-        .timeout(Duration.ofSeconds(30))
-        .reconnectDelay(Duration.ofMillis(20))
-        .maxReconnectDelay(Duration.ofMillis(100));
+    ServiceClient.Builder b = gateway.client(name);
     if (listener != null) {
       b.listener(listener);
     }
@@ -63,10 +52,7 @@ class ServiceClientRegressionTest {
   }
 
   private Peer connect(ServiceClient c) throws Exception {
-    CompletableFuture<Void> done = CompletableFuture.runAsync(c::connect);
-    Peer p = gateway.acceptRegistered(WAIT);
-    done.get(5, TimeUnit.SECONDS);
-    return p;
+    return gateway.connect(c, WAIT);
   }
 
   /** Reconnects after the test closed the client's connection. */
@@ -143,37 +129,15 @@ class ServiceClientRegressionTest {
 
   @Test
   void clientBug6_aListenerThatThrowsEverywhereCostsNothing() throws Exception {
-    ServiceListener hostile = new ServiceListener() {
-      @Override
-      public void onConnected() {
-        throw new IllegalStateException("connected");
-      }
-
-      @Override
-      public void onRegistered() {
-        throw new IllegalStateException("registered");
-      }
-
-      @Override
-      public void onMethodExecuted(MethodExecuted event) {
-        throw new IllegalStateException("executed");
-      }
-
-      @Override
-      public void onResponseReceived(ResponseReceived event) {
-        throw new IllegalStateException("received");
-      }
-
-      @Override
-      public void onGatewayError(GatewayError event) {
-        throw new IllegalStateException("gateway error");
-      }
-
-      @Override
-      public void onError(Throwable error) {
-        throw new IllegalStateException("error");
-      }
-    };
+    // Every callback throws, including any added to the interface later.
+    ServiceListener hostile = (ServiceListener) Proxy.newProxyInstance(ServiceListener.class.getClassLoader(),
+        new Class<?>[] {ServiceListener.class}, (proxy, method, args) -> {
+          if (method.getDeclaringClass() == Object.class) {
+            return method.getName().equals("equals") ? proxy == args[0]
+                : method.getName().equals("hashCode") ? System.identityHashCode(proxy) : "hostile listener";
+          }
+          throw new IllegalStateException("listener fails in " + method.getName());
+        });
     ServiceClient c = client("B", hostile);
     c.registerMethod("echo", (params, ctx) -> "fine");
     Peer p = connect(c);

@@ -339,6 +339,15 @@ public final class Broker implements AutoCloseable {
     final java.util.List<BrokerConfig.ProviderEntry> providers = new java.util.ArrayList<>();
     PeerAccess peerAccess;
     Integer maxConnections;
+    Integer maxKeyLength;
+    Integer maxNestingDepth;
+    Integer maxFrameDepth;
+    Integer maxLeaseWaiters;
+    Integer maxOutputBuffer;
+    Duration stallTimeout;
+    Duration connectionIdleTimeout;
+    Duration replayWindow;
+    Integer replayCacheSize;
 
     private Builder() {}
 
@@ -475,7 +484,7 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Largest gateway frame body in bytes; larger frames are refused from their header. Default 16 MiB. */
+    /** Largest gateway frame body in bytes; larger frames are refused from their header. Env: {@code BROKER_MAX_FRAME_SIZE}. Default 16 MiB. */
     public Builder maxFrameSize(int bytes) {
       this.maxFrameSize = bytes;
       return this;
@@ -493,7 +502,7 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Most calls one gateway connection may have in flight. Default 10,000. */
+    /** Most calls one gateway connection may have in flight. Env: {@code BROKER_MAX_PENDING_CALLS}. Default 10,000. */
     public Builder maxPendingCallsPerConnection(int calls) {
       this.maxPendingCallsPerConnection = calls;
       return this;
@@ -525,6 +534,96 @@ public final class Broker implements AutoCloseable {
     /** Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096. */
     public Builder maxConnections(int connections) {
       this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * Longest key in UTF-8 bytes; a longer one is refused with {@code too_large} naming the
+     * limit. Env: {@code BROKER_MAX_KEY_LENGTH}. Default 4096.
+     */
+    public Builder maxKeyLength(int bytes) {
+      this.maxKeyLength = bytes;
+      return this;
+    }
+
+    /**
+     * Deepest JSON nesting in a request line, the request object counting as 1 (2 to 1000);
+     * deeper lines get {@code invalid_json} naming the limit. Env: {@code BROKER_MAX_NESTING_DEPTH}.
+     * Default 64.
+     */
+    public Builder maxNestingDepth(int depth) {
+      this.maxNestingDepth = depth;
+      return this;
+    }
+
+    /**
+     * Deepest nesting in a gateway frame body, JSON or MessagePack (2 to 1000); deeper frames get
+     * an ERROR and are not forwarded. Env: {@code BROKER_MAX_FRAME_DEPTH}. Default 256.
+     */
+    public Builder maxFrameDepth(int depth) {
+      this.maxFrameDepth = depth;
+      return this;
+    }
+
+    /**
+     * Most lease requests waiting for a pool slot at once (all pools together); one more is
+     * answered {@code pool_exhausted} naming the limit. 0 disables waiting. Env:
+     * {@code BROKER_MAX_LEASE_WAITERS}. Default 1024.
+     */
+    public Builder maxLeaseWaiters(int waiters) {
+      this.maxLeaseWaiters = waiters;
+      return this;
+    }
+
+    /**
+     * Most unsent output bytes one connection may have (responses it has not read, calls and
+     * responses forwarded to it); beyond that it is disconnected. At least 64 KiB; keep it above
+     * {@code maxFrameSize} when services exchange large frames. Env:
+     * {@code BROKER_MAX_OUTPUT_BUFFER}. Default 64 MiB.
+     */
+    public Builder maxOutputBuffer(int bytes) {
+      this.maxOutputBuffer = bytes;
+      return this;
+    }
+
+    /**
+     * A connection is closed when a request it started sending (a partial line or frame) is not
+     * complete after this long, or when its unsent output has not moved for this long. Env:
+     * {@code BROKER_STALL_TIMEOUT} (ms). Default 30 s.
+     */
+    public Builder stallTimeout(Duration timeout) {
+      this.stallTimeout = positive(timeout, "stallTimeout");
+      return this;
+    }
+
+    /**
+     * Close a connection that sent nothing for this long (gateway services send heartbeats; KV
+     * clients reconnect on demand). Env: {@code BROKER_CONNECTION_IDLE_TIMEOUT} (ms). Default off.
+     */
+    public Builder connectionIdleTimeout(Duration timeout) {
+      this.connectionIdleTimeout = positive(timeout, "connectionIdleTimeout");
+      return this;
+    }
+
+    /**
+     * Refuses replayed signed requests: every signed request must then carry {@code ts}
+     * (epoch milliseconds) and {@code nonce} (a string) inside the signed payload, {@code ts}
+     * within {@code window} of the broker's clock and the nonce not seen before. Needs a secret.
+     * Off by default, so unmodified Node clients keep working. Env: {@code BROKER_REPLAY_WINDOW}
+     * (ms).
+     */
+    public Builder replayProtection(Duration window) {
+      this.replayWindow = positive(window, "replayProtection window");
+      return this;
+    }
+
+    /**
+     * Most nonces remembered for replay protection; while it is full, signed requests with new
+     * nonces are refused ({@code replay_cache_full}) rather than the cache growing. Env:
+     * {@code BROKER_REPLAY_CACHE_SIZE}. Default 100,000.
+     */
+    public Builder replayCacheSize(int nonces) {
+      this.replayCacheSize = nonces;
       return this;
     }
 

@@ -43,7 +43,16 @@ record BrokerConfig(
     Map<String, ActionHandler> actions,
     java.util.List<ProviderEntry> providers,
     PeerAccess peerAccess,
-    int maxConnections) {
+    int maxConnections,
+    int maxKeyLength,
+    int maxNestingDepth,
+    int maxFrameDepth,
+    int maxLeaseWaiters,
+    int maxOutputBuffer,
+    long stallTimeoutMillis,
+    long connectionIdleTimeoutMillis,
+    long replayWindowMillis,
+    int replayCacheSize) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -74,6 +83,19 @@ record BrokerConfig(
   static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
   static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  static final int DEFAULT_MAX_KEY_LENGTH = 4096;
+  static final int DEFAULT_MAX_NESTING_DEPTH = 64;
+  static final int DEFAULT_MAX_FRAME_DEPTH = 256;
+  static final int DEFAULT_MAX_LEASE_WAITERS = 1024;
+  static final int DEFAULT_MAX_OUTPUT_BUFFER = 64 << 20;
+  static final long DEFAULT_STALL_TIMEOUT_MILLIS = 30_000;
+  static final int DEFAULT_REPLAY_CACHE_SIZE = 100_000;
+  /** Deepest nesting accepted anywhere: Jackson's own default, and well inside the thread stack. */
+  static final int MAX_NESTING_DEPTH = 1000;
+  /** Longest number accepted in a request line or JSON frame (Jackson's default, made explicit). */
+  static final int MAX_NUMBER_LENGTH = 1000;
+  /** Smallest output limit: room for a few ordinary responses. */
+  static final int MIN_OUTPUT_BUFFER = 64 * 1024;
 
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
@@ -143,10 +165,10 @@ record BrokerConfig(
             b.clock != null ? b.clock : Clock.system(),
             b.shutdownHook,
             b.environment,
-            b.maxFrameSize != null ? b.maxFrameSize : DEFAULT_MAX_FRAME_SIZE,
+            first(b.maxFrameSize, env.nonNegativeInt("BROKER_MAX_FRAME_SIZE"), DEFAULT_MAX_FRAME_SIZE),
             b.callTimeout != null ? b.callTimeout.toMillis() : DEFAULT_CALL_TIMEOUT_MILLIS,
             b.staleServiceTimeout != null ? b.staleServiceTimeout.toMillis() : DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS,
-            b.maxPendingCallsPerConnection != null ? b.maxPendingCallsPerConnection : DEFAULT_MAX_PENDING_CALLS,
+            first(b.maxPendingCallsPerConnection, env.nonNegativeInt("BROKER_MAX_PENDING_CALLS"), DEFAULT_MAX_PENDING_CALLS),
             java.util.List.copyOf(b.gatewayListeners),
             java.util.List.copyOf(b.interceptors),
             Map.copyOf(b.actions),
@@ -154,7 +176,16 @@ record BrokerConfig(
             b.peerAccess != null
                 ? b.peerAccess
                 : env.text("BROKER_PEER_ACCESS") != null ? PeerAccess.parse(env.text("BROKER_PEER_ACCESS")) : PeerAccess.SAME_USER,
-            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS));
+            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS),
+            first(b.maxKeyLength, env.nonNegativeInt("BROKER_MAX_KEY_LENGTH"), DEFAULT_MAX_KEY_LENGTH),
+            first(b.maxNestingDepth, env.nonNegativeInt("BROKER_MAX_NESTING_DEPTH"), DEFAULT_MAX_NESTING_DEPTH),
+            first(b.maxFrameDepth, env.nonNegativeInt("BROKER_MAX_FRAME_DEPTH"), DEFAULT_MAX_FRAME_DEPTH),
+            first(b.maxLeaseWaiters, env.nonNegativeInt("BROKER_MAX_LEASE_WAITERS"), DEFAULT_MAX_LEASE_WAITERS),
+            first(b.maxOutputBuffer, env.nonNegativeInt("BROKER_MAX_OUTPUT_BUFFER"), DEFAULT_MAX_OUTPUT_BUFFER),
+            first(millis(b.stallTimeout), env.positiveLong("BROKER_STALL_TIMEOUT"), DEFAULT_STALL_TIMEOUT_MILLIS),
+            first(millis(b.connectionIdleTimeout), env.positiveLong("BROKER_CONNECTION_IDLE_TIMEOUT"), 0L),
+            first(millis(b.replayWindow), env.positiveLong("BROKER_REPLAY_WINDOW"), 0L),
+            first(b.replayCacheSize, env.nonNegativeInt("BROKER_REPLAY_CACHE_SIZE"), DEFAULT_REPLAY_CACHE_SIZE));
     config.validate();
     return config;
   }
@@ -175,6 +206,20 @@ record BrokerConfig(
     require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
     require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
     require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
+    require(maxKeyLength > 0, "maxKeyLength must be positive, got " + maxKeyLength);
+    require(maxNestingDepth >= 2 && maxNestingDepth <= MAX_NESTING_DEPTH,
+        "maxNestingDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxNestingDepth);
+    require(maxFrameDepth >= 2 && maxFrameDepth <= MAX_NESTING_DEPTH,
+        "maxFrameDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxFrameDepth);
+    require(maxLeaseWaiters >= 0, "maxLeaseWaiters must be 0 (no waiting) or positive, got " + maxLeaseWaiters);
+    require(maxOutputBuffer >= MIN_OUTPUT_BUFFER,
+        "maxOutputBuffer must be at least " + MIN_OUTPUT_BUFFER + " bytes, got " + maxOutputBuffer);
+    require(stallTimeoutMillis > 0, "stallTimeout must be positive, got " + stallTimeoutMillis);
+    require(connectionIdleTimeoutMillis >= 0, "connectionIdleTimeout must be positive, got " + connectionIdleTimeoutMillis);
+    require(replayWindowMillis >= 0, "replayProtection window must be positive, got " + replayWindowMillis);
+    require(replayCacheSize > 0, "replayCacheSize must be positive, got " + replayCacheSize);
+    require(replayWindowMillis == 0 || secret != null,
+        "replay protection needs a secret: only signed requests carry a protected timestamp and nonce");
   }
 
   private static void require(boolean condition, String message) {
@@ -202,7 +247,10 @@ record BrokerConfig(
     // Never print the secret.
     return "BrokerConfig[requireTtl=" + requireTtl + ", defaultTtl=" + defaultTtlMillis + "ms, maxItems=" + maxItems
         + ", maxRequestSize=" + maxRequestSize + ", maxValueSize=" + maxValueSize + ", auth=" + (secret != null)
-        + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy + "]";
+        + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy
+        + ", maxConnections=" + maxConnections + ", maxKeyLength=" + maxKeyLength + ", maxNestingDepth=" + maxNestingDepth
+        + ", maxOutputBuffer=" + maxOutputBuffer + ", stallTimeout=" + stallTimeoutMillis + "ms"
+        + ", replayWindow=" + replayWindowMillis + "ms]";
   }
 
   /** Strict parsing of {@code BROKER_*} variables: a value that does not parse is an error, never NaN. */

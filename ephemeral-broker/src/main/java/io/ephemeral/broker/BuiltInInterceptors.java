@@ -13,34 +13,43 @@ import java.util.List;
 final class BuiltInInterceptors {
   private BuiltInInterceptors() {}
 
-  static List<Interceptor> chain(BrokerConfig config, Metrics metrics, BrokerLog log, Request request) {
+  static List<Interceptor> chain(BrokerConfig config, Metrics metrics, BrokerLog log, Request request, LoopState state) {
     List<Interceptor> chain = new ArrayList<>();
     if (config.secret() != null) {
-      chain.add(new Auth(Hmac.withSecret(config.secret()), request));
+      ReplayCache replay = config.replayWindowMillis() > 0
+          ? new ReplayCache(config.clock(), config.replayWindowMillis(), config.replayCacheSize(), state)
+          : null;
+      chain.add(new Auth(Hmac.withSecret(config.secret()), request, replay));
     }
     chain.add(new Count(metrics));
     chain.add(new KnownAction(request));
-    chain.add(new Limits(config, request));
+    chain.add(new Limits(config, request, state));
     if (log.debugEnabled()) {
       chain.add(new Logging(log));
     }
     return chain;
   }
 
-  /** HMAC over the canonical request, as the Node client signs it. */
+  /** HMAC over the canonical request, as the Node client signs it; then replay protection if on. */
   static final class Auth implements Interceptor {
     private static final Rejection FAILED = new Rejection(ErrorCodes.AUTH_FAILED, null);
     private final Hmac hmac;
     private final Request r;
+    private final ReplayCache replay;
 
-    Auth(Hmac hmac, Request r) {
+    Auth(Hmac hmac, Request r, ReplayCache replay) {
       this.hmac = hmac;
       this.r = r;
+      this.replay = replay;
     }
 
     @Override
     public Rejection before(ActionRequest request) {
-      return hmac.verifyRequest(r.line, r.lineOff, r.lineLen) ? null : FAILED;
+      if (replay == null) {
+        return hmac.verifyRequest(r.line, r.lineOff, r.lineLen) ? null : FAILED;
+      }
+      Hmac.Signed signed = hmac.verifySigned(r.line, r.lineOff, r.lineLen);
+      return signed == null ? FAILED : replay.check(signed);
     }
   }
 
@@ -78,10 +87,17 @@ final class BuiltInInterceptors {
   static final class Limits implements Interceptor {
     private final BrokerConfig config;
     private final Request r;
+    private final LoopState state;
+    private final int maxKeyLength;
+    private final Rejection keyTooLong;
 
-    Limits(BrokerConfig config, Request r) {
+    Limits(BrokerConfig config, Request r, LoopState state) {
       this.config = config;
       this.r = r;
+      this.state = state;
+      this.maxKeyLength = config.maxKeyLength();
+      this.keyTooLong = new Rejection(ErrorCodes.TOO_LARGE,
+          "the key is longer than maxKeyLength (" + maxKeyLength + " bytes)");
     }
 
     @Override
@@ -91,6 +107,10 @@ final class BuiltInInterceptors {
           && (!r.hasKey() || (r.keyLen == 0 && c.keyError.equals(ErrorCodes.KEY_AND_WORKER_REQUIRED)))) {
         return new Rejection(c.keyError,
             c.keyError.equals(ErrorCodes.INVALID_REQUEST) ? c.name + " needs a string \"key\"" : null);
+      }
+      if (r.keyLen > maxKeyLength) {
+        state.limitHit(Limit.MAX_KEY_LENGTH);
+        return keyTooLong;
       }
       if (c.workerError != null && r.workerId == null) {
         return new Rejection(c.workerError, null);
@@ -104,6 +124,8 @@ final class BuiltInInterceptors {
         }
       }
       if (c.checksValueSize && r.valuePresent && r.valueSize > config.maxValueSize()) {
+        // The Node broker's exact answer (no message); the counter names the limit.
+        state.limitHit(Limit.MAX_VALUE_SIZE);
         return new Rejection(ErrorCodes.TOO_LARGE, null);
       }
       return null;

@@ -53,6 +53,20 @@ final class Connection {
   boolean resumeQueued;
   /** Refused while draining: answered, half-closed, input discarded until the client closes. */
   boolean refusing;
+  /**
+   * {@link #in} holds complete requests that wait (for the client to read its answers, or for a
+   * parked request): the connection is then read only while that backlog is under one read
+   * buffer, so a slow reader cannot make the broker hold its requests without bound.
+   */
+  boolean heldBack;
+  /** Requests (lines or frames) taken from this connection so far; progress for the stall timeout. */
+  int completed;
+  /** Clock time since when an incomplete request has been waiting for its rest, or 0. */
+  long partialSince;
+  /** Clock time since when unsent output has been waiting without any of it being written, or 0. */
+  long writeBlockedSince;
+  /** Clock time of the last read that returned data (or of the accept). */
+  long lastRead;
 
   Connection(SocketChannel channel) {
     this.channel = channel;

@@ -21,13 +21,19 @@ final class Dispatcher {
   private final Interceptor[] chain;
   private final int knownActionIndex;
   private final boolean recording;
+  private final LoopState state;
 
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
+    this(config, commands, metrics, log, new LoopState());
+  }
+
+  Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log, LoopState state) {
     this.commands = commands;
-    this.parser = new RequestParser(commands, 64);
+    this.parser = new RequestParser(commands, config.maxNestingDepth());
     this.metrics = metrics;
     this.log = log;
-    java.util.List<Interceptor> all = BuiltInInterceptors.chain(config, metrics, log, request);
+    this.state = state;
+    java.util.List<Interceptor> all = BuiltInInterceptors.chain(config, metrics, log, request, state);
     all.addAll(config.interceptors());
     this.chain = all.toArray(new Interceptor[0]);
     int known = 0;
@@ -62,7 +68,13 @@ final class Dispatcher {
       if (log.debugEnabled()) {
         log.debug("Invalid JSON request", "error", parser.error());
       }
-      reply.error(ErrorCodes.INVALID_JSON);
+      Limit limit = parser.limitHit();
+      if (limit != null) {
+        state.limitHit(limit);
+        reply.error(ErrorCodes.INVALID_JSON, parser.limitMessage());
+      } else {
+        reply.error(ErrorCodes.INVALID_JSON);
+      }
       return;
     }
     if (parsed == RequestParser.NOT_AN_OBJECT) {
@@ -124,6 +136,8 @@ final class Dispatcher {
 
   /** The response to a line longer than maxRequestSize (the line itself is discarded unread). */
   void tooLarge(ByteOutput out) {
+    // The Node broker's exact answer (its client matches on it); the counter names the limit.
+    state.limitHit(Limit.MAX_REQUEST_SIZE);
     request.reset(EMPTY_OBJECT, 0, 2);
     reply.begin(out, null);
     reply.error(ErrorCodes.TOO_LARGE);

@@ -31,9 +31,14 @@ import java.util.function.Supplier;
  *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and
  *       their responses appended to the connection's output, which is written once after the
  *       read (one write for all pipelined requests of that read).
- *   <li>Backpressure: while a connection has {@link #OUTPUT_HIGH_WATER} bytes of unsent
- *       responses, its further lines wait and it is not read, so a client that does not read
- *       cannot make the broker buffer without bound.
+ *   <li>Backpressure: while a connection has {@link #pauseAt} bytes of unsent responses, its
+ *       further requests wait, and it is read only while fewer than one read buffer of them
+ *       wait, so a client that does not read (or reads slowly) cannot make the broker buffer
+ *       without bound. Output can still grow by what other connections forward to it (gateway
+ *       calls and responses): past {@code maxOutputBuffer} the connection is closed.
+ *   <li>Stalls: a periodic check closes connections whose started request has not completed,
+ *       or whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
+ *       connections idle for {@code connectionIdleTimeout}.
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
  * </ul>
  */
@@ -65,6 +70,9 @@ final class EventLoop implements ConnectionControl {
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
   private final PeerCheck peers;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** Unsent output at which a connection's further requests wait. */
+  private final int pauseAt;
+  private final int maxOutput;
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private final Runnable wakeup;
   private volatile boolean shutdownRequested;
@@ -96,11 +104,13 @@ final class EventLoop implements ConnectionControl {
     this.selector = Selector.open();
     server.register(selector, SelectionKey.OP_ACCEPT);
     this.metrics = new Metrics(config.metrics());
+    this.maxOutput = config.maxOutputBuffer();
+    this.pauseAt = Math.min(OUTPUT_HIGH_WATER, maxOutput);
     this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
     this.leases = new Leases(metrics);
     this.events = new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
     config.gatewayListeners().forEach(events::add);
-    this.router = new GatewayRouter(config, log, events, this);
+    this.router = new GatewayRouter(config, log, events, this, state);
     CommandTable commands = new CommandTable();
     KvCommands kv = new KvCommands(config, store, leases, metrics, state, log, this);
     kv.registerAll(commands);
@@ -115,7 +125,7 @@ final class EventLoop implements ConnectionControl {
     new GatewayCommands(router).registerAll(commands);
     commands.add(new Command("metrics", null, null, Command.Ttl.IGNORED, false,
         new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
-    this.dispatcher = new Dispatcher(config, commands, metrics, log);
+    this.dispatcher = new Dispatcher(config, commands, metrics, log, state);
     this.commands = commands;
     config.actions().forEach(this::addAction);
     this.wakeup = selector::wakeup;
@@ -135,6 +145,7 @@ final class EventLoop implements ConnectionControl {
       schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
     }
     schedule(now + staleCheckInterval(), this::checkStaleServices);
+    schedule(now + connectionCheckInterval(), this::checkConnections);
     clock.addJumpListener(wakeup);
     thread = new Thread(this::run, "ephemeral-broker-loop");
     thread.setDaemon(true);
@@ -239,7 +250,7 @@ final class EventLoop implements ConnectionControl {
   private void turn() throws IOException {
     long delay = millisUntilNextTimer();
     int ready;
-    if (!tasks.isEmpty() || delay == 0) {
+    if (!tasks.isEmpty() || delay == 0 || !resumed.isEmpty()) {
       ready = selector.selectNow();
     } else {
       // select(0) blocks without limit, which is what "no timer" means.
@@ -304,6 +315,7 @@ final class EventLoop implements ConnectionControl {
           ch.write(ByteBuffer.wrap(TOO_MANY));
           ch.close();
           state.refused("limit");
+          state.limitHit(Limit.MAX_CONNECTIONS);
           continue;
         }
         String refusal = peers.refusal(ch);
@@ -318,6 +330,7 @@ final class EventLoop implements ConnectionControl {
         }
         state.connectionsAccepted++;
         Connection c = new Connection(ch);
+        c.lastRead = clock.millis();
         c.key = ch.register(selector, SelectionKey.OP_READ, c);
         state.connections++;
       } catch (IOException e) {
@@ -367,7 +380,10 @@ final class EventLoop implements ConnectionControl {
     if (n == 0) {
       return;
     }
-    state.lastActivity = clock.millis();
+    long now = clock.millis();
+    state.lastActivity = now;
+    c.lastRead = now;
+    int completedBefore = c.completed;
     byte[] data = rb.array();
     if (c.protocol == Connection.UNKNOWN) {
       // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
@@ -383,22 +399,44 @@ final class EventLoop implements ConnectionControl {
         c.keepInput(data, used, n);
       }
     }
+    trackPartial(c, completedBefore, now);
     flush(c);
+  }
+
+  /**
+   * Notes since when the connection has had an incomplete request (for the stall timeout): a
+   * request completed restarts the wait; no incomplete request ends it.
+   */
+  private static void trackPartial(Connection c, int completedBefore, long now) {
+    if (c.inLen == 0 && !c.discarding && c.skipBytes == 0) {
+      c.partialSince = 0;
+    } else if (c.partialSince == 0 || c.completed != completedBefore) {
+      c.partialSince = now;
+    }
   }
 
   private void onWritable(Connection c) throws IOException {
     flush(c);
-    if (c.out.size() < OUTPUT_HIGH_WATER / 2 && c.inLen > 0 && c.key.isValid()) {
+    if (c.out.size() < pauseAt / 2 && c.inLen > 0 && c.key.isValid()) {
       // Input held back while the client was not reading.
-      c.consumeInput(consume(c, c.in, 0, c.inLen));
+      continueHeldBack(c);
       flush(c);
     }
   }
 
+  /** Takes on requests that waited (for output room or a parked request). */
+  private void continueHeldBack(Connection c) {
+    int completedBefore = c.completed;
+    c.consumeInput(consume(c, c.in, 0, c.inLen));
+    trackPartial(c, completedBefore, clock.millis());
+  }
+
   private int consume(Connection c, byte[] buf, int from, int to) {
     if (c.parked) {
+      c.heldBack = true;
       return from; // answered in order: nothing more until the parked request is answered
     }
+    c.heldBack = false;
     return c.protocol == Connection.FRAMES ? processFrames(c, buf, from, to) : process(c, buf, from, to);
   }
 
@@ -415,7 +453,11 @@ final class EventLoop implements ConnectionControl {
         pos += k;
         continue;
       }
-      if (c.out.size() >= OUTPUT_HIGH_WATER || to - pos < 4) {
+      if (c.out.size() >= pauseAt) {
+        c.heldBack = true;
+        break;
+      }
+      if (to - pos < 4) {
         break;
       }
       long size = ((buf[pos] & 0xFFL) << 24) | ((buf[pos + 1] & 0xFF) << 16) | ((buf[pos + 2] & 0xFF) << 8)
@@ -423,12 +465,14 @@ final class EventLoop implements ConnectionControl {
       if (size > config.maxFrameSize()) {
         router.frameTooLarge(c, size);
         c.skipBytes = size;
+        c.completed++;
         pos += 4;
         continue;
       }
       if (to - pos - 4 < size) {
         break;
       }
+      c.completed++;
       router.onFrame(c, buf, pos + 4, (int) size);
       pos += 4 + (int) size;
     }
@@ -449,7 +493,8 @@ final class EventLoop implements ConnectionControl {
         pos = nl + 1;
         continue;
       }
-      if (c.out.size() >= OUTPUT_HIGH_WATER) {
+      if (c.out.size() >= pauseAt) {
+        c.heldBack = true;
         break;
       }
       if (nl < 0) {
@@ -462,6 +507,7 @@ final class EventLoop implements ConnectionControl {
       }
       state.inFlight++;
       c.unflushed++;
+      c.completed++;
       if (nl - pos > max) {
         dispatcher.tooLarge(c.out);
       } else {
@@ -469,6 +515,7 @@ final class EventLoop implements ConnectionControl {
       }
       pos = nl + 1;
       if (c.parked) {
+        c.heldBack = pos < to;
         break;
       }
     }
@@ -491,8 +538,10 @@ final class EventLoop implements ConnectionControl {
   }
 
   private void flush(Connection c) throws IOException {
+    int before = c.out.size();
     boolean done = c.out.writeTo(c.channel);
     if (done) {
+      c.writeBlockedSince = 0;
       state.inFlight -= c.unflushed;
       c.unflushed = 0;
       if (c.out.capacity() > 64 * 1024) {
@@ -502,13 +551,30 @@ final class EventLoop implements ConnectionControl {
         close(c);
         return;
       }
+      if (c.heldBack && c.inLen > 0 && !c.parked) {
+        resumeHeldBack(c); // all written at once: no write event will come to continue it
+      }
+    } else {
+      int unsent = c.out.size();
+      if (unsent > maxOutput) {
+        // Only forwarded gateway traffic (or one huge answer) gets here: requests of its own wait.
+        log.warn("Closing a connection that does not read its output", "unsentBytes", unsent,
+            "maxOutputBuffer", maxOutput);
+        state.limitHit(Limit.MAX_OUTPUT_BUFFER);
+        close(c);
+        return;
+      }
+      if (c.writeBlockedSince == 0 || unsent < before) {
+        c.writeBlockedSince = clock.millis();
+      }
     }
     int ops = 0;
     if (!done) {
       ops |= SelectionKey.OP_WRITE;
     }
-    // A parked connection is still read (a little), so a client that gives up is noticed.
-    if (!c.inputClosed && c.out.size() < OUTPUT_HIGH_WATER && (!c.parked || c.inLen < READ_BUFFER)) {
+    // A connection with waiting requests is still read (a little), so a client that gives up
+    // while parked is noticed, but never more than one read buffer of requests is held.
+    if (!c.inputClosed && c.out.size() < pauseAt && (!c.heldBack || c.inLen < READ_BUFFER)) {
       ops |= SelectionKey.OP_READ;
     }
     if (c.key.isValid() && c.key.interestOps() != ops) {
@@ -552,6 +618,11 @@ final class EventLoop implements ConnectionControl {
   public void resume(Connection c) {
     c.parked = false;
     markDirty(c);
+    resumeHeldBack(c);
+  }
+
+  /** Queues the connection to continue its waiting requests at the end of this turn. */
+  private void resumeHeldBack(Connection c) {
     if (!c.resumeQueued) {
       c.resumeQueued = true;
       resumed.add(c);
@@ -567,7 +638,7 @@ final class EventLoop implements ConnectionControl {
       Connection c = resumed.get(i);
       c.resumeQueued = false;
       if (c.key != null && c.key.isValid() && c.inLen > 0) {
-        c.consumeInput(consume(c, c.in, 0, c.inLen));
+        continueHeldBack(c);
         markDirty(c);
       }
     }
@@ -689,6 +760,62 @@ final class EventLoop implements ConnectionControl {
       return;
     }
     schedule(Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()), this::checkIdle);
+  }
+
+  private long connectionCheckInterval() {
+    long shortest = config.stallTimeoutMillis();
+    if (config.connectionIdleTimeoutMillis() > 0) {
+      shortest = Math.min(shortest, config.connectionIdleTimeoutMillis());
+    }
+    return Math.max(1, shortest / 4);
+  }
+
+  /**
+   * Closes stalled connections: an incomplete request not finished within the stall timeout
+   * (a half-open or trickling client), output that has not moved for that long (a client that
+   * stopped reading), and, if configured, connections idle for the idle timeout. Requests
+   * waiting on the broker itself (a parked lease or provider request) are never a stall.
+   */
+  private void checkConnections() {
+    long now = clock.millis();
+    long stall = config.stallTimeoutMillis();
+    long idle = config.connectionIdleTimeoutMillis();
+    java.util.List<Connection> stalled = null;
+    java.util.List<Limit> why = null;
+    for (SelectionKey key : selector.keys()) {
+      if (!(key.attachment() instanceof Connection) || !key.isValid()) {
+        continue;
+      }
+      Connection c = (Connection) key.attachment();
+      Limit limit = null;
+      if (c.writeBlockedSince != 0 && now - c.writeBlockedSince >= stall) {
+        limit = Limit.STALL_TIMEOUT;
+      } else if (c.partialSince != 0 && !c.parked && !c.heldBack && now - c.partialSince >= stall) {
+        limit = Limit.STALL_TIMEOUT;
+      } else if (idle > 0 && !c.parked && c.callsInFlight == 0 && c.out.size() == 0 && now - c.lastRead >= idle) {
+        limit = Limit.CONNECTION_IDLE_TIMEOUT;
+      }
+      if (limit != null) {
+        if (stalled == null) {
+          stalled = new java.util.ArrayList<>();
+          why = new java.util.ArrayList<>();
+        }
+        stalled.add(c);
+        why.add(limit);
+      }
+    }
+    if (stalled != null) {
+      for (int i = 0; i < stalled.size(); i++) {
+        Connection c = stalled.get(i);
+        Limit limit = why.get(i);
+        log.warn(limit == Limit.STALL_TIMEOUT ? "Closing a stalled connection" : "Closing an idle connection",
+            limit.label + "Ms", limit == Limit.STALL_TIMEOUT ? stall : idle,
+            "waiting", c.writeBlockedSince != 0 ? "for the client to read" : c.partialSince != 0 ? "for the rest of a request" : "for a request");
+        state.limitHit(limit);
+        close(c);
+      }
+    }
+    schedule(now + connectionCheckInterval(), this::checkConnections);
   }
 
   private long staleCheckInterval() {

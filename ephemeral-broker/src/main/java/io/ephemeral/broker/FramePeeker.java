@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
@@ -21,6 +22,8 @@ final class FramePeeker {
   static final int OK = 0;
   static final int UNDECODABLE = 1;
   static final int NOT_AN_OBJECT = 2;
+  /** A JSON body nested deeper than the limit. */
+  static final int TOO_DEEP = 3;
 
   private final JsonFactory json;
   private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
@@ -29,7 +32,10 @@ final class FramePeeker {
 
   FramePeeker(int maxDepth) {
     json = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(maxDepth)
+            .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+            .build())
         .build();
   }
 
@@ -50,6 +56,12 @@ final class FramePeeker {
     }
     try {
       return m.encoding == FrameMessage.Encoding.JSON ? peekJson(b, off, len, m) : peekMsgpack(b, off, len, m);
+    } catch (StreamConstraintsException e) {
+      if (RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH) {
+        return TOO_DEEP;
+      }
+      error = e.getMessage();
+      return UNDECODABLE;
     } catch (IOException | RuntimeException e) {
       String msg = e.getMessage();
       int nl = msg == null ? -1 : msg.indexOf('\n');

@@ -113,8 +113,11 @@ final class GatewayRouter {
   private final BrokerLog log;
   private final GatewayEvents events;
   private final ConnectionControl transport;
-  private final FramePeeker peeker = new FramePeeker(256);
-  private final Transcoder transcoder = new Transcoder(256);
+  private final FramePeeker peeker;
+  private final Transcoder transcoder;
+  private final LoopState state;
+  /** Why the last {@link #forward} failed. */
+  private String forwardError;
   private final FrameWriter writer = new FrameWriter();
   private final FrameMessage message = new FrameMessage();
   private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
@@ -126,18 +129,28 @@ final class GatewayRouter {
   private static final int MAX_METHOD_STATS = 10_000;
 
   GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
+    this(config, log, events, transport, new LoopState());
+  }
+
+  GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport, LoopState state) {
     this.config = config;
+    this.state = state;
+    this.peeker = new FramePeeker(config.maxFrameDepth());
+    this.transcoder = new Transcoder(config.maxFrameDepth());
     this.clock = config.clock();
     this.log = log;
     this.events = events;
     this.transport = transport;
-    this.maxBacklog = EventLoop.OUTPUT_HIGH_WATER * 16;
+    // A service whose connections all hold this much unsent output gets no further calls (the
+    // callers are answered at once), well before its output reaches the limit that closes it.
+    this.maxBacklog = Math.min(EventLoop.OUTPUT_HIGH_WATER * 16, config.maxOutputBuffer() / 2);
   }
 
   // ---- frames in ----
 
   /** A frame larger than the limit: refused from its header; its body is skipped unread. */
   void frameTooLarge(Connection c, long size) {
+    state.limitHit(Limit.MAX_FRAME_SIZE);
     sendError(c, null, "INVALID_MESSAGE",
         "Frame of " + size + " bytes exceeds the gateway's limit of " + config.maxFrameSize() + " bytes");
   }
@@ -150,6 +163,12 @@ final class GatewayRouter {
     FrameMessage m = message;
     int peeked = peeker.peek(b, off, len, m);
     c.encoding = m.encoding;
+    if (peeked == FramePeeker.TOO_DEEP) {
+      state.limitHit(Limit.MAX_FRAME_DEPTH);
+      sendError(c, null, "DESERIALIZATION_FAILED",
+          "Failed to deserialize message: it nests deeper than the gateway's limit of " + config.maxFrameDepth() + " levels");
+      return;
+    }
     if (peeked == FramePeeker.UNDECODABLE) {
       sendError(c, null, "DESERIALIZATION_FAILED", "Failed to deserialize message: " + peeker.error());
       return;
@@ -289,8 +308,10 @@ final class GatewayRouter {
       return;
     }
     if (c.callsInFlight >= config.maxPendingCallsPerConnection()) {
+      state.limitHit(Limit.MAX_PENDING_CALLS);
       refuse(c, m, b, "INTERNAL_ERROR",
-          "Too many calls in flight on this connection (limit " + config.maxPendingCallsPerConnection() + ")");
+          "Too many calls in flight on this connection (maxPendingCallsPerConnection = "
+              + config.maxPendingCallsPerConnection() + ")");
       return;
     }
     Connection dst = target.nextConnection(maxBacklog);
@@ -299,7 +320,7 @@ final class GatewayRouter {
       return;
     }
     if (!forward(b, off, len, m.encoding, dst)) {
-      refuse(c, m, b, "SERIALIZATION_FAILED", "The call could not be converted for service '" + m.to + "'");
+      refuse(c, m, b, "SERIALIZATION_FAILED", "The call could not be converted for service '" + m.to + "': " + forwardError);
       return;
     }
     byte[] context = m.contextLen == 0 ? NO_CONTEXT : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
@@ -339,7 +360,8 @@ final class GatewayRouter {
     }
     if (!converted) {
       // failPending records the call in the method figures (once, as an error).
-      failPending(p, dst, "SERIALIZATION_FAILED", "The response could not be converted for service '" + p.callerName + "'");
+      failPending(p, dst, "SERIALIZATION_FAILED",
+          "The response could not be converted for service '" + p.callerName + "': " + forwardError);
       return;
     }
     if (config.metrics()) {
@@ -476,9 +498,15 @@ final class GatewayRouter {
       int mark = dst.out.mark();
       try {
         transcoder.transcode(b, off, len, enc, dst.encoding, dst.out);
+      } catch (Transcoder.TooDeepException e) {
+        dst.out.truncate(mark);
+        state.limitHit(Limit.MAX_FRAME_DEPTH);
+        forwardError = e.getMessage();
+        return false;
       } catch (IOException | RuntimeException e) {
         dst.out.truncate(mark);
         log.warn("Could not convert a frame between encodings", "error", e.getMessage());
+        forwardError = "it is not valid " + enc.name().toLowerCase(java.util.Locale.ROOT);
         return false;
       }
     }

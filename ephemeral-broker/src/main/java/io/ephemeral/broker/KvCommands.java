@@ -219,7 +219,11 @@ final class KvCommands implements Leases.WaiterListener {
         reply.error(ErrorCodes.WORKER_ALREADY_WAITING, "worker '" + r.workerId + "' is already waiting for a slot");
         return;
       case Leases.POOL_FULL:
-        if (r.waitMillis > 0 && reply.connection() != null) {
+        if (r.waitMillis > 0 && reply.connection() != null && leases.waiters() >= config.maxLeaseWaiters()) {
+          state.limitHit(Limit.MAX_LEASE_WAITERS);
+          reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key
+              + "' are held and maxLeaseWaiters (" + config.maxLeaseWaiters() + ") requests already wait for slots");
+        } else if (r.waitMillis > 0 && reply.connection() != null) {
           Connection c = reply.connection();
           Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
           c.cancelParked = () -> leases.cancel(w);

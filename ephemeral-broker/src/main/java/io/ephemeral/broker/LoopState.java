@@ -12,6 +12,13 @@ final class LoopState {
   /** Connections refused, by reason (draining, limit, peer credentials). */
   final java.util.TreeMap<String, Long> connectionsRefused = new java.util.TreeMap<>();
 
+  /** Times each {@link Limit} was hit, by ordinal. Counted even with metrics off: they are rare. */
+  final long[] limitHits = new long[Limit.ALL.length];
+
+  void limitHit(Limit limit) {
+    limitHits[limit.ordinal()]++;
+  }
+
   void refused(String reason) {
     connectionsRefused.merge(reason, 1L, Long::sum);
   }

@@ -77,7 +77,14 @@ final class MetricsReport {
       first = false;
       out.jsonString(e.getKey()).write((byte) ':').number(e.getValue());
     }
-    out.ascii("}},\"compression\":{\"compressed\":").number(metrics.compressedCount());
+    out.ascii("}},\"limits\":{");
+    for (Limit l : Limit.ALL) {
+      if (l.ordinal() > 0) {
+        out.write((byte) ',');
+      }
+      out.jsonString(l.label).write((byte) ':').number(state.limitHits[l.ordinal()]);
+    }
+    out.ascii("},\"compression\":{\"compressed\":").number(metrics.compressedCount());
     out.ascii(",\"uncompressed\":").number(metrics.uncompressedCount());
     out.ascii(",\"bytesBefore\":").number(metrics.bytesBefore()).ascii(",\"bytesAfter\":").number(metrics.bytesAfter());
     out.ascii("},\"expired\":{\"items\":").number(metrics.expiredItems()).ascii(",\"leases\":").number(metrics.expiredLeases());
@@ -141,6 +148,12 @@ final class MetricsReport {
       sb.append("ephemeral_broker_connections_refused_total{reason=\"");
       Metrics.escapeLabel(sb, e.getKey());
       sb.append("\"} ").append(e.getValue()).append('\n');
+    }
+    Metrics.family(sb, "ephemeral_broker_limit_rejections_total", "counter",
+        "Requests refused and connections closed because a limit was hit, by limit (the option's name)");
+    for (Limit l : Limit.ALL) {
+      sb.append("ephemeral_broker_limit_rejections_total{limit=\"").append(l.label).append("\"} ")
+          .append(state.limitHits[l.ordinal()]).append('\n');
     }
     Metrics.family(sb, "ephemeral_broker_gateway_calls_total", "counter", "Gateway calls by service, method and result");
     for (Map.Entry<String, LatencyStats> e : router.methodStats().entrySet()) {

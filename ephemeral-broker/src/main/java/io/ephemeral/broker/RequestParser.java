@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -66,7 +67,10 @@ final class RequestParser {
   private final CommandTable commands;
   /** Deepest container nesting the scanner follows below the request object. */
   private final int scanMaxDepth;
+  private final int maxNestingDepth;
   private String error;
+  /** The limit behind the last {@link #INVALID_JSON} outcome, or null for plain malformed JSON. */
+  private Limit limitHit;
 
   // Scanner state: the line, the read position and the end of the line.
   private byte[] b;
@@ -77,12 +81,39 @@ final class RequestParser {
 
   RequestParser(CommandTable commands, int maxNestingDepth) {
     this.commands = commands;
+    // The scanner follows containers only well inside the limit, reads numbers only well
+    // inside Jackson's limit, and hands lines that could hold an over-long string to Jackson:
+    // every limit is decided by Jackson alone.
     this.scanMaxDepth = Math.max(0, Math.min(32, maxNestingDepth - 2));
+    this.maxNestingDepth = maxNestingDepth;
     this.factory =
         JsonFactory.builder()
             .streamReadConstraints(
-                StreamReadConstraints.builder().maxNestingDepth(maxNestingDepth).maxNumberLength(1000).build())
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(maxNestingDepth)
+                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+                    .build())
             .build();
+  }
+
+  /** The limit behind the last {@link #INVALID_JSON} outcome, or null if the JSON was simply malformed. */
+  Limit limitHit() {
+    return limitHit;
+  }
+
+  /** A message for the client naming the limit behind the last outcome (null if none). */
+  String limitMessage() {
+    if (limitHit == null) {
+      return null;
+    }
+    switch (limitHit) {
+      case MAX_NESTING_DEPTH:
+        return "the request nests deeper than maxNestingDepth (" + maxNestingDepth + " levels)";
+      case MAX_NUMBER_LENGTH:
+        return "a number is longer than " + BrokerConfig.MAX_NUMBER_LENGTH + " characters";
+      default:
+        return "a string or name is longer than the JSON parser's limit";
+    }
   }
 
   /** Message of the last {@link #INVALID_JSON} outcome. */
@@ -93,6 +124,7 @@ final class RequestParser {
   /** Parses {@code r.line[lineOff, lineOff+lineLen)} into {@code r}, which must be freshly reset. */
   int parse(Request r) {
     error = null;
+    limitHit = null;
     if (r.lineLen < SCAN_MAX_LINE && scan(r) == OK) {
       return OK;
     }
@@ -103,6 +135,7 @@ final class RequestParser {
   /** The reference parser: every line the scanner gives up on, and every error. */
   int parseWithJackson(Request r) {
     error = null;
+    limitHit = null;
     byte[] b = r.line;
     int base = r.lineOff;
     try (JsonParser p = factory.createParser(b, base, r.lineLen)) {
@@ -184,6 +217,10 @@ final class RequestParser {
         return INVALID_JSON;
       }
       return OK;
+    } catch (StreamConstraintsException e) {
+      limitHit = limitOf(e);
+      error = e.getOriginalMessage() == null ? "limit exceeded" : firstLine(e.getOriginalMessage());
+      return INVALID_JSON;
     } catch (JsonProcessingException e) {
       error = e.getOriginalMessage() == null ? "malformed JSON" : firstLine(e.getOriginalMessage());
       return INVALID_JSON;
@@ -684,6 +721,18 @@ final class RequestParser {
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Which limit Jackson's constraint exception is about (its message names the getter). */
+  static Limit limitOf(StreamConstraintsException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    if (m.contains("NestingDepth")) {
+      return Limit.MAX_NESTING_DEPTH;
+    }
+    if (m.contains("NumberLength")) {
+      return Limit.MAX_NUMBER_LENGTH;
+    }
+    return Limit.MAX_STRING_LENGTH;
   }
 
   private static String firstLine(String message) {

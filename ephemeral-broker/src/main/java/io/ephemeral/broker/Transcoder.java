@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.ephemeral.protocol.JsJson;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -35,13 +36,23 @@ final class Transcoder {
   private static final java.time.format.DateTimeFormatter ISO =
       java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
+  /** A body nested deeper than the limit: refused before the (recursive) conversion can go deep. */
+  static final class TooDeepException extends IOException {
+    TooDeepException(int maxDepth) {
+      super("the message nests deeper than the gateway's limit of " + maxDepth + " levels");
+    }
+  }
+
   private final JsonFactory json;
   private final int maxDepth;
 
   Transcoder(int maxDepth) {
     this.maxDepth = maxDepth;
     json = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(maxDepth)
+            .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+            .build())
         .build();
   }
 
@@ -68,7 +79,12 @@ final class Transcoder {
   private Object readJson(byte[] b, int off, int len) throws IOException {
     try (JsonParser p = json.createParser(b, off, len)) {
       p.nextToken();
-      return jsonValue(p);
+      return jsonValue(p); // recursion bounded: Jackson refuses nesting beyond maxDepth
+    } catch (StreamConstraintsException e) {
+      if (RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH) {
+        throw new TooDeepException(maxDepth);
+      }
+      throw e;
     }
   }
 
@@ -108,12 +124,12 @@ final class Transcoder {
 
   private Object readMsgpack(byte[] b, int off, int len) throws IOException {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(b, off, len)) {
-      return msgpackValue(u, maxDepth);
+      return msgpackValue(u, 0);
     }
   }
 
-  /** Reads one value; nesting is bounded like the JSON side (recursion must not exhaust the stack). */
-  private static Object msgpackValue(MessageUnpacker u, int depthLeft) throws IOException {
+  /** Reads one value at nesting {@code depth} (containers above it); deeper than the limit is refused. */
+  private Object msgpackValue(MessageUnpacker u, int depth) throws IOException {
     MessageFormat f = u.getNextFormat();
     ValueType type = f.getValueType();
     switch (type) {
@@ -138,22 +154,27 @@ final class Transcoder {
         return data;
       }
       case ARRAY: {
-        checkDepth(depthLeft);
+        if (depth >= maxDepth) {
+          throw new TooDeepException(maxDepth);
+        }
         int n = u.unpackArrayHeader();
-        List<Object> list = new ArrayList<>(n);
+        // The header's count is not trusted for the allocation: the body bounds the real size.
+        List<Object> list = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-          list.add(msgpackValue(u, depthLeft - 1));
+          list.add(msgpackValue(u, depth + 1));
         }
         return list;
       }
       case MAP: {
-        checkDepth(depthLeft);
+        if (depth >= maxDepth) {
+          throw new TooDeepException(maxDepth);
+        }
         int n = u.unpackMapHeader();
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-          Object key = msgpackValue(u, depthLeft - 1);
+          Object key = msgpackValue(u, depth + 1);
           map.put(key instanceof byte[] ? new String((byte[]) key, StandardCharsets.UTF_8) : String.valueOf(key),
-              msgpackValue(u, depthLeft - 1));
+              msgpackValue(u, depth + 1));
         }
         return map;
       }
@@ -172,12 +193,6 @@ final class Transcoder {
       default:
         u.skipValue();
         return null;
-    }
-  }
-
-  private static void checkDepth(int depthLeft) throws IOException {
-    if (depthLeft <= 0) {
-      throw new IOException("nesting too deep to convert");
     }
   }
 

@@ -66,6 +66,18 @@ final class StartCommand implements Callable<Integer> {
   private Integer maxValueSize;
   private Long idleTimeoutMs;
   private Long heartbeatIntervalMs;
+  private Integer maxConnections;
+  private Integer maxKeyLength;
+  private Integer maxNestingDepth;
+  private Integer maxFrameSize;
+  private Integer maxFrameDepth;
+  private Integer maxPendingCalls;
+  private Integer maxLeaseWaiters;
+  private Integer maxOutputBuffer;
+  private Long stallTimeoutMs;
+  private Long connectionIdleTimeoutMs;
+  private Long replayWindowMs;
+  private Integer replayCacheSize;
 
   @Option(names = "--debug", description = "Debug logging (env BROKER_DEBUG).")
   Boolean debug;
@@ -168,6 +180,108 @@ final class StartCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description = "Most open connections (env BROKER_MAX_CONNECTIONS; default 4096).")
+  void maxConnections(int n) {
+    maxConnections = require(n > 0, "--max-connections", n, "must be positive");
+  }
+
+  @Option(
+      names = "--max-key-length",
+      paramLabel = "BYTES",
+      description = "Longest key (env BROKER_MAX_KEY_LENGTH; default 4096).")
+  void maxKeyLength(int bytes) {
+    maxKeyLength = require(bytes > 0, "--max-key-length", bytes, "must be positive");
+  }
+
+  @Option(
+      names = "--max-nesting-depth",
+      paramLabel = "N",
+      description = "Deepest JSON nesting in a request, 2-1000 (env BROKER_MAX_NESTING_DEPTH; default 64).")
+  void maxNestingDepth(int n) {
+    maxNestingDepth = require(n >= 2 && n <= 1000, "--max-nesting-depth", n, "must be from 2 to 1000");
+  }
+
+  @Option(
+      names = "--max-frame-size",
+      paramLabel = "BYTES",
+      description = "Largest gateway frame (env BROKER_MAX_FRAME_SIZE; default 16777216).")
+  void maxFrameSize(int bytes) {
+    maxFrameSize = require(bytes > 0, "--max-frame-size", bytes, "must be positive");
+  }
+
+  @Option(
+      names = "--max-frame-depth",
+      paramLabel = "N",
+      description = "Deepest nesting in a gateway frame, 2-1000 (env BROKER_MAX_FRAME_DEPTH; default 256).")
+  void maxFrameDepth(int n) {
+    maxFrameDepth = require(n >= 2 && n <= 1000, "--max-frame-depth", n, "must be from 2 to 1000");
+  }
+
+  @Option(
+      names = "--max-pending-calls",
+      paramLabel = "N",
+      description = "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 10000).")
+  void maxPendingCalls(int n) {
+    maxPendingCalls = require(n > 0, "--max-pending-calls", n, "must be positive");
+  }
+
+  @Option(
+      names = "--max-lease-waiters",
+      paramLabel = "N",
+      description = "Most lease requests waiting for a slot, 0 = no waiting (env BROKER_MAX_LEASE_WAITERS;"
+          + " default 1024).")
+  void maxLeaseWaiters(int n) {
+    maxLeaseWaiters = require(n >= 0, "--max-lease-waiters", n, "must be 0 or more");
+  }
+
+  @Option(
+      names = "--max-output-buffer",
+      paramLabel = "BYTES",
+      description = "Most unsent output per connection before it is closed (env BROKER_MAX_OUTPUT_BUFFER;"
+          + " default 67108864).")
+  void maxOutputBuffer(int bytes) {
+    maxOutputBuffer = require(bytes > 0, "--max-output-buffer", bytes, "must be positive");
+  }
+
+  @Option(
+      names = "--stall-timeout",
+      paramLabel = "MS",
+      description = "Close a connection whose started request or unsent output does not move for MS"
+          + " (env BROKER_STALL_TIMEOUT; default 30000).")
+  void stallTimeout(long ms) {
+    stallTimeoutMs = require(ms > 0, "--stall-timeout", ms, "must be a positive number of milliseconds");
+  }
+
+  @Option(
+      names = "--connection-idle-timeout",
+      paramLabel = "MS",
+      description = "Close a connection that sends nothing for MS (env BROKER_CONNECTION_IDLE_TIMEOUT;"
+          + " default off).")
+  void connectionIdleTimeout(long ms) {
+    connectionIdleTimeoutMs =
+        require(ms > 0, "--connection-idle-timeout", ms, "must be a positive number of milliseconds");
+  }
+
+  @Option(
+      names = "--replay-window",
+      paramLabel = "MS",
+      description = "Replay protection: signed requests must carry ts (within MS of the broker's clock)"
+          + " and an unused nonce; needs a secret (env BROKER_REPLAY_WINDOW; default off).")
+  void replayWindow(long ms) {
+    replayWindowMs = require(ms > 0, "--replay-window", ms, "must be a positive number of milliseconds");
+  }
+
+  @Option(
+      names = "--replay-cache-size",
+      paramLabel = "N",
+      description = "Most nonces remembered for replay protection (env BROKER_REPLAY_CACHE_SIZE; default 100000).")
+  void replayCacheSize(int n) {
+    replayCacheSize = require(n > 0, "--replay-cache-size", n, "must be positive");
+  }
+
+  @Option(
       names = "--plugin",
       paramLabel = "JAR",
       description = "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
@@ -209,6 +323,18 @@ final class StartCommand implements Callable<Integer> {
       given(maxValueSize, builder::maxValueSize);
       given(idleTimeoutMs, ms -> builder.idleTimeout(Duration.ofMillis(ms)));
       given(heartbeatIntervalMs, ms -> builder.heartbeatInterval(Duration.ofMillis(ms)));
+      given(maxConnections, builder::maxConnections);
+      given(maxKeyLength, builder::maxKeyLength);
+      given(maxNestingDepth, builder::maxNestingDepth);
+      given(maxFrameSize, builder::maxFrameSize);
+      given(maxFrameDepth, builder::maxFrameDepth);
+      given(maxPendingCalls, builder::maxPendingCallsPerConnection);
+      given(maxLeaseWaiters, builder::maxLeaseWaiters);
+      given(maxOutputBuffer, builder::maxOutputBuffer);
+      given(stallTimeoutMs, ms -> builder.stallTimeout(Duration.ofMillis(ms)));
+      given(connectionIdleTimeoutMs, ms -> builder.connectionIdleTimeout(Duration.ofMillis(ms)));
+      given(replayWindowMs, ms -> builder.replayProtection(Duration.ofMillis(ms)));
+      given(replayCacheSize, builder::replayCacheSize);
       given(debug, builder::debug);
       given(requireTtl, builder::requireTtl);
       given(logLevel, builder::logLevel);

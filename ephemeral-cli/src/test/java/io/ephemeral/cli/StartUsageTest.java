@@ -55,6 +55,19 @@ class StartUsageTest {
     "--secret a --secret-env B | --secret=S, --secret-env=VAR are mutually exclusive",
     "--secret-env NOPE       | --secret-env: environment variable NOPE is not set",
     "--bogus                 | Unknown option: '--bogus'",
+    "--max-connections 0     | Invalid value for option '--max-connections': 0 must be positive",
+    "--max-key-length 0      | Invalid value for option '--max-key-length': 0 must be positive",
+    "--max-nesting-depth 1   | Invalid value for option '--max-nesting-depth': 1 must be from 2 to 1000",
+    "--max-frame-depth 1001  | Invalid value for option '--max-frame-depth': 1001 must be from 2 to 1000",
+    "--max-frame-size 0      | Invalid value for option '--max-frame-size': 0 must be positive",
+    "--max-pending-calls 0   | Invalid value for option '--max-pending-calls': 0 must be positive",
+    "--max-lease-waiters -1  | Invalid value for option '--max-lease-waiters': -1 must be 0 or more",
+    "--max-output-buffer 100 | maxOutputBuffer must be at least 65536 bytes, got 100",
+    "--stall-timeout 0       | Invalid value for option '--stall-timeout': 0 must be a positive",
+    "--connection-idle-timeout x | Invalid value for option '--connection-idle-timeout': 'x' is not a long",
+    "--replay-window 0       | Invalid value for option '--replay-window': 0 must be a positive",
+    "--replay-window 30000   | replay protection needs a secret",
+    "--replay-cache-size 0   | Invalid value for option '--replay-cache-size': 0 must be positive",
   })
   void badFlagIsAUsageError(String args, String message) {
     assertThat(usageError(Map.of(), ("start " + args.strip()).split(" "))).contains(message);

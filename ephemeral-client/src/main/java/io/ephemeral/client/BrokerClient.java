@@ -118,6 +118,8 @@ public final class BrokerClient implements AutoCloseable {
   private final Path pipe;
   private final Failures failures;
   private final Hmac hmac;
+  private final boolean replayProtection;
+  private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
   private final Duration timeout;
   private final long timeoutNanos;
   private final boolean allowNoTtl;
@@ -146,6 +148,7 @@ public final class BrokerClient implements AutoCloseable {
     this.pipe = pipe;
     this.failures = new Failures(pipe, pipeLabel);
     this.hmac = secret == null ? null : Hmac.withSecret(secret);
+    this.replayProtection = b.replayProtection;
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
     this.allowNoTtl = b.allowNoTtl;
@@ -500,7 +503,7 @@ public final class BrokerClient implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("BrokerClient is closed");
     }
-    byte[] line = hmac == null ? payload : hmac.signRequest(payload);
+    byte[] line = sign(payload);
     Call call = new Call("lease", subject, line, callTimeoutNanos);
     byte[] reply;
     try (java.nio.channels.SocketChannel ch =
@@ -1037,6 +1040,23 @@ public final class BrokerClient implements AutoCloseable {
   // ---------------------------------------------------------------------------------------
   // call lifecycle
 
+  /**
+   * The line to send: the payload as is, or signed; with replay protection the signed payload
+   * also carries the time and a fresh random nonce. A retry resends the same line, so a request
+   * that did reach the broker the first time is refused as a replay rather than run twice.
+   */
+  private byte[] sign(byte[] payload) {
+    if (hmac == null) {
+      return payload;
+    }
+    if (replayProtection) {
+      byte[] nonce = new byte[16];
+      NONCES.nextBytes(nonce);
+      payload = Hmac.withReplayFields(payload, System.currentTimeMillis(), java.util.HexFormat.of().formatHex(nonce));
+    }
+    return hmac.signRequest(payload);
+  }
+
   private Call start(String action, String subject, byte[] payload) {
     return start(action, subject, payload, timeoutNanos);
   }
@@ -1048,7 +1068,7 @@ public final class BrokerClient implements AutoCloseable {
     }
     byte[] line;
     try {
-      line = hmac == null ? payload : hmac.signRequest(payload);
+      line = sign(payload);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           (subject.isEmpty() ? action : action + " " + subject) + ": cannot sign the request: "
@@ -1250,6 +1270,7 @@ public final class BrokerClient implements AutoCloseable {
     private Boolean compressionOption;
     private Integer thresholdOption;
     private Boolean debugOption;
+    private boolean replayProtection;
     private int maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED;
     private ObjectMapper objectMapper;
     private Executor executor;
@@ -1288,6 +1309,16 @@ public final class BrokerClient implements AutoCloseable {
         throw new IllegalArgumentException("timeout must be at least 1 ms, got " + timeout);
       }
       this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Adds a timestamp ({@code ts}) and a random {@code nonce} to every signed request, for a
+     * broker started with replay protection ({@code --replay-window}). Only signed requests carry
+     * them, so it needs a secret. Default false: the plain Node protocol.
+     */
+    public Builder replayProtection(boolean on) {
+      this.replayProtection = on;
       return this;
     }
 
@@ -1404,6 +1435,11 @@ public final class BrokerClient implements AutoCloseable {
       } else {
         Integer t = envInt("CLIENT_COMPRESSION_THRESHOLD", 0);
         compressionThreshold = t == null ? 1024 : t;
+      }
+      if (replayProtection && resolvedSecret == null) {
+        throw new IllegalStateException(
+            "replayProtection needs a secret: only signed requests carry a timestamp and nonce "
+                + "(set CLIENT_SECRET or EPHEMERAL_SECRET, or the builder's secret)");
       }
       return new BrokerClient(this, resolvedPipe, label, resolvedSecret, resolvedTimeout);
     }

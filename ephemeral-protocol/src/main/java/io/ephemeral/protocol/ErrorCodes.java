@@ -104,4 +104,18 @@ public final class ErrorCodes {
 
   /** A value provider for the key failed or returned invalid JSON (nothing was stored). */
   public static final String PROVIDER_FAILED = "provider_failed";
+
+  // Replay protection (only when the broker enables it; the Node client never opts in).
+
+  /** Replay protection is on and a signed request lacks a numeric {@code ts} or a {@code nonce} string. */
+  public static final String REPLAY_FIELDS_REQUIRED = "replay_fields_required";
+
+  /** The signed {@code ts} is further from the broker's clock than the replay window. */
+  public static final String STALE_REQUEST = "stale_request";
+
+  /** The signed {@code nonce} was already used within the replay window. */
+  public static final String REPLAYED_REQUEST = "replayed_request";
+
+  /** The broker's nonce cache is full; the request was refused rather than the cache grown. */
+  public static final String REPLAY_CACHE_FULL = "replay_cache_full";
 }

@@ -119,24 +119,111 @@ public final class Hmac {
    * input, including null or out-of-range bounds, gives false.
    */
   public boolean verifyRequest(byte[] line, int off, int len) {
+    return verified(line, off, len) != null;
+  }
+
+  /**
+   * Verifies like {@link #verifyRequest} and, if the request verifies, returns what its signed
+   * payload says for replay protection: the members {@code ts} and {@code nonce}. Returns null
+   * if the request does not verify. Never throws.
+   */
+  public Signed verifySigned(byte[] line, int off, int len) {
+    JsObject object = verified(line, off, len);
+    if (object == null) {
+      return null;
+    }
+    double ts = Double.NaN;
+    if (object.get("ts") instanceof JsJson.Raw raw && raw != JsJson.TRUE && raw != JsJson.FALSE
+        && raw != JsJson.NULL) {
+      ts = Double.parseDouble(raw.json);
+    }
+    Object nonce = object.get("nonce");
+    return new Signed(ts, nonce instanceof String s ? s : null);
+  }
+
+  /** The replay-protection members of a verified request (see {@link #verifySigned}). */
+  public static final class Signed {
+    private final double timestamp;
+    private final String nonce;
+
+    private Signed(double timestamp, String nonce) {
+      this.timestamp = timestamp;
+      this.nonce = nonce;
+    }
+
+    /** The signed {@code ts} member (epoch milliseconds), or NaN if it is missing or not a number. */
+    public double timestamp() {
+      return timestamp;
+    }
+
+    /** The signed {@code nonce} member, or null if it is missing or not a string. */
+    public String nonce() {
+      return nonce;
+    }
+  }
+
+  /**
+   * Adds the replay-protection members {@code ts} and {@code nonce} to a request payload (a JSON
+   * object) before it is signed: {@code {..., "ts":<timestampMillis>, "nonce":"<nonce>"}}.
+   *
+   * @throws IllegalArgumentException if {@code payloadObject} does not end with '}' or the
+   *     nonce is empty or not plain printable ASCII
+   */
+  public static byte[] withReplayFields(byte[] payloadObject, long timestampMillis, String nonce) {
+    Objects.requireNonNull(payloadObject, "payloadObject");
+    Objects.requireNonNull(nonce, "nonce");
+    if (nonce.isEmpty()) {
+      throw new IllegalArgumentException("nonce must not be empty");
+    }
+    for (int i = 0; i < nonce.length(); i++) {
+      char c = nonce.charAt(i);
+      if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+        throw new IllegalArgumentException("nonce must be printable ASCII without quotes or backslashes");
+      }
+    }
+    int close = payloadObject.length - 1;
+    while (close >= 0 && isJsonSpace(payloadObject[close])) {
+      close--;
+    }
+    if (close < 0 || payloadObject[close] != '}') {
+      throw new IllegalArgumentException("payload must be a JSON object");
+    }
+    int last = close - 1;
+    while (last >= 0 && isJsonSpace(payloadObject[last])) {
+      last--;
+    }
+    boolean empty = last >= 0 && payloadObject[last] == '{';
+    byte[] members = ((empty ? "" : ",") + "\"ts\":" + timestampMillis + ",\"nonce\":\"" + nonce + "\"}")
+        .getBytes(StandardCharsets.US_ASCII);
+    byte[] out = Arrays.copyOf(payloadObject, close + members.length);
+    System.arraycopy(members, 0, out, close, members.length);
+    return out;
+  }
+
+  private static boolean isJsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+  }
+
+  /** The request without its hmac member if it verifies, else null. */
+  private JsObject verified(byte[] line, int off, int len) {
     try {
       if (line == null || off < 0 || len < 0 || off > line.length - len) {
-        return false;
+        return null;
       }
       Object root = JsJson.parse(line, off, len, JsJson.DEFAULT_MAX_DEPTH);
       if (!(root instanceof JsObject object)) {
-        return false;
+        return null;
       }
       Object received = object.remove("hmac");
       if (!(received instanceof String hex) || hex.isEmpty()) {
-        return false;
+        return null;
       }
       byte[] expected = mac(JsJson.serialize(object));
       // One byte more than a digest is enough to tell "too long" from "exactly right".
       byte[] actual = decodeHexLeniently(hex, DIGEST_BYTES + 1);
-      return actual.length == DIGEST_BYTES && MessageDigest.isEqual(expected, actual);
+      return actual.length == DIGEST_BYTES && MessageDigest.isEqual(expected, actual) ? object : null;
     } catch (RuntimeException e) {
-      return false;
+      return null;
     }
   }
 

@@ -30,6 +30,8 @@ class ErrorCodesTest {
             "invalid_request", "internal_error", "pool_exhausted", "lease_timeout", "pool_size_mismatch",
             "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed",
             // ours: refused connections
-            "forbidden", "too_many_connections");
+            "forbidden", "too_many_connections",
+            // ours: replay protection, off unless the broker enables it
+            "replay_fields_required", "stale_request", "replayed_request", "replay_cache_full");
   }
 }

@@ -35,6 +35,10 @@ import java.util.function.Supplier;
  *       responses, its further lines wait and it is not read, so a client that does not read
  *       cannot make the broker buffer without bound.
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
+ *   <li>Stopping: nothing more is read; answers still queued are written for up to
+ *       {@link #FINAL_FLUSH}, then every connection closes. A request line counts as accepted
+ *       when it is dispatched; the exit log line says how many were accepted and how many of
+ *       those stayed unanswered (their client went away or did not read).
  * </ul>
  */
 final class EventLoop implements ConnectionControl {
@@ -619,7 +623,10 @@ final class EventLoop implements ConnectionControl {
       writeWhatIsAnswered();
       for (SelectionKey key : selector.keys()) {
         if (key.attachment() instanceof Connection) {
-          close((Connection) key.attachment());
+          Connection c = (Connection) key.attachment();
+          state.unanswered += c.unflushed;
+          c.unflushed = 0;
+          closeQuietly(c.channel);
         }
       }
       selector.close();

@@ -4,8 +4,12 @@ import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
@@ -20,6 +24,7 @@ final class JvmProbe implements AutoCloseable {
   private final long pid;
   private final JMXConnector connector;
   private final MemoryMXBean memory;
+  private final List<MemoryPoolMXBean> pools;
 
   JvmProbe(long pid) throws Exception {
     this.pid = pid;
@@ -33,12 +38,29 @@ final class JvmProbe implements AutoCloseable {
     connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
     memory = ManagementFactory.newPlatformMXBeanProxy(connector.getMBeanServerConnection(),
         ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
+    pools = ManagementFactory.getPlatformMXBeans(connector.getMBeanServerConnection(), MemoryPoolMXBean.class);
   }
 
-  /** Heap in use right after a full collection (System.gc() in that JVM), in bytes. */
+  /**
+   * Heap in use right after a full collection (System.gc() in that JVM), in bytes: each heap
+   * pool's usage as the collection left it (not as read later, when threads have taken new
+   * allocation buffers), the least of three collections, since objects waiting for finalization
+   * or cleaning outlive the first.
+   */
   long heapAfterGc() {
-    memory.gc();
-    return memory.getHeapMemoryUsage().getUsed();
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      memory.gc();
+      long used = 0;
+      for (MemoryPoolMXBean pool : pools) {
+        MemoryUsage after = pool.getCollectionUsage();
+        if (pool.getType() == MemoryType.HEAP && after != null) {
+          used += after.getUsed();
+        }
+      }
+      least = Math.min(least, used);
+    }
+    return least;
   }
 
   /** Open file descriptors (sockets included) of the process. */

@@ -107,7 +107,8 @@ class LoadTest {
           + " the connections open, %d KB after; fds %d, %d, %d%n", sent.get(), answered.get(), heapBefore >> 10,
           heapLoaded >> 10, heapAfter >> 10, fdsBefore, fdsLoaded, fdsAfter);
       assertThat(fdsAfter).as("broker fds after the connections closed").isLessThanOrEqualTo(fdsBefore + 2);
-      assertThat(heapAfter - heapBefore).as("heap the broker kept after the load").isLessThan(RETAINED_BOUND);
+      assertThat(heapAfter - heapBefore).as("heap the broker kept after the load")
+          .isLessThan(Math.min(RETAINED_BOUND, (heapLoaded - heapBefore) / 2));
     }
   }
 
@@ -162,43 +163,63 @@ class LoadTest {
     try (Cli broker = Cli.start(dir, MEASURABLE, "start", "--socket", socket.toString());
         Line control = new Line(broker.awaitSocket());
         JvmProbe probe = new JvmProbe(broker.process().pid())) {
+      // The first use of each action sets up its metrics: do that before the baseline.
+      control.call("{\"action\":\"lease\",\"key\":\"warm-up\",\"workerId\":\"w\",\"ttl\":600000}");
+      control.call("{\"action\":\"release\",\"workerId\":\"w\"}");
+      control.call("{\"action\":\"stats\"}");
       long heapBefore = probe.heapAfterGc();
-      List<Line> lines = new ArrayList<>();
+
+      // Each phase on connections of its own, measured once they are closed: what stays is the
+      // leases (or what they left behind), not the connections' buffers.
+      long[] slots = new long[HOLDERS];
+      phase(socket, control, connections, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
+          + w + "\",\"ttl\":600000}", (w, answer) -> slots[w] = Line.number(answer, "value"));
+      TreeSet<Long> distinct = new TreeSet<>();
+      for (long s : slots) {
+        distinct.add(s);
+      }
+      assertThat(distinct).as("slots of 10,000 holders").hasSize(HOLDERS);
+      assertThat(distinct.first()).isZero();
+      assertThat(distinct.last()).isEqualTo(HOLDERS - 1);
+      String stats = control.call("{\"action\":\"stats\"}");
+      assertThat(Line.number(stats, "leases")).as(stats).isEqualTo(HOLDERS);
+      long heapHeld = probe.heapAfterGc();
+
+      // Renewing keeps each holder's slot.
+      phase(socket, control, connections, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
+          + w + "\",\"ttl\":600000}", (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
+      phase(socket, control, connections, each, w -> "{\"action\":\"release\",\"workerId\":\"h-" + w + "\"}",
+          (w, answer) -> assertThat(answer).isEqualTo("{\"ok\":true,\"released\":true}"));
+      stats = control.call("{\"action\":\"stats\"}");
+      assertThat(Line.number(stats, "leases")).as(stats).isZero();
+      long heapAfter = probe.heapAfterGc();
+      System.out.printf("10,000 lease holders: broker heap after GC %d KB before, %d KB while held, %d KB after"
+          + " release%n", heapBefore >> 10, heapHeld >> 10, heapAfter >> 10);
+      assertThat(heapHeld - heapBefore).as("heap of 10,000 leases").isPositive();
+      assertThat(heapAfter - heapBefore).as("heap kept after releasing every lease")
+          .isLessThan(Math.min(RETAINED_BOUND, (heapHeld - heapBefore) / 2));
+    }
+  }
+
+  /** {@link #pipeline} on fresh connections, closed afterwards and seen closed by the broker. */
+  private static void phase(Path socket, Line control, int connections, int each,
+      java.util.function.IntFunction<String> request, Check check) throws IOException {
+    List<Line> lines = new ArrayList<>();
+    try {
       for (int i = 0; i < connections; i++) {
         lines.add(new Line(socket));
       }
-      try {
-        long[] slots = new long[HOLDERS];
-        pipeline(lines, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-" + w
-            + "\",\"ttl\":600000}", (w, answer) -> slots[w] = Line.number(answer, "value"));
-        TreeSet<Long> distinct = new TreeSet<>();
-        for (long s : slots) {
-          distinct.add(s);
-        }
-        assertThat(distinct).as("slots of 10,000 holders").hasSize(HOLDERS);
-        assertThat(distinct.first()).isZero();
-        assertThat(distinct.last()).isEqualTo(HOLDERS - 1);
-        String stats = control.call("{\"action\":\"stats\"}");
-        assertThat(Line.number(stats, "leases")).as(stats).isEqualTo(HOLDERS);
-        long heapHeld = probe.heapAfterGc();
-
-        // Renewing keeps each holder's slot.
-        pipeline(lines, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-" + w
-            + "\",\"ttl\":600000}", (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
-        pipeline(lines, each, w -> "{\"action\":\"release\",\"workerId\":\"h-" + w + "\"}",
-            (w, answer) -> assertThat(answer).isEqualTo("{\"ok\":true,\"released\":true}"));
-        stats = control.call("{\"action\":\"stats\"}");
-        assertThat(Line.number(stats, "leases")).as(stats).isZero();
-        long heapAfter = probe.heapAfterGc();
-        System.out.printf("10,000 lease holders: broker heap after GC %d KB before, %d KB while held, %d KB after"
-            + " release%n", heapBefore >> 10, heapHeld >> 10, heapAfter >> 10);
-        assertThat(heapHeld - heapBefore).as("heap of 10,000 leases").isPositive();
-        assertThat(heapAfter - heapBefore).as("heap kept after releasing every lease")
-            .isLessThan(Math.min(RETAINED_BOUND, (heapHeld - heapBefore) / 2));
-      } finally {
-        lines.forEach(Line::close);
-      }
+      pipeline(lines, each, request, check);
+    } finally {
+      lines.forEach(Line::close);
     }
+    Cli.await("the broker to see the connections close", () -> {
+      try {
+        return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    });
   }
 
   interface Check {

@@ -24,6 +24,7 @@ public final class Main {
       "       ephemeral-bench memory [options]      live heap bytes per stored item",
       "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
       "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
+      "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
       "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
       "",
       "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
@@ -40,6 +41,8 @@ public final class Main {
       "         --callee-handlers pool|direct (the callee's handler threads, default; or its reader thread)",
       "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
       "         --markdown FILE",
+      "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",
+      "         --seed N (1)",
       "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
 
   private Main() {}
@@ -69,6 +72,9 @@ public final class Main {
           break;
         case "gateway":
           status = GatewayBench.run(rest, out);
+          break;
+        case "soak":
+          status = Soak.run(rest, out);
           break;
         case "jmh":
           org.openjdk.jmh.Main.main(rest);

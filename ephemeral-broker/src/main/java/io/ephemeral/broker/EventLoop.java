@@ -40,6 +40,10 @@ import java.util.function.Supplier;
  *       or whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
  *       connections idle for {@code connectionIdleTimeout}.
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
+ *   <li>Stopping: nothing more is read; answers still queued are written for up to
+ *       {@link #FINAL_FLUSH}, then every connection closes. A request line counts as accepted
+ *       when it is dispatched; the exit log line says how many were accepted and how many of
+ *       those stayed unanswered (their client went away or did not read).
  * </ul>
  */
 final class EventLoop implements ConnectionControl {
@@ -47,6 +51,8 @@ final class EventLoop implements ConnectionControl {
   static final int OUTPUT_HIGH_WATER = 1 << 20;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
+  /** Longest a stopping broker spends writing answers already queued. */
+  static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
   private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TOO_MANY = ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
       + "\"the broker has reached its connection limit\"}\n").getBytes(StandardCharsets.US_ASCII);
@@ -506,6 +512,7 @@ final class EventLoop implements ConnectionControl {
         break;
       }
       state.inFlight++;
+      state.requestsAccepted++;
       c.unflushed++;
       c.completed++;
       if (nl - pos > max) {
@@ -524,6 +531,7 @@ final class EventLoop implements ConnectionControl {
 
   private void respondTooLarge(Connection c) {
     state.inFlight++;
+    state.requestsAccepted++;
     c.unflushed++;
     dispatcher.tooLarge(c.out);
   }
@@ -588,6 +596,7 @@ final class EventLoop implements ConnectionControl {
       c.key.cancel();
       state.connections--;
       state.inFlight -= c.unflushed;
+      state.unanswered += c.unflushed;
       c.unflushed = 0;
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
@@ -681,15 +690,21 @@ final class EventLoop implements ConnectionControl {
 
   private void closeEverything() {
     try {
+      writeWhatIsAnswered();
       for (SelectionKey key : selector.keys()) {
         if (key.attachment() instanceof Connection) {
-          closeQuietly(((Connection) key.attachment()).channel);
+          Connection c = (Connection) key.attachment();
+          state.unanswered += c.unflushed;
+          c.unflushed = 0;
+          closeQuietly(c.channel);
         }
       }
       selector.close();
     } catch (IOException | ClosedSelectorException ignored) {
       // Closing is best effort; the channels are closed either way.
     }
+    log.info("Requests answered", "accepted", state.requestsAccepted,
+        "answered", state.requestsAccepted - state.unanswered, "unanswered", state.unanswered);
     if (providerThreads != null) {
       providerThreads.shutdownNow();
     }
@@ -698,6 +713,42 @@ final class EventLoop implements ConnectionControl {
     router.clear();
     timers.clear();
     tasks.clear();
+  }
+
+  /**
+   * At shutdown: writes the answers still queued for accepted requests before the connections
+   * close, for at most {@link #FINAL_FLUSH} (a client that does not read cannot hold the stop).
+   * Nothing more is read, so nothing more is accepted; what stays unsent is counted unanswered.
+   */
+  private void writeWhatIsAnswered() throws IOException {
+    long deadline = System.nanoTime() + FINAL_FLUSH.toNanos();
+    while (true) {
+      boolean pending = false;
+      for (SelectionKey key : selector.keys()) {
+        if (!(key.attachment() instanceof Connection) || !key.isValid()) {
+          continue;
+        }
+        Connection c = (Connection) key.attachment();
+        try {
+          if (c.out.writeTo(c.channel)) {
+            state.inFlight -= c.unflushed;
+            c.unflushed = 0;
+            key.interestOps(0);
+          } else {
+            pending = true;
+            key.interestOps(SelectionKey.OP_WRITE);
+          }
+        } catch (IOException | CancelledKeyException e) {
+          close(c);
+        }
+      }
+      long left = deadline - System.nanoTime();
+      if (!pending || left <= 0) {
+        return;
+      }
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      selector.selectedKeys().clear();
+    }
   }
 
   // ---- timers ----

@@ -43,7 +43,8 @@ record BrokerConfig(
     Map<String, ActionHandler> actions,
     java.util.List<ProviderEntry> providers,
     PeerAccess peerAccess,
-    int maxConnections) {
+    int maxConnections,
+    int busyPollMicros) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -74,6 +75,9 @@ record BrokerConfig(
   static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
   static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  static final int DEFAULT_BUSY_POLL_MICROS = 50;
+  /** Longest accepted busy-poll window: 10 ms. */
+  static final int MAX_BUSY_POLL_MICROS = 10_000;
 
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
@@ -154,7 +158,8 @@ record BrokerConfig(
             b.peerAccess != null
                 ? b.peerAccess
                 : env.text("BROKER_PEER_ACCESS") != null ? PeerAccess.parse(env.text("BROKER_PEER_ACCESS")) : PeerAccess.SAME_USER,
-            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS));
+            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS),
+            first(b.busyPollMicros, env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"), DEFAULT_BUSY_POLL_MICROS));
     config.validate();
     return config;
   }
@@ -175,6 +180,8 @@ record BrokerConfig(
     require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
     require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
     require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
+    require(busyPollMicros >= 0 && busyPollMicros <= MAX_BUSY_POLL_MICROS,
+        "busyPollMicros must be between 0 (off) and " + MAX_BUSY_POLL_MICROS + ", got " + busyPollMicros);
   }
 
   private static void require(boolean condition, String message) {

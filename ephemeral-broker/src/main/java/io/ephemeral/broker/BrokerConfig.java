@@ -52,7 +52,8 @@ record BrokerConfig(
     long stallTimeoutMillis,
     long connectionIdleTimeoutMillis,
     long replayWindowMillis,
-    int replayCacheSize) {
+    int replayCacheSize,
+    int busyPollMicros) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -96,6 +97,9 @@ record BrokerConfig(
   static final int MAX_NUMBER_LENGTH = 1000;
   /** Smallest output limit: room for a few ordinary responses. */
   static final int MIN_OUTPUT_BUFFER = 64 * 1024;
+  static final int DEFAULT_BUSY_POLL_MICROS = 50;
+  /** Longest accepted busy-poll window: 10 ms. */
+  static final int MAX_BUSY_POLL_MICROS = 10_000;
 
   /** Smallest accepted request line limit: a request must at least fit its action. */
   static final int MIN_REQUEST_SIZE = 64;
@@ -185,7 +189,8 @@ record BrokerConfig(
             first(millis(b.stallTimeout), env.positiveLong("BROKER_STALL_TIMEOUT"), DEFAULT_STALL_TIMEOUT_MILLIS),
             first(millis(b.connectionIdleTimeout), env.positiveLong("BROKER_CONNECTION_IDLE_TIMEOUT"), 0L),
             first(millis(b.replayWindow), env.positiveLong("BROKER_REPLAY_WINDOW"), 0L),
-            first(b.replayCacheSize, env.nonNegativeInt("BROKER_REPLAY_CACHE_SIZE"), DEFAULT_REPLAY_CACHE_SIZE));
+            first(b.replayCacheSize, env.nonNegativeInt("BROKER_REPLAY_CACHE_SIZE"), DEFAULT_REPLAY_CACHE_SIZE),
+            first(b.busyPollMicros, env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"), DEFAULT_BUSY_POLL_MICROS));
     config.validate();
     return config;
   }
@@ -220,6 +225,8 @@ record BrokerConfig(
     require(replayCacheSize > 0, "replayCacheSize must be positive, got " + replayCacheSize);
     require(replayWindowMillis == 0 || secret != null,
         "replay protection needs a secret: only signed requests carry a protected timestamp and nonce");
+    require(busyPollMicros >= 0 && busyPollMicros <= MAX_BUSY_POLL_MICROS,
+        "busyPollMicros must be between 0 (off) and " + MAX_BUSY_POLL_MICROS + ", got " + busyPollMicros);
   }
 
   private static void require(boolean condition, String message) {

@@ -108,6 +108,21 @@ class ConfigTest {
   }
 
   @Test
+  void busyPollIsBoundedAndCanBeTurnedOff() {
+    assertThat(resolve(Broker.builder().environment(Map.of())).busyPollMicros())
+        .isEqualTo(BrokerConfig.DEFAULT_BUSY_POLL_MICROS);
+    assertThat(resolve(Broker.builder().environment(Map.of("BROKER_BUSY_POLL_MICROS", "0"))).busyPollMicros()).isZero();
+    assertThat(resolve(Broker.builder().environment(Map.of("BROKER_BUSY_POLL_MICROS", "0")).busyPollMicros(20))
+        .busyPollMicros()).isEqualTo(20);
+    assertThatThrownBy(() -> resolve(Broker.builder().environment(Map.of("BROKER_BUSY_POLL_MICROS", "soon"))))
+        .hasMessageContaining("BROKER_BUSY_POLL_MICROS");
+    assertThatThrownBy(() -> Broker.builder().environment(Map.of()).busyPollMicros(-1).build())
+        .hasMessageContaining("busyPollMicros");
+    assertThatThrownBy(() -> Broker.builder().environment(Map.of()).busyPollMicros(10_001).build())
+        .hasMessageContaining("busyPollMicros");
+  }
+
+  @Test
   void debugImpliesTheDebugLogLevel() {
     assertThat(resolve(Broker.builder().environment(Map.of()).debug(true)).logLevel()).isEqualTo(BrokerConfig.LogLevel.DEBUG);
   }

@@ -78,6 +78,7 @@ final class StartCommand implements Callable<Integer> {
   private Long connectionIdleTimeoutMs;
   private Long replayWindowMs;
   private Integer replayCacheSize;
+  private Integer busyPollMicros;
 
   @Option(names = "--debug", description = "Debug logging (env BROKER_DEBUG).")
   Boolean debug;
@@ -282,6 +283,15 @@ final class StartCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--busy-poll-micros",
+      paramLabel = "US",
+      description = "After a busy loop turn, poll the sockets up to US microseconds before sleeping;"
+          + " 0 = off (env BROKER_BUSY_POLL_MICROS; default 50).")
+  void busyPollMicros(int micros) {
+    busyPollMicros = require(micros >= 0 && micros <= 10_000, "--busy-poll-micros", micros, "must be between 0 and 10000");
+  }
+
+  @Option(
       names = "--plugin",
       paramLabel = "JAR",
       description = "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
@@ -335,6 +345,7 @@ final class StartCommand implements Callable<Integer> {
       given(connectionIdleTimeoutMs, ms -> builder.connectionIdleTimeout(Duration.ofMillis(ms)));
       given(replayWindowMs, ms -> builder.replayProtection(Duration.ofMillis(ms)));
       given(replayCacheSize, builder::replayCacheSize);
+      given(busyPollMicros, builder::busyPollMicros);
       given(debug, builder::debug);
       given(requireTtl, builder::requireTtl);
       given(logLevel, builder::logLevel);

@@ -50,6 +50,8 @@ class StartUsageTest {
     "--max-request-size x    | Invalid value for option '--max-request-size': 'x' is not an int",
     "--idle-timeout 0        | Invalid value for option '--idle-timeout': 0 must be a positive",
     "--heartbeat-interval -1 | Invalid value for option '--heartbeat-interval': -1 must be a positive",
+    "--busy-poll-micros -1   | Invalid value for option '--busy-poll-micros': -1 must be between 0 and 10000",
+    "--busy-poll-micros 20000 | Invalid value for option '--busy-poll-micros': 20000 must be between 0 and 10000",
     "--log-level loud        | loud",
     "--pipe-id a --socket b  | --pipe-id=ID, --socket=PATH are mutually exclusive",
     "--secret a --secret-env B | --secret=S, --secret-env=VAR are mutually exclusive",
@@ -110,6 +112,6 @@ class StartUsageTest {
     assertThat(help.out()).contains("--ttl=MS", "--max-items=N", "--max-request-size=BYTES",
         "--max-value-size=BYTES", "--debug", "--pipe-id=ID", "--secret=S", "--secret-env=VAR",
         "--secret-file=FILE", "--[no-]require-ttl", "--socket=PATH", "--log-level=LEVEL",
-        "--structured-logging", "--idle-timeout=MS", "--heartbeat-interval=MS", "127");
+        "--structured-logging", "--idle-timeout=MS", "--heartbeat-interval=MS", "--busy-poll-micros=US", "127");
   }
 }

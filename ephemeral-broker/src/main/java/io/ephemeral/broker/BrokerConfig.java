@@ -43,7 +43,8 @@ record BrokerConfig(
     Map<String, ActionHandler> actions,
     java.util.List<ProviderEntry> providers,
     PeerAccess peerAccess,
-    int maxConnections) {
+    int maxConnections,
+    io.ephemeral.broker.store.RemoteStore store) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -154,9 +155,27 @@ record BrokerConfig(
             b.peerAccess != null
                 ? b.peerAccess
                 : env.text("BROKER_PEER_ACCESS") != null ? PeerAccess.parse(env.text("BROKER_PEER_ACCESS")) : PeerAccess.SAME_USER,
-            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS));
+            first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS),
+            store(b, env));
     config.validate();
     return config;
+  }
+
+  /** The builder's store, else the one BROKER_STORE names (null: memory). */
+  private static io.ephemeral.broker.store.RemoteStore store(Broker.Builder b, Env env) {
+    if (b.store != null) {
+      return b.store;
+    }
+    String uri = b.storeUri != null ? b.storeUri : env.text("BROKER_STORE");
+    if (uri == null) {
+      return null;
+    }
+    try {
+      return io.ephemeral.broker.store.StoreProvider.forUri(uri, b.environment);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException((b.storeUri != null ? "store: " : "environment variable BROKER_STORE: ")
+          + e.getMessage(), e);
+    }
   }
 
   private void validate() {
@@ -175,6 +194,8 @@ record BrokerConfig(
     require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
     require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
     require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
+    require(store == null || providers.isEmpty(),
+        "value providers work only with the memory store, not with " + (store == null ? "" : store.describe()));
   }
 
   private static void require(boolean condition, String message) {
@@ -202,7 +223,8 @@ record BrokerConfig(
     // Never print the secret.
     return "BrokerConfig[requireTtl=" + requireTtl + ", defaultTtl=" + defaultTtlMillis + "ms, maxItems=" + maxItems
         + ", maxRequestSize=" + maxRequestSize + ", maxValueSize=" + maxValueSize + ", auth=" + (secret != null)
-        + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy + "]";
+        + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy
+        + ", store=" + (store == null ? "memory" : store.describe()) + "]";
   }
 
   /** Strict parsing of {@code BROKER_*} variables: a value that does not parse is an error, never NaN. */

@@ -40,6 +40,8 @@ import java.util.function.Supplier;
 final class EventLoop implements ConnectionControl {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
+  /** Most answers one connection may have waiting for a shared store; its further lines wait. */
+  static final int MAX_QUEUED_ANSWERS = 1024;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
   private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
@@ -54,6 +56,8 @@ final class EventLoop implements ConnectionControl {
   private final Metrics metrics;
   private final MemoryStore store;
   private final Leases leases;
+  /** The KV actions on a shared store, or null when values and leases are in memory. */
+  private final RemoteKvCommands remote;
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
   private final CommandTable commands;
@@ -102,9 +106,17 @@ final class EventLoop implements ConnectionControl {
     config.gatewayListeners().forEach(events::add);
     this.router = new GatewayRouter(config, log, events, this);
     CommandTable commands = new CommandTable();
-    KvCommands kv = new KvCommands(config, store, leases, metrics, state, log, this);
-    kv.registerAll(commands);
-    if (!config.providers().isEmpty()) {
+    KvCommands kv = null;
+    if (config.store() != null) {
+      // Values and leases live in a shared store; the memory store and leases stay empty.
+      remote = new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
+      remote.registerAll(commands);
+    } else {
+      remote = null;
+      kv = new KvCommands(config, store, leases, metrics, state, log, this);
+      kv.registerAll(commands);
+    }
+    if (kv != null && !config.providers().isEmpty()) {
       providerThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "ephemeral-broker-provider");
         t.setDaemon(true);
@@ -449,8 +461,9 @@ final class EventLoop implements ConnectionControl {
         pos = nl + 1;
         continue;
       }
-      if (c.out.size() >= OUTPUT_HIGH_WATER) {
-        break;
+      if (c.out.size() >= OUTPUT_HIGH_WATER || (c.answers != null
+          && (c.answers.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER))) {
+        break; // continued when output is written or queued answers are released
       }
       if (nl < 0) {
         if (to - pos > max) {
@@ -463,7 +476,7 @@ final class EventLoop implements ConnectionControl {
       state.inFlight++;
       c.unflushed++;
       if (nl - pos > max) {
-        dispatcher.tooLarge(c.out);
+        dispatcher.tooLarge(c);
       } else {
         dispatcher.handle(c, buf, pos, nl - pos);
       }
@@ -478,7 +491,7 @@ final class EventLoop implements ConnectionControl {
   private void respondTooLarge(Connection c) {
     state.inFlight++;
     c.unflushed++;
-    dispatcher.tooLarge(c.out);
+    dispatcher.tooLarge(c);
   }
 
   private static int indexOfNewline(byte[] buf, int from, int to) {
@@ -498,7 +511,7 @@ final class EventLoop implements ConnectionControl {
       if (c.out.capacity() > 64 * 1024) {
         c.out.release();
       }
-      if (c.inputClosed || c.closeAfterFlush) {
+      if ((c.inputClosed || c.closeAfterFlush) && c.answers == null) {
         close(c);
         return;
       }
@@ -521,8 +534,9 @@ final class EventLoop implements ConnectionControl {
     if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
-      state.inFlight -= c.unflushed;
+      state.inFlight -= c.unflushed + (c.parked ? 1 : 0) + (c.answers == null ? 0 : c.answers.size());
       c.unflushed = 0;
+      c.answers = null;
       closeQuietly(c.channel);
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
@@ -552,8 +566,35 @@ final class EventLoop implements ConnectionControl {
   @Override
   public void resume(Connection c) {
     c.parked = false;
+    c.unflushed++; // its answer is now in the output (see Reply.park)
     markDirty(c);
     if (!c.resumeQueued) {
+      c.resumeQueued = true;
+      resumed.add(c);
+    }
+  }
+
+  @Override
+  public void answered(Connection c) {
+    java.util.ArrayDeque<Connection.Answer> queue = c.answers;
+    if (queue == null) {
+      return; // closed meanwhile
+    }
+    boolean full = queue.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER;
+    Connection.Answer head;
+    while ((head = queue.peek()) != null && head.bytes != null) {
+      queue.poll();
+      c.out.write(head.bytes);
+      c.answerBytes -= head.bytes.length;
+      c.unflushed++;
+    }
+    if (queue.isEmpty()) {
+      c.answers = null;
+      c.answerBytes = 0;
+    }
+    markDirty(c);
+    if (full && !c.resumeQueued) {
+      // Lines were held back while the queue was full: continue with them at the end of the turn.
       c.resumeQueued = true;
       resumed.add(c);
     }
@@ -623,6 +664,9 @@ final class EventLoop implements ConnectionControl {
     if (providerThreads != null) {
       providerThreads.shutdownNow();
     }
+    if (remote != null) {
+      remote.shutdown();
+    }
     store.clear();
     leases.clear();
     router.clear();
@@ -670,6 +714,9 @@ final class EventLoop implements ConnectionControl {
 
   private void sweep() {
     long now = clock.millis();
+    if (remote != null) {
+      remote.sweep(SWEEP_BUDGET);
+    }
     int removed = store.sweep(now, SWEEP_BUDGET);
     removed += leases.sweep(now, SWEEP_BUDGET);
     if (removed > 0 && log.debugEnabled()) {

@@ -86,4 +86,11 @@ public final class ErrorCodes {
 
   /** A value provider for the key failed or returned invalid JSON (nothing was stored). */
   public static final String PROVIDER_FAILED = "provider_failed";
+
+  /**
+   * The broker keeps its data in a shared store (Redis) that did not answer in time or could not
+   * be reached; the {@code message} says why. Nothing was answered from stale data. For a write
+   * the outcome is unknown (it may or may not have been applied); the request can be retried.
+   */
+  public static final String STORE_UNAVAILABLE = "store_unavailable";
 }

@@ -28,6 +28,8 @@ class ErrorCodesTest {
             "worker_already_has_lease", "worker_required", "draining",
             // ours: bad requests the Node broker did not catch, and lease pools
             "invalid_request", "internal_error", "pool_exhausted", "lease_timeout", "pool_size_mismatch",
-            "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed");
+            "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed",
+            // ours: a shared store (Redis) that cannot be reached
+            "store_unavailable");
   }
 }

@@ -100,6 +100,31 @@ public final class RedisServer implements AutoCloseable {
     return RedisStore.builder().standalone(address()).prefix(freshPrefix()).clock(clock).build();
   }
 
+  /** Sends one command (RESP) and returns the first line of the reply, e.g. "+OK". */
+  public String command(String... words) throws IOException {
+    StringBuilder req = new StringBuilder("*").append(words.length).append("\r\n");
+    for (String w : words) {
+      req.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
+    }
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(req.toString().getBytes(StandardCharsets.UTF_8));
+      InputStream in = s.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0 && c != '\n') {
+        line.append((char) c);
+      }
+      String first = line.toString().strip();
+      if (first.startsWith("$")) { // a bulk string: return its text
+        int n = Integer.parseInt(first.substring(1));
+        return n < 0 ? null : new String(in.readNBytes(n), StandardCharsets.UTF_8);
+      }
+      return first;
+    }
+  }
+
   /** Kills the server with SIGKILL (no shutdown, no final save) and waits until it is gone. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
@@ -155,7 +180,8 @@ public final class RedisServer implements AutoCloseable {
         InputStream in = s.getInputStream();
         byte[] buf = new byte[7];
         int n = in.readNBytes(buf, 0, 7);
-        if (n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n")) {
+        String reply = new String(buf, 0, n, StandardCharsets.US_ASCII);
+        if (reply.equals("+PONG\r\n") || reply.startsWith("-NOAUTH")) { // up (a password is set)
           return true;
         }
       } catch (IOException notYet) {

@@ -60,6 +60,8 @@ public final class Broker implements AutoCloseable {
    * @throws IllegalStateException if this broker is already running
    * @throws IOException if the socket cannot be bound; the message says why, e.g. "Broker already
    *     running" when a live broker answers on the same path, or that the path is too long
+   * @throws io.ephemeral.broker.store.StoreUnavailableException if the broker has a shared store
+   *     ({@link Builder#store}) that cannot be reached; nothing is bound then
    */
   public Path start() throws IOException {
     synchronized (lock) {

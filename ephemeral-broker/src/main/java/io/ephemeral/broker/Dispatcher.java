@@ -62,7 +62,10 @@ final class Dispatcher {
 
   /** Queues what was written to {@link #staged} (unless the handler deferred its answer). */
   private void stage(Connection conn) {
-    if (!reply.deferred()) {
+    if (!reply.deferred() && conn.answers == null) {
+      // The answers it waited behind were all given meanwhile (a store shutting down answers at once).
+      conn.out.write(staged.toByteArray());
+    } else if (!reply.deferred()) {
       Connection.Answer a = new Connection.Answer();
       a.bytes = staged.toByteArray();
       conn.answers.add(a);

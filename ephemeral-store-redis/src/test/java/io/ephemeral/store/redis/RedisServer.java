@@ -30,6 +30,8 @@ public final class RedisServer implements AutoCloseable {
   private final String binary;
   private final Path dir;
   private final List<String> extraArgs;
+  /** A config file to start with (redis-server wants it as its first argument), or null. */
+  private Path configFile;
   private int port;
   private Process process;
 
@@ -70,6 +72,24 @@ public final class RedisServer implements AutoCloseable {
       return s;
     } catch (IOException e) {
       throw new AssertionError("cannot start redis-server: " + e, e);
+    }
+  }
+
+  /** A Redis Sentinel watching {@code master} under the name {@code masterName} (quorum 1). */
+  public static RedisServer sentinel(String masterName, RedisServer master) {
+    String binary = find("redis-server");
+    if (binary == null) {
+      throw new AssertionError("redis-server is not installed (not on the PATH)");
+    }
+    try {
+      Path dir = Files.createTempDirectory("eph-sentinel-");
+      RedisServer s = new RedisServer(binary, dir, List.of("--sentinel"));
+      s.configFile = Files.writeString(dir.resolve("sentinel.conf"),
+          "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n");
+      s.launch(0);
+      return s;
+    } catch (IOException e) {
+      throw new AssertionError("cannot start redis-server --sentinel: " + e, e);
     }
   }
 
@@ -145,7 +165,11 @@ public final class RedisServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int p = wanted != 0 ? wanted : freePort();
-      List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(p), "--bind", "127.0.0.1",
+      List<String> cmd = new ArrayList<>(List.of(binary));
+      if (configFile != null) {
+        cmd.add(configFile.toString());
+      }
+      cmd.addAll(List.of("--port", Integer.toString(p), "--bind", "127.0.0.1",
           "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"));
       cmd.addAll(extraArgs);
       Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)

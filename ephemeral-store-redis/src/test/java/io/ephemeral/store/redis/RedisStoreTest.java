@@ -89,6 +89,24 @@ class RedisStoreTest {
   }
 
   @Test
+  void aSentinelNamesTheMaster() throws Exception {
+    try (RedisServer master = RedisServer.start(); RedisServer sentinel = RedisServer.sentinel("main", master)) {
+      RedisStore store = RedisStore.fromUri("redis-sentinel://" + sentinel.address() + "?master=main&prefix="
+          + RedisServer.freshPrefix(), Map.of());
+      store.open();
+      try {
+        assertThat(store.set(bytes("k"), bytes("[1]"), true, 60_000, 0, false).full()).isFalse();
+        RemoteStore.Value v = store.get(bytes("k"), false, false);
+        assertThat(v.json()).isEqualTo(bytes("[1]"));
+        assertThat(v.compressed()).isTrue();
+      } finally {
+        store.close();
+      }
+      assertThat(master.command("DBSIZE")).isNotEqualTo(":0"); // the value went to the master
+    }
+  }
+
+  @Test
   void callsToARedisThatIsGoneFailWithinTheTimeout() throws Exception {
     RedisServer redis = RedisServer.start();
     RedisStore store = RedisStore.builder().standalone(redis.address()).prefix(RedisServer.freshPrefix())

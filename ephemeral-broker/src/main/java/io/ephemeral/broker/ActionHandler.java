@@ -19,11 +19,16 @@ public interface ActionHandler {
     private static final long serialVersionUID = 1L;
     private final String code;
 
+    /**
+     * @param code the wire error code, lower snake_case like the built-in ones
+     * @param message a clear explanation for the client
+     */
     public ActionException(String code, String message) {
       super(message);
       this.code = java.util.Objects.requireNonNull(code, "code");
     }
 
+    /** The wire error code. */
     public String code() {
       return code;
     }

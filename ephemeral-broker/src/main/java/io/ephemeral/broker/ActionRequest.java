@@ -69,6 +69,7 @@ public final class ActionRequest {
     attributes.put(name, value);
   }
 
+  /** What an interceptor or handler before attached under that name, or null. */
   public Object attribute(String name) {
     return attributes.get(name);
   }

@@ -5,5 +5,6 @@ package io.ephemeral.broker;
  * {@code --plugin}): it adds actions, providers and interceptors to a broker being built.
  */
 public interface BrokerPlugin {
+  /** Adds this plugin's actions, providers and interceptors to the broker being built. */
   void configure(Broker.Builder builder);
 }

@@ -83,6 +83,9 @@ final class Connection {
   }
 
   void consumeInput(int upTo) {
+    if (upTo == 0) {
+      return; // nothing complete yet: moving the kept bytes onto themselves would make reassembly quadratic
+    }
     int rest = inLen - upTo;
     if (rest > 0) {
       System.arraycopy(in, upTo, in, 0, rest);

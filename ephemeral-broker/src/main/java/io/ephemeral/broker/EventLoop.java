@@ -537,7 +537,6 @@ final class EventLoop implements ConnectionControl {
       state.inFlight -= c.unflushed + (c.parked ? 1 : 0) + (c.answers == null ? 0 : c.answers.size());
       c.unflushed = 0;
       c.answers = null;
-      closeQuietly(c.channel);
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
       }
@@ -546,7 +545,7 @@ final class EventLoop implements ConnectionControl {
         c.cancelParked = null;
       }
     }
-    closeQuietly(c.channel);
+    closeQuietly(c.channel); // once, whether or not the key was still registered
   }
 
   @Override

@@ -65,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     return Optional.ofNullable(broker.onGateway(r -> r.info(serviceName), null));
   }
 
+  /** Whether a service of that name is registered. */
   public boolean isServiceConnected(String serviceName) {
     return getService(serviceName).isPresent();
   }
@@ -82,6 +83,7 @@ public final class Gateway implements AutoCloseable {
     broker.addGatewayListener(Objects.requireNonNull(listener, "listener"));
   }
 
+  /** Removes a listener added before; no effect if it was not added. */
   public void removeListener(GatewayListener listener) {
     broker.removeGatewayListener(listener);
   }
@@ -135,6 +137,7 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
+    /** Adds a listener for gateway events. */
     public Builder listener(GatewayListener listener) {
       broker.gatewayListener(listener);
       return this;
@@ -152,6 +155,11 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The configured gateway, not started yet.
+     *
+     * @throws IllegalStateException if no socket path was given
+     */
     public Gateway build() {
       if (socketPath == null) {
         throw new IllegalStateException("a gateway needs a socketPath");

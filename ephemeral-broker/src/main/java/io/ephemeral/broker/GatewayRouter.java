@@ -330,21 +330,23 @@ final class GatewayRouter {
     }
     deadlines.remove(p);
     settled(p);
-    boolean error = !"success".equals(m.status);
-    if (config.metrics()) {
-      methodStats(p).record(System.nanoTime() - p.startedNanos, error);
-    }
+    Connection dst = callerConnection(p);
+    boolean converted = dst == null || forward(b, off, len, m.encoding, dst);
+    boolean error = !converted || !"success".equals(m.status);
     if (error) {
       callee.errors++;
       edge(p.callerName, callee.name).errors++;
     }
-    Connection dst = callerConnection(p);
-    if (dst == null) {
-      log.debug("Caller gone; dropping its response", "caller", p.callerName, "id", p.id);
+    if (!converted) {
+      // failPending records the call in the method figures (once, as an error).
+      failPending(p, dst, "SERIALIZATION_FAILED", "The response could not be converted for service '" + p.callerName + "'");
       return;
     }
-    if (!forward(b, off, len, m.encoding, dst)) {
-      failPending(p, dst, "SERIALIZATION_FAILED", "The response could not be converted for service '" + p.callerName + "'");
+    if (config.metrics()) {
+      methodStats(p).record(System.nanoTime() - p.startedNanos, error);
+    }
+    if (dst == null) {
+      log.debug("Caller gone; dropping its response", "caller", p.callerName, "id", p.id);
       return;
     }
     events.responseRouted(callee.name, p.callerName, error ? "error" : "success", p.id);

@@ -23,6 +23,7 @@ public interface Interceptor {
    * @param message a clear explanation, or null
    */
   record Rejection(String code, String message) {
+    /** @throws NullPointerException if code is null */
     public Rejection {
       java.util.Objects.requireNonNull(code, "code");
     }

@@ -36,8 +36,10 @@ final class Transcoder {
       java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private final JsonFactory json;
+  private final int maxDepth;
 
   Transcoder(int maxDepth) {
+    this.maxDepth = maxDepth;
     json = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
         .build();
@@ -104,13 +106,14 @@ final class Transcoder {
     }
   }
 
-  private static Object readMsgpack(byte[] b, int off, int len) throws IOException {
+  private Object readMsgpack(byte[] b, int off, int len) throws IOException {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(b, off, len)) {
-      return msgpackValue(u);
+      return msgpackValue(u, maxDepth);
     }
   }
 
-  private static Object msgpackValue(MessageUnpacker u) throws IOException {
+  /** Reads one value; nesting is bounded like the JSON side (recursion must not exhaust the stack). */
+  private static Object msgpackValue(MessageUnpacker u, int depthLeft) throws IOException {
     MessageFormat f = u.getNextFormat();
     ValueType type = f.getValueType();
     switch (type) {
@@ -135,20 +138,22 @@ final class Transcoder {
         return data;
       }
       case ARRAY: {
+        checkDepth(depthLeft);
         int n = u.unpackArrayHeader();
         List<Object> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          list.add(msgpackValue(u));
+          list.add(msgpackValue(u, depthLeft - 1));
         }
         return list;
       }
       case MAP: {
+        checkDepth(depthLeft);
         int n = u.unpackMapHeader();
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-          Object key = msgpackValue(u);
+          Object key = msgpackValue(u, depthLeft - 1);
           map.put(key instanceof byte[] ? new String((byte[]) key, StandardCharsets.UTF_8) : String.valueOf(key),
-              msgpackValue(u));
+              msgpackValue(u, depthLeft - 1));
         }
         return map;
       }
@@ -167,6 +172,12 @@ final class Transcoder {
       default:
         u.skipValue();
         return null;
+    }
+  }
+
+  private static void checkDepth(int depthLeft) throws IOException {
+    if (depthLeft <= 0) {
+      throw new IOException("nesting too deep to convert");
     }
   }
 

@@ -12,6 +12,13 @@ import java.util.Objects;
  */
 @FunctionalInterface
 public interface ValueProvider {
+  /**
+   * Computes the value of a key that is not stored.
+   *
+   * @param key the key that was asked for
+   * @return the value and how long to keep it
+   * @throws Exception to answer the waiting gets with {@code provider_failed}
+   */
   Provided load(String key) throws Exception;
 
   /**
@@ -21,6 +28,7 @@ public interface ValueProvider {
    * @param ttl how long to keep it
    */
   record Provided(String json, Duration ttl) {
+    /** @throws IllegalArgumentException if the TTL is not positive */
     public Provided {
       Objects.requireNonNull(json, "json");
       Objects.requireNonNull(ttl, "ttl");

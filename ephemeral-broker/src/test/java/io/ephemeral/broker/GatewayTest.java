@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The gateway protocol on the broker's socket, with raw frame peers. */
@@ -97,6 +98,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug2: calls and responses are forwarded byte for byte, not re-encoded")
   void callsAndResponsesAreForwardedByteForByte() {
     FrameClient users = service("users", "get");
     FrameClient orders = service("orders");
@@ -110,6 +112,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug4, gatewayBug13: an unknown service is an error RESPONSE at once, without a stack trace")
   void unknownServiceIsAnErrorResponseAtOnce() {
     FrameClient a = service("a");
     a.sendJson(call("r1", "a", "ghost", "m", "{}", later(), 2));
@@ -126,6 +129,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug4: deadline and depth failures are error RESPONSEs")
   void deadlineAndDepthAreCheckedBeforeRouting() {
     FrameClient b = service("b");
     FrameClient a = service("a");
@@ -138,6 +142,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug8, gatewayBug11: unregistered or spoofed senders and invalid CALLs are answered with the reason")
   void invalidCallsAreAnsweredNotDropped() {
     service("b");
     FrameClient a = service("a");
@@ -157,6 +162,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug7: a spoofed or repeated RESPONSE is dropped")
   void aSpoofedOrRepeatedResponseIsDropped() {
     FrameClient b = service("b");
     FrameClient a = service("a");
@@ -175,6 +181,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug5: calls to a service whose last connection closes fail at once")
   void callsToAServiceWhoseLastConnectionClosesFailAtOnce() {
     FrameClient b = service("b");
     FrameClient a = service("a");
@@ -193,6 +200,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug7, gatewayBug9: responses are matched by service and id; a lost pool member loses nothing")
   void pooledServicesShareCallsAndAnswerOnAnyConnection() {
     FrameClient p0 = peer();
     FrameClient p1 = peer();
@@ -223,6 +231,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug9: only connections of the same pool may join it")
   void onlyConnectionsOfTheSamePoolMayJoinIt() {
     FrameClient p0 = peer();
     p0.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
@@ -241,6 +250,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug5: the gateway enforces call deadlines itself")
   void theGatewayEnforcesDeadlinesItself() {
     FrameClient b = service("b");
     FrameClient a = service("a");
@@ -261,6 +271,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug6: services that send nothing are evicted")
   void staleServicesAreEvicted() {
     FrameClient quiet = service("quiet");
     FrameClient chatty = service("chatty");
@@ -274,6 +285,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug1: an oversized frame is refused from its header and skipped unread")
   void anOversizedFrameIsRefusedFromItsHeaderAndSkipped() {
     FrameClient a = service("a");
     ByteBuffer header = ByteBuffer.allocate(4).putInt(1_000_000_000);
@@ -293,6 +305,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug12, gatewayBug13: a malformed frame loses nothing around it and leaks no stack trace")
   void aMalformedFrameLosesNothingAroundIt() {
     FrameClient b = service("b");
     FrameClient a = service("a");
@@ -344,6 +357,7 @@ class GatewayTest {
   }
 
   @Test
+  @DisplayName("gatewayBug14: stop closes every connection and never hangs")
   void stopClosesEveryConnectionAndNeverHangs() {
     service("registered");
     FrameClient unregistered = peer();

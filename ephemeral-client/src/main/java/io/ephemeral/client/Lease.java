@@ -48,6 +48,7 @@ public final class Lease implements AutoCloseable {
     return key;
   }
 
+  /** The worker that holds the lease. */
   public String workerId() {
     return workerId;
   }
@@ -62,10 +63,12 @@ public final class Lease implements AutoCloseable {
     return token;
   }
 
+  /** How long the lease lasts from its grant or last renewal. */
   public Duration ttl() {
     return ttl;
   }
 
+  /** The most holders the pool may have, as requested. */
   public int poolSize() {
     return poolSize;
   }

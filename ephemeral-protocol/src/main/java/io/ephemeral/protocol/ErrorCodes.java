@@ -6,6 +6,12 @@ package io.ephemeral.protocol;
  * <p>Every failure response is exactly {@code {"ok":false,"error":"<code>"}}. All codes except
  * {@link #INVALID_REQUEST} are emitted by the Node broker and understood by its client; the
  * strings must not change.
+ *
+ * <p>Naming: a KV error code is lower snake_case ({@code not_found}, {@code too_large}), as the
+ * Node broker writes them, and each constant here is the code in upper case. Codes of the
+ * service gateway follow the {@code ipc-bro} convention instead: upper snake_case ({@code
+ * SERVICE_NOT_FOUND}), in {@code error.code} of a frame. Custom actions choose their own codes
+ * and should follow the KV convention.
  */
 public final class ErrorCodes {
 
@@ -58,6 +64,18 @@ public final class ErrorCodes {
    * Node client reports it like any other error string.
    */
   public static final String INVALID_REQUEST = "invalid_request";
+
+  /**
+   * Ours: the connection was refused because the peer runs as another user (see the broker's
+   * {@code peerAccess}); the line has a {@code message} and the broker closes the connection.
+   */
+  public static final String FORBIDDEN = "forbidden";
+
+  /**
+   * Ours: the connection was refused because the broker has {@code maxConnections} open; the
+   * line has a {@code message} and the broker closes the connection.
+   */
+  public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
 
   /** Ours: the broker failed to complete a request it accepted (a bug; details in its log). */
   public static final String INTERNAL_ERROR = "internal_error";

@@ -29,6 +29,8 @@ class ErrorCodesTest {
             // ours: bad requests the Node broker did not catch, and lease pools
             "invalid_request", "internal_error", "pool_exhausted", "lease_timeout", "pool_size_mismatch",
             "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed",
+            // ours: refused connections
+            "forbidden", "too_many_connections",
             // ours: a shared store (Redis) that cannot be reached
             "store_unavailable");
   }

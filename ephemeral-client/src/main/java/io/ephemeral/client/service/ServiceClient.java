@@ -497,11 +497,21 @@ public final class ServiceClient implements AutoCloseable {
     return callAsync(new CallRequest(service, method, params, null, parent), resultType);
   }
 
-  /** Starts the call described by {@code request}. */
+  /**
+   * Starts the call described by {@code request}. Cancelling the returned future gives the call
+   * up: it is no longer pending and its timer is gone; a late response is dropped.
+   */
   public <T> CompletableFuture<T> callAsync(CallRequest request, Class<T> resultType) {
     JavaType type = mapper.constructType(resultType);
     CompletableFuture<T> out = new CompletableFuture<>();
-    start(request)
+    CompletableFuture<JsonNode> call = start(request);
+    out.whenComplete(
+        (v, e) -> {
+          if (e instanceof CancellationException) {
+            call.cancel(false);
+          }
+        });
+    call
         .whenCompleteAsync(
             (tree, error) -> {
               if (error != null) {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
@@ -97,6 +98,7 @@ class GatewayContractTest {
   }
 
   @Test
+  @DisplayName("gatewayBug4: routing failures are error RESPONSEs carrying the call id")
   void routingFailuresAreErrorResponsesWithTheCallsId() throws Exception {
     long later = System.currentTimeMillis() + 60_000;
     Peer stranger = connect();

@@ -111,6 +111,18 @@ final class Peer implements AutoCloseable {
     }
   }
 
+  /** Writes bytes as they are, without a frame header (partial or malformed frames). */
+  synchronized void sendBytes(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    try {
+      while (b.hasRemaining()) {
+        channel.write(b);
+      }
+    } catch (IOException e) {
+      close();
+    }
+  }
+
   boolean awaitClosed(Duration timeout) throws InterruptedException {
     return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }

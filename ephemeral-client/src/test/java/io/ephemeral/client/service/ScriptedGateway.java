@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,34 @@ final class ScriptedGateway implements AutoCloseable {
   /** The next accepted connection, or null if none comes within the timeout. */
   Peer pollAccept(Duration timeout) throws InterruptedException {
     return accepted.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** A client of this gateway that reconnects quickly and gives calls 30 s. */
+  ServiceClient.Builder client(String name) {
+    return ServiceClient.builder()
+        .serviceName(name)
+        .gateway(socket)
+        .environment(java.util.Map.of())
+        .timeout(Duration.ofSeconds(30))
+        .reconnectDelay(Duration.ofMillis(20))
+        .maxReconnectDelay(Duration.ofMillis(100));
+  }
+
+  /** {@link #ScriptedGateway()} for field initializers. */
+  static ScriptedGateway open() {
+    try {
+      return new ScriptedGateway();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code client.connect()} on another thread while playing the gateway's part. */
+  Peer connect(ServiceClient client, Duration timeout) throws Exception {
+    CompletableFuture<Void> done = CompletableFuture.runAsync(client::connect);
+    Peer p = acceptRegistered(timeout);
+    done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return p;
   }
 
   /** Accepts a connection, reads its REGISTER and acknowledges it. */

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -172,6 +173,7 @@ class ServiceClientTest {
   }
 
   @Test
+  @DisplayName("clientBug7: a per-call timeout; the late response is dropped")
   void slowCalleeTimesOutAndTheLateResponseIsDropped() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     ServiceClient b = client("b");
@@ -331,6 +333,7 @@ class ServiceClientTest {
   }
 
   @ParameterizedTest
+  @DisplayName("clientBug7: the serializer belongs to each client, not to the process")
   @EnumSource(Serializer.class)
   void callerAndCalleeMayUseDifferentEncodings(Serializer callerEncoding) {
     Serializer calleeEncoding =
@@ -367,6 +370,7 @@ class ServiceClientTest {
   }
 
   @Test
+  @DisplayName("clientBug5: disconnect does not reconnect")
   void disconnectDoesNotReconnect() {
     AtomicInteger connected = new AtomicInteger();
     ServiceClient b =
@@ -408,6 +412,7 @@ class ServiceClientTest {
   }
 
   @Test
+  @DisplayName("clientBug1: concurrent handlers keep their own call contexts")
   void concurrentHandlersKeepTheirOwnContexts() throws Exception {
     int n = 20;
     ServiceClient c = client("C");

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
@@ -107,6 +108,7 @@ class ServiceClientWireTest {
   }
 
   @Test
+  @DisplayName("clientBug7: the chain starts with the caller twice, as ipc-bro writes it (kept for compatibility)")
   void callFrameCarriesAFreshExtendedContext() throws Exception {
     ServiceClient c = client(builder("A").timeout(Duration.ofSeconds(4)));
     Peer p = connect(c);
@@ -217,6 +219,7 @@ class ServiceClientWireTest {
   }
 
   @Test
+  @DisplayName("clientBug2: an ERROR frame with an id fails that call at once")
   void errorFrameWithAnIdFailsThatCallAtOnce() throws Exception {
     AtomicReference<ServiceListener.GatewayError> seen = new AtomicReference<>();
     ServiceClient c =
@@ -251,6 +254,7 @@ class ServiceClientWireTest {
   }
 
   @Test
+  @DisplayName("clientBug5: a failed connect neither retries in the background nor stays connected")
   void registrationErrorAndSilenceFailConnect() throws Exception {
     ServiceClient dup = client(builder("dup"));
     CompletableFuture<Void> done = CompletableFuture.runAsync(dup::connect);
@@ -389,6 +393,7 @@ class ServiceClientWireTest {
   }
 
   @Test
+  @DisplayName("clientBug5: disconnect fails pending calls and never reconnects")
   void disconnectFailsPendingCallsAndNeverReconnects() throws Exception {
     ServiceClient c = client(builder("A").reconnectDelay(Duration.ofMillis(10)));
     Peer p = connect(c);
@@ -402,6 +407,7 @@ class ServiceClientWireTest {
   }
 
   @Test
+  @DisplayName("clientBug3: no timer outlives its call")
   void noTimerOutlivesItsCall() throws Exception {
     ServiceClient c = client(builder("A").timeout(Duration.ofSeconds(30)));
     Peer p = connect(c);

@@ -7,10 +7,12 @@ package io.ephemeral.broker.store;
 public final class StoreUnavailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** A failure explained by {@code message} (it reaches the client). */
   public StoreUnavailableException(String message) {
     super(message);
   }
 
+  /** A failure explained by {@code message}, caused by {@code cause} (e.g. the Redis client's exception). */
   public StoreUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

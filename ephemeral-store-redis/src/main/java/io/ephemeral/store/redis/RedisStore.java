@@ -732,6 +732,11 @@ public final class RedisStore implements RemoteStore {
       return this;
     }
 
+    /**
+     * The store; it connects on {@link RedisStore#open()}.
+     *
+     * @throws IllegalStateException if none of standalone, cluster or sentinel was set
+     */
     public RedisStore build() {
       if (mode == null) {
         throw new IllegalStateException("set standalone(...), cluster(...) or sentinel(...)");

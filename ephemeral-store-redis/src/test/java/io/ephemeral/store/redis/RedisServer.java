@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  */
 public final class RedisServer implements AutoCloseable {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
+  /** Call timeout of the tests' stores (see {@link #uri}). */
+  public static final java.time.Duration TEST_TIMEOUT = java.time.Duration.ofSeconds(10);
   private static RedisServer shared;
 
   private final String binary;
@@ -102,8 +104,12 @@ public final class RedisServer implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /**
+   * A URI for this server. Its call timeout is generous: test machines are often loaded, and
+   * tests about timeouts set their own.
+   */
   public String uri(String prefix) {
-    return "redis://" + address() + "?prefix=" + prefix;
+    return "redis://" + address() + "?prefix=" + prefix + "&timeout=" + TEST_TIMEOUT.toMillis();
   }
 
   public long pid() {
@@ -117,7 +123,7 @@ public final class RedisServer implements AutoCloseable {
 
   /** A store on this server under a fresh prefix, taking its time from {@code clock}. */
   public RedisStore store(Clock clock) {
-    return RedisStore.builder().standalone(address()).prefix(freshPrefix()).clock(clock).build();
+    return RedisStore.builder().standalone(address()).prefix(freshPrefix()).clock(clock).timeout(TEST_TIMEOUT).build();
   }
 
   /** Sends one command (RESP) and returns the first line of the reply, e.g. "+OK". */

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 public final class Main {
   static final String USAGE = String.join("\n",
       "usage: ephemeral-bench [compare] [options]   our broker beside redis-server, one table",
+      "       ephemeral-bench store [options]       our broker in memory mode beside our broker on a Redis store",
       "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
       "       ephemeral-bench memory [options]      live heap bytes per stored item",
       "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
@@ -32,6 +33,8 @@ public final class Main {
       "         --cells get:1x32,set:8x1,... | --ops ping,get,set,lease --shapes 1x1,8x1,1x32,50x1",
       "         --keys K (default 1000)  --value-size B (100)  --ttl MS (60000)  --holders H (10000)",
       "         --markdown FILE  --svg FILE  --redis-server PATH  --no-redis",
+      "store:   as compare (cells, --seconds, --repeat, ...), plus --store URI (default: a redis-server started",
+      "         on a free loopback port, --redis-server PATH); Redis itself is not measured as a column",
       "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
       "memory:  --items N (1000000)",
       "startup: --runs N (9)",
@@ -60,6 +63,9 @@ public final class Main {
       switch (mode) {
         case "compare":
           status = Compare.run(rest, out);
+          break;
+        case "store":
+          status = StoreCompare.run(rest, out);
           break;
         case "gc":
           status = Checks.gc(rest, out);

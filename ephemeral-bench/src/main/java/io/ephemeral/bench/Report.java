@@ -70,9 +70,15 @@ final class Report {
   }
 
   static String table(List<Row> rows) {
+    return table(rows, "ours", "Redis");
+  }
+
+  /** The table with other names for the two columns (e.g. memory and redis store). */
+  static String table(List<Row> rows, String a, String b) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| op | conns×pipeline | ours ops/s | Redis ops/s | ours/Redis | ours p50 / p99 / p999 µs "
-        + "| Redis p50 / p99 / p999 µs | ours CPU µs/req | Redis CPU µs/req | generator CPU µs/req |\n");
+    sb.append("| op | conns×pipeline | " + a + " ops/s | " + b + " ops/s | " + a + "/" + b + " | " + a
+        + " p50 / p99 / p999 µs | " + b + " p50 / p99 / p999 µs | " + a + " CPU µs/req | " + b
+        + " CPU µs/req | generator CPU µs/req |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
       sb.append("| ").append(r.cell.label()).append(" | ").append(r.cell.shape()).append(" | ")

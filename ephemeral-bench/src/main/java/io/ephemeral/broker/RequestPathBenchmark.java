@@ -149,7 +149,7 @@ public class RequestPathBenchmark {
     out.clear();
   }
 
-  /** Only parked requests (lease waits, providers) use it; these benchmarks never park. */
+  /** Only parked and deferred requests (lease waits, providers, a shared store) use it; these benchmarks have none. */
   private static final ConnectionControl NO_CONNECTIONS = new ConnectionControl() {
     @Override
     public void markDirty(Connection c) {}
@@ -162,6 +162,9 @@ public class RequestPathBenchmark {
 
     @Override
     public void resume(Connection c) {}
+
+    @Override
+    public void answered(Connection c) {}
   };
 
   static byte[] bytes(String s) {

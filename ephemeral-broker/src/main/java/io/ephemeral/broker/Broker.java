@@ -60,18 +60,32 @@ public final class Broker implements AutoCloseable {
    * @throws IllegalStateException if this broker is already running
    * @throws IOException if the socket cannot be bound; the message says why, e.g. "Broker already
    *     running" when a live broker answers on the same path, or that the path is too long
+   * @throws io.ephemeral.broker.store.StoreUnavailableException if the broker has a shared store
+   *     ({@link Builder#store}) that cannot be reached; nothing is bound then
    */
   public Path start() throws IOException {
     synchronized (lock) {
       if (loop != null) {
         throw new IllegalStateException("Broker already started on " + bound.socket() + "; call stop() before starting it again");
       }
-      SocketPaths.Bound b = SocketPaths.bind(config);
+      if (config.store() != null) {
+        // Before binding: a broker whose store is unreachable must not look started to clients.
+        config.store().open();
+      }
+      SocketPaths.Bound b;
       EventLoop l;
       try {
-        l = new EventLoop(config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
+        b = SocketPaths.bind(config);
+        try {
+          l = new EventLoop(config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
+        } catch (IOException | RuntimeException e) {
+          b.close();
+          throw e;
+        }
       } catch (IOException | RuntimeException e) {
-        b.close();
+        if (config.store() != null) {
+          config.store().close();
+        }
         throw e;
       }
       bound = b;
@@ -84,7 +98,11 @@ public final class Broker implements AutoCloseable {
         shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
-      log.info("Broker started", "pipe", b.socket());
+      if (config.store() == null) {
+        log.info("Broker started", "pipe", b.socket());
+      } else {
+        log.info("Broker started", "pipe", b.socket(), "store", config.store().describe());
+      }
       l.execute(() -> l.events().started(b.socket()));
       return b.socket();
     }
@@ -113,6 +131,9 @@ public final class Broker implements AutoCloseable {
     }
     l.shutdown();
     b.close();
+    if (config.store() != null) {
+      config.store().close();
+    }
     l.events().stopped();
     if (hook != null && Thread.currentThread() != hook) {
       try {
@@ -349,6 +370,8 @@ public final class Broker implements AutoCloseable {
     Duration replayWindow;
     Integer replayCacheSize;
     Integer busyPollMicros;
+    io.ephemeral.broker.store.RemoteStore store;
+    String storeUri;
 
     private Builder() {}
 
@@ -548,6 +571,17 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
+     * Keeps values and leases in a shared store instead of this broker's memory, so brokers on
+     * several hosts share them (e.g. a {@code RedisStore}). The broker opens the store on start
+     * (failing the start if it cannot be reached) and closes it on stop. Default: memory.
+     */
+    public Builder store(io.ephemeral.broker.store.RemoteStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.storeUri = null;
+      return this;
+    }
+
+    /**
      * Deepest JSON nesting in a request line, the request object counting as 1 (2 to 1000);
      * deeper lines get {@code invalid_json} naming the limit. Env: {@code BROKER_MAX_NESTING_DEPTH}.
      * Default 64.
@@ -637,6 +671,18 @@ public final class Broker implements AutoCloseable {
      */
     public Builder busyPollMicros(int micros) {
       this.busyPollMicros = micros;
+      return this;
+    }
+
+    /**
+     * The shared store by URI: {@code memory} (the default), or e.g.
+     * {@code redis://host:6379/0?prefix=ci-42} with the {@code ephemeral-store-redis} module on
+     * the class path. Env: {@code BROKER_STORE}. {@link #build()} reports a URI no store module
+     * understands.
+     */
+    public Builder store(String uri) {
+      this.storeUri = Objects.requireNonNull(uri, "uri");
+      this.store = null;
       return this;
     }
 

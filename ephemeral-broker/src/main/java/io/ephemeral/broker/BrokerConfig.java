@@ -53,7 +53,8 @@ record BrokerConfig(
     long connectionIdleTimeoutMillis,
     long replayWindowMillis,
     int replayCacheSize,
-    int busyPollMicros) {
+    int busyPollMicros,
+    io.ephemeral.broker.store.RemoteStore store) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
@@ -190,9 +191,27 @@ record BrokerConfig(
             first(millis(b.connectionIdleTimeout), env.positiveLong("BROKER_CONNECTION_IDLE_TIMEOUT"), 0L),
             first(millis(b.replayWindow), env.positiveLong("BROKER_REPLAY_WINDOW"), 0L),
             first(b.replayCacheSize, env.nonNegativeInt("BROKER_REPLAY_CACHE_SIZE"), DEFAULT_REPLAY_CACHE_SIZE),
-            first(b.busyPollMicros, env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"), DEFAULT_BUSY_POLL_MICROS));
+            first(b.busyPollMicros, env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"), DEFAULT_BUSY_POLL_MICROS),
+            store(b, env));
     config.validate();
     return config;
+  }
+
+  /** The builder's store, else the one BROKER_STORE names (null: memory). */
+  private static io.ephemeral.broker.store.RemoteStore store(Broker.Builder b, Env env) {
+    if (b.store != null) {
+      return b.store;
+    }
+    String uri = b.storeUri != null ? b.storeUri : env.text("BROKER_STORE");
+    if (uri == null) {
+      return null;
+    }
+    try {
+      return io.ephemeral.broker.store.StoreProvider.forUri(uri, b.environment);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException((b.storeUri != null ? "store: " : "environment variable BROKER_STORE: ")
+          + e.getMessage(), e);
+    }
   }
 
   private void validate() {
@@ -227,6 +246,8 @@ record BrokerConfig(
         "replay protection needs a secret: only signed requests carry a protected timestamp and nonce");
     require(busyPollMicros >= 0 && busyPollMicros <= MAX_BUSY_POLL_MICROS,
         "busyPollMicros must be between 0 (off) and " + MAX_BUSY_POLL_MICROS + ", got " + busyPollMicros);
+    require(store == null || providers.isEmpty(),
+        "value providers work only with the memory store, not with " + (store == null ? "" : store.describe()));
   }
 
   private static void require(boolean condition, String message) {
@@ -257,7 +278,8 @@ record BrokerConfig(
         + ", sweeperInterval=" + sweeperIntervalMillis + "ms, eviction=" + evictionPolicy
         + ", maxConnections=" + maxConnections + ", maxKeyLength=" + maxKeyLength + ", maxNestingDepth=" + maxNestingDepth
         + ", maxOutputBuffer=" + maxOutputBuffer + ", stallTimeout=" + stallTimeoutMillis + "ms"
-        + ", replayWindow=" + replayWindowMillis + "ms]";
+        + ", replayWindow=" + replayWindowMillis + "ms"
+        + ", store=" + (store == null ? "memory" : store.describe()) + "]";
   }
 
   /** Strict parsing of {@code BROKER_*} variables: a value that does not parse is an error, never NaN. */

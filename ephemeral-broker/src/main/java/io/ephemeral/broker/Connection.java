@@ -68,6 +68,22 @@ final class Connection {
   /** Clock time of the last read that returned data (or of the accept). */
   long lastRead;
 
+  /**
+   * Answers not yet in {@link #out} because an earlier request is still being answered by a
+   * shared store (null when there are none): each waits its turn so answers keep request order,
+   * while the connection's later requests are already being worked on.
+   */
+  java.util.ArrayDeque<Answer> answers;
+  /** Bytes held in {@link #answers}. */
+  long answerBytes;
+  /** This connection's store calls waiting to be sent, in order (RemoteKvCommands' state; null until used). */
+  Object storeCalls;
+
+  /** One answer in {@link #answers}: its bytes, or null while the store has not answered. */
+  static final class Answer {
+    byte[] bytes;
+  }
+
   Connection(SocketChannel channel) {
     this.channel = channel;
   }

@@ -16,4 +16,7 @@ interface ConnectionControl {
 
   /** A parked request was answered: continue with the connection's held-back requests this turn. */
   void resume(Connection c);
+
+  /** A deferred answer ({@link Reply#defer}) got its bytes: move the answers now in turn to the output. */
+  void answered(Connection c);
 }

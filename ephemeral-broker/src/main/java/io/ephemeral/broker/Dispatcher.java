@@ -17,6 +17,8 @@ final class Dispatcher {
   private final BrokerLog log;
   private final Request request = new Request();
   private final Reply reply = new Reply();
+  /** Where an answer is written while earlier answers of its connection are still awaited. */
+  private final ByteOutput staged = new ByteOutput();
   private final ActionRequest view = new ActionRequest(request);
   private final Interceptor[] chain;
   private final int knownActionIndex;
@@ -79,9 +81,35 @@ final class Dispatcher {
     return view;
   }
 
-  /** Handles one complete line (without its newline) and appends the response to the connection's output. */
+  /**
+   * Handles one complete line (without its newline) and appends the response to the connection's
+   * output, or queues it behind the answers the connection is still waiting for.
+   */
   void handle(Connection conn, byte[] line, int off, int len) {
-    ByteOutput out = conn.out;
+    if (conn.answers == null) {
+      handle(conn, conn.out, line, off, len);
+    } else {
+      handle(conn, staged, line, off, len);
+      stage(conn);
+    }
+  }
+
+  /** Queues what was written to {@link #staged} (unless the handler deferred its answer). */
+  private void stage(Connection conn) {
+    if (!reply.deferred() && conn.answers == null) {
+      // The answers it waited behind were all given meanwhile (a store shutting down answers at once).
+      conn.out.write(staged.toByteArray());
+    } else if (!reply.deferred()) {
+      Connection.Answer a = new Connection.Answer();
+      a.bytes = staged.toByteArray();
+      conn.answers.add(a);
+      conn.answerBytes += a.bytes.length;
+      conn.unflushed--; // counted again when it reaches the output
+    }
+    staged.clear();
+  }
+
+  private void handle(Connection conn, ByteOutput out, byte[] line, int off, int len) {
     Request r = request;
     if (len == 0) {
       // The Node broker parses an empty line as {} (no action).
@@ -155,7 +183,7 @@ final class Dispatcher {
     }
     String error = reply.errorCode();
     // Per-action counters: for known actions, including those refused by a later check.
-    if (c != null && passed > knownActionIndex) {
+    if (c != null && passed > knownActionIndex && !reply.deferred()) {
       metrics.operation(c.metricIndex, error == null);
       if (recording) {
         if (timed && c == known) {
@@ -179,11 +207,17 @@ final class Dispatcher {
   }
 
   /** The response to a line longer than maxRequestSize (the line itself is discarded unread). */
-  void tooLarge(ByteOutput out) {
+  void tooLarge(Connection conn) {
     // The Node broker's exact answer (its client matches on it); the counter names the limit.
     state.limitHit(Limit.MAX_REQUEST_SIZE);
     request.reset(EMPTY_OBJECT, 0, 2);
-    reply.begin(out, null);
-    reply.error(ErrorCodes.TOO_LARGE);
+    if (conn.answers == null) {
+      reply.begin(conn.out, null);
+      reply.error(ErrorCodes.TOO_LARGE);
+    } else {
+      reply.begin(staged, null);
+      reply.error(ErrorCodes.TOO_LARGE);
+      stage(conn);
+    }
   }
 }

@@ -50,6 +50,8 @@ import java.util.function.Supplier;
 final class EventLoop implements ConnectionControl {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
+  /** Most answers one connection may have waiting for a shared store; its further lines wait. */
+  static final int MAX_QUEUED_ANSWERS = 1024;
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
   /** Longest a stopping broker spends writing answers already queued. */
@@ -66,6 +68,8 @@ final class EventLoop implements ConnectionControl {
   private final Metrics metrics;
   private final MemoryStore store;
   private final Leases leases;
+  /** The KV actions on a shared store, or null when values and leases are in memory. */
+  private final RemoteKvCommands remote;
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
   private final CommandTable commands;
@@ -125,9 +129,17 @@ final class EventLoop implements ConnectionControl {
     config.gatewayListeners().forEach(events::add);
     this.router = new GatewayRouter(config, log, events, this, state);
     CommandTable commands = new CommandTable();
-    KvCommands kv = new KvCommands(config, store, leases, metrics, state, log, this);
-    kv.registerAll(commands);
-    if (!config.providers().isEmpty()) {
+    KvCommands kv = null;
+    if (config.store() != null) {
+      // Values and leases live in a shared store; the memory store and leases stay empty.
+      remote = new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
+      remote.registerAll(commands);
+    } else {
+      remote = null;
+      kv = new KvCommands(config, store, leases, metrics, state, log, this);
+      kv.registerAll(commands);
+    }
+    if (kv != null && !config.providers().isEmpty()) {
       providerThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "ephemeral-broker-provider");
         t.setDaemon(true);
@@ -529,8 +541,9 @@ final class EventLoop implements ConnectionControl {
         pos = nl + 1;
         continue;
       }
-      if (c.out.size() >= pauseAt) {
-        c.heldBack = true;
+      if (c.out.size() >= pauseAt || (c.answers != null
+          && (c.answers.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER))) {
+        c.heldBack = true; // continued when output is written or queued answers are released
         break;
       }
       if (nl < 0) {
@@ -546,7 +559,7 @@ final class EventLoop implements ConnectionControl {
       c.unflushed++;
       c.completed++;
       if (nl - pos > max) {
-        dispatcher.tooLarge(c.out);
+        dispatcher.tooLarge(c);
       } else {
         dispatcher.handle(c, buf, pos, nl - pos);
       }
@@ -563,7 +576,7 @@ final class EventLoop implements ConnectionControl {
     state.inFlight++;
     state.requestsAccepted++;
     c.unflushed++;
-    dispatcher.tooLarge(c.out);
+    dispatcher.tooLarge(c);
   }
 
   private static int indexOfNewline(byte[] buf, int from, int to) {
@@ -585,7 +598,7 @@ final class EventLoop implements ConnectionControl {
       if (c.out.capacity() > 64 * 1024) {
         c.out.release();
       }
-      if (c.inputClosed || c.closeAfterFlush) {
+      if ((c.inputClosed || c.closeAfterFlush) && c.answers == null) {
         close(c);
         return;
       }
@@ -625,9 +638,11 @@ final class EventLoop implements ConnectionControl {
     if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
-      state.inFlight -= c.unflushed;
-      state.unanswered += c.unflushed;
+      int owed = owed(c);
+      state.inFlight -= owed;
+      state.unanswered += owed;
       c.unflushed = 0;
+      c.answers = null;
       if (c.protocol == Connection.FRAMES) {
         router.onClose(c);
       }
@@ -653,9 +668,15 @@ final class EventLoop implements ConnectionControl {
     markDirty(c);
   }
 
+  /** Requests of the connection taken in and not yet written out: unsent, parked, or waiting for the store. */
+  private static int owed(Connection c) {
+    return c.unflushed + (c.parked ? 1 : 0) + (c.answers == null ? 0 : c.answers.size());
+  }
+
   @Override
   public void resume(Connection c) {
     c.parked = false;
+    c.unflushed++; // its answer is now in the output (see Reply.park)
     markDirty(c);
     resumeHeldBack(c);
   }
@@ -663,6 +684,32 @@ final class EventLoop implements ConnectionControl {
   /** Queues the connection to continue its waiting requests at the end of this turn. */
   private void resumeHeldBack(Connection c) {
     if (!c.resumeQueued) {
+      c.resumeQueued = true;
+      resumed.add(c);
+    }
+  }
+
+  @Override
+  public void answered(Connection c) {
+    java.util.ArrayDeque<Connection.Answer> queue = c.answers;
+    if (queue == null) {
+      return; // closed meanwhile
+    }
+    boolean full = queue.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER;
+    Connection.Answer head;
+    while ((head = queue.peek()) != null && head.bytes != null) {
+      queue.poll();
+      c.out.write(head.bytes);
+      c.answerBytes -= head.bytes.length;
+      c.unflushed++;
+    }
+    if (queue.isEmpty()) {
+      c.answers = null;
+      c.answerBytes = 0;
+    }
+    markDirty(c);
+    if (full && !c.resumeQueued) {
+      // Lines were held back while the queue was full: continue with them at the end of the turn.
       c.resumeQueued = true;
       resumed.add(c);
     }
@@ -724,7 +771,7 @@ final class EventLoop implements ConnectionControl {
       for (SelectionKey key : selector.keys()) {
         if (key.attachment() instanceof Connection) {
           Connection c = (Connection) key.attachment();
-          state.unanswered += c.unflushed;
+          state.unanswered += owed(c);
           c.unflushed = 0;
           closeQuietly(c.channel);
         }
@@ -737,6 +784,9 @@ final class EventLoop implements ConnectionControl {
         "answered", state.requestsAccepted - state.unanswered, "unanswered", state.unanswered);
     if (providerThreads != null) {
       providerThreads.shutdownNow();
+    }
+    if (remote != null) {
+      remote.shutdown();
     }
     store.clear();
     leases.clear();
@@ -821,6 +871,9 @@ final class EventLoop implements ConnectionControl {
 
   private void sweep() {
     long now = clock.millis();
+    if (remote != null) {
+      remote.sweep(SWEEP_BUDGET);
+    }
     int removed = store.sweep(now, SWEEP_BUDGET);
     removed += leases.sweep(now, SWEEP_BUDGET);
     if (removed > 0 && log.debugEnabled()) {

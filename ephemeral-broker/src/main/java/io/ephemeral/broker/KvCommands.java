@@ -12,15 +12,15 @@ import java.util.Arrays;
  * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
  */
 final class KvCommands implements Leases.WaiterListener {
-  private static final byte[] VALUE = Reply.ascii(",\"value\":");
-  private static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
-  private static final byte[] DELETED = Reply.ascii(",\"deleted\":");
-  private static final byte[] PONG = Reply.ascii(",\"pong\":");
-  private static final byte[] RELEASED = Reply.ascii(",\"released\":");
-  private static final byte[] TOKEN = Reply.ascii(",\"token\":");
-  private static final byte[] ITEMS = Reply.ascii(",\"items\":{");
-  private static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
-  private static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
+  static final byte[] VALUE = Reply.ascii(",\"value\":");
+  static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
+  static final byte[] DELETED = Reply.ascii(",\"deleted\":");
+  static final byte[] PONG = Reply.ascii(",\"pong\":");
+  static final byte[] RELEASED = Reply.ascii(",\"released\":");
+  static final byte[] TOKEN = Reply.ascii(",\"token\":");
+  static final byte[] ITEMS = Reply.ascii(",\"items\":{");
+  static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
+  static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
 
   private final BrokerConfig config;
   private final MemoryStore store;
@@ -377,7 +377,7 @@ final class KvCommands implements Leases.WaiterListener {
   }
 
   /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */
-  private static void memory(ByteOutput out, String extraMember, long extraValue) {
+  static void memory(ByteOutput out, String extraMember, long extraValue) {
     Runtime rt = Runtime.getRuntime();
     out.ascii(",\"memory\":{\"rss\":").number(rss());
     out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
@@ -386,11 +386,14 @@ final class KvCommands implements Leases.WaiterListener {
 
   /** {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports it. */
   private void capacity(ByteOutput out) {
-    int max = store.maxItems();
-    double u = utilization();
+    capacity(out, store.size(), store.maxItems());
+  }
+
+  static void capacity(ByteOutput out, long items, int max) {
+    double u = utilization(items, max);
     boolean near = max > 0 && u >= 0.9;
     boolean at = max > 0 && u >= 1.0;
-    out.ascii("{\"items\":").number(store.size());
+    out.ascii("{\"items\":").number(items);
     out.ascii(",\"maxItems\":").number(max);
     out.ascii(",\"utilization\":").ascii(formatRatio(u));
     out.ascii(",\"nearCapacity\":").bool(near);
@@ -401,8 +404,11 @@ final class KvCommands implements Leases.WaiterListener {
 
   /** items / maxItems rounded to two decimals; 0 when unlimited. */
   private double utilization() {
-    int max = store.maxItems();
-    return max <= 0 ? 0 : Math.round((double) store.size() / max * 100) / 100.0;
+    return utilization(store.size(), store.maxItems());
+  }
+
+  static double utilization(long items, int max) {
+    return max <= 0 ? 0 : Math.round((double) items / max * 100) / 100.0;
   }
 
   static String formatRatio(double v) {

@@ -18,6 +18,7 @@ final class Reply {
   private Connection connection;
   private String errorCode;
   private String extraMembers;
+  private boolean deferred;
 
   void begin(ByteOutput out, Request request) {
     begin(out, request, null);
@@ -29,6 +30,7 @@ final class Reply {
     this.connection = connection;
     this.errorCode = null;
     this.extraMembers = null;
+    this.deferred = false;
   }
 
   /** The connection the request came on (null for internal replies). */
@@ -48,6 +50,35 @@ final class Reply {
    */
   void park() {
     connection.parked = true;
+    // Still in flight, but not among the responses the next flush completes.
+    connection.unflushed--;
+  }
+
+  /**
+   * The request will be answered later, by filling the returned answer's bytes and calling
+   * {@link ConnectionControl#answered}; nothing is written now. Unlike {@link #park()} the
+   * connection's next requests go on, their answers queued behind this one. The handler records
+   * the action's metrics itself when it answers (the outcome is not known yet).
+   */
+  Connection.Answer defer() {
+    Connection.Answer a = new Connection.Answer();
+    if (connection.answers == null) {
+      connection.answers = new java.util.ArrayDeque<>();
+    }
+    connection.answers.add(a);
+    connection.unflushed--; // still in flight; counted again when it reaches the output
+    deferred = true;
+    return a;
+  }
+
+  /** Whether the handler deferred its answer with {@link #defer()}. */
+  boolean deferred() {
+    return deferred;
+  }
+
+  /** Members added by interceptors, as {@code ,"a":1,...} text, or null. */
+  String extraMembers() {
+    return extraMembers;
   }
 
   /** Starts a success response; add members with {@link #member}, finish with {@link #end}. */

@@ -24,8 +24,17 @@ final class BrokerFixture implements AutoCloseable {
     this(b -> b);
   }
 
+  /**
+   * The shared store the fixtures' brokers keep values and leases in: null for the broker's own
+   * memory. The Redis store module runs these suites again with a Redis store set here.
+   */
+  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore> store;
+
   BrokerFixture(UnaryOperator<Broker.Builder> options) throws IOException {
     Broker.Builder b = Broker.builder().clock(clock).environment(Map.of()).shutdownHook(false);
+    if (store != null) {
+      b.store(store.apply(clock));
+    }
     broker = options.apply(b).build();
     socket = broker.start();
   }

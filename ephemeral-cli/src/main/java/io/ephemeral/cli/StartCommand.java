@@ -292,6 +292,15 @@ final class StartCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--store",
+      paramLabel = "URI",
+      description = "Keep values and leases in a store shared by brokers on several hosts:"
+          + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
+          + " redis-cluster://host:port,...?prefix=NAME, redis-sentinel://host:port,...?master=M&prefix=NAME;"
+          + " or memory (env BROKER_STORE; default memory). A password may come from BROKER_REDIS_PASSWORD.")
+  String store;
+
+  @Option(
       names = "--plugin",
       paramLabel = "JAR",
       description = "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
@@ -350,6 +359,7 @@ final class StartCommand implements Callable<Integer> {
       given(requireTtl, builder::requireTtl);
       given(logLevel, builder::logLevel);
       given(structuredLogging, builder::structuredLogging);
+      given(store, builder::store);
       if (socket != null) {
         given(socket.pipeId, builder::pipeId);
         given(socket.path, builder::socketPath);

@@ -40,6 +40,12 @@ final class BrokerFixture implements AutoCloseable {
     return f;
   }
 
+  /**
+   * The shared store the fixtures' brokers keep values and leases in: null for the broker's own
+   * memory. The Redis store module runs these suites again with a Redis store set here.
+   */
+  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore> store;
+
   /** Starts a fresh broker (empty store) on the same socket path. */
   void startBroker() throws IOException {
     Broker.Builder b =
@@ -49,6 +55,9 @@ final class BrokerFixture implements AutoCloseable {
             .socketPath(socket)
             .clock(clock)
             .logLevel("warn");
+    if (store != null) {
+      b.store(store.apply(clock));
+    }
     options.accept(b);
     broker = b.build();
     broker.start();

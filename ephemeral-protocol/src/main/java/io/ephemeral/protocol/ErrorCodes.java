@@ -118,4 +118,11 @@ public final class ErrorCodes {
 
   /** The broker's nonce cache is full; the request was refused rather than the cache grown. */
   public static final String REPLAY_CACHE_FULL = "replay_cache_full";
+
+  /**
+   * The broker keeps its data in a shared store (Redis) that did not answer in time or could not
+   * be reached; the {@code message} says why. Nothing was answered from stale data. For a write
+   * the outcome is unknown (it may or may not have been applied); the request can be retried.
+   */
+  public static final String STORE_UNAVAILABLE = "store_unavailable";
 }

@@ -32,6 +32,8 @@ class ErrorCodesTest {
             // ours: refused connections
             "forbidden", "too_many_connections",
             // ours: replay protection, off unless the broker enables it
-            "replay_fields_required", "stale_request", "replayed_request", "replay_cache_full");
+            "replay_fields_required", "stale_request", "replayed_request", "replay_cache_full",
+            // ours: a shared store (Redis) that cannot be reached
+            "store_unavailable");
   }
 }

@@ -1,0 +1,783 @@
+package io.ephemeral.store.redis;
+
+import io.ephemeral.broker.Clock;
+import io.ephemeral.broker.store.RemoteStore;
+import io.ephemeral.broker.store.StoreUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The broker's values and lease pools in Redis, so that brokers on many hosts share them: hand it
+ * to {@code Broker.builder().store(...)}, or start the broker with
+ * {@code --store redis://host:6379/0?prefix=ci-42}.
+ *
+ * <pre>{@code
+ * RedisStore store = RedisStore.builder().standalone("redis.internal:6379").prefix("ci-42").build();
+ * try (Broker broker = Broker.builder().store(store).build()) {
+ *   broker.start();   // fails at once if Redis cannot be reached
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Every operation is one Lua script, so it is atomic across brokers: two brokers never grant
+ * one slot twice, and fencing tokens come from one counter. Time is the Redis server's clock.
+ * All keys of one prefix share the hash tag {@code {prefix}}, so on Redis Cluster they live in
+ * one slot (one node). Calls are bounded by {@link Builder#timeout}; an unreachable or slow Redis
+ * throws {@link StoreUnavailableException}, and the connection pool reconnects by itself when
+ * Redis is back.
+ */
+public final class RedisStore implements RemoteStore {
+  private static final byte[] EMPTY = new byte[0];
+
+  private enum Mode { STANDALONE, CLUSTER, SENTINEL }
+
+  private final Mode mode;
+  private final List<String> hosts;
+  private final String master;
+  private final int database;
+  private final String user;
+  private final String password;
+  private final boolean tls;
+  private final String prefix;
+  private final int timeoutMillis;
+  private final int connectTimeoutMillis;
+  private final int threads;
+  private final Clock clock;
+  private final long graceMillis;
+  private final long waitHoldMillis;
+  private final List<byte[]> keys;
+  /** The highest fencing token this store has handed out: tokens continue above it if Redis lost its data. */
+  private final AtomicLong highestToken = new AtomicLong();
+  private volatile UnifiedJedis client;
+  private volatile boolean scriptsLoaded;
+
+  private RedisStore(Builder b) {
+    this.mode = b.mode;
+    this.hosts = List.copyOf(b.hosts);
+    this.master = b.master;
+    this.database = b.database;
+    this.user = b.user;
+    this.password = b.password;
+    this.tls = b.tls;
+    this.prefix = b.prefix;
+    this.timeoutMillis = (int) b.timeout.toMillis();
+    this.connectTimeoutMillis = (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis();
+    this.threads = b.threads;
+    this.clock = b.clock;
+    this.graceMillis = b.grace.toMillis();
+    this.waitHoldMillis = b.waitHold.toMillis();
+    this.keys = List.of(("{" + prefix + "}:m").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A builder; set one of standalone, cluster or sentinel. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A store from a URI: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://} (TLS),
+   * {@code redis-cluster://host:port,host:port}, {@code redis-sentinel://host:port,...?master=NAME},
+   * each with options {@code ?prefix=&timeout=&connectTimeout=&threads=} ({@code tls=true} for
+   * cluster and sentinel). A password left out of the URI is read from
+   * {@code BROKER_REDIS_PASSWORD} (and {@code BROKER_REDIS_USER}) in {@code environment}.
+   *
+   * @throws IllegalArgumentException naming what is wrong with the URI
+   */
+  public static RedisStore fromUri(String uri, Map<String, String> environment) {
+    return RedisUri.parse(uri, environment).build();
+  }
+
+  // ---- lifecycle ----
+
+  @Override
+  public synchronized void open() {
+    if (client != null) {
+      return;
+    }
+    UnifiedJedis c;
+    try {
+      c = connect();
+    } catch (JedisException | IllegalArgumentException e) {
+      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e), e);
+    }
+    client = c;
+    try {
+      // One round trip that needs scripting and the permissions every later call needs.
+      counts();
+    } catch (StoreUnavailableException e) {
+      client = null;
+      c.close();
+      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e), e);
+    } catch (RuntimeException e) {
+      client = null;
+      c.close();
+      throw new StoreUnavailableException("Redis at " + describe() + " refused the store's scripts: " + reason(e), e);
+    }
+  }
+
+  private UnifiedJedis connect() {
+    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+        .resp2()
+        .connectionTimeoutMillis(connectTimeoutMillis)
+        .socketTimeoutMillis(timeoutMillis)
+        .database(database)
+        .ssl(tls)
+        .clientName("ephemeral-broker");
+    if (password != null) {
+      config.user(user).password(password);
+    }
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(threads + 2);
+    pool.setMaxIdle(threads + 2);
+    pool.setMinIdle(0);
+    pool.setBlockWhenExhausted(true);
+    pool.setMaxWait(Duration.ofMillis(timeoutMillis));
+    pool.setJmxEnabled(false);
+    switch (mode) {
+      case CLUSTER:
+        return RedisClusterClient.builder()
+            .nodes(hostsAndPorts())
+            .maxAttempts(3)
+            .maxTotalRetriesDuration(Duration.ofMillis(2L * timeoutMillis))
+            .clientConfig(config.build())
+            .poolConfig(pool)
+            .build();
+      case SENTINEL:
+        DefaultJedisClientConfig.Builder sentinels = DefaultJedisClientConfig.builder()
+            .resp2()
+            .connectionTimeoutMillis(connectTimeoutMillis)
+            .socketTimeoutMillis(timeoutMillis)
+            .ssl(tls);
+        return RedisSentinelClient.builder()
+            .masterName(master)
+            .sentinels(hostsAndPorts())
+            .sentinelClientConfig(sentinels.build())
+            .clientConfig(config.build())
+            .poolConfig(pool)
+            .build();
+      default:
+        return RedisClient.builder()
+            .hostAndPort(HostAndPort.from(hosts.get(0)))
+            .clientConfig(config.build())
+            .poolConfig(pool)
+            .build();
+    }
+  }
+
+  private Set<HostAndPort> hostsAndPorts() {
+    Set<HostAndPort> set = new LinkedHashSet<>();
+    for (String h : hosts) {
+      set.add(HostAndPort.from(h));
+    }
+    return set;
+  }
+
+  @Override
+  public synchronized void close() {
+    UnifiedJedis c = client;
+    client = null;
+    scriptsLoaded = false;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (RuntimeException ignored) {
+        // closing sockets to a Redis that may be gone
+      }
+    }
+  }
+
+  @Override
+  public String describe() {
+    String where;
+    switch (mode) {
+      case CLUSTER:
+        where = "redis-cluster://" + String.join(",", hosts);
+        break;
+      case SENTINEL:
+        where = "redis-sentinel://" + String.join(",", hosts) + (database == 0 ? "" : "/" + database) + "?master="
+            + master;
+        break;
+      default:
+        where = (tls ? "rediss://" : "redis://") + hosts.get(0) + (database == 0 ? "" : "/" + database);
+    }
+    return where + " (prefix " + prefix + ")";
+  }
+
+  @Override
+  public int concurrency() {
+    return threads;
+  }
+
+  /** The key prefix: every key of this store is {@code {prefix}:...}. */
+  public String prefix() {
+    return prefix;
+  }
+
+  // ---- operations: each is one script invocation and a decoder of its reply ----
+
+  /** One script call and how to read its reply. */
+  private record Invocation<T>(Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
+
+  private Invocation<Value> getCall(byte[] key, boolean refreshTtl, boolean lru) {
+    return new Invocation<>(Scripts.GET, new byte[][] {key, flag(refreshTtl), flag(lru), number(graceMillis)}, raw -> {
+      List<?> r = (List<?>) raw;
+      long found = (Long) r.get(0);
+      if (found == 0) {
+        return new Value(Found.MISSING, null, false);
+      }
+      if (found == 2) {
+        return new Value(Found.EXPIRED, null, false);
+      }
+      return new Value(Found.VALUE, r.size() > 2 ? (byte[]) r.get(2) : null, isOne(r.get(1)));
+    });
+  }
+
+  private Invocation<Stored> setCall(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems,
+      boolean lru) {
+    return new Invocation<>(Scripts.SET, new byte[][] {key, flag(json != null), json == null ? EMPTY : json,
+        flag(compressed), number(ttlMillis), number(maxItems), flag(lru), number(graceMillis)}, raw -> {
+          List<?> r = (List<?>) raw;
+          return new Stored((Long) r.get(0) == 1, ((Long) r.get(1)).intValue());
+        });
+  }
+
+  private Invocation<Boolean> deleteCall(byte[] key) {
+    return new Invocation<>(Scripts.DEL, new byte[][] {key}, raw -> (Long) raw == 1);
+  }
+
+  private Invocation<List<Item>> listCall() {
+    return new Invocation<>(Scripts.LIST, new byte[0][], raw -> {
+      List<?> r = (List<?>) raw;
+      List<Item> items = new ArrayList<>(r.size() / 3);
+      for (int i = 0; i + 2 < r.size(); i += 3) {
+        long expires = (long) Double.parseDouble(new String((byte[]) r.get(i + 1), StandardCharsets.US_ASCII));
+        items.add(new Item((byte[]) r.get(i), expires, (Long) r.get(i + 2) == 1));
+      }
+      return items;
+    });
+  }
+
+  private Invocation<Counts> countsCall() {
+    return new Invocation<>(Scripts.COUNTS, new byte[0][], raw -> {
+      List<?> r = (List<?>) raw;
+      return new Counts((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), (Long) r.get(3));
+    });
+  }
+
+  private Invocation<Lease> leaseCall(String key, String workerId, long ttlMillis, int size, String ticket) {
+    return new Invocation<>(Scripts.LEASE, new byte[][] {utf8(key), utf8(workerId), number(ttlMillis), number(size),
+        ticket == null ? EMPTY : utf8(ticket), number(waitHoldMillis), number(highestToken.get())}, raw -> {
+          List<?> r = (List<?>) raw;
+          long code = (Long) r.get(0);
+          if (code >= 0) {
+            long token = (Long) r.get(1);
+            highestToken.accumulateAndGet(token, Math::max);
+            return new Lease(LeaseOutcome.GRANTED, (int) code, token);
+          }
+          switch ((int) code) {
+            case -1:
+              return new Lease(LeaseOutcome.HOLDS_OTHER_KEY, -1, 0);
+            case -2:
+              return new Lease(LeaseOutcome.POOL_FULL, -1, 0);
+            case -3:
+              return new Lease(LeaseOutcome.SIZE_MISMATCH, -1, 0);
+            case -4:
+              return new Lease(LeaseOutcome.ALREADY_WAITING, -1, 0);
+            case -5:
+              return new Lease(LeaseOutcome.QUEUED, -1, 0);
+            default:
+              throw new IllegalStateException("unexpected lease answer " + code);
+          }
+        });
+  }
+
+  private Invocation<Void> cancelCall(String workerId, String ticket) {
+    return new Invocation<>(Scripts.CANCEL, new byte[][] {utf8(workerId), utf8(ticket)}, raw -> null);
+  }
+
+  private Invocation<Released> releaseCall(String workerId, long token) {
+    return new Invocation<>(Scripts.RELEASE, new byte[][] {utf8(workerId), number(token)}, raw -> {
+      List<?> r = (List<?>) raw;
+      long code = (Long) r.get(0);
+      if (code == 0) {
+        return new Released(ReleaseOutcome.NOT_HELD, null);
+      }
+      return new Released(code == 1 ? ReleaseOutcome.RELEASED : ReleaseOutcome.EXPIRED, Names.decode((byte[]) r.get(1)));
+    });
+  }
+
+  private Invocation<long[]> sweepCall(int budget) {
+    return new Invocation<>(Scripts.SWEEP, new byte[][] {number(budget)}, raw -> {
+      List<?> r = (List<?>) raw;
+      return new long[] {(Long) r.get(0), (Long) r.get(1)};
+    });
+  }
+
+  @Override
+  public Value get(byte[] key, boolean refreshTtl, boolean lru) {
+    return invoke(getCall(key, refreshTtl, lru));
+  }
+
+  @Override
+  public Stored set(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
+    return invoke(setCall(key, json, compressed, ttlMillis, maxItems, lru));
+  }
+
+  @Override
+  public boolean delete(byte[] key) {
+    return invoke(deleteCall(key));
+  }
+
+  @Override
+  public List<Item> list() {
+    return invoke(listCall());
+  }
+
+  @Override
+  public Counts counts() {
+    return invoke(countsCall());
+  }
+
+  @Override
+  public Lease lease(String key, String workerId, long ttlMillis, int size, String ticket) {
+    return invoke(leaseCall(key, workerId, ttlMillis, size, ticket));
+  }
+
+  @Override
+  public void cancelWait(String workerId, String ticket) {
+    invoke(cancelCall(workerId, ticket));
+  }
+
+  @Override
+  public Released release(String workerId, long token) {
+    return invoke(releaseCall(workerId, token));
+  }
+
+  @Override
+  public long[] sweep(int budget) {
+    return invoke(sweepCall(budget));
+  }
+
+  /**
+   * Sends the calls as one pipeline: Redis runs them in order on one connection, in one round
+   * trip. A connection failure fails them all (their outcome is unknown).
+   */
+  @Override
+  public List<Object> inOrder(List<Call<?>> calls) {
+    if (calls.size() == 1) {
+      return RemoteStore.super.inOrder(calls);
+    }
+    Recorder recorder = new Recorder();
+    for (Call<?> call : calls) {
+      int before = recorder.invocations.size();
+      call.on(recorder);
+      if (recorder.invocations.size() != before + 1) {
+        throw new IllegalStateException("a call must make exactly one store call");
+      }
+    }
+    List<Object> results = new ArrayList<>(calls.size());
+    UnifiedJedis c = client();
+    try {
+      loadScripts(c);
+      List<redis.clients.jedis.Response<Object>> replies = new ArrayList<>(calls.size());
+      try (redis.clients.jedis.AbstractPipeline pipeline = c.pipelined()) {
+        for (Invocation<?> inv : recorder.invocations) {
+          replies.add(pipeline.evalsha(inv.script().sha1, keys, argv(inv.args())));
+        }
+        pipeline.sync();
+      }
+      for (int i = 0; i < replies.size(); i++) {
+        Invocation<?> inv = recorder.invocations.get(i);
+        try {
+          results.add(inv.decode().apply(replies.get(i).get()));
+        } catch (JedisException e) {
+          results.add(failure(inv.script(), e));
+        } catch (RuntimeException e) {
+          results.add(e);
+        }
+      }
+    } catch (JedisException e) {
+      RuntimeException f = failure(null, e);
+      while (results.size() < calls.size()) {
+        results.add(f);
+      }
+    }
+    return results;
+  }
+
+  /** Records the one invocation each store method of a {@link Call} makes, for {@link #inOrder}. */
+  private final class Recorder implements RemoteStore {
+    final List<Invocation<?>> invocations = new ArrayList<>();
+
+    private <T> T record(Invocation<T> inv) {
+      invocations.add(inv);
+      return null;
+    }
+
+    @Override
+    public void open() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String describe() {
+      return RedisStore.this.describe();
+    }
+
+    @Override
+    public Value get(byte[] key, boolean refreshTtl, boolean lru) {
+      return record(getCall(key, refreshTtl, lru));
+    }
+
+    @Override
+    public Stored set(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
+      return record(setCall(key, json, compressed, ttlMillis, maxItems, lru));
+    }
+
+    @Override
+    public boolean delete(byte[] key) {
+      record(deleteCall(key));
+      return false;
+    }
+
+    @Override
+    public List<Item> list() {
+      return record(listCall());
+    }
+
+    @Override
+    public Counts counts() {
+      return record(countsCall());
+    }
+
+    @Override
+    public Lease lease(String key, String workerId, long ttlMillis, int size, String ticket) {
+      return record(leaseCall(key, workerId, ttlMillis, size, ticket));
+    }
+
+    @Override
+    public void cancelWait(String workerId, String ticket) {
+      record(cancelCall(workerId, ticket));
+    }
+
+    @Override
+    public Released release(String workerId, long token) {
+      return record(releaseCall(workerId, token));
+    }
+
+    @Override
+    public long[] sweep(int budget) {
+      return record(sweepCall(budget));
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  // ---- plumbing ----
+
+  private UnifiedJedis client() {
+    UnifiedJedis c = client;
+    if (c == null) {
+      throw new StoreUnavailableException("the Redis store " + describe() + " is not open");
+    }
+    return c;
+  }
+
+  private List<byte[]> argv(byte[][] args) {
+    List<byte[]> argv = new ArrayList<>(args.length + 1);
+    argv.add(clock == null ? EMPTY : number(clock.millis()));
+    for (byte[] a : args) {
+      argv.add(a);
+    }
+    return argv;
+  }
+
+  /** Makes sure Redis has the scripts (after a start or a restart of Redis, which forgets them). */
+  private void loadScripts(UnifiedJedis c) {
+    if (!scriptsLoaded) {
+      for (Scripts s : Scripts.values()) {
+        c.scriptLoad(s.source, keys.get(0));
+      }
+      scriptsLoaded = true;
+    }
+  }
+
+  /** Runs one script; maps every failure to reach Redis to StoreUnavailableException. */
+  private <T> T invoke(Invocation<T> inv) {
+    UnifiedJedis c = client();
+    List<byte[]> argv = argv(inv.args());
+    Object raw;
+    try {
+      try {
+        raw = c.evalsha(inv.script().sha1, keys, argv);
+      } catch (JedisNoScriptException e) {
+        // First use on this server, or Redis restarted: EVAL sends the script and caches it.
+        scriptsLoaded = false;
+        raw = c.eval(inv.script().source, keys, argv);
+      }
+    } catch (JedisException e) {
+      throw failure(inv.script(), e);
+    }
+    return inv.decode().apply(raw);
+  }
+
+  /** The exception a caller gets for a Jedis failure: StoreUnavailableException unless Redis refused the script itself. */
+  private RuntimeException failure(Scripts script, JedisException e) {
+    if (e instanceof JedisNoScriptException) {
+      scriptsLoaded = false;
+      return new StoreUnavailableException("Redis at " + describe() + " lost the store's scripts (restarted?); the"
+          + " request was not applied", e);
+    }
+    if (e instanceof JedisAccessControlException) {
+      return new StoreUnavailableException("Redis at " + describe() + " refused the credentials: " + reason(e), e);
+    }
+    if (e instanceof JedisDataException) {
+      if (transientRefusal(e.getMessage())) {
+        return new StoreUnavailableException("Redis at " + describe() + " cannot serve now: " + reason(e), e);
+      }
+      return new IllegalStateException("Redis refused the store's " + (script == null ? "" : script.name + " ")
+          + "script: " + e.getMessage(), e);
+    }
+    scriptsLoaded = false; // Redis may come back as a new process without them
+    if (e instanceof JedisConnectionException) {
+      return new StoreUnavailableException("Redis at " + describe() + " did not answer within " + timeoutMillis
+          + " ms or could not be reached: " + reason(e), e);
+    }
+    return new StoreUnavailableException("Redis at " + describe() + " is unavailable: " + reason(e), e);
+  }
+
+  /** Refusals that pass when Redis is ready again (loading its data, failing over, out of memory). */
+  private static boolean transientRefusal(String message) {
+    if (message == null) {
+      return false;
+    }
+    for (String prefix : new String[] {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN",
+        "NOREPLICAS", "OOM", "MISCONF"}) {
+      if (message.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The innermost useful message of a failure. */
+  private static String reason(Throwable e) {
+    Throwable t = e;
+    String message = String.valueOf(e.getMessage());
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+    }
+    return message;
+  }
+
+  private static byte[] flag(boolean b) {
+    return b ? new byte[] {'1'} : new byte[] {'0'};
+  }
+
+  private static boolean isOne(Object o) {
+    return o instanceof byte[] && ((byte[]) o).length == 1 && ((byte[]) o)[0] == '1';
+  }
+
+  private static byte[] number(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] utf8(String s) {
+    return Names.encode(s);
+  }
+
+  /** Options of a {@link RedisStore}. */
+  public static final class Builder {
+    private Mode mode;
+    private List<String> hosts = List.of();
+    private String master;
+    private int database;
+    private String user;
+    private String password;
+    private boolean tls;
+    private String prefix = "ephemeral";
+    private Duration timeout = Duration.ofMillis(1000);
+    private Duration connectTimeout;
+    private int threads = 8;
+    private Clock clock;
+    private Duration grace = Duration.ofSeconds(2);
+    private Duration waitHold = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** One Redis server, {@code host:port}. */
+    public Builder standalone(String hostAndPort) {
+      this.mode = Mode.STANDALONE;
+      this.hosts = List.of(checkHost(hostAndPort));
+      return this;
+    }
+
+    /** A Redis Cluster, reached through any of these {@code host:port} nodes. */
+    public Builder cluster(List<String> nodes) {
+      this.mode = Mode.CLUSTER;
+      this.hosts = checkHosts(nodes);
+      return this;
+    }
+
+    /** The master that Redis Sentinel calls {@code masterName}, found through these {@code host:port} sentinels. */
+    public Builder sentinel(String masterName, List<String> sentinels) {
+      this.mode = Mode.SENTINEL;
+      this.master = Objects.requireNonNull(masterName, "masterName");
+      this.hosts = checkHosts(sentinels);
+      return this;
+    }
+
+    /** The database number (standalone and sentinel). Default 0. */
+    public Builder database(int database) {
+      if (database < 0) {
+        throw new IllegalArgumentException("database must not be negative, got " + database);
+      }
+      this.database = database;
+      return this;
+    }
+
+    /** AUTH with a password, and an ACL user unless {@code user} is null. */
+    public Builder credentials(String user, String password) {
+      this.user = user;
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
+
+    /** TLS to Redis (the JVM's default trust store). Default off. */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /**
+     * The namespace of one deployment or CI run: every key is {@code {prefix}:...}, brokers share
+     * values and leases exactly when they use the same Redis and prefix, and {@code maxItems}
+     * counts the items of the prefix. Default {@code ephemeral}.
+     */
+    public Builder prefix(String prefix) {
+      Objects.requireNonNull(prefix, "prefix");
+      if (prefix.isEmpty() || prefix.length() > 200 || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException("prefix must be 1 to 200 characters without '{' or '}', got '" + prefix + "'");
+      }
+      this.prefix = prefix;
+      return this;
+    }
+
+    /** Longest wait for one Redis answer (and for a pooled connection). Default 1 s. */
+    public Builder timeout(Duration timeout) {
+      this.timeout = positive(timeout, "timeout");
+      return this;
+    }
+
+    /** Longest wait to connect. Default: the timeout. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /** Calls a broker runs at once (its store threads and pooled connections). Default 8. */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be positive, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Takes the time from this clock instead of the Redis server's. For tests that drive a
+     * {@code ManualClock}; brokers on several hosts must use the server's clock (the default).
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How long Redis keeps a value after its TTL (answering "expired" meanwhile). Default 2 s. */
+    public Builder expiredGrace(Duration grace) {
+      Objects.requireNonNull(grace, "grace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("expiredGrace must not be negative");
+      }
+      this.grace = grace;
+      return this;
+    }
+
+    /** A waiting lease request's place in the queue is kept this long after its broker last asked. Default 5 s. */
+    public Builder waitHold(Duration hold) {
+      this.waitHold = positive(hold, "waitHold");
+      return this;
+    }
+
+    /**
+     * The store; it connects on {@link RedisStore#open()}.
+     *
+     * @throws IllegalStateException if none of standalone, cluster or sentinel was set
+     */
+    public RedisStore build() {
+      if (mode == null) {
+        throw new IllegalStateException("set standalone(...), cluster(...) or sentinel(...)");
+      }
+      return new RedisStore(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(name + " must be positive (and under 24 days), got " + d);
+      }
+      return d;
+    }
+
+    private static List<String> checkHosts(List<String> hosts) {
+      if (hosts.isEmpty()) {
+        throw new IllegalArgumentException("at least one host:port is needed");
+      }
+      List<String> out = new ArrayList<>();
+      for (String h : hosts) {
+        out.add(checkHost(h));
+      }
+      return out;
+    }
+
+    private static String checkHost(String hostAndPort) {
+      Objects.requireNonNull(hostAndPort, "hostAndPort");
+      int colon = hostAndPort.lastIndexOf(':');
+      if (colon <= 0 || colon == hostAndPort.length() - 1) {
+        throw new IllegalArgumentException("expected host:port, got '" + hostAndPort + "'");
+      }
+      try {
+        int port = Integer.parseInt(hostAndPort.substring(colon + 1));
+        if (port < 1 || port > 65535) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("expected host:port with a port from 1 to 65535, got '" + hostAndPort + "'");
+      }
+      return hostAndPort;
+    }
+  }
+}

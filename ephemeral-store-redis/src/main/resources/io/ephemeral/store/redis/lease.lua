@@ -1,0 +1,101 @@
+-- ARGV: now, pool, worker, ttl ms, size (0 = as the pool is), ticket ('' = do not wait),
+--       hold ms (an unpolled wait is abandoned after it), token floor
+-- Returns {slot, token} granted or renewed, {-1} holds another key, {-2} pool full,
+--         {-3} size mismatch, {-4} already waiting, {-5} queued.
+local now = now_ms()
+local pool = ARGV[2]
+local worker = ARGV[3]
+local ttl = tonumber(ARGV[4])
+local size = tonumber(ARGV[5])
+local ticket = ARGV[6]
+local hold = tonumber(ARGV[7])
+local floor = tonumber(ARGV[8])
+purge_waits(now, 64)
+purge_leases(now, 64)
+
+local waiting = redis.call('HGET', base .. ':qw', worker)
+if waiting and waiting ~= ticket then
+  return {-4}
+end
+
+local rec = redis.call('HGET', base .. ':lw', worker)
+if rec then
+  local slot, token, held = parse_lease(rec)
+  local dl = tonumber(redis.call('ZSCORE', base .. ':le', worker))
+  if dl <= now then
+    unlink(worker)
+  elseif held ~= pool then
+    return {-1}
+  else
+    -- Renewal: same slot, same token (it is not a new grant).
+    local nd = deadline(now, ttl)
+    redis.call('ZADD', base .. ':le', num(nd), worker)
+    redis.call('ZADD', base .. ':lx:' .. pool, num(nd), worker)
+    return {slot, token}
+  end
+end
+
+local lp, lf, lx, lq = pool_keys(pool)
+purge_pool(pool, now)
+local p = redis.call('HMGET', lp, 'size', 'holders', 'next')
+local psize, holders, nxt
+if not p[1] then
+  psize, holders, nxt = size, 0, 0
+  redis.call('HSET', lp, 'size', size, 'holders', 0, 'next', 0)
+else
+  psize, holders, nxt = tonumber(p[1]), tonumber(p[2]), tonumber(p[3])
+  if size > 0 and psize ~= size then
+    if psize ~= 0 or holders > size then
+      return {-3}
+    end
+    -- An unlimited pool takes the first size asked for while it fits.
+    psize = size
+    redis.call('HSET', lp, 'size', size)
+  end
+end
+
+local free = math.huge
+if psize > 0 then
+  free = psize - holders
+end
+local queued = ticket ~= '' and redis.call('ZSCORE', lq, ticket)
+local eligible
+if queued then
+  eligible = free > 0 and redis.call('ZRANK', lq, ticket) < free
+else
+  -- Waiters are served first: a newcomer gets a slot only when nobody waits.
+  eligible = free > 0 and redis.call('ZCARD', lq) == 0
+end
+
+if eligible then
+  local slot
+  local lowest = redis.call('ZPOPMIN', lf)
+  if lowest[1] then
+    slot = tonumber(lowest[1])
+  else
+    slot = nxt
+    redis.call('HSET', lp, 'next', nxt + 1)
+  end
+  redis.call('HINCRBY', lp, 'holders', 1)
+  local token = next_token(floor)
+  local d = deadline(now, ttl)
+  redis.call('HSET', base .. ':lw', worker, slot .. ':' .. num(token) .. ':' .. pool)
+  redis.call('ZADD', base .. ':le', num(d), worker)
+  redis.call('ZADD', lx, num(d), worker)
+  if queued then
+    drop_ticket(ticket)
+  end
+  return {slot, token}
+end
+
+if ticket ~= '' then
+  if not queued then
+    local seq = redis.call('HINCRBY', META, 'qseq', 1)
+    redis.call('ZADD', lq, seq, ticket)
+    redis.call('HSET', base .. ':qt', ticket, #worker .. ':' .. worker .. pool)
+    redis.call('HSET', base .. ':qw', worker, ticket)
+  end
+  redis.call('ZADD', base .. ':qd', num(now + hold), ticket)
+  return {-5}
+end
+return {-2}

@@ -1,0 +1,166 @@
+-- Shared by every script of the Redis store. All keys of one deployment share the hash tag of
+-- KEYS[1] ("{prefix}:m"), so they live in one cluster slot and a script may touch any of them.
+--
+-- Layout under base = "{prefix}":
+--   :m            hash   bytes (approximate item bytes), token (last fencing token), qseq, lru
+--   :v:<key>      hash   d (deadline ms), c (client compressed 0/1), t (ttl ms), v (JSON text, absent when none)
+--   :k            zset   key -> deadline (live count, expiry, list)
+--   :s            hash   key -> accounted bytes
+--   :u            zset   key -> last use (lru eviction only)
+--   :lw           hash   worker -> "slot:token:pool"
+--   :le           zset   worker -> lease deadline
+--   :lp:<pool>    hash   size, holders, next (one past the highest slot handed out)
+--   :lf:<pool>    zset   freed slots below next (lowest free slot = ZPOPMIN, else next)
+--   :lx:<pool>    zset   worker -> lease deadline, for this pool
+--   :lq:<pool>    zset   ticket -> arrival sequence (the waiting queue, first come first served)
+--   :qw           hash   worker -> ticket it waits with
+--   :qt           hash   ticket -> "<#worker>:<worker><pool>"
+--   :qd           zset   ticket -> time after which an unpolled wait is abandoned
+--
+-- Time is ARGV[1] when given (tests drive a manual clock), else the Redis server's TIME, so that
+-- brokers on different hosts agree on what has expired.
+
+local base = string.sub(KEYS[1], 1, -3)
+local META = KEYS[1]
+local MAXD = 9007199254740991
+
+local function now_ms()
+  if ARGV[1] ~= '' then
+    return tonumber(ARGV[1])
+  end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function num(x)
+  return string.format('%.0f', x)
+end
+
+local function deadline(now, ttl)
+  local d = now + ttl
+  if d > MAXD then
+    d = MAXD
+  end
+  return d
+end
+
+-- items
+
+local function vkey(k)
+  return base .. ':v:' .. k
+end
+
+local function remove_item(k)
+  redis.call('DEL', vkey(k))
+  redis.call('ZREM', base .. ':k', k)
+  redis.call('ZREM', base .. ':u', k)
+  local sz = redis.call('HGET', base .. ':s', k)
+  if sz then
+    redis.call('HDEL', base .. ':s', k)
+    redis.call('HINCRBY', META, 'bytes', -tonumber(sz))
+  end
+end
+
+local function purge_items(now, budget)
+  local due = redis.call('ZRANGEBYSCORE', base .. ':k', '-inf', num(now), 'LIMIT', 0, budget)
+  for _, k in ipairs(due) do
+    remove_item(k)
+  end
+  return #due
+end
+
+local function touch(k)
+  redis.call('ZADD', base .. ':u', redis.call('HINCRBY', META, 'lru', 1), k)
+end
+
+-- leases
+
+local function pool_keys(pool)
+  return base .. ':lp:' .. pool, base .. ':lf:' .. pool, base .. ':lx:' .. pool, base .. ':lq:' .. pool
+end
+
+local function parse_lease(rec)
+  local a = string.find(rec, ':', 1, true)
+  local b = string.find(rec, ':', a + 1, true)
+  return tonumber(string.sub(rec, 1, a - 1)), tonumber(string.sub(rec, a + 1, b - 1)), string.sub(rec, b + 1)
+end
+
+-- A pool with neither holders nor waiters is dropped, so its slots restart at 0.
+local function drop_if_unused(pool)
+  local lp, lf, lx, lq = pool_keys(pool)
+  local holders = tonumber(redis.call('HGET', lp, 'holders') or '0')
+  if holders <= 0 and redis.call('ZCARD', lq) == 0 then
+    redis.call('DEL', lp, lf, lx, lq)
+  end
+end
+
+local function unlink(worker)
+  local rec = redis.call('HGET', base .. ':lw', worker)
+  if not rec then
+    return nil
+  end
+  local slot, _, pool = parse_lease(rec)
+  local lp, lf, lx = pool_keys(pool)
+  redis.call('HDEL', base .. ':lw', worker)
+  redis.call('ZREM', base .. ':le', worker)
+  redis.call('ZREM', lx, worker)
+  redis.call('HINCRBY', lp, 'holders', -1)
+  redis.call('ZADD', lf, slot, slot)
+  drop_if_unused(pool)
+  return pool
+end
+
+local function purge_leases(now, budget)
+  local due = redis.call('ZRANGEBYSCORE', base .. ':le', '-inf', num(now), 'LIMIT', 0, budget)
+  for _, w in ipairs(due) do
+    unlink(w)
+  end
+  return #due
+end
+
+local function purge_pool(pool, now)
+  local due = redis.call('ZRANGEBYSCORE', base .. ':lx:' .. pool, '-inf', num(now))
+  for _, w in ipairs(due) do
+    unlink(w)
+  end
+end
+
+local function drop_ticket(ticket)
+  redis.call('ZREM', base .. ':qd', ticket)
+  local info = redis.call('HGET', base .. ':qt', ticket)
+  if not info then
+    return nil
+  end
+  redis.call('HDEL', base .. ':qt', ticket)
+  local colon = string.find(info, ':', 1, true)
+  local n = tonumber(string.sub(info, 1, colon - 1))
+  local worker = string.sub(info, colon + 1, colon + n)
+  local pool = string.sub(info, colon + n + 1)
+  redis.call('ZREM', base .. ':lq:' .. pool, ticket)
+  if redis.call('HGET', base .. ':qw', worker) == ticket then
+    redis.call('HDEL', base .. ':qw', worker)
+  end
+  drop_if_unused(pool)
+  return pool
+end
+
+local function purge_waits(now, budget)
+  local due = redis.call('ZRANGEBYSCORE', base .. ':qd', '-inf', num(now), 'LIMIT', 0, budget)
+  for _, t in ipairs(due) do
+    drop_ticket(t)
+  end
+  return #due
+end
+
+-- Fencing tokens grow with every grant. floor is the highest token the calling broker has seen:
+-- should Redis lose its data (a restart without persistence), tokens still continue above it.
+local function next_token(floor)
+  local cur = tonumber(redis.call('HGET', META, 'token') or '0')
+  if floor > cur then
+    cur = floor
+  end
+  cur = cur + 1
+  redis.call('HSET', META, 'token', num(cur))
+  return cur
+end
+

@@ -1,0 +1,18 @@
+package io.ephemeral.client;
+
+import io.ephemeral.store.redis.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** {@link LeaseHandleTest} again, with the broker's values and leases in Redis. */
+class LeaseHandleOnRedisTest extends LeaseHandleTest {
+  @BeforeAll
+  static void onRedis() {
+    BrokerFixture.store = RedisServer.shared()::store;
+  }
+
+  @AfterAll
+  static void inMemoryAgain() {
+    BrokerFixture.store = null;
+  }
+}

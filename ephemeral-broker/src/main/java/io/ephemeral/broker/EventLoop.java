@@ -209,6 +209,10 @@ final class EventLoop implements ConnectionControl {
 
   /** Ends the loop, closes every connection, clears all state; waits for the thread. */
   void shutdown() {
+    if (thread == null) {
+      closeEverything(); // never started: nothing else would release the selector
+      return;
+    }
     shutdownRequested = true;
     selector.wakeup();
     clock.removeJumpListener(wakeup);
@@ -367,8 +371,17 @@ final class EventLoop implements ConnectionControl {
     if (n == 0) {
       return;
     }
+    received(c, rb.array(), n);
+    flush(c);
+  }
+
+  /**
+   * Takes {@code n} bytes just read from {@code c}: answers every complete line or frame into
+   * {@code c.out} and keeps an unfinished one. No I/O, so tests can feed a connection without a
+   * socket.
+   */
+  void received(Connection c, byte[] data, int n) {
     state.lastActivity = clock.millis();
-    byte[] data = rb.array();
     if (c.protocol == Connection.UNKNOWN) {
       // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
       // frame under 16 MiB. A JSON line never starts with a NUL byte.
@@ -383,7 +396,6 @@ final class EventLoop implements ConnectionControl {
         c.keepInput(data, used, n);
       }
     }
-    flush(c);
   }
 
   private void onWritable(Connection c) throws IOException {
@@ -623,6 +635,11 @@ final class EventLoop implements ConnectionControl {
     if (providerThreads != null) {
       providerThreads.shutdownNow();
     }
+    clearState();
+  }
+
+  /** Forgets every key, lease, service, timer and task; also lets tests reuse a loop they never started. */
+  void clearState() {
     store.clear();
     leases.clear();
     router.clear();

@@ -36,8 +36,10 @@ final class Transcoder {
       java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private final JsonFactory json;
+  private final int maxDepth;
 
   Transcoder(int maxDepth) {
+    this.maxDepth = maxDepth;
     json = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
         .build();
@@ -104,13 +106,14 @@ final class Transcoder {
     }
   }
 
-  private static Object readMsgpack(byte[] b, int off, int len) throws IOException {
+  private Object readMsgpack(byte[] b, int off, int len) throws IOException {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(b, off, len)) {
-      return msgpackValue(u);
+      return msgpackValue(u, 0);
     }
   }
 
-  private static Object msgpackValue(MessageUnpacker u) throws IOException {
+  /** Reads one value; nesting is limited like the JSON side's, since reading recurses. */
+  private Object msgpackValue(MessageUnpacker u, int depth) throws IOException {
     MessageFormat f = u.getNextFormat();
     ValueType type = f.getValueType();
     switch (type) {
@@ -135,20 +138,21 @@ final class Transcoder {
         return data;
       }
       case ARRAY: {
+        checkDepth(depth);
         int n = u.unpackArrayHeader();
         List<Object> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          list.add(msgpackValue(u));
+          list.add(msgpackValue(u, depth + 1));
         }
         return list;
       }
       case MAP: {
+        checkDepth(depth);
         int n = u.unpackMapHeader();
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-          Object key = msgpackValue(u);
-          map.put(key instanceof byte[] ? new String((byte[]) key, StandardCharsets.UTF_8) : String.valueOf(key),
-              msgpackValue(u));
+          Object key = msgpackValue(u, depth + 1);
+          map.put(keyString(key), msgpackValue(u, depth + 1));
         }
         return map;
       }
@@ -167,6 +171,24 @@ final class Transcoder {
       default:
         u.skipValue();
         return null;
+    }
+  }
+
+  /** A non-string key as the JavaScript object msgpackr decodes names it: String(key). */
+  private static String keyString(Object key) {
+    if (key instanceof byte[]) {
+      return new String((byte[]) key, StandardCharsets.UTF_8);
+    }
+    if (key instanceof Double) {
+      double d = (Double) key;
+      return Double.isFinite(d) ? JsJson.formatNumber(d) : Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+    }
+    return key == UNDEFINED ? "undefined" : String.valueOf(key);
+  }
+
+  private void checkDepth(int depth) throws IOException {
+    if (depth >= maxDepth) {
+      throw new IOException("MessagePack nesting deeper than " + maxDepth);
     }
   }
 

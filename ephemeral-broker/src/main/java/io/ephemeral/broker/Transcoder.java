@@ -192,7 +192,13 @@ final class Transcoder {
     }
   }
 
-  /** The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. */
+  /** Most seconds from the epoch a JavaScript Date can hold (8.64e15 ms). */
+  private static final long MAX_DATE_SECONDS = 8_640_000_000_000L;
+
+  /**
+   * The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. Outside the
+   * range of a JavaScript Date msgpackr makes an Invalid Date, which JSON writes as null.
+   */
   private static Object timestamp(byte[] d) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d);
     switch (d.length) {
@@ -204,7 +210,8 @@ final class Transcoder {
       }
       case 12: {
         long nanos = b.getInt() & 0xFFFF_FFFFL;
-        return Instant.ofEpochSecond(b.getLong(), nanos);
+        long seconds = b.getLong();
+        return seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS ? null : Instant.ofEpochSecond(seconds, nanos);
       }
       default:
         return null;

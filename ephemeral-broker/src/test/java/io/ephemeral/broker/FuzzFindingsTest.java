@@ -103,6 +103,59 @@ class FuzzFindingsTest {
         .isEqualTo("{\"1\":\"a\",\"1.5\":\"b\",\"1e+21\":\"c\",\"NaN\":\"d\",\"-7\":\"e\"}");
   }
 
+  @Test
+  void aRepeatedRoutingMemberReplacesTheEarlierOneInBothEncodings() throws IOException {
+    byte[] json = ("{\"type\":\"REGISTER\",\"methods\":[\"a\"],\"methods\":5,"
+        + "\"metadata\":{\"poolIndex\":1},\"metadata\":{\"poolSize\":2},\"error\":{\"code\":\"E\"},\"error\":{},"
+        + "\"context\":{\"deadline\":\"x\",\"deadline\":5,\"depth\":1,\"depth\":null}}").getBytes(StandardCharsets.UTF_8);
+    byte[] msgpack;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(8);
+      p.packString("type").packString("REGISTER");
+      p.packString("methods").packArrayHeader(1).packString("a");
+      p.packString("methods").packInt(5);
+      p.packString("metadata").packMapHeader(1).packString("poolIndex").packInt(1);
+      p.packString("metadata").packMapHeader(1).packString("poolSize").packInt(2);
+      p.packString("error").packMapHeader(1).packString("code").packString("E");
+      p.packString("error").packMapHeader(0);
+      p.packString("context").packMapHeader(4).packString("deadline").packString("x").packString("deadline").packInt(5)
+          .packString("depth").packInt(1).packString("depth").packNil();
+      msgpack = p.toByteArray();
+    }
+    for (byte[] body : new byte[][] {json, msgpack}) {
+      FrameMessage m = new FrameMessage();
+      FramePeeker peeker = new FramePeeker(256);
+      assertThat(peeker.peek(body, 0, body.length, m)).as("%s", peeker.error()).isEqualTo(FramePeeker.OK);
+      assertThat(m.methods).isEmpty();
+      assertThat(m.methodsValid).isFalse();
+      assertThat(m.poolMember).isFalse();
+      assertThat(m.poolSize).isEqualTo(2);
+      assertThat(m.errorCode).isNull();
+      assertThat(m.contextValid).isTrue();
+      assertThat(m.hasDeadline).isTrue();
+      assertThat(m.deadline).isEqualTo(5);
+      assertThat(m.hasDepth).isFalse();
+    }
+  }
+
+  @Test
+  void aTimestampBeyondJavaScriptDatesBecomesNullInsteadOfAnException() throws IOException {
+    byte[] body;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(2);
+      p.packString("type").packString("CALL");
+      p.packString("params").packExtensionTypeHeader((byte) -1, 12);
+      p.writePayload(ByteBuffer.allocate(12).putInt(0).putLong(Long.MIN_VALUE).array());
+      body = p.toByteArray();
+    }
+    ByteOutput out = new ByteOutput();
+    new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON,
+        out);
+    byte[] frame = out.toByteArray();
+    assertThat(new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8))
+        .isEqualTo("{\"type\":\"CALL\",\"params\":null}");
+  }
+
   private static byte[] frame(byte[] body) {
     byte[] f = Arrays.copyOf(new byte[4], 4 + body.length);
     ByteBuffer.wrap(f).putInt(body.length);

@@ -263,14 +263,14 @@ final class FramePeeker {
     MessageUnpacker u = unpacker;
     u.reset(input);
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       requireEnd(u);
       return NOT_AN_OBJECT;
     }
     int entries = u.unpackMapHeader();
     for (int i = 0; i < entries; i++) {
       if (u.getNextFormat().getValueType() != ValueType.STRING) {
-        u.skipValue(2); // a non-string key and its value: not a routing field
+        skip(u, 2); // a non-string key and its value: not a routing field
         continue;
       }
       String name = u.unpackString();
@@ -292,11 +292,30 @@ final class FramePeeker {
           mpContext(u, m, off);
           break;
         default:
-          u.skipValue();
+          skip(u, 1);
       }
     }
     requireEnd(u);
     return OK;
+  }
+
+  /**
+   * Skips {@code count} values, validating them. Not {@code MessageUnpacker.skipValue}: it counts
+   * in an int, so a map32 header of 2^30 or more entries wraps its count and the rest of the body
+   * goes unchecked (the body was then accepted however it ended).
+   */
+  private static void skip(MessageUnpacker u, long count) throws IOException {
+    while (count > 0) {
+      MessageFormat f = u.getNextFormat();
+      if (f.getValueType() == ValueType.ARRAY) {
+        count += u.unpackArrayHeader();
+      } else if (f.getValueType() == ValueType.MAP) {
+        count += 2L * u.unpackMapHeader();
+      } else {
+        u.skipValue();
+      }
+      count--;
+    }
   }
 
   private static void requireEnd(MessageUnpacker u) throws IOException {
@@ -309,7 +328,7 @@ final class FramePeeker {
     if (u.getNextFormat().getValueType() == ValueType.STRING) {
       return u.unpackString();
     }
-    u.skipValue();
+    skip(u, 1);
     return null;
   }
 
@@ -332,7 +351,7 @@ final class FramePeeker {
   private static void mpMethods(MessageUnpacker u, FrameMessage m) throws IOException {
     forgetMethods(m);
     if (u.getNextFormat().getValueType() != ValueType.ARRAY) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     m.methodsValid = true;
@@ -341,7 +360,7 @@ final class FramePeeker {
       if (u.getNextFormat().getValueType() == ValueType.STRING) {
         m.methods.add(u.unpackString());
       } else {
-        u.skipValue();
+        skip(u, 1);
         m.methodsValid = false;
       }
     }
@@ -350,7 +369,7 @@ final class FramePeeker {
   private static void mpMetadata(MessageUnpacker u, FrameMessage m) throws IOException {
     forgetMetadata(m);
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     int n = u.unpackMapHeader();
@@ -364,7 +383,7 @@ final class FramePeeker {
         m.poolSize = number ? mpNumber(u) : 0;
       }
       if (!number || !("poolIndex".equals(key) || "poolSize".equals(key))) {
-        u.skipValue();
+        skip(u, 1);
       }
     }
   }
@@ -372,7 +391,7 @@ final class FramePeeker {
   private static void mpError(MessageUnpacker u, FrameMessage m) throws IOException {
     m.errorCode = null;
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     int n = u.unpackMapHeader();
@@ -381,7 +400,7 @@ final class FramePeeker {
       if ("code".equals(key)) {
         m.errorCode = mpString(u);
       } else {
-        u.skipValue();
+        skip(u, 1);
       }
     }
   }
@@ -391,7 +410,7 @@ final class FramePeeker {
     m.hasContext = true;
     int start = base + (int) u.getTotalReadBytes();
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       m.contextOff = start;
       m.contextLen = base + (int) u.getTotalReadBytes() - start;
       return;
@@ -418,7 +437,7 @@ final class FramePeeker {
           continue;
         }
       }
-      u.skipValue();
+      skip(u, 1);
     }
     m.contextValid = deadlineOk && depthOk;
     m.contextOff = start;

@@ -156,6 +156,16 @@ class FuzzFindingsTest {
         .isEqualTo("{\"type\":\"CALL\",\"params\":null}");
   }
 
+  @Test
+  void aMap32HeaderWithTwoToTheThirtyEntriesDoesNotMakeATruncatedBodyAcceptable() {
+    // {1: {<0x40000000 entries>}} with no entries at all: msgpack-core's skipValue counts
+    // 2 * 0x40000000 in an int, wraps to a negative count and stops, so the body looked complete.
+    byte[] body = {(byte) 0x81, 0x01, (byte) 0xdf, 0x40, 0x00, 0x00, 0x00};
+    FramePeeker peeker = new FramePeeker(256);
+    assertThat(peeker.peek(body, 0, body.length, new FrameMessage())).isEqualTo(FramePeeker.UNDECODABLE);
+    assertThat(peeker.error()).isNotBlank();
+  }
+
   private static byte[] frame(byte[] body) {
     byte[] f = Arrays.copyOf(new byte[4], 4 + body.length);
     ByteBuffer.wrap(f).putInt(body.length);

@@ -4,6 +4,10 @@
 //     For each line of FILE (split on \n bytes, each line decoded as UTF-8 on its own like the
 //     broker does): JSON.stringify(JSON.parse(line)), or ERR if JSON.parse throws.
 //
+//   node reference.mjs canonicalize-base64 FILE
+//     Like canonicalize, but each line of FILE is the base64 of a document (which may then hold
+//     any byte, newlines included).
+//
 //   node reference.mjs verify FILE
 //     Each line of FILE is "<base64 secret bytes> <base64 request line>"; prints true or false:
 //     whether the Node broker's HMAC check accepts the request with that secret.
@@ -59,6 +63,9 @@ function verify(line) {
 const out = [];
 for (const line of lines) {
   if (mode === 'canonicalize') out.push(canonicalize(line));
+  else if (mode === 'canonicalize-base64') {
+    out.push(canonicalize(Buffer.from(line.toString('latin1'), 'base64')));
+  }
   else if (mode === 'verify') out.push(verify(line));
   else throw new Error(`unknown mode ${mode}`);
 }

@@ -246,6 +246,10 @@ final class EventLoop implements ConnectionControl {
 
   /** Ends the loop, closes every connection, clears all state; waits for the thread. */
   void shutdown() {
+    if (thread == null) {
+      closeEverything(); // never started: nothing else would release the selector
+      return;
+    }
     shutdownRequested = true;
     selector.wakeup();
     clock.removeJumpListener(wakeup);
@@ -425,6 +429,16 @@ final class EventLoop implements ConnectionControl {
     if (n == 0) {
       return;
     }
+    received(c, rb.array(), n);
+    flush(c);
+  }
+
+  /**
+   * Takes {@code n} bytes just read from {@code c}: answers every complete line or frame into
+   * {@code c.out} and keeps an unfinished one. No I/O, so tests can feed a connection without a
+   * socket.
+   */
+  void received(Connection c, byte[] data, int n) {
     if (readAt < 0) {
       readAt = clock.millis(); // once per turn: reading the clock costs more than a small request
     }
@@ -432,7 +446,6 @@ final class EventLoop implements ConnectionControl {
     state.lastActivity = now;
     c.lastRead = now;
     int completedBefore = c.completed;
-    byte[] data = rb.array();
     if (c.protocol == Connection.UNKNOWN) {
       // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
       // frame under 16 MiB. A JSON line never starts with a NUL byte.
@@ -448,7 +461,6 @@ final class EventLoop implements ConnectionControl {
       }
     }
     trackPartial(c, completedBefore, now);
-    flush(c);
   }
 
   /**
@@ -788,6 +800,11 @@ final class EventLoop implements ConnectionControl {
     if (remote != null) {
       remote.shutdown();
     }
+    clearState();
+  }
+
+  /** Forgets every key, lease, service, timer and task; also lets tests reuse a loop they never started. */
+  void clearState() {
     store.clear();
     leases.clear();
     router.clear();

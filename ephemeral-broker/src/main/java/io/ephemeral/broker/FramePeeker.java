@@ -115,6 +115,28 @@ final class FramePeeker {
     }
   }
 
+  // A repeated member replaces the earlier one, as in the JavaScript object a Node peer decodes:
+  // forget what the earlier one set.
+
+  private static void forgetMethods(FrameMessage m) {
+    m.methods.clear();
+    m.methodsValid = false;
+  }
+
+  private static void forgetMetadata(FrameMessage m) {
+    m.poolMember = false;
+    m.poolIndex = 0;
+    m.poolSize = 0;
+  }
+
+  private static void forgetContext(FrameMessage m) {
+    m.contextValid = false;
+    m.hasDeadline = false;
+    m.deadline = 0;
+    m.hasDepth = false;
+    m.depth = 0;
+  }
+
   // ---- JSON ----
 
   private int peekJson(byte[] b, int off, int len, FrameMessage m) throws IOException {
@@ -162,6 +184,7 @@ final class FramePeeker {
   }
 
   private static void jsonMethods(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    forgetMethods(m);
     if (v != JsonToken.START_ARRAY) {
       p.skipChildren();
       return;
@@ -179,6 +202,7 @@ final class FramePeeker {
   }
 
   private static void jsonMetadata(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    forgetMetadata(m);
     if (v != JsonToken.START_OBJECT) {
       p.skipChildren();
       return;
@@ -186,18 +210,18 @@ final class FramePeeker {
     String name;
     while ((name = p.nextFieldName()) != null) {
       JsonToken t = p.nextToken();
-      if (name.equals("poolIndex") && t.isNumeric()) {
-        m.poolMember = true;
-        m.poolIndex = p.getDoubleValue();
-      } else if (name.equals("poolSize") && t.isNumeric()) {
-        m.poolSize = p.getDoubleValue();
-      } else {
-        p.skipChildren();
+      if (name.equals("poolIndex")) {
+        m.poolMember = t.isNumeric();
+        m.poolIndex = t.isNumeric() ? p.getDoubleValue() : 0;
+      } else if (name.equals("poolSize")) {
+        m.poolSize = t.isNumeric() ? p.getDoubleValue() : 0;
       }
+      p.skipChildren();
     }
   }
 
   private static void jsonError(JsonParser p, JsonToken v, FrameMessage m) throws IOException {
+    m.errorCode = null;
     if (v != JsonToken.START_OBJECT) {
       p.skipChildren();
       return;
@@ -205,15 +229,15 @@ final class FramePeeker {
     String name;
     while ((name = p.nextFieldName()) != null) {
       JsonToken t = p.nextToken();
-      if (name.equals("code") && t == JsonToken.VALUE_STRING) {
-        m.errorCode = p.getText();
-      } else {
-        p.skipChildren();
+      if (name.equals("code")) {
+        m.errorCode = t == JsonToken.VALUE_STRING ? p.getText() : null;
       }
+      p.skipChildren();
     }
   }
 
   private static void jsonContext(JsonParser p, JsonToken v, FrameMessage m, int base) throws IOException {
+    forgetContext(m);
     m.hasContext = true;
     int start = base + (int) p.currentTokenLocation().getByteOffset();
     if (v != JsonToken.START_OBJECT) {
@@ -223,30 +247,23 @@ final class FramePeeker {
       m.contextLen = base + (int) p.currentLocation().getByteOffset() - start;
       return;
     }
-    m.contextValid = true;
+    boolean deadlineOk = true;
+    boolean depthOk = true;
     String name;
     while ((name = p.nextFieldName()) != null) {
       JsonToken t = p.nextToken();
       if (name.equals("deadline")) {
-        if (t.isNumeric()) {
-          m.hasDeadline = true;
-          m.deadline = p.getDoubleValue();
-        } else if (t != JsonToken.VALUE_NULL) {
-          m.contextValid = false;
-          p.skipChildren();
-        }
+        m.hasDeadline = t.isNumeric();
+        m.deadline = t.isNumeric() ? p.getDoubleValue() : 0;
+        deadlineOk = t.isNumeric() || t == JsonToken.VALUE_NULL;
       } else if (name.equals("depth")) {
-        if (t.isNumeric()) {
-          m.hasDepth = true;
-          m.depth = p.getDoubleValue();
-        } else if (t != JsonToken.VALUE_NULL) {
-          m.contextValid = false;
-          p.skipChildren();
-        }
-      } else {
-        p.skipChildren();
+        m.hasDepth = t.isNumeric();
+        m.depth = t.isNumeric() ? p.getDoubleValue() : 0;
+        depthOk = t.isNumeric() || t == JsonToken.VALUE_NULL;
       }
+      p.skipChildren();
     }
+    m.contextValid = deadlineOk && depthOk;
     m.contextOff = start;
     m.contextLen = base + (int) p.currentLocation().getByteOffset() - start;
   }
@@ -258,14 +275,14 @@ final class FramePeeker {
     MessageUnpacker u = unpacker;
     u.reset(input);
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       requireEnd(u);
       return NOT_AN_OBJECT;
     }
     int entries = u.unpackMapHeader();
     for (int i = 0; i < entries; i++) {
       if (u.getNextFormat().getValueType() != ValueType.STRING) {
-        u.skipValue(2); // a non-string key and its value: not a routing field
+        skip(u, 2); // a non-string key and its value: not a routing field
         continue;
       }
       String name = u.unpackString();
@@ -287,11 +304,30 @@ final class FramePeeker {
           mpContext(u, m, off);
           break;
         default:
-          u.skipValue();
+          skip(u, 1);
       }
     }
     requireEnd(u);
     return OK;
+  }
+
+  /**
+   * Skips {@code count} values, validating them. Not {@code MessageUnpacker.skipValue}: it counts
+   * in an int, so a map32 header of 2^30 or more entries wraps its count and the rest of the body
+   * goes unchecked (the body was then accepted however it ended).
+   */
+  private static void skip(MessageUnpacker u, long count) throws IOException {
+    while (count > 0) {
+      MessageFormat f = u.getNextFormat();
+      if (f.getValueType() == ValueType.ARRAY) {
+        count += u.unpackArrayHeader();
+      } else if (f.getValueType() == ValueType.MAP) {
+        count += 2L * u.unpackMapHeader();
+      } else {
+        u.skipValue();
+      }
+      count--;
+    }
   }
 
   private static void requireEnd(MessageUnpacker u) throws IOException {
@@ -304,7 +340,7 @@ final class FramePeeker {
     if (u.getNextFormat().getValueType() == ValueType.STRING) {
       return u.unpackString();
     }
-    u.skipValue();
+    skip(u, 1);
     return null;
   }
 
@@ -325,8 +361,9 @@ final class FramePeeker {
   }
 
   private static void mpMethods(MessageUnpacker u, FrameMessage m) throws IOException {
+    forgetMethods(m);
     if (u.getNextFormat().getValueType() != ValueType.ARRAY) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     m.methodsValid = true;
@@ -335,34 +372,38 @@ final class FramePeeker {
       if (u.getNextFormat().getValueType() == ValueType.STRING) {
         m.methods.add(u.unpackString());
       } else {
-        u.skipValue();
+        skip(u, 1);
         m.methodsValid = false;
       }
     }
   }
 
   private static void mpMetadata(MessageUnpacker u, FrameMessage m) throws IOException {
+    forgetMetadata(m);
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     int n = u.unpackMapHeader();
     for (int i = 0; i < n; i++) {
       String key = mpString(u);
-      if ("poolIndex".equals(key) && isNumber(u.getNextFormat())) {
-        m.poolMember = true;
-        m.poolIndex = mpNumber(u);
-      } else if ("poolSize".equals(key) && isNumber(u.getNextFormat())) {
-        m.poolSize = mpNumber(u);
-      } else {
-        u.skipValue();
+      boolean number = isNumber(u.getNextFormat());
+      if ("poolIndex".equals(key)) {
+        m.poolMember = number;
+        m.poolIndex = number ? mpNumber(u) : 0;
+      } else if ("poolSize".equals(key)) {
+        m.poolSize = number ? mpNumber(u) : 0;
+      }
+      if (!number || !("poolIndex".equals(key) || "poolSize".equals(key))) {
+        skip(u, 1);
       }
     }
   }
 
   private static void mpError(MessageUnpacker u, FrameMessage m) throws IOException {
+    m.errorCode = null;
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       return;
     }
     int n = u.unpackMapHeader();
@@ -371,43 +412,46 @@ final class FramePeeker {
       if ("code".equals(key)) {
         m.errorCode = mpString(u);
       } else {
-        u.skipValue();
+        skip(u, 1);
       }
     }
   }
 
   private static void mpContext(MessageUnpacker u, FrameMessage m, int base) throws IOException {
+    forgetContext(m);
     m.hasContext = true;
     int start = base + (int) u.getTotalReadBytes();
     if (u.getNextFormat().getValueType() != ValueType.MAP) {
-      u.skipValue();
+      skip(u, 1);
       m.contextOff = start;
       m.contextLen = base + (int) u.getTotalReadBytes() - start;
       return;
     }
-    m.contextValid = true;
+    boolean deadlineOk = true;
+    boolean depthOk = true;
     int n = u.unpackMapHeader();
     for (int i = 0; i < n; i++) {
       String key = mpString(u);
       MessageFormat f = u.getNextFormat();
       if ("deadline".equals(key) || "depth".equals(key)) {
-        if (isNumber(f)) {
-          double v = mpNumber(u);
-          if (key.equals("deadline")) {
-            m.hasDeadline = true;
-            m.deadline = v;
-          } else {
-            m.hasDepth = true;
-            m.depth = v;
-          }
+        boolean number = isNumber(f);
+        double v = number ? mpNumber(u) : 0;
+        if (key.equals("deadline")) {
+          m.hasDeadline = number;
+          m.deadline = v;
+          deadlineOk = number || f == MessageFormat.NIL;
+        } else {
+          m.hasDepth = number;
+          m.depth = v;
+          depthOk = number || f == MessageFormat.NIL;
+        }
+        if (number) {
           continue;
         }
-        if (f != MessageFormat.NIL) {
-          m.contextValid = false;
-        }
       }
-      u.skipValue();
+      skip(u, 1);
     }
+    m.contextValid = deadlineOk && depthOk;
     m.contextOff = start;
     m.contextLen = base + (int) u.getTotalReadBytes() - start;
   }

@@ -173,8 +173,7 @@ final class Transcoder {
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
           Object key = msgpackValue(u, depth + 1);
-          map.put(key instanceof byte[] ? new String((byte[]) key, StandardCharsets.UTF_8) : String.valueOf(key),
-              msgpackValue(u, depth + 1));
+          map.put(keyString(key), msgpackValue(u, depth + 1));
         }
         return map;
       }
@@ -196,7 +195,25 @@ final class Transcoder {
     }
   }
 
-  /** The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. */
+  /** A non-string key as the JavaScript object msgpackr decodes names it: String(key). */
+  private static String keyString(Object key) {
+    if (key instanceof byte[]) {
+      return new String((byte[]) key, StandardCharsets.UTF_8);
+    }
+    if (key instanceof Double) {
+      double d = (Double) key;
+      return Double.isFinite(d) ? JsJson.formatNumber(d) : Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+    }
+    return key == UNDEFINED ? "undefined" : String.valueOf(key);
+  }
+
+  /** Most seconds from the epoch a JavaScript Date can hold (8.64e15 ms). */
+  private static final long MAX_DATE_SECONDS = 8_640_000_000_000L;
+
+  /**
+   * The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. Outside the
+   * range of a JavaScript Date msgpackr makes an Invalid Date, which JSON writes as null.
+   */
   private static Object timestamp(byte[] d) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d);
     switch (d.length) {
@@ -208,7 +225,8 @@ final class Transcoder {
       }
       case 12: {
         long nanos = b.getInt() & 0xFFFF_FFFFL;
-        return Instant.ofEpochSecond(b.getLong(), nanos);
+        long seconds = b.getLong();
+        return seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS ? null : Instant.ofEpochSecond(seconds, nanos);
       }
       default:
         return null;

@@ -85,6 +85,29 @@ final class NodeReference {
     }
   }
 
+  /**
+   * JSON.stringify(JSON.parse(document)) for each document, which may contain any byte, as UTF-8
+   * bytes, or null where JSON.parse throws.
+   */
+  static List<byte[]> canonicalizeAnyBytes(List<byte[]> documents) throws IOException, InterruptedException {
+    Base64.Encoder base64 = Base64.getEncoder();
+    List<byte[]> lines = new ArrayList<>();
+    for (byte[] document : documents) {
+      lines.add(base64.encode(document));
+    }
+    Path input = Files.createTempFile("node-in", ".txt");
+    try {
+      Files.write(input, joinLines(lines));
+      List<byte[]> out = new ArrayList<>();
+      for (byte[] result : splitLines(run(REFERENCE_SCRIPT, "canonicalize-base64", input.toString()))) {
+        out.add("ERR".equals(new String(result, StandardCharsets.UTF_8)) ? null : result);
+      }
+      return out;
+    } finally {
+      Files.deleteIfExists(input);
+    }
+  }
+
   /** Whether the Node broker's HMAC check accepts each (secret, request line) pair. */
   static List<Boolean> verify(List<String> secrets, List<byte[]> requests)
       throws IOException, InterruptedException {

@@ -1,0 +1,175 @@
+package io.ephemeral.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+
+/** Regression tests for what the fuzz targets of {@link BrokerFuzzTest} found. */
+class FuzzFindingsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A CALL whose params nest 100,000 arrays: about 100 KB, far under the frame limit. */
+  private static byte[] deepCall() throws IOException {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(7);
+      p.packString("context").packMapHeader(2);
+      p.packString("deadline").packDouble(1_700_000_030_000.0);
+      p.packString("depth").packInt(0);
+      p.packString("type").packString("CALL");
+      p.packString("id").packString("c1");
+      p.packString("from").packString("a");
+      p.packString("to").packString("b");
+      p.packString("method").packString("m");
+      p.packString("params");
+      for (int i = 0; i < 100_000; i++) {
+        p.packArrayHeader(1);
+      }
+      p.packNil();
+      return p.toByteArray();
+    }
+  }
+
+  @Test
+  void transcoderRefusesDeeplyNestedMessagePackInsteadOfOverflowingTheStack() throws IOException {
+    byte[] body = deepCall();
+    FrameMessage m = new FrameMessage();
+    assertThat(new FramePeeker(256).peek(body, 0, body.length, m)).isEqualTo(FramePeeker.OK);
+    assertThatThrownBy(() -> new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK,
+        FrameMessage.Encoding.JSON, new ByteOutput()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("nesting deeper than 256");
+  }
+
+  @Test
+  void aDeeplyNestedCallToAJsonServiceIsAnsweredWithAnErrorResponse() throws IOException {
+    try (BrokerFuzzTest.Harness h = new BrokerFuzzTest.Harness(b -> b)) {
+      Connection callee = new Connection(null);
+      h.feed(callee, frame("{\"type\":\"REGISTER\",\"serviceName\":\"b\",\"methods\":[\"m\"]}"
+          .getBytes(StandardCharsets.UTF_8)));
+      Connection caller = new Connection(null);
+      byte[] register;
+      try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+        p.packMapHeader(2);
+        p.packString("type").packString("REGISTER");
+        p.packString("serviceName").packString("a");
+        register = p.toByteArray();
+      }
+      h.feed(caller, frame(register));
+
+      byte[] answer = h.feed(caller, frame(deepCall()));
+
+      assertThat(h.feed(callee, new byte[0])).as("nothing reached the callee").isEmpty();
+      ByteBuffer bb = ByteBuffer.wrap(answer);
+      byte[] response = new byte[bb.getInt()];
+      bb.get(response);
+      assertThat(bb.remaining()).isZero();
+      JsonNode r;
+      try (MessageUnpacker u = MessagePack.newDefaultUnpacker(response)) {
+        r = JSON.readTree(u.unpackValue().toJson());
+      }
+      assertThat(r.path("type").asText()).isEqualTo("RESPONSE");
+      assertThat(r.path("id").asText()).isEqualTo("c1");
+      assertThat(r.path("error").path("code").asText()).isEqualTo("SERIALIZATION_FAILED");
+    }
+  }
+
+  @Test
+  void numberKeysOfMessagePackMapsBecomeJavaScriptPropertyNames() throws IOException {
+    byte[] body;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(5);
+      p.packDouble(1.0).packString("a");
+      p.packDouble(1.5).packString("b");
+      p.packDouble(1e21).packString("c");
+      p.packDouble(Double.NaN).packString("d");
+      p.packLong(-7).packString("e");
+      body = p.toByteArray();
+    }
+    ByteOutput out = new ByteOutput();
+    new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON,
+        out);
+    byte[] frame = out.toByteArray();
+    assertThat(new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8))
+        .isEqualTo("{\"1\":\"a\",\"1.5\":\"b\",\"1e+21\":\"c\",\"NaN\":\"d\",\"-7\":\"e\"}");
+  }
+
+  @Test
+  void aRepeatedRoutingMemberReplacesTheEarlierOneInBothEncodings() throws IOException {
+    byte[] json = ("{\"type\":\"REGISTER\",\"methods\":[\"a\"],\"methods\":5,"
+        + "\"metadata\":{\"poolIndex\":1},\"metadata\":{\"poolSize\":2},\"error\":{\"code\":\"E\"},\"error\":{},"
+        + "\"context\":{\"deadline\":\"x\",\"deadline\":5,\"depth\":1,\"depth\":null}}").getBytes(StandardCharsets.UTF_8);
+    byte[] msgpack;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(8);
+      p.packString("type").packString("REGISTER");
+      p.packString("methods").packArrayHeader(1).packString("a");
+      p.packString("methods").packInt(5);
+      p.packString("metadata").packMapHeader(1).packString("poolIndex").packInt(1);
+      p.packString("metadata").packMapHeader(1).packString("poolSize").packInt(2);
+      p.packString("error").packMapHeader(1).packString("code").packString("E");
+      p.packString("error").packMapHeader(0);
+      p.packString("context").packMapHeader(4).packString("deadline").packString("x").packString("deadline").packInt(5)
+          .packString("depth").packInt(1).packString("depth").packNil();
+      msgpack = p.toByteArray();
+    }
+    for (byte[] body : new byte[][] {json, msgpack}) {
+      FrameMessage m = new FrameMessage();
+      FramePeeker peeker = new FramePeeker(256);
+      assertThat(peeker.peek(body, 0, body.length, m)).as("%s", peeker.error()).isEqualTo(FramePeeker.OK);
+      assertThat(m.methods).isEmpty();
+      assertThat(m.methodsValid).isFalse();
+      assertThat(m.poolMember).isFalse();
+      assertThat(m.poolSize).isEqualTo(2);
+      assertThat(m.errorCode).isNull();
+      assertThat(m.contextValid).isTrue();
+      assertThat(m.hasDeadline).isTrue();
+      assertThat(m.deadline).isEqualTo(5);
+      assertThat(m.hasDepth).isFalse();
+    }
+  }
+
+  @Test
+  void aTimestampBeyondJavaScriptDatesBecomesNullInsteadOfAnException() throws IOException {
+    byte[] body;
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packMapHeader(2);
+      p.packString("type").packString("CALL");
+      p.packString("params").packExtensionTypeHeader((byte) -1, 12);
+      p.writePayload(ByteBuffer.allocate(12).putInt(0).putLong(Long.MIN_VALUE).array());
+      body = p.toByteArray();
+    }
+    ByteOutput out = new ByteOutput();
+    new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON,
+        out);
+    byte[] frame = out.toByteArray();
+    assertThat(new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8))
+        .isEqualTo("{\"type\":\"CALL\",\"params\":null}");
+  }
+
+  @Test
+  void aMap32HeaderWithTwoToTheThirtyEntriesDoesNotMakeATruncatedBodyAcceptable() {
+    // {1: {<0x40000000 entries>}} with no entries at all: msgpack-core's skipValue counts
+    // 2 * 0x40000000 in an int, wraps to a negative count and stops, so the body looked complete.
+    byte[] body = {(byte) 0x81, 0x01, (byte) 0xdf, 0x40, 0x00, 0x00, 0x00};
+    FramePeeker peeker = new FramePeeker(256);
+    assertThat(peeker.peek(body, 0, body.length, new FrameMessage())).isEqualTo(FramePeeker.UNDECODABLE);
+    assertThat(peeker.error()).isNotBlank();
+  }
+
+  private static byte[] frame(byte[] body) {
+    byte[] f = Arrays.copyOf(new byte[4], 4 + body.length);
+    ByteBuffer.wrap(f).putInt(body.length);
+    System.arraycopy(body, 0, f, 4, body.length);
+    return f;
+  }
+}

@@ -734,6 +734,7 @@ public final class ServiceClient implements AutoCloseable {
               index,
               owner,
               maxFrameSize,
+              0,
               "ephemeral-service-" + serviceName + "-reader-" + index);
     } catch (IOException | RuntimeException e) {
       throw new ServiceException(

@@ -85,10 +85,15 @@ final class WireCodec {
 
   /** Decodes one message body: JSON when it starts with '{', MessagePack otherwise. */
   static JsonNode decode(byte[] body) throws IOException {
-    if (body.length > 0 && body[0] == '{') {
-      return JSON.readTree(body);
+    return decode(body, 0, body.length);
+  }
+
+  /** Decodes the message body at {@code body[off..off+len)}. */
+  static JsonNode decode(byte[] body, int off, int len) throws IOException {
+    if (len > 0 && body[off] == '{') {
+      return JSON.readTree(body, off, len);
     }
-    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body)) {
+    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body, off, len)) {
       if (!unpacker.hasNext()) {
         throw new IOException("empty MessagePack body");
       }

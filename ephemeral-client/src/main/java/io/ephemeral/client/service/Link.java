@@ -1,6 +1,5 @@
 package io.ephemeral.client.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -50,7 +49,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Link {
   /** Receives what a link reads. Called on the link's reader thread. */
   interface Owner {
-    void onMessage(Link link, JsonNode message);
+    void onMessage(Link link, WireMessage message);
 
     void onUndecodable(Link link, Exception error);
 
@@ -71,6 +70,7 @@ final class Link {
   private final long spinNanos;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread reader;
+  private final WireCodec.Reader decoder = new WireCodec.Reader();
 
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
@@ -356,9 +356,9 @@ final class Link {
   }
 
   private void deliver(byte[] a, int off, int len) {
-    JsonNode message;
+    WireMessage message;
     try {
-      message = WireCodec.decode(a, off, len);
+      message = decoder.read(a, off, len);
     } catch (IOException | RuntimeException e) {
       owner.onUndecodable(this, e);
       return;

@@ -626,17 +626,16 @@ public final class ServiceClient implements AutoCloseable {
     String id = ids.request();
     byte[] body;
     try {
-      ObjectNode call = NODES.objectNode();
-      call.put("type", "CALL");
-      call.put("id", id);
-      call.put("from", serviceName);
-      call.put("to", request.service());
-      call.put("method", request.method());
-      call.set(
-          "params",
-          request.params() == null ? NODES.objectNode() : Mapping.toTree(mapper, request.params()));
-      call.set("context", contextNode(context));
-      body = encode(call);
+      JsonNode params =
+          request.params() == null ? NODES.objectNode() : Mapping.toTree(mapper, request.params());
+      try {
+        body =
+            checkSize(
+                WireCodec.encodeCall(
+                    serializer, id, serviceName, request.service(), request.method(), params, context));
+      } catch (IOException | RuntimeException e) {
+        throw serializationFailed(e);
+      }
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -699,11 +698,22 @@ public final class ServiceClient implements AutoCloseable {
     try {
       body = WireCodec.encode(message, serializer);
     } catch (IOException | RuntimeException e) {
-      throw new ServiceException(
-          ServiceException.SERIALIZATION_FAILED,
-          "Failed to serialize message: " + Mapping.rootMessage(e),
-          e);
+      throw serializationFailed(e);
     }
+    return checkSize(body);
+  }
+
+  private static ServiceException serializationFailed(Exception e) {
+    if (e instanceof ServiceException) {
+      return (ServiceException) e;
+    }
+    return new ServiceException(
+        ServiceException.SERIALIZATION_FAILED,
+        "Failed to serialize message: " + Mapping.rootMessage(e),
+        e);
+  }
+
+  private byte[] checkSize(byte[] body) {
     if (body.length > maxFrameSize) {
       throw new ServiceException(
           ServiceException.INVALID_MESSAGE,
@@ -711,16 +721,6 @@ public final class ServiceClient implements AutoCloseable {
               + maxFrameSize + " bytes");
     }
     return body;
-  }
-
-  private static ObjectNode contextNode(CallContext c) {
-    ObjectNode node = NODES.objectNode();
-    node.put("root", c.root());
-    ArrayNode chain = node.putArray("chain");
-    c.chain().forEach(chain::add);
-    node.put("depth", c.depth());
-    node.put("deadline", c.deadline());
-    return node;
   }
 
   // ======================================================================== connections
@@ -909,7 +909,7 @@ public final class ServiceClient implements AutoCloseable {
   private final Link.Owner owner =
       new Link.Owner() {
         @Override
-        public void onMessage(Link link, JsonNode message) {
+        public void onMessage(Link link, WireMessage message) {
           try {
             dispatch(link, message);
           } catch (RuntimeException e) {
@@ -972,8 +972,8 @@ public final class ServiceClient implements AutoCloseable {
 
   // ======================================================================== incoming messages
 
-  private void dispatch(Link link, JsonNode message) {
-    String type = text(message, "type");
+  private void dispatch(Link link, WireMessage message) {
+    String type = message.type;
     if (type == null) {
       emit(
           l ->
@@ -1006,19 +1006,19 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private void onResponse(JsonNode message) {
-    String id = text(message, "id");
+  private void onResponse(WireMessage message) {
+    String id = message.id;
     Pending p = id == null ? null : pending.remove(id);
     if (p == null) {
       LOG.debug("service '{}': dropped a response for unknown request {}", serviceName, id);
       return;
     }
-    if ("success".equals(text(message, "status"))) {
-      JsonNode data = message.get("data");
+    if ("success".equals(message.status)) {
+      JsonNode data = message.data;
       p.complete(data == null ? NODES.nullNode() : data);
       emit(l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, true, null)));
     } else {
-      ServiceException e = remoteError(message.get("error"), ServiceException.EXECUTION_FAILED);
+      ServiceException e = remoteError(message.error, ServiceException.EXECUTION_FAILED);
       if (ServiceException.DEADLINE_EXCEEDED.equals(e.code())
           && System.currentTimeMillis() >= p.expiresAt - 2) {
         // The gateway enforces deadlines too and may notice the expiry just before our timer:
@@ -1031,9 +1031,9 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private void onErrorFrame(Link link, JsonNode message) {
-    String id = text(message, "id");
-    ServiceException e = remoteError(message.get("error"), ServiceException.INTERNAL_ERROR);
+  private void onErrorFrame(Link link, WireMessage message) {
+    String id = message.id;
+    ServiceException e = remoteError(message.error, ServiceException.INTERNAL_ERROR);
     emit(l -> l.onGatewayError(new ServiceListener.GatewayError(e.getMessage(), e.code(), id)));
     if (id != null) {
       Pending p = pending.remove(id);
@@ -1059,7 +1059,7 @@ public final class ServiceClient implements AutoCloseable {
         null);
   }
 
-  private void onCall(Link link, JsonNode message) {
+  private void onCall(Link link, WireMessage message) {
     try {
       handlerExecutor.execute(() -> serve(link, message));
     } catch (RejectedExecutionException e) {
@@ -1080,9 +1080,9 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private void serve(Link link, JsonNode message) {
-    String method = text(message, "method");
-    CallContext context = parseContext(message.get("context"));
+  private void serve(Link link, WireMessage message) {
+    String method = message.method;
+    CallContext context = parseContext(message.context);
     if (context == null) {
       respond(link, message, null, new ServiceException(ServiceException.INVALID_CONTEXT, "Invalid context"));
       return;
@@ -1105,7 +1105,7 @@ public final class ServiceClient implements AutoCloseable {
           new ServiceException(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded"));
       return;
     }
-    JsonNode params = message.get("params");
+    JsonNode params = message.params;
     Object result;
     try {
       result = handler.handle(params == null ? NODES.nullNode() : params, context);
@@ -1158,9 +1158,9 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /** Sends the RESPONSE for {@code call}: success with {@code value}, or {@code error}. */
-  private void respond(Link link, JsonNode call, Object value, Throwable error) {
-    String id = text(call, "id");
-    String method = text(call, "method");
+  private void respond(Link link, WireMessage call, Object value, Throwable error) {
+    String id = call.id;
+    String method = call.method;
     if (id == null) {
       emit(
           l ->
@@ -1168,11 +1168,10 @@ public final class ServiceClient implements AutoCloseable {
                   new ServiceException(ServiceException.INVALID_MESSAGE, "CALL without id")));
       return;
     }
-    ObjectNode response = NODES.objectNode();
-    response.put("type", "RESPONSE");
-    response.put("id", id);
-    response.put("from", serviceName);
-    response.set("to", call.get("from") == null ? NODES.nullNode() : call.get("from"));
+    JsonNode to =
+        call.from != null ? NODES.textNode(call.from)
+            : call.fromOther != null ? call.fromOther
+            : NODES.nullNode();
     Throwable failure = error;
     JsonNode data = null;
     if (failure == null) {
@@ -1185,18 +1184,25 @@ public final class ServiceClient implements AutoCloseable {
     byte[] body = null;
     String errorMessage = null;
     if (failure == null) {
-      response.put("status", "success");
-      response.set("data", data);
-      response.set("context", contextOrNull(call));
       try {
-        body = encode(response);
+        try {
+          body =
+              checkSize(
+                  WireCodec.encodeResponse(
+                      serializer, id, serviceName, to, "success", "data", data, contextOrNull(call)));
+        } catch (IOException | RuntimeException e) {
+          throw serializationFailed(e);
+        }
       } catch (ServiceException e) {
         failure = e;
-        response.remove("data");
-        response.remove("context");
       }
     }
     if (body == null) {
+      ObjectNode response = NODES.objectNode();
+      response.put("type", "RESPONSE");
+      response.put("id", id);
+      response.put("from", serviceName);
+      response.set("to", to);
       failure = rootOf(failure);
       ObjectNode err = NODES.objectNode();
       errorMessage = failure.getMessage() == null ? failure.toString() : failure.getMessage();
@@ -1247,8 +1253,8 @@ public final class ServiceClient implements AutoCloseable {
     emit(l -> l.onMethodExecuted(new ServiceListener.MethodExecuted(method, id, success, reported)));
   }
 
-  private static JsonNode contextOrNull(JsonNode call) {
-    JsonNode c = call.get("context");
+  private static JsonNode contextOrNull(WireMessage call) {
+    JsonNode c = call.context;
     return c == null ? NODES.nullNode() : c;
   }
 

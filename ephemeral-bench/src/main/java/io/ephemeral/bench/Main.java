@@ -37,7 +37,9 @@ public final class Main {
       "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
       "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
       "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
-      "         --callee-handlers pool|direct (the callee's handler threads, default; or its reader thread)",
+      "         --callee-handlers pool|direct|nonblocking (the callee's handler threads, default; its reader",
+      "           thread for every handler; or echo registered with registerNonBlockingMethod)",
+      "         --busy-poll MICROS (both clients' busyPoll, default 0)",
       "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
       "         --markdown FILE",
       "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");

@@ -99,7 +99,7 @@ final class Link {
       selector.close();
       throw e;
     }
-    this.reader = new Thread(this::readLoop, name);
+    this.reader = new ReaderThread(this::readLoop, name, owner);
     reader.setDaemon(true);
   }
 
@@ -124,9 +124,20 @@ final class Link {
     return closed.get();
   }
 
-  /** Whether the calling thread is this link's reader (handlers run inline there). */
-  boolean isReaderThread() {
-    return Thread.currentThread() == reader;
+  /** Whether the calling thread is the reader of a link of {@code owner}. */
+  static boolean isReaderOf(Owner owner) {
+    Thread t = Thread.currentThread();
+    return t instanceof ReaderThread && ((ReaderThread) t).owner == owner;
+  }
+
+  /** A reader thread knows its owner, so that the owner can recognize its own readers. */
+  private static final class ReaderThread extends Thread {
+    final Owner owner;
+
+    ReaderThread(Runnable run, String name, Owner owner) {
+      super(run, name);
+      this.owner = owner;
+    }
   }
 
   /**
@@ -276,6 +287,9 @@ final class Link {
       }
     } catch (IOException | RuntimeException e) {
       close(closed.get() ? null : e);
+    } catch (Error e) {
+      close(closed.get() ? null : e); // e.g. out of memory in a handler run on this thread
+      throw e;
     } finally {
       try {
         selector.close(); // releases the channel if close() deferred it

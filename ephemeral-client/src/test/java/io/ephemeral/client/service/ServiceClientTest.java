@@ -559,4 +559,35 @@ class ServiceClientTest {
             ServiceException.class,
             e -> assertThat(e.code()).isEqualTo(ServiceException.NOT_CONNECTED));
   }
+
+  @Test
+  void nonBlockingMethodsRunOnTheReaderAndTheirBlockingCallsFailAtOnce() throws Exception {
+    ServiceClient c = client("C");
+    c.registerMethod("whoami", (p, ctx) -> contextOf(ctx));
+    c.connect();
+    ServiceClient b = client("B");
+    b.registerNonBlockingMethod("thread", (p, ctx) -> Thread.currentThread().getName());
+    b.registerNonBlockingMethod(
+        "relayAsync", (p, ctx) -> ctx.callAsync("C", "whoami", null, JsonNode.class));
+    b.registerNonBlockingMethod("relayBlocking", (p, ctx) -> ctx.call("C", "whoami", null, JsonNode.class));
+    b.registerMethod("pooled", (p, ctx) -> Thread.currentThread().getName());
+    b.connect();
+    ServiceClient a = client("A");
+    a.connect();
+
+    assertThat(a.call("B", "thread", null, String.class)).contains("-reader-");
+    assertThat(a.call("B", "pooled", null, String.class)).contains("-handler-");
+    JsonNode atC = a.call("B", "relayAsync", null, JsonNode.class);
+    assertThat(atC.get("chain")).isEqualTo(JSON.valueToTree(List.of("A", "A", "B")));
+    ServiceException e =
+        catchThrowableOfType(
+            ServiceException.class, () -> a.call("B", "relayBlocking", null, JsonNode.class));
+    assertThat(e.code()).isEqualTo(ServiceException.INTERNAL_ERROR);
+    assertThat(e.getMessage()).contains("non-blocking handler");
+
+    b.registerMethod("thread", (p, ctx) -> Thread.currentThread().getName());
+    assertThat(a.call("B", "thread", null, String.class))
+        .as("registerMethod replaces a non-blocking registration")
+        .contains("-handler-");
+  }
 }

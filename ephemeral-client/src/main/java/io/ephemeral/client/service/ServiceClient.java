@@ -62,10 +62,12 @@ public final class ServiceClient implements AutoCloseable {
    *
    * Threads: one reader thread per pool connection (Link), one scheduler thread per client
    * (timeouts, heartbeats, reconnect attempts, registration timeouts), the handler executor
-   * (incoming CALLs) and the callback executor (completes the futures of the async API, so user
-   * code never runs on a reader or on the scheduler). A reader thread never writes: every
-   * response is written by a handler thread, so a reader can never block on a peer that waits
-   * for us to read.
+   * (incoming CALLs; by default a HandlerPool) and the callback executor (completes the futures
+   * of the async API, so user code never runs on a reader or on the scheduler). The one
+   * exception: methods registered non-blocking run on the reader, which saves the hand-off. A
+   * reader never waits on a write (Link queues what the socket cannot take), so it can never
+   * block on a peer that waits for us to read; a blocking call from a reader of this client is
+   * refused for the same reason.
    *
    * State: `state` guards wanted/closed/links/attempts/reconnects/announcedUp. `wanted` is what
    * the user asked for (connect() sets it, disconnect() clears it); reconnect attempts only run
@@ -103,6 +105,7 @@ public final class ServiceClient implements AutoCloseable {
   private final Executor handlerExecutor;
   private final HandlerPool ownedHandlerExecutor;
   private final Executor callbackExecutor;
+  private final HandlerPool ownedCallbackExecutor;
   private final ObjectMapper mapper;
   private final int maxFrameSize;
   private final long busyPollNanos;
@@ -154,8 +157,28 @@ public final class ServiceClient implements AutoCloseable {
       this.ownedHandlerExecutor = null;
       this.handlerExecutor = b.handlerExecutor;
     }
-    this.callbackExecutor =
-        b.callbackExecutor == null ? CallbackExecutor.shared() : b.callbackExecutor;
+    if (b.callbackExecutor == null && busyPollNanos > 0) {
+      // The shared pool never polls (it serves clients that did not ask for it): own threads.
+      this.ownedCallbackExecutor =
+          new HandlerPool(
+              "ephemeral-service-" + serviceName + "-callback-",
+              Math.max(2, Runtime.getRuntime().availableProcessors()),
+              busyPollNanos,
+              TimeUnit.SECONDS.toNanos(30));
+      // After close() the shared pool takes over, so late completions still run somewhere.
+      this.callbackExecutor =
+          task -> {
+            try {
+              ownedCallbackExecutor.execute(task);
+            } catch (RejectedExecutionException closed) {
+              CallbackExecutor.shared().execute(task);
+            }
+          };
+    } else {
+      this.ownedCallbackExecutor = null;
+      this.callbackExecutor =
+          b.callbackExecutor == null ? CallbackExecutor.shared() : b.callbackExecutor;
+    }
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.links = new Link[poolSize];
     this.attempts = new int[poolSize];
@@ -419,6 +442,9 @@ public final class ServiceClient implements AutoCloseable {
     scheduler.shutdownNow();
     if (ownedHandlerExecutor != null) {
       ownedHandlerExecutor.shutdown();
+    }
+    if (ownedCallbackExecutor != null) {
+      ownedCallbackExecutor.shutdown();
     }
   }
 

@@ -590,4 +590,41 @@ class ServiceClientTest {
         .as("registerMethod replaces a non-blocking registration")
         .contains("-handler-");
   }
+
+  @ParameterizedTest
+  @EnumSource(Serializer.class)
+  void busyPollingClientsMatchEveryCallAndStopTheirThreads(Serializer serializer) throws Exception {
+    Duration poll = Duration.ofNanos(50_000);
+    ServiceClient b = client(gateway.client("b").serializer(serializer).busyPoll(poll));
+    b.registerMethod("echo", (p, ctx) -> p);
+    b.registerNonBlockingMethod("fast", (p, ctx) -> p);
+    b.connect();
+    ServiceClient a = client(gateway.client("a").serializer(serializer).busyPoll(poll));
+    a.connect();
+
+    for (int i = 0; i < 200; i++) {
+      assertThat(a.call("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class).get("i").asInt())
+          .isEqualTo(i);
+    }
+    List<CompletableFuture<JsonNode>> futures = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      futures.add(a.callAsync("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class));
+    }
+    for (int i = 0; i < 2000; i++) {
+      assertThat(futures.get(i).get(20, TimeUnit.SECONDS).get("i").asInt()).isEqualTo(i);
+    }
+    assertThat(a.getStatus().pendingCalls()).isZero();
+    a.close();
+    assertThat(a.callAsync("b", "echo", Map.of(), JsonNode.class))
+        .as("a closed client still completes its futures")
+        .failsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void busyPollIsBounded() {
+    assertThatThrownBy(() -> ServiceClient.builder().busyPoll(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ServiceClient.builder().busyPoll(Duration.ofNanos(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -17,10 +17,13 @@ import java.util.concurrent.locks.LockSupport;
  * before it parks, and while such a thread is looking (`spinning` > 0) execute() wakes nobody.
  * Only one thread looks at a time; the others park at once.
  *
- * No call is left behind: execute() queues the task and then reads `spinning`; a spinner that
- * gives up first clears `spinning` and then looks at the queue once more (both volatile, so
- * one of the two sees the other). A worker that takes a task while more are queued and nobody
- * is spinning wakes another worker, so a burst spreads over threads as with the plain pool.
+ * Wake-ups follow the queue's length (`queued`), as LinkedBlockingQueue's signals do in a
+ * ThreadPoolExecutor: execute() wakes a worker only when the queue was empty (a task already
+ * queued has a worker on its way), and a worker that takes a task while more are queued wakes
+ * the next one, so a burst spreads over threads and no task waits behind a busy one. No call is
+ * left behind by the spinner either: execute() queues the task and then reads `spinning`; a
+ * spinner that gives up first clears `spinning` and then looks at the queue once more (both
+ * volatile, so one of the two sees the other).
  * Parked workers wait on a stack (`idle`); a worker pushes itself, looks at the queue once more
  * and parks, and execute() pops one and unparks it, so a wake-up cannot be lost either.
  * Threads idle for `keepAliveNanos` end.
@@ -33,6 +36,7 @@ final class HandlerPool implements Executor {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Worker> idle = new ConcurrentLinkedQueue<>();
   private final AtomicInteger threads = new AtomicInteger();
+  private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger spinning = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
   private volatile boolean shutdown;
@@ -50,7 +54,7 @@ final class HandlerPool implements Executor {
       throw new RejectedExecutionException("handler pool shut down");
     }
     tasks.add(task);
-    if (spinning.get() == 0) {
+    if (queued.getAndIncrement() == 0 && spinning.get() == 0) {
       wakeOne();
     }
   }
@@ -100,7 +104,7 @@ final class HandlerPool implements Executor {
               return;
             }
           }
-          if (spinning.get() == 0 && !tasks.isEmpty()) {
+          if (queued.decrementAndGet() > 0 && spinning.get() == 0) {
             wakeOne(); // more queued and nobody looking: another thread takes the next
           }
           try {
@@ -146,9 +150,7 @@ final class HandlerPool implements Executor {
         idle.add(this);
         Runnable task = tasks.poll();
         if (task != null) {
-          if (!idle.remove(this) && !tasks.isEmpty()) {
-            wakeOne(); // someone popped us for a task we did not take; pass the wake-up on
-          }
+          idle.remove(this); // if popped meanwhile, the wake-up was for this task or run() passes it on
           return task;
         }
         long left = deadline - System.nanoTime();

@@ -20,6 +20,11 @@ final class CallbackExecutor {
     return Holder.POOL;
   }
 
+  /** The default handler executor of one client: {@code threads} daemon threads, idle ones die. */
+  static ThreadPoolExecutor handlers(String serviceName, int threads) {
+    return pool("ephemeral-service-" + serviceName + "-handler-", threads);
+  }
+
   private static ThreadPoolExecutor pool(String prefix, int threads) {
     AtomicInteger ids = new AtomicInteger();
     ThreadPoolExecutor pool =

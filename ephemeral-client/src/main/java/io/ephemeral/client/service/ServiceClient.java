@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -62,7 +63,7 @@ public final class ServiceClient implements AutoCloseable {
    *
    * Threads: one reader thread per pool connection (Link), one scheduler thread per client
    * (timeouts, heartbeats, reconnect attempts, registration timeouts), the handler executor
-   * (incoming CALLs; by default a HandlerPool) and the callback executor (completes the futures
+   * (incoming CALLs) and the callback executor (completes the futures
    * of the async API, so user code never runs on a reader or on the scheduler). The one
    * exception: methods registered non-blocking run on the reader, which saves the hand-off. A
    * reader never waits on a write (Link queues what the socket cannot take), so it can never
@@ -103,9 +104,8 @@ public final class ServiceClient implements AutoCloseable {
   private final Serializer serializer;
   private final int poolSize;
   private final Executor handlerExecutor;
-  private final HandlerPool ownedHandlerExecutor;
+  private final ExecutorService ownedHandlerExecutor;
   private final Executor callbackExecutor;
-  private final HandlerPool ownedCallbackExecutor;
   private final ObjectMapper mapper;
   private final int maxFrameSize;
   private final long busyPollNanos;
@@ -146,39 +146,14 @@ public final class ServiceClient implements AutoCloseable {
     this.busyPollNanos = b.busyPoll.toNanos();
     this.debug = b.debug;
     if (b.handlerExecutor == null) {
-      this.ownedHandlerExecutor =
-          new HandlerPool(
-              "ephemeral-service-" + serviceName + "-handler-",
-              b.handlerThreads,
-              busyPollNanos,
-              TimeUnit.SECONDS.toNanos(30));
+      this.ownedHandlerExecutor = CallbackExecutor.handlers(serviceName, b.handlerThreads);
       this.handlerExecutor = ownedHandlerExecutor;
     } else {
       this.ownedHandlerExecutor = null;
       this.handlerExecutor = b.handlerExecutor;
     }
-    if (b.callbackExecutor == null && busyPollNanos > 0) {
-      // The shared pool never polls (it serves clients that did not ask for it): own threads.
-      this.ownedCallbackExecutor =
-          new HandlerPool(
-              "ephemeral-service-" + serviceName + "-callback-",
-              Math.max(2, Runtime.getRuntime().availableProcessors()),
-              busyPollNanos,
-              TimeUnit.SECONDS.toNanos(30));
-      // After close() the shared pool takes over, so late completions still run somewhere.
-      this.callbackExecutor =
-          task -> {
-            try {
-              ownedCallbackExecutor.execute(task);
-            } catch (RejectedExecutionException closed) {
-              CallbackExecutor.shared().execute(task);
-            }
-          };
-    } else {
-      this.ownedCallbackExecutor = null;
-      this.callbackExecutor =
-          b.callbackExecutor == null ? CallbackExecutor.shared() : b.callbackExecutor;
-    }
+    this.callbackExecutor =
+        b.callbackExecutor == null ? CallbackExecutor.shared() : b.callbackExecutor;
     this.listeners = new CopyOnWriteArrayList<>(b.listeners);
     this.links = new Link[poolSize];
     this.attempts = new int[poolSize];
@@ -442,9 +417,6 @@ public final class ServiceClient implements AutoCloseable {
     scheduler.shutdownNow();
     if (ownedHandlerExecutor != null) {
       ownedHandlerExecutor.shutdown();
-    }
-    if (ownedCallbackExecutor != null) {
-      ownedCallbackExecutor.shutdown();
     }
   }
 
@@ -1584,8 +1556,8 @@ public final class ServiceClient implements AutoCloseable {
 
     /**
      * How long a thread that has just done its work keeps polling for more before it sleeps: a
-     * connection's reader after a read (non-blocking reads), an idle thread of the default
-     * handler pool (one at a time), and a thread waiting in a blocking {@code call}. A sleeping
+     * connection's reader after a read (non-blocking reads), and a thread waiting in a blocking
+     * {@code call} (polling its result). A sleeping
      * thread costs a wake-up, tens of microseconds on an idle virtual machine, so in a
      * conversation whose next frame comes within this time the polling saves that much
      * latency, and CPU when calls are dense. The price: a thread that finds nothing has burnt

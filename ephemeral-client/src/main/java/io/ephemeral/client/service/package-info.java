@@ -29,8 +29,8 @@
  * ever waiting on the socket), one timer thread per client (call timeouts, heartbeats, reconnect
  * attempts), the handler executor (every other incoming call) and the callback executor (async
  * results, batch bookkeeping). Listeners run on these internal threads and must be quick. With
- * {@code busyPoll} set, readers, an idle handler thread and threads waiting in {@code call} poll
- * for that long before they sleep, trading CPU for the latency of a wake-up.
+ * {@code busyPoll} set, readers and threads waiting in {@code call} poll for that long before
+ * they sleep, trading CPU for the latency of a wake-up.
  *
  * <h2>Connections</h2>
  *

@@ -304,6 +304,8 @@ class ServiceClientTest {
     gateway.restart();
 
     await("both re-registered", WAIT, () -> a.isConnected() && b.isConnected());
+    // onConnected runs on the callback executor, so it may follow isConnected() by a moment.
+    await("onConnected heard again", WAIT, () -> connected.get() >= 2);
     assertThat(connected.get()).isEqualTo(2);
     assertThat(b.getStatus().reconnectAttempts()).isZero();
     assertThat(a.call("b", "ping", null, String.class)).isEqualTo("pong");

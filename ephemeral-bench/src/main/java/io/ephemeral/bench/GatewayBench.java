@@ -36,7 +36,7 @@ import org.HdrHistogram.Recorder;
  */
 final class GatewayBench {
   private static final Set<String> VALUED = Set.of("--seconds", "--warmup", "--prewarm", "--repeat", "--cells", "--callee",
-      "--callee-handlers", "--caller-callbacks", "--callee-java-opts", "--markdown", "--broker");
+      "--callee-handlers", "--caller-callbacks", "--callee-java-opts", "--busy-poll", "--markdown", "--broker");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final long CALLEE_START_MILLIS = 30_000;
 
@@ -64,7 +64,10 @@ final class GatewayBench {
     int repeat = (int) args.number("--repeat", 3, 1, 99);
     List<GatewayCell> cells = GatewayCell.parseAll(args.string("--cells", String.join(",", GatewayCell.DEFAULTS)));
     boolean calleeApart = calleeApart(args.string("--callee", "process"));
-    boolean direct = directHandlers(args.string("--callee-handlers", "pool"));
+    String handlers = args.string("--callee-handlers", "pool");
+    boolean direct = directHandlers(handlers);
+    boolean nonBlocking = nonBlockingHandlers(handlers);
+    long busyPollMicros = args.number("--busy-poll", 0, 0, 1_000_000);
     boolean directCallbacks = directCallbacks(args.string("--caller-callbacks", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
     List<String> launcher = Main.brokerLauncher(args);
@@ -84,23 +87,26 @@ final class GatewayBench {
       brokerLine = String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
       CalleeProcess calleeProcess = null;
       if (calleeApart) {
-        calleeProcess = CalleeProcess.start(broker.socket, dir, calleeOpts, direct);
+        calleeProcess = CalleeProcess.start(broker.socket, dir, calleeOpts, handlers, busyPollMicros);
         open.add(calleeProcess);
         calleeLine = "a JVM of its own (pid " + calleeProcess.pid() + ")";
       } else {
         for (Serializer s : serializers(cells)) {
-          open.add(GatewayCallee.start(broker.socket, s, direct));
+          open.add(GatewayCallee.start(broker.socket, s, direct, nonBlocking, busyPollMicros));
         }
         calleeLine = "inside the tool's JVM";
       }
       calleeLine += direct ? ", handlers on its reader thread (--callee-handlers direct)"
+          : nonBlocking ? ", echo registered non-blocking, run on its reader thread (--callee-handlers nonblocking)"
           : ", handlers on the client's default handler pool";
+      String pollLine = busyPollMicros > 0 ? "; busyPoll " + busyPollMicros + " µs in both clients (--busy-poll)" : "";
       Map<Serializer, ServiceClient> callers = new EnumMap<>(Serializer.class);
       for (Serializer s : serializers(cells)) {
         ServiceClient.Builder b = ServiceClient.builder()
             .serviceName("bench-caller-" + s.name().toLowerCase(java.util.Locale.ROOT))
             .gateway(broker.socket)
             .serializer(s)
+            .busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000))
             .autoReconnect(false);
         if (directCallbacks) {
           b.callbackExecutor(Runnable::run);
@@ -114,7 +120,7 @@ final class GatewayBench {
       out.println("machine: " + Main.machine());
       out.println("broker: " + brokerLine + "; callee: " + calleeLine + "; caller: the tool's JVM, "
           + (directCallbacks ? "callAsync completed on its reader thread (--caller-callbacks direct)"
-              : "callAsync completed on the client's default callback pool"));
+              : "callAsync completed on the client's default callback pool") + pollLine);
       out.println("each run: " + warmup + " s warm-up, then " + seconds + " s measured; " + repeat
           + " runs per cell (in rounds over the cells, after " + prewarm + " s of unmeasured calls per cell for the"
           + " three JVMs' compilers), medians reported");
@@ -172,16 +178,24 @@ final class GatewayBench {
     }
   }
 
+  /** Whether {@code --callee-handlers} gives the callee {@code handlerExecutor(Runnable::run)}. */
   static boolean directHandlers(String how) {
     switch (how) {
       case "pool":
+      case "nonblocking":
         return false;
       case "direct":
         return true;
       default:
-        throw new IllegalArgumentException("--callee-handlers is 'pool' (the client's default handler threads) or"
-            + " 'direct' (the reader thread), got '" + how + "'");
+        throw new IllegalArgumentException("--callee-handlers is 'pool' (the client's default handler threads),"
+            + " 'direct' (every handler on the reader thread) or 'nonblocking' (echo registered with"
+            + " registerNonBlockingMethod), got '" + how + "'");
     }
+  }
+
+  /** Whether {@code --callee-handlers} registers echo with {@code registerNonBlockingMethod}. */
+  static boolean nonBlockingHandlers(String how) {
+    return !directHandlers(how) && how.equals("nonblocking");
   }
 
   static boolean directCallbacks(String how) {
@@ -435,14 +449,14 @@ final class GatewayBench {
       this.log = log;
     }
 
-    static CalleeProcess start(Path socket, Path dir, List<String> javaOpts, boolean direct) throws IOException {
+    static CalleeProcess start(Path socket, Path dir, List<String> javaOpts, String handlers, long busyPollMicros)
+        throws IOException {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC"));
       cmd.addAll(javaOpts);
       cmd.addAll(List.of("-cp", ownClassPath(), GatewayCallee.class.getName(), socket.toString()));
-      if (direct) {
-        cmd.add("direct");
-      }
+      cmd.add(handlers);
+      cmd.add(Long.toString(busyPollMicros));
       Path log = dir.resolve("callee.log");
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
       CalleeProcess c = new CalleeProcess(p, log);

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,18 +33,26 @@ final class GatewayCallee {
    * Connects and registers the echo service of one encoding. {@code direct}: handlers run on the
    * connection's reader thread ({@code handlerExecutor(Runnable::run)}) instead of the client's
    * default pool of handler threads; fine for a handler that never blocks, such as this one.
+   * {@code nonBlocking}: echo is registered with {@code registerNonBlockingMethod}, which runs it
+   * on the reader thread as well. {@code busyPollMicros}: the client's {@code busyPoll}.
    */
-  static ServiceClient start(Path socket, Serializer serializer, boolean direct) {
+  static ServiceClient start(
+      Path socket, Serializer serializer, boolean direct, boolean nonBlocking, long busyPollMicros) {
     ServiceClient.Builder b = ServiceClient.builder()
         .serviceName(serviceName(serializer))
         .gateway(socket)
         .serializer(serializer)
+        .busyPoll(Duration.ofNanos(busyPollMicros * 1000))
         .autoReconnect(false);
     if (direct) {
       b.handlerExecutor(Runnable::run);
     }
     ServiceClient callee = b.build();
-    callee.registerMethod(METHOD, (params, ctx) -> params);
+    if (nonBlocking) {
+      callee.registerNonBlockingMethod(METHOD, (params, ctx) -> params);
+    } else {
+      callee.registerMethod(METHOD, (params, ctx) -> params);
+    }
     try {
       callee.connect();
     } catch (RuntimeException e) {
@@ -53,19 +62,33 @@ final class GatewayCallee {
     return callee;
   }
 
-  /** {@code GatewayCallee SOCKET [direct]}: serves both encodings until standard input closes. */
+  /**
+   * {@code GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]}: serves both
+   * encodings until standard input closes.
+   */
   public static void main(String[] argv) throws IOException {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    if (argv.length < 1 || argv.length > 2 || argv.length == 2 && !argv[1].equals("direct")) {
-      System.err.println("usage: GatewayCallee SOCKET [direct]");
+    boolean direct;
+    boolean nonBlocking;
+    long busyPollMicros;
+    try {
+      if (argv.length < 1 || argv.length > 3) {
+        throw new IllegalArgumentException("wrong number of arguments");
+      }
+      String handlers = argv.length > 1 ? argv[1] : "pool";
+      direct = GatewayBench.directHandlers(handlers);
+      nonBlocking = GatewayBench.nonBlockingHandlers(handlers);
+      busyPollMicros = argv.length > 2 ? Long.parseLong(argv[2]) : 0;
+    } catch (IllegalArgumentException e) {
+      System.err.println("usage: GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]: " + e.getMessage());
       System.exit(2);
+      return;
     }
     Path socket = Path.of(argv[0]);
-    boolean direct = argv.length == 2;
     List<ServiceClient> callees = new ArrayList<>();
     try {
       for (Serializer s : Serializer.values()) {
-        callees.add(start(socket, s, direct));
+        callees.add(start(socket, s, direct, nonBlocking, busyPollMicros));
       }
       out.println(READY);
       InputStream in = System.in;

@@ -15,7 +15,9 @@ import org.msgpack.value.ValueType;
 /**
  * Reads the routing fields of a frame body with a streaming parser (Jackson for JSON,
  * msgpack-core for MessagePack) and skips everything else, validating the whole body on the way
- * (a body must be exactly one value, as the Node peers require).
+ * (a body must be exactly one value, as the Node peers require). JSON bodies go through {@link
+ * JsonRoutingScanner} first, which reads the same fields from the bytes and hands anything it is
+ * not sure about to the Jackson path.
  */
 final class FramePeeker {
   /** Peek outcome. */
@@ -26,6 +28,7 @@ final class FramePeeker {
   static final int TOO_DEEP = 3;
 
   private final JsonFactory json;
+  private final JsonRoutingScanner scanner;
   private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
   private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
   private String error;
@@ -37,6 +40,7 @@ final class FramePeeker {
             .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
             .build())
         .build();
+    scanner = new JsonRoutingScanner(maxDepth);
   }
 
   String error() {
@@ -139,7 +143,17 @@ final class FramePeeker {
 
   // ---- JSON ----
 
+  /** The byte scanner when it is sure; otherwise Jackson, which also words the errors. */
   private int peekJson(byte[] b, int off, int len, FrameMessage m) throws IOException {
+    if (scanner.scan(b, off, len, m)) {
+      return OK;
+    }
+    m.reset(FrameMessage.Encoding.JSON);
+    return peekJsonJackson(b, off, len, m);
+  }
+
+  /** The reference path: a Jackson parser over the whole body. */
+  int peekJsonJackson(byte[] b, int off, int len, FrameMessage m) throws IOException {
     try (JsonParser p = json.createParser(b, off, len)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("not an object"); // a body starting with '{' that is not one

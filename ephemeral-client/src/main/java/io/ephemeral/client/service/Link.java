@@ -1,67 +1,121 @@
 package io.ephemeral.client.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /*
  * Implementation notes.
  *
- * One connection to the gateway: a blocking SocketChannel and one daemon reader thread that cuts
- * length-prefixed frames and hands each decoded message to the owner. The reader never writes
- * (so it can never wait on a peer that waits on us); writers serialize on `writeLock` and write a
- * frame's header and body with one gathering write loop, so frames never interleave.
+ * One connection to the gateway: a non-blocking SocketChannel, one daemon reader thread that
+ * owns a Selector, and a queue of outgoing frames.
+ *
+ * Reading: the reader reads whatever has arrived into one buffer and cuts every complete frame
+ * from it (a frame's length is checked against maxFrameSize before the buffer grows for it), so
+ * a burst of frames costs one read. When a read finds nothing, the reader may first spin on
+ * non-blocking reads for `spinNanos` (the next frame of a busy conversation usually arrives
+ * within microseconds, and waking a sleeping thread costs tens of them), then waits in select().
+ *
+ * Writing: send() queues the frame; whoever holds `writeLock` writes every queued frame, many
+ * per write, so concurrent senders share system calls. A sender that finds the lock taken
+ * returns at once: the holder checks the queue again after unlocking, so no frame is left
+ * behind. Other threads that hold the lock write until the queue is empty, waiting for room in
+ * the socket if need be (backpressure); beyond QUEUE_LIMIT queued bytes they wait for the lock
+ * instead of leaving their frame to the holder. The reader thread never waits on a write: the
+ * gateway may stop reading from us while its output to us is full, and only the reader can
+ * empty that. When the socket is full the reader leaves the rest queued, marks `readerFlush`
+ * and writes it when select() reports room (handlers that run on the reader thread send their
+ * responses this way).
  *
  * close() is idempotent and reports the closure to the owner exactly once, with the first cause
  * (null for a deliberate close). `closed` is set before the owner hears of it, so an owner that
- * checks isClosed() under its own lock and then installs the link cannot miss the closure.
+ * checks isClosed() under its own lock and then installs the link cannot miss the closure. A
+ * channel registered with a selector is released when the reader closes its selector, so
+ * close() wakes the reader.
  */
 final class Link {
   /** Receives what a link reads. Called on the link's reader thread. */
   interface Owner {
-    void onMessage(Link link, JsonNode message);
+    void onMessage(Link link, WireMessage message);
 
     void onUndecodable(Link link, Exception error);
 
     void onClosed(Link link, Throwable cause);
   }
 
+  static final int READ_BUFFER = 64 * 1024;
+  private static final int WRITE_BUFFER = 64 * 1024;
+  private static final long QUEUE_LIMIT = 1024 * 1024;
+
   final int index;
   final CompletableFuture<Void> registration = new CompletableFuture<>();
   private final SocketChannel channel;
+  private final Selector selector;
+  private final SelectionKey key;
   private final Owner owner;
   private final int maxFrameSize;
-  private final Object writeLock = new Object();
+  private final long spinNanos;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread reader;
+  private final WireCodec.Reader decoder = new WireCodec.Reader();
 
-  private Link(int index, SocketChannel channel, Owner owner, int maxFrameSize, String name) {
+  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  /** Set when the reader left frames queued because the socket was full. */
+  private volatile boolean readerFlush;
+  // Guarded by writeLock: bytes being written (read mode), a large body behind them, and a
+  // frame taken from the queue that did not fit into `out` yet.
+  private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER).flip();
+  private ByteBuffer large;
+  private byte[] carry;
+
+  private Link(
+      int index, SocketChannel channel, Owner owner, int maxFrameSize, long spinNanos, String name)
+      throws IOException {
     this.index = index;
     this.channel = channel;
     this.owner = owner;
     this.maxFrameSize = maxFrameSize;
-    this.reader = new Thread(this::readLoop, name);
+    this.spinNanos = spinNanos;
+    channel.configureBlocking(false);
+    this.selector = Selector.open();
+    try {
+      this.key = channel.register(selector, SelectionKey.OP_READ);
+    } catch (IOException | RuntimeException e) {
+      selector.close();
+      throw e;
+    }
+    this.reader = new ReaderThread(this::readLoop, name, owner);
     reader.setDaemon(true);
   }
 
   /** Connects to the gateway and starts reading. */
-  static Link open(Path gateway, int index, Owner owner, int maxFrameSize, String threadName)
+  static Link open(
+      Path gateway, int index, Owner owner, int maxFrameSize, long spinNanos, String threadName)
       throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    Link link;
     try {
       ch.connect(UnixDomainSocketAddress.of(gateway));
+      link = new Link(index, ch, owner, maxFrameSize, spinNanos, threadName);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
-    Link link = new Link(index, ch, owner, maxFrameSize, threadName);
     link.reader.start();
     return link;
   }
@@ -70,24 +124,132 @@ final class Link {
     return closed.get();
   }
 
-  /** Writes one frame. On failure the link is closed and the error rethrown. */
+  /** Whether the calling thread is the reader of a link of {@code owner}. */
+  static boolean isReaderOf(Owner owner) {
+    Thread t = Thread.currentThread();
+    return t instanceof ReaderThread && ((ReaderThread) t).owner == owner;
+  }
+
+  /** A reader thread knows its owner, so that the owner can recognize its own readers. */
+  private static final class ReaderThread extends Thread {
+    final Owner owner;
+
+    ReaderThread(Runnable run, String name, Owner owner) {
+      super(run, name);
+      this.owner = owner;
+    }
+  }
+
+  /**
+   * Queues one frame and writes what is queued if no other thread is writing. Returns once the
+   * frame is written or left to the thread that writes. On failure the link is closed and the
+   * error rethrown.
+   */
   void send(byte[] body) throws IOException {
-    ByteBuffer header = ByteBuffer.allocate(4).putInt(0, body.length);
-    ByteBuffer payload = ByteBuffer.wrap(body);
-    ByteBuffer[] frame = {header, payload};
-    try {
-      synchronized (writeLock) {
-        if (closed.get()) {
-          throw new IOException("Connection closed");
-        }
-        while (payload.hasRemaining()) {
-          channel.write(frame);
-        }
+    if (closed.get()) {
+      throw new IOException("Connection closed");
+    }
+    queue.add(body);
+    boolean onReader = Thread.currentThread() == reader;
+    if (!onReader && queuedBytes.addAndGet(4L + body.length) > QUEUE_LIMIT) {
+      writeLock.lock();
+    } else {
+      if (onReader) {
+        queuedBytes.addAndGet(4L + body.length);
       }
-    } catch (IOException e) {
+      if (!writeLock.tryLock()) {
+        return; // the holder writes our frame before it lets go (see flushQueued)
+      }
+    }
+    try {
+      flushQueued(onReader);
+    } catch (IOException | RuntimeException e) {
       close(e);
       throw e;
     }
+  }
+
+  /** Writes the queue while holding writeLock, then unlocks; repeats if frames came meanwhile. */
+  private void flushQueued(boolean onReader) throws IOException {
+    while (true) {
+      try {
+        if (!onReader) {
+          readerFlush = false; // we wait for room ourselves
+        }
+        if (!drain(!onReader)) {
+          readerFlush = true; // only the reader stops early; it writes the rest when there is room
+          return;
+        }
+      } finally {
+        writeLock.unlock();
+      }
+      if (queue.isEmpty() || readerFlush || !writeLock.tryLock()) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Writes queued frames until none is left (true), or, when it may not wait, until the socket
+   * is full (false). Under writeLock.
+   */
+  private boolean drain(boolean mayWait) throws IOException {
+    long idle = 0;
+    while (true) {
+      if (out.hasRemaining() || large != null) {
+        int n = out.hasRemaining() ? channel.write(out) : channel.write(large);
+        if (large != null && !large.hasRemaining()) {
+          large = null;
+        }
+        if (n > 0) {
+          idle = 0;
+          continue;
+        }
+        if (closed.get()) {
+          throw new IOException("Connection closed");
+        }
+        if (!mayWait) {
+          return false;
+        }
+        // The socket is full: the gateway is behind. Rare, so poll rather than keep a selector.
+        idle = Math.min(Math.max(idle * 2, TimeUnit.MICROSECONDS.toNanos(50)), TimeUnit.MILLISECONDS.toNanos(5));
+        LockSupport.parkNanos(idle);
+        continue;
+      }
+      if (!fill()) {
+        return true;
+      }
+    }
+  }
+
+  /** Moves queued frames into `out` (and `large`); false if there was nothing. */
+  private boolean fill() {
+    out.clear();
+    boolean any = false;
+    while (true) {
+      byte[] body = carry != null ? carry : queue.poll();
+      carry = null;
+      if (body == null) {
+        break;
+      }
+      if (out.remaining() < 4 + body.length) {
+        if (4 + body.length <= out.capacity() || out.remaining() < 4) {
+          carry = body; // next round
+          break;
+        }
+        // Larger than the buffer: its header goes last in `out`, its body is written from the array.
+        queuedBytes.addAndGet(-4L - body.length);
+        out.putInt(body.length);
+        large = ByteBuffer.wrap(body);
+        any = true;
+        break;
+      }
+      queuedBytes.addAndGet(-4L - body.length);
+      out.putInt(body.length).put(body);
+      any = true;
+    }
+    out.flip();
+    return any;
   }
 
   /** Closes the connection; the owner hears of it once, with the first cause. */
@@ -100,6 +262,7 @@ final class Link {
     } catch (IOException ignored) {
       // nothing left to release
     }
+    selector.wakeup();
     registration.completeExceptionally(
         new ServiceException(
             ServiceException.CONNECTION_FAILED,
@@ -109,38 +272,112 @@ final class Link {
   }
 
   private void readLoop() {
-    ByteBuffer header = ByteBuffer.allocate(4);
+    ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
     try {
       while (true) {
-        header.clear();
-        readFully(header);
-        long length = Integer.toUnsignedLong(header.getInt(0));
-        if (length > maxFrameSize) {
-          throw new IOException(
-              "Frame of " + length + " bytes exceeds the maximum of " + maxFrameSize + " bytes");
+        int n = channel.read(buf);
+        if (n < 0) {
+          throw new EOFException("Connection closed by the gateway");
         }
-        ByteBuffer body = ByteBuffer.allocate((int) length);
-        readFully(body);
-        JsonNode message;
-        try {
-          message = WireCodec.decode(body.array());
-        } catch (IOException | RuntimeException e) {
-          owner.onUndecodable(this, e);
+        if (n == 0 && !(spinNanos > 0 && (n = spin(buf)) > 0)) {
+          awaitReadable();
           continue;
         }
-        owner.onMessage(this, message);
+        buf = cutFrames(buf);
       }
     } catch (IOException | RuntimeException e) {
       close(closed.get() ? null : e);
+    } catch (Error e) {
+      close(closed.get() ? null : e); // e.g. out of memory in a handler run on this thread
+      throw e;
+    } finally {
+      try {
+        selector.close(); // releases the channel if close() deferred it
+      } catch (IOException ignored) {
+        // nothing left to release
+      }
     }
   }
 
-  private void readFully(ByteBuffer buffer) throws IOException {
-    while (buffer.hasRemaining()) {
-      if (channel.read(buffer) < 0) {
-        throw new EOFException("Connection closed by the gateway");
+  /** Non-blocking reads for up to spinNanos; the bytes read, or 0. */
+  private int spin(ByteBuffer buf) throws IOException {
+    long until = System.nanoTime() + spinNanos;
+    do {
+      Thread.onSpinWait();
+      int n = channel.read(buf);
+      if (n != 0) {
+        if (n < 0) {
+          throw new EOFException("Connection closed by the gateway");
+        }
+        return n;
+      }
+    } while (System.nanoTime() - until < 0 && !closed.get());
+    return 0;
+  }
+
+  private void awaitReadable() throws IOException {
+    if (closed.get()) {
+      throw new IOException("Connection closed");
+    }
+    boolean flush = readerFlush;
+    int ops = flush ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+    if (key.interestOps() != ops) {
+      key.interestOps(ops);
+    }
+    selector.select();
+    selector.selectedKeys().clear();
+    if (flush && readerFlush && key.isWritable() && writeLock.tryLock()) {
+      flushQueued(true);
+    }
+  }
+
+  /**
+   * Hands every complete frame in {@code buf} (write mode) to the owner and returns the buffer to
+   * read into next: the same one compacted, or a larger one when the next frame needs it.
+   */
+  private ByteBuffer cutFrames(ByteBuffer buf) throws IOException {
+    byte[] a = buf.array();
+    int end = buf.position();
+    int pos = 0;
+    while (end - pos >= 4) {
+      long length = Integer.toUnsignedLong(buf.getInt(pos));
+      if (length > maxFrameSize) {
+        throw new IOException(
+            "Frame of " + length + " bytes exceeds the maximum of " + maxFrameSize + " bytes");
+      }
+      if (end - pos - 4 < length) {
+        break;
+      }
+      deliver(a, pos + 4, (int) length);
+      pos += 4 + (int) length;
+      if (closed.get()) {
+        throw new IOException("Connection closed");
       }
     }
+    int left = end - pos;
+    int need = left >= 4 ? 4 + buf.getInt(pos) : 4;
+    ByteBuffer next =
+        need > buf.capacity() ? ByteBuffer.allocate(need)
+            : left == 0 && buf.capacity() > READ_BUFFER ? ByteBuffer.allocate(READ_BUFFER)
+            : buf;
+    if (next == buf) {
+      System.arraycopy(a, pos, a, 0, left);
+      buf.position(left);
+    } else {
+      next.put(a, pos, left);
+    }
+    return next;
+  }
+
+  private void deliver(byte[] a, int off, int len) {
+    WireMessage message;
+    try {
+      message = decoder.read(a, off, len);
+    } catch (IOException | RuntimeException e) {
+      owner.onUndecodable(this, e);
+      return;
+    }
+    owner.onMessage(this, message);
   }
 
   @Override

@@ -3,8 +3,9 @@ package io.ephemeral.client.service;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Serves one method of a service. Handlers run on the client's handler executor, many at once;
- * each gets the context of its own call.
+ * Serves one method of a service. Handlers run on the client's handler executor, many at once
+ * (or, registered with {@link ServiceClient#registerNonBlockingMethod}, on the connection's reader
+ * thread); each gets the context of its own call.
  *
  * <p>The returned value is mapped to JSON by the client's {@code ObjectMapper} and sent as the
  * response's {@code data} ({@code null} as JSON null). A returned {@link

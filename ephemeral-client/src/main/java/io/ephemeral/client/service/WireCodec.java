@@ -1,6 +1,8 @@
 package io.ephemeral.client.service;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,11 +13,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.msgpack.core.ExtensionTypeHeader;
 import org.msgpack.core.MessageBufferPacker;
@@ -23,6 +28,7 @@ import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.ArrayBufferInput;
 
 /*
  * Implementation notes.
@@ -42,6 +48,14 @@ import org.msgpack.core.MessageUnpacker;
  * arrays, as JSON.stringify does), Dates (timestamp ext -1: an ISO-8601 string with
  * milliseconds, as Date.toJSON writes it), other extensions as binary, non-string map keys as
  * their text. Trailing bytes after the value are an error, as in msgpackr.
+ *
+ * The client's own frames go through the streaming half: read() walks a body once with a
+ * streaming parser, keeps the envelope's strings and builds trees only for params, data, error
+ * and context (the values that are handed on or inspected), and the encode* methods write the
+ * envelopes of CALL and RESPONSE field by field with a generator or packer kept per thread.
+ * Both produce exactly what the tree methods produce (same bytes, same trees, same errors):
+ * WireCodecStreamingTest compares them on generated messages. The tree methods remain for the
+ * rare frames (REGISTER, HEARTBEAT, error responses) and the tests.
  */
 final class WireCodec {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -85,10 +99,15 @@ final class WireCodec {
 
   /** Decodes one message body: JSON when it starts with '{', MessagePack otherwise. */
   static JsonNode decode(byte[] body) throws IOException {
-    if (body.length > 0 && body[0] == '{') {
-      return JSON.readTree(body);
+    return decode(body, 0, body.length);
+  }
+
+  /** Decodes the message body at {@code body[off..off+len)}. */
+  static JsonNode decode(byte[] body, int off, int len) throws IOException {
+    if (len > 0 && body[off] == '{') {
+      return JSON.readTree(body, off, len);
     }
-    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body)) {
+    try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(body, off, len)) {
       if (!unpacker.hasNext()) {
         throw new IOException("empty MessagePack body");
       }
@@ -97,6 +116,465 @@ final class WireCodec {
         throw new IOException("Data read, but end of buffer not reached");
       }
       return value == UNDEFINED ? NODES.nullNode() : (JsonNode) value;
+    }
+  }
+
+  // ------------------------------------------------------------------ streaming envelopes
+
+  /** Decodes frames for one reader thread, reusing its MessagePack unpacker. */
+  static final class Reader {
+    private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
+    private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
+
+    /** Decodes the body at {@code body[off..off+len)}: JSON when it starts with '{'. */
+    WireMessage read(byte[] body, int off, int len) throws IOException {
+      if (len > 0 && body[off] == '{') {
+        return readJson(body, off, len);
+      }
+      input.reset(body, off, len);
+      unpacker.reset(input);
+      return readMsgpack(unpacker);
+    }
+  }
+
+  private static WireMessage readJson(byte[] body, int off, int len) throws IOException {
+    WireMessage m = new WireMessage();
+    try (JsonParser p = JSON.getFactory().createParser(body, off, len)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not a JSON object");
+      }
+      String name;
+      while ((name = p.nextFieldName()) != null) {
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "type":
+            m.type = jsonText(p, t);
+            break;
+          case "id":
+            m.id = jsonText(p, t);
+            break;
+          case "from":
+            if (t == JsonToken.VALUE_STRING) {
+              m.from = p.getText();
+              m.fromOther = null;
+            } else {
+              m.from = null;
+              m.fromOther = tree(p, t, 0);
+            }
+            break;
+          case "to":
+            m.to = jsonText(p, t);
+            break;
+          case "method":
+            m.method = jsonText(p, t);
+            break;
+          case "status":
+            m.status = jsonText(p, t);
+            break;
+          case "params":
+            m.params = tree(p, t, 0);
+            break;
+          case "data":
+            m.data = tree(p, t, 0);
+            break;
+          case "error":
+            m.error = tree(p, t, 0);
+            break;
+          case "context":
+            m.context = tree(p, t, 0);
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+      // Like ObjectMapper.readTree: whatever follows the object is not read.
+      return m;
+    }
+  }
+
+  private static String jsonText(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  /**
+   * The tree of the value at the parser's current token, node for node what ObjectMapper.readTree
+   * builds (int/long/BigInteger by size, double for fractions, the last of duplicate names).
+   * Deep values go to ObjectMapper itself, whose builder does not recurse.
+   */
+  private static JsonNode tree(JsonParser p, JsonToken t, int depth) throws IOException {
+    switch (t) {
+      case START_OBJECT:
+        {
+          if (depth > 200) {
+            return JSON.readTree(p);
+          }
+          ObjectNode o = NODES.objectNode();
+          String name;
+          while ((name = p.nextFieldName()) != null) {
+            o.replace(name, tree(p, p.nextToken(), depth + 1));
+          }
+          return o;
+        }
+      case START_ARRAY:
+        {
+          if (depth > 200) {
+            return JSON.readTree(p);
+          }
+          ArrayNode a = NODES.arrayNode();
+          JsonToken e;
+          while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            a.add(tree(p, e, depth + 1));
+          }
+          return a;
+        }
+      case VALUE_STRING:
+        return NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT:
+        switch (p.getNumberType()) {
+          case INT:
+            return NODES.numberNode(p.getIntValue());
+          case LONG:
+            return NODES.numberNode(p.getLongValue());
+          default:
+            return NODES.numberNode(p.getBigIntegerValue());
+        }
+      case VALUE_NUMBER_FLOAT:
+        return NODES.numberNode(p.getDoubleValue());
+      case VALUE_TRUE:
+        return NODES.booleanNode(true);
+      case VALUE_FALSE:
+        return NODES.booleanNode(false);
+      case VALUE_NULL:
+        return NODES.nullNode();
+      default:
+        return JSON.readTree(p); // not produced by the JSON parser; let Jackson decide
+    }
+  }
+
+  private static WireMessage readMsgpack(MessageUnpacker u) throws IOException {
+    WireMessage m = new WireMessage();
+    if (!u.hasNext()) {
+      throw new IOException("empty MessagePack body");
+    }
+    if (u.getNextFormat().getValueType() != org.msgpack.value.ValueType.MAP) {
+      unpack(u, 0); // not a message: read (and check) it all, keep nothing
+    } else {
+      int n = u.unpackMapHeader();
+      for (int i = 0; i < n; i++) {
+        String name;
+        if (u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING) {
+          name = u.unpackString();
+        } else {
+          Object k = unpack(u, 1);
+          name = k == UNDEFINED ? "undefined" : keyText((JsonNode) k);
+        }
+        switch (name) {
+          case "type":
+            m.type = mpText(u);
+            break;
+          case "id":
+            m.id = mpText(u);
+            break;
+          case "from":
+            if (u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING) {
+              m.from = u.unpackString();
+              m.fromOther = null;
+            } else {
+              m.from = null;
+              m.fromOther = mpTree(u);
+            }
+            break;
+          case "to":
+            m.to = mpText(u);
+            break;
+          case "method":
+            m.method = mpText(u);
+            break;
+          case "status":
+            m.status = mpText(u);
+            break;
+          case "params":
+            m.params = mpTree(u);
+            break;
+          case "data":
+            m.data = mpTree(u);
+            break;
+          case "error":
+            m.error = mpTree(u);
+            break;
+          case "context":
+            m.context = mpTree(u);
+            break;
+          default:
+            unpack(u, 1);
+        }
+      }
+    }
+    if (u.hasNext()) {
+      throw new IOException("Data read, but end of buffer not reached");
+    }
+    return m;
+  }
+
+  private static String mpText(MessageUnpacker u) throws IOException {
+    if (u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING) {
+      return u.unpackString();
+    }
+    unpack(u, 1);
+    return null;
+  }
+
+  /** A map value as a tree; null for {@code undefined}, which removes the field. */
+  private static JsonNode mpTree(MessageUnpacker u) throws IOException {
+    Object v = unpack(u, 1);
+    return v == UNDEFINED ? null : (JsonNode) v;
+  }
+
+  /** Encodes a CALL: type, id, from, to, method, params, context (in this order). */
+  static byte[] encodeCall(
+      Serializer serializer,
+      String id,
+      String from,
+      String to,
+      String method,
+      JsonNode params,
+      CallContext context)
+      throws IOException {
+    Writer w = Writer.get();
+    if (serializer == Serializer.JSON) {
+      try (JsonGenerator g = w.json()) {
+        g.writeStartObject();
+        g.writeStringField("type", "CALL");
+        jsonField(g, "id", id);
+        jsonField(g, "from", from);
+        jsonField(g, "to", to);
+        jsonField(g, "method", method);
+        g.writeFieldName("params");
+        writeJson(g, params);
+        g.writeFieldName("context");
+        g.writeStartObject();
+        jsonField(g, "root", context.root());
+        g.writeFieldName("chain");
+        List<String> chain = context.chain();
+        g.writeStartArray();
+        for (int i = 0; i < chain.size(); i++) {
+          g.writeString(chain.get(i));
+        }
+        g.writeEndArray();
+        g.writeNumberField("depth", context.depth());
+        g.writeNumberField("deadline", context.deadline());
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      return w.bytes.toByteArray();
+    }
+    MessageBufferPacker out = w.packer();
+    out.packMapHeader(7);
+    out.packString("type");
+    out.packString("CALL");
+    mpField(out, "id", id);
+    mpField(out, "from", from);
+    mpField(out, "to", to);
+    mpField(out, "method", method);
+    out.packString("params");
+    pack(params, out);
+    out.packString("context");
+    out.packMapHeader(4);
+    mpField(out, "root", context.root());
+    out.packString("chain");
+    List<String> chain = context.chain();
+    out.packArrayHeader(chain.size());
+    for (int i = 0; i < chain.size(); i++) {
+      out.packString(chain.get(i));
+    }
+    out.packString("depth");
+    packLong(context.depth(), out);
+    out.packString("deadline");
+    packLong(context.deadline(), out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Encodes a RESPONSE: type, id, from, to, status, then {@code bodyName} ("data" or "error")
+   * with {@code body}, then context.
+   */
+  static byte[] encodeResponse(
+      Serializer serializer,
+      String id,
+      String from,
+      JsonNode to,
+      String status,
+      String bodyName,
+      JsonNode body,
+      JsonNode context)
+      throws IOException {
+    Writer w = Writer.get();
+    if (serializer == Serializer.JSON) {
+      try (JsonGenerator g = w.json()) {
+        g.writeStartObject();
+        g.writeStringField("type", "RESPONSE");
+        jsonField(g, "id", id);
+        jsonField(g, "from", from);
+        g.writeFieldName("to");
+        writeJson(g, to);
+        jsonField(g, "status", status);
+        g.writeFieldName(bodyName);
+        writeJson(g, body);
+        g.writeFieldName("context");
+        writeJson(g, context);
+        g.writeEndObject();
+      }
+      return w.bytes.toByteArray();
+    }
+    MessageBufferPacker out = w.packer();
+    out.packMapHeader(7);
+    out.packString("type");
+    out.packString("RESPONSE");
+    mpField(out, "id", id);
+    mpField(out, "from", from);
+    out.packString("to");
+    pack(to, out);
+    mpField(out, "status", status);
+    out.packString(bodyName);
+    pack(body, out);
+    out.packString("context");
+    pack(context, out);
+    return out.toByteArray();
+  }
+
+  private static void jsonField(JsonGenerator g, String name, String value) throws IOException {
+    g.writeFieldName(name);
+    if (value == null) {
+      g.writeNull(); // as ObjectNode.put(name, (String) null)
+    } else {
+      g.writeString(value);
+    }
+  }
+
+  private static void mpField(MessagePacker out, String name, String value) throws IOException {
+    out.packString(name);
+    if (value == null) {
+      out.packNil();
+    } else {
+      out.packString(value);
+    }
+  }
+
+  /** What ObjectMapper writes for a tree; anything but plain JSON values goes to it. */
+  private static void writeJson(JsonGenerator g, JsonNode node) throws IOException {
+    switch (node.getNodeType()) {
+      case OBJECT:
+        g.writeStartObject();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          g.writeFieldName(e.getKey());
+          writeJson(g, e.getValue());
+        }
+        g.writeEndObject();
+        return;
+      case ARRAY:
+        g.writeStartArray();
+        for (int i = 0, n = node.size(); i < n; i++) {
+          writeJson(g, node.get(i));
+        }
+        g.writeEndArray();
+        return;
+      case STRING:
+        g.writeString(node.textValue());
+        return;
+      case BOOLEAN:
+        g.writeBoolean(node.booleanValue());
+        return;
+      case NULL:
+        g.writeNull();
+        return;
+      case NUMBER:
+        switch (node.numberType()) {
+          case INT:
+            g.writeNumber(node.intValue());
+            return;
+          case LONG:
+            g.writeNumber(node.longValue());
+            return;
+          case DOUBLE:
+            g.writeNumber(node.doubleValue());
+            return;
+          default:
+            break;
+        }
+        break;
+      default:
+        break;
+    }
+    JSON.writeTree(g, node);
+  }
+
+  private static void packLong(long v, MessagePacker out) throws IOException {
+    if (v >= INT_MIN && v <= UINT_MAX) {
+      out.packLong(v);
+    } else {
+      out.packDouble((double) v);
+    }
+  }
+
+  /** A thread's reusable output: the bytes of a JSON generator, or a MessagePack packer. */
+  private static final class Writer {
+    private static final ThreadLocal<Writer> OF_THREAD = ThreadLocal.withInitial(Writer::new);
+    final Bytes bytes = new Bytes();
+    private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+
+    static Writer get() {
+      return OF_THREAD.get();
+    }
+
+    JsonGenerator json() throws IOException {
+      bytes.reset();
+      return JSON.getFactory().createGenerator(bytes);
+    }
+
+    MessageBufferPacker packer() {
+      packer.clear();
+      return packer;
+    }
+  }
+
+  /** A growable byte array that is reset rather than reallocated; large ones are let go. */
+  private static final class Bytes extends OutputStream {
+    private byte[] buf = new byte[512];
+    private int count;
+
+    void reset() {
+      if (buf.length > 64 * 1024) {
+        buf = new byte[512];
+      }
+      count = 0;
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, count, len);
+      count += len;
+    }
+
+    private void ensure(int more) {
+      if (count + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+      }
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, count);
     }
   }
 

@@ -24,10 +24,13 @@
  *
  * <h2>Threads</h2>
  *
- * <p>One reader thread per connection (decodes frames, completes internal futures, never writes
- * and never runs user code), one timer thread per client (call timeouts, heartbeats, reconnect
- * attempts), the handler executor (incoming calls) and the callback executor (async results,
- * batch bookkeeping). Listeners run on these internal threads and must be quick.
+ * <p>One reader thread per connection (decodes frames, completes internal futures, runs the
+ * handlers registered with {@code registerNonBlockingMethod} and writes their responses without
+ * ever waiting on the socket), one timer thread per client (call timeouts, heartbeats, reconnect
+ * attempts), the handler executor (every other incoming call) and the callback executor (async
+ * results, batch bookkeeping). Listeners run on these internal threads and must be quick. With
+ * {@code busyPoll} set, readers and threads waiting in {@code call} poll for that long before
+ * they sleep, trading CPU for the latency of a wake-up.
  *
  * <h2>Connections</h2>
  *

@@ -306,6 +306,8 @@ class ServiceClientTest {
     gateway.restart();
 
     await("both re-registered", WAIT, () -> a.isConnected() && b.isConnected());
+    // onConnected runs on the callback executor, so it may follow isConnected() by a moment.
+    await("onConnected heard again", WAIT, () -> connected.get() >= 2);
     assertThat(connected.get()).isEqualTo(2);
     assertThat(b.getStatus().reconnectAttempts()).isZero();
     assertThat(a.call("b", "ping", null, String.class)).isEqualTo("pong");
@@ -563,5 +565,73 @@ class ServiceClientTest {
         .isInstanceOfSatisfying(
             ServiceException.class,
             e -> assertThat(e.code()).isEqualTo(ServiceException.NOT_CONNECTED));
+  }
+
+  @Test
+  void nonBlockingMethodsRunOnTheReaderAndTheirBlockingCallsFailAtOnce() throws Exception {
+    ServiceClient c = client("C");
+    c.registerMethod("whoami", (p, ctx) -> contextOf(ctx));
+    c.connect();
+    ServiceClient b = client("B");
+    b.registerNonBlockingMethod("thread", (p, ctx) -> Thread.currentThread().getName());
+    b.registerNonBlockingMethod(
+        "relayAsync", (p, ctx) -> ctx.callAsync("C", "whoami", null, JsonNode.class));
+    b.registerNonBlockingMethod("relayBlocking", (p, ctx) -> ctx.call("C", "whoami", null, JsonNode.class));
+    b.registerMethod("pooled", (p, ctx) -> Thread.currentThread().getName());
+    b.connect();
+    ServiceClient a = client("A");
+    a.connect();
+
+    assertThat(a.call("B", "thread", null, String.class)).contains("-reader-");
+    assertThat(a.call("B", "pooled", null, String.class)).contains("-handler-");
+    JsonNode atC = a.call("B", "relayAsync", null, JsonNode.class);
+    assertThat(atC.get("chain")).isEqualTo(JSON.valueToTree(List.of("A", "A", "B")));
+    ServiceException e =
+        catchThrowableOfType(
+            ServiceException.class, () -> a.call("B", "relayBlocking", null, JsonNode.class));
+    assertThat(e.code()).isEqualTo(ServiceException.INTERNAL_ERROR);
+    assertThat(e.getMessage()).contains("non-blocking handler");
+
+    b.registerMethod("thread", (p, ctx) -> Thread.currentThread().getName());
+    assertThat(a.call("B", "thread", null, String.class))
+        .as("registerMethod replaces a non-blocking registration")
+        .contains("-handler-");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Serializer.class)
+  void busyPollingClientsMatchEveryCallAndStopTheirThreads(Serializer serializer) throws Exception {
+    Duration poll = Duration.ofNanos(50_000);
+    ServiceClient b = client(gateway.client("b").serializer(serializer).busyPoll(poll));
+    b.registerMethod("echo", (p, ctx) -> p);
+    b.registerNonBlockingMethod("fast", (p, ctx) -> p);
+    b.connect();
+    ServiceClient a = client(gateway.client("a").serializer(serializer).busyPoll(poll));
+    a.connect();
+
+    for (int i = 0; i < 200; i++) {
+      assertThat(a.call("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class).get("i").asInt())
+          .isEqualTo(i);
+    }
+    List<CompletableFuture<JsonNode>> futures = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      futures.add(a.callAsync("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class));
+    }
+    for (int i = 0; i < 2000; i++) {
+      assertThat(futures.get(i).get(20, TimeUnit.SECONDS).get("i").asInt()).isEqualTo(i);
+    }
+    assertThat(a.getStatus().pendingCalls()).isZero();
+    a.close();
+    assertThat(a.callAsync("b", "echo", Map.of(), JsonNode.class))
+        .as("a closed client still completes its futures")
+        .failsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void busyPollIsBounded() {
+    assertThatThrownBy(() -> ServiceClient.builder().busyPoll(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ServiceClient.builder().busyPoll(Duration.ofNanos(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -113,9 +113,18 @@ final class JsonRoutingScanner {
       if (!objectStart()) {
         return trailer();
       }
+      int seen = 0;
       do {
         int field = fieldId();
         colon();
+        if (field != OTHER) {
+          // A repeated member replaces the earlier one (as in the object a Node peer decodes);
+          // the Jackson path does that bookkeeping.
+          if ((seen & (1 << field)) != 0) {
+            throw DOUBT;
+          }
+          seen |= 1 << field;
+        }
         switch (field) {
           case TYPE:
             m.type = stringOrSkip(1);
@@ -195,9 +204,16 @@ final class JsonRoutingScanner {
     if (!objectStart()) {
       return;
     }
+    boolean index = false;
+    boolean size = false;
     do {
       byte[] name = nameOf(POOL_INDEX, POOL_SIZE);
       colon();
+      if (name == POOL_INDEX ? index : name == POOL_SIZE && size) {
+        throw DOUBT; // repeated: the Jackson path decides
+      }
+      index |= name == POOL_INDEX;
+      size |= name == POOL_SIZE;
       if (name == POOL_INDEX && isNumberStart(peek())) {
         m.poolMember = true;
         m.poolIndex = numberValue();
@@ -218,9 +234,16 @@ final class JsonRoutingScanner {
     if (!objectStart()) {
       return;
     }
+    boolean code = false;
     do {
       byte[] name = nameOf(CODE, null);
       colon();
+      if (name == CODE) {
+        if (code) {
+          throw DOUBT; // repeated: the Jackson path decides
+        }
+        code = true;
+      }
       if (name == CODE && peek() == '"') {
         m.errorCode = stringText();
       } else {
@@ -241,9 +264,16 @@ final class JsonRoutingScanner {
     pos++;
     m.contextValid = true;
     if (objectStart()) {
+      boolean deadline = false;
+      boolean depth = false;
       do {
         byte[] name = nameOf(DEADLINE, DEPTH);
         colon();
+        if (name == DEADLINE ? deadline : name == DEPTH && depth) {
+          throw DOUBT; // repeated: the Jackson path decides
+        }
+        deadline |= name == DEADLINE;
+        depth |= name == DEPTH;
         if (name == DEADLINE || name == DEPTH) {
           byte c = peek();
           if (isNumberStart(c)) {

@@ -94,6 +94,33 @@ class JsonRoutingScannerTest {
     assertThat(new String(b, m.contextOff, m.contextLen, UTF_8)).startsWith("{\"root\"").endsWith("}");
   }
 
+  @Test
+  void aRepeatedMemberIsLeftToTheJacksonPathWhereTheLastOneWins() throws IOException {
+    String[] frames = {
+      "{\"type\":\"REGISTER\",\"serviceName\":\"s\",\"methods\":[\"a\"],\"methods\":[\"b\"]}",
+      "{\"type\":\"REGISTER\",\"serviceName\":\"s\",\"metadata\":{\"poolIndex\":1,\"poolIndex\":\"x\"}}",
+      "{\"type\":\"RESPONSE\",\"id\":\"1\",\"error\":{\"code\":\"A\",\"code\":\"B\"}}",
+      "{\"type\":\"CALL\",\"id\":\"1\",\"context\":{\"deadline\":5,\"deadline\":null}}",
+      "{\"type\":\"CALL\",\"type\":\"RESPONSE\",\"id\":\"1\"}",
+    };
+    for (String f : frames) {
+      byte[] b = f.getBytes(UTF_8);
+      FrameMessage direct = new FrameMessage();
+      direct.reset(FrameMessage.Encoding.JSON);
+      assertThat(scanner.scan(b, 0, b.length, direct)).as(f).isFalse();
+      FrameMessage expected = new FrameMessage();
+      expected.reset(FrameMessage.Encoding.JSON);
+      int expectedResult = reference.peekJsonJackson(b, 0, b.length, expected);
+      FrameMessage m = new FrameMessage();
+      assertThat(peeker.peek(b, 0, b.length, m)).as(f).isEqualTo(expectedResult);
+      assertThat(dump(m)).as(f).isEqualTo(dump(expected));
+    }
+    byte[] b = frames[0].getBytes(UTF_8);
+    FrameMessage m = new FrameMessage();
+    peeker.peek(b, 0, b.length, m);
+    assertThat(m.methods).containsExactly("b");
+  }
+
   private static String dump(FrameMessage m) {
     return String.join(
         "|",

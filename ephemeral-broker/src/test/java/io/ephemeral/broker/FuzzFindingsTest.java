@@ -47,7 +47,7 @@ class FuzzFindingsTest {
     assertThatThrownBy(() -> new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK,
         FrameMessage.Encoding.JSON, new ByteOutput()))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("nesting deeper than 256");
+        .hasMessageContaining("nests deeper than the gateway's limit of 256 levels");
   }
 
   @Test

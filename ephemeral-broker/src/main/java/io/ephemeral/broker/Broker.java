@@ -362,6 +362,8 @@ public final class Broker implements AutoCloseable {
     Integer maxConnections;
     Integer maxKeyLength;
     Integer maxNestingDepth;
+    Integer maxNumberLength;
+    Integer maxStringLength;
     Integer maxFrameDepth;
     Integer maxLeaseWaiters;
     Integer maxOutputBuffer;
@@ -588,6 +590,26 @@ public final class Broker implements AutoCloseable {
      */
     public Builder maxNestingDepth(int depth) {
       this.maxNestingDepth = depth;
+      return this;
+    }
+
+    /**
+     * Longest number in a request line, in characters (1 to 100,000); a longer one gets {@code
+     * invalid_json} naming the limit. Env: {@code BROKER_MAX_NUMBER_LENGTH}. Default 1000.
+     */
+    public Builder maxNumberLength(int characters) {
+      this.maxNumberLength = characters;
+      return this;
+    }
+
+    /**
+     * Longest string or member name in a request line, in characters; a longer one gets {@code
+     * invalid_json} naming the limit. Strings are bounded by {@code maxRequestSize} (and keys by
+     * {@code maxKeyLength}, values by {@code maxValueSize}) as well; this one bounds every string,
+     * wherever it sits. Env: {@code BROKER_MAX_STRING_LENGTH}. Default 20,000,000.
+     */
+    public Builder maxStringLength(int characters) {
+      this.maxStringLength = characters;
       return this;
     }
 

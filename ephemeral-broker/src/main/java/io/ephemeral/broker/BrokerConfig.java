@@ -46,6 +46,8 @@ record BrokerConfig(
     int maxConnections,
     int maxKeyLength,
     int maxNestingDepth,
+    int maxNumberLength,
+    int maxStringLength,
     int maxFrameDepth,
     int maxLeaseWaiters,
     int maxOutputBuffer,
@@ -87,6 +89,12 @@ record BrokerConfig(
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
   static final int DEFAULT_MAX_KEY_LENGTH = 4096;
   static final int DEFAULT_MAX_NESTING_DEPTH = 64;
+  /** Jackson's default, made explicit (also the HMAC canonicaliser's fixed limit). */
+  static final int DEFAULT_MAX_NUMBER_LENGTH = 1000;
+  /** Jackson's default, made explicit: in practice a string is bounded by the request line first. */
+  static final int DEFAULT_MAX_STRING_LENGTH = 20_000_000;
+  /** Longest number length that can be configured. */
+  static final int MAX_MAX_NUMBER_LENGTH = 100_000;
   static final int DEFAULT_MAX_FRAME_DEPTH = 256;
   static final int DEFAULT_MAX_LEASE_WAITERS = 1024;
   static final int DEFAULT_MAX_OUTPUT_BUFFER = 64 << 20;
@@ -184,6 +192,8 @@ record BrokerConfig(
             first(b.maxConnections, env.nonNegativeInt("BROKER_MAX_CONNECTIONS"), DEFAULT_MAX_CONNECTIONS),
             first(b.maxKeyLength, env.nonNegativeInt("BROKER_MAX_KEY_LENGTH"), DEFAULT_MAX_KEY_LENGTH),
             first(b.maxNestingDepth, env.nonNegativeInt("BROKER_MAX_NESTING_DEPTH"), DEFAULT_MAX_NESTING_DEPTH),
+            first(b.maxNumberLength, env.nonNegativeInt("BROKER_MAX_NUMBER_LENGTH"), DEFAULT_MAX_NUMBER_LENGTH),
+            first(b.maxStringLength, env.nonNegativeInt("BROKER_MAX_STRING_LENGTH"), DEFAULT_MAX_STRING_LENGTH),
             first(b.maxFrameDepth, env.nonNegativeInt("BROKER_MAX_FRAME_DEPTH"), DEFAULT_MAX_FRAME_DEPTH),
             first(b.maxLeaseWaiters, env.nonNegativeInt("BROKER_MAX_LEASE_WAITERS"), DEFAULT_MAX_LEASE_WAITERS),
             first(b.maxOutputBuffer, env.nonNegativeInt("BROKER_MAX_OUTPUT_BUFFER"), DEFAULT_MAX_OUTPUT_BUFFER),
@@ -233,6 +243,9 @@ record BrokerConfig(
     require(maxKeyLength > 0, "maxKeyLength must be positive, got " + maxKeyLength);
     require(maxNestingDepth >= 2 && maxNestingDepth <= MAX_NESTING_DEPTH,
         "maxNestingDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxNestingDepth);
+    require(maxNumberLength >= 1 && maxNumberLength <= MAX_MAX_NUMBER_LENGTH,
+        "maxNumberLength must be from 1 to " + MAX_MAX_NUMBER_LENGTH + ", got " + maxNumberLength);
+    require(maxStringLength >= 1, "maxStringLength must be positive, got " + maxStringLength);
     require(maxFrameDepth >= 2 && maxFrameDepth <= MAX_NESTING_DEPTH,
         "maxFrameDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxFrameDepth);
     require(maxLeaseWaiters >= 0, "maxLeaseWaiters must be 0 (no waiting) or positive, got " + maxLeaseWaiters);

@@ -33,7 +33,7 @@ final class Dispatcher {
 
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log, LoopState state) {
     this.commands = commands;
-    this.parser = new RequestParser(commands, config.maxNestingDepth());
+    this.parser = new RequestParser(commands, config.maxNestingDepth(), config.maxNumberLength(), config.maxStringLength());
     this.metrics = metrics;
     this.log = log;
     this.state = state;

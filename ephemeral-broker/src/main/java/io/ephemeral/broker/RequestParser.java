@@ -68,6 +68,13 @@ final class RequestParser {
   /** Deepest container nesting the scanner follows below the request object. */
   private final int scanMaxDepth;
   private final int maxNestingDepth;
+  private final int maxNumberLength;
+  private final int maxStringLength;
+  private final int maxNameLength;
+  /** Longest number the scanner reads itself; longer ones go to Jackson, which applies the limit. */
+  private final int scanMaxNumber;
+  /** Lines at least this long go to Jackson: only they can hold a string over maxStringLength. */
+  private final int scanMaxLine;
   private String error;
   /** The limit behind the last {@link #INVALID_JSON} outcome, or null for plain malformed JSON. */
   private Limit limitHit;
@@ -80,7 +87,17 @@ final class RequestParser {
   private boolean numberIntegral;
 
   RequestParser(CommandTable commands, int maxNestingDepth) {
+    this(commands, maxNestingDepth, BrokerConfig.DEFAULT_MAX_NUMBER_LENGTH, BrokerConfig.DEFAULT_MAX_STRING_LENGTH);
+  }
+
+  RequestParser(CommandTable commands, int maxNestingDepth, int maxNumberLength, int maxStringLength) {
     this.commands = commands;
+    this.maxNumberLength = maxNumberLength;
+    this.maxStringLength = maxStringLength;
+    this.maxNameLength = Math.min(maxStringLength, StreamReadConstraints.DEFAULT_MAX_NAME_LEN);
+    this.scanMaxNumber = Math.min(SCAN_MAX_NUMBER, maxNumberLength);
+    // A string of n characters takes at least n bytes of the line.
+    this.scanMaxLine = Math.min(SCAN_MAX_LINE, maxStringLength);
     // The scanner follows containers only well inside the limit, reads numbers only well
     // inside Jackson's limit, and hands lines that could hold an over-long string to Jackson:
     // every limit is decided by Jackson alone.
@@ -91,7 +108,9 @@ final class RequestParser {
             .streamReadConstraints(
                 StreamReadConstraints.builder()
                     .maxNestingDepth(maxNestingDepth)
-                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+                    .maxNumberLength(maxNumberLength)
+                    .maxStringLength(maxStringLength)
+                    .maxNameLength(maxNameLength)
                     .build())
             .build();
   }
@@ -110,9 +129,10 @@ final class RequestParser {
       case MAX_NESTING_DEPTH:
         return "the request nests deeper than maxNestingDepth (" + maxNestingDepth + " levels)";
       case MAX_NUMBER_LENGTH:
-        return "a number is longer than " + BrokerConfig.MAX_NUMBER_LENGTH + " characters";
+        return "a number is longer than maxNumberLength (" + maxNumberLength + " characters)";
       default:
-        return "a string or name is longer than the JSON parser's limit";
+        return "a string is longer than maxStringLength (" + maxStringLength + " characters) or a member name"
+            + " longer than " + maxNameLength;
     }
   }
 
@@ -125,7 +145,7 @@ final class RequestParser {
   int parse(Request r) {
     error = null;
     limitHit = null;
-    if (r.lineLen < SCAN_MAX_LINE && scan(r) == OK) {
+    if (r.lineLen < scanMaxLine && scan(r) == OK) {
       return OK;
     }
     r.reset(r.line, r.lineOff, r.lineLen);
@@ -145,7 +165,7 @@ final class RequestParser {
         return INVALID_JSON;
       }
       if (t != JsonToken.START_OBJECT) {
-        p.skipChildren();
+        skipValue(p);
         if (p.nextToken() != null) {
           error = "trailing content after the JSON value";
           return INVALID_JSON;
@@ -162,7 +182,7 @@ final class RequestParser {
             if (r.command == null && v == JsonToken.VALUE_STRING) {
               r.actionText = p.getText();
             } else if (v != JsonToken.VALUE_STRING) {
-              p.skipChildren();
+              skipValue(p);
             }
             break;
           case "key":
@@ -189,7 +209,7 @@ final class RequestParser {
           case "format":
             r.format = v == JsonToken.VALUE_STRING ? p.getText() : null;
             if (v != JsonToken.VALUE_STRING) {
-              p.skipChildren();
+              skipValue(p);
             }
             break;
           case "size":
@@ -204,12 +224,12 @@ final class RequestParser {
             break;
           case "id":
             r.idOff = base + (int) p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
+            skipValue(p);
             p.finishToken();
             r.idEnd = base + (int) p.currentLocation().getByteOffset();
             break;
           default:
-            p.skipChildren();
+            skipValue(p);
         }
       }
       if (p.nextToken() != null) {
@@ -237,7 +257,7 @@ final class RequestParser {
     }
     if (v != JsonToken.VALUE_STRING) {
       r.keyState = Request.INVALID;
-      p.skipChildren();
+      skipValue(p);
       return;
     }
     int start = base + (int) p.currentTokenLocation().getByteOffset();
@@ -261,9 +281,46 @@ final class RequestParser {
     r.keyLen = end - start - 2;
   }
 
+  /**
+   * Skips the current value as {@code skipChildren} does, but builds the text of every string in
+   * it on the way: Jackson checks a string's length only then, and maxStringLength is for every
+   * string of the request, not only those the broker reads. Only lines the byte scanner gives up
+   * on come here.
+   */
+  private static void skipValue(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+      decode(p, t);
+      return;
+    }
+    int depth = 1;
+    while (depth > 0) {
+      JsonToken n = p.nextToken();
+      if (n == null) {
+        return; // a truncated line: the caller's next read reports it
+      }
+      if (n.isStructStart()) {
+        depth++;
+      } else if (n.isStructEnd()) {
+        depth--;
+      } else {
+        decode(p, n);
+      }
+    }
+  }
+
+  /** Decodes a scalar: Jackson checks a string's length when its text is built. */
+  private static void decode(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_STRING) {
+      p.getText();
+    } else {
+      p.finishToken();
+    }
+  }
+
   private static void readValue(JsonParser p, JsonToken v, Request r, int base) throws IOException {
     int start = base + (int) p.currentTokenLocation().getByteOffset();
-    p.skipChildren();
+    skipValue(p);
     p.finishToken();
     int end = base + (int) p.currentLocation().getByteOffset();
     r.valuePresent = true;
@@ -296,7 +353,7 @@ final class RequestParser {
         }
         return;
       default:
-        p.skipChildren();
+        skipValue(p);
         r.ttlState = Request.INVALID;
     }
   }
@@ -304,7 +361,7 @@ final class RequestParser {
   /** A JSON number that is a whole number within [min, max], or -1 (anything else is skipped). */
   private static long wholeNumber(JsonParser p, JsonToken v, long min, long max) throws IOException {
     if (!v.isNumeric()) {
-      p.skipChildren();
+      skipValue(p);
       return -1;
     }
     double d = p.getDoubleValue();
@@ -325,7 +382,7 @@ final class RequestParser {
       String s = p.getText();
       return s.isEmpty() ? null : s;
     }
-    p.skipChildren();
+    skipValue(p);
     return null;
   }
 
@@ -668,7 +725,7 @@ final class RequestParser {
         return false;
       }
     }
-    if (p - start > SCAN_MAX_NUMBER) {
+    if (p - start > scanMaxNumber) {
       return false;
     }
     numberStart = start;

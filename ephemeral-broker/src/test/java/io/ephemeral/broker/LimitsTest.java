@@ -66,10 +66,43 @@ class LimitsTest {
       assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(100) + "}")).startsWith("{\"ok\":true");
       assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(1000) + "}")).startsWith("{\"ok\":true");
       assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(1001) + "}"))
-          .isEqualTo("{\"ok\":false,\"error\":\"invalid_json\",\"message\":\"a number is longer than 1000 characters\"}");
+          .isEqualTo("{\"ok\":false,\"error\":\"invalid_json\",\"message\":\"a number is longer than maxNumberLength"
+              + " (1000 characters)\"}");
       assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":0." + "5".repeat(1001) + ",\"ttl\":1000}"))
-          .contains("a number is longer than 1000 characters");
+          .contains("a number is longer than maxNumberLength (1000 characters)");
       assertThat(hits(f, "maxNumberLength")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void numberLengthIsConfigurableOnBothParsers() throws IOException {
+    try (BrokerFixture f = new BrokerFixture(b -> b.maxNumberLength(10))) {
+      // 10 digits pass; 11 digits are short enough for the byte scanner, which must refuse them too.
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1234567890,\"ttl\":60000}"))
+          .isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":12345678901,\"ttl\":60000}"))
+          .contains("\"error\":\"invalid_json\"").contains("maxNumberLength (10 characters)");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"t\",\"value\":1,\"ttl\":60000000000}"))
+          .contains("maxNumberLength (10 characters)");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).contains("\"value\":1234567890");
+      assertThat(hits(f, "maxNumberLength")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void stringLengthIsConfigurableOnBothParsers() throws IOException {
+    try (BrokerFixture f = new BrokerFixture(b -> b.maxStringLength(100))) {
+      String ok = "x".repeat(100);
+      String tooLong = "y".repeat(101);
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + ok + "\",\"ttl\":60000}"))
+          .isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"deep\":[\"" + tooLong + "\"]},\"ttl\":60000}"))
+          .contains("\"error\":\"invalid_json\"").contains("maxStringLength (100 characters)");
+      // Escapes count as the characters they stand for: 60 escapes are 60 characters.
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"e\",\"value\":\"" + "\\n".repeat(60) + "\",\"ttl\":60000}"))
+          .isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).contains(ok);
+      assertThat(hits(f, "maxStringLength")).isEqualTo(1);
     }
   }
 
@@ -206,6 +239,16 @@ class LimitsTest {
     assertThat(defaults.connectionIdleTimeoutMillis()).isZero();
     assertThat(defaults.replayWindowMillis()).isZero();
 
+    assertThat(defaults.maxNumberLength()).isEqualTo(1000);
+    assertThat(defaults.maxStringLength()).isEqualTo(20_000_000);
+    BrokerConfig lengths = BrokerConfig.resolve(Broker.builder().environment(
+        Map.of("BROKER_MAX_NUMBER_LENGTH", "30", "BROKER_MAX_STRING_LENGTH", "4000")));
+    assertThat(lengths.maxNumberLength()).isEqualTo(30);
+    assertThat(lengths.maxStringLength()).isEqualTo(4000);
+    assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxNumberLength(0).build())
+        .hasMessageContaining("maxNumberLength must be from 1 to 100000");
+    assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxStringLength(0).build())
+        .hasMessageContaining("maxStringLength must be positive");
     assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxNestingDepth(1).build())
         .hasMessageContaining("maxNestingDepth must be from 2 to 1000");
     assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxFrameDepth(5000).build())

@@ -69,6 +69,8 @@ final class StartCommand implements Callable<Integer> {
   private Integer maxConnections;
   private Integer maxKeyLength;
   private Integer maxNestingDepth;
+  private Integer maxNumberLength;
+  private Integer maxStringLength;
   private Integer maxFrameSize;
   private Integer maxFrameDepth;
   private Integer maxPendingCalls;
@@ -202,6 +204,22 @@ final class StartCommand implements Callable<Integer> {
       description = "Deepest JSON nesting in a request, 2-1000 (env BROKER_MAX_NESTING_DEPTH; default 64).")
   void maxNestingDepth(int n) {
     maxNestingDepth = require(n >= 2 && n <= 1000, "--max-nesting-depth", n, "must be from 2 to 1000");
+  }
+
+  @Option(
+      names = "--max-number-length",
+      paramLabel = "N",
+      description = "Longest number in a request, 1-100000 characters (env BROKER_MAX_NUMBER_LENGTH; default 1000).")
+  void maxNumberLength(int n) {
+    maxNumberLength = require(n >= 1 && n <= 100_000, "--max-number-length", n, "must be from 1 to 100000");
+  }
+
+  @Option(
+      names = "--max-string-length",
+      paramLabel = "N",
+      description = "Longest string in a request, in characters (env BROKER_MAX_STRING_LENGTH; default 20000000).")
+  void maxStringLength(int n) {
+    maxStringLength = require(n > 0, "--max-string-length", n, "must be positive");
   }
 
   @Option(
@@ -345,6 +363,8 @@ final class StartCommand implements Callable<Integer> {
       given(maxConnections, builder::maxConnections);
       given(maxKeyLength, builder::maxKeyLength);
       given(maxNestingDepth, builder::maxNestingDepth);
+      given(maxNumberLength, builder::maxNumberLength);
+      given(maxStringLength, builder::maxStringLength);
       given(maxFrameSize, builder::maxFrameSize);
       given(maxFrameDepth, builder::maxFrameDepth);
       given(maxPendingCalls, builder::maxPendingCallsPerConnection);

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
  * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
  */
-final class KvCommands implements Leases.WaiterListener {
+final class KvCommands implements KvActions, Leases.WaiterListener {
   static final byte[] VALUE = Reply.ascii(",\"value\":");
   static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
   static final byte[] DELETED = Reply.ascii(",\"deleted\":");
@@ -54,20 +54,11 @@ final class KvCommands implements Leases.WaiterListener {
   }
 
   void registerAll(CommandTable table) {
-    Command.Ttl none = Command.Ttl.IGNORED;
-    table.add(new Command("get", ErrorCodes.NOT_FOUND, null, none, false, this::get));
-    table.add(new Command("set", ErrorCodes.INVALID_REQUEST, null, Command.Ttl.REQUIRED_BY_CONFIG, true, this::set));
-    table.add(new Command("del", null, null, none, false, this::del));
-    table.add(new Command("list", null, null, none, false, this::list));
-    table.add(new Command("ping", null, null, none, false, this::ping));
-    table.add(new Command("stats", null, null, none, false, this::stats));
-    table.add(new Command("health", null, null, none, false, this::health));
-    table.add(new Command("lease", ErrorCodes.KEY_AND_WORKER_REQUIRED, ErrorCodes.KEY_AND_WORKER_REQUIRED,
-        Command.Ttl.OPTIONAL, false, this::lease));
-    table.add(new Command("release", null, ErrorCodes.WORKER_REQUIRED, none, false, this::release));
+    KvActions.registerAll(table, this);
   }
 
-  private void get(Request r, Reply reply) {
+  @Override
+  public void get(Request r, Reply reply) {
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
     MemoryStore.Entry e = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
     long now = clock.millis();
@@ -95,7 +86,8 @@ final class KvCommands implements Leases.WaiterListener {
     reply.end();
   }
 
-  private void set(Request r, Reply reply) {
+  @Override
+  public void set(Request r, Reply reply) {
     long now = clock.millis();
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     byte[] value = null;
@@ -124,14 +116,16 @@ final class KvCommands implements Leases.WaiterListener {
     reply.end();
   }
 
-  private void del(Request r, Reply reply) {
+  @Override
+  public void del(Request r, Reply reply) {
     boolean deleted = r.hasKey() && store.delete(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
     reply.ok();
     reply.member(DELETED).bool(deleted);
     reply.end();
   }
 
-  private void list(Request r, Reply reply) {
+  @Override
+  public void list(Request r, Reply reply) {
     long now = clock.millis();
     store.purgeExpired(now);
     ByteOutput out = reply.ok();
@@ -149,13 +143,15 @@ final class KvCommands implements Leases.WaiterListener {
     reply.end();
   }
 
-  private void ping(Request r, Reply reply) {
+  @Override
+  public void ping(Request r, Reply reply) {
     reply.ok();
     reply.member(PONG).number(clock.millis());
     reply.end();
   }
 
-  private void stats(Request r, Reply reply) {
+  @Override
+  public void stats(Request r, Reply reply) {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
@@ -171,7 +167,8 @@ final class KvCommands implements Leases.WaiterListener {
     reply.end();
   }
 
-  private void health(Request r, Reply reply) {
+  @Override
+  public void health(Request r, Reply reply) {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
@@ -195,7 +192,8 @@ final class KvCommands implements Leases.WaiterListener {
     reply.end();
   }
 
-  private void lease(Request r, Reply reply) {
+  @Override
+  public void lease(Request r, Reply reply) {
     if (r.sizeState == Request.INVALID) {
       reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
       return;
@@ -356,7 +354,8 @@ final class KvCommands implements Leases.WaiterListener {
     connections.resume(p.connection());
   }
 
-  private void release(Request r, Reply reply) {
+  @Override
+  public void release(Request r, Reply reply) {
     boolean released = leases.release(r.workerId, clock.millis());
     reply.ok();
     reply.member(RELEASED).bool(released);

@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * {@link #MAX_POLL_MILLIS} apart), at once when a lease of that pool is released through this
  * broker, until it is granted or the wait is over.
  */
-final class RemoteKvCommands {
+final class RemoteKvCommands implements KvActions {
   /** Longest pause between two polls of a waiting lease request. */
   static final long MAX_POLL_MILLIS = 25;
   /** Most calls of one connection sent to the store together. */
@@ -142,17 +142,7 @@ final class RemoteKvCommands {
   }
 
   void registerAll(CommandTable table) {
-    Command.Ttl none = Command.Ttl.IGNORED;
-    table.add(new Command("get", ErrorCodes.NOT_FOUND, null, none, false, this::get));
-    table.add(new Command("set", ErrorCodes.INVALID_REQUEST, null, Command.Ttl.REQUIRED_BY_CONFIG, true, this::set));
-    table.add(new Command("del", null, null, none, false, this::del));
-    table.add(new Command("list", null, null, none, false, this::list));
-    table.add(new Command("ping", null, null, none, false, this::ping));
-    table.add(new Command("stats", null, null, none, false, this::stats));
-    table.add(new Command("health", null, null, none, false, this::health));
-    table.add(new Command("lease", ErrorCodes.KEY_AND_WORKER_REQUIRED, ErrorCodes.KEY_AND_WORKER_REQUIRED,
-        Command.Ttl.OPTIONAL, false, this::lease));
-    table.add(new Command("release", null, ErrorCodes.WORKER_REQUIRED, none, false, this::release));
+    KvActions.registerAll(table, this);
   }
 
   /** Stops the store threads; answers still on their way are dropped with the connections. */
@@ -163,7 +153,8 @@ final class RemoteKvCommands {
 
   // ---- actions ----
 
-  private void get(Request r, Reply reply) {
+  @Override
+  public void get(Request r, Reply reply) {
     byte[] key = key(r);
     boolean refresh = config.refreshTtlOnGet();
     run(park(r, reply), st -> st.get(key, refresh, lru), (v, out) -> {
@@ -184,7 +175,8 @@ final class RemoteKvCommands {
     });
   }
 
-  private void set(Request r, Reply reply) {
+  @Override
+  public void set(Request r, Reply reply) {
     byte[] key = key(r);
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     byte[] value = r.valuePresent ? Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd) : null;
@@ -205,7 +197,8 @@ final class RemoteKvCommands {
     });
   }
 
-  private void del(Request r, Reply reply) {
+  @Override
+  public void del(Request r, Reply reply) {
     if (!r.hasKey()) {
       reply.ok();
       reply.member(KvCommands.DELETED).bool(false);
@@ -219,7 +212,8 @@ final class RemoteKvCommands {
     });
   }
 
-  private void list(Request r, Reply reply) {
+  @Override
+  public void list(Request r, Reply reply) {
     run(park(r, reply), RemoteStore::list, (items, out) -> {
       out.write(Reply.OK).write(KvCommands.ITEMS);
       boolean first = true;
@@ -236,13 +230,15 @@ final class RemoteKvCommands {
     });
   }
 
-  private void ping(Request r, Reply reply) {
+  @Override
+  public void ping(Request r, Reply reply) {
     reply.ok();
     reply.member(KvCommands.PONG).number(clock.millis());
     reply.end();
   }
 
-  private void stats(Request r, Reply reply) {
+  @Override
+  public void stats(Request r, Reply reply) {
     run(park(r, reply), RemoteStore::counts, (c, out) -> {
       long now = clock.millis();
       checkCapacity(c.items());
@@ -259,7 +255,8 @@ final class RemoteKvCommands {
     });
   }
 
-  private void health(Request r, Reply reply) {
+  @Override
+  public void health(Request r, Reply reply) {
     run(park(r, reply), RemoteStore::counts, (c, out) -> {
       long now = clock.millis();
       int max = config.maxItems();
@@ -283,7 +280,8 @@ final class RemoteKvCommands {
     });
   }
 
-  private void lease(Request r, Reply reply) {
+  @Override
+  public void lease(Request r, Reply reply) {
     if (r.sizeState == Request.INVALID) {
       reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
       return;
@@ -326,7 +324,8 @@ final class RemoteKvCommands {
     }
   }
 
-  private void release(Request r, Reply reply) {
+  @Override
+  public void release(Request r, Reply reply) {
     String worker = r.workerId;
     run(park(r, reply), st -> st.release(worker, 0), (rel, out) -> {
       if (rel.outcome() == RemoteStore.ReleaseOutcome.EXPIRED) {

@@ -185,7 +185,7 @@ final class ByteOutput {
   }
 
   /**
-   * A JSON string from UTF-8 (or {@link Wtf8}) bytes: escapes quote, backslash and control
+   * A JSON string from UTF-8 (or {@link io.ephemeral.protocol.Wtf8}) bytes: escapes quote, backslash and control
    * characters, and writes encoded lone surrogates back as JSON unicode escapes.
    */
   ByteOutput jsonString(byte[] utf8, int off, int len) {
@@ -198,12 +198,12 @@ final class ByteOutput {
       if (c >= 0x20 && c != '"' && c != '\\' && c != 0xED) {
         continue;
       }
-      if (c == 0xED && !Wtf8.isSurrogateAt(utf8, i, stop)) {
+      if (c == 0xED && !io.ephemeral.protocol.Wtf8.isSurrogateAt(utf8, i, stop)) {
         continue;
       }
       write(utf8, runStart, i - runStart);
       if (c == 0xED) {
-        int unit = Wtf8.surrogateAt(utf8, i);
+        int unit = io.ephemeral.protocol.Wtf8.surrogateAt(utf8, i);
         ensure(6);
         buf[end++] = '\\';
         buf[end++] = 'u';

@@ -301,7 +301,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (failure != null) {
       log.warn("Value provider failed", "key", key, "error", failure);
     } else {
-      byte[] k = Wtf8.encode(key);
+      byte[] k = io.ephemeral.protocol.Wtf8.encode(key);
       long now = clock.millis();
       if (store.put(k, 0, k.length, store.hash(k, 0, k.length), json, json.length, false, false,
           Math.max(1, value.ttl().toMillis()), now) == MemoryStore.FULL) {

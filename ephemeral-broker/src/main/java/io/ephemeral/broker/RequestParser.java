@@ -269,7 +269,7 @@ final class RequestParser {
     for (int i = start + 1; i < end - 1; i++) {
       if (b[i] == '\\') {
         r.keyText = p.getText();
-        byte[] decoded = Wtf8.encode(r.keyText);
+        byte[] decoded = io.ephemeral.protocol.Wtf8.encode(r.keyText);
         r.keyBuf = decoded;
         r.keyOff = 0;
         r.keyLen = decoded.length;

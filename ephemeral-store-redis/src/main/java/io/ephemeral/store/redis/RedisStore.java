@@ -321,7 +321,7 @@ public final class RedisStore implements RemoteStore {
       if (code == 0) {
         return new Released(ReleaseOutcome.NOT_HELD, null);
       }
-      return new Released(code == 1 ? ReleaseOutcome.RELEASED : ReleaseOutcome.EXPIRED, Names.decode((byte[]) r.get(1)));
+      return new Released(code == 1 ? ReleaseOutcome.RELEASED : ReleaseOutcome.EXPIRED, io.ephemeral.protocol.Wtf8.decode((byte[]) r.get(1)));
     });
   }
 
@@ -606,7 +606,7 @@ public final class RedisStore implements RemoteStore {
   }
 
   private static byte[] utf8(String s) {
-    return Names.encode(s);
+    return io.ephemeral.protocol.Wtf8.encode(s);
   }
 
   /** Options of a {@link RedisStore}. */

@@ -332,40 +332,34 @@ final class JsonRoutingScanner {
 
   /** After '{': true if a member follows (positioned at its name), false after an empty '}'. */
   private boolean objectStart() throws Doubt {
-    ws();
-    if (peek() == '}') {
-      pos++;
-      return false;
-    }
-    return true;
+    return containerStart('}');
   }
 
   /** After a member's value: true if another follows (positioned at its name), false after '}'. */
   private boolean nextMember() throws Doubt {
-    ws();
-    byte c = peek();
-    pos++;
-    if (c == ',') {
-      ws();
-      return true;
-    }
-    if (c == '}') {
-      return false;
-    }
-    throw DOUBT;
+    return next('}');
   }
 
   /** After '[': true if an element follows (positioned at it), false after an empty ']'. */
   private boolean arrayStart() throws Doubt {
+    return containerStart(']');
+  }
+
+  /** After an element: true if another follows (positioned at it), false after ']'. */
+  private boolean nextElement() throws Doubt {
+    return next(']');
+  }
+
+  private boolean containerStart(char close) throws Doubt {
     ws();
-    if (peek() == ']') {
+    if (peek() == close) {
       pos++;
       return false;
     }
     return true;
   }
 
-  private boolean nextElement() throws Doubt {
+  private boolean next(char close) throws Doubt {
     ws();
     byte c = peek();
     pos++;
@@ -373,7 +367,7 @@ final class JsonRoutingScanner {
       ws();
       return true;
     }
-    if (c == ']') {
+    if (c == close) {
       return false;
     }
     throw DOUBT;

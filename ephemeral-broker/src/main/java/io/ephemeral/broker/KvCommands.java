@@ -31,7 +31,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   private final ValueCodec codec = new ValueCodec();
   private final BrokerLog log;
   private final ConnectionControl connections;
-  private boolean nearCapacityWarned;
+  private final CapacityWarning capacityWarning = new CapacityWarning();
 
   /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
   private record Parked(Connection connection, byte[] id) {}
@@ -111,7 +111,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       return;
     }
     metrics.compression(r.compressed, r.beforeSize, r.afterSize);
-    checkCapacity();
+    capacityWarning.check(store.size(), store.maxItems(), log);
     reply.ok();
     reply.end();
   }
@@ -155,15 +155,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
-    ByteOutput out = reply.ok();
-    out.ascii(",\"stats\":{\"items\":").number(store.size());
-    out.ascii(",\"leases\":").number(leases.size());
-    out.ascii(",\"leaseWaiters\":").number(leases.waiters());
-    out.ascii(",\"capacity\":");
-    capacity(out);
-    memory(out, ",\"approximateStoreBytes\":", store.approximateBytes());
-    out.ascii(",\"evictions\":").number(metrics.evictions());
-    out.ascii(",\"uptime\":").number(now - state.startedAt).write((byte) '}');
+    writeStats(reply.ok(), store.size(), leases.size(), leases.waiters(), store.maxItems(), store.approximateBytes(),
+        metrics.evictions(), now - state.startedAt);
     reply.end();
   }
 
@@ -172,34 +165,14 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
-    int max = store.maxItems();
-    double utilization = utilization();
-    metrics.capacity(store.size(), max, max <= 0 ? 0 : (double) store.size() / max);
-    boolean atCapacity = max > 0 && utilization >= 1.0;
-    checkCapacity();
-    ByteOutput out = reply.ok();
-    out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
-    out.ascii(",\"uptime\":").number(now - state.startedAt);
-    out.ascii(",\"timestamp\":").number(now);
-    out.ascii(",\"items\":").number(store.size());
-    out.ascii(",\"leases\":").number(leases.size());
-    out.ascii(",\"capacity\":");
-    capacity(out);
-    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
-    out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
-    out.ascii(",\"open\":").number(state.connections);
-    out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
+    capacityWarning.check(store.size(), store.maxItems(), log);
+    writeHealth(reply.ok(), metrics, state, store.size(), leases.size(), store.maxItems(), now);
     reply.end();
   }
 
   @Override
   public void lease(Request r, Reply reply) {
-    if (r.sizeState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
-      return;
-    }
-    if (r.waitState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+    if (refusedLeaseArguments(r, reply)) {
       return;
     }
     long now = clock.millis();
@@ -362,17 +335,54 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     reply.end();
   }
 
-  /** Warns once each time the store passes 90 % of maxItems (again after it dropped below). */
-  private void checkCapacity() {
-    int max = store.maxItems();
-    if (max > 0 && store.size() * 10L >= max * 9L) {
-      if (!nearCapacityWarned) {
-        nearCapacityWarned = true;
-        log.warn("Store near capacity", "items", store.size(), "maxItems", max);
-      }
-    } else {
-      nearCapacityWarned = false;
+  /**
+   * Answers a lease whose size or wait is out of range (both stores check this before anything
+   * else); returns true if it did.
+   */
+  static boolean refusedLeaseArguments(Request r, Reply reply) {
+    if (r.sizeState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
+      return true;
     }
+    if (r.waitState == Request.INVALID) {
+      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+      return true;
+    }
+    return false;
+  }
+
+  /** The members of a stats answer after its ok, for the memory store and a shared one alike. */
+  static void writeStats(ByteOutput out, long items, long leases, long waiters, int maxItems, long storeBytes,
+      long evictions, long uptime) {
+    out.ascii(",\"stats\":{\"items\":").number(items);
+    out.ascii(",\"leases\":").number(leases);
+    out.ascii(",\"leaseWaiters\":").number(waiters);
+    out.ascii(",\"capacity\":");
+    capacity(out, items, maxItems);
+    memory(out, ",\"approximateStoreBytes\":", storeBytes);
+    out.ascii(",\"evictions\":").number(evictions);
+    out.ascii(",\"uptime\":").number(uptime).write((byte) '}');
+  }
+
+  /**
+   * The members of a health answer after its ok, for the memory store and a shared one alike;
+   * also updates the capacity gauge in the metrics.
+   */
+  static void writeHealth(ByteOutput out, Metrics metrics, LoopState state, long items, long leases, int maxItems,
+      long now) {
+    metrics.capacity(items, maxItems, maxItems <= 0 ? 0 : (double) items / maxItems);
+    boolean atCapacity = maxItems > 0 && utilization(items, maxItems) >= 1.0;
+    out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
+    out.ascii(",\"uptime\":").number(now - state.startedAt);
+    out.ascii(",\"timestamp\":").number(now);
+    out.ascii(",\"items\":").number(items);
+    out.ascii(",\"leases\":").number(leases);
+    out.ascii(",\"capacity\":");
+    capacity(out, items, maxItems);
+    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
+    out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
+    out.ascii(",\"open\":").number(state.connections);
+    out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
   }
 
   /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */
@@ -384,10 +394,6 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   }
 
   /** {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports it. */
-  private void capacity(ByteOutput out) {
-    capacity(out, store.size(), store.maxItems());
-  }
-
   static void capacity(ByteOutput out, long items, int max) {
     double u = utilization(items, max);
     boolean near = max > 0 && u >= 0.9;
@@ -402,10 +408,6 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   }
 
   /** items / maxItems rounded to two decimals; 0 when unlimited. */
-  private double utilization() {
-    return utilization(store.size(), store.maxItems());
-  }
-
   static double utilization(long items, int max) {
     return max <= 0 ? 0 : Math.round((double) items / max * 100) / 100.0;
   }

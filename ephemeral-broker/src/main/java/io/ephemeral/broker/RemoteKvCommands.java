@@ -59,7 +59,7 @@ final class RemoteKvCommands implements KvActions {
   private long tickets;
   private boolean sweeping;
   private boolean unavailableLogged;
-  private boolean nearCapacityWarned;
+  private final CapacityWarning capacityWarning = new CapacityWarning();
 
   /** A request answered when the store call completes. */
   private static final class Pending {
@@ -240,17 +240,9 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void stats(Request r, Reply reply) {
     run(park(r, reply), RemoteStore::counts, (c, out) -> {
-      long now = clock.millis();
-      checkCapacity(c.items());
-      out.write(Reply.OK);
-      out.ascii(",\"stats\":{\"items\":").number(c.items());
-      out.ascii(",\"leases\":").number(c.leases());
-      out.ascii(",\"leaseWaiters\":").number(c.waiters());
-      out.ascii(",\"capacity\":");
-      KvCommands.capacity(out, c.items(), config.maxItems());
-      KvCommands.memory(out, ",\"approximateStoreBytes\":", c.approximateBytes());
-      out.ascii(",\"evictions\":").number(metrics.evictions());
-      out.ascii(",\"uptime\":").number(now - state.startedAt).write((byte) '}');
+      capacityWarning.check(c.items(), config.maxItems(), log);
+      KvCommands.writeStats(out.write(Reply.OK), c.items(), c.leases(), c.waiters(), config.maxItems(),
+          c.approximateBytes(), metrics.evictions(), clock.millis() - state.startedAt);
       return null;
     });
   }
@@ -258,36 +250,15 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void health(Request r, Reply reply) {
     run(park(r, reply), RemoteStore::counts, (c, out) -> {
-      long now = clock.millis();
-      int max = config.maxItems();
-      double utilization = KvCommands.utilization(c.items(), max);
-      metrics.capacity(c.items(), max, max <= 0 ? 0 : (double) c.items() / max);
-      checkCapacity(c.items());
-      boolean atCapacity = max > 0 && utilization >= 1.0;
-      out.write(Reply.OK);
-      out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
-      out.ascii(",\"uptime\":").number(now - state.startedAt);
-      out.ascii(",\"timestamp\":").number(now);
-      out.ascii(",\"items\":").number(c.items());
-      out.ascii(",\"leases\":").number(c.leases());
-      out.ascii(",\"capacity\":");
-      KvCommands.capacity(out, c.items(), max);
-      KvCommands.memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
-      out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
-      out.ascii(",\"open\":").number(state.connections);
-      out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
+      capacityWarning.check(c.items(), config.maxItems(), log);
+      KvCommands.writeHealth(out.write(Reply.OK), metrics, state, c.items(), c.leases(), config.maxItems(), clock.millis());
       return null;
     });
   }
 
   @Override
   public void lease(Request r, Reply reply) {
-    if (r.sizeState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
-      return;
-    }
-    if (r.waitState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+    if (KvCommands.refusedLeaseArguments(r, reply)) {
       return;
     }
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
@@ -713,16 +684,4 @@ final class RemoteKvCommands implements KvActions {
     }
   }
 
-  /** Warns once each time the shared store passes 90 % of maxItems (again after it dropped below). */
-  private void checkCapacity(long items) {
-    int max = config.maxItems();
-    if (max > 0 && items * 10L >= max * 9L) {
-      if (!nearCapacityWarned) {
-        nearCapacityWarned = true;
-        log.warn("Store near capacity", "items", items, "maxItems", max);
-      }
-    } else {
-      nearCapacityWarned = false;
-    }
-  }
 }

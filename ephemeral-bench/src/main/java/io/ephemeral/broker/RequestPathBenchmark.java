@@ -54,8 +54,9 @@ public class RequestPathBenchmark {
     MemoryStore store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
     Leases leases = new Leases(metrics);
     CommandTable commands = new CommandTable();
-    new KvCommands(config, store, leases, metrics, new LoopState(), new BrokerLog(BrokerConfig.LogLevel.ERROR, false),
-        NO_CONNECTIONS).registerAll(commands);
+    // The loop reads the clock once per turn (TurnClock), so a turn of many requests: never ticked.
+    new KvCommands(config, new TurnClock(config.clock()), store, leases, metrics, new LoopState(),
+        new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS).registerAll(commands);
     parser = new RequestParser(commands, 64);
     request = new Request();
     dispatcher = new Dispatcher(config, commands, metrics, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
@@ -63,8 +64,9 @@ public class RequestPathBenchmark {
     BrokerConfig quiet = BrokerConfig.resolve(Broker.builder().environment(Map.of()).maxItems(0).metrics(false));
     Metrics off = new Metrics(false);
     CommandTable quietCommands = new CommandTable();
-    new KvCommands(quiet, new MemoryStore(0, quiet.evictionPolicy(), off), new Leases(off), off, new LoopState(),
-        new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS).registerAll(quietCommands);
+    new KvCommands(quiet, new TurnClock(quiet.clock()), new MemoryStore(0, quiet.evictionPolicy(), off),
+        new Leases(off), off, new LoopState(), new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS)
+        .registerAll(quietCommands);
     dispatcherWithoutMetrics = new Dispatcher(quiet, quietCommands, off, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
     connection = new Connection(null); // never written to a socket here
     out = connection.out;

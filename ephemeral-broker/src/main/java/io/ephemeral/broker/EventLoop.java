@@ -30,8 +30,11 @@ import java.util.function.Supplier;
  *       work, the next one first polls without blocking for up to {@code busyPollMicros}, so a
  *       client's next request usually finds the thread awake instead of paying a wake-up.
  *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and
- *       their responses appended to the connection's output, which is written once after the
- *       read (one write for all pipelined requests of that read).
+ *       their responses appended to the connection's output. Outputs are written at the end of
+ *       the turn, after every ready connection was read (one write per connection for all its
+ *       pipelined requests), as Redis does: with 8 and 50 connections this measured a few per
+ *       cent more requests per second than writing each connection's answers right after its
+ *       read.
  *   <li>Backpressure: while a connection has {@link #pauseAt} bytes of unsent responses, its
  *       further requests wait, and it is read only while fewer than one read buffer of them
  *       wait, so a client that does not read (or reads slowly) cannot make the broker buffer
@@ -41,6 +44,7 @@ import java.util.function.Supplier;
  *       or whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
  *       connections idle for {@code connectionIdleTimeout}.
  *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
+ *       Requests read it through {@link TurnClock}: once per turn, not once per request.
  *   <li>Stopping: nothing more is read; answers still queued are written for up to
  *       {@link #FINAL_FLUSH}, then every connection closes. A request line counts as accepted
  *       when it is dispatched; the exit log line says how many were accepted and how many of
@@ -63,6 +67,8 @@ final class EventLoop implements ConnectionControl {
   private final BrokerConfig config;
   private final BrokerLog log;
   private final Clock clock;
+  /** What requests see as now: {@link #clock} read once per turn. */
+  private final TurnClock time;
   private final Selector selector;
   private final ServerSocketChannel server;
   private final Metrics metrics;
@@ -90,8 +96,6 @@ final class EventLoop implements ConnectionControl {
   private final java.util.function.Consumer<SelectionKey> keyHandler = this::handleKey;
   /** The last turn handled a channel or a task: the next one may busy-poll before sleeping. */
   private boolean busy;
-  /** Clock time of this turn's first read, or -1. */
-  private long readAt = -1;
   private volatile boolean shutdownRequested;
   private Thread thread;
   private Runnable onSelfStop;
@@ -117,6 +121,7 @@ final class EventLoop implements ConnectionControl {
     this.config = config;
     this.log = log;
     this.clock = config.clock();
+    this.time = new TurnClock(clock);
     this.server = server;
     this.selector = Selector.open();
     server.register(selector, SelectionKey.OP_ACCEPT);
@@ -136,7 +141,7 @@ final class EventLoop implements ConnectionControl {
       remote.registerAll(commands);
     } else {
       remote = null;
-      kv = new KvCommands(config, store, leases, metrics, state, log, this);
+      kv = new KvCommands(config, time, store, leases, metrics, state, log, this);
       kv.registerAll(commands);
     }
     if (kv != null && !config.providers().isEmpty()) {
@@ -278,7 +283,7 @@ final class EventLoop implements ConnectionControl {
   }
 
   private void turn() throws IOException {
-    readAt = -1;
+    time.tick();
     long delay = millisUntilNextTimer();
     int ready;
     // Ready keys go straight to handleKey (no selected-key set to fill, iterate and clear).
@@ -292,11 +297,15 @@ final class EventLoop implements ConnectionControl {
       }
     }
     busy = ready > 0;
+    // Tasks and timers read the time afresh: a task may come from a thread that has just moved a
+    // manual clock, and a timer is due by the clock itself.
+    time.tick();
     Runnable task;
     while ((task = tasks.poll()) != null) {
       busy = true;
       runSafely(task);
     }
+    time.tick();
     runDueTimers();
     continueResumed();
     flushDirty();
@@ -430,7 +439,7 @@ final class EventLoop implements ConnectionControl {
       return;
     }
     received(c, rb.array(), n);
-    flush(c);
+    markDirty(c);
   }
 
   /**
@@ -439,10 +448,7 @@ final class EventLoop implements ConnectionControl {
    * socket.
    */
   void received(Connection c, byte[] data, int n) {
-    if (readAt < 0) {
-      readAt = clock.millis(); // once per turn: reading the clock costs more than a small request
-    }
-    long now = readAt;
+    long now = time.millis();
     state.lastActivity = now;
     c.lastRead = now;
     int completedBefore = c.completed;
@@ -488,7 +494,7 @@ final class EventLoop implements ConnectionControl {
   private void continueHeldBack(Connection c) {
     int completedBefore = c.completed;
     c.consumeInput(consume(c, c.in, 0, c.inLen));
-    trackPartial(c, completedBefore, clock.millis());
+    trackPartial(c, completedBefore, time.millis());
   }
 
   private int consume(Connection c, byte[] buf, int from, int to) {

@@ -40,14 +40,15 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   private java.util.concurrent.ExecutorService providerThreads;
   private java.util.function.Consumer<Runnable> onLoop;
 
-  KvCommands(BrokerConfig config, MemoryStore store, Leases leases, Metrics metrics, LoopState state, BrokerLog log,
-      ConnectionControl connections) {
+  /** {@code clock} is the loop's {@link TurnClock}: one clock read per loop turn, not per request. */
+  KvCommands(BrokerConfig config, Clock clock, MemoryStore store, Leases leases, Metrics metrics, LoopState state,
+      BrokerLog log, ConnectionControl connections) {
     this.config = config;
     this.store = store;
     this.leases = leases;
     this.metrics = metrics;
     this.state = state;
-    this.clock = config.clock();
+    this.clock = clock;
     this.log = log;
     this.connections = connections;
     leases.listener(this);

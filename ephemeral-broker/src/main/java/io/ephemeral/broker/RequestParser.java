@@ -411,6 +411,9 @@ final class RequestParser {
         return FULL_PARSE;
       }
       int nameLen = pos - 1 - name;
+      if (nameLen > maxNameLength) {
+        return FULL_PARSE; // Jackson refuses it and names the limit
+      }
       skipWhitespace();
       if (pos >= end || b[pos] != ':') {
         return FULL_PARSE;
@@ -608,8 +611,12 @@ final class RequestParser {
     }
     while (true) {
       if (close == '}') {
+        int name = pos;
         if (pos >= end || b[pos] != '"' || !skipString()) {
           return false;
+        }
+        if (pos - name - 2 > maxNameLength) {
+          return false; // a name's bytes are at least its characters: Jackson decides
         }
         skipWhitespace();
         if (pos >= end || b[pos] != ':') {

@@ -107,6 +107,27 @@ class LimitsTest {
   }
 
   @Test
+  void memberNamesAreHeldToTheNameLimitOnBothParsers() throws IOException {
+    // Names are limited to the smaller of maxStringLength and 50,000 characters. With the default
+    // limits plain lines go through the byte scanner and lines with a non-ASCII byte through
+    // Jackson: both give the same answer, for top-level and nested names.
+    try (BrokerFixture f = new BrokerFixture(b -> b)) {
+      String fits = "n".repeat(50_000);
+      String tooLong = "m".repeat(50_001);
+      for (String nonAscii : new String[] {"", ",\"other\":\"\u00e9\""}) {
+        assertThat(f.call("{\"action\":\"ping\",\"" + fits + "\":1" + nonAscii + "}")).startsWith("{\"ok\":true");
+        assertThat(f.call("{\"action\":\"ping\",\"" + tooLong + "\":1" + nonAscii + "}"))
+            .contains("\"error\":\"invalid_json\"").contains("member name longer than 50000");
+        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":[{\"" + tooLong + "\":true}]}"
+            + nonAscii + ",\"ttl\":1000}")).contains("\"error\":\"invalid_json\"").contains("member name longer than 50000");
+        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"" + fits + "\":true}" + nonAscii
+            + ",\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+      }
+      assertThat(hits(f, "maxStringLength")).isEqualTo(4);
+    }
+  }
+
+  @Test
   void requestAndValueSizeKeepTheNodeAnswersAndAreCounted() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxRequestSize(1000).maxValueSize(100))) {
       assertThat(f.call("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(1000) + "\"}"))

@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -57,6 +60,8 @@ public final class RedisStore implements RemoteStore {
   private final String user;
   private final String password;
   private final boolean tls;
+  /** Trust (and client keys) for TLS, or null for the JVM's defaults. */
+  private final SSLContext sslContext;
   private final String prefix;
   private final int timeoutMillis;
   private final int connectTimeoutMillis;
@@ -78,6 +83,7 @@ public final class RedisStore implements RemoteStore {
     this.user = b.user;
     this.password = b.password;
     this.tls = b.tls;
+    this.sslContext = b.sslContext;
     this.prefix = b.prefix;
     this.timeoutMillis = (int) b.timeout.toMillis();
     this.connectTimeoutMillis = (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis();
@@ -117,7 +123,7 @@ public final class RedisStore implements RemoteStore {
     try {
       c = connect();
     } catch (JedisException | IllegalArgumentException e) {
-      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e), e);
+      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
     }
     client = c;
     try {
@@ -126,7 +132,7 @@ public final class RedisStore implements RemoteStore {
     } catch (StoreUnavailableException e) {
       client = null;
       c.close();
-      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e), e);
+      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
     } catch (RuntimeException e) {
       client = null;
       c.close();
@@ -140,8 +146,8 @@ public final class RedisStore implements RemoteStore {
         .connectionTimeoutMillis(connectTimeoutMillis)
         .socketTimeoutMillis(timeoutMillis)
         .database(database)
-        .ssl(tls)
         .clientName("ephemeral-broker");
+    tls(config);
     if (password != null) {
       config.user(user).password(password);
     }
@@ -165,8 +171,8 @@ public final class RedisStore implements RemoteStore {
         DefaultJedisClientConfig.Builder sentinels = DefaultJedisClientConfig.builder()
             .resp2()
             .connectionTimeoutMillis(connectTimeoutMillis)
-            .socketTimeoutMillis(timeoutMillis)
-            .ssl(tls);
+            .socketTimeoutMillis(timeoutMillis);
+        tls(sentinels);
         return RedisSentinelClient.builder()
             .masterName(master)
             .sentinels(hostsAndPorts())
@@ -180,6 +186,24 @@ public final class RedisStore implements RemoteStore {
             .clientConfig(config.build())
             .poolConfig(pool)
             .build();
+    }
+  }
+
+  /**
+   * TLS as browsers do it: the server's certificate must chain to a trusted root and name the
+   * host (or IP address) connected to. Jedis 8 checks the name by default as well; it is asked
+   * for here so that the store does not rest on a client library's default.
+   */
+  private void tls(DefaultJedisClientConfig.Builder config) {
+    config.ssl(tls);
+    if (!tls) {
+      return;
+    }
+    SSLParameters parameters = new SSLParameters();
+    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    config.sslParameters(parameters);
+    if (sslContext != null) {
+      config.sslSocketFactory(sslContext.getSocketFactory());
     }
   }
 
@@ -580,6 +604,18 @@ public final class RedisStore implements RemoteStore {
     return false;
   }
 
+  /** What to check when the TLS handshake failed, or "". */
+  private String tlsHint(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SSLException) {
+        String trust = sslContext != null ? "the store's SSLContext trusts"
+            : "the JVM's trust store holds (javax.net.ssl.trustStore)";
+        return " (TLS: the server's certificate must chain to a CA that " + trust + " and name the host connected to)";
+      }
+    }
+    return "";
+  }
+
   /** The innermost useful message of a failure. */
   private static String reason(Throwable e) {
     Throwable t = e;
@@ -618,6 +654,7 @@ public final class RedisStore implements RemoteStore {
     private String user;
     private String password;
     private boolean tls;
+    private SSLContext sslContext;
     private String prefix = "ephemeral";
     private Duration timeout = Duration.ofMillis(1000);
     private Duration connectTimeout;
@@ -666,9 +703,25 @@ public final class RedisStore implements RemoteStore {
       return this;
     }
 
-    /** TLS to Redis (the JVM's default trust store). Default off. */
+    /**
+     * TLS to Redis with the JVM's default trust store ({@code javax.net.ssl.trustStore}). The
+     * server's certificate must name the host (or IP address) connected to. Default off.
+     */
     public Builder tls(boolean tls) {
       this.tls = tls;
+      if (!tls) {
+        this.sslContext = null;
+      }
+      return this;
+    }
+
+    /**
+     * TLS to Redis trusting what {@code context} trusts (a private CA, say), and presenting its
+     * client certificate if it has one and Redis asks for it ({@code tls-auth-clients}).
+     */
+    public Builder tls(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
+      this.tls = true;
       return this;
     }
 

@@ -35,6 +35,9 @@ public final class RedisServer implements AutoCloseable {
   /** A config file to start with (redis-server wants it as its first argument), or null. */
   private Path configFile;
   private int port;
+  /** Certificates to serve TLS with on {@link #tlsPort} besides the plain port, or null. */
+  private TlsFiles tls;
+  private int tlsPort;
   private Process process;
 
   private RedisServer(String binary, Path dir, List<String> extraArgs) {
@@ -77,6 +80,26 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A server without persistence that also serves TLS with {@code tls}'s server certificate on
+   * {@link #tlsPort()}; the plain port stays open for checks.
+   */
+  public static RedisServer startTls(TlsFiles tls) {
+    String binary = find("redis-server");
+    if (binary == null) {
+      throw new AssertionError("redis-server is not installed (not on the PATH)");
+    }
+    try {
+      RedisServer s = new RedisServer(binary, Files.createTempDirectory("eph-redis-tls-"),
+          List.of("--save", "", "--appendonly", "no"));
+      s.tls = tls;
+      s.launch(0);
+      return s;
+    } catch (IOException e) {
+      throw new AssertionError("cannot start redis-server with TLS: " + e, e);
+    }
+  }
+
   /** A Redis Sentinel watching {@code master} under the name {@code masterName} (quorum 1). */
   public static RedisServer sentinel(String masterName, RedisServer master) {
     String binary = find("redis-server");
@@ -100,6 +123,10 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /** {@code host:port} for {@link RedisStore.Builder#standalone}. */
+  public int tlsPort() {
+    return tlsPort;
+  }
+
   public String address() {
     return "127.0.0.1:" + port;
   }
@@ -178,6 +205,10 @@ public final class RedisServer implements AutoCloseable {
       cmd.addAll(List.of("--port", Integer.toString(p), "--bind", "127.0.0.1",
           "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"));
       cmd.addAll(extraArgs);
+      if (tls != null) {
+        tlsPort = freePort();
+        cmd.addAll(tls.redisArguments(tlsPort));
+      }
       Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(dir.resolve("redis.log").toFile()).start();
       if (awaitPong(proc, p)) {

@@ -81,9 +81,9 @@ class BrokerFuzzTest {
     List<byte[]> lines = lines(input);
     checkResponses(Loops.OPEN.fresh(), input, lines, false);
     checkResponses(Loops.SIGNED.fresh(), input, lines, true);
-    RequestParser parser = new RequestParser(commands(), REQUEST_DEPTH);
+    RequestParser parser = new RequestParser(ParserAgreement.commands(), REQUEST_DEPTH);
     for (byte[] line : lines) {
-      assertParsersAgree(parser, line);
+      ParserAgreement.assertParsersAgree(parser, line);
     }
   }
 
@@ -151,42 +151,6 @@ class BrokerFuzzTest {
     } catch (IOException | RuntimeException e) {
       return null;
     }
-  }
-
-  private static void assertParsersAgree(RequestParser parser, byte[] line) {
-    byte[] buf = new byte[line.length + 6];
-    Arrays.fill(buf, (byte) '{');
-    System.arraycopy(line, 0, buf, 3, line.length);
-    Request fast = new Request();
-    fast.reset(buf, 3, line.length);
-    int fastOutcome = parser.parse(fast);
-    String fastError = parser.error();
-    Request reference = new Request();
-    reference.reset(buf, 3, line.length);
-    int referenceOutcome = parser.parseWithJackson(reference);
-    String referenceError = parser.error();
-    assertThat(fastOutcome).as("outcome of %s", show(line)).isEqualTo(referenceOutcome);
-    assertThat(fastError).as("error of %s", show(line)).isEqualTo(referenceError);
-    if (referenceOutcome == RequestParser.OK) {
-      assertThat(describe(fast)).as("members of %s", show(line)).isEqualTo(describe(reference));
-    }
-  }
-
-  private static String describe(Request r) {
-    return Arrays.asList(r.command == null ? null : r.command.name, r.actionPresent, r.actionText, r.keyState,
-        r.keyBuf == null ? null : Arrays.toString(Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen)),
-        r.keyText, r.valuePresent, r.valueOff, r.valueEnd, r.valueSize, r.ttlState, r.ttl, r.compressed,
-        r.beforeSize, r.afterSize, r.workerId, r.sizeState, r.size, r.waitState, r.waitMillis, r.format, r.idOff,
-        r.idEnd).toString();
-  }
-
-  private static CommandTable commands() {
-    CommandTable t = new CommandTable();
-    for (String name : new String[] {"get", "set", "del", "list", "ping", "stats", "health", "metrics", "lease",
-        "release", "services"}) {
-      t.add(new Command(name, ErrorCodes.INVALID_REQUEST, null, Command.Ttl.IGNORED, false, (r, reply) -> { }));
-    }
-    return t;
   }
 
   // ---- the frame stream ----

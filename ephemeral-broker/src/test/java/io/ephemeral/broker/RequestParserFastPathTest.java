@@ -2,11 +2,7 @@ package io.ephemeral.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ephemeral.protocol.ErrorCodes;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +29,7 @@ class RequestParserFastPathTest {
       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
   private static final String[] SPACE = {"", "", "", " ", "  ", "\t", "\r", " \n "};
 
-  private final CommandTable commands = commands();
+  private final CommandTable commands = ParserAgreement.commands();
   private final RequestParser parser = new RequestParser(commands, 64);
 
   @Test
@@ -145,56 +141,7 @@ class RequestParserFastPathTest {
   }
 
   private void assertAgree(byte[] line) {
-    // Offset inside a larger buffer, as the event loop hands lines over.
-    byte[] buf = new byte[line.length + 6];
-    Arrays.fill(buf, (byte) '{');
-    System.arraycopy(line, 0, buf, 3, line.length);
-    Request fast = new Request();
-    fast.reset(buf, 3, line.length);
-    int fastOutcome = parser.parse(fast);
-    String fastError = parser.error();
-    Request reference = new Request();
-    reference.reset(buf, 3, line.length);
-    int referenceOutcome = parser.parseWithJackson(reference);
-    String referenceError = parser.error();
-    String text = new String(line, StandardCharsets.UTF_8);
-    assertThat(fastOutcome).as("outcome of %s", text).isEqualTo(referenceOutcome);
-    assertThat(fastError).as("error of %s", text).isEqualTo(referenceError);
-    if (referenceOutcome == RequestParser.OK) {
-      assertThat(describe(fast)).as("members of %s", text).isEqualTo(describe(reference));
-    }
-  }
-
-  private static String describe(Request r) {
-    List<Object> f = new ArrayList<>();
-    f.add(r.command == null ? null : r.command.name);
-    f.add(r.actionPresent);
-    f.add(r.keyState);
-    f.add(r.keyBuf == null ? null : Arrays.toString(Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen)));
-    f.add(r.keyBuf == r.line ? r.keyOff : -1);
-    f.add(r.keyText);
-    f.add(r.valuePresent);
-    f.add(r.valueOff);
-    f.add(r.valueEnd);
-    f.add(r.valueSize);
-    f.add(r.ttlState);
-    f.add(r.ttl);
-    f.add(r.compressed);
-    f.add(r.beforeSize);
-    f.add(r.afterSize);
-    f.add(r.workerId);
-    f.add(r.idOff);
-    f.add(r.idEnd);
-    return f.toString();
-  }
-
-  private static CommandTable commands() {
-    CommandTable t = new CommandTable();
-    for (String name : new String[] {"get", "set", "del", "list", "ping", "stats", "health", "metrics", "lease",
-        "release"}) {
-      t.add(new Command(name, ErrorCodes.INVALID_REQUEST, null, Command.Ttl.IGNORED, false, (r, reply) -> { }));
-    }
-    return t;
+    ParserAgreement.assertParsersAgree(parser, line);
   }
 
   private static String pick(String[] from, Random random) {

@@ -147,7 +147,7 @@ public final class RedisStore implements RemoteStore {
         .socketTimeoutMillis(timeoutMillis)
         .database(database)
         .clientName("ephemeral-broker");
-    tls(config);
+    configureTls(config);
     if (password != null) {
       config.user(user).password(password);
     }
@@ -172,7 +172,7 @@ public final class RedisStore implements RemoteStore {
             .resp2()
             .connectionTimeoutMillis(connectTimeoutMillis)
             .socketTimeoutMillis(timeoutMillis);
-        tls(sentinels);
+        configureTls(sentinels);
         return RedisSentinelClient.builder()
             .masterName(master)
             .sentinels(hostsAndPorts())
@@ -194,7 +194,7 @@ public final class RedisStore implements RemoteStore {
    * host (or IP address) connected to. Jedis 8 checks the name by default as well; it is asked
    * for here so that the store does not rest on a client library's default.
    */
-  private void tls(DefaultJedisClientConfig.Builder config) {
+  private void configureTls(DefaultJedisClientConfig.Builder config) {
     config.ssl(tls);
     if (!tls) {
       return;

@@ -66,18 +66,7 @@ public final class RedisServer implements AutoCloseable {
    * persistence with an fsync per write, so that a SIGKILL loses nothing that was acknowledged.
    */
   public static RedisServer start(List<String> args) {
-    String binary = find("redis-server");
-    if (binary == null) {
-      throw new AssertionError("redis-server is not installed (not on the PATH): the Redis store tests need a real"
-          + " Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server); .ci/run does this.");
-    }
-    try {
-      RedisServer s = new RedisServer(binary, Files.createTempDirectory("eph-redis-"), List.copyOf(args));
-      s.launch(0);
-      return s;
-    } catch (IOException e) {
-      throw new AssertionError("cannot start redis-server: " + e, e);
-    }
+    return start(args, null);
   }
 
   /**
@@ -85,18 +74,22 @@ public final class RedisServer implements AutoCloseable {
    * {@link #tlsPort()}; the plain port stays open for checks.
    */
   public static RedisServer startTls(TlsFiles tls) {
+    return start(List.of("--save", "", "--appendonly", "no"), tls);
+  }
+
+  private static RedisServer start(List<String> args, TlsFiles tls) {
     String binary = find("redis-server");
     if (binary == null) {
-      throw new AssertionError("redis-server is not installed (not on the PATH)");
+      throw new AssertionError("redis-server is not installed (not on the PATH): the Redis store tests need a real"
+          + " Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server); .ci/run does this.");
     }
     try {
-      RedisServer s = new RedisServer(binary, Files.createTempDirectory("eph-redis-tls-"),
-          List.of("--save", "", "--appendonly", "no"));
+      RedisServer s = new RedisServer(binary, Files.createTempDirectory("eph-redis-"), List.copyOf(args));
       s.tls = tls;
       s.launch(0);
       return s;
     } catch (IOException e) {
-      throw new AssertionError("cannot start redis-server with TLS: " + e, e);
+      throw new AssertionError("cannot start redis-server: " + e, e);
     }
   }
 

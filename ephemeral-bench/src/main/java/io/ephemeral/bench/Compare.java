@@ -30,6 +30,19 @@ final class Compare {
     int valueSize;
     long ttl;
     int holders;
+
+    /** The workload options shared by {@code compare} and {@code store}; only two defaults differ. */
+    static Settings from(Args args, long defaultWarmup, int defaultHolders) {
+      Settings s = new Settings();
+      s.requests = args.number("--requests", 0, 0, Long.MAX_VALUE);
+      s.seconds = s.requests > 0 ? 0 : args.decimal("--seconds", 2, 0.1, 3600);
+      s.warmup = args.number("--warmup", defaultWarmup, 0, Long.MAX_VALUE);
+      s.keys = (int) args.number("--keys", 1000, 1, 10_000_000);
+      s.valueSize = (int) args.number("--value-size", 100, 8, 1 << 20);
+      s.ttl = args.number("--ttl", 60_000, 1, Long.MAX_VALUE);
+      s.holders = (int) args.number("--holders", defaultHolders, 0, 10_000_000);
+      return s;
+    }
   }
 
   private Compare() {}
@@ -39,15 +52,8 @@ final class Compare {
     if (!args.positional().isEmpty()) {
       throw new IllegalArgumentException("unexpected argument " + args.positional().get(0));
     }
-    Settings s = new Settings();
-    s.requests = args.number("--requests", 0, 0, Long.MAX_VALUE);
-    s.seconds = s.requests > 0 ? 0 : args.decimal("--seconds", 2, 0.1, 3600);
-    s.warmup = args.number("--warmup", 50_000, 0, Long.MAX_VALUE);
+    Settings s = Settings.from(args, 50_000, 10_000);
     int repeat = (int) args.number("--repeat", 3, 1, 99);
-    s.keys = (int) args.number("--keys", 1000, 1, 10_000_000);
-    s.valueSize = (int) args.number("--value-size", 100, 8, 1 << 20);
-    s.ttl = args.number("--ttl", 60_000, 1, Long.MAX_VALUE);
-    s.holders = (int) args.number("--holders", 10_000, 0, 10_000_000);
     List<Cell> cells = cells(args);
     boolean withRedis = !args.flag("--no-redis");
     String redisBinary = null;

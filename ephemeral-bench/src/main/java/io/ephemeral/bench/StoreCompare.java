@@ -32,15 +32,8 @@ final class StoreCompare {
     if (!args.positional().isEmpty()) {
       throw new IllegalArgumentException("unexpected argument " + args.positional().get(0));
     }
-    Compare.Settings s = new Compare.Settings();
-    s.requests = args.number("--requests", 0, 0, Long.MAX_VALUE);
-    s.seconds = s.requests > 0 ? 0 : args.decimal("--seconds", 2, 0.1, 3600);
-    s.warmup = args.number("--warmup", 20_000, 0, Long.MAX_VALUE);
+    Compare.Settings s = Compare.Settings.from(args, 20_000, 1000);
     int repeat = (int) args.number("--repeat", 3, 1, 99);
-    s.keys = (int) args.number("--keys", 1000, 1, 10_000_000);
-    s.valueSize = (int) args.number("--value-size", 100, 8, 1 << 20);
-    s.ttl = args.number("--ttl", 60_000, 1, Long.MAX_VALUE);
-    s.holders = (int) args.number("--holders", 1000, 0, 10_000_000);
     List<Cell> cells = Compare.cells(args);
     List<String> launcher = Main.brokerLauncher(args);
     String storeUri = args.string("--store", null);

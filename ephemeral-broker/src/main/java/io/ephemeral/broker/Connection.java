@@ -51,8 +51,10 @@ final class Connection {
   Runnable cancelParked;
   /** Queued to continue its held-back requests at the end of the turn. */
   boolean resumeQueued;
-  /** Refused while draining: answered, half-closed, input discarded until the client closes. */
+  /** Refused (draining, peer, limit): answered, half-closed, input discarded until the client closes. */
   boolean refusing;
+  /** Refused at the connection limit: not counted as a connection, kept open only briefly. */
+  boolean overLimit;
   /**
    * {@link #in} holds complete requests that wait (for the client to read its answers, or for a
    * parked request): the connection is then read only while that backlog is under one read

@@ -60,6 +60,10 @@ final class EventLoop implements ConnectionControl {
   static final int SWEEP_BUDGET = 10_000;
   /** Longest a stopping broker spends writing answers already queued. */
   static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
+  /** Most sockets refused at the connection limit that stay half-open for their client to read why. */
+  static final int MAX_LINGERING_REFUSALS = 16;
+  /** How long such a socket may wait for its client to close it (checked with the connection check). */
+  static final long REFUSAL_LINGER_MILLIS = 1_000;
   private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TOO_MANY = ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
       + "\"the broker has reached its connection limit\"}\n").getBytes(StandardCharsets.US_ASCII);
@@ -91,6 +95,8 @@ final class EventLoop implements ConnectionControl {
   private final int pauseAt;
   private final int maxOutput;
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+  /** Sockets refused at the connection limit and still open, oldest first. */
+  private final java.util.ArrayDeque<Connection> lingering = new java.util.ArrayDeque<>();
   private final Runnable wakeup;
   private final long busyPollNanos;
   private final java.util.function.Consumer<SelectionKey> keyHandler = this::handleKey;
@@ -370,10 +376,9 @@ final class EventLoop implements ConnectionControl {
         ch.configureBlocking(false);
         if (state.connections >= config.maxConnections()) {
           log.warn("Refused a connection: limit reached", "maxConnections", config.maxConnections());
-          ch.write(ByteBuffer.wrap(TOO_MANY));
-          ch.close();
           state.refused("limit");
           state.limitHit(Limit.MAX_CONNECTIONS);
+          refuseOverLimit(ch);
           continue;
         }
         String refusal = peers.refusal(ch);
@@ -409,6 +414,27 @@ final class EventLoop implements ConnectionControl {
     refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
     state.connections++;
     state.refused(reason);
+  }
+
+  /**
+   * Answers a connection over the limit and half-closes it like the other refusals, so that a
+   * client that writes its request before it reads still gets the reason (a socket closed at once
+   * would fail that write with EPIPE). The limit is there to bound descriptors, so at most
+   * {@value #MAX_LINGERING_REFUSALS} such sockets stay open: a newer refusal closes the oldest,
+   * and the connection check closes any older than {@value #REFUSAL_LINGER_MILLIS} ms.
+   */
+  private void refuseOverLimit(SocketChannel ch) throws IOException {
+    ch.write(ByteBuffer.wrap(TOO_MANY));
+    ch.shutdownOutput();
+    if (lingering.size() >= MAX_LINGERING_REFUSALS) {
+      close(lingering.peekFirst());
+    }
+    Connection refused = new Connection(ch);
+    refused.refusing = true;
+    refused.overLimit = true;
+    refused.lastRead = clock.millis();
+    refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
+    lingering.addLast(refused);
   }
 
   private static byte[] forbidden(String why) {
@@ -653,7 +679,9 @@ final class EventLoop implements ConnectionControl {
 
   @Override
   public void close(Connection c) {
-    if (c.key != null && c.key.isValid()) {
+    if (c.overLimit) {
+      lingering.remove(c); // never counted as a connection, and owes nothing
+    } else if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
       int owed = owed(c);
@@ -937,6 +965,10 @@ final class EventLoop implements ConnectionControl {
     long now = clock.millis();
     long stall = config.stallTimeoutMillis();
     long idle = config.connectionIdleTimeoutMillis();
+    Connection oldest;
+    while ((oldest = lingering.peekFirst()) != null && now - oldest.lastRead >= REFUSAL_LINGER_MILLIS) {
+      close(oldest);
+    }
     java.util.List<Connection> stalled = null;
     java.util.List<Limit> why = null;
     for (SelectionKey key : selector.keys()) {
@@ -944,6 +976,9 @@ final class EventLoop implements ConnectionControl {
         continue;
       }
       Connection c = (Connection) key.attachment();
+      if (c.overLimit) {
+        continue; // closed above once it has lingered long enough
+      }
       Limit limit = null;
       if (c.writeBlockedSince != 0 && now - c.writeBlockedSince >= stall) {
         limit = Limit.STALL_TIMEOUT;

@@ -153,6 +153,70 @@ class LimitsTest {
   }
 
   @Test
+  void aClientRefusedAtTheLimitCanStillSendItsRequestAndReadWhy() throws IOException {
+    try (BrokerFixture f = new BrokerFixture(b -> b.maxConnections(1))) {
+      f.call("{\"action\":\"ping\"}"); // the fixture's main connection takes the only slot
+      try (WireClient refused = f.client()) {
+        Awaits.until("the refusal", () -> hits(f, "maxConnections") == 1);
+        // The broker has answered and half-closed: the client's request still goes out (a socket
+        // closed at once would fail this write with EPIPE) and the answer says why.
+        refused.send("{\"action\":\"ping\"}\n");
+        assertThat(refused.readLine()).startsWith("{\"ok\":false,\"error\":\"too_many_connections\"");
+        assertThat(refused.readLine()).isNull();
+      }
+      assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
+    }
+  }
+
+  @Test
+  void refusalsAtTheLimitKeepFewSocketsOpenAndNotForLong() throws IOException {
+    int extra = 4;
+    int refusals = EventLoop.MAX_LINGERING_REFUSALS + extra;
+    try (BrokerFixture f = new BrokerFixture(b -> b.maxConnections(1).stallTimeout(Duration.ofSeconds(1)))) {
+      f.call("{\"action\":\"ping\"}");
+      java.util.List<WireClient> clients = new java.util.ArrayList<>();
+      try {
+        for (int i = 1; i <= refusals; i++) {
+          clients.add(f.client());
+          int expected = i;
+          Awaits.until("refusal " + i, () -> hits(f, "maxConnections") == expected);
+        }
+        // A newer refusal closed the oldest: writing to a closed peer fails at once. (A channel
+        // closed while registered is released by the loop's next select: one more turn.)
+        twoTurns(f);
+        for (int i = 0; i < refusals; i++) {
+          WireClient c = clients.get(i);
+          if (i < extra) {
+            assertThatThrownBy(() -> c.send("{}\n")).as("refusal %d", i).isInstanceOf(IOException.class);
+          } else {
+            c.send("{}\n");
+          }
+        }
+        f.clock.advance(Duration.ofMillis(EventLoop.REFUSAL_LINGER_MILLIS + 500));
+        twoTurns(f);
+        for (WireClient c : clients) {
+          assertThatThrownBy(() -> c.send("{}\n")).isInstanceOf(IOException.class);
+        }
+        assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
+        assertThat(f.callJson("{\"action\":\"health\"}").get("connections").get("open").asInt()).isEqualTo(1);
+      } finally {
+        for (WireClient c : clients) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Two round trips on the fixture's own connection (f.sync() would open another one, refused
+   * here): the first turn runs what is due, the next select releases what it closed.
+   */
+  private static void twoTurns(BrokerFixture f) {
+    f.call("{\"action\":\"ping\"}");
+    f.call("{\"action\":\"ping\"}");
+  }
+
+  @Test
   void leaseWaitersAreLimited() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxLeaseWaiters(1))) {
       String lease = "{\"action\":\"lease\",\"key\":\"pool\",\"size\":1,\"ttl\":60000,\"wait\":60000,\"workerId\":";

@@ -118,4 +118,28 @@ class ErrorMappingTest {
       assertThat(t).isInstanceOf(BrokerException.class).isNotInstanceOf(BrokerConnectionException.class);
     }
   }
+
+  @Test
+  void aClientOverTheConnectionLimitIsToldSo() throws Exception {
+    try (BrokerFixture broker = BrokerFixture.start(b -> b.maxConnections(1));
+        BrokerClient first = broker.client().build();
+        BrokerClient second = broker.client().timeout(Duration.ofSeconds(2)).build()) {
+      assertThat(first.ping()).isPositive(); // holds the only connection
+      assertThatThrownBy(second::ping)
+          .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.code()).isEqualTo("too_many_connections"))
+          .hasMessageContaining("connection limit");
+      first.close();
+      // Served once the broker has seen the first one go.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (true) {
+        try {
+          assertThat(second.ping()).isPositive();
+          break;
+        } catch (BrokerException e) {
+          assertThat(e.code()).isEqualTo("too_many_connections");
+          assertThat(System.nanoTime()).as("a freed connection slot").isLessThan(deadline);
+        }
+      }
+    }
+  }
 }

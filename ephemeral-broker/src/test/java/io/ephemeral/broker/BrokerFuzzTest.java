@@ -127,6 +127,12 @@ class BrokerFuzzTest {
         assertThat(error).as("over-long line").isEqualTo(ErrorCodes.TOO_LARGE);
         continue;
       }
+      if (line.length > 0 && (line[0] < 0 || indexOf(line, (byte) 0) >= 0)) {
+        // JSON.parse refuses a byte order mark and raw NUL bytes; Jackson's byte parser would
+        // guess another encoding from them, so it is no reference for these lines.
+        assertThat(error).as("response to %s", what).isEqualTo(ErrorCodes.INVALID_JSON);
+        continue;
+      }
       JsonNode request = readWithinLimit(line);
       if (request != null && error != null) {
         assertThat(error).as("Jackson reads %s", what).isNotEqualTo(ErrorCodes.INVALID_JSON);
@@ -139,6 +145,15 @@ class BrokerFuzzTest {
         assertThat(error).as("unsigned %s", what).isIn(ErrorCodes.AUTH_FAILED, ErrorCodes.INVALID_JSON);
       }
     }
+  }
+
+  private static int indexOf(byte[] b, byte value) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == value) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static JsonNode readWithinLimit(byte[] line) {

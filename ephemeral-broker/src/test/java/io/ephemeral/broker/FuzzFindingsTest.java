@@ -83,6 +83,29 @@ class FuzzFindingsTest {
     }
   }
 
+  /**
+   * Found by requestLine (input "structured-size-members"): an object or array as the value of
+   * compressed, beforeSize or afterSize was left unread, so the parser went on inside it and
+   * answered invalid_json for a line JSON.parse reads.
+   */
+  @Test
+  void anObjectOrArrayInAMemberTheBrokerOnlyGlancesAtIsSkippedWhole() throws IOException {
+    try (BrokerFuzzTest.Harness h = new BrokerFuzzTest.Harness(b -> b)) {
+      Connection c = new Connection(null);
+      String lines = "{\"action\":\"ping\",\"afterSize\":[0,2],\"id\":1}\n"
+          + "{\"compressed\":[\"key\"],\"beforeSize\":{\"a\":{}},\"action\":\"ping\",\"id\":2}\n"
+          + "{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":60000,\"compressed\":{\"x\":true},"
+          + "\"beforeSize\":[[1]],\"afterSize\":{},\"id\":3}\n"
+          + "{\"action\":\"get\",\"key\":\"k\",\"id\":4}\n";
+      String[] answers = new String(h.feed(c, lines.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8).split("\n");
+      assertThat(answers).hasSize(4);
+      assertThat(answers[0]).startsWith("{\"ok\":true,\"pong\":").endsWith(",\"id\":1}");
+      assertThat(answers[1]).startsWith("{\"ok\":true,\"pong\":").endsWith(",\"id\":2}");
+      assertThat(answers[2]).isEqualTo("{\"ok\":true,\"id\":3}");
+      assertThat(answers[3]).isEqualTo("{\"ok\":true,\"value\":\"v\",\"compressed\":false,\"id\":4}");
+    }
+  }
+
   @Test
   void numberKeysOfMessagePackMapsBecomeJavaScriptPropertyNames() throws IOException {
     byte[] body;

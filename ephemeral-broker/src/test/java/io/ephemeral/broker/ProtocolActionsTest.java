@@ -315,6 +315,25 @@ class ProtocolActionsTest {
   }
 
   @Test
+  void linesJsonParseRefusesAreInvalidJsonWhateverEncodingTheyLookLike() throws Exception {
+    // JSON.parse refuses a byte order mark and NUL bytes; a byte parser that guesses the
+    // encoding from the first bytes would take each of these as {"action":"ping"}.
+    String ping = "{\"action\":\"ping\"}";
+    assertThat(f.call("\uFEFF" + ping)).isEqualTo("{\"ok\":false,\"error\":\"invalid_json\"}");
+    try (WireClient c = f.client()) {
+      assertThat(c.call(ping)).startsWith("{\"ok\":true"); // a line first: this connection speaks lines
+      for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE", "UTF-32BE")) {
+        byte[] encoded = ping.getBytes(java.nio.charset.Charset.forName(charset));
+        byte[] line = java.util.Arrays.copyOf(encoded, encoded.length + 1);
+        line[encoded.length] = '\n';
+        c.send(line);
+        assertThat(c.readLine()).as(charset).isEqualTo("{\"ok\":false,\"error\":\"invalid_json\"}");
+      }
+      assertThat(c.call(ping)).startsWith("{\"ok\":true");
+    }
+  }
+
+  @Test
   void requestIdIsEchoedInTheResponse() {
     assertThat(f.call("{\"action\":\"get\",\"key\":\"nope\",\"id\":\"req-1\"}"))
         .isEqualTo("{\"ok\":false,\"error\":\"not_found\",\"id\":\"req-1\"}");

@@ -503,9 +503,6 @@ final class RequestParser {
         r.command = commands.lookup(b, start, pos - 1 - start);
         return r.command != null; // an unknown action: Jackson records its name for interceptors
       }
-      if (c == '{' || c == '[') {
-        return false; // the Jackson path does not skip this container; keep its outcome
-      }
       r.actionPresent = true;
       r.command = null;
       return skipValue(0);
@@ -569,9 +566,6 @@ final class RequestParser {
     boolean before = !compressed && named(name, len, BEFORE_SIZE);
     boolean after = !compressed && !before && named(name, len, AFTER_SIZE);
     if (compressed || before || after) {
-      if (c == '{' || c == '[') {
-        return false; // the Jackson path does not skip this container; keep its outcome
-      }
       if (compressed) {
         r.compressed = c == 't';
         return skipValue(0);

@@ -58,6 +58,9 @@ final class FramePeeker {
       error = "empty frame";
       return UNDECODABLE;
     }
+    if (m.encoding == FrameMessage.Encoding.JSON && (error = ClientJson.refusal(b, off, len)) != null) {
+      return UNDECODABLE;
+    }
     try {
       return m.encoding == FrameMessage.Encoding.JSON ? peekJson(b, off, len, m) : peekMsgpack(b, off, len, m);
     } catch (StreamConstraintsException e) {

@@ -152,32 +152,15 @@ final class RequestParser {
     return parseWithJackson(r);
   }
 
-  /**
-   * Jackson's byte parser guesses the encoding from the first bytes: it skips a UTF-8 byte order
-   * mark and reads UTF-16 or UTF-32 where it sees NUL bytes, so it would take lines that
-   * JSON.parse (the Node broker) refuses. Neither can start valid UTF-8 JSON: a JSON text
-   * starts with ASCII and never holds a raw NUL.
-   */
-  private static boolean looksLikeAnotherEncoding(byte[] b, int off, int len) {
-    if (len > 0 && b[off] < 0) {
-      return true; // a byte order mark (EF BB BF, FE FF, FF FE) or any other non-ASCII start
-    }
-    for (int i = off, end = off + Math.min(len, 4); i < end; i++) {
-      if (b[i] == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** The reference parser: every line the scanner gives up on, and every error. */
   int parseWithJackson(Request r) {
     error = null;
     limitHit = null;
     byte[] b = r.line;
     int base = r.lineOff;
-    if (looksLikeAnotherEncoding(b, base, r.lineLen)) {
-      error = "a byte order mark or NUL byte at the start (JSON.parse refuses both)";
+    String refusal = ClientJson.refusal(b, base, r.lineLen);
+    if (refusal != null) {
+      error = refusal;
       return INVALID_JSON;
     }
     try (JsonParser p = factory.createParser(b, base, r.lineLen)) {

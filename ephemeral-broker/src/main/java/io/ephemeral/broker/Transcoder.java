@@ -77,6 +77,10 @@ final class Transcoder {
   // ---- reading ----
 
   private Object readJson(byte[] b, int off, int len) throws IOException {
+    String refusal = ClientJson.refusal(b, off, len);
+    if (refusal != null) {
+      throw new IOException(refusal); // the peeker refuses these first
+    }
     try (JsonParser p = json.createParser(b, off, len)) {
       p.nextToken();
       return jsonValue(p); // recursion bounded: Jackson refuses nesting beyond maxDepth

@@ -106,6 +106,53 @@ class FuzzFindingsTest {
     }
   }
 
+  /**
+   * Found by frameStream (input "json-frame-like-utf32"): Jackson read a JSON body starting
+   * {@code {\0\0\0} as UTF-32 and worded the error with a byte offset into the broker's read
+   * buffer, so the answer depended on how the stream arrived. Such a body is refused before any
+   * parser sees it (JSON.parse refuses a NUL as well), with the same words wherever it lies.
+   */
+  @Test
+  void aJsonFrameThatLooksLikeUtf32IsRefusedTheSameWayWhereverItLies() {
+    byte[] body = "{\0\0\0{z{{\"type\":\"PING\"}".getBytes(StandardCharsets.ISO_8859_1);
+    FramePeeker peeker = new FramePeeker(256);
+    String[] errors = new String[2];
+    for (int shift = 0; shift < 2; shift++) {
+      byte[] buffer = new byte[body.length + 100 * shift];
+      System.arraycopy(body, 0, buffer, 100 * shift, body.length);
+      assertThat(peeker.peek(buffer, 100 * shift, body.length, new FrameMessage())).isEqualTo(FramePeeker.UNDECODABLE);
+      errors[shift] = peeker.error();
+    }
+    assertThat(errors[0]).isEqualTo(errors[1]).isEqualTo("a NUL byte at the start");
+  }
+
+  /**
+   * Found by requestLine (input "name-aliasing-a-shorter-name", only after other inputs): Jackson
+   * pads the last four bytes of a member name with 0xFF bytes to look it up among the names it
+   * has seen, so {@code "\xff\xffke"} was read as a {@code "ke"} seen before instead of being
+   * refused as ill-formed UTF-8. A line or frame with a 0xFF byte is now refused before Jackson.
+   */
+  @Test
+  void anIllFormedMemberNameIsNeverReadAsANameSeenBefore() {
+    RequestParser parser = new RequestParser(ParserAgreement.commands(), 64);
+    byte[] first = "{\"ke\":1,\"key\":\"k\",\"action\":\"ping\",\"\u00e9\":1}".getBytes(StandardCharsets.UTF_8);
+    byte[] aliased = "{\"\u00ff\u00ffke\":1,\"\u00ffkey\":\"k\",\"action\":\"ping\"}".getBytes(StandardCharsets.ISO_8859_1);
+    for (int round = 0; round < 2; round++) {
+      Request r = new Request();
+      r.reset(first, 0, first.length);
+      assertThat(parser.parseWithJackson(r)).isEqualTo(RequestParser.OK);
+      r.reset(aliased, 0, aliased.length);
+      assertThat(parser.parseWithJackson(r)).as("round %d", round).isEqualTo(RequestParser.INVALID_JSON);
+      assertThat(parser.error()).isEqualTo("a 0xFF byte, which is never part of UTF-8");
+    }
+    FramePeeker peeker = new FramePeeker(256);
+    byte[] frame = "{\"type\":\"PING\",\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] aliasedFrame = "{\"\u00ff\u00ffid\":\"2\",\"type\":\"PING\"}".getBytes(StandardCharsets.ISO_8859_1);
+    FrameMessage m = new FrameMessage();
+    assertThat(peeker.peek(frame, 0, frame.length, m)).isEqualTo(FramePeeker.OK);
+    assertThat(peeker.peek(aliasedFrame, 0, aliasedFrame.length, m)).isEqualTo(FramePeeker.UNDECODABLE);
+  }
+
   @Test
   void numberKeysOfMessagePackMapsBecomeJavaScriptPropertyNames() throws IOException {
     byte[] body;

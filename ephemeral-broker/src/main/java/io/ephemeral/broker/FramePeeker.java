@@ -58,9 +58,6 @@ final class FramePeeker {
       error = "empty frame";
       return UNDECODABLE;
     }
-    if (m.encoding == FrameMessage.Encoding.JSON && (error = ClientJson.refusal(b, off, len)) != null) {
-      return UNDECODABLE;
-    }
     try {
       return m.encoding == FrameMessage.Encoding.JSON ? peekJson(b, off, len, m) : peekMsgpack(b, off, len, m);
     } catch (StreamConstraintsException e) {
@@ -157,6 +154,10 @@ final class FramePeeker {
 
   /** The reference path: a Jackson parser over the whole body. */
   int peekJsonJackson(byte[] b, int off, int len, FrameMessage m) throws IOException {
+    String refusal = ClientJson.refusal(b, off, len); // the byte scanner never takes these either
+    if (refusal != null) {
+      throw new IOException(refusal);
+    }
     try (JsonParser p = json.createParser(b, off, len)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("not an object"); // a body starting with '{' that is not one

@@ -27,7 +27,8 @@ import org.msgpack.value.ValueType;
  * what the Node peers would see had the sender used the receiver's serializer: JSON numbers in
  * JavaScript form, MessagePack numbers by msgpackr's rules (32-bit integers as integers, other
  * numbers as float64), {@code undefined} dropped from objects and null in arrays, timestamps as
- * ISO strings, binary as Node's Buffer JSON.
+ * ISO strings, binary as Node's Buffer JSON. It is given only bodies the {@link FramePeeker}
+ * accepted, so JSON arrives as well-formed UTF-8 without what {@link ClientJson} refuses.
  */
 final class Transcoder {
   /** MessagePack's {@code undefined} as msgpackr writes it (fixext1 type 0). */
@@ -77,10 +78,6 @@ final class Transcoder {
   // ---- reading ----
 
   private Object readJson(byte[] b, int off, int len) throws IOException {
-    String refusal = ClientJson.refusal(b, off, len);
-    if (refusal != null) {
-      throw new IOException(refusal); // the peeker refuses these first
-    }
     try (JsonParser p = json.createParser(b, off, len)) {
       p.nextToken();
       return jsonValue(p); // recursion bounded: Jackson refuses nesting beyond maxDepth

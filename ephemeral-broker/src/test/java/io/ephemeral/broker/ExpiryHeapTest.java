@@ -32,11 +32,9 @@ class ExpiryHeapTest {
 
   @Test
   void aPostponedNodeComesOutAtItsNewDeadlineNotItsOldOne() {
-    ExpiryHeap<Item> heap = new ExpiryHeap<>();
     Item a = new Item(1, 10);
     Item b = new Item(2, 20);
-    heap.add(a);
-    heap.add(b);
+    ExpiryHeap<Item> heap = heapOf(a, b);
     a.deadline = 30; // postponed: the heap keeps its old key until that key reaches the top
     heap.reschedule(a);
 
@@ -50,11 +48,9 @@ class ExpiryHeapTest {
 
   @Test
   void aDeadlineMovedEarlierIsDueAtOnce() {
-    ExpiryHeap<Item> heap = new ExpiryHeap<>();
     Item a = new Item(1, 10);
     Item b = new Item(2, 20);
-    heap.add(a);
-    heap.add(b);
+    ExpiryHeap<Item> heap = heapOf(a, b);
     b.deadline = 30;
     heap.reschedule(b); // postponed, key still 20
     b.deadline = 5;
@@ -130,6 +126,14 @@ class ExpiryHeapTest {
       }
       assertThat(heap.size()).isEqualTo(model.size());
     }
+  }
+
+  private static ExpiryHeap<Item> heapOf(Item... items) {
+    ExpiryHeap<Item> heap = new ExpiryHeap<>();
+    for (Item it : items) {
+      heap.add(it);
+    }
+    return heap;
   }
 
   private static boolean isSortedByDeadline(List<Item> items) {

@@ -36,7 +36,9 @@ end
 -- memory store does until its sweeper runs.
 redis.call('PEXPIRE', vk, num(d - now + tonumber(ARGV[9])))
 redis.call('ZADD', kz, num(d), k)
-local size = #k + 112
+-- 120: the memory store's per-item estimate (MemoryStore.ENTRY_OVERHEAD_BYTES), so both modes
+-- report the same approximate bytes.
+local size = #k + 120
 if ARGV[3] == '1' then
   size = size + #ARGV[4]
 end

@@ -432,7 +432,7 @@ final class EventLoop implements ConnectionControl {
     Connection refused = new Connection(ch);
     refused.refusing = true;
     refused.overLimit = true;
-    refused.lastRead = clock.millis();
+    refused.lastRead = clock.millis(); // a refused socket's input is never taken: this stays the refusal time
     refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
     lingering.addLast(refused);
   }
@@ -451,7 +451,7 @@ final class EventLoop implements ConnectionControl {
       if (n < 0) {
         close(c);
       }
-      return; // refused while draining: whatever it sends is discarded
+      return; // refused (draining, peer, limit): whatever it sends is discarded
     }
     if (n < 0) {
       // Peer closed its side: like the Node broker, an unterminated last line is dropped, but

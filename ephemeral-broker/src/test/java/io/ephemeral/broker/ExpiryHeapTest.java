@@ -121,7 +121,8 @@ class ExpiryHeapTest {
           }
         }
         assertThat(due).as("step %d: due at %d", step, now).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(isSortedByDeadline(due)).as("step %d: popped in deadline order", step).isTrue();
+        assertThat(due).as("step %d: popped in deadline order", step)
+            .isSortedAccordingTo(Comparator.comparingLong(i -> i.deadline));
         model.removeAll(expected);
       }
       assertThat(heap.size()).isEqualTo(model.size());
@@ -134,16 +135,5 @@ class ExpiryHeapTest {
       heap.add(it);
     }
     return heap;
-  }
-
-  private static boolean isSortedByDeadline(List<Item> items) {
-    List<Item> sorted = new ArrayList<>(items);
-    sorted.sort(Comparator.comparingLong(i -> i.deadline));
-    for (int i = 0; i < items.size(); i++) {
-      if (items.get(i).deadline != sorted.get(i).deadline) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -65,7 +65,8 @@ final class Args {
       throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
     }
     if (n < min || n > max) {
-      throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + n);
+      throw new IllegalArgumentException(
+          name + " must be between " + min + " and " + max + ", got " + n);
     }
     return n;
   }
@@ -82,7 +83,8 @@ final class Args {
       throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
     }
     if (!(d >= min && d <= max)) {
-      throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + v);
+      throw new IllegalArgumentException(
+          name + " must be between " + min + " and " + max + ", got " + v);
     }
     return d;
   }

@@ -12,15 +12,17 @@ final class Cell {
 
   Cell(Workload.Op op, int connections, int pipeline) {
     if (connections < 1 || connections > 1000 || pipeline < 1 || pipeline > 4096) {
-      throw new IllegalArgumentException("connections must be 1..1000 and pipeline 1..4096, got "
-          + connections + "x" + pipeline);
+      throw new IllegalArgumentException(
+          "connections must be 1..1000 and pipeline 1..4096, got " + connections + "x" + pipeline);
     }
     this.op = op;
     this.connections = connections;
     this.pipeline = pipeline;
   }
 
-  /** The default cells: ping, get, set at 1×1, 8×1, 1×32, 50×1, then lease+release pairs at 1×32. */
+  /**
+   * The default cells: ping, get, set at 1×1, 8×1, 1×32, 50×1, then lease+release pairs at 1×32.
+   */
   static List<Cell> defaults(List<Workload.Op> ops, List<int[]> shapes) {
     List<Cell> cells = new ArrayList<>();
     for (Workload.Op op : ops) {
@@ -41,7 +43,8 @@ final class Cell {
   static Cell parse(String spec) {
     int colon = spec.indexOf(':');
     if (colon < 0) {
-      throw new IllegalArgumentException("a cell is OP:CONNSxPIPELINE, e.g. get:1x32; got '" + spec + "'");
+      throw new IllegalArgumentException(
+          "a cell is OP:CONNSxPIPELINE, e.g. get:1x32; got '" + spec + "'");
     }
     int[] shape = parseShape(spec.substring(colon + 1));
     return new Cell(parseOp(spec.substring(0, colon)), shape[0], shape[1]);

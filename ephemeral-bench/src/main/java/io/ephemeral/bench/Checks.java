@@ -19,20 +19,28 @@ final class Checks {
 
   private Checks() {}
 
-  /** The broker with -Xlog:gc under one cell of load: GC pauses during the measured run, and over its life. */
+  /**
+   * The broker with -Xlog:gc under one cell of load: GC pauses during the measured run, and over
+   * its life.
+   */
   static int gc(String[] argv, PrintStream out) throws IOException {
-    Args args = new Args(argv, Set.of("--seconds", "--cell", "--gc-log", "--broker", "--warmup"), Set.of());
+    Args args =
+        new Args(argv, Set.of("--seconds", "--cell", "--gc-log", "--broker", "--warmup"), Set.of());
     double seconds = args.decimal("--seconds", 10, 0.1, 3600);
     Cell cell = Cell.parse(args.string("--cell", "set:8x1"));
     long warmup = args.number("--warmup", 200_000, 0, Long.MAX_VALUE);
     List<String> launcher = Main.brokerLauncher(args);
     Path dir = Main.tempDir();
-    Path log = args.string("--gc-log", null) == null ? dir.resolve("gc.log") : Path.of(args.string("--gc-log", null))
-        .toAbsolutePath();
+    Path log =
+        args.string("--gc-log", null) == null
+            ? dir.resolve("gc.log")
+            : Path.of(args.string("--gc-log", null)).toAbsolutePath();
     if (log.toString().contains(" ")) {
-      throw new IllegalArgumentException("--gc-log must be a path without spaces (it goes into JVM options)");
+      throw new IllegalArgumentException(
+          "--gc-log must be a path without spaces (it goes into JVM options)");
     }
-    String opts = (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -Xlog:gc:file=" + log).trim();
+    String opts =
+        (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -Xlog:gc:file=" + log).trim();
     Compare.Settings s = new Compare.Settings();
     s.seconds = seconds;
     s.warmup = warmup;
@@ -43,26 +51,59 @@ final class Checks {
     Report.Stats stats;
     long pid;
     long[] window = new long[2]; // GC log size when the measured phase started and ended
-    try (Server broker = Server.broker(launcher, dir, List.of(), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
+    try (Server broker =
+        Server.broker(launcher, dir, List.of(), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
       pid = broker.pid();
-      stats = Compare.once(broker, Workload.Protocol.KV, cell, s, () -> window[0] = size(log),
-          () -> window[1] = size(log));
+      stats =
+          Compare.once(
+              broker,
+              Workload.Protocol.KV,
+              cell,
+              s,
+              () -> window[0] = size(log),
+              () -> window[1] = size(log));
     }
     // The JVM writes each log line whole as the pause ends, so lines between the two offsets are
     // the pauses that ended during the measured phase.
     byte[] all = Files.readAllBytes(log);
-    List<Double> measured = pauses(new String(all, (int) window[0], (int) (window[1] - window[0]),
-        StandardCharsets.UTF_8));
+    List<Double> measured =
+        pauses(
+            new String(
+                all, (int) window[0], (int) (window[1] - window[0]), StandardCharsets.UTF_8));
     List<Double> life = pauses(new String(all, StandardCharsets.UTF_8));
     out.println("# ephemeral-bench gc");
     out.println("machine: " + Main.machine());
-    out.println("broker: " + String.join(" ", launcher) + " (pid " + pid + ") with EPHEMERAL_JAVA_OPTS=" + opts);
-    out.println("load: " + cell + " for " + seconds + " s after " + warmup + " warm-up requests: "
-        + Report.rate(stats.opsPerSec) + " ops/s, p50 " + Report.fixed(stats.p50Micros, 1) + " µs, p99 "
-        + Report.fixed(stats.p99Micros, 1) + " µs, p999 " + Report.fixed(stats.p999Micros, 1) + " µs");
-    out.println("GC pauses during the measured " + seconds + " s: " + summary(measured)
-        + (max(measured) > 1.0 ? "  [over 1 ms]" : "  [none over 1 ms]"));
-    out.println("GC pauses over the broker's whole life (start, warm-up, measured run): " + summary(life));
+    out.println(
+        "broker: "
+            + String.join(" ", launcher)
+            + " (pid "
+            + pid
+            + ") with EPHEMERAL_JAVA_OPTS="
+            + opts);
+    out.println(
+        "load: "
+            + cell
+            + " for "
+            + seconds
+            + " s after "
+            + warmup
+            + " warm-up requests: "
+            + Report.rate(stats.opsPerSec)
+            + " ops/s, p50 "
+            + Report.fixed(stats.p50Micros, 1)
+            + " µs, p99 "
+            + Report.fixed(stats.p99Micros, 1)
+            + " µs, p999 "
+            + Report.fixed(stats.p999Micros, 1)
+            + " µs");
+    out.println(
+        "GC pauses during the measured "
+            + seconds
+            + " s: "
+            + summary(measured)
+            + (max(measured) > 1.0 ? "  [over 1 ms]" : "  [none over 1 ms]"));
+    out.println(
+        "GC pauses over the broker's whole life (start, warm-up, measured run): " + summary(life));
     if (args.string("--gc-log", null) == null) {
       Main.deleteTree(dir);
     } else {
@@ -96,7 +137,12 @@ final class Checks {
 
   private static String summary(List<Double> pauses) {
     double total = pauses.stream().mapToDouble(Double::doubleValue).sum();
-    return pauses.size() + ", longest " + Report.fixed(max(pauses), 3) + " ms, total " + Report.fixed(total, 3) + " ms";
+    return pauses.size()
+        + ", longest "
+        + Report.fixed(max(pauses), 3)
+        + " ms, total "
+        + Report.fixed(total, 3)
+        + " ms";
   }
 
   /**
@@ -109,7 +155,8 @@ final class Checks {
     List<String> launcher = Main.brokerLauncher(args);
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     if (!Files.isExecutable(jcmd)) {
-      throw new Main.MissingToolException("jcmd not found at " + jcmd + ": run the tool on a JDK, not a JRE");
+      throw new Main.MissingToolException(
+          "jcmd not found at " + jcmd + ": run the tool on a JDK, not a JRE");
     }
     int keySize = 16;
     int valueSize = 100;
@@ -117,10 +164,15 @@ final class Checks {
     // The serial collector's full collection may leave up to 5% of the old generation as "dead
     // wood" (unreachable objects turned into filler arrays) that a class histogram counts as
     // objects; with a dead ratio of 0 it compacts fully, so the histogram counts live objects only.
-    String opts = (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0").trim();
-    try (Server broker = Server.broker(launcher, dir, List.of("--max-items", "0"), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
+    String opts =
+        (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0")
+            .trim();
+    try (Server broker =
+        Server.broker(
+            launcher, dir, List.of("--max-items", "0"), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
       long before = liveHeap(jcmd, broker.pid());
-      Workload checker = new Workload(Workload.Op.SET, Workload.Protocol.KV, 1, valueSize, 3_600_000);
+      Workload checker =
+          new Workload(Workload.Op.SET, Workload.Protocol.KV, 1, valueSize, 3_600_000);
       byte[] value = new byte[valueSize];
       Arrays.fill(value, (byte) 'x');
       String v = new String(value, StandardCharsets.US_ASCII);
@@ -131,8 +183,13 @@ final class Checks {
           byte[][] sets = new byte[n][];
           for (int i = 0; i < n; i++) {
             String key = String.format("key-%012d", from + i);
-            sets[i] = Workload.ascii("{\"action\":\"set\",\"key\":\"" + key + "\",\"value\":\"" + v
-                + "\",\"ttl\":3600000}\n");
+            sets[i] =
+                Workload.ascii(
+                    "{\"action\":\"set\",\"key\":\""
+                        + key
+                        + "\",\"value\":\""
+                        + v
+                        + "\",\"ttl\":3600000}\n");
           }
           gen.preload(sets, Workload.Op.SET);
         }
@@ -141,13 +198,34 @@ final class Checks {
       double perItem = (after - before) / (double) items;
       out.println("# ephemeral-bench memory");
       out.println("machine: " + Main.machine());
-      out.println("broker: " + String.join(" ", launcher) + " start --max-items 0 (pid " + broker.pid()
-          + ") with EPHEMERAL_JAVA_OPTS=" + opts);
-      out.println("items: " + items + " (keys " + keySize + " bytes, values " + valueSize + " bytes, sent as JSON"
-          + " strings)");
-      out.println("live heap: " + before + " bytes idle, " + after + " bytes loaded (jcmd GC.class_histogram totals)");
-      out.println("per item: " + Report.fixed(perItem, 1) + " bytes, of which overhead beyond key and value bytes: "
-          + Report.fixed(perItem - keySize - valueSize, 1) + " bytes");
+      out.println(
+          "broker: "
+              + String.join(" ", launcher)
+              + " start --max-items 0 (pid "
+              + broker.pid()
+              + ") with EPHEMERAL_JAVA_OPTS="
+              + opts);
+      out.println(
+          "items: "
+              + items
+              + " (keys "
+              + keySize
+              + " bytes, values "
+              + valueSize
+              + " bytes, sent as JSON"
+              + " strings)");
+      out.println(
+          "live heap: "
+              + before
+              + " bytes idle, "
+              + after
+              + " bytes loaded (jcmd GC.class_histogram totals)");
+      out.println(
+          "per item: "
+              + Report.fixed(perItem, 1)
+              + " bytes, of which overhead beyond key and value bytes: "
+              + Report.fixed(perItem - keySize - valueSize, 1)
+              + " bytes");
       out.println("resident set size of the broker: " + rssKib(broker.pid()) / 1024 + " MiB");
     } finally {
       Main.deleteTree(dir);
@@ -156,8 +234,10 @@ final class Checks {
   }
 
   static long liveHeap(Path jcmd, long pid) throws IOException {
-    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
+            .redirectErrorStream(true)
+            .start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       p.waitFor();
@@ -193,7 +273,10 @@ final class Checks {
     return 0;
   }
 
-  /** Wall time of {@code ephemeral-broker start -- true}: JVM start, broker up, child run, broker down. */
+  /**
+   * Wall time of {@code ephemeral-broker start -- true}: JVM start, broker up, child run, broker
+   * down.
+   */
   static int startup(String[] argv, PrintStream out) throws IOException {
     Args args = new Args(argv, Set.of("--runs", "--broker"), Set.of());
     int runs = (int) args.number("--runs", 9, 1, 1000);
@@ -203,8 +286,11 @@ final class Checks {
     double[] millis = new double[runs];
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       int status;
       try {
         status = p.waitFor();
@@ -221,8 +307,17 @@ final class Checks {
     Arrays.sort(sorted);
     out.println("# ephemeral-bench startup");
     out.println("machine: " + Main.machine());
-    out.println(String.join(" ", cmd) + ": " + runs + " runs, median " + Report.fixed(Report.median(millis), 0)
-        + " ms (min " + Report.fixed(sorted[0], 0) + ", max " + Report.fixed(sorted[runs - 1], 0) + ")");
+    out.println(
+        String.join(" ", cmd)
+            + ": "
+            + runs
+            + " runs, median "
+            + Report.fixed(Report.median(millis), 0)
+            + " ms (min "
+            + Report.fixed(sorted[0], 0)
+            + ", max "
+            + Report.fixed(sorted[runs - 1], 0)
+            + ")");
     return 0;
   }
 }

@@ -16,9 +16,23 @@ import java.util.Set;
  * medians.
  */
 final class Compare {
-  private static final Set<String> VALUED = Set.of("--seconds", "--requests", "--warmup", "--repeat", "--cells",
-      "--ops", "--shapes", "--keys", "--value-size", "--ttl", "--holders", "--markdown", "--svg", "--redis-server",
-      "--broker");
+  private static final Set<String> VALUED =
+      Set.of(
+          "--seconds",
+          "--requests",
+          "--warmup",
+          "--repeat",
+          "--cells",
+          "--ops",
+          "--shapes",
+          "--keys",
+          "--value-size",
+          "--ttl",
+          "--holders",
+          "--markdown",
+          "--svg",
+          "--redis-server",
+          "--broker");
   private static final Set<String> FLAGS = Set.of("--no-redis");
 
   /** What one run needs to know besides the cell. */
@@ -31,7 +45,9 @@ final class Compare {
     long ttl;
     int holders;
 
-    /** The workload options shared by {@code compare} and {@code store}; only two defaults differ. */
+    /**
+     * The workload options shared by {@code compare} and {@code store}; only two defaults differ.
+     */
     static Settings from(Args args, long defaultWarmup, int defaultHolders) {
       Settings s = new Settings();
       s.requests = args.number("--requests", 0, 0, Long.MAX_VALUE);
@@ -61,8 +77,11 @@ final class Compare {
       String wanted = args.string("--redis-server", "redis-server");
       redisBinary = Main.findExecutable(wanted);
       if (redisBinary == null) {
-        throw new Main.MissingToolException("redis-server not found (" + wanted + "): install it (Debian: "
-            + "apt-get install -y redis-server), pass --redis-server PATH, or run with --no-redis");
+        throw new Main.MissingToolException(
+            "redis-server not found ("
+                + wanted
+                + "): install it (Debian: "
+                + "apt-get install -y redis-server), pass --redis-server PATH, or run with --no-redis");
       }
     }
     List<String> launcher = Main.brokerLauncher(args);
@@ -84,10 +103,23 @@ final class Compare {
       }
       out.println("# ephemeral-bench compare");
       out.println("machine: " + Main.machine());
-      out.println("broker: " + String.join(" ", launcher) + " (pid " + broker.pid() + ")"
-          + (redisServer == null ? "" : "; redis: " + redisVersion(redisBinary) + " (pid " + redisServer.pid() + ")"));
-      out.println("each run: " + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s") + " after "
-          + s.warmup + " warm-up requests; " + repeat + " runs per cell and server, medians reported");
+      out.println(
+          "broker: "
+              + String.join(" ", launcher)
+              + " (pid "
+              + broker.pid()
+              + ")"
+              + (redisServer == null
+                  ? ""
+                  : "; redis: " + redisVersion(redisBinary) + " (pid " + redisServer.pid() + ")"));
+      out.println(
+          "each run: "
+              + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s")
+              + " after "
+              + s.warmup
+              + " warm-up requests; "
+              + repeat
+              + " runs per cell and server, medians reported");
       out.flush();
       for (Cell cell : cells) {
         List<Report.Stats> mine = new ArrayList<>();
@@ -100,8 +132,15 @@ final class Compare {
             b = once(redisServer, Workload.Protocol.RESP, cell, s);
             theirs.add(b);
           }
-          System.err.println(cell + " run " + r + "/" + repeat + ": ours " + brief(a) + (b == null ? "" : " | redis "
-              + brief(b)));
+          System.err.println(
+              cell
+                  + " run "
+                  + r
+                  + "/"
+                  + repeat
+                  + ": ours "
+                  + brief(a)
+                  + (b == null ? "" : " | redis " + brief(b)));
         }
         ours.add(Report.Stats.median(mine));
         redis.add(theirs.isEmpty() ? null : Report.Stats.median(theirs));
@@ -123,8 +162,12 @@ final class Compare {
     }
     String svg = args.string("--svg", null);
     if (svg != null) {
-      String subtitle = "median of " + repeat + " runs; " + Runtime.getRuntime().availableProcessors()
-          + " cores; ops/s (lease+release: pairs/s)";
+      String subtitle =
+          "median of "
+              + repeat
+              + " runs; "
+              + Runtime.getRuntime().availableProcessors()
+              + " cores; ops/s (lease+release: pairs/s)";
       Files.writeString(Path.of(svg), Report.svg(rows, subtitle), StandardCharsets.UTF_8);
       out.println("chart: " + svg);
     }
@@ -152,14 +195,24 @@ final class Compare {
   }
 
   /** One measured run of a cell against a server. */
-  static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s) throws IOException {
-    return once(server, protocol, cell, s, () -> { }, () -> { });
+  static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s)
+      throws IOException {
+    return once(server, protocol, cell, s, () -> {}, () -> {});
   }
 
   /** As above, calling {@code atStart} and {@code atEnd} right around the measured phase. */
-  static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s, Runnable atStart,
-      Runnable atEnd) throws IOException {
-    int keys = cell.op == Workload.Op.LEASE ? Math.max(s.keys, 16 * cell.connections * cell.pipeline) : s.keys;
+  static Report.Stats once(
+      Server server,
+      Workload.Protocol protocol,
+      Cell cell,
+      Settings s,
+      Runnable atStart,
+      Runnable atEnd)
+      throws IOException {
+    int keys =
+        cell.op == Workload.Op.LEASE
+            ? Math.max(s.keys, 16 * cell.connections * cell.pipeline)
+            : s.keys;
     Workload w = new Workload(cell.op, protocol, keys, s.valueSize, s.ttl);
     try (LoadGenerator gen = new LoadGenerator(server.socket, w, cell.connections, cell.pipeline)) {
       if (cell.op == Workload.Op.GET) {
@@ -199,9 +252,16 @@ final class Compare {
   }
 
   private static String brief(Report.Stats s) {
-    return Report.rate(s.opsPerSec) + "/s p50 " + Report.fixed(s.p50Micros, 1) + " p99 " + Report.fixed(s.p99Micros, 1)
-        + " µs, cpu " + Report.fixed(s.cpuMicrosPerRequest, 2) + " µs/req (generator "
-        + Report.fixed(s.generatorCpuMicrosPerRequest, 2) + ")";
+    return Report.rate(s.opsPerSec)
+        + "/s p50 "
+        + Report.fixed(s.p50Micros, 1)
+        + " p99 "
+        + Report.fixed(s.p99Micros, 1)
+        + " µs, cpu "
+        + Report.fixed(s.cpuMicrosPerRequest, 2)
+        + " µs/req (generator "
+        + Report.fixed(s.generatorCpuMicrosPerRequest, 2)
+        + ")";
   }
 
   private static String redisVersion(String binary) {
@@ -210,7 +270,10 @@ final class Compare {
       String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       p.waitFor();
       int at = v.indexOf("v=");
-      return at < 0 ? v : "redis-server " + v.substring(at + 2, v.indexOf(' ', at) < 0 ? v.length() : v.indexOf(' ', at));
+      return at < 0
+          ? v
+          : "redis-server "
+              + v.substring(at + 2, v.indexOf(' ', at) < 0 ? v.length() : v.indexOf(' ', at));
     } catch (IOException e) {
       return "redis-server";
     } catch (InterruptedException e) {

@@ -29,14 +29,26 @@ import org.HdrHistogram.Recorder;
 /**
  * {@code ephemeral-bench gateway}: Java caller → the broker's service gateway → Java callee over
  * the real socket. The broker runs in its own JVM (its CPU read from {@code /proc}); the callee
- * ({@code echo}, which returns its params) in a JVM of its own by default, or inside the tool's
- * JVM beside the caller. Each cell runs {@code --repeat} times (all cells once per round), each
- * run a warm-up then a fixed duration; the table shows medians. Every answer must equal the params
- * that were sent, or the tool stops with status 1.
+ * ({@code echo}, which returns its params) in a JVM of its own by default, or inside the tool's JVM
+ * beside the caller. Each cell runs {@code --repeat} times (all cells once per round), each run a
+ * warm-up then a fixed duration; the table shows medians. Every answer must equal the params that
+ * were sent, or the tool stops with status 1.
  */
 final class GatewayBench {
-  private static final Set<String> VALUED = Set.of("--seconds", "--warmup", "--prewarm", "--repeat", "--cells", "--callee",
-      "--callee-handlers", "--caller-callbacks", "--callee-java-opts", "--busy-poll", "--markdown", "--broker");
+  private static final Set<String> VALUED =
+      Set.of(
+          "--seconds",
+          "--warmup",
+          "--prewarm",
+          "--repeat",
+          "--cells",
+          "--callee",
+          "--callee-handlers",
+          "--caller-callbacks",
+          "--callee-java-opts",
+          "--busy-poll",
+          "--markdown",
+          "--broker");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final long CALLEE_START_MILLIS = 30_000;
 
@@ -62,7 +74,8 @@ final class GatewayBench {
     double warmup = args.decimal("--warmup", 1, 0, 3600);
     double prewarm = args.decimal("--prewarm", 3, 0, 3600);
     int repeat = (int) args.number("--repeat", 3, 1, 99);
-    List<GatewayCell> cells = GatewayCell.parseAll(args.string("--cells", String.join(",", GatewayCell.DEFAULTS)));
+    List<GatewayCell> cells =
+        GatewayCell.parseAll(args.string("--cells", String.join(",", GatewayCell.DEFAULTS)));
     boolean calleeApart = calleeApart(args.string("--callee", "process"));
     String handlers = args.string("--callee-handlers", "pool");
     boolean direct = directHandlers(handlers);
@@ -87,7 +100,8 @@ final class GatewayBench {
       brokerLine = String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
       CalleeProcess calleeProcess = null;
       if (calleeApart) {
-        calleeProcess = CalleeProcess.start(broker.socket, dir, calleeOpts, handlers, busyPollMicros);
+        calleeProcess =
+            CalleeProcess.start(broker.socket, dir, calleeOpts, handlers, busyPollMicros);
         open.add(calleeProcess);
         calleeLine = "a JVM of its own (pid " + calleeProcess.pid() + ")";
       } else {
@@ -96,18 +110,25 @@ final class GatewayBench {
         }
         calleeLine = "inside the tool's JVM";
       }
-      calleeLine += direct ? ", handlers on its reader thread (--callee-handlers direct)"
-          : nonBlocking ? ", echo registered non-blocking, run on its reader thread (--callee-handlers nonblocking)"
-          : ", handlers on the client's default handler pool";
-      String pollLine = busyPollMicros > 0 ? "; busyPoll " + busyPollMicros + " µs in both clients (--busy-poll)" : "";
+      calleeLine +=
+          direct
+              ? ", handlers on its reader thread (--callee-handlers direct)"
+              : nonBlocking
+                  ? ", echo registered non-blocking, run on its reader thread (--callee-handlers nonblocking)"
+                  : ", handlers on the client's default handler pool";
+      String pollLine =
+          busyPollMicros > 0
+              ? "; busyPoll " + busyPollMicros + " µs in both clients (--busy-poll)"
+              : "";
       Map<Serializer, ServiceClient> callers = new EnumMap<>(Serializer.class);
       for (Serializer s : serializers(cells)) {
-        ServiceClient.Builder b = ServiceClient.builder()
-            .serviceName("bench-caller-" + s.name().toLowerCase(java.util.Locale.ROOT))
-            .gateway(broker.socket)
-            .serializer(s)
-            .busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000))
-            .autoReconnect(false);
+        ServiceClient.Builder b =
+            ServiceClient.builder()
+                .serviceName("bench-caller-" + s.name().toLowerCase(java.util.Locale.ROOT))
+                .gateway(broker.socket)
+                .serializer(s)
+                .busyPoll(java.time.Duration.ofNanos(busyPollMicros * 1000))
+                .autoReconnect(false);
         if (directCallbacks) {
           b.callbackExecutor(Runnable::run);
         }
@@ -118,19 +139,38 @@ final class GatewayBench {
       }
       out.println("# ephemeral-bench gateway");
       out.println("machine: " + Main.machine());
-      out.println("broker: " + brokerLine + "; callee: " + calleeLine + "; caller: the tool's JVM, "
-          + (directCallbacks ? "callAsync completed on its reader thread (--caller-callbacks direct)"
-              : "callAsync completed on the client's default callback pool") + pollLine);
-      out.println("each run: " + warmup + " s warm-up, then " + seconds + " s measured; " + repeat
-          + " runs per cell (in rounds over the cells, after " + prewarm + " s of unmeasured calls per cell for the"
-          + " three JVMs' compilers), medians reported");
+      out.println(
+          "broker: "
+              + brokerLine
+              + "; callee: "
+              + calleeLine
+              + "; caller: the tool's JVM, "
+              + (directCallbacks
+                  ? "callAsync completed on its reader thread (--caller-callbacks direct)"
+                  : "callAsync completed on the client's default callback pool")
+              + pollLine);
+      out.println(
+          "each run: "
+              + warmup
+              + " s warm-up, then "
+              + seconds
+              + " s measured; "
+              + repeat
+              + " runs per cell (in rounds over the cells, after "
+              + prewarm
+              + " s of unmeasured calls per cell for the"
+              + " three JVMs' compilers), medians reported");
       out.flush();
       if (prewarm > 0) {
         Timing first = new Timing(prewarm, 0.1);
         for (GatewayCell cell : cells) {
-          System.err.println(cell + " warming up: "
-              + Report.rate(once(callers.get(cell.serializer), broker, calleeProcess, cell, first).callsPerSec)
-              + " calls/s");
+          System.err.println(
+              cell
+                  + " warming up: "
+                  + Report.rate(
+                      once(callers.get(cell.serializer), broker, calleeProcess, cell, first)
+                          .callsPerSec)
+                  + " calls/s");
         }
       }
       List<List<GatewayReport.Stats>> runs = new ArrayList<>();
@@ -138,7 +178,8 @@ final class GatewayBench {
       for (int r = 1; r <= repeat; r++) {
         for (int i = 0; i < cells.size(); i++) {
           GatewayCell cell = cells.get(i);
-          GatewayReport.Stats st = once(callers.get(cell.serializer), broker, calleeProcess, cell, timing);
+          GatewayReport.Stats st =
+              once(callers.get(cell.serializer), broker, calleeProcess, cell, timing);
           runs.get(i).add(st);
           System.err.println(cell + " run " + r + "/" + repeat + ": " + st.brief());
         }
@@ -173,8 +214,10 @@ final class GatewayBench {
       case "inside":
         return false;
       default:
-        throw new IllegalArgumentException("--callee is 'process' (a JVM of its own) or 'inside' (the tool's JVM), got '"
-            + where + "'");
+        throw new IllegalArgumentException(
+            "--callee is 'process' (a JVM of its own) or 'inside' (the tool's JVM), got '"
+                + where
+                + "'");
     }
   }
 
@@ -187,9 +230,12 @@ final class GatewayBench {
       case "direct":
         return true;
       default:
-        throw new IllegalArgumentException("--callee-handlers is 'pool' (the client's default handler threads),"
-            + " 'direct' (every handler on the reader thread) or 'nonblocking' (echo registered with"
-            + " registerNonBlockingMethod), got '" + how + "'");
+        throw new IllegalArgumentException(
+            "--callee-handlers is 'pool' (the client's default handler threads),"
+                + " 'direct' (every handler on the reader thread) or 'nonblocking' (echo registered with"
+                + " registerNonBlockingMethod), got '"
+                + how
+                + "'");
     }
   }
 
@@ -205,8 +251,11 @@ final class GatewayBench {
       case "direct":
         return true;
       default:
-        throw new IllegalArgumentException("--caller-callbacks is 'pool' (the client's default callback threads) or"
-            + " 'direct' (the reader thread), got '" + how + "'");
+        throw new IllegalArgumentException(
+            "--caller-callbacks is 'pool' (the client's default callback threads) or"
+                + " 'direct' (the reader thread), got '"
+                + how
+                + "'");
     }
   }
 
@@ -241,7 +290,10 @@ final class GatewayBench {
     return o;
   }
 
-  /** The string carried by each call: a short word for the small payload, else that many ASCII letters. */
+  /**
+   * The string carried by each call: a short word for the small payload, else that many ASCII
+   * letters.
+   */
   static String filler(int bytes) {
     if (bytes == 0) {
       return "ping";
@@ -260,8 +312,11 @@ final class GatewayBench {
   static void check(JsonNode sent, JsonNode answer) {
     if (!sameParams(sent, answer)) {
       String got = answer == null ? "null" : answer.toString();
-      throw new BenchException("echo answered something else than was sent: call n=" + sent.get("n")
-          + ", answer " + (got.length() > 200 ? got.substring(0, 200) + "…" : got));
+      throw new BenchException(
+          "echo answered something else than was sent: call n="
+              + sent.get("n")
+              + ", answer "
+              + (got.length() > 200 ? got.substring(0, 200) + "…" : got));
     }
   }
 
@@ -271,12 +326,17 @@ final class GatewayBench {
     }
     JsonNode n = answer.get("n");
     JsonNode text = answer.get("text");
-    return n != null && n.isIntegralNumber() && n.canConvertToLong() && n.longValue() == sent.get("n").longValue()
-        && text != null && text.isTextual() && text.textValue().equals(sent.get("text").textValue());
+    return n != null
+        && n.isIntegralNumber()
+        && n.canConvertToLong()
+        && n.longValue() == sent.get("n").longValue()
+        && text != null
+        && text.isTextual()
+        && text.textValue().equals(sent.get("text").textValue());
   }
 
-  static GatewayReport.Stats once(ServiceClient caller, Server broker, CalleeProcess callee, GatewayCell cell,
-      Timing timing) {
+  static GatewayReport.Stats once(
+      ServiceClient caller, Server broker, CalleeProcess callee, GatewayCell cell, Timing timing) {
     String target = GatewayCallee.serviceName(cell.serializer);
     String filler = filler(cell.payloadBytes);
     return cell.inFlight == 1
@@ -287,12 +347,14 @@ final class GatewayBench {
   /** CPU clock ticks of the broker, the tool's JVM and the callee's JVM (0 when inside). */
   private static long[] cpu(Server broker, CalleeProcess callee) {
     return new long[] {
-        broker.cpuTicks(),
-        Server.cpuTicks(ProcessHandle.current().pid(), "ephemeral-bench"),
-        callee == null ? 0 : Server.cpuTicks(callee.pid(), "the callee")};
+      broker.cpuTicks(),
+      Server.cpuTicks(ProcessHandle.current().pid(), "ephemeral-bench"),
+      callee == null ? 0 : Server.cpuTicks(callee.pid(), "the callee")
+    };
   }
 
-  private static GatewayReport.Stats stats(Histogram h, long nanos, long[] cpu0, long[] cpu1, boolean calleeApart) {
+  private static GatewayReport.Stats stats(
+      Histogram h, long nanos, long[] cpu0, long[] cpu1, boolean calleeApart) {
     long calls = h.getTotalCount();
     if (calls == 0) {
       throw new BenchException("no call completed in the measured phase");
@@ -309,8 +371,13 @@ final class GatewayBench {
   }
 
   /** One call at a time with the blocking {@code call}. */
-  private static GatewayReport.Stats sequential(ServiceClient caller, String target, String filler, Server broker,
-      CalleeProcess callee, Timing timing) {
+  private static GatewayReport.Stats sequential(
+      ServiceClient caller,
+      String target,
+      String filler,
+      Server broker,
+      CalleeProcess callee,
+      Timing timing) {
     long n = 0;
     long warmEnd = System.nanoTime() + timing.warmupNanos;
     while (System.nanoTime() < warmEnd) {
@@ -342,8 +409,14 @@ final class GatewayBench {
    * executor) checks itself, records its latency and starts the lane's next call. Calls that
    * complete between the two histogram swaps are the measured ones.
    */
-  private static GatewayReport.Stats window(ServiceClient caller, String target, String filler, int inFlight,
-      Server broker, CalleeProcess callee, Timing timing) {
+  private static GatewayReport.Stats window(
+      ServiceClient caller,
+      String target,
+      String filler,
+      int inFlight,
+      Server broker,
+      CalleeProcess callee,
+      Timing timing) {
     Window w = new Window(caller, target, filler, inFlight);
     for (int i = 0; i < inFlight; i++) {
       w.launch();
@@ -360,7 +433,11 @@ final class GatewayBench {
     w.stop = true;
     try {
       if (!w.drained.await(60, TimeUnit.SECONDS)) {
-        throw new BenchException(w.drained.getCount() + " of " + inFlight + " calls still unanswered 60 s after the run");
+        throw new BenchException(
+            w.drained.getCount()
+                + " of "
+                + inFlight
+                + " calls still unanswered 60 s after the run");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -390,7 +467,8 @@ final class GatewayBench {
     void launch() {
       ObjectNode p = params(next.getAndIncrement(), filler);
       long s = System.nanoTime();
-      caller.callAsync(target, GatewayCallee.METHOD, p, JsonNode.class)
+      caller
+          .callAsync(target, GatewayCallee.METHOD, p, JsonNode.class)
           .whenComplete((answer, error) -> done(p, s, answer, error));
     }
 
@@ -449,7 +527,8 @@ final class GatewayBench {
       this.log = log;
     }
 
-    static CalleeProcess start(Path socket, Path dir, List<String> javaOpts, String handlers, long busyPollMicros)
+    static CalleeProcess start(
+        Path socket, Path dir, List<String> javaOpts, String handlers, long busyPollMicros)
         throws IOException {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC"));
@@ -460,22 +539,26 @@ final class GatewayBench {
       Path log = dir.resolve("callee.log");
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
       CalleeProcess c = new CalleeProcess(p, log);
-      BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       // The JVM may print lines of its own (-XX:StartFlightRecording does); wait for ours, then
       // keep draining the pipe so that the callee never blocks on it.
       CountDownLatch ready = new CountDownLatch(1);
-      Thread reader = new Thread(() -> {
-        try {
-          String line;
-          while ((line = in.readLine()) != null) {
-            if (line.equals(GatewayCallee.READY)) {
-              ready.countDown();
-            }
-          }
-        } catch (IOException e) {
-          // the callee is gone; the wait below says so
-        }
-      }, "callee-stdout");
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    if (line.equals(GatewayCallee.READY)) {
+                      ready.countDown();
+                    }
+                  }
+                } catch (IOException e) {
+                  // the callee is gone; the wait below says so
+                }
+              },
+              "callee-stdout");
       reader.setDaemon(true);
       reader.start();
       boolean up;
@@ -487,15 +570,22 @@ final class GatewayBench {
       }
       if (!up) {
         c.close();
-        throw new BenchException("the callee JVM did not register within " + CALLEE_START_MILLIS + " ms ("
-            + String.join(" ", cmd) + "):\n" + c.logTail());
+        throw new BenchException(
+            "the callee JVM did not register within "
+                + CALLEE_START_MILLIS
+                + " ms ("
+                + String.join(" ", cmd)
+                + "):\n"
+                + c.logTail());
       }
       return c;
     }
 
     private static String ownClassPath() {
       try {
-        return Path.of(GatewayBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return Path.of(
+                GatewayBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
       } catch (URISyntaxException | RuntimeException e) {
         return System.getProperty("java.class.path");
       }

@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The callee of the gateway benchmark: one {@link ServiceClient} per encoding, each serving
- * {@code echo}, which returns its params. Runs inside the tool's JVM or, as {@link #main}, in a
- * JVM of its own so that its CPU time is apart from the caller's: it prints {@value #READY} once
- * registered and serves until its standard input closes.
+ * The callee of the gateway benchmark: one {@link ServiceClient} per encoding, each serving {@code
+ * echo}, which returns its params. Runs inside the tool's JVM or, as {@link #main}, in a JVM of its
+ * own so that its CPU time is apart from the caller's: it prints {@value #READY} once registered
+ * and serves until its standard input closes.
  */
 final class GatewayCallee {
   static final String READY = "ready";
@@ -32,18 +32,23 @@ final class GatewayCallee {
   /**
    * Connects and registers the echo service of one encoding. {@code direct}: handlers run on the
    * connection's reader thread ({@code handlerExecutor(Runnable::run)}) instead of the client's
-   * default pool of handler threads; fine for a handler that never blocks, such as this one.
-   * {@code nonBlocking}: echo is registered with {@code registerNonBlockingMethod}, which runs it
-   * on the reader thread as well. {@code busyPollMicros}: the client's {@code busyPoll}.
+   * default pool of handler threads; fine for a handler that never blocks, such as this one. {@code
+   * nonBlocking}: echo is registered with {@code registerNonBlockingMethod}, which runs it on the
+   * reader thread as well. {@code busyPollMicros}: the client's {@code busyPoll}.
    */
   static ServiceClient start(
-      Path socket, Serializer serializer, boolean direct, boolean nonBlocking, long busyPollMicros) {
-    ServiceClient.Builder b = ServiceClient.builder()
-        .serviceName(serviceName(serializer))
-        .gateway(socket)
-        .serializer(serializer)
-        .busyPoll(Duration.ofNanos(busyPollMicros * 1000))
-        .autoReconnect(false);
+      Path socket,
+      Serializer serializer,
+      boolean direct,
+      boolean nonBlocking,
+      long busyPollMicros) {
+    ServiceClient.Builder b =
+        ServiceClient.builder()
+            .serviceName(serviceName(serializer))
+            .gateway(socket)
+            .serializer(serializer)
+            .busyPoll(Duration.ofNanos(busyPollMicros * 1000))
+            .autoReconnect(false);
     if (direct) {
       b.handlerExecutor(Runnable::run);
     }
@@ -80,7 +85,9 @@ final class GatewayCallee {
       nonBlocking = GatewayBench.nonBlockingHandlers(handlers);
       busyPollMicros = argv.length > 2 ? Long.parseLong(argv[2]) : 0;
     } catch (IllegalArgumentException e) {
-      System.err.println("usage: GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]: " + e.getMessage());
+      System.err.println(
+          "usage: GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]: "
+              + e.getMessage());
       System.exit(2);
       return;
     }

@@ -7,26 +7,39 @@ import java.util.Locale;
 
 /**
  * One cell of the gateway benchmark: a payload size, the callers' and callee's encoding, and how
- * many calls are kept in flight. Written {@code PAYLOAD:ENCODING:INFLIGHT}, e.g. {@code small:json:1}
- * or {@code 10k:msgpack:64}.
+ * many calls are kept in flight. Written {@code PAYLOAD:ENCODING:INFLIGHT}, e.g. {@code
+ * small:json:1} or {@code 10k:msgpack:64}.
  */
 final class GatewayCell {
-  static final List<String> DEFAULTS = List.of("small:json:1", "small:json:64", "small:msgpack:1", "small:msgpack:64",
-      "10k:json:1", "10k:json:64", "10k:msgpack:1", "10k:msgpack:64");
+  static final List<String> DEFAULTS =
+      List.of(
+          "small:json:1",
+          "small:json:64",
+          "small:msgpack:1",
+          "small:msgpack:64",
+          "10k:json:1",
+          "10k:json:64",
+          "10k:msgpack:1",
+          "10k:msgpack:64");
   static final int MAX_IN_FLIGHT = 4096;
   static final int MAX_PAYLOAD = 8 << 20;
 
-  /** Bytes of the string carried in the params; 0 for the small payload (a number and a short word). */
+  /**
+   * Bytes of the string carried in the params; 0 for the small payload (a number and a short word).
+   */
   final int payloadBytes;
+
   final Serializer serializer;
   final int inFlight;
 
   GatewayCell(int payloadBytes, Serializer serializer, int inFlight) {
     if (payloadBytes < 0 || payloadBytes > MAX_PAYLOAD) {
-      throw new IllegalArgumentException("a payload must be 0.." + MAX_PAYLOAD + " bytes, got " + payloadBytes);
+      throw new IllegalArgumentException(
+          "a payload must be 0.." + MAX_PAYLOAD + " bytes, got " + payloadBytes);
     }
     if (inFlight < 1 || inFlight > MAX_IN_FLIGHT) {
-      throw new IllegalArgumentException("calls in flight must be 1.." + MAX_IN_FLIGHT + ", got " + inFlight);
+      throw new IllegalArgumentException(
+          "calls in flight must be 1.." + MAX_IN_FLIGHT + ", got " + inFlight);
     }
     this.payloadBytes = payloadBytes;
     this.serializer = serializer;
@@ -49,7 +62,9 @@ final class GatewayCell {
     String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
     if (p.length != 3) {
       throw new IllegalArgumentException(
-          "a gateway cell is PAYLOAD:ENCODING:INFLIGHT, e.g. small:json:1 or 10k:msgpack:64; got '" + spec + "'");
+          "a gateway cell is PAYLOAD:ENCODING:INFLIGHT, e.g. small:json:1 or 10k:msgpack:64; got '"
+              + spec
+              + "'");
     }
     return new GatewayCell(parsePayload(p[0]), parseSerializer(p[1]), parseInFlight(p[2], spec));
   }
@@ -72,10 +87,12 @@ final class GatewayCell {
     try {
       n = Long.parseLong(t) * unit;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("a payload is 'small', a byte count, or a size such as 10k; got '" + s + "'");
+      throw new IllegalArgumentException(
+          "a payload is 'small', a byte count, or a size such as 10k; got '" + s + "'");
     }
     if (n < 1 || n > MAX_PAYLOAD) {
-      throw new IllegalArgumentException("a payload must be 1.." + MAX_PAYLOAD + " bytes (or 'small'), got '" + s + "'");
+      throw new IllegalArgumentException(
+          "a payload must be 1.." + MAX_PAYLOAD + " bytes (or 'small'), got '" + s + "'");
     }
     return (int) n;
   }
@@ -95,7 +112,8 @@ final class GatewayCell {
     try {
       return Integer.parseInt(s.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("calls in flight must be a whole number in '" + spec + "'");
+      throw new IllegalArgumentException(
+          "calls in flight must be a whole number in '" + spec + "'");
     }
   }
 
@@ -123,6 +141,10 @@ final class GatewayCell {
 
   @Override
   public String toString() {
-    return payloadLabel() + " " + encodingLabel() + " " + (inFlight == 1 ? "sequential" : inFlight + " in flight");
+    return payloadLabel()
+        + " "
+        + encodingLabel()
+        + " "
+        + (inFlight == 1 ? "sequential" : inFlight + " in flight");
   }
 }

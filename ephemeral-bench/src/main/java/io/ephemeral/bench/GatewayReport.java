@@ -7,6 +7,7 @@ import java.util.List;
 final class GatewayReport {
   /** Target: calls per second with many calls in flight (small payload). */
   static final double TARGET_CALLS_PER_SEC = 100_000;
+
   /** Target: median latency of sequential calls (small payload), µs. */
   static final double TARGET_SEQUENTIAL_P50_MICROS = 60;
 
@@ -17,13 +18,21 @@ final class GatewayReport {
     final double p99Micros;
     final double p999Micros;
     final double brokerCpuMicrosPerCall;
+
     /** CPU of the tool's JVM (the caller, and the callee too when it runs inside). */
     final double callerCpuMicrosPerCall;
+
     /** CPU of the callee's own JVM; NaN when the callee runs inside the tool's JVM. */
     final double calleeCpuMicrosPerCall;
 
-    Stats(double callsPerSec, double p50Micros, double p99Micros, double p999Micros, double brokerCpuMicrosPerCall,
-        double callerCpuMicrosPerCall, double calleeCpuMicrosPerCall) {
+    Stats(
+        double callsPerSec,
+        double p50Micros,
+        double p99Micros,
+        double p999Micros,
+        double brokerCpuMicrosPerCall,
+        double callerCpuMicrosPerCall,
+        double calleeCpuMicrosPerCall) {
       this.callsPerSec = callsPerSec;
       this.p50Micros = p50Micros;
       this.p99Micros = p99Micros;
@@ -46,10 +55,20 @@ final class GatewayReport {
     }
 
     String brief() {
-      return Report.rate(callsPerSec) + " calls/s, p50 " + Report.fixed(p50Micros, 1) + " p99 "
-          + Report.fixed(p99Micros, 1) + " p999 " + Report.fixed(p999Micros, 1) + " µs, CPU µs/call broker "
-          + Report.fixed(brokerCpuMicrosPerCall, 2) + " caller " + Report.fixed(callerCpuMicrosPerCall, 2)
-          + (Double.isNaN(calleeCpuMicrosPerCall) ? "" : " callee " + Report.fixed(calleeCpuMicrosPerCall, 2));
+      return Report.rate(callsPerSec)
+          + " calls/s, p50 "
+          + Report.fixed(p50Micros, 1)
+          + " p99 "
+          + Report.fixed(p99Micros, 1)
+          + " p999 "
+          + Report.fixed(p999Micros, 1)
+          + " µs, CPU µs/call broker "
+          + Report.fixed(brokerCpuMicrosPerCall, 2)
+          + " caller "
+          + Report.fixed(callerCpuMicrosPerCall, 2)
+          + (Double.isNaN(calleeCpuMicrosPerCall)
+              ? ""
+              : " callee " + Report.fixed(calleeCpuMicrosPerCall, 2));
     }
   }
 
@@ -72,21 +91,34 @@ final class GatewayReport {
    */
   static String table(List<Row> rows, boolean calleeApart) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | broker CPU µs/call | ")
-        .append(calleeApart ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
-            : "caller+callee JVM CPU µs/call |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|").append(calleeApart ? "---:|\n" : "\n");
+    sb.append(
+            "| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | broker CPU µs/call | ")
+        .append(
+            calleeApart
+                ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
+                : "caller+callee JVM CPU µs/call |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        .append(calleeApart ? "---:|\n" : "\n");
     for (Row r : rows) {
       Stats s = r.stats;
-      sb.append("| ").append(r.cell.payloadLabel())
-          .append(" | ").append(r.cell.encodingLabel())
-          .append(" | ").append(r.cell.inFlight)
-          .append(" | ").append(Report.rate(s.callsPerSec))
-          .append(" | ").append(Report.fixed(s.p50Micros, 1))
-          .append(" | ").append(Report.fixed(s.p99Micros, 1))
-          .append(" | ").append(r.cell.inFlight == 1 ? Report.fixed(s.p999Micros, 1) : "–")
-          .append(" | ").append(Report.fixed(s.brokerCpuMicrosPerCall, 2))
-          .append(" | ").append(Report.fixed(s.callerCpuMicrosPerCall, 2));
+      sb.append("| ")
+          .append(r.cell.payloadLabel())
+          .append(" | ")
+          .append(r.cell.encodingLabel())
+          .append(" | ")
+          .append(r.cell.inFlight)
+          .append(" | ")
+          .append(Report.rate(s.callsPerSec))
+          .append(" | ")
+          .append(Report.fixed(s.p50Micros, 1))
+          .append(" | ")
+          .append(Report.fixed(s.p99Micros, 1))
+          .append(" | ")
+          .append(r.cell.inFlight == 1 ? Report.fixed(s.p999Micros, 1) : "–")
+          .append(" | ")
+          .append(Report.fixed(s.brokerCpuMicrosPerCall, 2))
+          .append(" | ")
+          .append(Report.fixed(s.callerCpuMicrosPerCall, 2));
       if (calleeApart) {
         sb.append(" | ").append(Report.fixed(s.calleeCpuMicrosPerCall, 2));
       }
@@ -107,13 +139,27 @@ final class GatewayReport {
       }
       if (r.cell.inFlight == 1) {
         boolean met = r.stats.p50Micros <= TARGET_SEQUENTIAL_P50_MICROS;
-        out.add("sequential p50, small " + r.cell.encodingLabel() + ": " + Report.fixed(r.stats.p50Micros, 1)
-            + " µs (target ≤ " + Report.fixed(TARGET_SEQUENTIAL_P50_MICROS, 0) + " µs): " + (met ? "met" : "MISSED"));
+        out.add(
+            "sequential p50, small "
+                + r.cell.encodingLabel()
+                + ": "
+                + Report.fixed(r.stats.p50Micros, 1)
+                + " µs (target ≤ "
+                + Report.fixed(TARGET_SEQUENTIAL_P50_MICROS, 0)
+                + " µs): "
+                + (met ? "met" : "MISSED"));
       } else if (r.cell.inFlight >= 64) {
         boolean met = r.stats.callsPerSec >= TARGET_CALLS_PER_SEC;
-        out.add(r.cell.inFlight + " in flight, small " + r.cell.encodingLabel() + ": "
-            + Report.rate(r.stats.callsPerSec) + " calls/s (target ≥ " + Report.rate(TARGET_CALLS_PER_SEC)
-            + "): " + (met ? "met" : "MISSED"));
+        out.add(
+            r.cell.inFlight
+                + " in flight, small "
+                + r.cell.encodingLabel()
+                + ": "
+                + Report.rate(r.stats.callsPerSec)
+                + " calls/s (target ≥ "
+                + Report.rate(TARGET_CALLS_PER_SEC)
+                + "): "
+                + (met ? "met" : "MISSED"));
       }
     }
     return out;

@@ -14,7 +14,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** What a broker with a secret adds per request: canonical JSON of the request, then HMAC-SHA256. */
+/**
+ * What a broker with a secret adds per request: canonical JSON of the request, then HMAC-SHA256.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -23,10 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-XX:+UseSerialGC")
 public class HmacBenchmark {
   final Hmac hmac = Hmac.withSecret("bench-secret");
-  final byte[] set = ("{\"action\":\"set\",\"key\":\"k123\",\"value\":\"" + "x".repeat(100) + "\",\"ttl\":60000}")
-      .getBytes(StandardCharsets.UTF_8);
+  final byte[] set =
+      ("{\"action\":\"set\",\"key\":\"k123\",\"value\":\"" + "x".repeat(100) + "\",\"ttl\":60000}")
+          .getBytes(StandardCharsets.UTF_8);
   final byte[] signedSet = hmac.signRequest(set);
-  final byte[] signedGet = hmac.signRequest("{\"action\":\"get\",\"key\":\"k123\"}".getBytes(StandardCharsets.UTF_8));
+  final byte[] signedGet =
+      hmac.signRequest("{\"action\":\"get\",\"key\":\"k123\"}".getBytes(StandardCharsets.UTF_8));
 
   @Benchmark
   public byte[] canonicalizeSet() {

@@ -11,16 +11,16 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Drives one server with one workload from one thread, like the C {@code udsbench}: every
- * connection keeps up to {@code pipeline} requests in flight (a sliding window: each answer frees
- * a slot that is refilled at once), and latency runs from just before the write that carried a
+ * connection keeps up to {@code pipeline} requests in flight (a sliding window: each answer frees a
+ * slot that is refilled at once), and latency runs from just before the write that carried a
  * request to just after the read that completed its answer.
  *
- * <p>Implementation notes. One connection uses a blocking channel (write, then block in read:
- * the fewest system calls per round trip); several use a {@link Selector}. Requests are copied
- * from bytes prepared by {@link Workload}; timestamps, kinds and request indexes live in
- * per-connection ring arrays; latencies go into an HdrHistogram. Nothing is allocated per
- * request. A watchdog closes the channels if no answer arrives for {@link #STALL_NANOS}, so a
- * stuck server fails the run instead of hanging it.
+ * <p>Implementation notes. One connection uses a blocking channel (write, then block in read: the
+ * fewest system calls per round trip); several use a {@link Selector}. Requests are copied from
+ * bytes prepared by {@link Workload}; timestamps, kinds and request indexes live in per-connection
+ * ring arrays; latencies go into an HdrHistogram. Nothing is allocated per request. A watchdog
+ * closes the channels if no answer arrives for {@link #STALL_NANOS}, so a stuck server fails the
+ * run instead of hanging it.
  */
 final class LoadGenerator implements AutoCloseable {
   private static final long STALL_NANOS = 10_000_000_000L;
@@ -154,10 +154,18 @@ final class LoadGenerator implements AutoCloseable {
       } else {
         runSelecting();
       }
-    } catch (java.io.UncheckedIOException | java.nio.channels.ClosedSelectorException | IOException e) {
+    } catch (java.io.UncheckedIOException
+        | java.nio.channels.ClosedSelectorException
+        | IOException e) {
       if (stalled) {
-        throw new BenchException("no answer for " + STALL_NANOS / 1_000_000_000L + " s (" + completed + " of "
-            + issued + " requests answered): is the server stuck?");
+        throw new BenchException(
+            "no answer for "
+                + STALL_NANOS / 1_000_000_000L
+                + " s ("
+                + completed
+                + " of "
+                + issued
+                + " requests answered): is the server stuck?");
       }
       throw new BenchException("connection to the server failed: " + e, e);
     }
@@ -179,20 +187,22 @@ final class LoadGenerator implements AutoCloseable {
       fill(c);
     }
     while (completed < issued || canIssue()) {
-      selector.select(key -> {
-        Conn c = (Conn) key.attachment();
-        try {
-          if (key.isWritable()) {
-            flush(c);
-          }
-          if (key.isReadable()) {
-            read(c);
-          }
-          fill(c);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }, 1000);
+      selector.select(
+          key -> {
+            Conn c = (Conn) key.attachment();
+            try {
+              if (key.isWritable()) {
+                flush(c);
+              }
+              if (key.isReadable()) {
+                read(c);
+              }
+              fill(c);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          },
+          1000);
       if (closed) {
         throw new IOException("closed");
       }
@@ -268,8 +278,12 @@ final class LoadGenerator implements AutoCloseable {
     ByteBuffer in = c.in;
     int n = c.channel.read(in);
     if (n < 0) {
-      throw new BenchException("the server closed connection " + c.index + " with " + c.inflight
-          + " requests in flight");
+      throw new BenchException(
+          "the server closed connection "
+              + c.index
+              + " with "
+              + c.inflight
+              + " requests in flight");
     }
     if (n == 0) {
       return;
@@ -281,8 +295,8 @@ final class LoadGenerator implements AutoCloseable {
     int end = in.position();
     while (pos < end) {
       if (c.inflight == 0) {
-        throw new BenchException("the server sent " + (end - pos) + " bytes nobody asked for on connection "
-            + c.index);
+        throw new BenchException(
+            "the server sent " + (end - pos) + " bytes nobody asked for on connection " + c.index);
       }
       int slot = c.head;
       int used = workload.check(buf, pos, end, OPS[c.kind[slot]], c.request[slot]);
@@ -301,7 +315,8 @@ final class LoadGenerator implements AutoCloseable {
       System.arraycopy(buf, pos, buf, 0, end - pos);
       in.position(end - pos);
     } else if (!in.hasRemaining()) {
-      throw new BenchException("an answer longer than " + READ_BUFFER + " bytes on connection " + c.index);
+      throw new BenchException(
+          "an answer longer than " + READ_BUFFER + " bytes on connection " + c.index);
     }
   }
 

@@ -12,50 +12,54 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code ephemeral-bench}: the broker beside redis-server over the real socket, plus the GC,
- * memory and start-up checks and the JMH microbenchmarks. Exit status: 0 done; 1 a failed
- * measurement (an error answer, an answer out of order, a server that died); 2 usage; 3 a tool
- * it needs is missing.
+ * {@code ephemeral-bench}: the broker beside redis-server over the real socket, plus the GC, memory
+ * and start-up checks and the JMH microbenchmarks. Exit status: 0 done; 1 a failed measurement (an
+ * error answer, an answer out of order, a server that died); 2 usage; 3 a tool it needs is missing.
  */
 public final class Main {
-  static final String USAGE = String.join("\n",
-      "usage: ephemeral-bench [compare] [options]   our broker beside redis-server, one table",
-      "       ephemeral-bench store [options]       our broker in memory mode beside our broker on a Redis store",
-      "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
-      "       ephemeral-bench memory [options]      live heap bytes per stored item",
-      "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
-      "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
-      "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
-      "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
-      "",
-      "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
-      "         --warmup N (requests before each measured run, default 50000)   --repeat R (default 3)",
-      "         --cells get:1x32,set:8x1,... | --ops ping,get,set,lease --shapes 1x1,8x1,1x32,50x1",
-      "         --keys K (default 1000)  --value-size B (100)  --ttl MS (60000)  --holders H (10000)",
-      "         --markdown FILE  --svg FILE  --redis-server PATH  --no-redis",
-      "store:   as compare (cells, --seconds, --repeat, ...), plus --store URI (default: a redis-server started",
-      "         on a free loopback port, --redis-server PATH); Redis itself is not measured as a column",
-      "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
-      "memory:  --items N (1000000)",
-      "startup: --runs N (9)",
-      "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
-      "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
-      "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
-      "         --callee-handlers pool|direct|nonblocking (the callee's handler threads, default; its reader",
-      "           thread for every handler; or echo registered with registerNonBlockingMethod)",
-      "         --busy-poll MICROS (both clients' busyPoll, default 0)",
-      "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
-      "         --markdown FILE",
-      "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",
-      "         --seed N (1)",
-      "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: ephemeral-bench [compare] [options]   our broker beside redis-server, one table",
+          "       ephemeral-bench store [options]       our broker in memory mode beside our broker on a Redis store",
+          "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
+          "       ephemeral-bench memory [options]      live heap bytes per stored item",
+          "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
+          "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
+          "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
+          "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
+          "",
+          "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
+          "         --warmup N (requests before each measured run, default 50000)   --repeat R (default 3)",
+          "         --cells get:1x32,set:8x1,... | --ops ping,get,set,lease --shapes 1x1,8x1,1x32,50x1",
+          "         --keys K (default 1000)  --value-size B (100)  --ttl MS (60000)  --holders H (10000)",
+          "         --markdown FILE  --svg FILE  --redis-server PATH  --no-redis",
+          "store:   as compare (cells, --seconds, --repeat, ...), plus --store URI (default: a redis-server started",
+          "         on a free loopback port, --redis-server PATH); Redis itself is not measured as a column",
+          "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
+          "memory:  --items N (1000000)",
+          "startup: --runs N (9)",
+          "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
+          "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
+          "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
+          "         --callee-handlers pool|direct|nonblocking (the callee's handler threads, default; its reader",
+          "           thread for every handler; or echo registered with registerNonBlockingMethod)",
+          "         --busy-poll MICROS (both clients' busyPoll, default 0)",
+          "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
+          "         --markdown FILE",
+          "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",
+          "         --seed N (1)",
+          "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
 
   private Main() {}
 
   public static void main(String[] argv) {
     PrintStream out = System.out;
     String mode = argv.length > 0 && !argv[0].startsWith("-") ? argv[0] : "compare";
-    String[] rest = argv.length > 0 && !argv[0].startsWith("-") ? Arrays.copyOfRange(argv, 1, argv.length) : argv;
+    String[] rest =
+        argv.length > 0 && !argv[0].startsWith("-")
+            ? Arrays.copyOfRange(argv, 1, argv.length)
+            : argv;
     if (Arrays.asList(argv).contains("--help") && !mode.equals("jmh")) {
       out.println(USAGE);
       return;
@@ -117,7 +121,10 @@ public final class Main {
     }
   }
 
-  /** The broker's launcher: --broker, else bin/ephemeral-broker under the repository the launcher ran from. */
+  /**
+   * The broker's launcher: --broker, else bin/ephemeral-broker under the repository the launcher
+   * ran from.
+   */
   static List<String> brokerLauncher(Args args) {
     String given = args.string("--broker", null);
     if (given != null) {
@@ -125,7 +132,8 @@ public final class Main {
     }
     String root = System.getProperty("ephemeral.bench.root");
     if (root == null) {
-      throw new IllegalArgumentException("--broker is required when not started through bin/ephemeral-bench");
+      throw new IllegalArgumentException(
+          "--broker is required when not started through bin/ephemeral-bench");
     }
     Path launcher = Path.of(root, "bin", "ephemeral-broker");
     if (!Files.isExecutable(launcher)) {
@@ -181,13 +189,21 @@ public final class Main {
     } catch (IOException ignored) {
       // not Linux: keep "unknown CPU"
     }
-    return Runtime.getRuntime().availableProcessors() + " cores, " + model + ", " + System.getProperty("os.name")
-        + " " + System.getProperty("os.version") + ", load average " + loadAverage();
+    return Runtime.getRuntime().availableProcessors()
+        + " cores, "
+        + model
+        + ", "
+        + System.getProperty("os.name")
+        + " "
+        + System.getProperty("os.version")
+        + ", load average "
+        + loadAverage();
   }
 
   static String loadAverage() {
     try {
-      String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split(" ");
+      String[] f =
+          Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split(" ");
       return f[0] + " " + f[1] + " " + f[2];
     } catch (IOException | RuntimeException e) {
       return "unknown";

@@ -15,14 +15,28 @@ final class Report {
     final double p99Micros;
     final double p999Micros;
     final double cpuMicrosPerRequest;
-    /** The generator's own CPU per request: near 1 core in total means it, not the server, set the pace. */
+
+    /**
+     * The generator's own CPU per request: near 1 core in total means it, not the server, set the
+     * pace.
+     */
     final double generatorCpuMicrosPerRequest;
 
-    Stats(double opsPerSec, double p50Micros, double p99Micros, double p999Micros, double cpuMicrosPerRequest) {
+    Stats(
+        double opsPerSec,
+        double p50Micros,
+        double p99Micros,
+        double p999Micros,
+        double cpuMicrosPerRequest) {
       this(opsPerSec, p50Micros, p99Micros, p999Micros, cpuMicrosPerRequest, Double.NaN);
     }
 
-    Stats(double opsPerSec, double p50Micros, double p99Micros, double p999Micros, double cpuMicrosPerRequest,
+    Stats(
+        double opsPerSec,
+        double p50Micros,
+        double p99Micros,
+        double p999Micros,
+        double cpuMicrosPerRequest,
         double generatorCpuMicrosPerRequest) {
       this.opsPerSec = opsPerSec;
       this.p50Micros = p50Micros;
@@ -76,21 +90,48 @@ final class Report {
   /** The table with other names for the two columns (e.g. memory and redis store). */
   static String table(List<Row> rows, String a, String b) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| op | conns×pipeline | " + a + " ops/s | " + b + " ops/s | " + a + "/" + b + " | " + a
-        + " p50 / p99 / p999 µs | " + b + " p50 / p99 / p999 µs | " + a + " CPU µs/req | " + b
-        + " CPU µs/req | generator CPU µs/req |\n");
+    sb.append(
+        "| op | conns×pipeline | "
+            + a
+            + " ops/s | "
+            + b
+            + " ops/s | "
+            + a
+            + "/"
+            + b
+            + " | "
+            + a
+            + " p50 / p99 / p999 µs | "
+            + b
+            + " p50 / p99 / p999 µs | "
+            + a
+            + " CPU µs/req | "
+            + b
+            + " CPU µs/req | generator CPU µs/req |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
-      sb.append("| ").append(r.cell.label()).append(" | ").append(r.cell.shape()).append(" | ")
-          .append(rate(r.ours.opsPerSec)).append(" | ")
-          .append(r.redis == null ? "–" : rate(r.redis.opsPerSec)).append(" | ")
-          .append(r.redis == null ? "–" : fixed(r.ours.opsPerSec / r.redis.opsPerSec, 2)).append(" | ")
-          .append(latencies(r.ours)).append(" | ")
-          .append(r.redis == null ? "–" : latencies(r.redis)).append(" | ")
-          .append(fixed(r.ours.cpuMicrosPerRequest, 2)).append(" | ")
-          .append(r.redis == null ? "–" : fixed(r.redis.cpuMicrosPerRequest, 2)).append(" | ")
+      sb.append("| ")
+          .append(r.cell.label())
+          .append(" | ")
+          .append(r.cell.shape())
+          .append(" | ")
+          .append(rate(r.ours.opsPerSec))
+          .append(" | ")
+          .append(r.redis == null ? "–" : rate(r.redis.opsPerSec))
+          .append(" | ")
+          .append(r.redis == null ? "–" : fixed(r.ours.opsPerSec / r.redis.opsPerSec, 2))
+          .append(" | ")
+          .append(latencies(r.ours))
+          .append(" | ")
+          .append(r.redis == null ? "–" : latencies(r.redis))
+          .append(" | ")
+          .append(fixed(r.ours.cpuMicrosPerRequest, 2))
+          .append(" | ")
+          .append(r.redis == null ? "–" : fixed(r.redis.cpuMicrosPerRequest, 2))
+          .append(" | ")
           .append(fixed(r.ours.generatorCpuMicrosPerRequest, 2))
-          .append(r.redis == null ? "" : " / " + fixed(r.redis.generatorCpuMicrosPerRequest, 2)).append(" |\n");
+          .append(r.redis == null ? "" : " / " + fixed(r.redis.generatorCpuMicrosPerRequest, 2))
+          .append(" |\n");
     }
     return sb.toString();
   }
@@ -131,27 +172,57 @@ final class Report {
     }
     double scale = niceCeiling(max);
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-            + "font-family=\"sans-serif\" font-size=\"11\">\n", width, height, width, height));
-    sb.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height));
-    sb.append(String.format(Locale.ROOT,
-        "<text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Operations per second per cell "
-            + "(higher is better)</text>\n", left));
-    sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"34\" fill=\"#555\">%s</text>\n", left, escape(subtitle)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                + "font-family=\"sans-serif\" font-size=\"11\">\n",
+            width,
+            height,
+            width,
+            height));
+    sb.append(
+        String.format(
+            Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Operations per second per cell "
+                + "(higher is better)</text>\n",
+            left));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"34\" fill=\"#555\">%s</text>\n",
+            left,
+            escape(subtitle)));
     int legendX = width - 230;
-    sb.append(String.format(Locale.ROOT,
-        "<rect x=\"%d\" y=\"40\" width=\"10\" height=\"10\" fill=\"#2b6cb0\"/><text x=\"%d\" y=\"49\">ephemeral-broker</text>\n",
-        legendX, legendX + 14));
-    sb.append(String.format(Locale.ROOT,
-        "<rect x=\"%d\" y=\"40\" width=\"10\" height=\"10\" fill=\"#c53030\"/><text x=\"%d\" y=\"49\">redis-server</text>\n",
-        legendX + 130, legendX + 144));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"40\" width=\"10\" height=\"10\" fill=\"#2b6cb0\"/><text x=\"%d\" y=\"49\">ephemeral-broker</text>\n",
+            legendX,
+            legendX + 14));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"40\" width=\"10\" height=\"10\" fill=\"#c53030\"/><text x=\"%d\" y=\"49\">redis-server</text>\n",
+            legendX + 130,
+            legendX + 144));
     for (int i = 0; i <= 4; i++) {
       double v = scale * i / 4;
       int y = top + plot - (int) Math.round(plot * (double) i / 4);
-      sb.append(String.format(Locale.ROOT,
-          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
-          left, y, width - 16, y, left - 6, y + 4, rate(v)));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
+              left,
+              y,
+              width - 16,
+              y,
+              left - 6,
+              y + 4,
+              rate(v)));
     }
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
@@ -160,23 +231,46 @@ final class Report {
       if (r.redis != null) {
         bar(sb, x + 24, top, plot, scale, r.redis.opsPerSec, "#c53030");
       }
-      sb.append(String.format(Locale.ROOT,
-          "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-          x + 22, top + plot + 16, escape(r.cell.label()), x + 22, top + plot + 30, r.cell.shape()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+              x + 22,
+              top + plot + 16,
+              escape(r.cell.label()),
+              x + 22,
+              top + plot + 30,
+              r.cell.shape()));
     }
-    sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
-        left, top + plot, width - 16, top + plot));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
+            left,
+            top + plot,
+            width - 16,
+            top + plot));
     sb.append("</svg>\n");
     return sb.toString();
   }
 
-  private static void bar(StringBuilder sb, int x, int top, int plot, double scale, double value, String color) {
+  private static void bar(
+      StringBuilder sb, int x, int top, int plot, double scale, double value, String color) {
     int h = (int) Math.round(plot * Math.min(1, value / scale));
     int y = top + plot - h;
-    sb.append(String.format(Locale.ROOT,
-        "<rect x=\"%d\" y=\"%d\" width=\"20\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>"
-            + "<text x=\"%d\" y=\"%d\" font-size=\"8\" text-anchor=\"middle\">%s</text>\n",
-        x, y, h, color, rate(value), x + 10, y - 3, rate(value)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"%d\" width=\"20\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>"
+                + "<text x=\"%d\" y=\"%d\" font-size=\"8\" text-anchor=\"middle\">%s</text>\n",
+            x,
+            y,
+            h,
+            color,
+            rate(value),
+            x + 10,
+            y - 3,
+            rate(value)));
   }
 
   /** 1, 2 or 5 times a power of ten, at least {@code v}. */

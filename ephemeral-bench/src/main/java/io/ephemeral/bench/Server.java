@@ -35,7 +35,8 @@ final class Server implements AutoCloseable {
    * Starts our broker: {@code launcher start --socket <dir>/broker.sock extraArgs…}. The launcher
    * must exec the JVM (bin/ephemeral-broker does), so the process is the broker itself.
    */
-  static Server broker(List<String> launcher, Path dir, List<String> extraArgs, Map<String, String> env)
+  static Server broker(
+      List<String> launcher, Path dir, List<String> extraArgs, Map<String, String> env)
       throws IOException {
     Path socket = dir.resolve("broker.sock");
     List<String> cmd = new ArrayList<>(launcher);
@@ -49,26 +50,41 @@ final class Server implements AutoCloseable {
   /** Starts {@code redis-server} without persistence on a Unix socket only. */
   static Server redis(String binary, Path dir) throws IOException {
     Path socket = dir.resolve("redis.sock");
-    List<String> cmd = List.of(binary, "--port", "0", "--unixsocket", socket.toString(), "--save", "",
-        "--appendonly", "no", "--dir", dir.toString());
+    List<String> cmd =
+        List.of(
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            socket.toString(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir.toString());
     return start("redis-server", cmd, socket, dir.resolve("redis.log"), Map.of());
   }
 
-  private static Server start(String name, List<String> cmd, Path socket, Path log, Map<String, String> env)
+  private static Server start(
+      String name, List<String> cmd, Path socket, Path log, Map<String, String> env)
       throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Process p;
     try {
       p = pb.start();
     } catch (IOException e) {
-      throw new BenchException("cannot start " + name + " (" + cmd.get(0) + "): " + e.getMessage(), e);
+      throw new BenchException(
+          "cannot start " + name + " (" + cmd.get(0) + "): " + e.getMessage(), e);
     }
     Server s = new Server(name, socket, p, log);
     long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
     while (true) {
       if (!p.isAlive()) {
-        throw new BenchException(name + " exited with status " + p.exitValue() + " while starting:\n" + s.logTail());
+        throw new BenchException(
+            name + " exited with status " + p.exitValue() + " while starting:\n" + s.logTail());
       }
       if (Files.exists(socket)) {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
@@ -79,8 +95,14 @@ final class Server implements AutoCloseable {
       }
       if (System.currentTimeMillis() > deadline) {
         s.close();
-        throw new BenchException(name + " did not listen on " + socket + " within " + START_TIMEOUT_MILLIS + " ms:\n"
-            + s.logTail());
+        throw new BenchException(
+            name
+                + " did not listen on "
+                + socket
+                + " within "
+                + START_TIMEOUT_MILLIS
+                + " ms:\n"
+                + s.logTail());
       }
       sleep(20);
     }
@@ -98,12 +120,14 @@ final class Server implements AutoCloseable {
   /** As {@link #cpuTicks()} for any process, e.g. the generator itself. */
   static long cpuTicks(long pid, String name) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+      String stat =
+          Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
       // Fields after the command name, which is in parentheses and may contain spaces.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
       return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
     } catch (IOException | RuntimeException e) {
-      throw new BenchException("cannot read the CPU time of " + name + " (pid " + pid + ") from /proc: " + e, e);
+      throw new BenchException(
+          "cannot read the CPU time of " + name + " (pid " + pid + ") from /proc: " + e, e);
     }
   }
 
@@ -113,7 +137,8 @@ final class Server implements AutoCloseable {
       long t = 100;
       try {
         Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        String out =
+            new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         if (p.waitFor() == 0) {
           t = Long.parseLong(out);
         }

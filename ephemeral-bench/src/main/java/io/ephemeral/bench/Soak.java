@@ -46,7 +46,9 @@ import javax.management.remote.JMXServiceURL;
  * its largest fd count the first's by at most 8.
  */
 
-/** {@code ephemeral-bench soak}: mixed load for minutes, watching the broker's heap and descriptors. */
+/**
+ * {@code ephemeral-bench soak}: mixed load for minutes, watching the broker's heap and descriptors.
+ */
 final class Soak {
   private static final int THREADS = 4;
   private static final int CONNECTIONS_PER_THREAD = 8;
@@ -66,14 +68,32 @@ final class Soak {
     long seed = args.number("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
     List<String> launcher = Main.brokerLauncher(args);
     Path dir = Main.tempDir();
-    String opts = (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0").trim();
+    String opts =
+        (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0")
+            .trim();
     out.println("# ephemeral-bench soak");
     out.println("machine: " + Main.machine());
-    out.println("broker: " + String.join(" ", launcher) + " start (EPHEMERAL_JAVA_OPTS=" + opts + ")");
-    out.println("load: " + THREADS + " threads x " + CONNECTIONS_PER_THREAD + " connections, batches of " + BATCH
-        + " random set/get/del/lease+release/ping over " + KEYS + " keys (TTL 1-30 s), each connection reopened every "
-        + TURNS_PER_CONNECTION + " batches; seed " + seed + "; " + seconds + " s; samples every second to " + csv);
-    try (Server broker = Server.broker(launcher, dir, List.of(), Map.of("EPHEMERAL_JAVA_OPTS", opts));
+    out.println(
+        "broker: " + String.join(" ", launcher) + " start (EPHEMERAL_JAVA_OPTS=" + opts + ")");
+    out.println(
+        "load: "
+            + THREADS
+            + " threads x "
+            + CONNECTIONS_PER_THREAD
+            + " connections, batches of "
+            + BATCH
+            + " random set/get/del/lease+release/ping over "
+            + KEYS
+            + " keys (TTL 1-30 s), each connection reopened every "
+            + TURNS_PER_CONNECTION
+            + " batches; seed "
+            + seed
+            + "; "
+            + seconds
+            + " s; samples every second to "
+            + csv);
+    try (Server broker =
+            Server.broker(launcher, dir, List.of(), Map.of("EPHEMERAL_JAVA_OPTS", opts));
         Probe probe = new Probe(broker.pid());
         PrintWriter rows = new PrintWriter(Files.newBufferedWriter(csv, StandardCharsets.UTF_8))) {
       rows.println("second,heap_after_gc_bytes,open_fds,requests,reconnects");
@@ -86,13 +106,16 @@ final class Soak {
       for (int t = 0; t < THREADS; t++) {
         Random random = new Random(seed * 31 + t);
         int index = t;
-        Thread thread = new Thread(() -> {
-          try {
-            load(broker.socket, index, random, stop, requests, reconnects);
-          } catch (Exception | AssertionError e) {
-            failure.compareAndSet(null, "load thread " + index + ": " + e);
-          }
-        }, "soak-" + t);
+        Thread thread =
+            new Thread(
+                () -> {
+                  try {
+                    load(broker.socket, index, random, stop, requests, reconnects);
+                  } catch (Exception | AssertionError e) {
+                    failure.compareAndSet(null, "load thread " + index + ": " + e);
+                  }
+                },
+                "soak-" + t);
         thread.setDaemon(true);
         threads.add(thread);
         thread.start();
@@ -110,10 +133,13 @@ final class Soak {
         }
         long[] sample = {s, probe.heapAfterGc(), probe.openFds(), requests.get(), reconnects.get()};
         samples.add(sample);
-        rows.println(sample[0] + "," + sample[1] + "," + sample[2] + "," + sample[3] + "," + sample[4]);
+        rows.println(
+            sample[0] + "," + sample[1] + "," + sample[2] + "," + sample[3] + "," + sample[4]);
         rows.flush();
         if (s % 60 == 0) {
-          out.printf("%4d s: heap after GC %,d KB, %d fds, %,d requests%n", s, sample[1] >> 10, sample[2], sample[3]);
+          out.printf(
+              "%4d s: heap after GC %,d KB, %d fds, %,d requests%n",
+              s, sample[1] >> 10, sample[2], sample[3]);
         }
       }
       stop.set(true);
@@ -140,11 +166,19 @@ final class Soak {
     long heapBound = (long) (firstHeap * HEAP_RATIO) + HEAP_SLACK;
     boolean heapOk = lastHeap <= heapBound;
     boolean fdsOk = lastFds <= firstFds + FD_SLACK;
-    out.printf("requests: %,d (%,d/s), all answered as expected%n", requests, requests / samples.size());
-    out.printf("heap after GC, max of the first %d s: %,d KB; of the last %d s: %,d KB (bound %,d KB): %s%n", window,
-        firstHeap >> 10, window, lastHeap >> 10, heapBound >> 10, heapOk ? "ok" : "GROWING");
-    out.printf("open fds, max of the first %d s: %d; of the last %d s: %d (bound %d): %s%n", window, firstFds, window,
-        lastFds, firstFds + FD_SLACK, fdsOk ? "ok" : "GROWING");
+    out.printf(
+        "requests: %,d (%,d/s), all answered as expected%n", requests, requests / samples.size());
+    out.printf(
+        "heap after GC, max of the first %d s: %,d KB; of the last %d s: %,d KB (bound %,d KB): %s%n",
+        window,
+        firstHeap >> 10,
+        window,
+        lastHeap >> 10,
+        heapBound >> 10,
+        heapOk ? "ok" : "GROWING");
+    out.printf(
+        "open fds, max of the first %d s: %d; of the last %d s: %d (bound %d): %s%n",
+        window, firstFds, window, lastFds, firstFds + FD_SLACK, fdsOk ? "ok" : "GROWING");
     return heapOk && fdsOk ? 0 : 1;
   }
 
@@ -156,7 +190,12 @@ final class Soak {
     return m;
   }
 
-  private static void load(Path socket, int thread, Random random, AtomicBoolean stop, AtomicLong requests,
+  private static void load(
+      Path socket,
+      int thread,
+      Random random,
+      AtomicBoolean stop,
+      AtomicLong requests,
       AtomicLong reconnects)
       throws IOException {
     Conn[] conns = new Conn[CONNECTIONS_PER_THREAD];
@@ -175,9 +214,14 @@ final class Soak {
             String key = "k-" + random.nextInt(KEYS);
             switch (random.nextInt(6)) {
               case 0, 1 -> {
-                batch.append("{\"action\":\"set\",\"key\":\"").append(key).append("\",\"value\":\"")
-                    .append("x".repeat(random.nextInt(2_000))).append("\",\"ttl\":")
-                    .append(1_000 + random.nextInt(29_000)).append("}\n");
+                batch
+                    .append("{\"action\":\"set\",\"key\":\"")
+                    .append(key)
+                    .append("\",\"value\":\"")
+                    .append("x".repeat(random.nextInt(2_000)))
+                    .append("\",\"ttl\":")
+                    .append(1_000 + random.nextInt(29_000))
+                    .append("}\n");
                 expect.add("{\"ok\":true}");
               }
               case 2 -> {
@@ -189,9 +233,17 @@ final class Soak {
                 expect.add("{\"ok\":true");
               }
               case 4 -> {
-                batch.append("{\"action\":\"lease\",\"key\":\"pool-").append(thread).append("-").append(i)
-                    .append("\",\"workerId\":\"").append(worker).append("\",\"ttl\":60000,\"size\":4}\n")
-                    .append("{\"action\":\"release\",\"workerId\":\"").append(worker).append("\"}\n");
+                batch
+                    .append("{\"action\":\"lease\",\"key\":\"pool-")
+                    .append(thread)
+                    .append("-")
+                    .append(i)
+                    .append("\",\"workerId\":\"")
+                    .append(worker)
+                    .append("\",\"ttl\":60000,\"size\":4}\n")
+                    .append("{\"action\":\"release\",\"workerId\":\"")
+                    .append(worker)
+                    .append("\"}\n");
                 expect.add("{\"ok\":true,\"value\":0,");
                 expect.add("{\"ok\":true,\"released\":true}");
               }
@@ -207,11 +259,13 @@ final class Soak {
         for (int i = 0; i < conns.length; i++) {
           for (String e : expected[i]) {
             String answer = conns[i].readLine();
-            boolean ok = e.equals("get")
-                ? answer != null && (answer.startsWith("{\"ok\":true,\"value\":\"")
-                    || answer.startsWith("{\"ok\":false,\"error\":\"not_found\"")
-                    || answer.startsWith("{\"ok\":false,\"error\":\"expired\""))
-                : answer != null && answer.startsWith(e);
+            boolean ok =
+                e.equals("get")
+                    ? answer != null
+                        && (answer.startsWith("{\"ok\":true,\"value\":\"")
+                            || answer.startsWith("{\"ok\":false,\"error\":\"not_found\"")
+                            || answer.startsWith("{\"ok\":false,\"error\":\"expired\""))
+                    : answer != null && answer.startsWith(e);
             if (!ok) {
               throw new BenchException("expected " + e + ", got " + answer);
             }
@@ -292,8 +346,11 @@ final class Soak {
         vm.detach();
       }
       connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
-      memory = ManagementFactory.newPlatformMXBeanProxy(connector.getMBeanServerConnection(),
-          ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
+      memory =
+          ManagementFactory.newPlatformMXBeanProxy(
+              connector.getMBeanServerConnection(),
+              ManagementFactory.MEMORY_MXBEAN_NAME,
+              MemoryMXBean.class);
     }
 
     long heapAfterGc() {

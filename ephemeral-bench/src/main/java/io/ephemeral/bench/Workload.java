@@ -13,7 +13,10 @@ import java.util.Arrays;
  */
 final class Workload {
   enum Op {
-    PING, GET, SET, LEASE
+    PING,
+    GET,
+    SET,
+    LEASE
   }
 
   enum Protocol {
@@ -34,8 +37,10 @@ final class Workload {
 
   /** request[i]: the request for key i (get, set) or the i-th lease/release of a worker. */
   private final byte[][] requests;
+
   /** Values as JSON strings (KV) or raw bytes (RESP), by key. */
   private final byte[][] values;
+
   private final byte[] ping;
 
   private static final byte[] KV_OK = ascii("{\"ok\":true");
@@ -59,7 +64,8 @@ final class Workload {
       byte[] raw = valueOf(i, valueSize);
       values[i] = protocol == Protocol.KV ? quote(raw) : raw;
     }
-    this.ping = protocol == Protocol.KV ? ascii("{\"action\":\"ping\"}\n") : ascii("*1\r\n$4\r\nPING\r\n");
+    this.ping =
+        protocol == Protocol.KV ? ascii("{\"action\":\"ping\"}\n") : ascii("*1\r\n$4\r\nPING\r\n");
     if (op == Op.LEASE) {
       // Even slots lease, odd slots release, worker w<i/2>: one pair per two requests.
       requests = new byte[keys * 2][];
@@ -75,7 +81,10 @@ final class Workload {
     }
   }
 
-  /** Number of distinct requests the generator cycles through (random pick for keys, in turn for leases). */
+  /**
+   * Number of distinct requests the generator cycles through (random pick for keys, in turn for
+   * leases).
+   */
   int requestCount() {
     return requests.length;
   }
@@ -108,8 +117,14 @@ final class Workload {
 
   /** A lease of {@link #LEASE_KEY} for a worker (also used to preload the holders). */
   static byte[] leaseRequest(String worker, long ttlMillis) {
-    return ascii("{\"action\":\"lease\",\"key\":\"" + LEASE_KEY + "\",\"workerId\":\"" + worker + "\",\"ttl\":"
-        + ttlMillis + "}\n");
+    return ascii(
+        "{\"action\":\"lease\",\"key\":\""
+            + LEASE_KEY
+            + "\",\"workerId\":\""
+            + worker
+            + "\",\"ttl\":"
+            + ttlMillis
+            + "}\n");
   }
 
   /**
@@ -120,7 +135,9 @@ final class Workload {
    * @throws BenchException if the response is an error or not the answer to that request
    */
   int check(byte[] buf, int from, int to, Op kind, int request) {
-    return protocol == Protocol.KV ? checkKv(buf, from, to, kind, request) : checkResp(buf, from, to, kind, request);
+    return protocol == Protocol.KV
+        ? checkKv(buf, from, to, kind, request)
+        : checkResp(buf, from, to, kind, request);
   }
 
   private int checkKv(byte[] buf, int from, int to, Op kind, int request) {
@@ -129,7 +146,8 @@ final class Workload {
       // the line only after it, so the generator does not walk every byte twice.
       byte[] v = values[request];
       int after = from + KV_VALUE.length + v.length;
-      if (after <= to && startsWith(buf, from, to, KV_VALUE)
+      if (after <= to
+          && startsWith(buf, from, to, KV_VALUE)
           && Arrays.equals(buf, from + KV_VALUE.length, after, v, 0, v.length)) {
         for (int i = after; i < to; i++) {
           if (buf[i] == '\n') {
@@ -154,23 +172,34 @@ final class Workload {
       case PING:
         good = startsWith(buf, from, nl, KV_PONG);
         break;
-      case GET: {
-        byte[] v = values[request];
-        good = startsWith(buf, from, nl, KV_VALUE)
-            && nl - from - KV_VALUE.length >= v.length
-            && Arrays.equals(buf, from + KV_VALUE.length, from + KV_VALUE.length + v.length, v, 0, v.length);
-        break;
-      }
+      case GET:
+        {
+          byte[] v = values[request];
+          good =
+              startsWith(buf, from, nl, KV_VALUE)
+                  && nl - from - KV_VALUE.length >= v.length
+                  && Arrays.equals(
+                      buf,
+                      from + KV_VALUE.length,
+                      from + KV_VALUE.length + v.length,
+                      v,
+                      0,
+                      v.length);
+          break;
+        }
       case LEASE:
-        good = (request & 1) == 0
-            ? startsWith(buf, from, nl, KV_VALUE) && isDigit(buf[from + KV_VALUE.length])
-            : startsWith(buf, from, nl, KV_RELEASED);
+        good =
+            (request & 1) == 0
+                ? startsWith(buf, from, nl, KV_VALUE) && isDigit(buf[from + KV_VALUE.length])
+                : startsWith(buf, from, nl, KV_RELEASED);
         break;
       default: // SET
-        good = nl - from == KV_OK.length + 1 && startsWith(buf, from, nl, KV_OK) && buf[nl - 1] == '}';
+        good =
+            nl - from == KV_OK.length + 1 && startsWith(buf, from, nl, KV_OK) && buf[nl - 1] == '}';
     }
     if (!good) {
-      throw new BenchException("unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, nl));
+      throw new BenchException(
+          "unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, nl));
     }
     return nl + 1 - from;
   }
@@ -184,32 +213,38 @@ final class Workload {
         return expectExactly(buf, from, to, RESP_PONG, kind, request);
       case SET:
         return expectExactly(buf, from, to, RESP_OK, kind, request);
-      default: { // GET: $<len>\r\n<value>\r\n
-        if (buf[from] != '$') {
-          return expectExactly(buf, from, to, new byte[] {'$'}, kind, request);
-        }
-        int len = 0;
-        int i = from + 1;
-        for (; i < to && buf[i] != '\r'; i++) {
-          if (!isDigit(buf[i])) {
-            throw new BenchException("unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, to));
+      default:
+        { // GET: $<len>\r\n<value>\r\n
+          if (buf[from] != '$') {
+            return expectExactly(buf, from, to, new byte[] {'$'}, kind, request);
           }
-          len = len * 10 + (buf[i] - '0');
+          int len = 0;
+          int i = from + 1;
+          for (; i < to && buf[i] != '\r'; i++) {
+            if (!isDigit(buf[i])) {
+              throw new BenchException(
+                  "unexpected answer to "
+                      + describe(kind, request)
+                      + ": "
+                      + excerpt(buf, from, to));
+            }
+            len = len * 10 + (buf[i] - '0');
+          }
+          if (i + 1 >= to) {
+            return 0;
+          }
+          int body = i + 2;
+          int end = body + len + 2;
+          if (end > to) {
+            return 0;
+          }
+          byte[] v = values[request];
+          if (len != v.length || !Arrays.equals(buf, body, body + len, v, 0, len)) {
+            throw new BenchException(
+                "unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, end));
+          }
+          return end - from;
         }
-        if (i + 1 >= to) {
-          return 0;
-        }
-        int body = i + 2;
-        int end = body + len + 2;
-        if (end > to) {
-          return 0;
-        }
-        byte[] v = values[request];
-        if (len != v.length || !Arrays.equals(buf, body, body + len, v, 0, len)) {
-          throw new BenchException("unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, end));
-        }
-        return end - from;
-      }
     }
   }
 
@@ -220,7 +255,8 @@ final class Workload {
       while (end < to && buf[end] != '\n') {
         end++;
       }
-      throw new BenchException("unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, end));
+      throw new BenchException(
+          "unexpected answer to " + describe(kind, request) + ": " + excerpt(buf, from, end));
     }
     return n == expected.length ? n : 0;
   }
@@ -230,7 +266,9 @@ final class Workload {
     if (kind == Op.LEASE) {
       return p + ((request & 1) == 0 ? "lease" : "release") + " of worker w" + (request >>> 1);
     }
-    return p + kind.name().toLowerCase(java.util.Locale.ROOT) + (kind == Op.PING ? "" : " of key k" + request);
+    return p
+        + kind.name().toLowerCase(java.util.Locale.ROOT)
+        + (kind == Op.PING ? "" : " of key k" + request);
   }
 
   static byte[] valueOf(int key, int size) {
@@ -242,7 +280,8 @@ final class Workload {
   }
 
   private static boolean startsWith(byte[] buf, int from, int to, byte[] prefix) {
-    return to - from >= prefix.length && Arrays.equals(buf, from, from + prefix.length, prefix, 0, prefix.length);
+    return to - from >= prefix.length
+        && Arrays.equals(buf, from, from + prefix.length, prefix, 0, prefix.length);
   }
 
   private static boolean isDigit(byte b) {
@@ -251,8 +290,10 @@ final class Workload {
 
   private static String excerpt(byte[] buf, int from, int to) {
     int end = Math.min(to, from + 160);
-    String s = new String(buf, from, Math.max(0, end - from), StandardCharsets.UTF_8)
-        .replace("\r", "\\r").replace("\n", "\\n");
+    String s =
+        new String(buf, from, Math.max(0, end - from), StandardCharsets.UTF_8)
+            .replace("\r", "\\r")
+            .replace("\n", "\\n");
     return end < to ? s + "…" : s;
   }
 

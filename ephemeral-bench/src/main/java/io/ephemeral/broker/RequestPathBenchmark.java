@@ -17,10 +17,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The broker's work per request without the socket: {@link RequestParser} alone, the reply
- * encoding alone ({@link Reply} into {@link ByteOutput}), and a whole line through
- * {@link Dispatcher} (parse, checks, store, reply), on replayed request lines as udsbench and
- * ephemeral-bench send them.
+ * The broker's work per request without the socket: {@link RequestParser} alone, the reply encoding
+ * alone ({@link Reply} into {@link ByteOutput}), and a whole line through {@link Dispatcher}
+ * (parse, checks, store, reply), on replayed request lines as udsbench and ephemeral-bench send
+ * them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,11 +32,15 @@ public class RequestPathBenchmark {
   static final String VALUE = "\"" + "x".repeat(100) + "\"";
 
   byte[] getLine = bytes("{\"action\":\"get\",\"key\":\"k123\"}");
-  byte[] setLine = bytes("{\"action\":\"set\",\"key\":\"k123\",\"value\":" + VALUE + ",\"ttl\":60000}");
-  byte[] leaseLine = bytes("{\"action\":\"lease\",\"key\":\"pool\",\"workerId\":\"w17\",\"ttl\":60000}");
+  byte[] setLine =
+      bytes("{\"action\":\"set\",\"key\":\"k123\",\"value\":" + VALUE + ",\"ttl\":60000}");
+  byte[] leaseLine =
+      bytes("{\"action\":\"lease\",\"key\":\"pool\",\"workerId\":\"w17\",\"ttl\":60000}");
   byte[] pingLine = bytes("{\"action\":\"ping\"}");
-  byte[] nestedSetLine = bytes("{\"action\":\"set\",\"key\":\"cfg\",\"value\":{\"a\":[1,2.5,true,null],\"b\":\"s\"},"
-      + "\"ttl\":60000,\"id\":42}");
+  byte[] nestedSetLine =
+      bytes(
+          "{\"action\":\"set\",\"key\":\"cfg\",\"value\":{\"a\":[1,2.5,true,null],\"b\":\"s\"},"
+              + "\"ttl\":60000,\"id\":42}");
 
   RequestParser parser;
   Request request;
@@ -55,19 +59,39 @@ public class RequestPathBenchmark {
     Leases leases = new Leases(metrics);
     CommandTable commands = new CommandTable();
     // The loop reads the clock once per turn (TurnClock), so a turn of many requests: never ticked.
-    new KvCommands(config, new TurnClock(config.clock()), store, leases, metrics, new LoopState(),
-        new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS).registerAll(commands);
+    new KvCommands(
+            config,
+            new TurnClock(config.clock()),
+            store,
+            leases,
+            metrics,
+            new LoopState(),
+            new BrokerLog(BrokerConfig.LogLevel.ERROR, false),
+            NO_CONNECTIONS)
+        .registerAll(commands);
     parser = new RequestParser(commands, 64);
     request = new Request();
-    dispatcher = new Dispatcher(config, commands, metrics, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
+    dispatcher =
+        new Dispatcher(
+            config, commands, metrics, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
     // The same path with metrics off: what the per-action counters and latency histograms cost.
-    BrokerConfig quiet = BrokerConfig.resolve(Broker.builder().environment(Map.of()).maxItems(0).metrics(false));
+    BrokerConfig quiet =
+        BrokerConfig.resolve(Broker.builder().environment(Map.of()).maxItems(0).metrics(false));
     Metrics off = new Metrics(false);
     CommandTable quietCommands = new CommandTable();
-    new KvCommands(quiet, new TurnClock(quiet.clock()), new MemoryStore(0, quiet.evictionPolicy(), off),
-        new Leases(off), off, new LoopState(), new BrokerLog(BrokerConfig.LogLevel.ERROR, false), NO_CONNECTIONS)
+    new KvCommands(
+            quiet,
+            new TurnClock(quiet.clock()),
+            new MemoryStore(0, quiet.evictionPolicy(), off),
+            new Leases(off),
+            off,
+            new LoopState(),
+            new BrokerLog(BrokerConfig.LogLevel.ERROR, false),
+            NO_CONNECTIONS)
         .registerAll(quietCommands);
-    dispatcherWithoutMetrics = new Dispatcher(quiet, quietCommands, off, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
+    dispatcherWithoutMetrics =
+        new Dispatcher(
+            quiet, quietCommands, off, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
     connection = new Connection(null); // never written to a socket here
     out = connection.out;
     reply = new Reply();
@@ -151,23 +175,27 @@ public class RequestPathBenchmark {
     out.clear();
   }
 
-  /** Only parked and deferred requests (lease waits, providers, a shared store) use it; these benchmarks have none. */
-  private static final ConnectionControl NO_CONNECTIONS = new ConnectionControl() {
-    @Override
-    public void markDirty(Connection c) {}
+  /**
+   * Only parked and deferred requests (lease waits, providers, a shared store) use it; these
+   * benchmarks have none.
+   */
+  private static final ConnectionControl NO_CONNECTIONS =
+      new ConnectionControl() {
+        @Override
+        public void markDirty(Connection c) {}
 
-    @Override
-    public void closeAfterFlush(Connection c) {}
+        @Override
+        public void closeAfterFlush(Connection c) {}
 
-    @Override
-    public void close(Connection c) {}
+        @Override
+        public void close(Connection c) {}
 
-    @Override
-    public void resume(Connection c) {}
+        @Override
+        public void resume(Connection c) {}
 
-    @Override
-    public void answered(Connection c) {}
-  };
+        @Override
+        public void answered(Connection c) {}
+      };
 
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);

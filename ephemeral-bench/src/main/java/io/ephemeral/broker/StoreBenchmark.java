@@ -45,7 +45,17 @@ public class StoreBenchmark {
     keys = new byte[items][];
     for (int i = 0; i < items; i++) {
       keys[i] = String.format("key-%012d", i).getBytes(StandardCharsets.US_ASCII);
-      store.put(keys[i], 0, 16, store.hash(keys[i], 0, 16), value.clone(), value.length, false, false, 3_600_000, now);
+      store.put(
+          keys[i],
+          0,
+          16,
+          store.hash(keys[i], 0, 16),
+          value.clone(),
+          value.length,
+          false,
+          false,
+          3_600_000,
+          now);
     }
     leases = new Leases(metrics);
     for (int i = 0; i < 10_000; i++) {
@@ -71,19 +81,33 @@ public class StoreBenchmark {
     return e.value;
   }
 
-  /** Overwrites an existing key (the set of a get/set workload): new value array, deadline moved in the heap. */
+  /**
+   * Overwrites an existing key (the set of a get/set workload): new value array, deadline moved in
+   * the heap.
+   */
   @Benchmark
   public int set() {
     byte[] k = nextKey();
     now++;
-    return store.put(k, 0, 16, store.hash(k, 0, 16), value.clone(), value.length, false, false, 3_600_000, now);
+    return store.put(
+        k, 0, 16, store.hash(k, 0, 16), value.clone(), value.length, false, false, 3_600_000, now);
   }
 
   /** A new key that expires: insert, heap add, then popped and unlinked by the sweep. */
   @Benchmark
   public int setThenExpire() {
     now++;
-    store.put(shortLived, 0, 16, store.hash(shortLived, 0, 16), value, value.length, false, false, 1, now);
+    store.put(
+        shortLived,
+        0,
+        16,
+        store.hash(shortLived, 0, 16),
+        value,
+        value.length,
+        false,
+        false,
+        1,
+        now);
     return store.sweep(now + 1, 10);
   }
 

@@ -29,21 +29,29 @@ class GatewayPartsTest {
 
   @Test
   void badCellsAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> GatewayCell.parse("small:json")).hasMessageContaining("PAYLOAD:ENCODING:INFLIGHT");
-    assertThatThrownBy(() -> GatewayCell.parse("small:xml:1")).hasMessageContaining("unknown encoding 'xml'");
-    assertThatThrownBy(() -> GatewayCell.parse("huge:json:1")).hasMessageContaining("'small', a byte count");
+    assertThatThrownBy(() -> GatewayCell.parse("small:json"))
+        .hasMessageContaining("PAYLOAD:ENCODING:INFLIGHT");
+    assertThatThrownBy(() -> GatewayCell.parse("small:xml:1"))
+        .hasMessageContaining("unknown encoding 'xml'");
+    assertThatThrownBy(() -> GatewayCell.parse("huge:json:1"))
+        .hasMessageContaining("'small', a byte count");
     assertThatThrownBy(() -> GatewayCell.parse("0:json:1")).hasMessageContaining("must be 1..");
-    assertThatThrownBy(() -> GatewayCell.parse("small:json:0")).hasMessageContaining("in flight must be 1..");
-    assertThatThrownBy(() -> GatewayCell.parse("small:json:x")).hasMessageContaining("whole number");
+    assertThatThrownBy(() -> GatewayCell.parse("small:json:0"))
+        .hasMessageContaining("in flight must be 1..");
+    assertThatThrownBy(() -> GatewayCell.parse("small:json:x"))
+        .hasMessageContaining("whole number");
     assertThatThrownBy(() -> GatewayCell.parseAll(" , ")).hasMessageContaining("no cell");
-    assertThatThrownBy(() -> GatewayBench.calleeApart("elsewhere")).hasMessageContaining("'process'");
+    assertThatThrownBy(() -> GatewayBench.calleeApart("elsewhere"))
+        .hasMessageContaining("'process'");
     assertThat(GatewayBench.directHandlers("direct")).isTrue();
     assertThat(GatewayBench.directHandlers("pool")).isFalse();
     assertThatThrownBy(() -> GatewayBench.directHandlers("inline")).hasMessageContaining("'pool'");
     assertThat(GatewayBench.directCallbacks("direct")).isTrue();
     assertThat(GatewayBench.directCallbacks("pool")).isFalse();
-    assertThatThrownBy(() -> GatewayBench.directCallbacks("x")).hasMessageContaining("--caller-callbacks");
-    assertThat(GatewayBench.splitOpts("  -Xmx1g   -XX:+UseSerialGC ")).containsExactly("-Xmx1g", "-XX:+UseSerialGC");
+    assertThatThrownBy(() -> GatewayBench.directCallbacks("x"))
+        .hasMessageContaining("--caller-callbacks");
+    assertThat(GatewayBench.splitOpts("  -Xmx1g   -XX:+UseSerialGC "))
+        .containsExactly("-Xmx1g", "-XX:+UseSerialGC");
     assertThat(GatewayBench.splitOpts(" ")).isEmpty();
   }
 
@@ -51,48 +59,68 @@ class GatewayPartsTest {
   void theEchoMustReturnTheSameNumberAndString() throws Exception {
     ObjectMapper json = new ObjectMapper();
     JsonNode sent = GatewayBench.params(7, GatewayBench.filler(10_240));
-    assertThat(sent.get("text").textValue()).hasSize(10_240).startsWith("abcdefghijklmnopqrstuvwxyza");
+    assertThat(sent.get("text").textValue())
+        .hasSize(10_240)
+        .startsWith("abcdefghijklmnopqrstuvwxyza");
     // A decoder may read the number back as an int: still the same answer.
     JsonNode decoded = json.readTree(json.writeValueAsBytes(sent));
     GatewayBench.check(sent, decoded);
     JsonNode small = GatewayBench.params(3, GatewayBench.filler(0));
-    assertThatThrownBy(() -> GatewayBench.check(small, json.readTree("{\"n\":4,\"text\":\"ping\"}")))
-        .isInstanceOf(BenchException.class).hasMessageContaining("call n=3");
-    assertThatThrownBy(() -> GatewayBench.check(small, json.readTree("{\"n\":3,\"text\":\"pong\"}")))
+    assertThatThrownBy(
+            () -> GatewayBench.check(small, json.readTree("{\"n\":4,\"text\":\"ping\"}")))
+        .isInstanceOf(BenchException.class)
+        .hasMessageContaining("call n=3");
+    assertThatThrownBy(
+            () -> GatewayBench.check(small, json.readTree("{\"n\":3,\"text\":\"pong\"}")))
         .isInstanceOf(BenchException.class);
-    assertThatThrownBy(() -> GatewayBench.check(small, json.readTree("{\"n\":3,\"text\":\"ping\",\"x\":1}")))
+    assertThatThrownBy(
+            () -> GatewayBench.check(small, json.readTree("{\"n\":3,\"text\":\"ping\",\"x\":1}")))
         .isInstanceOf(BenchException.class);
-    assertThatThrownBy(() -> GatewayBench.check(small, json.readTree("{\"n\":\"3\",\"text\":\"ping\"}")))
+    assertThatThrownBy(
+            () -> GatewayBench.check(small, json.readTree("{\"n\":\"3\",\"text\":\"ping\"}")))
         .isInstanceOf(BenchException.class);
     assertThatThrownBy(() -> GatewayBench.check(small, null)).isInstanceOf(BenchException.class);
   }
 
   @Test
   void tableShowsEachCellAndTheVerdictsNameTheTargets() {
-    GatewayReport.Stats seq = GatewayReport.Stats.median(List.of(
-        new GatewayReport.Stats(20_000, 48, 90, 300, 5, 20, 18),
-        new GatewayReport.Stats(21_000, 45, 80, 200, 4, 21, 19),
-        new GatewayReport.Stats(19_000, 70, 99, 900, 6, 22, 17)));
+    GatewayReport.Stats seq =
+        GatewayReport.Stats.median(
+            List.of(
+                new GatewayReport.Stats(20_000, 48, 90, 300, 5, 20, 18),
+                new GatewayReport.Stats(21_000, 45, 80, 200, 4, 21, 19),
+                new GatewayReport.Stats(19_000, 70, 99, 900, 6, 22, 17)));
     assertThat(seq.callsPerSec).isEqualTo(20_000);
     assertThat(seq.p50Micros).isEqualTo(48);
     GatewayReport.Stats many = new GatewayReport.Stats(123_456, 400, 900, 2000, 3.5, 8, 7);
-    List<GatewayReport.Row> rows = List.of(
-        new GatewayReport.Row(GatewayCell.parse("small:json:1"), seq),
-        new GatewayReport.Row(GatewayCell.parse("small:msgpack:64"), many),
-        new GatewayReport.Row(GatewayCell.parse("10k:json:64"), many));
+    List<GatewayReport.Row> rows =
+        List.of(
+            new GatewayReport.Row(GatewayCell.parse("small:json:1"), seq),
+            new GatewayReport.Row(GatewayCell.parse("small:msgpack:64"), many),
+            new GatewayReport.Row(GatewayCell.parse("10k:json:64"), many));
     String apart = GatewayReport.table(rows, true);
-    assertThat(apart).contains("| small | JSON | 1 | 20.0k | 48.0 | 90.0 | 300.0 | 5.00 | 21.00 | 18.00 |");
-    assertThat(apart).contains("| small | MessagePack | 64 | 123k | 400.0 | 900.0 | – | 3.50 | 8.00 | 7.00 |");
+    assertThat(apart)
+        .contains("| small | JSON | 1 | 20.0k | 48.0 | 90.0 | 300.0 | 5.00 | 21.00 | 18.00 |");
+    assertThat(apart)
+        .contains("| small | MessagePack | 64 | 123k | 400.0 | 900.0 | – | 3.50 | 8.00 | 7.00 |");
     assertThat(apart).contains("| 10 KiB | JSON | 64 |");
     String inside = GatewayReport.table(rows, false);
-    assertThat(inside).contains("caller+callee JVM CPU").contains("| 5.00 | 21.00 |\n").doesNotContain("18.00");
-    assertThat(GatewayReport.verdicts(rows)).containsExactly(
-        "sequential p50, small JSON: 48.0 µs (target ≤ 60 µs): met",
-        "64 in flight, small MessagePack: 123k calls/s (target ≥ 100k): met");
+    assertThat(inside)
+        .contains("caller+callee JVM CPU")
+        .contains("| 5.00 | 21.00 |\n")
+        .doesNotContain("18.00");
+    assertThat(GatewayReport.verdicts(rows))
+        .containsExactly(
+            "sequential p50, small JSON: 48.0 µs (target ≤ 60 µs): met",
+            "64 in flight, small MessagePack: 123k calls/s (target ≥ 100k): met");
     GatewayReport.Stats slow = new GatewayReport.Stats(9_000, 61, 99, 200, 5, 20, 18);
-    assertThat(GatewayReport.verdicts(List.of(new GatewayReport.Row(GatewayCell.parse("small:json:64"), slow),
-        new GatewayReport.Row(GatewayCell.parse("small:json:1"), slow))))
-        .containsExactly("64 in flight, small JSON: 9.0k calls/s (target ≥ 100k): MISSED",
+    assertThat(
+            GatewayReport.verdicts(
+                List.of(
+                    new GatewayReport.Row(GatewayCell.parse("small:json:64"), slow),
+                    new GatewayReport.Row(GatewayCell.parse("small:json:1"), slow))))
+        .containsExactly(
+            "64 in flight, small JSON: 9.0k calls/s (target ≥ 100k): MISSED",
             "sequential p50, small JSON: 61.0 µs (target ≤ 60 µs): MISSED");
   }
 }

@@ -40,7 +40,8 @@ class SoakVerdictTest {
   @Test
   void aHeapGrowingBy5KbASecondFails() {
     int[] status = new int[1];
-    String[] lines = run(samples(5_000, 0), status); // 3 MB over ten minutes: above 10% + 1 MiB of about 9 MB
+    String[] lines =
+        run(samples(5_000, 0), status); // 3 MB over ten minutes: above 10% + 1 MiB of about 9 MB
     assertThat(status[0]).isEqualTo(1);
     assertThat(lines[1]).endsWith("GROWING");
     assertThat(lines[2]).endsWith(": ok");

@@ -22,25 +22,35 @@ class ToolPartsTest {
 
   @Test
   void explicitCellsAndBadSpecs() {
-    Args args = new Args(new String[] {"--cells", "get:1x32, set:8×1"}, Set.of("--cells"), Set.of());
-    assertThat(Compare.cells(args)).extracting(Cell::toString).containsExactly("get 1×32", "set 8×1");
+    Args args =
+        new Args(new String[] {"--cells", "get:1x32, set:8×1"}, Set.of("--cells"), Set.of());
+    assertThat(Compare.cells(args))
+        .extracting(Cell::toString)
+        .containsExactly("get 1×32", "set 8×1");
     assertThatThrownBy(() -> Cell.parse("get")).hasMessageContaining("OP:CONNSxPIPELINE");
     assertThatThrownBy(() -> Cell.parse("fly:1x1")).hasMessageContaining("unknown op");
-    assertThatThrownBy(() -> new Args(new String[] {"--nope"}, Set.of(), Set.of())).hasMessageContaining("--nope");
-    assertThatThrownBy(() -> new Args(new String[] {"--repeat", "0"}, Set.of("--repeat"), Set.of())
-        .number("--repeat", 3, 1, 99)).hasMessageContaining("between 1 and 99");
+    assertThatThrownBy(() -> new Args(new String[] {"--nope"}, Set.of(), Set.of()))
+        .hasMessageContaining("--nope");
+    assertThatThrownBy(
+            () ->
+                new Args(new String[] {"--repeat", "0"}, Set.of("--repeat"), Set.of())
+                    .number("--repeat", 3, 1, 99))
+        .hasMessageContaining("between 1 and 99");
   }
 
   @Test
   void kvAnswersAreCheckedForKindAndKey() {
     Workload w = new Workload(Workload.Op.GET, Workload.Protocol.KV, 10, 20, 60_000);
-    byte[] good = bytes("{\"ok\":true,\"value\":\"v3-xxxxxxxxxxxxxxxxx\",\"compressed\":false}\n{\"ok\"");
+    byte[] good =
+        bytes("{\"ok\":true,\"value\":\"v3-xxxxxxxxxxxxxxxxx\",\"compressed\":false}\n{\"ok\"");
     assertThat(w.check(good, 0, good.length, Workload.Op.GET, 3)).isEqualTo(good.length - 5);
     assertThat(w.check(good, 0, 10, Workload.Op.GET, 3)).isZero();
-    assertThatThrownBy(() -> w.check(good, 0, good.length, Workload.Op.GET, 4)).isInstanceOf(BenchException.class)
+    assertThatThrownBy(() -> w.check(good, 0, good.length, Workload.Op.GET, 4))
+        .isInstanceOf(BenchException.class)
         .hasMessageContaining("get of key k4");
     byte[] error = bytes("{\"ok\":false,\"error\":\"not_found\"}\n");
-    assertThatThrownBy(() -> w.check(error, 0, error.length, Workload.Op.GET, 1)).hasMessageContaining("not_found");
+    assertThatThrownBy(() -> w.check(error, 0, error.length, Workload.Op.GET, 1))
+        .hasMessageContaining("not_found");
     byte[] set = bytes("{\"ok\":true}\n");
     assertThat(w.check(set, 0, set.length, Workload.Op.SET, -1)).isEqualTo(set.length);
   }
@@ -52,11 +62,14 @@ class ToolPartsTest {
     assertThat(w.check(good, 0, good.length, Workload.Op.GET, 7)).isEqualTo(27);
     assertThat(w.check(good, 27, good.length, Workload.Op.SET, -1)).isEqualTo(5);
     assertThat(w.check(good, 0, 12, Workload.Op.GET, 7)).isZero();
-    assertThatThrownBy(() -> w.check(good, 0, good.length, Workload.Op.GET, 1)).hasMessageContaining("k1");
+    assertThatThrownBy(() -> w.check(good, 0, good.length, Workload.Op.GET, 1))
+        .hasMessageContaining("k1");
     byte[] nil = bytes("$-1\r\n");
-    assertThatThrownBy(() -> w.check(nil, 0, nil.length, Workload.Op.GET, 1)).isInstanceOf(BenchException.class);
+    assertThatThrownBy(() -> w.check(nil, 0, nil.length, Workload.Op.GET, 1))
+        .isInstanceOf(BenchException.class);
     byte[] err = bytes("-ERR nope\r\n");
-    assertThatThrownBy(() -> w.check(err, 0, err.length, Workload.Op.SET, 1)).hasMessageContaining("ERR nope");
+    assertThatThrownBy(() -> w.check(err, 0, err.length, Workload.Op.SET, 1))
+        .hasMessageContaining("ERR nope");
   }
 
   @Test
@@ -74,10 +87,14 @@ class ToolPartsTest {
   void tableAndChartShowBothServersAndTheRatio() {
     Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9, 0.8);
     Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1, 0.7);
-    List<Report.Row> rows = List.of(new Report.Row(Cell.parse("get:1x32"), ours, redis),
-        new Report.Row(Cell.parse("lease:1x32"), ours, null));
+    List<Report.Row> rows =
+        List.of(
+            new Report.Row(Cell.parse("get:1x32"), ours, redis),
+            new Report.Row(Cell.parse("lease:1x32"), ours, null));
     String table = Report.table(rows);
-    assertThat(table).contains("| get | 1×32 | 250k | 200k | 1.25 | 30.0 / 50.0 / 90.0 | 35.0 / 60.0 / 100.0 | 0.90 | 1.10 | 0.80 / 0.70 |");
+    assertThat(table)
+        .contains(
+            "| get | 1×32 | 250k | 200k | 1.25 | 30.0 / 50.0 / 90.0 | 35.0 / 60.0 / 100.0 | 0.90 | 1.10 | 0.80 / 0.70 |");
     assertThat(table).contains("| lease+release | 1×32 | 250k | – | – |");
     String svg = Report.svg(rows, "test");
     assertThat(svg).startsWith("<svg").contains("get</text>").contains("250k").endsWith("</svg>\n");
@@ -89,9 +106,10 @@ class ToolPartsTest {
 
   @Test
   void classHistogramTotalIsRead() {
-    String text = "num     #instances         #bytes  class name (module)\n"
-        + "   1:          10            160  [B (java.base@17)\n"
-        + "Total          1234        5678901\n";
+    String text =
+        "num     #instances         #bytes  class name (module)\n"
+            + "   1:          10            160  [B (java.base@17)\n"
+            + "Total          1234        5678901\n";
     assertThat(Checks.histogramTotal(text)).isEqualTo(5_678_901L);
   }
 

@@ -8,8 +8,8 @@ package io.ephemeral.broker;
 @FunctionalInterface
 public interface ActionHandler {
   /**
-   * @return the members to add to {@code {"ok":true}} as a JSON object text (e.g.
-   *     {@code {"answer":42}}), or null for none
+   * @return the members to add to {@code {"ok":true}} as a JSON object text (e.g. {@code
+   *     {"answer":42}}), or null for none
    * @throws ActionException to answer with an error code
    */
   String handle(ActionRequest request);

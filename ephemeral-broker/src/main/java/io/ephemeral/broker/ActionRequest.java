@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The request an {@link Interceptor} or a custom {@link ActionHandler} sees. One instance is
- * reused for every request on the broker's thread: read it during the call, never keep it.
+ * The request an {@link Interceptor} or a custom {@link ActionHandler} sees. One instance is reused
+ * for every request on the broker's thread: read it during the call, never keep it.
  */
 public final class ActionRequest {
   private final Request request;
@@ -46,8 +46,8 @@ public final class ActionRequest {
   }
 
   /**
-   * Adds a member to this request's response (an annotation the client sees), e.g.
-   * {@code annotate("region", "\"eu\"")}.
+   * Adds a member to this request's response (an annotation the client sees), e.g. {@code
+   * annotate("region", "\"eu\"")}.
    *
    * @param jsonValue the member's value as JSON text
    */
@@ -57,7 +57,8 @@ public final class ActionRequest {
       // Canonical form: valid, and on one line (a raw newline would end the response early).
       canonical = JsJson.canonicalize(jsonValue.getBytes(StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("annotation '" + member + "' is not valid JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "annotation '" + member + "' is not valid JSON: " + e.getMessage(), e);
     }
     extraMembers.append(',');
     JsJson.quote(member, extraMembers);

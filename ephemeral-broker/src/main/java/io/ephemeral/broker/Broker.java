@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>All state lives on one event-loop thread; the methods of this class are thread-safe and
- * hand their work to that thread.
+ * <p>All state lives on one event-loop thread; the methods of this class are thread-safe and hand
+ * their work to that thread.
  */
 public final class Broker implements AutoCloseable {
   /*
@@ -39,9 +39,11 @@ public final class Broker implements AutoCloseable {
   private SocketPaths.Bound bound;
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
-  private final java.util.List<GatewayListener> addedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<GatewayListener> addedListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Gateway gateway = new Gateway(this);
-  private final java.util.Map<String, ActionHandler> registered = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, ActionHandler> registered =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private Broker(BrokerConfig config) {
     this.config = config;
@@ -66,7 +68,10 @@ public final class Broker implements AutoCloseable {
   public Path start() throws IOException {
     synchronized (lock) {
       if (loop != null) {
-        throw new IllegalStateException("Broker already started on " + bound.socket() + "; call stop() before starting it again");
+        throw new IllegalStateException(
+            "Broker already started on "
+                + bound.socket()
+                + "; call stop() before starting it again");
       }
       if (config.store() != null) {
         // Before binding: a broker whose store is unreachable must not look started to clients.
@@ -77,7 +82,9 @@ public final class Broker implements AutoCloseable {
       try {
         b = SocketPaths.bind(config);
         try {
-          l = new EventLoop(config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
+          l =
+              new EventLoop(
+                  config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
         } catch (IOException | RuntimeException e) {
           b.close();
           throw e;
@@ -109,8 +116,8 @@ public final class Broker implements AutoCloseable {
   }
 
   /**
-   * Stops the broker: closes every connection, clears the store and the leases, removes the
-   * socket file and its private directory, and removes the shutdown hook. Idempotent.
+   * Stops the broker: closes every connection, clears the store and the leases, removes the socket
+   * file and its private directory, and removes the shutdown hook. Idempotent.
    */
   public void stop() {
     EventLoop l;
@@ -147,9 +154,9 @@ public final class Broker implements AutoCloseable {
   }
 
   /**
-   * Stops accepting work: new connections are answered {@code {"ok":false,"error":"draining"}}
-   * and closed, while every request already received is answered. Returns when no request is in
-   * flight or when the timeout passes.
+   * Stops accepting work: new connections are answered {@code {"ok":false,"error":"draining"}} and
+   * closed, while every request already received is answered. Returns when no request is in flight
+   * or when the timeout passes.
    *
    * @return true if the broker became idle within the timeout
    */
@@ -193,10 +200,13 @@ public final class Broker implements AutoCloseable {
     }
     Process child = pb.start();
     log.debug("Child process started", "pid", child.pid(), "command", command.get(0));
-    child.onExit().thenRun(() -> {
-      log.info("Child process exited", "code", child.exitValue());
-      stop();
-    });
+    child
+        .onExit()
+        .thenRun(
+            () -> {
+              log.info("Child process exited", "code", child.exitValue());
+              stop();
+            });
     return child;
   }
 
@@ -253,7 +263,9 @@ public final class Broker implements AutoCloseable {
     }
   }
 
-  /** Blocks until the broker has stopped (by {@link #stop()}, idle timeout, or its child exiting). */
+  /**
+   * Blocks until the broker has stopped (by {@link #stop()}, idle timeout, or its child exiting).
+   */
   public void awaitStop() throws InterruptedException {
     currentLatch().await();
   }
@@ -295,19 +307,33 @@ public final class Broker implements AutoCloseable {
     stop();
   }
 
-  static final java.util.Set<String> BUILT_IN_ACTIONS = java.util.Set.of("get", "set", "del", "list", "ping", "stats",
-      "health", "metrics", "lease", "release", "services");
+  static final java.util.Set<String> BUILT_IN_ACTIONS =
+      java.util.Set.of(
+          "get",
+          "set",
+          "del",
+          "list",
+          "ping",
+          "stats",
+          "health",
+          "metrics",
+          "lease",
+          "release",
+          "services");
 
   /**
-   * Adds a custom action to this broker, also while it runs (the Node broker's
-   * {@code broker.register(name, handler)}).
+   * Adds a custom action to this broker, also while it runs (the Node broker's {@code
+   * broker.register(name, handler)}).
    *
    * @throws IllegalArgumentException if the name is taken
    */
   public void register(String action, ActionHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    if (action == null || action.isEmpty() || BUILT_IN_ACTIONS.contains(action)
-        || config.actions().containsKey(action) || registered.putIfAbsent(action, handler) != null) {
+    if (action == null
+        || action.isEmpty()
+        || BUILT_IN_ACTIONS.contains(action)
+        || config.actions().containsKey(action)
+        || registered.putIfAbsent(action, handler) != null) {
       throw new IllegalArgumentException("action '" + action + "' is already defined");
     }
     EventLoop l;
@@ -315,17 +341,19 @@ public final class Broker implements AutoCloseable {
       l = loop;
     }
     if (l != null) {
-      l.call(() -> {
-        l.addAction(action, handler);
-        return null;
-      }, Duration.ofSeconds(5));
+      l.call(
+          () -> {
+            l.addAction(action, handler);
+            return null;
+          },
+          Duration.ofSeconds(5));
     }
   }
 
   /**
    * Options of a {@link Broker}. Every option left unset falls back to its {@code BROKER_*}
-   * environment variable, then to the documented default; an explicit option always wins. A
-   * value that does not parse is reported by {@link #build()}, never silently ignored.
+   * environment variable, then to the documented default; an explicit option always wins. A value
+   * that does not parse is reported by {@link #build()}, never silently ignored.
    */
   public static final class Builder {
     Boolean debug;
@@ -377,7 +405,9 @@ public final class Broker implements AutoCloseable {
 
     private Builder() {}
 
-    /** Debug logging (same as {@code logLevel("debug")}). Env: {@code BROKER_DEBUG}. Default false. */
+    /**
+     * Debug logging (same as {@code logLevel("debug")}). Env: {@code BROKER_DEBUG}. Default false.
+     */
     public Builder debug(boolean debug) {
       this.debug = debug;
       return this;
@@ -389,7 +419,10 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** TTL for values set without one (when not required) and for leases. Env: {@code BROKER_DEFAULT_TTL} (ms). Default 30 min. */
+    /**
+     * TTL for values set without one (when not required) and for leases. Env: {@code
+     * BROKER_DEFAULT_TTL} (ms). Default 30 min.
+     */
     public Builder defaultTtl(Duration defaultTtl) {
       this.defaultTtl = positive(defaultTtl, "defaultTtl");
       return this;
@@ -407,7 +440,9 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Largest value in UTF-8 bytes as sent. Env: {@code BROKER_MAX_VALUE_SIZE}. Default 256 KiB. */
+    /**
+     * Largest value in UTF-8 bytes as sent. Env: {@code BROKER_MAX_VALUE_SIZE}. Default 256 KiB.
+     */
     public Builder maxValueSize(int maxValueSize) {
       this.maxValueSize = maxValueSize;
       return this;
@@ -419,31 +454,44 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Keep large values gzip-compressed in memory. Env: {@code BROKER_COMPRESSION}. Default true. */
+    /**
+     * Keep large values gzip-compressed in memory. Env: {@code BROKER_COMPRESSION}. Default true.
+     */
     public Builder compression(boolean compression) {
       this.compression = compression;
       return this;
     }
 
-    /** Values of at least this many bytes are kept compressed. Env: {@code BROKER_COMPRESSION_THRESHOLD}. Default 1024. */
+    /**
+     * Values of at least this many bytes are kept compressed. Env: {@code
+     * BROKER_COMPRESSION_THRESHOLD}. Default 1024.
+     */
     public Builder compressionThreshold(int bytes) {
       this.compressionThreshold = bytes;
       return this;
     }
 
-    /** How often expired items and leases are swept. Env: {@code BROKER_SWEEPER_INTERVAL} (ms). Default 30 s. */
+    /**
+     * How often expired items and leases are swept. Env: {@code BROKER_SWEEPER_INTERVAL} (ms).
+     * Default 30 s.
+     */
     public Builder sweeperInterval(Duration interval) {
       this.sweeperInterval = positive(interval, "sweeperInterval");
       return this;
     }
 
-    /** Stop after this long without a request. Env: {@code BROKER_IDLE_TIMEOUT} (ms). Default off. */
+    /**
+     * Stop after this long without a request. Env: {@code BROKER_IDLE_TIMEOUT} (ms). Default off.
+     */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idleTimeout");
       return this;
     }
 
-    /** Log a heartbeat line at this interval. Env: {@code BROKER_HEARTBEAT_INTERVAL} (ms). Default off. */
+    /**
+     * Log a heartbeat line at this interval. Env: {@code BROKER_HEARTBEAT_INTERVAL} (ms). Default
+     * off.
+     */
     public Builder heartbeatInterval(Duration interval) {
       this.heartbeatInterval = positive(interval, "heartbeatInterval");
       return this;
@@ -474,13 +522,19 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Sliding expiry: a successful get restarts the key's original TTL. Env: {@code BROKER_REFRESH_TTL_ON_GET}. Default false. */
+    /**
+     * Sliding expiry: a successful get restarts the key's original TTL. Env: {@code
+     * BROKER_REFRESH_TTL_ON_GET}. Default false.
+     */
     public Builder refreshTtlOnGet(boolean refresh) {
       this.refreshTtlOnGet = refresh;
       return this;
     }
 
-    /** What happens to a new key when the store is full. Env: {@code BROKER_EVICTION_POLICY}. Default reject. */
+    /**
+     * What happens to a new key when the store is full. Env: {@code BROKER_EVICTION_POLICY}.
+     * Default reject.
+     */
     public Builder evictionPolicy(EvictionPolicy policy) {
       this.evictionPolicy = Objects.requireNonNull(policy, "policy");
       return this;
@@ -504,31 +558,45 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's). */
+    /**
+     * The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's).
+     */
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(environment);
       return this;
     }
 
-    /** Largest gateway frame body in bytes; larger frames are refused from their header. Env: {@code BROKER_MAX_FRAME_SIZE}. Default 16 MiB. */
+    /**
+     * Largest gateway frame body in bytes; larger frames are refused from their header. Env: {@code
+     * BROKER_MAX_FRAME_SIZE}. Default 16 MiB.
+     */
     public Builder maxFrameSize(int bytes) {
       this.maxFrameSize = bytes;
       return this;
     }
 
-    /** The longest the gateway lets a call wait for its response (a CALL's own deadline may be sooner). Default 30 s. */
+    /**
+     * The longest the gateway lets a call wait for its response (a CALL's own deadline may be
+     * sooner). Default 30 s.
+     */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = positive(timeout, "callTimeout");
       return this;
     }
 
-    /** A service from which no frame arrived for this long is evicted. Default 90 s (three missed 30 s heartbeats). */
+    /**
+     * A service from which no frame arrived for this long is evicted. Default 90 s (three missed 30
+     * s heartbeats).
+     */
     public Builder staleServiceTimeout(Duration timeout) {
       this.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
       return this;
     }
 
-    /** Most calls one gateway connection may have in flight. Env: {@code BROKER_MAX_PENDING_CALLS}. Default 10,000. */
+    /**
+     * Most calls one gateway connection may have in flight. Env: {@code BROKER_MAX_PENDING_CALLS}.
+     * Default 10,000.
+     */
     public Builder maxPendingCallsPerConnection(int calls) {
       this.maxPendingCallsPerConnection = calls;
       return this;
@@ -551,21 +619,26 @@ public final class Broker implements AutoCloseable {
       return this;
     }
 
-    /** Which local users may connect. Env: {@code BROKER_PEER_ACCESS} (user, group, any). Default: only the broker's user. */
+    /**
+     * Which local users may connect. Env: {@code BROKER_PEER_ACCESS} (user, group, any). Default:
+     * only the broker's user.
+     */
     public Builder peerAccess(PeerAccess access) {
       this.peerAccess = Objects.requireNonNull(access, "access");
       return this;
     }
 
-    /** Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096. */
+    /**
+     * Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096.
+     */
     public Builder maxConnections(int connections) {
       this.maxConnections = connections;
       return this;
     }
 
     /**
-     * Longest key in UTF-8 bytes; a longer one is refused with {@code too_large} naming the
-     * limit. Env: {@code BROKER_MAX_KEY_LENGTH}. Default 4096.
+     * Longest key in UTF-8 bytes; a longer one is refused with {@code too_large} naming the limit.
+     * Env: {@code BROKER_MAX_KEY_LENGTH}. Default 4096.
      */
     public Builder maxKeyLength(int bytes) {
       this.maxKeyLength = bytes;
@@ -584,8 +657,8 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Deepest JSON nesting in a request line, the request object counting as 1 (2 to 1000);
-     * deeper lines get {@code invalid_json} naming the limit. Env: {@code BROKER_MAX_NESTING_DEPTH}.
+     * Deepest JSON nesting in a request line, the request object counting as 1 (2 to 1000); deeper
+     * lines get {@code invalid_json} naming the limit. Env: {@code BROKER_MAX_NESTING_DEPTH}.
      * Default 64.
      */
     public Builder maxNestingDepth(int depth) {
@@ -624,8 +697,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Most lease requests waiting for a pool slot at once (all pools together); one more is
-     * answered {@code pool_exhausted} naming the limit. 0 disables waiting. Env:
-     * {@code BROKER_MAX_LEASE_WAITERS}. Default 1024.
+     * answered {@code pool_exhausted} naming the limit. 0 disables waiting. Env: {@code
+     * BROKER_MAX_LEASE_WAITERS}. Default 1024.
      */
     public Builder maxLeaseWaiters(int waiters) {
       this.maxLeaseWaiters = waiters;
@@ -635,8 +708,8 @@ public final class Broker implements AutoCloseable {
     /**
      * Most unsent output bytes one connection may have (responses it has not read, calls and
      * responses forwarded to it); beyond that it is disconnected. At least 64 KiB; keep it above
-     * {@code maxFrameSize} when services exchange large frames. Env:
-     * {@code BROKER_MAX_OUTPUT_BUFFER}. Default 64 MiB.
+     * {@code maxFrameSize} when services exchange large frames. Env: {@code
+     * BROKER_MAX_OUTPUT_BUFFER}. Default 64 MiB.
      */
     public Builder maxOutputBuffer(int bytes) {
       this.maxOutputBuffer = bytes;
@@ -645,8 +718,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * A connection is closed when a request it started sending (a partial line or frame) is not
-     * complete after this long, or when its unsent output has not moved for this long. Env:
-     * {@code BROKER_STALL_TIMEOUT} (ms). Default 30 s.
+     * complete after this long, or when its unsent output has not moved for this long. Env: {@code
+     * BROKER_STALL_TIMEOUT} (ms). Default 30 s.
      */
     public Builder stallTimeout(Duration timeout) {
       this.stallTimeout = positive(timeout, "stallTimeout");
@@ -663,11 +736,10 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Refuses replayed signed requests: every signed request must then carry {@code ts}
-     * (epoch milliseconds) and {@code nonce} (a string) inside the signed payload, {@code ts}
-     * within {@code window} of the broker's clock and the nonce not seen before. Needs a secret.
-     * Off by default, so unmodified Node clients keep working. Env: {@code BROKER_REPLAY_WINDOW}
-     * (ms).
+     * Refuses replayed signed requests: every signed request must then carry {@code ts} (epoch
+     * milliseconds) and {@code nonce} (a string) inside the signed payload, {@code ts} within
+     * {@code window} of the broker's clock and the nonce not seen before. Needs a secret. Off by
+     * default, so unmodified Node clients keep working. Env: {@code BROKER_REPLAY_WINDOW} (ms).
      */
     public Builder replayProtection(Duration window) {
       this.replayWindow = positive(window, "replayProtection window");
@@ -676,8 +748,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Most nonces remembered for replay protection; while it is full, signed requests with new
-     * nonces are refused ({@code replay_cache_full}) rather than the cache growing. Env:
-     * {@code BROKER_REPLAY_CACHE_SIZE}. Default 100,000.
+     * nonces are refused ({@code replay_cache_full}) rather than the cache growing. Env: {@code
+     * BROKER_REPLAY_CACHE_SIZE}. Default 100,000.
      */
     public Builder replayCacheSize(int nonces) {
       this.replayCacheSize = nonces;
@@ -686,10 +758,10 @@ public final class Broker implements AutoCloseable {
 
     /**
      * After a loop turn that handled input, keep polling the sockets without blocking for up to
-     * this many microseconds before going to sleep in the selector, so that a client's next
-     * request is picked up without a wake-up of the loop thread. Only a busy turn starts the
-     * window, so an idle broker never spins; the spinning counts as the broker's CPU time. 0
-     * turns it off. Env: {@code BROKER_BUSY_POLL_MICROS}. Default 50.
+     * this many microseconds before going to sleep in the selector, so that a client's next request
+     * is picked up without a wake-up of the loop thread. Only a busy turn starts the window, so an
+     * idle broker never spins; the spinning counts as the broker's CPU time. 0 turns it off. Env:
+     * {@code BROKER_BUSY_POLL_MICROS}. Default 50.
      */
     public Builder busyPollMicros(int micros) {
       this.busyPollMicros = micros;
@@ -697,10 +769,9 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * The shared store by URI: {@code memory} (the default), or e.g.
-     * {@code redis://host:6379/0?prefix=ci-42} with the {@code ephemeral-store-redis} module on
-     * the class path. Env: {@code BROKER_STORE}. {@link #build()} reports a URI no store module
-     * understands.
+     * The shared store by URI: {@code memory} (the default), or e.g. {@code
+     * redis://host:6379/0?prefix=ci-42} with the {@code ephemeral-store-redis} module on the class
+     * path. Env: {@code BROKER_STORE}. {@link #build()} reports a URI no store module understands.
      */
     public Builder store(String uri) {
       this.storeUri = Objects.requireNonNull(uri, "uri");
@@ -715,12 +786,14 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Computes missing keys matching {@code keyPattern} ({@code *} matches anything, e.g.
-     * {@code "token:*"}) on demand; see {@link ValueProvider}. The first matching pattern wins.
+     * Computes missing keys matching {@code keyPattern} ({@code *} matches anything, e.g. {@code
+     * "token:*"}) on demand; see {@link ValueProvider}. The first matching pattern wins.
      */
     public Builder provide(String keyPattern, ValueProvider provider) {
-      providers.add(BrokerConfig.ProviderEntry.of(Objects.requireNonNull(keyPattern, "keyPattern"),
-          Objects.requireNonNull(provider, "provider")));
+      providers.add(
+          BrokerConfig.ProviderEntry.of(
+              Objects.requireNonNull(keyPattern, "keyPattern"),
+              Objects.requireNonNull(provider, "provider")));
       return this;
     }
 

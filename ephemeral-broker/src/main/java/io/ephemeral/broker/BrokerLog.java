@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker's log lines, filtered by the broker's own level and formatted either as
- * {@code [broker] message (k=v ...)} or, with structured logging, as one JSON object per line;
- * then handed to SLF4J so the embedding application's backend decides where they go.
- * Field values are rendered properly (nested values as JSON, never as an object identity).
+ * The broker's log lines, filtered by the broker's own level and formatted either as {@code
+ * [broker] message (k=v ...)} or, with structured logging, as one JSON object per line; then handed
+ * to SLF4J so the embedding application's backend decides where they go. Field values are rendered
+ * properly (nested values as JSON, never as an object identity).
  */
 final class BrokerLog {
   private static final JsonFactory JSON = new JsonFactory();
@@ -88,8 +88,12 @@ final class BrokerLog {
   }
 
   private static String render(Object value) {
-    if (value == null || value instanceof CharSequence || value instanceof Number || value instanceof Boolean
-        || value instanceof java.nio.file.Path || value instanceof Enum) {
+    if (value == null
+        || value instanceof CharSequence
+        || value instanceof Number
+        || value instanceof Boolean
+        || value instanceof java.nio.file.Path
+        || value instanceof Enum) {
       return String.valueOf(value);
     }
     StringWriter out = new StringWriter();
@@ -110,7 +114,9 @@ final class BrokerLog {
       g.writeNumber(((Number) value).doubleValue());
     } else if (value instanceof Boolean) {
       g.writeBoolean((Boolean) value);
-    } else if (value instanceof CharSequence || value instanceof java.nio.file.Path || value instanceof Enum) {
+    } else if (value instanceof CharSequence
+        || value instanceof java.nio.file.Path
+        || value instanceof Enum) {
       // Before Iterable: a Path is an Iterable of its own segments.
       g.writeString(value.toString());
     } else if (value instanceof Map) {

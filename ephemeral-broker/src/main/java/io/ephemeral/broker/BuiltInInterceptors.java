@@ -6,19 +6,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The broker's own interceptors, first in every chain: authentication, request counting, the
- * action lookup, the command table's central checks and request logging. User interceptors come
- * after them, so they only ever see authenticated, well-formed requests for known actions.
+ * The broker's own interceptors, first in every chain: authentication, request counting, the action
+ * lookup, the command table's central checks and request logging. User interceptors come after
+ * them, so they only ever see authenticated, well-formed requests for known actions.
  */
 final class BuiltInInterceptors {
   private BuiltInInterceptors() {}
 
-  static List<Interceptor> chain(BrokerConfig config, Metrics metrics, BrokerLog log, Request request, LoopState state) {
+  static List<Interceptor> chain(
+      BrokerConfig config, Metrics metrics, BrokerLog log, Request request, LoopState state) {
     List<Interceptor> chain = new ArrayList<>();
     if (config.secret() != null) {
-      ReplayCache replay = config.replayWindowMillis() > 0
-          ? new ReplayCache(config.clock(), config.replayWindowMillis(), config.replayCacheSize(), state)
-          : null;
+      ReplayCache replay =
+          config.replayWindowMillis() > 0
+              ? new ReplayCache(
+                  config.clock(), config.replayWindowMillis(), config.replayCacheSize(), state)
+              : null;
       chain.add(new Auth(Hmac.withSecret(config.secret()), request, replay));
     }
     chain.add(new Count(metrics));
@@ -96,17 +99,23 @@ final class BuiltInInterceptors {
       this.r = r;
       this.state = state;
       this.maxKeyLength = config.maxKeyLength();
-      this.keyTooLong = new Rejection(ErrorCodes.TOO_LARGE,
-          "the key is longer than maxKeyLength (" + maxKeyLength + " bytes)");
+      this.keyTooLong =
+          new Rejection(
+              ErrorCodes.TOO_LARGE,
+              "the key is longer than maxKeyLength (" + maxKeyLength + " bytes)");
     }
 
     @Override
     public Rejection before(ActionRequest request) {
       Command c = r.command;
       if (c.keyError != null
-          && (!r.hasKey() || (r.keyLen == 0 && c.keyError.equals(ErrorCodes.KEY_AND_WORKER_REQUIRED)))) {
-        return new Rejection(c.keyError,
-            c.keyError.equals(ErrorCodes.INVALID_REQUEST) ? c.name + " needs a string \"key\"" : null);
+          && (!r.hasKey()
+              || (r.keyLen == 0 && c.keyError.equals(ErrorCodes.KEY_AND_WORKER_REQUIRED)))) {
+        return new Rejection(
+            c.keyError,
+            c.keyError.equals(ErrorCodes.INVALID_REQUEST)
+                ? c.name + " needs a string \"key\""
+                : null);
       }
       if (r.keyLen > maxKeyLength) {
         state.limitHit(Limit.MAX_KEY_LENGTH);
@@ -119,7 +128,9 @@ final class BuiltInInterceptors {
         if (r.ttlState == Request.INVALID) {
           return new Rejection(ErrorCodes.INVALID_TTL, null);
         }
-        if (c.ttl == Command.Ttl.REQUIRED_BY_CONFIG && r.ttlState == Request.ABSENT && config.requireTtl()) {
+        if (c.ttl == Command.Ttl.REQUIRED_BY_CONFIG
+            && r.ttlState == Request.ABSENT
+            && config.requireTtl()) {
           return new Rejection(ErrorCodes.TTL_REQUIRED, null);
         }
       }
@@ -147,8 +158,14 @@ final class BuiltInInterceptors {
 
     @Override
     public void after(ActionRequest request, String errorCode) {
-      log.debug("Request", "action", request.action(), "key", request.key(),
-          "result", errorCode == null ? "ok" : errorCode);
+      log.debug(
+          "Request",
+          "action",
+          request.action(),
+          "key",
+          request.key(),
+          "result",
+          errorCode == null ? "ok" : errorCode);
     }
   }
 }

@@ -15,6 +15,7 @@ final class ByteOutput {
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
+
   /** "00" to "99": the two characters of i at [2i, 2i+1]. */
   private static final byte[] DIGIT_PAIRS = new byte[200];
 
@@ -24,6 +25,7 @@ final class ByteOutput {
       DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
     }
   }
+
   private static final int INITIAL = 512;
   private static final byte[] EMPTY = new byte[0];
 
@@ -185,8 +187,9 @@ final class ByteOutput {
   }
 
   /**
-   * A JSON string from UTF-8 (or {@link io.ephemeral.protocol.Wtf8}) bytes: escapes quote, backslash and control
-   * characters, and writes encoded lone surrogates back as JSON unicode escapes.
+   * A JSON string from UTF-8 (or {@link io.ephemeral.protocol.Wtf8}) bytes: escapes quote,
+   * backslash and control characters, and writes encoded lone surrogates back as JSON unicode
+   * escapes.
    */
   ByteOutput jsonString(byte[] utf8, int off, int len) {
     ensure(len + 2);

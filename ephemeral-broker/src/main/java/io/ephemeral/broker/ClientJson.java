@@ -2,8 +2,8 @@ package io.ephemeral.broker;
 
 /**
  * What Jackson's byte parser would get wrong about JSON that clients send (request lines and
- * gateway frames), checked before it sees the bytes. JSON.parse, which the Node broker and
- * ipc-bro use, refuses all of these.
+ * gateway frames), checked before it sees the bytes. JSON.parse, which the Node broker and ipc-bro
+ * use, refuses all of these.
  */
 final class ClientJson {
   private ClientJson() {}

@@ -4,8 +4,8 @@ package io.ephemeral.broker;
  * The broker's only source of time, so that TTLs, lease expiry, sweeping, idle timeout and
  * heartbeats can be tested by moving a {@link ManualClock} instead of sleeping.
  *
- * <p>Time is wall-clock epoch milliseconds, because the protocol exposes it ({@code ping}'s
- * {@code pong}, {@code list}'s {@code expires}).
+ * <p>Time is wall-clock epoch milliseconds, because the protocol exposes it ({@code ping}'s {@code
+ * pong}, {@code list}'s {@code expires}).
  */
 public interface Clock {
 
@@ -13,9 +13,9 @@ public interface Clock {
   long millis();
 
   /**
-   * Registers a callback run whenever this clock jumps (a manual clock being advanced), so a
-   * broker sleeping until its next timer re-evaluates its timers at once. The system clock
-   * never jumps under our control, so the default does nothing.
+   * Registers a callback run whenever this clock jumps (a manual clock being advanced), so a broker
+   * sleeping until its next timer re-evaluates its timers at once. The system clock never jumps
+   * under our control, so the default does nothing.
    */
   default void addJumpListener(Runnable listener) {}
 

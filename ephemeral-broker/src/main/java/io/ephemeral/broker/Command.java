@@ -1,8 +1,8 @@
 package io.ephemeral.broker;
 
 /**
- * One entry of the command table: the action name, what the central checks must verify before
- * the handler runs, and the handler. Handlers therefore only do their own work.
+ * One entry of the command table: the action name, what the central checks must verify before the
+ * handler runs, and the handler. Handlers therefore only do their own work.
  */
 final class Command {
   /** How the central checks treat the {@code ttl} member. */
@@ -23,18 +23,28 @@ final class Command {
 
   final String name;
   final char[] nameChars;
+
   /** Error when the request has no string key, or null when the key is optional. */
   final String keyError;
+
   /** Error when the request has no workerId, or null when it is not needed. */
   final String workerError;
+
   final Ttl ttl;
   final boolean checksValueSize;
   final int metricIndex;
   final Handler handler;
+
   /** Requests, errors and latency of this action (recorded only with metrics on). */
   final LatencyStats stats = new LatencyStats();
 
-  Command(String name, String keyError, String workerError, Ttl ttl, boolean checksValueSize, Handler handler) {
+  Command(
+      String name,
+      String keyError,
+      String workerError,
+      Ttl ttl,
+      boolean checksValueSize,
+      Handler handler) {
     this.name = name;
     this.nameChars = name.toCharArray();
     this.keyError = keyError;

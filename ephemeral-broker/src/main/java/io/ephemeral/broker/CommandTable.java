@@ -7,9 +7,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The actions the broker understands, looked up from the parser's characters without allocating. */
+/**
+ * The actions the broker understands, looked up from the parser's characters without allocating.
+ */
 final class CommandTable {
   private final List<Command> commands = new ArrayList<>();
+
   /** The names as UTF-8, parallel to {@link #commands}, for {@link #lookup(byte[], int, int)}. */
   private byte[][] names = new byte[0][];
 

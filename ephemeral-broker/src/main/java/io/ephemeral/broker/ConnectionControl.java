@@ -17,6 +17,9 @@ interface ConnectionControl {
   /** A parked request was answered: continue with the connection's held-back requests this turn. */
   void resume(Connection c);
 
-  /** A deferred answer ({@link Reply#defer}) got its bytes: move the answers now in turn to the output. */
+  /**
+   * A deferred answer ({@link Reply#defer}) got its bytes: move the answers now in turn to the
+   * output.
+   */
   void answered(Connection c);
 }

@@ -5,8 +5,8 @@ import io.ephemeral.protocol.ErrorCodes;
 /**
  * Runs one request line through parse → the interceptor chain (authentication, counting, action
  * lookup, the command table's central checks, logging, then user interceptors) → handler, and
- * writes exactly one response line. Nothing a client sends can make it throw: a handler
- * failure is logged and answered with an {@code internal_error} response.
+ * writes exactly one response line. Nothing a client sends can make it throw: a handler failure is
+ * logged and answered with an {@code internal_error} response.
  */
 final class Dispatcher {
   private static final byte[] EMPTY_OBJECT = {'{', '}'};
@@ -17,13 +17,16 @@ final class Dispatcher {
   private final BrokerLog log;
   private final Request request = new Request();
   private final Reply reply = new Reply();
+
   /** Where an answer is written while earlier answers of its connection are still awaited. */
   private final ByteOutput staged = new ByteOutput();
+
   private final ActionRequest view = new ActionRequest(request);
   private final Interceptor[] chain;
   private final int knownActionIndex;
   private final boolean recording;
   private final LoopState state;
+
   /** Leading interceptors that are the broker's own and have no after step. */
   private final int directCount;
 
@@ -31,13 +34,17 @@ final class Dispatcher {
     this(config, commands, metrics, log, new LoopState());
   }
 
-  Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log, LoopState state) {
+  Dispatcher(
+      BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log, LoopState state) {
     this.commands = commands;
-    this.parser = new RequestParser(commands, config.maxNestingDepth(), config.maxNumberLength(), config.maxStringLength());
+    this.parser =
+        new RequestParser(
+            commands, config.maxNestingDepth(), config.maxNumberLength(), config.maxStringLength());
     this.metrics = metrics;
     this.log = log;
     this.state = state;
-    java.util.List<Interceptor> all = BuiltInInterceptors.chain(config, metrics, log, request, state);
+    java.util.List<Interceptor> all =
+        BuiltInInterceptors.chain(config, metrics, log, request, state);
     all.addAll(config.interceptors());
     this.chain = all.toArray(new Interceptor[0]);
     int known = 0;
@@ -58,8 +65,10 @@ final class Dispatcher {
   }
 
   private static boolean isPlainBuiltIn(Interceptor i) {
-    return i instanceof BuiltInInterceptors.Auth || i instanceof BuiltInInterceptors.Count
-        || i instanceof BuiltInInterceptors.KnownAction || i instanceof BuiltInInterceptors.Limits;
+    return i instanceof BuiltInInterceptors.Auth
+        || i instanceof BuiltInInterceptors.Count
+        || i instanceof BuiltInInterceptors.KnownAction
+        || i instanceof BuiltInInterceptors.Limits;
   }
 
   /** The built-in {@code before} steps of chain[0, directCount), each called at its own site. */
@@ -97,7 +106,8 @@ final class Dispatcher {
   /** Queues what was written to {@link #staged} (unless the handler deferred its answer). */
   private void stage(Connection conn) {
     if (!reply.deferred() && conn.answers == null) {
-      // The answers it waited behind were all given meanwhile (a store shutting down answers at once).
+      // The answers it waited behind were all given meanwhile (a store shutting down answers at
+      // once).
       conn.out.write(staged.toByteArray());
     } else if (!reply.deferred()) {
       Connection.Answer a = new Connection.Answer();
@@ -135,7 +145,8 @@ final class Dispatcher {
     }
     if (parsed == RequestParser.NOT_AN_OBJECT) {
       // Authentication still comes first: an unsigned line is auth_failed whatever it is.
-      Interceptor.Rejection auth = chain[0] instanceof BuiltInInterceptors.Auth ? chain[0].before(view) : null;
+      Interceptor.Rejection auth =
+          chain[0] instanceof BuiltInInterceptors.Auth ? chain[0].before(view) : null;
       if (auth != null) {
         reply.error(auth.code(), auth.message());
       } else {
@@ -178,7 +189,8 @@ final class Dispatcher {
         out.truncate(mark);
         reply.begin(out, r, conn);
         log.error("Command failed", e, "action", c.name);
-        reply.error(ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
+        reply.error(
+            ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
       }
     }
     String error = reply.errorCode();
@@ -200,8 +212,12 @@ final class Dispatcher {
       try {
         chain[i].after(view, error);
       } catch (RuntimeException e) {
-        log.warn("An interceptor failed after a request", "interceptor", chain[i].getClass().getName(),
-            "error", String.valueOf(e));
+        log.warn(
+            "An interceptor failed after a request",
+            "interceptor",
+            chain[i].getClass().getName(),
+            "error",
+            String.valueOf(e));
       }
     }
   }

@@ -26,60 +26,76 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>Each turn: select until the next timer is due (or a task/wakeup arrives), handle ready
- *       channels, run queued tasks from other threads, run due timers. After a turn that did
- *       work, the next one first polls without blocking for up to {@code busyPollMicros}, so a
- *       client's next request usually finds the thread awake instead of paying a wake-up.
- *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and
- *       their responses appended to the connection's output. Outputs are written at the end of
- *       the turn, after every ready connection was read (one write per connection for all its
- *       pipelined requests), as Redis does: with 8 and 50 connections this measured a few per
- *       cent more requests per second than writing each connection's answers right after its
- *       read.
+ *       channels, run queued tasks from other threads, run due timers. After a turn that did work,
+ *       the next one first polls without blocking for up to {@code busyPollMicros}, so a client's
+ *       next request usually finds the thread awake instead of paying a wake-up.
+ *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and their
+ *       responses appended to the connection's output. Outputs are written at the end of the turn,
+ *       after every ready connection was read (one write per connection for all its pipelined
+ *       requests), as Redis does: with 8 and 50 connections this measured a few per cent more
+ *       requests per second than writing each connection's answers right after its read.
  *   <li>Backpressure: while a connection has {@link #pauseAt} bytes of unsent responses, its
- *       further requests wait, and it is read only while fewer than one read buffer of them
- *       wait, so a client that does not read (or reads slowly) cannot make the broker buffer
- *       without bound. Output can still grow by what other connections forward to it (gateway
- *       calls and responses): past {@code maxOutputBuffer} the connection is closed.
- *   <li>Stalls: a periodic check closes connections whose started request has not completed,
- *       or whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
+ *       further requests wait, and it is read only while fewer than one read buffer of them wait,
+ *       so a client that does not read (or reads slowly) cannot make the broker buffer without
+ *       bound. Output can still grow by what other connections forward to it (gateway calls and
+ *       responses): past {@code maxOutputBuffer} the connection is closed.
+ *   <li>Stalls: a periodic check closes connections whose started request has not completed, or
+ *       whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
  *       connections idle for {@code connectionIdleTimeout}.
- *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector.
- *       Requests read it through {@link TurnClock}: once per turn, not once per request.
- *   <li>Stopping: nothing more is read; answers still queued are written for up to
- *       {@link #FINAL_FLUSH}, then every connection closes. A request line counts as accepted
- *       when it is dispatched; the exit log line says how many were accepted and how many of
- *       those stayed unanswered (their client went away or did not read).
+ *   <li>Time comes from the injected clock; a clock that jumps (tests) wakes the selector. Requests
+ *       read it through {@link TurnClock}: once per turn, not once per request.
+ *   <li>Stopping: nothing more is read; answers still queued are written for up to {@link
+ *       #FINAL_FLUSH}, then every connection closes. A request line counts as accepted when it is
+ *       dispatched; the exit log line says how many were accepted and how many of those stayed
+ *       unanswered (their client went away or did not read).
  * </ul>
  */
 final class EventLoop implements ConnectionControl {
   static final int READ_BUFFER = 64 * 1024;
   static final int OUTPUT_HIGH_WATER = 1 << 20;
+
   /** Most answers one connection may have waiting for a shared store; its further lines wait. */
   static final int MAX_QUEUED_ANSWERS = 1024;
+
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
+
   /** Longest a stopping broker spends writing answers already queued. */
   static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
-  /** Most sockets refused at the connection limit that stay half-open for their client to read why. */
+
+  /**
+   * Most sockets refused at the connection limit that stay half-open for their client to read why.
+   */
   static final int MAX_LINGERING_REFUSALS = 16;
-  /** How long such a socket may wait for its client to close it (checked with the connection check). */
+
+  /**
+   * How long such a socket may wait for its client to close it (checked with the connection check).
+   */
   static final long REFUSAL_LINGER_MILLIS = 1_000;
-  private static final byte[] DRAINING = "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TOO_MANY = ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
-      + "\"the broker has reached its connection limit\"}\n").getBytes(StandardCharsets.US_ASCII);
+
+  private static final byte[] DRAINING =
+      "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TOO_MANY =
+      ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
+              + "\"the broker has reached its connection limit\"}\n")
+          .getBytes(StandardCharsets.US_ASCII);
 
   private final BrokerConfig config;
   private final BrokerLog log;
   private final Clock clock;
+
   /** What requests see as now: {@link #clock} read once per turn. */
   private final TurnClock time;
+
   private final Selector selector;
   private final ServerSocketChannel server;
   private final Metrics metrics;
   private final MemoryStore store;
   private final Leases leases;
+
   /** The KV actions on a shared store, or null when values and leases are in memory. */
   private final RemoteKvCommands remote;
+
   private final LoopState state = new LoopState();
   private final Dispatcher dispatcher;
   private final CommandTable commands;
@@ -91,17 +107,23 @@ final class EventLoop implements ConnectionControl {
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
   private final PeerCheck peers;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
   /** Unsent output at which a connection's further requests wait. */
   private final int pauseAt;
+
   private final int maxOutput;
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+
   /** Sockets refused at the connection limit and still open, oldest first. */
   private final java.util.ArrayDeque<Connection> lingering = new java.util.ArrayDeque<>();
+
   private final Runnable wakeup;
   private final long busyPollNanos;
   private final java.util.function.Consumer<SelectionKey> keyHandler = this::handleKey;
+
   /** The last turn handled a channel or a task: the next one may busy-poll before sleeping. */
   private boolean busy;
+
   private volatile boolean shutdownRequested;
   private Thread thread;
   private Runnable onSelfStop;
@@ -122,7 +144,8 @@ final class EventLoop implements ConnectionControl {
     }
   }
 
-  EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server, PeerCheck peers) throws IOException {
+  EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server, PeerCheck peers)
+      throws IOException {
     this.peers = peers;
     this.config = config;
     this.log = log;
@@ -136,14 +159,16 @@ final class EventLoop implements ConnectionControl {
     this.pauseAt = Math.min(OUTPUT_HIGH_WATER, maxOutput);
     this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
     this.leases = new Leases(metrics);
-    this.events = new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
+    this.events =
+        new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
     config.gatewayListeners().forEach(events::add);
     this.router = new GatewayRouter(config, log, events, this, state);
     CommandTable commands = new CommandTable();
     KvCommands kv = null;
     if (config.store() != null) {
       // Values and leases live in a shared store; the memory store and leases stay empty.
-      remote = new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
+      remote =
+          new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
       remote.registerAll(commands);
     } else {
       remote = null;
@@ -151,16 +176,24 @@ final class EventLoop implements ConnectionControl {
       kv.registerAll(commands);
     }
     if (kv != null && !config.providers().isEmpty()) {
-      providerThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "ephemeral-broker-provider");
-        t.setDaemon(true);
-        return t;
-      });
+      providerThreads =
+          java.util.concurrent.Executors.newCachedThreadPool(
+              r -> {
+                Thread t = new Thread(r, "ephemeral-broker-provider");
+                t.setDaemon(true);
+                return t;
+              });
       kv.providers(providerThreads, this::execute);
     }
     new GatewayCommands(router).registerAll(commands);
-    commands.add(new Command("metrics", null, null, Command.Ttl.IGNORED, false,
-        new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
+    commands.add(
+        new Command(
+            "metrics",
+            null,
+            null,
+            Command.Ttl.IGNORED,
+            false,
+            new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
     this.dispatcher = new Dispatcher(config, commands, metrics, log, state);
     this.commands = commands;
     config.actions().forEach(this::addAction);
@@ -204,13 +237,14 @@ final class EventLoop implements ConnectionControl {
       throw new IllegalStateException("the broker is stopping");
     }
     CompletableFuture<T> result = new CompletableFuture<>();
-    execute(() -> {
-      try {
-        result.complete(work.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    });
+    execute(
+        () -> {
+          try {
+            result.complete(work.get());
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
@@ -320,8 +354,8 @@ final class EventLoop implements ConnectionControl {
   /**
    * Polls without blocking until a channel is ready, a task arrives or the busy-poll window has
    * passed. Only called after a turn that did work, so a quiet broker sleeps in select. Yielding
-   * between polls keeps the spin from delaying a client that shares this CPU: spinning with
-   * {@link Thread#onSpinWait()} instead halved the 1×1 rate on a loaded 2-core machine.
+   * between polls keeps the spin from delaying a client that shares this CPU: spinning with {@link
+   * Thread#onSpinWait()} instead halved the 1×1 rate on a loaded 2-core machine.
    */
   private int busyPoll() throws IOException {
     long until = System.nanoTime() + busyPollNanos;
@@ -375,7 +409,8 @@ final class EventLoop implements ConnectionControl {
       try {
         ch.configureBlocking(false);
         if (state.connections >= config.maxConnections()) {
-          log.warn("Refused a connection: limit reached", "maxConnections", config.maxConnections());
+          log.warn(
+              "Refused a connection: limit reached", "maxConnections", config.maxConnections());
           state.refused("limit");
           state.limitHit(Limit.MAX_CONNECTIONS);
           refuseOverLimit(ch);
@@ -419,9 +454,9 @@ final class EventLoop implements ConnectionControl {
   /**
    * Answers a connection over the limit and half-closes it like the other refusals, so that a
    * client that writes its request before it reads still gets the reason (a socket closed at once
-   * would fail that write with EPIPE). The limit is there to bound descriptors, so at most
-   * {@value #MAX_LINGERING_REFUSALS} such sockets stay open: a newer refusal closes the oldest,
-   * and the connection check closes any older than {@value #REFUSAL_LINGER_MILLIS} ms.
+   * would fail that write with EPIPE). The limit is there to bound descriptors, so at most {@value
+   * #MAX_LINGERING_REFUSALS} such sockets stay open: a newer refusal closes the oldest, and the
+   * connection check closes any older than {@value #REFUSAL_LINGER_MILLIS} ms.
    */
   private void refuseOverLimit(SocketChannel ch) throws IOException {
     ch.write(ByteBuffer.wrap(TOO_MANY));
@@ -432,7 +467,8 @@ final class EventLoop implements ConnectionControl {
     Connection refused = new Connection(ch);
     refused.refusing = true;
     refused.overLimit = true;
-    refused.lastRead = clock.millis(); // a refused socket's input is never taken: this stays the refusal time
+    refused.lastRead =
+        clock.millis(); // a refused socket's input is never taken: this stays the refusal time
     refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
     lingering.addLast(refused);
   }
@@ -529,7 +565,9 @@ final class EventLoop implements ConnectionControl {
       return from; // answered in order: nothing more until the parked request is answered
     }
     c.heldBack = false;
-    return c.protocol == Connection.FRAMES ? processFrames(c, buf, from, to) : process(c, buf, from, to);
+    return c.protocol == Connection.FRAMES
+        ? processFrames(c, buf, from, to)
+        : process(c, buf, from, to);
   }
 
   /**
@@ -552,8 +590,11 @@ final class EventLoop implements ConnectionControl {
       if (to - pos < 4) {
         break;
       }
-      long size = ((buf[pos] & 0xFFL) << 24) | ((buf[pos + 1] & 0xFF) << 16) | ((buf[pos + 2] & 0xFF) << 8)
-          | (buf[pos + 3] & 0xFF);
+      long size =
+          ((buf[pos] & 0xFFL) << 24)
+              | ((buf[pos + 1] & 0xFF) << 16)
+              | ((buf[pos + 2] & 0xFF) << 8)
+              | (buf[pos + 3] & 0xFF);
       if (size > config.maxFrameSize()) {
         router.frameTooLarge(c, size);
         c.skipBytes = size;
@@ -585,8 +626,9 @@ final class EventLoop implements ConnectionControl {
         pos = nl + 1;
         continue;
       }
-      if (c.out.size() >= pauseAt || (c.answers != null
-          && (c.answers.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER))) {
+      if (c.out.size() >= pauseAt
+          || (c.answers != null
+              && (c.answers.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER))) {
         c.heldBack = true; // continued when output is written or queued answers are released
         break;
       }
@@ -653,8 +695,12 @@ final class EventLoop implements ConnectionControl {
       int unsent = c.out.size();
       if (unsent > maxOutput) {
         // Only forwarded gateway traffic (or one huge answer) gets here: requests of its own wait.
-        log.warn("Closing a connection that does not read its output", "unsentBytes", unsent,
-            "maxOutputBuffer", maxOutput);
+        log.warn(
+            "Closing a connection that does not read its output",
+            "unsentBytes",
+            unsent,
+            "maxOutputBuffer",
+            maxOutput);
         state.limitHit(Limit.MAX_OUTPUT_BUFFER);
         close(c);
         return;
@@ -714,7 +760,10 @@ final class EventLoop implements ConnectionControl {
     markDirty(c);
   }
 
-  /** Requests of the connection taken in and not yet written out: unsent, parked, or waiting for the store. */
+  /**
+   * Requests of the connection taken in and not yet written out: unsent, parked, or waiting for the
+   * store.
+   */
   private static int owed(Connection c) {
     return c.unflushed + (c.parked ? 1 : 0) + (c.answers == null ? 0 : c.answers.size());
   }
@@ -762,8 +811,8 @@ final class EventLoop implements ConnectionControl {
   }
 
   /**
-   * Continues connections whose parked request was answered. Deferred to the end of the turn:
-   * the answer may come while another connection's request is being handled.
+   * Continues connections whose parked request was answered. Deferred to the end of the turn: the
+   * answer may come while another connection's request is being handled.
    */
   private void continueResumed() {
     for (int i = 0; i < resumed.size(); i++) {
@@ -795,7 +844,6 @@ final class EventLoop implements ConnectionControl {
     dirty.clear();
   }
 
-
   private boolean idle() {
     if (state.inFlight > 0 || router.pendingCalls() > 0 || leases.waiters() > 0) {
       return false;
@@ -826,8 +874,14 @@ final class EventLoop implements ConnectionControl {
     } catch (IOException | ClosedSelectorException ignored) {
       // Closing is best effort; the channels are closed either way.
     }
-    log.info("Requests answered", "accepted", state.requestsAccepted,
-        "answered", state.requestsAccepted - state.unanswered, "unanswered", state.unanswered);
+    log.info(
+        "Requests answered",
+        "accepted",
+        state.requestsAccepted,
+        "answered",
+        state.requestsAccepted - state.unanswered,
+        "unanswered",
+        state.unanswered);
     if (providerThreads != null) {
       providerThreads.shutdownNow();
     }
@@ -837,7 +891,10 @@ final class EventLoop implements ConnectionControl {
     clearState();
   }
 
-  /** Forgets every key, lease, service, timer and task; also lets tests reuse a loop they never started. */
+  /**
+   * Forgets every key, lease, service, timer and task; also lets tests reuse a loop they never
+   * started.
+   */
   void clearState() {
     store.clear();
     leases.clear();
@@ -891,7 +948,10 @@ final class EventLoop implements ConnectionControl {
   /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
   private long millisUntilNextTimer() {
     Timer next = timers.peek();
-    long due = Math.min(Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline()), leases.nextDeadline());
+    long due =
+        Math.min(
+            Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline()),
+            leases.nextDeadline());
     if (due == Long.MAX_VALUE) {
       return -1;
     }
@@ -956,17 +1016,18 @@ final class EventLoop implements ConnectionControl {
   }
 
   /**
-   * Closes stalled connections: an incomplete request not finished within the stall timeout
-   * (a half-open or trickling client), output that has not moved for that long (a client that
-   * stopped reading), and, if configured, connections idle for the idle timeout. Requests
-   * waiting on the broker itself (a parked lease or provider request) are never a stall.
+   * Closes stalled connections: an incomplete request not finished within the stall timeout (a
+   * half-open or trickling client), output that has not moved for that long (a client that stopped
+   * reading), and, if configured, connections idle for the idle timeout. Requests waiting on the
+   * broker itself (a parked lease or provider request) are never a stall.
    */
   private void checkConnections() {
     long now = clock.millis();
     long stall = config.stallTimeoutMillis();
     long idle = config.connectionIdleTimeoutMillis();
     Connection oldest;
-    while ((oldest = lingering.peekFirst()) != null && now - oldest.lastRead >= REFUSAL_LINGER_MILLIS) {
+    while ((oldest = lingering.peekFirst()) != null
+        && now - oldest.lastRead >= REFUSAL_LINGER_MILLIS) {
       close(oldest);
     }
     java.util.List<Connection> stalled = null;
@@ -984,7 +1045,11 @@ final class EventLoop implements ConnectionControl {
         limit = Limit.STALL_TIMEOUT;
       } else if (c.partialSince != 0 && !c.parked && !c.heldBack && now - c.partialSince >= stall) {
         limit = Limit.STALL_TIMEOUT;
-      } else if (idle > 0 && !c.parked && c.callsInFlight == 0 && c.out.size() == 0 && now - c.lastRead >= idle) {
+      } else if (idle > 0
+          && !c.parked
+          && c.callsInFlight == 0
+          && c.out.size() == 0
+          && now - c.lastRead >= idle) {
         limit = Limit.CONNECTION_IDLE_TIMEOUT;
       }
       if (limit != null) {
@@ -1000,9 +1065,16 @@ final class EventLoop implements ConnectionControl {
       for (int i = 0; i < stalled.size(); i++) {
         Connection c = stalled.get(i);
         Limit limit = why.get(i);
-        log.warn(limit == Limit.STALL_TIMEOUT ? "Closing a stalled connection" : "Closing an idle connection",
-            limit.label + "Ms", limit == Limit.STALL_TIMEOUT ? stall : idle,
-            "waiting", c.writeBlockedSince != 0 ? "for the client to read" : c.partialSince != 0 ? "for the rest of a request" : "for a request");
+        log.warn(
+            limit == Limit.STALL_TIMEOUT
+                ? "Closing a stalled connection"
+                : "Closing an idle connection",
+            limit.label + "Ms",
+            limit == Limit.STALL_TIMEOUT ? stall : idle,
+            "waiting",
+            c.writeBlockedSince != 0
+                ? "for the client to read"
+                : c.partialSince != 0 ? "for the rest of a request" : "for a request");
         state.limitHit(limit);
         close(c);
       }
@@ -1045,9 +1117,24 @@ final class EventLoop implements ConnectionControl {
     long opsPerSecond = (requests - lastHeartbeatRequests) / seconds;
     lastHeartbeatAt = now;
     lastHeartbeatRequests = requests;
-    log.info("Heartbeat", "uptimeSeconds", (now - state.startedAt) / 1000, "items", store.size(),
-        "leases", leases.size(), "services", router.serviceNames().size(), "connections", state.connections,
-        "inFlight", state.inFlight, "memoryMB", usedMb, "opsPerSecond", opsPerSecond);
+    log.info(
+        "Heartbeat",
+        "uptimeSeconds",
+        (now - state.startedAt) / 1000,
+        "items",
+        store.size(),
+        "leases",
+        leases.size(),
+        "services",
+        router.serviceNames().size(),
+        "connections",
+        state.connections,
+        "inFlight",
+        state.inFlight,
+        "memoryMB",
+        usedMb,
+        "opsPerSecond",
+        opsPerSecond);
     schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
   }
 

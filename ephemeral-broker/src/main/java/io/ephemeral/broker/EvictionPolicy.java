@@ -1,10 +1,14 @@
 package io.ephemeral.broker;
 
-/** What a {@code set} of a new key does when the store already holds {@code maxItems} live items. */
+/**
+ * What a {@code set} of a new key does when the store already holds {@code maxItems} live items.
+ */
 public enum EvictionPolicy {
   /** Refuse the write with {@code max_items} (the protocol's documented behaviour, the default). */
   REJECT,
-  /** Evict the least recently used item (reads and writes both count as use) and accept the write. */
+  /**
+   * Evict the least recently used item (reads and writes both count as use) and accept the write.
+   */
   LRU;
 
   static EvictionPolicy parse(String text) {
@@ -14,7 +18,8 @@ public enum EvictionPolicy {
       case "lru":
         return LRU;
       default:
-        throw new IllegalArgumentException("unknown eviction policy '" + text + "' (expected reject or lru)");
+        throw new IllegalArgumentException(
+            "unknown eviction policy '" + text + "' (expected reject or lru)");
     }
   }
 }

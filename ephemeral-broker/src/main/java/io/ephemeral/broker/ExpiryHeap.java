@@ -3,18 +3,18 @@ package io.ephemeral.broker;
 import java.util.Arrays;
 
 /**
- * A binary min-heap of deadlines whose nodes remember their slot, so add, remove and reschedule
- * are O(log n) and "what expires next" is O(1) amortised. Expiry is driven by popping due nodes
- * from the top with a work budget; nothing ever scans all keys or leases.
+ * A binary min-heap of deadlines whose nodes remember their slot, so add, remove and reschedule are
+ * O(log n) and "what expires next" is O(1) amortised. Expiry is driven by popping due nodes from
+ * the top with a work budget; nothing ever scans all keys or leases.
  *
  * <p>Implementation notes. The heap is ordered by its own copy of each node's deadline, kept in
  * {@code keys} beside {@code nodes}: sifting compares longs in one array instead of following a
  * pointer per comparison. A key may be earlier than its node's deadline but never later. Moving a
- * deadline later (a key overwritten or a lease renewed, with the same or a longer time to live,
- * the common case) only changes the node; the heap catches up when that stale key reaches the
- * top, once per postponement at most, instead of sifting the node down on every write. Moving a
- * deadline earlier sifts the node up at once. {@link #peek} settles the top first, so the node it
- * returns always holds the earliest deadline.
+ * deadline later (a key overwritten or a lease renewed, with the same or a longer time to live, the
+ * common case) only changes the node; the heap catches up when that stale key reaches the top, once
+ * per postponement at most, instead of sifting the node down on every write. Moving a deadline
+ * earlier sifts the node up at once. {@link #peek} settles the top first, so the node it returns
+ * always holds the earliest deadline.
  */
 final class ExpiryHeap<T extends ExpiryHeap.Node> {
 
@@ -25,8 +25,10 @@ final class ExpiryHeap<T extends ExpiryHeap.Node> {
   }
 
   private Node[] nodes = new Node[16];
+
   /** keys[i] <= nodes[i].deadline, and the heap order is on keys. */
   private long[] keys = new long[16];
+
   private int size;
 
   int size() {

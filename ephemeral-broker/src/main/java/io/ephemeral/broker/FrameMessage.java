@@ -35,8 +35,10 @@ final class FrameMessage {
   double deadline;
   boolean hasDepth;
   double depth;
+
   /** Raw bytes of the context value within the body, to copy into gateway-made responses. */
   int contextOff;
+
   int contextLen;
 
   void reset(Encoding encoding) {

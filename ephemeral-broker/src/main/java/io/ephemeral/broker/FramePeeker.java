@@ -13,17 +13,19 @@ import org.msgpack.core.buffer.ArrayBufferInput;
 import org.msgpack.value.ValueType;
 
 /**
- * Reads the routing fields of a frame body with a streaming parser (Jackson for JSON,
- * msgpack-core for MessagePack) and skips everything else, validating the whole body on the way
- * (a body must be exactly one value, as the Node peers require). JSON bodies go through {@link
- * JsonRoutingScanner} first, which reads the same fields from the bytes and hands anything it is
- * not sure about to the Jackson path.
+ * Reads the routing fields of a frame body with a streaming parser (Jackson for JSON, msgpack-core
+ * for MessagePack) and skips everything else, validating the whole body on the way (a body must be
+ * exactly one value, as the Node peers require). JSON bodies go through {@link JsonRoutingScanner}
+ * first, which reads the same fields from the bytes and hands anything it is not sure about to the
+ * Jackson path.
  */
 final class FramePeeker {
   /** Peek outcome. */
   static final int OK = 0;
+
   static final int UNDECODABLE = 1;
   static final int NOT_AN_OBJECT = 2;
+
   /** A JSON body nested deeper than the limit. */
   static final int TOO_DEEP = 3;
 
@@ -34,12 +36,14 @@ final class FramePeeker {
   private String error;
 
   FramePeeker(int maxDepth) {
-    json = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(maxDepth)
-            .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
-            .build())
-        .build();
+    json =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(maxDepth)
+                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+                    .build())
+            .build();
     scanner = new JsonRoutingScanner(maxDepth);
   }
 
@@ -59,7 +63,9 @@ final class FramePeeker {
       return UNDECODABLE;
     }
     try {
-      return m.encoding == FrameMessage.Encoding.JSON ? peekJson(b, off, len, m) : peekMsgpack(b, off, len, m);
+      return m.encoding == FrameMessage.Encoding.JSON
+          ? peekJson(b, off, len, m)
+          : peekMsgpack(b, off, len, m);
     } catch (StreamConstraintsException e) {
       if (RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH) {
         return TOO_DEEP;
@@ -254,7 +260,8 @@ final class FramePeeker {
     }
   }
 
-  private static void jsonContext(JsonParser p, JsonToken v, FrameMessage m, int base) throws IOException {
+  private static void jsonContext(JsonParser p, JsonToken v, FrameMessage m, int base)
+      throws IOException {
     forgetContext(m);
     m.hasContext = true;
     int start = base + (int) p.currentTokenLocation().getByteOffset();

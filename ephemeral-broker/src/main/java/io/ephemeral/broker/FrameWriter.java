@@ -6,9 +6,9 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
 /**
- * The few messages the gateway writes itself (REGISTER_ACK, ERROR, error RESPONSE), in the
- * encoding of the connection they go to. Numbers follow msgpackr's rules so Node peers never see
- * a BigInt: integers that fit in 32 bits as integers, larger ones as float64.
+ * The few messages the gateway writes itself (REGISTER_ACK, ERROR, error RESPONSE), in the encoding
+ * of the connection they go to. Numbers follow msgpackr's rules so Node peers never see a BigInt:
+ * integers that fit in 32 bits as integers, larger ones as float64.
  */
 final class FrameWriter {
   private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
@@ -33,14 +33,24 @@ final class FrameWriter {
    * An ERROR frame: {@code {type, id?, error:{message, code}, timestamp?}}. The duplicate-name
    * refusal has exactly {@code {type, error}} (what the Node client expects); pass timestamp < 0.
    */
-  void error(ByteOutput out, FrameMessage.Encoding enc, String id, String code, String message, long timestamp) {
+  void error(
+      ByteOutput out,
+      FrameMessage.Encoding enc,
+      String id,
+      String code,
+      String message,
+      long timestamp) {
     if (enc == FrameMessage.Encoding.JSON) {
       int mark = begin(out);
       out.ascii("{\"type\":\"ERROR\"");
       if (id != null) {
         out.ascii(",\"id\":").jsonString(id);
       }
-      out.ascii(",\"error\":{\"message\":").jsonString(message).ascii(",\"code\":").jsonString(code).ascii("}");
+      out.ascii(",\"error\":{\"message\":")
+          .jsonString(message)
+          .ascii(",\"code\":")
+          .jsonString(code)
+          .ascii("}");
       if (timestamp >= 0) {
         out.ascii(",\"timestamp\":").number(timestamp);
       }
@@ -68,12 +78,21 @@ final class FrameWriter {
   }
 
   /**
-   * The RESPONSE a caller gets when the gateway cannot deliver its CALL: the unmodified Node
-   * client rejects the call at once with {@code code}. {@code context} is the CALL's own context
-   * bytes (same encoding, since it goes back to the connection that sent them).
+   * The RESPONSE a caller gets when the gateway cannot deliver its CALL: the unmodified Node client
+   * rejects the call at once with {@code code}. {@code context} is the CALL's own context bytes
+   * (same encoding, since it goes back to the connection that sent them).
    */
-  void errorResponse(ByteOutput out, FrameMessage.Encoding enc, String id, String from, String to, String code,
-      String message, byte[] context, int contextOff, int contextLen) {
+  void errorResponse(
+      ByteOutput out,
+      FrameMessage.Encoding enc,
+      String id,
+      String from,
+      String to,
+      String code,
+      String message,
+      byte[] context,
+      int contextOff,
+      int contextLen) {
     if (enc == FrameMessage.Encoding.JSON) {
       int mark = begin(out);
       out.ascii("{\"type\":\"RESPONSE\",\"id\":").jsonString(id);
@@ -83,7 +102,10 @@ final class FrameWriter {
       if (to != null) {
         out.ascii(",\"to\":").jsonString(to);
       }
-      out.ascii(",\"status\":\"error\",\"error\":{\"message\":").jsonString(message).ascii(",\"code\":").jsonString(code)
+      out.ascii(",\"status\":\"error\",\"error\":{\"message\":")
+          .jsonString(message)
+          .ascii(",\"code\":")
+          .jsonString(code)
           .ascii("}");
       if (contextLen > 0) {
         out.ascii(",\"context\":").write(context, contextOff, contextLen);
@@ -94,7 +116,8 @@ final class FrameWriter {
     }
     try {
       packer.clear();
-      packer.packMapHeader(4 + (from != null ? 1 : 0) + (to != null ? 1 : 0) + (contextLen > 0 ? 1 : 0));
+      packer.packMapHeader(
+          4 + (from != null ? 1 : 0) + (to != null ? 1 : 0) + (contextLen > 0 ? 1 : 0));
       packer.packString("type").packString("RESPONSE");
       packer.packString("id").packString(id);
       if (from != null) {

@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The service gateway, compatible with Node {@code ipc-bro} services in JSON and MessagePack
- * mode: processes register named services and call each other's methods through the hub.
+ * The service gateway, compatible with Node {@code ipc-bro} services in JSON and MessagePack mode:
+ * processes register named services and call each other's methods through the hub.
  *
  * <p>Every {@link Broker} serves the gateway on its socket (a connection whose first byte is 0x00
  * speaks frames); {@link Broker#gateway()} returns this view of it. {@link #builder()} makes a
@@ -40,7 +40,9 @@ public final class Gateway implements AutoCloseable {
     return broker.start();
   }
 
-  /** Closes every connection (registered or not) and removes the socket. Never hangs; idempotent. */
+  /**
+   * Closes every connection (registered or not) and removes the socket. Never hangs; idempotent.
+   */
   public void stop() {
     broker.stop();
   }
@@ -97,7 +99,11 @@ public final class Gateway implements AutoCloseable {
    * @param services their names
    * @param pendingCalls calls delivered and awaiting their responses
    */
-  public record GatewayStatus(boolean running, Path socketPath, int connectedServices, List<String> services,
+  public record GatewayStatus(
+      boolean running,
+      Path socketPath,
+      int connectedServices,
+      List<String> services,
       int pendingCalls) {}
 
   /** Options of a stand-alone gateway, named as in the original's configuration. */
@@ -107,13 +113,19 @@ public final class Gateway implements AutoCloseable {
 
     private Builder() {}
 
-    /** Bind exactly this path (the original's default was {@code /tmp/bro-gateway.sock}; required here). */
+    /**
+     * Bind exactly this path (the original's default was {@code /tmp/bro-gateway.sock}; required
+     * here).
+     */
     public Builder socketPath(Path path) {
       this.socketPath = Objects.requireNonNull(path, "path");
       return this;
     }
 
-    /** How often services are expected to send heartbeats; a service silent for three intervals is evicted. */
+    /**
+     * How often services are expected to send heartbeats; a service silent for three intervals is
+     * evicted.
+     */
     public Builder heartbeatInterval(Duration interval) {
       broker.staleServiceTimeout(interval.multipliedBy(3));
       return this;

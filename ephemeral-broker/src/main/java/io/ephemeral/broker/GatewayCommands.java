@@ -1,9 +1,9 @@
 package io.ephemeral.broker;
 
 /**
- * KV-protocol actions about the gateway: {@code services} answers the registry (who is
- * registered, with which methods and connections, last heartbeat, call counts) and the observed
- * call graph (who calls whom, how often, how many errors).
+ * KV-protocol actions about the gateway: {@code services} answers the registry (who is registered,
+ * with which methods and connections, last heartbeat, call counts) and the observed call graph (who
+ * calls whom, how often, how many errors).
  */
 final class GatewayCommands {
   private final GatewayRouter router;
@@ -55,7 +55,11 @@ final class GatewayCommands {
       }
       first = false;
       out.ascii("{\"from\":").jsonString(e.from).ascii(",\"to\":").jsonString(e.to);
-      out.ascii(",\"calls\":").number(e.calls).ascii(",\"errors\":").number(e.errors).write((byte) '}');
+      out.ascii(",\"calls\":")
+          .number(e.calls)
+          .ascii(",\"errors\":")
+          .number(e.errors)
+          .write((byte) '}');
     }
     out.write((byte) ']');
     reply.end();

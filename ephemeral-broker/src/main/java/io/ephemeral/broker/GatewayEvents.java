@@ -37,7 +37,12 @@ final class GatewayEvents {
       try {
         call.on(l);
       } catch (RuntimeException e) {
-        log.warn("A gateway listener failed", "listener", l.getClass().getName(), "error", String.valueOf(e));
+        log.warn(
+            "A gateway listener failed",
+            "listener",
+            l.getClass().getName(),
+            "error",
+            String.valueOf(e));
       }
     }
   }

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Gateway events. Every method has an empty default, so implement only what you need. Listeners
- * run on the broker's event-loop thread: keep them short and never block in them. An exception
- * thrown by a listener is logged and otherwise ignored.
+ * Gateway events. Every method has an empty default, so implement only what you need. Listeners run
+ * on the broker's event-loop thread: keep them short and never block in them. An exception thrown
+ * by a listener is logged and otherwise ignored.
  */
 public interface GatewayListener {
   /** The socket is bound and serving. */

@@ -17,10 +17,10 @@ import java.util.Map;
  *   <li>Frames are routed on a few peeked fields; CALL and RESPONSE bodies are forwarded as the
  *       bytes they arrived in (transcoded only between a JSON and a MessagePack peer).
  *   <li>In-flight calls live in the callee service's {@code pending} map, keyed by call id: a
- *       RESPONSE is accepted from any connection of that service (pools answer on any socket)
- *       and goes to the connection that sent the CALL, or another connection of the caller's
- *       service if that one closed. Unknown or repeated ids are dropped, so nobody can answer a
- *       call that is not theirs.
+ *       RESPONSE is accepted from any connection of that service (pools answer on any socket) and
+ *       goes to the connection that sent the CALL, or another connection of the caller's service if
+ *       that one closed. Unknown or repeated ids are dropped, so nobody can answer a call that is
+ *       not theirs.
  *   <li>Every failure to deliver a CALL is answered as an error RESPONSE with the CALL's id: the
  *       Node client then fails the call at once with the code instead of timing out.
  *   <li>Deadlines live in an {@link ExpiryHeap}: the loop wakes for the earliest and fails it.
@@ -29,6 +29,7 @@ import java.util.Map;
  */
 final class GatewayRouter {
   static final int MAX_DEPTH = 100;
+
   /** How long after a call's deadline the gateway fails it itself. */
   static final long DEADLINE_GRACE_MILLIS = 250;
 
@@ -81,7 +82,13 @@ final class GatewayRouter {
     final FrameMessage.Encoding callerEncoding;
     final long startedNanos = System.nanoTime();
 
-    PendingCall(Service callee, String id, String callerName, String method, Connection caller, byte[] context,
+    PendingCall(
+        Service callee,
+        String id,
+        String callerName,
+        String method,
+        Connection caller,
+        byte[] context,
         FrameMessage.Encoding callerEncoding) {
       this.callee = callee;
       this.id = id;
@@ -116,23 +123,33 @@ final class GatewayRouter {
   private final FramePeeker peeker;
   private final Transcoder transcoder;
   private final LoopState state;
+
   /** Why the last {@link #forward} failed. */
   private String forwardError;
+
   private final FrameWriter writer = new FrameWriter();
   private final FrameMessage message = new FrameMessage();
   private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
   private final LinkedHashMap<String, Edge> edges = new LinkedHashMap<>();
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
+
   /** Calls, errors and latency per service and method; bounded against made-up method names. */
   private final LinkedHashMap<String, LatencyStats> methodStats = new LinkedHashMap<>();
+
   private static final int MAX_METHOD_STATS = 10_000;
 
-  GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
+  GatewayRouter(
+      BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
     this(config, log, events, transport, new LoopState());
   }
 
-  GatewayRouter(BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport, LoopState state) {
+  GatewayRouter(
+      BrokerConfig config,
+      BrokerLog log,
+      GatewayEvents events,
+      ConnectionControl transport,
+      LoopState state) {
     this.config = config;
     this.state = state;
     this.peeker = new FramePeeker(config.maxFrameDepth());
@@ -151,8 +168,15 @@ final class GatewayRouter {
   /** A frame larger than the limit: refused from its header; its body is skipped unread. */
   void frameTooLarge(Connection c, long size) {
     state.limitHit(Limit.MAX_FRAME_SIZE);
-    sendError(c, null, "INVALID_MESSAGE",
-        "Frame of " + size + " bytes exceeds the gateway's limit of " + config.maxFrameSize() + " bytes");
+    sendError(
+        c,
+        null,
+        "INVALID_MESSAGE",
+        "Frame of "
+            + size
+            + " bytes exceeds the gateway's limit of "
+            + config.maxFrameSize()
+            + " bytes");
   }
 
   void onFrame(Connection c, byte[] b, int off, int len) {
@@ -165,12 +189,18 @@ final class GatewayRouter {
     c.encoding = m.encoding;
     if (peeked == FramePeeker.TOO_DEEP) {
       state.limitHit(Limit.MAX_FRAME_DEPTH);
-      sendError(c, null, "DESERIALIZATION_FAILED",
-          "Failed to deserialize message: it nests deeper than the gateway's limit of " + config.maxFrameDepth() + " levels");
+      sendError(
+          c,
+          null,
+          "DESERIALIZATION_FAILED",
+          "Failed to deserialize message: it nests deeper than the gateway's limit of "
+              + config.maxFrameDepth()
+              + " levels");
       return;
     }
     if (peeked == FramePeeker.UNDECODABLE) {
-      sendError(c, null, "DESERIALIZATION_FAILED", "Failed to deserialize message: " + peeker.error());
+      sendError(
+          c, null, "DESERIALIZATION_FAILED", "Failed to deserialize message: " + peeker.error());
       return;
     }
     if (peeked == FramePeeker.NOT_AN_OBJECT) {
@@ -182,8 +212,12 @@ final class GatewayRouter {
       return;
     }
     if (events.logging()) {
-      events.log("Gateway " + m.type + " from " + (c.service == null ? "an unregistered connection" : c.service.name)
-          + (m.id == null ? "" : " id=" + m.id));
+      events.log(
+          "Gateway "
+              + m.type
+              + " from "
+              + (c.service == null ? "an unregistered connection" : c.service.name)
+              + (m.id == null ? "" : " id=" + m.id));
     }
     switch (m.type) {
       case "REGISTER":
@@ -218,7 +252,11 @@ final class GatewayRouter {
         c.service.methods = methods; // re-announcing on the same connection updates the list
         ack(c);
       } else {
-        sendError(c, null, "INVALID_MESSAGE", "This connection is already registered as '" + c.service.name + "'");
+        sendError(
+            c,
+            null,
+            "INVALID_MESSAGE",
+            "This connection is already registered as '" + c.service.name + "'");
       }
       return;
     }
@@ -238,7 +276,13 @@ final class GatewayRouter {
       log.debug("Pool connection joined", "service", name, "connections", s.connections.size());
     } else {
       // Exactly what the Node client turns into a gateway-error; the first registrant is untouched.
-      writer.error(c.out, c.encoding, null, "CONNECTION_FAILED", "Service '" + name + "' is already registered", -1);
+      writer.error(
+          c.out,
+          c.encoding,
+          null,
+          "CONNECTION_FAILED",
+          "Service '" + name + "' is already registered",
+          -1);
       transport.markDirty(c);
       transport.closeAfterFlush(c);
     }
@@ -252,7 +296,9 @@ final class GatewayRouter {
     if (s.poolSize <= 0 || m.poolSize != s.poolSize) {
       return false;
     }
-    return m.poolIndex >= 0 && m.poolIndex < s.poolSize && m.poolIndex == Math.rint(m.poolIndex)
+    return m.poolIndex >= 0
+        && m.poolIndex < s.poolSize
+        && m.poolIndex == Math.rint(m.poolIndex)
         && s.connections.size() < s.poolSize;
   }
 
@@ -273,12 +319,17 @@ final class GatewayRouter {
     }
     Service caller = c.service;
     if (caller == null) {
-      refuse(c, m, b, "NOT_CONNECTED", "Register before calling: this connection has no service name");
+      refuse(
+          c, m, b, "NOT_CONNECTED", "Register before calling: this connection has no service name");
       return;
     }
     caller.callsMade++;
     if (m.from == null || !m.from.equals(caller.name)) {
-      refuse(c, m, b, "INVALID_MESSAGE",
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_MESSAGE",
           "CALL from '" + m.from + "' on a connection registered as '" + caller.name + "'");
       return;
     }
@@ -287,7 +338,12 @@ final class GatewayRouter {
       return;
     }
     if (!m.hasContext || !m.contextValid) {
-      refuse(c, m, b, "INVALID_CONTEXT", "CALL needs a context object with numeric deadline and depth");
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_CONTEXT",
+          "CALL needs a context object with numeric deadline and depth");
       return;
     }
     if (m.hasDeadline && m.deadline < now) {
@@ -304,14 +360,24 @@ final class GatewayRouter {
       return;
     }
     if (target.pending.containsKey(m.id)) {
-      refuse(c, m, b, "INVALID_MESSAGE", "A call with id '" + m.id + "' to '" + m.to + "' is already in flight");
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_MESSAGE",
+          "A call with id '" + m.id + "' to '" + m.to + "' is already in flight");
       return;
     }
     if (c.callsInFlight >= config.maxPendingCallsPerConnection()) {
       state.limitHit(Limit.MAX_PENDING_CALLS);
-      refuse(c, m, b, "INTERNAL_ERROR",
+      refuse(
+          c,
+          m,
+          b,
+          "INTERNAL_ERROR",
           "Too many calls in flight on this connection (maxPendingCallsPerConnection = "
-              + config.maxPendingCallsPerConnection() + ")");
+              + config.maxPendingCallsPerConnection()
+              + ")");
       return;
     }
     Connection dst = target.nextConnection(maxBacklog);
@@ -320,16 +386,28 @@ final class GatewayRouter {
       return;
     }
     if (!forward(b, off, len, m.encoding, dst)) {
-      refuse(c, m, b, "SERIALIZATION_FAILED", "The call could not be converted for service '" + m.to + "': " + forwardError);
+      refuse(
+          c,
+          m,
+          b,
+          "SERIALIZATION_FAILED",
+          "The call could not be converted for service '" + m.to + "': " + forwardError);
       return;
     }
-    byte[] context = m.contextLen == 0 ? NO_CONTEXT : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
+    byte[] context =
+        m.contextLen == 0
+            ? NO_CONTEXT
+            : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
     PendingCall p = new PendingCall(target, m.id, caller.name, m.method, c, context, m.encoding);
     long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
     // A grace period after the CALL's deadline lets the caller's own timer report first (the
     // Node client sets its timer to the same instant); the gateway then frees what is left.
-    p.deadline = m.hasDeadline ? Math.min(limit, MemoryStore.saturatedAdd((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
-        : limit;
+    p.deadline =
+        m.hasDeadline
+            ? Math.min(
+                limit,
+                MemoryStore.saturatedAdd((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
+            : limit;
     target.pending.put(m.id, p);
     deadlines.add(p);
     c.callsInFlight++;
@@ -360,8 +438,14 @@ final class GatewayRouter {
     }
     if (!converted) {
       // failPending records the call in the method figures (once, as an error).
-      failPending(p, dst, "SERIALIZATION_FAILED",
-          "The response could not be converted for service '" + p.callerName + "': " + forwardError);
+      failPending(
+          p,
+          dst,
+          "SERIALIZATION_FAILED",
+          "The response could not be converted for service '"
+              + p.callerName
+              + "': "
+              + forwardError);
       return;
     }
     if (config.metrics()) {
@@ -394,7 +478,8 @@ final class GatewayRouter {
       settled(p);
       s.errors++;
       edge(p.callerName, s.name).errors++;
-      failPending(p, callerConnection(p), "CONNECTION_LOST", "Service '" + s.name + "' disconnected");
+      failPending(
+          p, callerConnection(p), "CONNECTION_LOST", "Service '" + s.name + "' disconnected");
     }
     s.pending.clear();
     events.serviceDisconnected(s.name);
@@ -424,7 +509,12 @@ final class GatewayRouter {
     for (Service s : new ArrayList<>(services.values())) {
       if (now - s.lastSeen > limit) {
         log.warn("Evicting a stale service", "service", s.name, "silentMs", now - s.lastSeen);
-        events.error("Service '" + s.name + "' sent nothing for " + (now - s.lastSeen) + " ms and was evicted");
+        events.error(
+            "Service '"
+                + s.name
+                + "' sent nothing for "
+                + (now - s.lastSeen)
+                + " ms and was evicted");
         for (Connection c : new ArrayList<>(s.connections)) {
           transport.close(c);
         }
@@ -453,8 +543,17 @@ final class GatewayRouter {
     if (s == null) {
       return null;
     }
-    return new ServiceInfo(s.name, s.methods, s.connections.size(), s.connectedAt, s.lastSeen, s.version,
-        s.callsReceived, s.callsMade, s.errors, s.pending.size());
+    return new ServiceInfo(
+        s.name,
+        s.methods,
+        s.connections.size(),
+        s.connectedAt,
+        s.lastSeen,
+        s.version,
+        s.callsReceived,
+        s.callsMade,
+        s.errors,
+        s.pending.size());
   }
 
   List<ServiceInfo> infos() {
@@ -482,7 +581,9 @@ final class GatewayRouter {
     }
   }
 
-  /** Where the answer to p goes: its calling connection, else another one of the caller's service. */
+  /**
+   * Where the answer to p goes: its calling connection, else another one of the caller's service.
+   */
   private Connection callerConnection(PendingCall p) {
     if (p.caller.service != null && p.caller.key != null && p.caller.key.isValid()) {
       return p.caller;
@@ -524,7 +625,8 @@ final class GatewayRouter {
       e.calls++;
       e.errors++;
     }
-    writer.errorResponse(c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
+    writer.errorResponse(
+        c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
     transport.markDirty(c);
     events.responseRouted(m.to, m.from, "error", m.id);
   }
@@ -559,13 +661,20 @@ final class GatewayRouter {
     }
     FrameMessage.Encoding enc = dst == p.caller ? p.callerEncoding : dst.encoding;
     byte[] context = enc == p.callerEncoding ? p.context : NO_CONTEXT;
-    writer.errorResponse(dst.out, enc, p.id, p.callee.name, p.callerName, code, message, context, 0, context.length);
+    writer.errorResponse(
+        dst.out, enc, p.id, p.callee.name, p.callerName, code, message, context, 0, context.length);
     transport.markDirty(dst);
     events.responseRouted(p.callee.name, p.callerName, "error", p.id);
   }
 
   private void sendError(Connection c, String id, String code, String message) {
-    writer.error(c.out, c.encoding == null ? FrameMessage.Encoding.JSON : c.encoding, id, code, message, clock.millis());
+    writer.error(
+        c.out,
+        c.encoding == null ? FrameMessage.Encoding.JSON : c.encoding,
+        id,
+        code,
+        message,
+        clock.millis());
     transport.markDirty(c);
     events.error(message);
   }

@@ -2,8 +2,8 @@ package io.ephemeral.broker;
 
 /**
  * Runs around every request, in registration order, after the broker's own interceptors
- * (authentication, the command table's checks, logging). It may inspect the request, reject it
- * with an error, or annotate it. Runs on the broker's thread: return quickly.
+ * (authentication, the command table's checks, logging). It may inspect the request, reject it with
+ * an error, or annotate it. Runs on the broker's thread: return quickly.
  */
 public interface Interceptor {
   /**
@@ -23,7 +23,9 @@ public interface Interceptor {
    * @param message a clear explanation, or null
    */
   record Rejection(String code, String message) {
-    /** @throws NullPointerException if code is null */
+    /**
+     * @throws NullPointerException if code is null
+     */
     public Rejection {
       java.util.Objects.requireNonNull(code, "code");
     }

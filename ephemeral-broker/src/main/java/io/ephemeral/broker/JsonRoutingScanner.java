@@ -6,16 +6,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the routing fields of a JSON frame body straight from its bytes, for {@link
- * FramePeeker}: the same fields, with the same rules, as its Jackson path, at a fraction of the
- * cost (no parser per frame; long strings skipped by a tight loop rather than byte by byte
- * through a tokenizer).
+ * Reads the routing fields of a JSON frame body straight from its bytes, for {@link FramePeeker}:
+ * the same fields, with the same rules, as its Jackson path, at a fraction of the cost (no parser
+ * per frame; long strings skipped by a tight loop rather than byte by byte through a tokenizer).
  *
  * <p>It accepts only what it is sure about: strict JSON (the whitespace, literals, numbers and
- * escapes of RFC 8259, valid UTF-8), no escapes in names or in the strings it returns, numbers
- * of at most 18 digits where it needs their value, nesting below the peeker's limit. Anything
- * else returns false and the caller runs the Jackson path, which decides (and words the error).
- * So a body is accepted here only if Jackson accepts it, with the same fields.
+ * escapes of RFC 8259, valid UTF-8), no escapes in names or in the strings it returns, numbers of
+ * at most 18 digits where it needs their value, nesting below the peeker's limit. Anything else
+ * returns false and the caller runs the Jackson path, which decides (and words the error). So a
+ * body is accepted here only if Jackson accepts it, with the same fields.
  */
 final class JsonRoutingScanner {
   private static final int OTHER = 0;
@@ -40,9 +39,11 @@ final class JsonRoutingScanner {
   }
 
   private static final Doubt DOUBT = new Doubt();
+
   /** Eight bytes of an array at once, to pass over plain string contents a word at a time. */
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
   private static final long QUOTES = 0x2222222222222222L;
@@ -68,11 +69,13 @@ final class JsonRoutingScanner {
   private static final byte[] CODE = ascii("code");
   private static final byte[] DEADLINE = ascii("deadline");
   private static final byte[] DEPTH = ascii("depth");
+
   /**
    * Longest string value handed out, longest member name, largest body: beyond these Jackson
    * decides, as its limits (string and name length) may apply.
    */
   private static final int MAX_TEXT = 1 << 20;
+
   private static final int MAX_NAME = 1000;
   private static final int MAX_BODY = 16 << 20;
 
@@ -85,7 +88,9 @@ final class JsonRoutingScanner {
   private int tokEnd;
   private boolean tokAscii;
 
-  /** @param maxDepth the peeker's nesting limit: deeper bodies are left to Jackson */
+  /**
+   * @param maxDepth the peeker's nesting limit: deeper bodies are left to Jackson
+   */
   JsonRoutingScanner(int maxDepth) {
     this.maxDepth = maxDepth;
   }
@@ -97,8 +102,8 @@ final class JsonRoutingScanner {
   /**
    * Fills {@code m} (reset by the caller) from the JSON object at {@code b[off..off+len)}.
    *
-   * @return true if the body is valid and {@code m} holds its fields; false if in doubt ({@code
-   *     m} is then partly filled and must be reset)
+   * @return true if the body is valid and {@code m} holds its fields; false if in doubt ({@code m}
+   *     is then partly filled and must be reset)
    */
   boolean scan(byte[] body, int off, int len, FrameMessage m) {
     if (len > MAX_BODY) {
@@ -430,12 +435,15 @@ final class JsonRoutingScanner {
   private String stringText() throws Doubt {
     string(MAX_TEXT);
     return new String(
-        b, tokStart, tokEnd - tokStart, tokAscii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        b,
+        tokStart,
+        tokEnd - tokStart,
+        tokAscii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
   }
 
   /**
-   * Reads a string at pos (a '"') whose text is needed: no escapes, at most {@code max} bytes.
-   * Sets tokStart/tokEnd to its contents and tokAscii.
+   * Reads a string at pos (a '"') whose text is needed: no escapes, at most {@code max} bytes. Sets
+   * tokStart/tokEnd to its contents and tokAscii.
    */
   private void string(int max) throws Doubt {
     expect('"');
@@ -583,8 +591,8 @@ final class JsonRoutingScanner {
   }
 
   /**
-   * Skips a number, checking its grammar; sets tokStart/tokEnd. Returns whether it is an
-   * integer (no fraction, no exponent).
+   * Skips a number, checking its grammar; sets tokStart/tokEnd. Returns whether it is an integer
+   * (no fraction, no exponent).
    */
   private boolean number() throws Doubt {
     int start = pos;

@@ -36,13 +36,23 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
   private record Parked(Connection connection, byte[] id) {}
 
-  private final java.util.HashMap<String, java.util.List<Parked>> loading = new java.util.HashMap<>();
+  private final java.util.HashMap<String, java.util.List<Parked>> loading =
+      new java.util.HashMap<>();
   private java.util.concurrent.ExecutorService providerThreads;
   private java.util.function.Consumer<Runnable> onLoop;
 
-  /** {@code clock} is the loop's {@link TurnClock}: one clock read per loop turn, not per request. */
-  KvCommands(BrokerConfig config, Clock clock, MemoryStore store, Leases leases, Metrics metrics, LoopState state,
-      BrokerLog log, ConnectionControl connections) {
+  /**
+   * {@code clock} is the loop's {@link TurnClock}: one clock read per loop turn, not per request.
+   */
+  KvCommands(
+      BrokerConfig config,
+      Clock clock,
+      MemoryStore store,
+      Leases leases,
+      Metrics metrics,
+      LoopState state,
+      BrokerLog log,
+      ConnectionControl connections) {
     this.config = config;
     this.store = store;
     this.leases = leases;
@@ -97,7 +107,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (r.valuePresent) {
       valueLength = r.valueEnd - r.valueOff;
       value = Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd);
-      if (config.compression() && !r.compressed && valueLength >= Math.max(64, config.compressionThreshold())) {
+      if (config.compression()
+          && !r.compressed
+          && valueLength >= Math.max(64, config.compressionThreshold())) {
         byte[] packed = codec.deflate(value);
         if (packed.length < value.length) {
           value = packed;
@@ -106,7 +118,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       }
     }
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
-    if (store.put(r.keyBuf, r.keyOff, r.keyLen, hash, value, valueLength, gzip, r.compressed, ttl, now)
+    if (store.put(
+            r.keyBuf, r.keyOff, r.keyLen, hash, value, valueLength, gzip, r.compressed, ttl, now)
         == MemoryStore.FULL) {
       reply.error(ErrorCodes.MAX_ITEMS);
       return;
@@ -119,7 +132,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
 
   @Override
   public void del(Request r, Reply reply) {
-    boolean deleted = r.hasKey() && store.delete(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
+    boolean deleted =
+        r.hasKey()
+            && store.delete(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
     reply.ok();
     reply.member(DELETED).bool(deleted);
     reply.end();
@@ -132,14 +147,20 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     ByteOutput out = reply.ok();
     out.write(ITEMS);
     boolean[] first = {true};
-    store.forEachLive(now, e -> {
-      if (!first[0]) {
-        out.write((byte) ',');
-      }
-      first[0] = false;
-      out.jsonString(e.key, 0, e.key.length).write(EXPIRES).number(e.deadline).write(HAS_VALUE).bool(e.value != null)
-          .write((byte) '}');
-    });
+    store.forEachLive(
+        now,
+        e -> {
+          if (!first[0]) {
+            out.write((byte) ',');
+          }
+          first[0] = false;
+          out.jsonString(e.key, 0, e.key.length)
+              .write(EXPIRES)
+              .number(e.deadline)
+              .write(HAS_VALUE)
+              .bool(e.value != null)
+              .write((byte) '}');
+        });
     out.write((byte) '}');
     reply.end();
   }
@@ -156,8 +177,15 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
-    writeStats(reply.ok(), store.size(), leases.size(), leases.waiters(), store.maxItems(), store.approximateBytes(),
-        metrics.evictions(), now - state.startedAt);
+    writeStats(
+        reply.ok(),
+        store.size(),
+        leases.size(),
+        leases.waiters(),
+        store.maxItems(),
+        store.approximateBytes(),
+        metrics.evictions(),
+        now - state.startedAt);
     reply.end();
   }
 
@@ -185,23 +213,38 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
         reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
         return;
       case Leases.SIZE_MISMATCH:
-        reply.error(ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        reply.error(
+            ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
         return;
       case Leases.ALREADY_WAITING:
-        reply.error(ErrorCodes.WORKER_ALREADY_WAITING, "worker '" + r.workerId + "' is already waiting for a slot");
+        reply.error(
+            ErrorCodes.WORKER_ALREADY_WAITING,
+            "worker '" + r.workerId + "' is already waiting for a slot");
         return;
       case Leases.POOL_FULL:
-        if (r.waitMillis > 0 && reply.connection() != null && leases.waiters() >= config.maxLeaseWaiters()) {
+        if (r.waitMillis > 0
+            && reply.connection() != null
+            && leases.waiters() >= config.maxLeaseWaiters()) {
           state.limitHit(Limit.MAX_LEASE_WAITERS);
-          reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key
-              + "' are held and maxLeaseWaiters (" + config.maxLeaseWaiters() + ") requests already wait for slots");
+          reply.error(
+              ErrorCodes.POOL_EXHAUSTED,
+              "all "
+                  + r.size
+                  + " slots of lease pool '"
+                  + key
+                  + "' are held and maxLeaseWaiters ("
+                  + config.maxLeaseWaiters()
+                  + ") requests already wait for slots");
         } else if (r.waitMillis > 0 && reply.connection() != null) {
           Connection c = reply.connection();
-          Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          Leases.Waiter w =
+              leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
           c.cancelParked = () -> leases.cancel(w);
           reply.park();
         } else {
-          reply.error(ErrorCodes.POOL_EXHAUSTED, "all " + r.size + " slots of lease pool '" + key + "' are held");
+          reply.error(
+              ErrorCodes.POOL_EXHAUSTED,
+              "all " + r.size + " slots of lease pool '" + key + "' are held");
         }
         return;
       default:
@@ -235,21 +278,22 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       waiters = new java.util.ArrayList<>();
       loading.put(key, waiters);
       ValueProvider provider = match.provider();
-      providerThreads.execute(() -> {
-        ValueProvider.Provided result = null;
-        Throwable failure = null;
-        try {
-          result = provider.load(key);
-          if (result == null) {
-            failure = new IllegalStateException("the provider returned nothing");
-          }
-        } catch (Exception | Error ex) {
-          failure = ex;
-        }
-        ValueProvider.Provided value = result;
-        Throwable error = failure;
-        onLoop.accept(() -> provided(key, value, error));
-      });
+      providerThreads.execute(
+          () -> {
+            ValueProvider.Provided result = null;
+            Throwable failure = null;
+            try {
+              result = provider.load(key);
+              if (result == null) {
+                failure = new IllegalStateException("the provider returned nothing");
+              }
+            } catch (Exception | Error ex) {
+              failure = ex;
+            }
+            ValueProvider.Provided value = result;
+            Throwable error = failure;
+            onLoop.accept(() -> provided(key, value, error));
+          });
     }
     java.util.List<Parked> list = waiters;
     list.add(parked);
@@ -267,7 +311,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       failure = "the provider for '" + key + "' failed: " + error;
     } else {
       try {
-        json = io.ephemeral.protocol.JsJson.canonicalize(value.json().getBytes(StandardCharsets.UTF_8));
+        json =
+            io.ephemeral.protocol.JsJson.canonicalize(
+                value.json().getBytes(StandardCharsets.UTF_8));
       } catch (RuntimeException e) {
         failure = "the provider for '" + key + "' returned invalid JSON: " + e.getMessage();
       }
@@ -277,8 +323,18 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     } else {
       byte[] k = io.ephemeral.protocol.Wtf8.encode(key);
       long now = clock.millis();
-      if (store.put(k, 0, k.length, store.hash(k, 0, k.length), json, json.length, false, false,
-          Math.max(1, value.ttl().toMillis()), now) == MemoryStore.FULL) {
+      if (store.put(
+              k,
+              0,
+              k.length,
+              store.hash(k, 0, k.length),
+              json,
+              json.length,
+              false,
+              false,
+              Math.max(1, value.ttl().toMillis()),
+              now)
+          == MemoryStore.FULL) {
         log.warn("A provided value could not be kept: the store is full", "key", key);
       }
     }
@@ -298,7 +354,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   }
 
   /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
-  void providers(java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
+  void providers(
+      java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
     this.providerThreads = threads;
     this.onLoop = onLoop;
   }
@@ -342,19 +399,30 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
    */
   static boolean refusedLeaseArguments(Request r, Reply reply) {
     if (r.sizeState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_SIZE, "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
+      reply.error(
+          ErrorCodes.INVALID_SIZE,
+          "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
       return true;
     }
     if (r.waitState == Request.INVALID) {
-      reply.error(ErrorCodes.INVALID_WAIT, "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+      reply.error(
+          ErrorCodes.INVALID_WAIT,
+          "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
       return true;
     }
     return false;
   }
 
   /** The members of a stats answer after its ok, for the memory store and a shared one alike. */
-  static void writeStats(ByteOutput out, long items, long leases, long waiters, int maxItems, long storeBytes,
-      long evictions, long uptime) {
+  static void writeStats(
+      ByteOutput out,
+      long items,
+      long leases,
+      long waiters,
+      int maxItems,
+      long storeBytes,
+      long evictions,
+      long uptime) {
     out.ascii(",\"stats\":{\"items\":").number(items);
     out.ascii(",\"leases\":").number(leases);
     out.ascii(",\"leaseWaiters\":").number(waiters);
@@ -366,10 +434,16 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   }
 
   /**
-   * The members of a health answer after its ok, for the memory store and a shared one alike;
-   * also updates the capacity gauge in the metrics.
+   * The members of a health answer after its ok, for the memory store and a shared one alike; also
+   * updates the capacity gauge in the metrics.
    */
-  static void writeHealth(ByteOutput out, Metrics metrics, LoopState state, long items, long leases, int maxItems,
+  static void writeHealth(
+      ByteOutput out,
+      Metrics metrics,
+      LoopState state,
+      long items,
+      long leases,
+      int maxItems,
       long now) {
     metrics.capacity(items, maxItems, maxItems <= 0 ? 0 : (double) items / maxItems);
     boolean atCapacity = maxItems > 0 && utilization(items, maxItems) >= 1.0;
@@ -386,7 +460,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
   }
 
-  /** {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size. */
+  /**
+   * {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size.
+   */
   static void memory(ByteOutput out, String extraMember, long extraValue) {
     Runtime rt = Runtime.getRuntime();
     out.ascii(",\"memory\":{\"rss\":").number(rss());
@@ -394,7 +470,10 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     out.ascii(extraMember).number(extraValue).write((byte) '}');
   }
 
-  /** {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports it. */
+  /**
+   * {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports
+   * it.
+   */
   static void capacity(ByteOutput out, long items, int max) {
     double u = utilization(items, max);
     boolean near = max > 0 && u >= 0.9;

@@ -4,8 +4,8 @@ import java.util.Locale;
 import org.HdrHistogram.IntCountsHistogram;
 
 /**
- * Calls, errors and a latency histogram (HdrHistogram, nanoseconds, two significant digits) for
- * one action or one gateway method. Loop thread only.
+ * Calls, errors and a latency histogram (HdrHistogram, nanoseconds, two significant digits) for one
+ * action or one gateway method. Loop thread only.
  *
  * <p>Calls and errors count every request. The dispatcher times only every {@link #SAMPLE_EVERY}th
  * request of an action (the first one included, see {@link #sampleNext()}): two clock reads cost
@@ -14,6 +14,7 @@ import org.HdrHistogram.IntCountsHistogram;
 final class LatencyStats {
   /** Longest latency tracked; anything slower is recorded as this. */
   private static final long MAX_NANOS = 60_000_000_000L;
+
   /** One request in this many (a power of two) is timed by the dispatcher. */
   static final int SAMPLE_EVERY = 16;
 

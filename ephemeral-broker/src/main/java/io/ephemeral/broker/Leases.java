@@ -5,17 +5,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 
 /**
- * Leases: a worker takes the lowest free integer slot of a named key, renews it by leasing the
- * same key again, releases it, or loses it when its TTL passes. A pool may have a size (at most
- * that many holders); a worker may then wait for a slot, and waiters are served first come,
- * first served. Every grant carries a fencing token that increases with each grant. Owned by the
+ * Leases: a worker takes the lowest free integer slot of a named key, renews it by leasing the same
+ * key again, releases it, or loses it when its TTL passes. A pool may have a size (at most that
+ * many holders); a worker may then wait for a slot, and waiters are served first come, first
+ * served. Every grant carries a fencing token that increases with each grant. Owned by the
  * event-loop thread.
  *
  * <p>Implementation notes. Each key has a pool: {@code next} is one past the highest slot ever
- * handed out since the pool was created, and a min-heap holds freed slots below it, so the
- * lowest free slot is {@code min(free heap, next)} and acquire/release are O(log n). Lease expiry
- * and wait deadlines use {@link ExpiryHeap}s. A pool with neither holders nor waiters is
- * dropped, so slots restart at 0.
+ * handed out since the pool was created, and a min-heap holds freed slots below it, so the lowest
+ * free slot is {@code min(free heap, next)} and acquire/release are O(log n). Lease expiry and wait
+ * deadlines use {@link ExpiryHeap}s. A pool with neither holders nor waiters is dropped, so slots
+ * restart at 0.
  */
 final class Leases {
 
@@ -34,7 +34,10 @@ final class Leases {
     }
   }
 
-  /** A worker waiting for a slot of a full pool; {@code owner} is whatever the caller needs to answer it. */
+  /**
+   * A worker waiting for a slot of a full pool; {@code owner} is whatever the caller needs to
+   * answer it.
+   */
   static final class Waiter extends ExpiryHeap.Node {
     final String workerId;
     final Pool pool;
@@ -59,8 +62,10 @@ final class Leases {
   /** The slots of one lease key. */
   static final class Pool {
     final String key;
+
     /** Most holders; 0 = no limit. */
     int size;
+
     int next;
     int holders;
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -122,6 +127,7 @@ final class Leases {
 
   /** {@link #acquire} results that are not slots. */
   static final int HOLDS_OTHER_KEY = -1;
+
   static final int POOL_FULL = -2;
   static final int SIZE_MISMATCH = -3;
   static final int ALREADY_WAITING = -4;
@@ -264,7 +270,8 @@ final class Leases {
     }
     Waiter w = waitDeadlines.peek();
     Lease l = expiry.peek();
-    return Math.min(w == null ? Long.MAX_VALUE : w.deadline, l == null ? Long.MAX_VALUE : l.deadline);
+    return Math.min(
+        w == null ? Long.MAX_VALUE : w.deadline, l == null ? Long.MAX_VALUE : l.deadline);
   }
 
   boolean hasDue(long now) {

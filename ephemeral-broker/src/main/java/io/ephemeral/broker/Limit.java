@@ -1,9 +1,9 @@
 package io.ephemeral.broker;
 
 /**
- * The limits on what arrives from the wire, each counted when it is hit
- * ({@code ephemeral_broker_limit_rejections_total{limit="<label>"}}). The label is the option's
- * name, so a counter points straight at the setting to look at.
+ * The limits on what arrives from the wire, each counted when it is hit ({@code
+ * ephemeral_broker_limit_rejections_total{limit="<label>"}}). The label is the option's name, so a
+ * counter points straight at the setting to look at.
  */
 enum Limit {
   MAX_CONNECTIONS("maxConnections"),

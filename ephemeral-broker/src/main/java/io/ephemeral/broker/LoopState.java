@@ -5,14 +5,19 @@ final class LoopState {
   long startedAt;
   long lastActivity;
   boolean draining;
+
   /** Requests received whose responses have not been fully written to their sockets. */
   long inFlight;
+
   /** Request lines taken in and dispatched (each is answered or counted in {@link #unanswered}). */
   long requestsAccepted;
+
   /** Accepted requests whose answers could not be written: their connection closed first. */
   long unanswered;
+
   int connections;
   long connectionsAccepted;
+
   /** Connections refused, by reason (draining, limit, peer credentials). */
   final java.util.TreeMap<String, Long> connectionsRefused = new java.util.TreeMap<>();
 

@@ -6,13 +6,13 @@ import java.util.Arrays;
 /**
  * The key/value store, owned by the event-loop thread (no locks).
  *
- * <p>Implementation notes. Keys are UTF-8 bytes and values the raw JSON bytes received, so a
- * get copies bytes from the request line into the response without parsing or building strings.
- * The table is an intrusive chained hash table: the {@link Entry} is the chain node, the expiry
- * heap node and the LRU list node at once, which keeps per-item overhead near 120 bytes. Expired
- * entries are removed lazily when touched and by {@link #sweep} from the deadline heap; counting
- * live items is O(1) after {@link #purgeExpired}, which only pops entries that are due (each entry
- * is popped once, so it is amortised O(log n) per entry, never a scan).
+ * <p>Implementation notes. Keys are UTF-8 bytes and values the raw JSON bytes received, so a get
+ * copies bytes from the request line into the response without parsing or building strings. The
+ * table is an intrusive chained hash table: the {@link Entry} is the chain node, the expiry heap
+ * node and the LRU list node at once, which keeps per-item overhead near 120 bytes. Expired entries
+ * are removed lazily when touched and by {@link #sweep} from the deadline heap; counting live items
+ * is O(1) after {@link #purgeExpired}, which only pops entries that are due (each entry is popped
+ * once, so it is amortised O(log n) per entry, never a scan).
  */
 final class MemoryStore {
 
@@ -20,9 +20,15 @@ final class MemoryStore {
   static final class Entry extends ExpiryHeap.Node {
     final byte[] key;
     final int hash;
-    /** Raw JSON text as received (gzip of it when {@link #storedGzip}); null when the set had no value. */
+
+    /**
+     * Raw JSON text as received (gzip of it when {@link #storedGzip}); null when the set had no
+     * value.
+     */
     byte[] value;
-    int valueLength; // length of the JSON text the client sent (value.length unless storedGzip; 0 without a value)
+
+    int valueLength; // length of the JSON text the client sent (value.length unless storedGzip; 0
+    // without a value)
     long ttlMillis;
     boolean clientCompressed;
     boolean storedGzip;
@@ -36,7 +42,9 @@ final class MemoryStore {
     }
   }
 
-  /** Overhead estimate per entry for approximateStoreBytes: object headers, table slot, heap slot. */
+  /**
+   * Overhead estimate per entry for approximateStoreBytes: object headers, table slot, heap slot.
+   */
   static final int ENTRY_OVERHEAD_BYTES = 120;
 
   static final int OK = 0;
@@ -65,7 +73,11 @@ final class MemoryStore {
     int i = off;
     int end = off + len;
     for (; i + 3 < end; i += 4) {
-      int k = (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24;
+      int k =
+          (b[i] & 0xff)
+              | (b[i + 1] & 0xff) << 8
+              | (b[i + 2] & 0xff) << 16
+              | (b[i + 3] & 0xff) << 24;
       k *= 0xcc9e2d51;
       k = Integer.rotateLeft(k, 15);
       k *= 0x1b873593;
@@ -86,7 +98,9 @@ final class MemoryStore {
   /** The entry for a key, expired or not (callers decide what expired means for them). */
   Entry find(byte[] b, int off, int len, int hash) {
     for (Entry e = table[hash & (table.length - 1)]; e != null; e = e.next) {
-      if (e.hash == hash && e.key.length == len && Arrays.equals(e.key, 0, len, b, off, off + len)) {
+      if (e.hash == hash
+          && e.key.length == len
+          && Arrays.equals(e.key, 0, len, b, off, off + len)) {
         return e;
       }
     }
@@ -112,8 +126,17 @@ final class MemoryStore {
    *
    * @return {@link #OK} or {@link #FULL}
    */
-  int put(byte[] kb, int koff, int klen, int hash, byte[] value, int valueLength, boolean storedGzip,
-      boolean clientCompressed, long ttlMillis, long now) {
+  int put(
+      byte[] kb,
+      int koff,
+      int klen,
+      int hash,
+      byte[] value,
+      int valueLength,
+      boolean storedGzip,
+      boolean clientCompressed,
+      long ttlMillis,
+      long now) {
     Entry e = find(kb, koff, klen, hash);
     if (e == null) {
       if (maxItems > 0 && size >= maxItems) {
@@ -192,7 +215,10 @@ final class MemoryStore {
     return top != null && top.deadline <= now;
   }
 
-  /** Items stored, including expired ones not yet purged; call {@link #purgeExpired} first for the live count. */
+  /**
+   * Items stored, including expired ones not yet purged; call {@link #purgeExpired} first for the
+   * live count.
+   */
   int size() {
     return size;
   }

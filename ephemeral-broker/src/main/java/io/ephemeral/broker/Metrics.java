@@ -3,13 +3,14 @@ package io.ephemeral.broker;
 import java.util.Locale;
 
 /**
- * Counters behind {@code stats}, {@code health} and {@code metrics}, written only by the
- * event-loop thread. With metrics disabled every recording method returns at once and all
- * counters stay zero.
+ * Counters behind {@code stats}, {@code health} and {@code metrics}, written only by the event-loop
+ * thread. With metrics disabled every recording method returns at once and all counters stay zero.
  */
 final class Metrics {
   /** Actions that have per-action operation counters, in exposition order. */
-  static final String[] COUNTED_ACTIONS = {"get", "set", "del", "list", "ping", "stats", "health", "lease", "release"};
+  static final String[] COUNTED_ACTIONS = {
+    "get", "set", "del", "list", "ping", "stats", "health", "lease", "release"
+  };
 
   private final boolean enabled;
   private final long[] success = new long[COUNTED_ACTIONS.length];
@@ -25,8 +26,11 @@ final class Metrics {
   private long capacityItems;
   private long capacityMax;
   private double capacityUtilization;
+
   /** Error responses by wire code; bounded (custom actions may invent codes). */
-  private final java.util.LinkedHashMap<String, long[]> errorsByCode = new java.util.LinkedHashMap<>();
+  private final java.util.LinkedHashMap<String, long[]> errorsByCode =
+      new java.util.LinkedHashMap<>();
+
   private static final int MAX_ERROR_CODES = 256;
 
   Metrics(boolean enabled) {
@@ -154,29 +158,77 @@ final class Metrics {
   /** Prometheus text exposition, families in the order the Node broker writes them. */
   String prometheus(long inFlight, boolean draining) {
     StringBuilder sb = new StringBuilder(2048);
-    family(sb, "ephemeral_broker_operations_total", "counter", "Total number of operations by action and result");
+    family(
+        sb,
+        "ephemeral_broker_operations_total",
+        "counter",
+        "Total number of operations by action and result");
     for (int i = 0; i < COUNTED_ACTIONS.length; i++) {
-      sample(sb, "ephemeral_broker_operations_total", "action", COUNTED_ACTIONS[i], "result", "success", success[i]);
-      sample(sb, "ephemeral_broker_operations_total", "action", COUNTED_ACTIONS[i], "result", "error", errors[i]);
+      sample(
+          sb,
+          "ephemeral_broker_operations_total",
+          "action",
+          COUNTED_ACTIONS[i],
+          "result",
+          "success",
+          success[i]);
+      sample(
+          sb,
+          "ephemeral_broker_operations_total",
+          "action",
+          COUNTED_ACTIONS[i],
+          "result",
+          "error",
+          errors[i]);
     }
-    family(sb, "ephemeral_broker_compression_total", "counter", "Values stored by whether the client compressed them");
+    family(
+        sb,
+        "ephemeral_broker_compression_total",
+        "counter",
+        "Values stored by whether the client compressed them");
     sample(sb, "ephemeral_broker_compression_total", "compressed", "true", null, null, compressed);
-    sample(sb, "ephemeral_broker_compression_total", "compressed", "false", null, null, uncompressed);
-    family(sb, "ephemeral_broker_compression_bytes_total", "counter", "Bytes before and after client compression");
-    sample(sb, "ephemeral_broker_compression_bytes_total", "stage", "before", null, null, bytesBefore);
-    sample(sb, "ephemeral_broker_compression_bytes_total", "stage", "after", null, null, bytesAfter);
-    family(sb, "ephemeral_broker_compression_ratio", "gauge", "Compressed size divided by original size");
+    sample(
+        sb, "ephemeral_broker_compression_total", "compressed", "false", null, null, uncompressed);
+    family(
+        sb,
+        "ephemeral_broker_compression_bytes_total",
+        "counter",
+        "Bytes before and after client compression");
+    sample(
+        sb, "ephemeral_broker_compression_bytes_total", "stage", "before", null, null, bytesBefore);
+    sample(
+        sb, "ephemeral_broker_compression_bytes_total", "stage", "after", null, null, bytesAfter);
+    family(
+        sb,
+        "ephemeral_broker_compression_ratio",
+        "gauge",
+        "Compressed size divided by original size");
     sb.append("ephemeral_broker_compression_ratio ")
-        .append(bytesBefore == 0 ? "0" : String.format(Locale.ROOT, "%.4f", (double) bytesAfter / bytesBefore))
+        .append(
+            bytesBefore == 0
+                ? "0"
+                : String.format(Locale.ROOT, "%.4f", (double) bytesAfter / bytesBefore))
         .append('\n');
-    family(sb, "ephemeral_broker_expired_total", "counter", "Items and leases removed because their TTL passed");
+    family(
+        sb,
+        "ephemeral_broker_expired_total",
+        "counter",
+        "Items and leases removed because their TTL passed");
     sample(sb, "ephemeral_broker_expired_total", "type", "items", null, null, expiredItems);
     sample(sb, "ephemeral_broker_expired_total", "type", "leases", null, null, expiredLeases);
     family(sb, "ephemeral_broker_evictions_total", "counter", "Items evicted by the LRU policy");
     sb.append("ephemeral_broker_evictions_total ").append(evictions).append('\n');
-    family(sb, "ephemeral_broker_requests_total", "counter", "Requests that passed parsing and authentication");
+    family(
+        sb,
+        "ephemeral_broker_requests_total",
+        "counter",
+        "Requests that passed parsing and authentication");
     sb.append("ephemeral_broker_requests_total ").append(requests).append('\n');
-    family(sb, "ephemeral_broker_requests_in_flight", "gauge", "Requests received and not yet answered");
+    family(
+        sb,
+        "ephemeral_broker_requests_in_flight",
+        "gauge",
+        "Requests received and not yet answered");
     sb.append("ephemeral_broker_requests_in_flight ").append(enabled ? inFlight : 0).append('\n');
     family(sb, "ephemeral_broker_draining", "gauge", "1 while the broker drains");
     sb.append("ephemeral_broker_draining ").append(draining ? 1 : 0).append('\n');
@@ -196,7 +248,8 @@ final class Metrics {
     sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
-  private static void sample(StringBuilder sb, String name, String l1, String v1, String l2, String v2, long value) {
+  private static void sample(
+      StringBuilder sb, String name, String l1, String v1, String l2, String v2, long value) {
     sb.append(name).append('{').append(l1).append("=\"");
     escapeLabel(sb, v1);
     sb.append('"');

@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * The {@code metrics} action: Prometheus text by default (what the Node client expects), or with
- * {@code "format":"json"} one JSON object with requests and errors per action, latency
- * percentiles, connections, compression, expirations and per-method gateway figures.
+ * {@code "format":"json"} one JSON object with requests and errors per action, latency percentiles,
+ * connections, compression, expirations and per-method gateway figures.
  */
 final class MetricsReport {
   private final Metrics metrics;
@@ -14,7 +14,12 @@ final class MetricsReport {
   private final GatewayRouter router;
   private final boolean enabled;
 
-  MetricsReport(Metrics metrics, CommandTable commands, LoopState state, GatewayRouter router, boolean enabled) {
+  MetricsReport(
+      Metrics metrics,
+      CommandTable commands,
+      LoopState state,
+      GatewayRouter router,
+      boolean enabled) {
     this.metrics = metrics;
     this.commands = commands;
     this.state = state;
@@ -62,7 +67,11 @@ final class MetricsReport {
         out.write((byte) ',');
       }
       first = false;
-      out.jsonString(c.name).ascii(":{\"requests\":").number(c.stats.calls).ascii(",\"errors\":").number(c.stats.errors)
+      out.jsonString(c.name)
+          .ascii(":{\"requests\":")
+          .number(c.stats.calls)
+          .ascii(",\"errors\":")
+          .number(c.stats.errors)
           .ascii(",\"latency\":");
       c.stats.writeJson(out);
       out.write((byte) '}');
@@ -86,8 +95,14 @@ final class MetricsReport {
     }
     out.ascii("},\"compression\":{\"compressed\":").number(metrics.compressedCount());
     out.ascii(",\"uncompressed\":").number(metrics.uncompressedCount());
-    out.ascii(",\"bytesBefore\":").number(metrics.bytesBefore()).ascii(",\"bytesAfter\":").number(metrics.bytesAfter());
-    out.ascii("},\"expired\":{\"items\":").number(metrics.expiredItems()).ascii(",\"leases\":").number(metrics.expiredLeases());
+    out.ascii(",\"bytesBefore\":")
+        .number(metrics.bytesBefore())
+        .ascii(",\"bytesAfter\":")
+        .number(metrics.bytesAfter());
+    out.ascii("},\"expired\":{\"items\":")
+        .number(metrics.expiredItems())
+        .ascii(",\"leases\":")
+        .number(metrics.expiredLeases());
     out.ascii("},\"evictions\":").number(metrics.evictions());
     out.ascii(",\"gateway\":[");
     first = true;
@@ -98,9 +113,15 @@ final class MetricsReport {
       first = false;
       int nl = e.getKey().indexOf('\n');
       LatencyStats s = e.getValue();
-      out.ascii("{\"service\":").jsonString(e.getKey().substring(0, nl)).ascii(",\"method\":")
-          .jsonString(e.getKey().substring(nl + 1)).ascii(",\"calls\":").number(s.calls).ascii(",\"errors\":")
-          .number(s.errors).ascii(",\"latency\":");
+      out.ascii("{\"service\":")
+          .jsonString(e.getKey().substring(0, nl))
+          .ascii(",\"method\":")
+          .jsonString(e.getKey().substring(nl + 1))
+          .ascii(",\"calls\":")
+          .number(s.calls)
+          .ascii(",\"errors\":")
+          .number(s.errors)
+          .ascii(",\"latency\":");
       s.writeJson(out);
       out.write((byte) '}');
     }
@@ -118,7 +139,11 @@ final class MetricsReport {
 
   private String prometheus() {
     StringBuilder sb = new StringBuilder(metrics.prometheus(state.inFlight, state.draining));
-    Metrics.family(sb, "ephemeral_broker_request_duration_seconds", "summary", "Time to answer a request, by action");
+    Metrics.family(
+        sb,
+        "ephemeral_broker_request_duration_seconds",
+        "summary",
+        "Time to answer a request, by action");
     for (Command c : commands.all()) {
       if (c.stats.calls == 0) {
         continue;
@@ -126,8 +151,11 @@ final class MetricsReport {
       for (double q : new double[] {0.5, 0.95, 0.99, 0.999}) {
         sb.append("ephemeral_broker_request_duration_seconds{action=\"");
         Metrics.escapeLabel(sb, c.name);
-        sb.append("\",quantile=\"").append(q).append("\"} ")
-            .append(LatencyStats.seconds(c.stats.percentileNanos(q * 100))).append('\n');
+        sb.append("\",quantile=\"")
+            .append(q)
+            .append("\"} ")
+            .append(LatencyStats.seconds(c.stats.percentileNanos(q * 100)))
+            .append('\n');
       }
       sb.append("ephemeral_broker_request_duration_seconds_count{action=\"");
       Metrics.escapeLabel(sb, c.name);
@@ -141,36 +169,63 @@ final class MetricsReport {
     }
     Metrics.family(sb, "ephemeral_broker_connections", "gauge", "Open connections");
     sb.append("ephemeral_broker_connections ").append(state.connections).append('\n');
-    Metrics.family(sb, "ephemeral_broker_connections_accepted_total", "counter", "Connections accepted");
-    sb.append("ephemeral_broker_connections_accepted_total ").append(state.connectionsAccepted).append('\n');
-    Metrics.family(sb, "ephemeral_broker_connections_refused_total", "counter", "Connections refused, by reason");
+    Metrics.family(
+        sb, "ephemeral_broker_connections_accepted_total", "counter", "Connections accepted");
+    sb.append("ephemeral_broker_connections_accepted_total ")
+        .append(state.connectionsAccepted)
+        .append('\n');
+    Metrics.family(
+        sb,
+        "ephemeral_broker_connections_refused_total",
+        "counter",
+        "Connections refused, by reason");
     for (Map.Entry<String, Long> e : state.connectionsRefused.entrySet()) {
       sb.append("ephemeral_broker_connections_refused_total{reason=\"");
       Metrics.escapeLabel(sb, e.getKey());
       sb.append("\"} ").append(e.getValue()).append('\n');
     }
-    Metrics.family(sb, "ephemeral_broker_limit_rejections_total", "counter",
+    Metrics.family(
+        sb,
+        "ephemeral_broker_limit_rejections_total",
+        "counter",
         "Requests refused and connections closed because a limit was hit, by limit (the option's name)");
     for (Limit l : Limit.ALL) {
-      sb.append("ephemeral_broker_limit_rejections_total{limit=\"").append(l.label).append("\"} ")
-          .append(state.limitHits[l.ordinal()]).append('\n');
+      sb.append("ephemeral_broker_limit_rejections_total{limit=\"")
+          .append(l.label)
+          .append("\"} ")
+          .append(state.limitHits[l.ordinal()])
+          .append('\n');
     }
-    Metrics.family(sb, "ephemeral_broker_gateway_calls_total", "counter", "Gateway calls by service, method and result");
+    Metrics.family(
+        sb,
+        "ephemeral_broker_gateway_calls_total",
+        "counter",
+        "Gateway calls by service, method and result");
     for (Map.Entry<String, LatencyStats> e : router.methodStats().entrySet()) {
       for (boolean error : new boolean[] {false, true}) {
         sb.append("ephemeral_broker_gateway_calls_total{");
         labels(sb, e.getKey());
-        sb.append(",result=\"").append(error ? "error" : "success").append("\"} ")
-            .append(error ? e.getValue().errors : e.getValue().calls - e.getValue().errors).append('\n');
+        sb.append(",result=\"")
+            .append(error ? "error" : "success")
+            .append("\"} ")
+            .append(error ? e.getValue().errors : e.getValue().calls - e.getValue().errors)
+            .append('\n');
       }
     }
-    Metrics.family(sb, "ephemeral_broker_gateway_call_duration_seconds", "summary", "Gateway call time, by service and method");
+    Metrics.family(
+        sb,
+        "ephemeral_broker_gateway_call_duration_seconds",
+        "summary",
+        "Gateway call time, by service and method");
     for (Map.Entry<String, LatencyStats> e : router.methodStats().entrySet()) {
       for (double q : new double[] {0.5, 0.99}) {
         sb.append("ephemeral_broker_gateway_call_duration_seconds{");
         labels(sb, e.getKey());
-        sb.append(",quantile=\"").append(q).append("\"} ")
-            .append(LatencyStats.seconds(e.getValue().percentileNanos(q * 100))).append('\n');
+        sb.append(",quantile=\"")
+            .append(q)
+            .append("\"} ")
+            .append(LatencyStats.seconds(e.getValue().percentileNanos(q * 100)))
+            .append('\n');
       }
     }
     return sb.toString();

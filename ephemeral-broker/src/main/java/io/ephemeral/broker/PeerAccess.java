@@ -25,7 +25,8 @@ public enum PeerAccess {
       case "any":
         return ANY;
       default:
-        throw new IllegalArgumentException("unknown peer access '" + text + "' (expected user, group or any)");
+        throw new IllegalArgumentException(
+            "unknown peer access '" + text + "' (expected user, group or any)");
     }
   }
 

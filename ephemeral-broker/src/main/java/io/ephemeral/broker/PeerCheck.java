@@ -13,8 +13,8 @@ import jdk.net.UnixDomainPrincipal;
 
 /**
  * Decides from a connection's peer credentials whether it may talk to the broker. Where the
- * operating system has no peer credentials (Windows) every connection passes and the socket's
- * file mode is the only guard.
+ * operating system has no peer credentials (Windows) every connection passes and the socket's file
+ * mode is the only guard.
  */
 final class PeerCheck {
   private final PeerAccess access;
@@ -44,7 +44,8 @@ final class PeerCheck {
 
   /** Null if the peer may connect, else why not (for the refusal and the log). */
   String refusal(SocketChannel channel) {
-    if (access == PeerAccess.ANY || !channel.supportedOptions().contains(ExtendedSocketOptions.SO_PEERCRED)) {
+    if (access == PeerAccess.ANY
+        || !channel.supportedOptions().contains(ExtendedSocketOptions.SO_PEERCRED)) {
       return null;
     }
     UnixDomainPrincipal peer;
@@ -63,8 +64,11 @@ final class PeerCheck {
     if (access == PeerAccess.SAME_GROUP && peer.group().equals(group)) {
       return null;
     }
-    return "user " + peer.user().getName() + " is not " + (access == PeerAccess.SAME_GROUP
-        ? "the broker's user " + user.getName() + " nor in its group " + group.getName()
-        : "the broker's user " + user.getName());
+    return "user "
+        + peer.user().getName()
+        + " is not "
+        + (access == PeerAccess.SAME_GROUP
+            ? "the broker's user " + user.getName() + " nor in its group " + group.getName()
+            : "the broker's user " + user.getName());
   }
 }

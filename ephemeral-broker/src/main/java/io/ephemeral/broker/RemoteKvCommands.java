@@ -21,22 +21,23 @@ import java.util.function.Consumer;
  * The KV actions when values and leases live in a {@link RemoteStore} (Redis) shared by several
  * brokers, registered instead of {@link KvCommands}. The memory path is untouched by this class.
  *
- * <p>Implementation notes. The event loop never waits for the store: a handler copies what it
- * needs out of the (reused) request, defers its answer ({@link Reply#defer}) and runs the store
- * call on one of a few store threads; the result is handed back to the loop ({@code onLoop}),
- * which fills in the answer. A connection's later requests are handled meanwhile (pipelined
- * requests reach the store concurrently), but every answer waits in the connection's queue until
- * those before it are written, so answers keep request order. The queue is bounded per connection
- * ({@link EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
+ * <p>Implementation notes. The event loop never waits for the store: a handler copies what it needs
+ * out of the (reused) request, defers its answer ({@link Reply#defer}) and runs the store call on
+ * one of a few store threads; the result is handed back to the loop ({@code onLoop}), which fills
+ * in the answer. A connection's later requests are handled meanwhile (pipelined requests reach the
+ * store concurrently), but every answer waits in the connection's queue until those before it are
+ * written, so answers keep request order. The queue is bounded per connection ({@link
+ * EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
  *
  * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
- * first-served queue shared by all brokers, and this broker asks again with backoff (at most
- * {@link #MAX_POLL_MILLIS} apart), at once when a lease of that pool is released through this
- * broker, until it is granted or the wait is over.
+ * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
+ * #MAX_POLL_MILLIS} apart), at once when a lease of that pool is released through this broker,
+ * until it is granted or the wait is over.
  */
 final class RemoteKvCommands implements KvActions {
   /** Longest pause between two polls of a waiting lease request. */
   static final long MAX_POLL_MILLIS = 25;
+
   /** Most calls of one connection sent to the store together. */
   static final int MAX_BATCH = 64;
 
@@ -51,11 +52,15 @@ final class RemoteKvCommands implements KvActions {
   private final ExecutorService threads;
   private final ScheduledExecutorService timer;
   private final boolean lru;
+
   /** Waiting lease requests of this broker by pool key (loop thread only). */
   private final HashMap<String, List<Waiter>> waiters = new HashMap<>();
+
   /** Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes. */
   private final ByteOutput scratch = new ByteOutput();
-  private final String ticketPrefix = Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
+
+  private final String ticketPrefix =
+      Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
   private long tickets;
   private boolean sweeping;
   private boolean unavailableLogged;
@@ -70,7 +75,12 @@ final class RemoteKvCommands implements KvActions {
     final Command command;
     final long startedNanos;
 
-    Pending(Connection connection, Connection.Answer answer, byte[] id, String extraMembers, Command command,
+    Pending(
+        Connection connection,
+        Connection.Answer answer,
+        byte[] id,
+        String extraMembers,
+        Command command,
         long startedNanos) {
       this.connection = connection;
       this.answer = answer;
@@ -107,7 +117,14 @@ final class RemoteKvCommands implements KvActions {
     boolean done;
     ScheduledFuture<?> next;
 
-    Waiter(Pending pending, String key, String workerId, long ttl, int size, String ticket, long deadline) {
+    Waiter(
+        Pending pending,
+        String key,
+        String workerId,
+        long ttl,
+        int size,
+        String ticket,
+        long deadline) {
       this.pending = pending;
       this.key = key;
       this.workerId = workerId;
@@ -118,8 +135,14 @@ final class RemoteKvCommands implements KvActions {
     }
   }
 
-  RemoteKvCommands(BrokerConfig config, RemoteStore store, Metrics metrics, LoopState state, BrokerLog log,
-      ConnectionControl connections, Consumer<Runnable> onLoop) {
+  RemoteKvCommands(
+      BrokerConfig config,
+      RemoteStore store,
+      Metrics metrics,
+      LoopState state,
+      BrokerLog log,
+      ConnectionControl connections,
+      Consumer<Runnable> onLoop) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -129,7 +152,9 @@ final class RemoteKvCommands implements KvActions {
     this.clock = config.clock();
     this.onLoop = onLoop;
     this.lru = config.evictionPolicy() == EvictionPolicy.LRU;
-    this.threads = Executors.newFixedThreadPool(Math.max(1, store.concurrency()), daemon("ephemeral-broker-store"));
+    this.threads =
+        Executors.newFixedThreadPool(
+            Math.max(1, store.concurrency()), daemon("ephemeral-broker-store"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("ephemeral-broker-store-timer"));
   }
 
@@ -157,22 +182,25 @@ final class RemoteKvCommands implements KvActions {
   public void get(Request r, Reply reply) {
     byte[] key = key(r);
     boolean refresh = config.refreshTtlOnGet();
-    run(park(r, reply), st -> st.get(key, refresh, lru), (v, out) -> {
-      switch (v.found()) {
-        case MISSING:
-          return error(out, ErrorCodes.NOT_FOUND, null);
-        case EXPIRED:
-          metrics.expiredItem();
-          return error(out, ErrorCodes.EXPIRED, null);
-        default:
-          out.write(Reply.OK);
-          if (v.json() != null) {
-            out.write(KvCommands.VALUE).write(v.json());
+    run(
+        park(r, reply),
+        st -> st.get(key, refresh, lru),
+        (v, out) -> {
+          switch (v.found()) {
+            case MISSING:
+              return error(out, ErrorCodes.NOT_FOUND, null);
+            case EXPIRED:
+              metrics.expiredItem();
+              return error(out, ErrorCodes.EXPIRED, null);
+            default:
+              out.write(Reply.OK);
+              if (v.json() != null) {
+                out.write(KvCommands.VALUE).write(v.json());
+              }
+              out.write(KvCommands.COMPRESSED).bool(v.compressed());
+              return null;
           }
-          out.write(KvCommands.COMPRESSED).bool(v.compressed());
-          return null;
-      }
-    });
+        });
   }
 
   @Override
@@ -184,17 +212,20 @@ final class RemoteKvCommands implements KvActions {
     long before = r.beforeSize;
     long after = r.afterSize;
     int maxItems = config.maxItems();
-    run(park(r, reply), st -> st.set(key, value, compressed, ttl, maxItems, lru), (s, out) -> {
-      if (s.full()) {
-        return error(out, ErrorCodes.MAX_ITEMS, null);
-      }
-      for (int i = 0; i < s.evicted(); i++) {
-        metrics.evicted();
-      }
-      metrics.compression(compressed, before, after);
-      out.write(Reply.OK);
-      return null;
-    });
+    run(
+        park(r, reply),
+        st -> st.set(key, value, compressed, ttl, maxItems, lru),
+        (s, out) -> {
+          if (s.full()) {
+            return error(out, ErrorCodes.MAX_ITEMS, null);
+          }
+          for (int i = 0; i < s.evicted(); i++) {
+            metrics.evicted();
+          }
+          metrics.compression(compressed, before, after);
+          out.write(Reply.OK);
+          return null;
+        });
   }
 
   @Override
@@ -206,28 +237,38 @@ final class RemoteKvCommands implements KvActions {
       return;
     }
     byte[] key = key(r);
-    run(park(r, reply), st -> st.delete(key), (deleted, out) -> {
-      out.write(Reply.OK).write(KvCommands.DELETED).bool(deleted);
-      return null;
-    });
+    run(
+        park(r, reply),
+        st -> st.delete(key),
+        (deleted, out) -> {
+          out.write(Reply.OK).write(KvCommands.DELETED).bool(deleted);
+          return null;
+        });
   }
 
   @Override
   public void list(Request r, Reply reply) {
-    run(park(r, reply), RemoteStore::list, (items, out) -> {
-      out.write(Reply.OK).write(KvCommands.ITEMS);
-      boolean first = true;
-      for (RemoteStore.Item item : items) {
-        if (!first) {
-          out.write((byte) ',');
-        }
-        first = false;
-        out.jsonString(item.key(), 0, item.key().length).write(KvCommands.EXPIRES).number(item.expires())
-            .write(KvCommands.HAS_VALUE).bool(item.hasValue()).write((byte) '}');
-      }
-      out.write((byte) '}');
-      return null;
-    });
+    run(
+        park(r, reply),
+        RemoteStore::list,
+        (items, out) -> {
+          out.write(Reply.OK).write(KvCommands.ITEMS);
+          boolean first = true;
+          for (RemoteStore.Item item : items) {
+            if (!first) {
+              out.write((byte) ',');
+            }
+            first = false;
+            out.jsonString(item.key(), 0, item.key().length)
+                .write(KvCommands.EXPIRES)
+                .number(item.expires())
+                .write(KvCommands.HAS_VALUE)
+                .bool(item.hasValue())
+                .write((byte) '}');
+          }
+          out.write((byte) '}');
+          return null;
+        });
   }
 
   @Override
@@ -239,21 +280,41 @@ final class RemoteKvCommands implements KvActions {
 
   @Override
   public void stats(Request r, Reply reply) {
-    run(park(r, reply), RemoteStore::counts, (c, out) -> {
-      capacityWarning.check(c.items(), config.maxItems(), log);
-      KvCommands.writeStats(out.write(Reply.OK), c.items(), c.leases(), c.waiters(), config.maxItems(),
-          c.approximateBytes(), metrics.evictions(), clock.millis() - state.startedAt);
-      return null;
-    });
+    run(
+        park(r, reply),
+        RemoteStore::counts,
+        (c, out) -> {
+          capacityWarning.check(c.items(), config.maxItems(), log);
+          KvCommands.writeStats(
+              out.write(Reply.OK),
+              c.items(),
+              c.leases(),
+              c.waiters(),
+              config.maxItems(),
+              c.approximateBytes(),
+              metrics.evictions(),
+              clock.millis() - state.startedAt);
+          return null;
+        });
   }
 
   @Override
   public void health(Request r, Reply reply) {
-    run(park(r, reply), RemoteStore::counts, (c, out) -> {
-      capacityWarning.check(c.items(), config.maxItems(), log);
-      KvCommands.writeHealth(out.write(Reply.OK), metrics, state, c.items(), c.leases(), config.maxItems(), clock.millis());
-      return null;
-    });
+    run(
+        park(r, reply),
+        RemoteStore::counts,
+        (c, out) -> {
+          capacityWarning.check(c.items(), config.maxItems(), log);
+          KvCommands.writeHealth(
+              out.write(Reply.OK),
+              metrics,
+              state,
+              c.items(),
+              c.leases(),
+              config.maxItems(),
+              clock.millis());
+          return null;
+        });
   }
 
   @Override
@@ -268,46 +329,77 @@ final class RemoteKvCommands implements KvActions {
     long wait = r.waitMillis;
     Pending p = park(r, reply);
     if (wait <= 0) {
-      run(p, st -> st.lease(key, worker, ttl, size, null), (l, out) -> leaseAnswer(l, key, worker, size, out));
+      run(
+          p,
+          st -> st.lease(key, worker, ttl, size, null),
+          (l, out) -> leaseAnswer(l, key, worker, size, out));
       return;
     }
-    Waiter w = new Waiter(p, key, worker, ttl, size, ticketPrefix + Long.toHexString(++tickets), clock.millis() + wait);
+    Waiter w =
+        new Waiter(
+            p,
+            key,
+            worker,
+            ttl,
+            size,
+            ticketPrefix + Long.toHexString(++tickets),
+            clock.millis() + wait);
     waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
     // The first ask is in request order with the connection's other calls; the connection's later
-    // calls wait until this one is answered (as in memory mode), the polls go straight to the store.
+    // calls wait until this one is answered (as in memory mode), the polls go straight to the
+    // store.
     w.inFlight = true;
     enqueue(new Queued<>(p, st -> st.lease(key, worker, ttl, size, w.ticket), null, w));
   }
 
-  private String leaseAnswer(RemoteStore.Lease l, String key, String worker, int size, ByteOutput out) {
+  private String leaseAnswer(
+      RemoteStore.Lease l, String key, String worker, int size, ByteOutput out) {
     switch (l.outcome()) {
       case GRANTED:
-        out.write(Reply.OK).write(KvCommands.VALUE).number(l.slot()).write(KvCommands.TOKEN).number(l.token());
+        out.write(Reply.OK)
+            .write(KvCommands.VALUE)
+            .number(l.slot())
+            .write(KvCommands.TOKEN)
+            .number(l.token());
         return null;
       case HOLDS_OTHER_KEY:
         return error(out, ErrorCodes.WORKER_ALREADY_HAS_LEASE, null);
       case SIZE_MISMATCH:
-        return error(out, ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        return error(
+            out,
+            ErrorCodes.POOL_SIZE_MISMATCH,
+            "lease pool '" + key + "' already has another size");
       case ALREADY_WAITING:
-        return error(out, ErrorCodes.WORKER_ALREADY_WAITING, "worker '" + worker + "' is already waiting for a slot");
+        return error(
+            out,
+            ErrorCodes.WORKER_ALREADY_WAITING,
+            "worker '" + worker + "' is already waiting for a slot");
       default:
-        return error(out, ErrorCodes.POOL_EXHAUSTED, "all " + size + " slots of lease pool '" + key + "' are held");
+        return error(
+            out,
+            ErrorCodes.POOL_EXHAUSTED,
+            "all " + size + " slots of lease pool '" + key + "' are held");
     }
   }
 
   @Override
   public void release(Request r, Reply reply) {
     String worker = r.workerId;
-    run(park(r, reply), st -> st.release(worker, 0), (rel, out) -> {
-      if (rel.outcome() == RemoteStore.ReleaseOutcome.EXPIRED) {
-        metrics.expiredLease();
-      }
-      if (rel.poolKey() != null) {
-        wake(rel.poolKey());
-      }
-      out.write(Reply.OK).write(KvCommands.RELEASED).bool(rel.outcome() == RemoteStore.ReleaseOutcome.RELEASED);
-      return null;
-    });
+    run(
+        park(r, reply),
+        st -> st.release(worker, 0),
+        (rel, out) -> {
+          if (rel.outcome() == RemoteStore.ReleaseOutcome.EXPIRED) {
+            metrics.expiredLease();
+          }
+          if (rel.poolKey() != null) {
+            wake(rel.poolKey());
+          }
+          out.write(Reply.OK)
+              .write(KvCommands.RELEASED)
+              .bool(rel.outcome() == RemoteStore.ReleaseOutcome.RELEASED);
+          return null;
+        });
   }
 
   // ---- waiting lease requests ----
@@ -316,18 +408,20 @@ final class RemoteKvCommands implements KvActions {
   private void poll(Waiter w) {
     w.inFlight = true;
     w.next = null;
-    submit(() -> {
-      RemoteStore.Lease result = null;
-      RuntimeException failure = null;
-      try {
-        result = store.lease(w.key, w.workerId, w.ttl, w.size, w.ticket);
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-      RemoteStore.Lease l = result;
-      RuntimeException f = failure;
-      onLoop.accept(() -> polled(w, l, f));
-    }, () -> polled(w, null, new StoreUnavailableException("the broker is stopping")));
+    submit(
+        () -> {
+          RemoteStore.Lease result = null;
+          RuntimeException failure = null;
+          try {
+            result = store.lease(w.key, w.workerId, w.ttl, w.size, w.ticket);
+          } catch (RuntimeException e) {
+            failure = e;
+          }
+          RemoteStore.Lease l = result;
+          RuntimeException f = failure;
+          onLoop.accept(() -> polled(w, l, f));
+        },
+        () -> polled(w, null, new StoreUnavailableException("the broker is stopping")));
   }
 
   private void polled(Waiter w, RemoteStore.Lease l, RuntimeException failure) {
@@ -342,7 +436,9 @@ final class RemoteKvCommands implements KvActions {
       }
       if (!w.pending.cancelled()) {
         // Its connection closes once its answers are written; this one is a refusal.
-        finish(w.pending, error(scratch, ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting"));
+        finish(
+            w.pending,
+            error(scratch, ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting"));
       }
       next(chain(w.pending.connection));
       return;
@@ -364,14 +460,17 @@ final class RemoteKvCommands implements KvActions {
     if (clock.millis() >= w.deadline) {
       forget(w);
       Pending p = w.pending;
-      submit(() -> {
-        quietly(() -> store.cancelWait(w.workerId, w.ticket));
-        onLoop.accept(() -> {
-          wake(w.key); // the next in the queue may be first now
-          finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null));
-          next(chain(p.connection));
-        });
-      }, () -> finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null)));
+      submit(
+          () -> {
+            quietly(() -> store.cancelWait(w.workerId, w.ticket));
+            onLoop.accept(
+                () -> {
+                  wake(w.key); // the next in the queue may be first now
+                  finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null));
+                  next(chain(p.connection));
+                });
+          },
+          () -> finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null)));
       return;
     }
     if (w.again) {
@@ -381,11 +480,18 @@ final class RemoteKvCommands implements KvActions {
     }
     long delay = Math.min(MAX_POLL_MILLIS, 1L << Math.min(w.polls++, 5));
     try {
-      w.next = timer.schedule(() -> onLoop.accept(() -> {
-        if (!w.done && !w.inFlight) {
-          poll(w); // also when the client went away: polled() then gives up its place
-        }
-      }), delay, TimeUnit.MILLISECONDS);
+      w.next =
+          timer.schedule(
+              () ->
+                  onLoop.accept(
+                      () -> {
+                        if (!w.done && !w.inFlight) {
+                          poll(w); // also when the client went away: polled() then gives up its
+                          // place
+                        }
+                      }),
+              delay,
+              TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException stopping) {
       // the broker is stopping; the connection closes with it
     }
@@ -425,10 +531,11 @@ final class RemoteKvCommands implements KvActions {
   }
 
   private void leaveQueue(Waiter w) {
-    background(() -> {
-      store.cancelWait(w.workerId, w.ticket);
-      onLoop.accept(() -> wake(w.key));
-    });
+    background(
+        () -> {
+          store.cancelWait(w.workerId, w.ticket);
+          onLoop.accept(() -> wake(w.key));
+        });
   }
 
   // ---- sweeping ----
@@ -439,28 +546,31 @@ final class RemoteKvCommands implements KvActions {
       return;
     }
     sweeping = true;
-    submit(() -> {
-      long[] removed = null;
-      try {
-        removed = store.sweep(budget);
-      } catch (StoreUnavailableException e) {
-        // requests report it; the next sweep tries again
-      } catch (RuntimeException e) {
-        log.error("Store sweep failed", e);
-      }
-      long[] r = removed;
-      onLoop.accept(() -> {
-        sweeping = false;
-        if (r != null) {
-          for (long i = 0; i < r[0]; i++) {
-            metrics.expiredItem();
+    submit(
+        () -> {
+          long[] removed = null;
+          try {
+            removed = store.sweep(budget);
+          } catch (StoreUnavailableException e) {
+            // requests report it; the next sweep tries again
+          } catch (RuntimeException e) {
+            log.error("Store sweep failed", e);
           }
-          for (long i = 0; i < r[1]; i++) {
-            metrics.expiredLease();
-          }
-        }
-      });
-    }, () -> sweeping = false);
+          long[] r = removed;
+          onLoop.accept(
+              () -> {
+                sweeping = false;
+                if (r != null) {
+                  for (long i = 0; i < r[0]; i++) {
+                    metrics.expiredItem();
+                  }
+                  for (long i = 0; i < r[1]; i++) {
+                    metrics.expiredLease();
+                  }
+                }
+              });
+        },
+        () -> sweeping = false);
   }
 
   // ---- plumbing ----
@@ -476,7 +586,10 @@ final class RemoteKvCommands implements KvActions {
     return new Pending(reply.connection(), reply.defer(), id, extra, r.command, System.nanoTime());
   }
 
-  /** Runs a store call off the loop, in order with the connection's other calls, and answers with its result. */
+  /**
+   * Runs a store call off the loop, in order with the connection's other calls, and answers with
+   * its result.
+   */
   private <T> void run(Pending p, RemoteStore.Call<T> call, Answer<T> answer) {
     enqueue(new Queued<>(p, call, answer, null));
   }
@@ -492,6 +605,7 @@ final class RemoteKvCommands implements KvActions {
     final Pending pending;
     final RemoteStore.Call<T> call;
     final Answer<T> answer;
+
     /** Set for the first ask of a waiting lease: the chain stays busy until the wait ends. */
     final Waiter waiter;
 
@@ -543,17 +657,23 @@ final class RemoteKvCommands implements KvActions {
       }
     }
     chain.busy = true;
-    submit(() -> {
-      List<Object> results;
-      try {
-        results = store.inOrder(calls);
-      } catch (RuntimeException e) {
-        results = java.util.Collections.nCopies(calls.size(), e);
-      }
-      List<Object> r = results;
-      onLoop.accept(() -> delivered(chain, batch, r));
-    }, () -> delivered(chain, batch,
-        java.util.Collections.nCopies(calls.size(), new StoreUnavailableException("the broker is stopping"))));
+    submit(
+        () -> {
+          List<Object> results;
+          try {
+            results = store.inOrder(calls);
+          } catch (RuntimeException e) {
+            results = java.util.Collections.nCopies(calls.size(), e);
+          }
+          List<Object> r = results;
+          onLoop.accept(() -> delivered(chain, batch, r));
+        },
+        () ->
+            delivered(
+                chain,
+                batch,
+                java.util.Collections.nCopies(
+                    calls.size(), new StoreUnavailableException("the broker is stopping"))));
   }
 
   private void delivered(Chain chain, List<Queued<?>> batch, List<Object> results) {
@@ -609,7 +729,7 @@ final class RemoteKvCommands implements KvActions {
 
   /** A store call whose outcome nobody waits for (giving back a slot, leaving a queue). */
   private void background(Runnable task) {
-    submit(() -> quietly(task), () -> { });
+    submit(() -> quietly(task), () -> {});
   }
 
   private void quietly(Runnable task) {
@@ -659,13 +779,18 @@ final class RemoteKvCommands implements KvActions {
     if (e instanceof StoreUnavailableException) {
       if (!unavailableLogged) {
         unavailableLogged = true;
-        log.warn("The store is unavailable; requests are answered store_unavailable until it answers again",
-            "store", store.describe(), "error", e.getMessage());
+        log.warn(
+            "The store is unavailable; requests are answered store_unavailable until it answers again",
+            "store",
+            store.describe(),
+            "error",
+            e.getMessage());
       }
       return error(out, ErrorCodes.STORE_UNAVAILABLE, e.getMessage());
     }
     log.error("Store call failed", e);
-    return error(out, ErrorCodes.INTERNAL_ERROR, "the broker could not complete the request; see its log");
+    return error(
+        out, ErrorCodes.INTERNAL_ERROR, "the broker could not complete the request; see its log");
   }
 
   private static String error(ByteOutput out, String code, String message) {
@@ -683,5 +808,4 @@ final class RemoteKvCommands implements KvActions {
       log.info("The store answers again", "store", store.describe());
     }
   }
-
 }

@@ -3,8 +3,8 @@ package io.ephemeral.broker;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes one response line into a connection's output: {@code {"ok":true,...}} or
- * {@code {"ok":false,"error":"code"}}, with the request's {@code id} echoed when it had one.
+ * Writes one response line into a connection's output: {@code {"ok":true,...}} or {@code
+ * {"ok":false,"error":"code"}}, with the request's {@code id} echoed when it had one.
  */
 final class Reply {
   static final byte[] OK = ascii("{\"ok\":true");
@@ -40,13 +40,14 @@ final class Reply {
 
   /** The raw {@code id} of the request, or null: kept by requests answered later. */
   byte[] idBytes() {
-    return request == null || request.idOff < 0 ? null
+    return request == null || request.idOff < 0
+        ? null
         : java.util.Arrays.copyOfRange(request.line, request.idOff, request.idEnd);
   }
 
   /**
-   * The request will be answered later (a lease waiting for a slot): nothing is written now and
-   * the connection's next requests wait, so responses stay in request order.
+   * The request will be answered later (a lease waiting for a slot): nothing is written now and the
+   * connection's next requests wait, so responses stay in request order.
    */
   void park() {
     connection.parked = true;
@@ -55,10 +56,10 @@ final class Reply {
   }
 
   /**
-   * The request will be answered later, by filling the returned answer's bytes and calling
-   * {@link ConnectionControl#answered}; nothing is written now. Unlike {@link #park()} the
-   * connection's next requests go on, their answers queued behind this one. The handler records
-   * the action's metrics itself when it answers (the outcome is not known yet).
+   * The request will be answered later, by filling the returned answer's bytes and calling {@link
+   * ConnectionControl#answered}; nothing is written now. Unlike {@link #park()} the connection's
+   * next requests go on, their answers queued behind this one. The handler records the action's
+   * metrics itself when it answers (the outcome is not known yet).
    */
   Connection.Answer defer() {
     Connection.Answer a = new Connection.Answer();
@@ -111,7 +112,10 @@ final class Reply {
     error(code, null);
   }
 
-  /** A complete error response; {@code message} (may be null) explains codes the Node broker never sent. */
+  /**
+   * A complete error response; {@code message} (may be null) explains codes the Node broker never
+   * sent.
+   */
   void error(String code, String message) {
     errorCode = code;
     out.write(ERROR).ascii(code).write((byte) '"');

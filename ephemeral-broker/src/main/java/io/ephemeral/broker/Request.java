@@ -1,8 +1,8 @@
 package io.ephemeral.broker;
 
 /**
- * One parsed request line. Reused by the event loop for every request (single-threaded), so
- * parsing allocates nothing for the common members: key and value are offsets into the line.
+ * One parsed request line. Reused by the event loop for every request (single-threaded), so parsing
+ * allocates nothing for the common members: key and value are offsets into the line.
  */
 final class Request {
   static final int ABSENT = 0;
@@ -83,6 +83,8 @@ final class Request {
   }
 
   String keyString() {
-    return keyText != null ? keyText : new String(keyBuf, keyOff, keyLen, java.nio.charset.StandardCharsets.UTF_8);
+    return keyText != null
+        ? keyText
+        : new String(keyBuf, keyOff, keyLen, java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -19,21 +19,23 @@ import java.util.Arrays;
  * actually send (plain ASCII, no escapes in names, keys or actions, integral numbers) without
  * creating a Jackson parser, which was most of the broker's CPU per request. Whenever it meets
  * anything else (non-ASCII bytes, an escape where text is decoded, a fraction or exponent where a
- * number is read, a structure whose Jackson handling is unusual, deep nesting, or anything that
- * is not valid JSON) it gives up, and the line is parsed again from scratch by Jackson's
- * streaming parser, which therefore alone decides every error and every unusual case. The
- * scanner accepts only JSON that Jackson accepts with the same limits and fills the request
- * exactly as the Jackson path does; {@code RequestParserFastPathTest} checks both paths against
- * each other on generated and mutated lines.
+ * number is read, a structure whose Jackson handling is unusual, deep nesting, or anything that is
+ * not valid JSON) it gives up, and the line is parsed again from scratch by Jackson's streaming
+ * parser, which therefore alone decides every error and every unusual case. The scanner accepts
+ * only JSON that Jackson accepts with the same limits and fills the request exactly as the Jackson
+ * path does; {@code RequestParserFastPathTest} checks both paths against each other on generated
+ * and mutated lines.
  */
 final class RequestParser {
   /** Parse outcome. */
   static final int OK = 0;
+
   static final int INVALID_JSON = 1;
   static final int NOT_AN_OBJECT = 2;
 
   /** Largest lease pool. */
   static final long MAX_POOL_SIZE = 1_000_000;
+
   /** Longest a lease request may wait for a slot: a day. */
   static final long MAX_WAIT = 86_400_000;
 
@@ -42,9 +44,13 @@ final class RequestParser {
 
   /** Scanner outcome: hand the line to Jackson. */
   private static final int FULL_PARSE = -1;
+
   /** Longest number the scanner reads; Jackson's own limit is 1000 characters. */
   private static final int SCAN_MAX_NUMBER = 100;
-  /** Lines this long go to Jackson: they could hold a string beyond its 20,000,000 character limit. */
+
+  /**
+   * Lines this long go to Jackson: they could hold a string beyond its 20,000,000 character limit.
+   */
   private static final int SCAN_MAX_LINE = 16 << 20;
 
   private static final byte[] ACTION = ascii("action");
@@ -65,17 +71,25 @@ final class RequestParser {
 
   private final JsonFactory factory;
   private final CommandTable commands;
+
   /** Deepest container nesting the scanner follows below the request object. */
   private final int scanMaxDepth;
+
   private final int maxNestingDepth;
   private final int maxNumberLength;
   private final int maxStringLength;
   private final int maxNameLength;
-  /** Longest number the scanner reads itself; longer ones go to Jackson, which applies the limit. */
+
+  /**
+   * Longest number the scanner reads itself; longer ones go to Jackson, which applies the limit.
+   */
   private final int scanMaxNumber;
+
   /** Lines at least this long go to Jackson: only they can hold a string over maxStringLength. */
   private final int scanMaxLine;
+
   private String error;
+
   /** The limit behind the last {@link #INVALID_JSON} outcome, or null for plain malformed JSON. */
   private Limit limitHit;
 
@@ -87,10 +101,15 @@ final class RequestParser {
   private boolean numberIntegral;
 
   RequestParser(CommandTable commands, int maxNestingDepth) {
-    this(commands, maxNestingDepth, BrokerConfig.DEFAULT_MAX_NUMBER_LENGTH, BrokerConfig.DEFAULT_MAX_STRING_LENGTH);
+    this(
+        commands,
+        maxNestingDepth,
+        BrokerConfig.DEFAULT_MAX_NUMBER_LENGTH,
+        BrokerConfig.DEFAULT_MAX_STRING_LENGTH);
   }
 
-  RequestParser(CommandTable commands, int maxNestingDepth, int maxNumberLength, int maxStringLength) {
+  RequestParser(
+      CommandTable commands, int maxNestingDepth, int maxNumberLength, int maxStringLength) {
     this.commands = commands;
     this.maxNumberLength = maxNumberLength;
     this.maxStringLength = maxStringLength;
@@ -115,7 +134,10 @@ final class RequestParser {
             .build();
   }
 
-  /** The limit behind the last {@link #INVALID_JSON} outcome, or null if the JSON was simply malformed. */
+  /**
+   * The limit behind the last {@link #INVALID_JSON} outcome, or null if the JSON was simply
+   * malformed.
+   */
   Limit limitHit() {
     return limitHit;
   }
@@ -131,8 +153,11 @@ final class RequestParser {
       case MAX_NUMBER_LENGTH:
         return "a number is longer than maxNumberLength (" + maxNumberLength + " characters)";
       default:
-        return "a string is longer than maxStringLength (" + maxStringLength + " characters) or a member name"
-            + " longer than " + maxNameLength;
+        return "a string is longer than maxStringLength ("
+            + maxStringLength
+            + " characters) or a member name"
+            + " longer than "
+            + maxNameLength;
     }
   }
 
@@ -141,7 +166,9 @@ final class RequestParser {
     return error;
   }
 
-  /** Parses {@code r.line[lineOff, lineOff+lineLen)} into {@code r}, which must be freshly reset. */
+  /**
+   * Parses {@code r.line[lineOff, lineOff+lineLen)} into {@code r}, which must be freshly reset.
+   */
   int parse(Request r) {
     error = null;
     limitHit = null;
@@ -229,7 +256,10 @@ final class RequestParser {
             break;
           case "wait":
             long wait = wholeNumber(p, v, 0, MAX_WAIT);
-            r.waitState = v == JsonToken.VALUE_NULL ? Request.ABSENT : wait < 0 ? Request.INVALID : Request.VALID;
+            r.waitState =
+                v == JsonToken.VALUE_NULL
+                    ? Request.ABSENT
+                    : wait < 0 ? Request.INVALID : Request.VALID;
             r.waitMillis = wait;
             break;
           case "id":
@@ -292,10 +322,10 @@ final class RequestParser {
   }
 
   /**
-   * Skips the current value as {@code skipChildren} does, but builds the text of every string in
-   * it on the way: Jackson checks a string's length only then, and maxStringLength is for every
-   * string of the request, not only those the broker reads. Only lines the byte scanner gives up
-   * on come here.
+   * Skips the current value as {@code skipChildren} does, but builds the text of every string in it
+   * on the way: Jackson checks a string's length only then, and maxStringLength is for every string
+   * of the request, not only those the broker reads. Only lines the byte scanner gives up on come
+   * here.
    */
   private static void skipValue(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
@@ -369,7 +399,8 @@ final class RequestParser {
   }
 
   /** A JSON number that is a whole number within [min, max], or -1 (anything else is skipped). */
-  private static long wholeNumber(JsonParser p, JsonToken v, long min, long max) throws IOException {
+  private static long wholeNumber(JsonParser p, JsonToken v, long min, long max)
+      throws IOException {
     if (!v.isNumeric()) {
       skipValue(p);
       return -1;
@@ -531,7 +562,10 @@ final class RequestParser {
         if (!skipNumber()) {
           return false;
         }
-        r.workerId = numberIntegral ? new String(b, numberStart, pos - numberStart, StandardCharsets.ISO_8859_1) : null;
+        r.workerId =
+            numberIntegral
+                ? new String(b, numberStart, pos - numberStart, StandardCharsets.ISO_8859_1)
+                : null;
         return true;
       }
       r.workerId = null;
@@ -647,7 +681,9 @@ final class RequestParser {
     }
   }
 
-  /** A string of printable ASCII with valid escapes; leaves {@link #pos} after its closing quote. */
+  /**
+   * A string of printable ASCII with valid escapes; leaves {@link #pos} after its closing quote.
+   */
   private boolean skipString() {
     int p = pos + 1;
     while (p < end) {
@@ -666,7 +702,8 @@ final class RequestParser {
             return false;
           }
           p += 4;
-        } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't') {
+        } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r'
+            && e != 't') {
           return false;
         }
       } else if (c < 0x20) {

@@ -27,10 +27,11 @@ import java.util.Locale;
  */
 final class SocketPaths {
   /**
-   * Longest socket path the JDK binds: sizeof(sun_path) - 2, i.e. 106 bytes on Linux, 102 on
-   * macOS. Checked up front so the error says what to do instead of "path too long".
+   * Longest socket path the JDK binds: sizeof(sun_path) - 2, i.e. 106 bytes on Linux, 102 on macOS.
+   * Checked up front so the error says what to do instead of "path too long".
    */
-  static final int MAX_PATH_BYTES = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("mac") ? 102 : 106;
+  static final int MAX_PATH_BYTES =
+      System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("mac") ? 102 : 106;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -67,7 +68,8 @@ final class SocketPaths {
     boolean created = createPrivateDirectory(dir, config.pipeId() != null);
     try {
       if (created && config.peerAccess() != PeerAccess.SAME_USER) {
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(config.peerAccess().directoryMode()));
+        Files.setPosixFilePermissions(
+            dir, PosixFilePermissions.fromString(config.peerAccess().directoryMode()));
       }
       claim(socket);
       return new Bound(listen(socket, config.peerAccess()), socket, dir);
@@ -101,28 +103,41 @@ final class SocketPaths {
               ? "set TMPDIR to a shorter directory (e.g. TMPDIR=/tmp)"
               : "choose a shorter path";
       throw new IOException(
-          "Socket path too long (" + bytes + " bytes, the limit for Unix-domain sockets here is " + MAX_PATH_BYTES
-              + "): " + socket + "; " + hint);
+          "Socket path too long ("
+              + bytes
+              + " bytes, the limit for Unix-domain sockets here is "
+              + MAX_PATH_BYTES
+              + "): "
+              + socket
+              + "; "
+              + hint);
     }
   }
 
   /** Creates dir with mode 0700. With a fixed pipe id an existing directory of ours is reused. */
   private static boolean createPrivateDirectory(Path dir, boolean mayExist) throws IOException {
     try {
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectory(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       // The umask may only remove bits, but set the mode explicitly so it never depends on it.
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
       return true;
     } catch (FileAlreadyExistsException e) {
       if (!mayExist || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException("Cannot create private socket directory " + dir + ": it already exists");
+        throw new IOException(
+            "Cannot create private socket directory " + dir + ": it already exists");
       }
       // Reused only if it is ours and nobody else can write into it.
       var perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-      boolean ours = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"));
-      if (!ours || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+      boolean ours =
+          Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS)
+              .getName()
+              .equals(System.getProperty("user.name"));
+      if (!ours
+          || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
           || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
-        throw new IOException("Socket directory " + dir + " exists but is not private to this user; remove it");
+        throw new IOException(
+            "Socket directory " + dir + " exists but is not private to this user; remove it");
       }
       return false;
     }

@@ -22,20 +22,21 @@ import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 
 /**
- * Converts a whole frame body between JSON and MessagePack, for the one case where bytes cannot
- * be forwarded as they are: caller and callee use different encodings. The conversion follows
- * what the Node peers would see had the sender used the receiver's serializer: JSON numbers in
- * JavaScript form, MessagePack numbers by msgpackr's rules (32-bit integers as integers, other
- * numbers as float64), {@code undefined} dropped from objects and null in arrays, timestamps as
- * ISO strings, binary as Node's Buffer JSON. It is given only bodies the {@link FramePeeker}
- * accepted, so JSON arrives as well-formed UTF-8 without what {@link ClientJson} refuses.
+ * Converts a whole frame body between JSON and MessagePack, for the one case where bytes cannot be
+ * forwarded as they are: caller and callee use different encodings. The conversion follows what the
+ * Node peers would see had the sender used the receiver's serializer: JSON numbers in JavaScript
+ * form, MessagePack numbers by msgpackr's rules (32-bit integers as integers, other numbers as
+ * float64), {@code undefined} dropped from objects and null in arrays, timestamps as ISO strings,
+ * binary as Node's Buffer JSON. It is given only bodies the {@link FramePeeker} accepted, so JSON
+ * arrives as well-formed UTF-8 without what {@link ClientJson} refuses.
  */
 final class Transcoder {
   /** MessagePack's {@code undefined} as msgpackr writes it (fixext1 type 0). */
   private static final Object UNDEFINED = new Object();
 
   private static final java.time.format.DateTimeFormatter ISO =
-      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
 
   /** A body nested deeper than the limit: refused before the (recursive) conversion can go deep. */
   static final class TooDeepException extends IOException {
@@ -49,18 +50,27 @@ final class Transcoder {
 
   Transcoder(int maxDepth) {
     this.maxDepth = maxDepth;
-    json = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(maxDepth)
-            .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
-            .build())
-        .build();
+    json =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(maxDepth)
+                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+                    .build())
+            .build();
   }
 
   /** Writes the body, converted to {@code target}, as one frame (length prefix + body) to out. */
-  void transcode(byte[] b, int off, int len, FrameMessage.Encoding from, FrameMessage.Encoding target, ByteOutput out)
+  void transcode(
+      byte[] b,
+      int off,
+      int len,
+      FrameMessage.Encoding from,
+      FrameMessage.Encoding target,
+      ByteOutput out)
       throws IOException {
-    Object tree = from == FrameMessage.Encoding.JSON ? readJson(b, off, len) : readMsgpack(b, off, len);
+    Object tree =
+        from == FrameMessage.Encoding.JSON ? readJson(b, off, len) : readMsgpack(b, off, len);
     if (target == FrameMessage.Encoding.JSON) {
       int mark = out.mark();
       out.writeInt(0);
@@ -92,26 +102,30 @@ final class Transcoder {
   private static Object jsonValue(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
     switch (t) {
-      case START_OBJECT: {
-        Map<String, Object> map = new LinkedHashMap<>();
-        String name;
-        while ((name = p.nextFieldName()) != null) {
-          p.nextToken();
-          map.put(name, jsonValue(p));
+      case START_OBJECT:
+        {
+          Map<String, Object> map = new LinkedHashMap<>();
+          String name;
+          while ((name = p.nextFieldName()) != null) {
+            p.nextToken();
+            map.put(name, jsonValue(p));
+          }
+          return map;
         }
-        return map;
-      }
-      case START_ARRAY: {
-        List<Object> list = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          list.add(jsonValue(p));
+      case START_ARRAY:
+        {
+          List<Object> list = new ArrayList<>();
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            list.add(jsonValue(p));
+          }
+          return list;
         }
-        return list;
-      }
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getDoubleValue() : (Object) p.getLongValue();
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? p.getDoubleValue()
+            : (Object) p.getLongValue();
       case VALUE_NUMBER_FLOAT:
         return p.getDoubleValue();
       case VALUE_TRUE:
@@ -129,7 +143,10 @@ final class Transcoder {
     }
   }
 
-  /** Reads one value at nesting {@code depth} (containers above it); deeper than the limit is refused. */
+  /**
+   * Reads one value at nesting {@code depth} (containers above it); deeper than the limit is
+   * refused.
+   */
   private Object msgpackValue(MessageUnpacker u, int depth) throws IOException {
     MessageFormat f = u.getNextFormat();
     ValueType type = f.getValueType();
@@ -149,47 +166,51 @@ final class Transcoder {
         return u.unpackDouble();
       case STRING:
         return u.unpackString();
-      case BINARY: {
-        byte[] data = new byte[u.unpackBinaryHeader()];
-        u.readPayload(data);
-        return data;
-      }
-      case ARRAY: {
-        if (depth >= maxDepth) {
-          throw new TooDeepException(maxDepth);
+      case BINARY:
+        {
+          byte[] data = new byte[u.unpackBinaryHeader()];
+          u.readPayload(data);
+          return data;
         }
-        int n = u.unpackArrayHeader();
-        // The header's count is not trusted for the allocation: the body bounds the real size.
-        List<Object> list = new ArrayList<>(Math.min(n, 1024));
-        for (int i = 0; i < n; i++) {
-          list.add(msgpackValue(u, depth + 1));
+      case ARRAY:
+        {
+          if (depth >= maxDepth) {
+            throw new TooDeepException(maxDepth);
+          }
+          int n = u.unpackArrayHeader();
+          // The header's count is not trusted for the allocation: the body bounds the real size.
+          List<Object> list = new ArrayList<>(Math.min(n, 1024));
+          for (int i = 0; i < n; i++) {
+            list.add(msgpackValue(u, depth + 1));
+          }
+          return list;
         }
-        return list;
-      }
-      case MAP: {
-        if (depth >= maxDepth) {
-          throw new TooDeepException(maxDepth);
+      case MAP:
+        {
+          if (depth >= maxDepth) {
+            throw new TooDeepException(maxDepth);
+          }
+          int n = u.unpackMapHeader();
+          Map<String, Object> map = new LinkedHashMap<>();
+          for (int i = 0; i < n; i++) {
+            Object key = msgpackValue(u, depth + 1);
+            map.put(keyString(key), msgpackValue(u, depth + 1));
+          }
+          return map;
         }
-        int n = u.unpackMapHeader();
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-          Object key = msgpackValue(u, depth + 1);
-          map.put(keyString(key), msgpackValue(u, depth + 1));
+      case EXTENSION:
+        {
+          ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
+          byte[] data = new byte[h.getLength()];
+          u.readPayload(data);
+          if (h.getType() == 0) {
+            return UNDEFINED;
+          }
+          if (h.getType() == -1) {
+            return timestamp(data);
+          }
+          return null;
         }
-        return map;
-      }
-      case EXTENSION: {
-        ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
-        byte[] data = new byte[h.getLength()];
-        u.readPayload(data);
-        if (h.getType() == 0) {
-          return UNDEFINED;
-        }
-        if (h.getType() == -1) {
-          return timestamp(data);
-        }
-        return null;
-      }
       default:
         u.skipValue();
         return null;
@@ -203,7 +224,9 @@ final class Transcoder {
     }
     if (key instanceof Double) {
       double d = (Double) key;
-      return Double.isFinite(d) ? JsJson.formatNumber(d) : Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+      return Double.isFinite(d)
+          ? JsJson.formatNumber(d)
+          : Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
     }
     return key == UNDEFINED ? "undefined" : String.valueOf(key);
   }
@@ -212,23 +235,27 @@ final class Transcoder {
   private static final long MAX_DATE_SECONDS = 8_640_000_000_000L;
 
   /**
-   * The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. Outside the
-   * range of a JavaScript Date msgpackr makes an Invalid Date, which JSON writes as null.
+   * The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. Outside the range
+   * of a JavaScript Date msgpackr makes an Invalid Date, which JSON writes as null.
    */
   private static Object timestamp(byte[] d) {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d);
     switch (d.length) {
       case 4:
         return Instant.ofEpochSecond(b.getInt() & 0xFFFF_FFFFL);
-      case 8: {
-        long v = b.getLong();
-        return Instant.ofEpochSecond(v & 0x3_FFFF_FFFFL, v >>> 34);
-      }
-      case 12: {
-        long nanos = b.getInt() & 0xFFFF_FFFFL;
-        long seconds = b.getLong();
-        return seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS ? null : Instant.ofEpochSecond(seconds, nanos);
-      }
+      case 8:
+        {
+          long v = b.getLong();
+          return Instant.ofEpochSecond(v & 0x3_FFFF_FFFFL, v >>> 34);
+        }
+      case 12:
+        {
+          long nanos = b.getInt() & 0xFFFF_FFFFL;
+          long seconds = b.getLong();
+          return seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS
+              ? null
+              : Instant.ofEpochSecond(seconds, nanos);
+        }
       default:
         return null;
     }
@@ -301,7 +328,10 @@ final class Transcoder {
       FrameWriter.packNumber(p, (Long) v);
     } else if (v instanceof Double) {
       double d = (Double) v;
-      if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= 0xFFFF_FFFFL && !(d == 0 && 1 / d < 0)) {
+      if (d == Math.rint(d)
+          && d >= Integer.MIN_VALUE
+          && d <= 0xFFFF_FFFFL
+          && !(d == 0 && 1 / d < 0)) {
         p.packLong((long) d);
       } else {
         p.packDouble(d);

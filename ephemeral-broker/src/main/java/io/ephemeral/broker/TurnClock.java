@@ -1,11 +1,10 @@
 package io.ephemeral.broker;
 
 /**
- * The time requests see: the injected clock, read at most once per loop turn, on first use.
- * Reading the system clock costs about as much as answering a small get, and a turn lasts
- * microseconds, so every request handled in one turn sees the same millisecond (Redis caches its
- * time per event-loop pass in the same way). Timers and the select timeout read the clock itself.
- * Loop thread only.
+ * The time requests see: the injected clock, read at most once per loop turn, on first use. Reading
+ * the system clock costs about as much as answering a small get, and a turn lasts microseconds, so
+ * every request handled in one turn sees the same millisecond (Redis caches its time per event-loop
+ * pass in the same way). Timers and the select timeout read the clock itself. Loop thread only.
  */
 final class TurnClock implements Clock {
   private final Clock source;

@@ -6,9 +6,9 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * At-rest compression of large values (the {@code compression} option): raw deflate at the
- * fastest level, so a big value costs less memory while the broker's answers stay byte-for-byte
- * what the client sent. One instance per event loop; not thread-safe.
+ * At-rest compression of large values (the {@code compression} option): raw deflate at the fastest
+ * level, so a big value costs less memory while the broker's answers stay byte-for-byte what the
+ * client sent. One instance per event loop; not thread-safe.
  */
 final class ValueCodec {
   private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);

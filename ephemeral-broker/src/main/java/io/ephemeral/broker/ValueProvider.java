@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Computes a value on demand ({@code Broker.Builder.provide(pattern, provider)}): a {@code get}
- * of a missing key that matches the pattern runs the provider once — concurrent gets of the same
- * key wait for that one run — stores the result with its TTL and answers everyone. A failure is
- * answered to each waiter as {@code provider_failed} and not cached. Runs off the broker's
- * thread, so it may be slow (fetching a token, say).
+ * Computes a value on demand ({@code Broker.Builder.provide(pattern, provider)}): a {@code get} of
+ * a missing key that matches the pattern runs the provider once — concurrent gets of the same key
+ * wait for that one run — stores the result with its TTL and answers everyone. A failure is
+ * answered to each waiter as {@code provider_failed} and not cached. Runs off the broker's thread,
+ * so it may be slow (fetching a token, say).
  */
 @FunctionalInterface
 public interface ValueProvider {
@@ -28,7 +28,9 @@ public interface ValueProvider {
    * @param ttl how long to keep it
    */
   record Provided(String json, Duration ttl) {
-    /** @throws IllegalArgumentException if the TTL is not positive */
+    /**
+     * @throws IllegalArgumentException if the TTL is not positive
+     */
     public Provided {
       Objects.requireNonNull(json, "json");
       Objects.requireNonNull(ttl, "ttl");

@@ -28,7 +28,8 @@ final class BrokerFixture implements AutoCloseable {
    * The shared store the fixtures' brokers keep values and leases in: null for the broker's own
    * memory. The Redis store module runs these suites again with a Redis store set here.
    */
-  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore> store;
+  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore>
+      store;
 
   BrokerFixture(UnaryOperator<Broker.Builder> options) throws IOException {
     Broker.Builder b = Broker.builder().clock(clock).environment(Map.of()).shutdownHook(false);
@@ -70,8 +71,8 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   /**
-   * A round trip on a fresh connection. Timers due before the call have run by the time it
-   * returns, because the loop runs due timers at the end of the turn that answered it.
+   * A round trip on a fresh connection. Timers due before the call have run by the time it returns,
+   * because the loop runs due timers at the end of the turn that answered it.
    */
   void sync() {
     try (WireClient c = new WireClient(socket)) {

@@ -41,24 +41,27 @@ import org.msgpack.value.ValueType;
 /**
  * Fuzz targets for everything the broker reads from a client: request lines through the real
  * dispatcher and command table, the gateway's frame stream, the routing-field peeker and the
- * JSON/MessagePack transcoder. No sockets: bytes go into {@link EventLoop#received} exactly as
- * the loop hands over what it read. Under the normal test command they replay the committed
- * inputs in {@code src/test/resources/io/ephemeral/broker/BrokerFuzzTestInputs/};
- * {@code mvn -Pfuzz test} (see SECURITY.md) fuzzes them.
+ * JSON/MessagePack transcoder. No sockets: bytes go into {@link EventLoop#received} exactly as the
+ * loop hands over what it read. Under the normal test command they replay the committed inputs in
+ * {@code src/test/resources/io/ephemeral/broker/BrokerFuzzTestInputs/}; {@code mvn -Pfuzz test}
+ * (see SECURITY.md) fuzzes them.
  */
 class BrokerFuzzTest {
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
   /** The broker's own nesting limit for request lines. */
   private static final int REQUEST_DEPTH = 64;
-  private static final ObjectMapper JSON_64 = JsonMapper.builder(
-          com.fasterxml.jackson.core.JsonFactory.builder()
-              .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(REQUEST_DEPTH).build())
-              .build())
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+
+  private static final ObjectMapper JSON_64 =
+      JsonMapper.builder(
+              com.fasterxml.jackson.core.JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(REQUEST_DEPTH).build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
   private static final Set<String> ERROR_CODES = errorCodes();
   private static final int MAX_FRAME = 1024;
   private static final int MAX_REQUEST = 512;
@@ -68,15 +71,40 @@ class BrokerFuzzTest {
   /**
    * Any bytes, cut into lines: each line gets exactly one response line, which is a JSON object
    * with a boolean {@code ok}, an {@code error} from {@link ErrorCodes} when false, and the
-   * request's {@code id} when the line is a JSON object that has one. Never
-   * {@code internal_error}; never {@code invalid_json} for a line Jackson reads as JSON within
-   * the nesting limit; the parser's byte scanner and its Jackson path agree on every line. With
-   * a secret, every JSON line that does not verify is {@code auth_failed}.
+   * request's {@code id} when the line is a JSON object that has one. Never {@code internal_error};
+   * never {@code invalid_json} for a line Jackson reads as JSON within the nesting limit; the
+   * parser's byte scanner and its Jackson path agree on every line. With a secret, every JSON line
+   * that does not verify is {@code auth_failed}.
    */
   @FuzzTest
-  @DictionaryEntries({"{\"action\":\"", "set", "get", "del", "lease", "release", "ping", "stats", "health", "list",
-      "metrics", "\"key\":", "\"value\":", "\"ttl\":", "\"workerId\":", "\"id\":", "\"size\":", "\"wait\":",
-      "\"format\":", "\"compressed\":", "\"beforeSize\":", "\"hmac\":", "prometheus", "services", "6e4", "\\u00"})
+  @DictionaryEntries({
+    "{\"action\":\"",
+    "set",
+    "get",
+    "del",
+    "lease",
+    "release",
+    "ping",
+    "stats",
+    "health",
+    "list",
+    "metrics",
+    "\"key\":",
+    "\"value\":",
+    "\"ttl\":",
+    "\"workerId\":",
+    "\"id\":",
+    "\"size\":",
+    "\"wait\":",
+    "\"format\":",
+    "\"compressed\":",
+    "\"beforeSize\":",
+    "\"hmac\":",
+    "prometheus",
+    "services",
+    "6e4",
+    "\\u00"
+  })
   void requestLine(byte[] input) throws IOException {
     List<byte[]> lines = lines(input);
     checkResponses(Loops.OPEN.fresh(), input, lines, false);
@@ -97,11 +125,14 @@ class BrokerFuzzTest {
     }
     List<byte[]> responses = splitLines(h.feed(c, stream));
     if (c.parked) {
-      assertThat(responses.size()).as("responses before a parked lease").isLessThanOrEqualTo(lines.size());
+      assertThat(responses.size())
+          .as("responses before a parked lease")
+          .isLessThanOrEqualTo(lines.size());
     } else {
       assertThat(responses).as("one response per line of %s", show(stream)).hasSameSizeAs(lines);
     }
-    io.ephemeral.protocol.Hmac hmac = secret ? io.ephemeral.protocol.Hmac.withSecret("fuzz-secret") : null;
+    io.ephemeral.protocol.Hmac hmac =
+        secret ? io.ephemeral.protocol.Hmac.withSecret("fuzz-secret") : null;
     for (int i = 0; i < responses.size(); i++) {
       byte[] line = i == 0 ? Arrays.copyOf(lines.get(0), lines.get(0).length) : lines.get(i);
       if (i == 0 && line.length > 0 && line[0] == 0) {
@@ -112,7 +143,8 @@ class BrokerFuzzTest {
       try {
         response = JSON.readTree(responses.get(i));
       } catch (JsonProcessingException e) {
-        throw new AssertionError("response to " + what + " is not JSON: " + show(responses.get(i)), e);
+        throw new AssertionError(
+            "response to " + what + " is not JSON: " + show(responses.get(i)), e);
       }
       assertThat(response.isObject()).as("response to %s is an object", what).isTrue();
       assertThat(response.path("ok").isBoolean()).as("ok of %s", response).isTrue();
@@ -127,7 +159,8 @@ class BrokerFuzzTest {
         assertThat(error).as("over-long line").isEqualTo(ErrorCodes.TOO_LARGE);
         continue;
       }
-      if (line.length > 0 && (line[0] < 0 || indexOf(line, (byte) 0) >= 0 || indexOf(line, (byte) 0xFF) >= 0)) {
+      if (line.length > 0
+          && (line[0] < 0 || indexOf(line, (byte) 0) >= 0 || indexOf(line, (byte) 0xFF) >= 0)) {
         // JSON.parse refuses a byte order mark, raw NUL bytes and ill-formed UTF-8; Jackson's
         // byte parser guesses another encoding from the first two, and reads a name holding 0xFF
         // bytes as a shorter name it has seen before, so it is no reference for these lines.
@@ -138,12 +171,17 @@ class BrokerFuzzTest {
       if (request != null && error != null) {
         assertThat(error).as("Jackson reads %s", what).isNotEqualTo(ErrorCodes.INVALID_JSON);
       }
-      if (request != null && request.isObject() && request.has("id") && !ErrorCodes.INVALID_JSON.equals(error)) {
+      if (request != null
+          && request.isObject()
+          && request.has("id")
+          && !ErrorCodes.INVALID_JSON.equals(error)) {
         assertThat(response.get("id")).as("id echoed for %s", what).isEqualTo(request.get("id"));
       }
       if (secret && !hmac.verifyRequest(line, 0, line.length)) {
         // As in the Node broker, a line is parsed before its signature is checked.
-        assertThat(error).as("unsigned %s", what).isIn(ErrorCodes.AUTH_FAILED, ErrorCodes.INVALID_JSON);
+        assertThat(error)
+            .as("unsigned %s", what)
+            .isIn(ErrorCodes.AUTH_FAILED, ErrorCodes.INVALID_JSON);
       }
     }
   }
@@ -172,11 +210,11 @@ class BrokerFuzzTest {
   // ---- the frame stream ----
 
   /**
-   * A stream of frames (well-formed, random bodies, over-size headers with their bodies) fed in
-   * one piece and in arbitrary chunks gives byte-identical output; the connection never holds
-   * more than one frame; a final sentinel frame is always answered after whatever came before
-   * (malformed frames never desynchronise the stream); a header announcing up to 4 GiB is
-   * refused at once without buffering its body.
+   * A stream of frames (well-formed, random bodies, over-size headers with their bodies) fed in one
+   * piece and in arbitrary chunks gives byte-identical output; the connection never holds more than
+   * one frame; a final sentinel frame is always answered after whatever came before (malformed
+   * frames never desynchronise the stream); a header announcing up to 4 GiB is refused at once
+   * without buffering its body.
    */
   @FuzzTest
   void frameStream(FuzzedDataProvider data) throws IOException {
@@ -190,12 +228,13 @@ class BrokerFuzzTest {
         case 1:
           frame(stream, data.consumeBytes(data.consumeInt(0, MAX_FRAME)));
           break;
-        case 2: {
-          int size = MAX_FRAME + data.consumeInt(1, 300);
-          writeInt(stream, size);
-          stream.write(new byte[size], 0, size); // the body the broker must skip unread
-          break;
-        }
+        case 2:
+          {
+            int size = MAX_FRAME + data.consumeInt(1, 300);
+            writeInt(stream, size);
+            stream.write(new byte[size], 0, size); // the body the broker must skip unread
+            break;
+          }
         case 3:
           frame(stream, randomMsgpackMap(data));
           break;
@@ -203,7 +242,9 @@ class BrokerFuzzTest {
           frame(stream, new byte[0]);
       }
     }
-    frame(stream, "{\"type\":\"FUZZ_SENTINEL\",\"id\":\"sentinel\"}".getBytes(StandardCharsets.US_ASCII));
+    frame(
+        stream,
+        "{\"type\":\"FUZZ_SENTINEL\",\"id\":\"sentinel\"}".getBytes(StandardCharsets.US_ASCII));
     boolean huge = data.consumeBoolean();
     long hugeSize = 0;
     if (huge) {
@@ -234,7 +275,9 @@ class BrokerFuzzTest {
         out.write(b.feed(cb, Arrays.copyOfRange(all, pos, pos + n)));
         pos += n;
         assertThat(cb.inLen).as("bytes held after a read").isLessThanOrEqualTo(4 + MAX_FRAME);
-        assertThat(cb.in.length).as("input buffer").isLessThanOrEqualTo(2 * (4 + MAX_FRAME + (1 << 12)));
+        assertThat(cb.in.length)
+            .as("input buffer")
+            .isLessThanOrEqualTo(2 * (4 + MAX_FRAME + (1 << 12)));
       }
       pieces = out.toByteArray();
       assertThat(cb.inLen).isEqualTo(ca.inLen);
@@ -261,7 +304,9 @@ class BrokerFuzzTest {
     }
     assertThat(last).as("answers").isGreaterThanOrEqualTo(0);
     JsonNode sentinel = decodeBody(answers.get(last));
-    assertThat(sentinel.path("type").asText()).as("answer to the sentinel: %s", sentinel).isEqualTo("ERROR");
+    assertThat(sentinel.path("type").asText())
+        .as("answer to the sentinel: %s", sentinel)
+        .isEqualTo("ERROR");
     assertThat(sentinel.path("id").asText()).isEqualTo("sentinel");
     assertThat(sentinel.path("error").path("message").asText()).contains("FUZZ_SENTINEL");
   }
@@ -287,8 +332,11 @@ class BrokerFuzzTest {
     sb.append(",\"to\":\"").append(names[data.consumeInt(0, 2)]).append('"');
     sb.append(",\"method\":\"m\",\"methods\":[\"m\"],\"params\":[1,\"x\"]");
     if (data.consumeBoolean()) {
-      sb.append(",\"context\":{\"deadline\":").append(data.consumeLong()).append(",\"depth\":")
-          .append(data.consumeInt(-1, 200)).append('}');
+      sb.append(",\"context\":{\"deadline\":")
+          .append(data.consumeLong())
+          .append(",\"depth\":")
+          .append(data.consumeInt(-1, 200))
+          .append('}');
     }
     return sb.append('}').toString();
   }
@@ -309,10 +357,10 @@ class BrokerFuzzTest {
 
   /**
    * MessagePack frames built from fuzz data (routing fields among random extra fields, nested
-   * values of every type, non-string and repeated keys): the peeked routing fields equal those
-   * read from a full decode with JavaScript object semantics (last value of a repeated key
-   * wins), and MessagePack → JSON → MessagePack through the transcoder gives the values
-   * msgpackr would see had the sender used JSON (GATEWAY-FRAMES.md section 2), never int64.
+   * values of every type, non-string and repeated keys): the peeked routing fields equal those read
+   * from a full decode with JavaScript object semantics (last value of a repeated key wins), and
+   * MessagePack → JSON → MessagePack through the transcoder gives the values msgpackr would see had
+   * the sender used JSON (GATEWAY-FRAMES.md section 2), never int64.
    */
   @FuzzTest
   void msgpackFrame(FuzzedDataProvider data) throws IOException {
@@ -324,11 +372,17 @@ class BrokerFuzzTest {
 
     Transcoder transcoder = new Transcoder(256);
     ByteOutput json = new ByteOutput();
-    transcoder.transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON, json);
+    transcoder.transcode(
+        body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON, json);
     byte[] jsonBody = bodyOf(json.toByteArray());
     JSON.readTree(jsonBody); // valid JSON
     ByteOutput back = new ByteOutput();
-    transcoder.transcode(jsonBody, 0, jsonBody.length, FrameMessage.Encoding.JSON, FrameMessage.Encoding.MSGPACK,
+    transcoder.transcode(
+        jsonBody,
+        0,
+        jsonBody.length,
+        FrameMessage.Encoding.JSON,
+        FrameMessage.Encoding.MSGPACK,
         back);
     byte[] roundTrip = bodyOf(back.toByteArray());
     Object expected;
@@ -345,9 +399,9 @@ class BrokerFuzzTest {
 
   /**
    * Arbitrary bytes as a frame body: the peeker answers OK, UNDECODABLE (with a message) or
-   * NOT_AN_OBJECT and never throws; when it accepts a body, the transcoder converts it to the
-   * other encoding without throwing anything but IOException, into a body the peeker accepts,
-   * and a JSON body's string routing fields survive the conversion.
+   * NOT_AN_OBJECT and never throws; when it accepts a body, the transcoder converts it to the other
+   * encoding without throwing anything but IOException, into a body the peeker accepts, and a JSON
+   * body's string routing fields survive the conversion.
    */
   @FuzzTest
   void frameBody(byte[] body) {
@@ -364,7 +418,9 @@ class BrokerFuzzTest {
     }
     FrameMessage.Encoding from = m.encoding;
     FrameMessage.Encoding to =
-        from == FrameMessage.Encoding.JSON ? FrameMessage.Encoding.MSGPACK : FrameMessage.Encoding.JSON;
+        from == FrameMessage.Encoding.JSON
+            ? FrameMessage.Encoding.MSGPACK
+            : FrameMessage.Encoding.JSON;
     ByteOutput out = new ByteOutput();
     try {
       new Transcoder(256).transcode(body, 0, body.length, from, to, out);
@@ -373,14 +429,18 @@ class BrokerFuzzTest {
     }
     byte[] converted = bodyOf(out.toByteArray());
     FrameMessage again = new FrameMessage();
-    assertThat(peeker.peek(converted, 0, converted.length, again)).as("peek of the converted body: %s",
-        peeker.error()).isEqualTo(FramePeeker.OK);
-    if (from == FrameMessage.Encoding.JSON && !Routing.of(m).toString().chars().anyMatch(ch -> Character.isSurrogate((char) ch))) {
+    assertThat(peeker.peek(converted, 0, converted.length, again))
+        .as("peek of the converted body: %s", peeker.error())
+        .isEqualTo(FramePeeker.OK);
+    if (from == FrameMessage.Encoding.JSON
+        && !Routing.of(m).toString().chars().anyMatch(ch -> Character.isSurrogate((char) ch))) {
       // JSON names are strings: the routing fields survive. (MessagePack keys of other types are
       // not routing fields for the peeker but get a name in the converted body; a lone surrogate
       // has no UTF-8 form and cannot survive, see SECURITY.md.)
-      assertThat(Routing.of(again)).as("routing fields after conversion")
-          .usingRecursiveComparison().ignoringFields("context", "deadline", "depth", "poolIndex", "poolSize")
+      assertThat(Routing.of(again))
+          .as("routing fields after conversion")
+          .usingRecursiveComparison()
+          .ignoringFields("context", "deadline", "depth", "poolIndex", "poolSize")
           .isEqualTo(Routing.of(m));
     }
   }
@@ -391,11 +451,32 @@ class BrokerFuzzTest {
     return Arrays.copyOfRange(frame, 4, frame.length);
   }
 
-  private static final String[] FIELDS = {"type", "id", "from", "to", "method", "status", "serviceName", "version",
-      "methods", "metadata", "error", "context", "params", "data", "poolIndex", "poolSize", "code", "deadline",
-      "depth", "1", "__proto__"};
-  private static final String[] WORDS = {"CALL", "RESPONSE", "REGISTER", "HEARTBEAT", "svc", "m", "id-1", "success",
-      "error"};
+  private static final String[] FIELDS = {
+    "type",
+    "id",
+    "from",
+    "to",
+    "method",
+    "status",
+    "serviceName",
+    "version",
+    "methods",
+    "metadata",
+    "error",
+    "context",
+    "params",
+    "data",
+    "poolIndex",
+    "poolSize",
+    "code",
+    "deadline",
+    "depth",
+    "1",
+    "__proto__"
+  };
+  private static final String[] WORDS = {
+    "CALL", "RESPONSE", "REGISTER", "HEARTBEAT", "svc", "m", "id-1", "success", "error"
+  };
 
   /** A MessagePack map as a msgpackr peer (or a confused one) might send. */
   static byte[] randomMsgpackMap(FuzzedDataProvider data) {
@@ -431,18 +512,20 @@ class BrokerFuzzTest {
       case 3:
         p.packBoolean(data.consumeBoolean());
         break;
-      case 4: {
-        byte[] b = data.consumeBytes(6);
-        p.packBinaryHeader(b.length);
-        p.writePayload(b);
-        break;
-      }
+      case 4:
+        {
+          byte[] b = data.consumeBytes(6);
+          p.packBinaryHeader(b.length);
+          p.writePayload(b);
+          break;
+        }
       default:
         p.packDouble(data.consumeDouble());
     }
   }
 
-  private static void packValue(MessageBufferPacker p, FuzzedDataProvider data, int depth) throws IOException {
+  private static void packValue(MessageBufferPacker p, FuzzedDataProvider data, int depth)
+      throws IOException {
     switch (data.consumeInt(0, 15)) {
       case 0:
         p.packNil();
@@ -457,7 +540,10 @@ class BrokerFuzzTest {
         p.packLong(data.consumeLong());
         break;
       case 4:
-        p.packBigInteger(BigInteger.ONE.shiftLeft(63).add(BigInteger.valueOf(data.consumeLong(0, Long.MAX_VALUE))));
+        p.packBigInteger(
+            BigInteger.ONE
+                .shiftLeft(63)
+                .add(BigInteger.valueOf(data.consumeLong(0, Long.MAX_VALUE))));
         break;
       case 5:
         p.packDouble(data.consumeDouble());
@@ -469,14 +555,18 @@ class BrokerFuzzTest {
         p.packDouble(data.consumeInt(-5, 5) * Math.pow(2, data.consumeInt(0, 40)));
         break;
       case 8:
-        p.packString(data.consumeBoolean() ? WORDS[data.consumeInt(0, WORDS.length - 1)] : data.consumeString(12));
+        p.packString(
+            data.consumeBoolean()
+                ? WORDS[data.consumeInt(0, WORDS.length - 1)]
+                : data.consumeString(12));
         break;
-      case 9: {
-        byte[] b = data.consumeBytes(8);
-        p.packBinaryHeader(b.length);
-        p.writePayload(b);
-        break;
-      }
+      case 9:
+        {
+          byte[] b = data.consumeBytes(8);
+          p.packBinaryHeader(b.length);
+          p.writePayload(b);
+          break;
+        }
       case 10:
       case 11:
         if (depth < 6) {
@@ -506,26 +596,65 @@ class BrokerFuzzTest {
         p.writePayload(new byte[1]);
         break;
       case 14:
-        p.packTimestamp(Instant.ofEpochSecond(data.consumeLong(0, 253_402_300_799L), data.consumeInt(0, 999_999_999)));
+        p.packTimestamp(
+            Instant.ofEpochSecond(
+                data.consumeLong(0, 253_402_300_799L), data.consumeInt(0, 999_999_999)));
         break;
-      default: {
-        byte[] b = data.consumeBytes(4);
-        p.packExtensionTypeHeader((byte) data.consumeInt(1, 127), b.length);
-        p.writePayload(b);
-      }
+      default:
+        {
+          byte[] b = data.consumeBytes(4);
+          p.packExtensionTypeHeader((byte) data.consumeInt(1, 127), b.length);
+          p.writePayload(b);
+        }
     }
   }
 
   /** The routing fields, as a comparable value. */
-  record Routing(String type, String id, String from, String to, String method, String status, String serviceName,
-      String version, List<String> methods, boolean methodsValid, boolean poolMember, double poolIndex,
-      double poolSize, String errorCode, boolean hasContext, boolean contextValid, boolean hasDeadline,
-      double deadline, boolean hasDepth, double depth, String context) {
+  record Routing(
+      String type,
+      String id,
+      String from,
+      String to,
+      String method,
+      String status,
+      String serviceName,
+      String version,
+      List<String> methods,
+      boolean methodsValid,
+      boolean poolMember,
+      double poolIndex,
+      double poolSize,
+      String errorCode,
+      boolean hasContext,
+      boolean contextValid,
+      boolean hasDeadline,
+      double deadline,
+      boolean hasDepth,
+      double depth,
+      String context) {
 
     static Routing of(FrameMessage m) {
-      return new Routing(m.type, m.id, m.from, m.to, m.method, m.status, m.serviceName, m.version,
-          List.copyOf(m.methods), m.methodsValid, m.poolMember, m.poolIndex, m.poolSize, m.errorCode, m.hasContext,
-          m.contextValid, m.hasDeadline, m.deadline, m.hasDepth, m.depth,
+      return new Routing(
+          m.type,
+          m.id,
+          m.from,
+          m.to,
+          m.method,
+          m.status,
+          m.serviceName,
+          m.version,
+          List.copyOf(m.methods),
+          m.methodsValid,
+          m.poolMember,
+          m.poolIndex,
+          m.poolSize,
+          m.errorCode,
+          m.hasContext,
+          m.contextValid,
+          m.hasDeadline,
+          m.deadline,
+          m.hasDepth,
+          m.depth,
           m.hasContext ? "@" + m.contextOff + "+" + m.contextLen : null);
     }
 
@@ -574,14 +703,32 @@ class BrokerFuzzTest {
       if (ctx instanceof StringMap sm) {
         deadline = sm.map.get("deadline");
         depth = sm.map.get("depth");
-        contextValid = (deadline == null || deadline instanceof Double) && (depth == null || depth instanceof Double);
+        contextValid =
+            (deadline == null || deadline instanceof Double)
+                && (depth == null || depth instanceof Double);
       }
-      return new Routing(str(top, "type"), str(top, "id"), str(top, "from"), str(top, "to"), str(top, "method"),
-          str(top, "status"), str(top, "serviceName"), str(top, "version"), names, methodsValid,
-          poolIndex instanceof Double, poolIndex instanceof Double d ? d : 0,
-          poolSize instanceof Double d ? d : 0, error.get("code") instanceof String s ? s : null, hasContext,
-          contextValid, deadline instanceof Double, deadline instanceof Double d ? d : 0,
-          depth instanceof Double, depth instanceof Double d ? d : 0, hasContext ? spans.get("context") : null);
+      return new Routing(
+          str(top, "type"),
+          str(top, "id"),
+          str(top, "from"),
+          str(top, "to"),
+          str(top, "method"),
+          str(top, "status"),
+          str(top, "serviceName"),
+          str(top, "version"),
+          names,
+          methodsValid,
+          poolIndex instanceof Double,
+          poolIndex instanceof Double d ? d : 0,
+          poolSize instanceof Double d ? d : 0,
+          error.get("code") instanceof String s ? s : null,
+          hasContext,
+          contextValid,
+          deadline instanceof Double,
+          deadline instanceof Double d ? d : 0,
+          depth instanceof Double,
+          depth instanceof Double d ? d : 0,
+          hasContext ? spans.get("context") : null);
     }
 
     private static String str(Map<String, Object> top, String name) {
@@ -594,22 +741,24 @@ class BrokerFuzzTest {
 
   /** What a msgpackr peer sees. */
   static final class Msgpackr {
-    static final Object UNDEFINED = new Object() {
-      @Override
-      public String toString() {
-        return "undefined";
-      }
-    };
-    static final Object EXTENSION = new Object() {
-      @Override
-      public String toString() {
-        return "extension";
-      }
-    };
+    static final Object UNDEFINED =
+        new Object() {
+          @Override
+          public String toString() {
+            return "undefined";
+          }
+        };
+    static final Object EXTENSION =
+        new Object() {
+          @Override
+          public String toString() {
+            return "extension";
+          }
+        };
 
     /**
-     * The value as JavaScript sees it, numbers as Double, maps as {@link StringMap} with only
-     * their string keys (a non-string key can never name a routing field), null for nil.
+     * The value as JavaScript sees it, numbers as Double, maps as {@link StringMap} with only their
+     * string keys (a non-string key can never name a routing field), null for nil.
      */
     static Object plain(MessageUnpacker u) throws IOException {
       MessageFormat f = u.getNextFormat();
@@ -625,47 +774,51 @@ class BrokerFuzzTest {
           return u.unpackDouble();
         case STRING:
           return u.unpackString();
-        case BINARY: {
-          byte[] b = new byte[u.unpackBinaryHeader()];
-          u.readPayload(b);
-          return ByteBuffer.wrap(b);
-        }
-        case ARRAY: {
-          int n = u.unpackArrayHeader();
-          List<Object> list = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            list.add(plain(u));
+        case BINARY:
+          {
+            byte[] b = new byte[u.unpackBinaryHeader()];
+            u.readPayload(b);
+            return ByteBuffer.wrap(b);
           }
-          return list;
-        }
-        case MAP: {
-          int n = u.unpackMapHeader();
-          Map<String, Object> map = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            boolean stringKey = u.getNextFormat().getValueType() == ValueType.STRING;
-            Object key = plain(u);
-            Object value = plain(u);
-            if (stringKey) {
-              map.remove(key);
-              map.put((String) key, value);
+        case ARRAY:
+          {
+            int n = u.unpackArrayHeader();
+            List<Object> list = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+              list.add(plain(u));
             }
+            return list;
           }
-          return new StringMap(map);
-        }
-        default: {
-          var h = u.unpackExtensionTypeHeader();
-          u.readPayload(h.getLength());
-          return h.getType() == 0 ? UNDEFINED : EXTENSION; // a Date or an unknown extension
-        }
+        case MAP:
+          {
+            int n = u.unpackMapHeader();
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+              boolean stringKey = u.getNextFormat().getValueType() == ValueType.STRING;
+              Object key = plain(u);
+              Object value = plain(u);
+              if (stringKey) {
+                map.remove(key);
+                map.put((String) key, value);
+              }
+            }
+            return new StringMap(map);
+          }
+        default:
+          {
+            var h = u.unpackExtensionTypeHeader();
+            u.readPayload(h.getLength());
+            return h.getType() == 0 ? UNDEFINED : EXTENSION; // a Date or an unknown extension
+          }
       }
     }
 
     /**
      * The value msgpackr decodes from a MessagePack body after the sender's value went through
-     * JSON: GATEWAY-FRAMES.md section 2 (32-bit integers stay integers, other numbers float64,
-     * -0 becomes 0, non-finite becomes null, undefined members dropped and undefined elements
-     * null, Buffers as {type, data}, timestamps as ISO strings, keys as JavaScript strings).
-     * Numbers are Long when they would be MessagePack integers, else Double.
+     * JSON: GATEWAY-FRAMES.md section 2 (32-bit integers stay integers, other numbers float64, -0
+     * becomes 0, non-finite becomes null, undefined members dropped and undefined elements null,
+     * Buffers as {type, data}, timestamps as ISO strings, keys as JavaScript strings). Numbers are
+     * Long when they would be MessagePack integers, else Double.
      */
     static Object throughJson(MessageUnpacker u) throws IOException {
       Object v = throughJsonValue(u);
@@ -680,68 +833,79 @@ class BrokerFuzzTest {
           return null;
         case BOOLEAN:
           return u.unpackBoolean();
-        case INTEGER: {
-          BigInteger b = u.unpackBigInteger();
-          if (b.compareTo(BigInteger.valueOf(Integer.MIN_VALUE)) >= 0 && b.compareTo(BigInteger.valueOf(0xFFFF_FFFFL)) <= 0) {
-            return b.longValue();
+        case INTEGER:
+          {
+            BigInteger b = u.unpackBigInteger();
+            if (b.compareTo(BigInteger.valueOf(Integer.MIN_VALUE)) >= 0
+                && b.compareTo(BigInteger.valueOf(0xFFFF_FFFFL)) <= 0) {
+              return b.longValue();
+            }
+            return number(b.doubleValue());
           }
-          return number(b.doubleValue());
-        }
         case FLOAT:
           return number(u.unpackDouble());
         case STRING:
           return u.unpackString();
-        case BINARY: {
-          byte[] b = new byte[u.unpackBinaryHeader()];
-          u.readPayload(b);
-          List<Object> bytes = new ArrayList<>();
-          for (byte x : b) {
-            bytes.add((long) (x & 0xff));
-          }
-          Map<String, Object> buffer = new LinkedHashMap<>();
-          buffer.put("type", "Buffer");
-          buffer.put("data", bytes);
-          return buffer;
-        }
-        case ARRAY: {
-          int n = u.unpackArrayHeader();
-          List<Object> list = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            Object v = throughJsonValue(u);
-            list.add(v == UNDEFINED ? null : v);
-          }
-          return list;
-        }
-        case MAP: {
-          int n = u.unpackMapHeader();
-          Map<String, Object> map = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            String key = jsKey(u);
-            Object value = throughJsonValue(u);
-            map.remove(key);
-            if (value != UNDEFINED) {
-              map.put(key, value);
+        case BINARY:
+          {
+            byte[] b = new byte[u.unpackBinaryHeader()];
+            u.readPayload(b);
+            List<Object> bytes = new ArrayList<>();
+            for (byte x : b) {
+              bytes.add((long) (x & 0xff));
             }
+            Map<String, Object> buffer = new LinkedHashMap<>();
+            buffer.put("type", "Buffer");
+            buffer.put("data", bytes);
+            return buffer;
           }
-          return map;
-        }
-        default: {
-          var h = u.unpackExtensionTypeHeader();
-          byte[] d = u.readPayload(h.getLength());
-          if (h.getType() == 0) {
-            return UNDEFINED;
+        case ARRAY:
+          {
+            int n = u.unpackArrayHeader();
+            List<Object> list = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+              Object v = throughJsonValue(u);
+              list.add(v == UNDEFINED ? null : v);
+            }
+            return list;
           }
-          if (h.getType() == -1 && (d.length == 4 || d.length == 8 || d.length == 12)) {
-            ByteBuffer b = ByteBuffer.wrap(d);
-            Instant t = d.length == 4 ? Instant.ofEpochSecond(b.getInt() & 0xFFFF_FFFFL)
-                : d.length == 8 ? Instant.ofEpochSecond(b.getLong(0) & 0x3_FFFF_FFFFL, b.getLong(0) >>> 34)
-                : Instant.ofEpochSecond(b.getLong(4), b.getInt(0) & 0xFFFF_FFFFL);
-            // new Date(ms).toISOString() for years 0 to 9999; the generator stays within them.
-            return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
-                .withZone(java.time.ZoneOffset.UTC).format(t);
+        case MAP:
+          {
+            int n = u.unpackMapHeader();
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+              String key = jsKey(u);
+              Object value = throughJsonValue(u);
+              map.remove(key);
+              if (value != UNDEFINED) {
+                map.put(key, value);
+              }
+            }
+            return map;
           }
-          return null;
-        }
+        default:
+          {
+            var h = u.unpackExtensionTypeHeader();
+            byte[] d = u.readPayload(h.getLength());
+            if (h.getType() == 0) {
+              return UNDEFINED;
+            }
+            if (h.getType() == -1 && (d.length == 4 || d.length == 8 || d.length == 12)) {
+              ByteBuffer b = ByteBuffer.wrap(d);
+              Instant t =
+                  d.length == 4
+                      ? Instant.ofEpochSecond(b.getInt() & 0xFFFF_FFFFL)
+                      : d.length == 8
+                          ? Instant.ofEpochSecond(
+                              b.getLong(0) & 0x3_FFFF_FFFFL, b.getLong(0) >>> 34)
+                          : Instant.ofEpochSecond(b.getLong(4), b.getInt(0) & 0xFFFF_FFFFL);
+              // new Date(ms).toISOString() for years 0 to 9999; the generator stays within them.
+              return java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+                  .withZone(java.time.ZoneOffset.UTC)
+                  .format(t);
+            }
+            return null;
+          }
       }
     }
 
@@ -751,11 +915,12 @@ class BrokerFuzzTest {
       switch (f.getValueType()) {
         case STRING:
           return u.unpackString();
-        case BINARY: {
-          byte[] b = new byte[u.unpackBinaryHeader()];
-          u.readPayload(b);
-          return new String(b, StandardCharsets.UTF_8);
-        }
+        case BINARY:
+          {
+            byte[] b = new byte[u.unpackBinaryHeader()];
+            u.readPayload(b);
+            return new String(b, StandardCharsets.UTF_8);
+          }
         case NIL:
           u.unpackNil();
           return "null";
@@ -763,11 +928,15 @@ class BrokerFuzzTest {
           return Boolean.toString(u.unpackBoolean());
         case INTEGER:
           return u.unpackBigInteger().toString();
-        case FLOAT: {
-          double d = u.unpackDouble();
-          return Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity")
-              : JsJson.formatNumber(d);
-        }
+        case FLOAT:
+          {
+            double d = u.unpackDouble();
+            return Double.isNaN(d)
+                ? "NaN"
+                : Double.isInfinite(d)
+                    ? (d > 0 ? "Infinity" : "-Infinity")
+                    : JsJson.formatNumber(d);
+          }
         default:
           throw new AssertionError("the generator makes no other keys: " + f);
       }
@@ -792,25 +961,29 @@ class BrokerFuzzTest {
           return u.unpackDouble();
         case STRING:
           return u.unpackString();
-        case ARRAY: {
-          int n = u.unpackArrayHeader();
-          List<Object> list = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            list.add(written(u));
+        case ARRAY:
+          {
+            int n = u.unpackArrayHeader();
+            List<Object> list = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+              list.add(written(u));
+            }
+            return list;
           }
-          return list;
-        }
-        case MAP: {
-          int n = u.unpackMapHeader();
-          Map<String, Object> map = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            assertThat(u.getNextFormat().getValueType()).as("key type").isEqualTo(ValueType.STRING);
-            String key = u.unpackString();
-            assertThat(map).as("keys written once").doesNotContainKey(key);
-            map.put(key, written(u));
+        case MAP:
+          {
+            int n = u.unpackMapHeader();
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+              assertThat(u.getNextFormat().getValueType())
+                  .as("key type")
+                  .isEqualTo(ValueType.STRING);
+              String key = u.unpackString();
+              assertThat(map).as("keys written once").doesNotContainKey(key);
+              map.put(key, written(u));
+            }
+            return map;
           }
-          return map;
-        }
         default:
           throw new AssertionError("a body converted from JSON has no " + f);
       }
@@ -830,8 +1003,8 @@ class BrokerFuzzTest {
   // ---- harness ----
 
   /**
-   * Loops shared by all inputs of a target (building one costs milliseconds), cleared before
-   * each input so that every input starts from the same empty broker.
+   * Loops shared by all inputs of a target (building one costs milliseconds), cleared before each
+   * input so that every input starts from the same empty broker.
    */
   private static final class Loops {
     static final Harness OPEN = create(b -> b.maxRequestSize(MAX_REQUEST));
@@ -857,10 +1030,20 @@ class BrokerFuzzTest {
     Harness(UnaryOperator<Broker.Builder> options) throws IOException {
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.configureBlocking(false);
-      BrokerConfig config = BrokerConfig.resolve(options.apply(
-          Broker.builder().clock(clock).environment(Map.of()).shutdownHook(false).logLevel("error")));
-      loop = new EventLoop(config, new BrokerLog(config.logLevel(), false), server,
-          PeerCheck.of(PeerAccess.ANY, null, null));
+      BrokerConfig config =
+          BrokerConfig.resolve(
+              options.apply(
+                  Broker.builder()
+                      .clock(clock)
+                      .environment(Map.of())
+                      .shutdownHook(false)
+                      .logLevel("error")));
+      loop =
+          new EventLoop(
+              config,
+              new BrokerLog(config.logLevel(), false),
+              server,
+              PeerCheck.of(PeerAccess.ANY, null, null));
     }
 
     /** Empties the broker: no keys, leases, services or timers. */

@@ -11,8 +11,25 @@ class ByteOutputNumberTest {
 
   @Test
   void numbersMatchLongToString() {
-    long[] edges = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1_763_870_000_123L, 9_007_199_254_740_991L,
-        999_999_999_999_999_999L, 1_000_000_000_000_000_000L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1};
+    long[] edges = {
+      0,
+      1,
+      9,
+      10,
+      11,
+      99,
+      100,
+      101,
+      999,
+      1000,
+      1_763_870_000_123L,
+      9_007_199_254_740_991L,
+      999_999_999_999_999_999L,
+      1_000_000_000_000_000_000L,
+      Long.MAX_VALUE,
+      Long.MIN_VALUE,
+      Long.MIN_VALUE + 1
+    };
     for (long v : edges) {
       assertThat(write(v)).isEqualTo(Long.toString(v));
       assertThat(write(-v)).isEqualTo(Long.toString(-v));

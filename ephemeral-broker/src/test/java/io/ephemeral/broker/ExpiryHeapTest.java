@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The deadline heap against a plain list as the model, under seeded random add, reschedule
- * (earlier and later), remove, peek and pollDue; and the lazy postponement spelled out.
+ * The deadline heap against a plain list as the model, under seeded random add, reschedule (earlier
+ * and later), remove, peek and pollDue; and the lazy postponement spelled out.
  */
 class ExpiryHeapTest {
 
@@ -120,8 +120,11 @@ class ExpiryHeapTest {
             expected.add(m);
           }
         }
-        assertThat(due).as("step %d: due at %d", step, now).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(due).as("step %d: popped in deadline order", step)
+        assertThat(due)
+            .as("step %d: due at %d", step, now)
+            .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(due)
+            .as("step %d: popped in deadline order", step)
             .isSortedAccordingTo(Comparator.comparingLong(i -> i.deadline));
         model.removeAll(expected);
       }

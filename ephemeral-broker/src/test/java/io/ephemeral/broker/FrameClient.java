@@ -111,18 +111,46 @@ final class FrameClient implements AutoCloseable {
     for (String method : methods) {
       m.append(m.length() == 0 ? "" : ",").append('"').append(method).append('"');
     }
-    return "{\"type\":\"REGISTER\",\"serviceName\":\"" + name + "\",\"methods\":[" + m + "],\"version\":\"1.0.0\",\"metadata\":{}}";
+    return "{\"type\":\"REGISTER\",\"serviceName\":\""
+        + name
+        + "\",\"methods\":["
+        + m
+        + "],\"version\":\"1.0.0\",\"metadata\":{}}";
   }
 
-  static String call(String id, String from, String to, String method, String params, long deadline, int depth) {
-    return "{\"type\":\"CALL\",\"id\":\"" + id + "\",\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"method\":\"" + method
-        + "\",\"params\":" + params + ",\"context\":{\"root\":\"root-1\",\"chain\":[\"" + from + "\",\"" + from
-        + "\"],\"depth\":" + depth + ",\"deadline\":" + deadline + "}}";
+  static String call(
+      String id, String from, String to, String method, String params, long deadline, int depth) {
+    return "{\"type\":\"CALL\",\"id\":\""
+        + id
+        + "\",\"from\":\""
+        + from
+        + "\",\"to\":\""
+        + to
+        + "\",\"method\":\""
+        + method
+        + "\",\"params\":"
+        + params
+        + ",\"context\":{\"root\":\"root-1\",\"chain\":[\""
+        + from
+        + "\",\""
+        + from
+        + "\"],\"depth\":"
+        + depth
+        + ",\"deadline\":"
+        + deadline
+        + "}}";
   }
 
   static String response(String id, String from, String to, String data) {
-    return "{\"type\":\"RESPONSE\",\"id\":\"" + id + "\",\"from\":\"" + from + "\",\"to\":\"" + to
-        + "\",\"status\":\"success\",\"data\":" + data + ",\"context\":{\"root\":\"root-1\",\"chain\":[],\"depth\":2,\"deadline\":0}}";
+    return "{\"type\":\"RESPONSE\",\"id\":\""
+        + id
+        + "\",\"from\":\""
+        + from
+        + "\",\"to\":\""
+        + to
+        + "\",\"status\":\"success\",\"data\":"
+        + data
+        + ",\"context\":{\"root\":\"root-1\",\"chain\":[],\"depth\":2,\"deadline\":0}}";
   }
 
   @Override

@@ -44,8 +44,16 @@ class FuzzFindingsTest {
     byte[] body = deepCall();
     FrameMessage m = new FrameMessage();
     assertThat(new FramePeeker(256).peek(body, 0, body.length, m)).isEqualTo(FramePeeker.OK);
-    assertThatThrownBy(() -> new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK,
-        FrameMessage.Encoding.JSON, new ByteOutput()))
+    assertThatThrownBy(
+            () ->
+                new Transcoder(256)
+                    .transcode(
+                        body,
+                        0,
+                        body.length,
+                        FrameMessage.Encoding.MSGPACK,
+                        FrameMessage.Encoding.JSON,
+                        new ByteOutput()))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("nests deeper than the gateway's limit of 256 levels");
   }
@@ -54,8 +62,11 @@ class FuzzFindingsTest {
   void aDeeplyNestedCallToAJsonServiceIsAnsweredWithAnErrorResponse() throws IOException {
     try (BrokerFuzzTest.Harness h = new BrokerFuzzTest.Harness(b -> b)) {
       Connection callee = new Connection(null);
-      h.feed(callee, frame("{\"type\":\"REGISTER\",\"serviceName\":\"b\",\"methods\":[\"m\"]}"
-          .getBytes(StandardCharsets.UTF_8)));
+      h.feed(
+          callee,
+          frame(
+              "{\"type\":\"REGISTER\",\"serviceName\":\"b\",\"methods\":[\"m\"]}"
+                  .getBytes(StandardCharsets.UTF_8)));
       Connection caller = new Connection(null);
       byte[] register;
       try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
@@ -92,17 +103,21 @@ class FuzzFindingsTest {
   void anObjectOrArrayInAMemberTheBrokerOnlyGlancesAtIsSkippedWhole() throws IOException {
     try (BrokerFuzzTest.Harness h = new BrokerFuzzTest.Harness(b -> b)) {
       Connection c = new Connection(null);
-      String lines = "{\"action\":\"ping\",\"afterSize\":[0,2],\"id\":1}\n"
-          + "{\"compressed\":[\"key\"],\"beforeSize\":{\"a\":{}},\"action\":\"ping\",\"id\":2}\n"
-          + "{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":60000,\"compressed\":{\"x\":true},"
-          + "\"beforeSize\":[[1]],\"afterSize\":{},\"id\":3}\n"
-          + "{\"action\":\"get\",\"key\":\"k\",\"id\":4}\n";
-      String[] answers = new String(h.feed(c, lines.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8).split("\n");
+      String lines =
+          "{\"action\":\"ping\",\"afterSize\":[0,2],\"id\":1}\n"
+              + "{\"compressed\":[\"key\"],\"beforeSize\":{\"a\":{}},\"action\":\"ping\",\"id\":2}\n"
+              + "{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":60000,\"compressed\":{\"x\":true},"
+              + "\"beforeSize\":[[1]],\"afterSize\":{},\"id\":3}\n"
+              + "{\"action\":\"get\",\"key\":\"k\",\"id\":4}\n";
+      String[] answers =
+          new String(h.feed(c, lines.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8)
+              .split("\n");
       assertThat(answers).hasSize(4);
       assertThat(answers[0]).startsWith("{\"ok\":true,\"pong\":").endsWith(",\"id\":1}");
       assertThat(answers[1]).startsWith("{\"ok\":true,\"pong\":").endsWith(",\"id\":2}");
       assertThat(answers[2]).isEqualTo("{\"ok\":true,\"id\":3}");
-      assertThat(answers[3]).isEqualTo("{\"ok\":true,\"value\":\"v\",\"compressed\":false,\"id\":4}");
+      assertThat(answers[3])
+          .isEqualTo("{\"ok\":true,\"value\":\"v\",\"compressed\":false,\"id\":4}");
     }
   }
 
@@ -120,7 +135,8 @@ class FuzzFindingsTest {
     for (int shift = 0; shift < 2; shift++) {
       byte[] buffer = new byte[body.length + 100 * shift];
       System.arraycopy(body, 0, buffer, 100 * shift, body.length);
-      assertThat(peeker.peek(buffer, 100 * shift, body.length, new FrameMessage())).isEqualTo(FramePeeker.UNDECODABLE);
+      assertThat(peeker.peek(buffer, 100 * shift, body.length, new FrameMessage()))
+          .isEqualTo(FramePeeker.UNDECODABLE);
       errors[shift] = peeker.error();
     }
     assertThat(errors[0]).isEqualTo(errors[1]).isEqualTo("a NUL byte at the start");
@@ -128,29 +144,37 @@ class FuzzFindingsTest {
 
   /**
    * Found by requestLine (input "name-aliasing-a-shorter-name", only after other inputs): Jackson
-   * pads the last four bytes of a member name with 0xFF bytes to look it up among the names it
-   * has seen, so {@code "\xff\xffke"} was read as a {@code "ke"} seen before instead of being
-   * refused as ill-formed UTF-8. A line or frame with a 0xFF byte is now refused before Jackson.
+   * pads the last four bytes of a member name with 0xFF bytes to look it up among the names it has
+   * seen, so {@code "\xff\xffke"} was read as a {@code "ke"} seen before instead of being refused
+   * as ill-formed UTF-8. A line or frame with a 0xFF byte is now refused before Jackson.
    */
   @Test
   void anIllFormedMemberNameIsNeverReadAsANameSeenBefore() {
     RequestParser parser = new RequestParser(ParserAgreement.commands(), 64);
-    byte[] first = "{\"ke\":1,\"key\":\"k\",\"action\":\"ping\",\"\u00e9\":1}".getBytes(StandardCharsets.UTF_8);
-    byte[] aliased = "{\"\u00ff\u00ffke\":1,\"\u00ffkey\":\"k\",\"action\":\"ping\"}".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] first =
+        "{\"ke\":1,\"key\":\"k\",\"action\":\"ping\",\"\u00e9\":1}"
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] aliased =
+        "{\"\u00ff\u00ffke\":1,\"\u00ffkey\":\"k\",\"action\":\"ping\"}"
+            .getBytes(StandardCharsets.ISO_8859_1);
     for (int round = 0; round < 2; round++) {
       Request r = new Request();
       r.reset(first, 0, first.length);
       assertThat(parser.parseWithJackson(r)).isEqualTo(RequestParser.OK);
       r.reset(aliased, 0, aliased.length);
-      assertThat(parser.parseWithJackson(r)).as("round %d", round).isEqualTo(RequestParser.INVALID_JSON);
+      assertThat(parser.parseWithJackson(r))
+          .as("round %d", round)
+          .isEqualTo(RequestParser.INVALID_JSON);
       assertThat(parser.error()).isEqualTo("a 0xFF byte, which is never part of UTF-8");
     }
     FramePeeker peeker = new FramePeeker(256);
     byte[] frame = "{\"type\":\"PING\",\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8);
-    byte[] aliasedFrame = "{\"\u00ff\u00ffid\":\"2\",\"type\":\"PING\"}".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] aliasedFrame =
+        "{\"\u00ff\u00ffid\":\"2\",\"type\":\"PING\"}".getBytes(StandardCharsets.ISO_8859_1);
     FrameMessage m = new FrameMessage();
     assertThat(peeker.peek(frame, 0, frame.length, m)).isEqualTo(FramePeeker.OK);
-    assertThat(peeker.peek(aliasedFrame, 0, aliasedFrame.length, m)).isEqualTo(FramePeeker.UNDECODABLE);
+    assertThat(peeker.peek(aliasedFrame, 0, aliasedFrame.length, m))
+        .isEqualTo(FramePeeker.UNDECODABLE);
   }
 
   @Test
@@ -165,14 +189,17 @@ class FuzzFindingsTest {
       p.packLong(-7).packString("e");
       body = p.toByteArray();
     }
-    assertThat(msgpackToJson(body)).isEqualTo("{\"1\":\"a\",\"1.5\":\"b\",\"1e+21\":\"c\",\"NaN\":\"d\",\"-7\":\"e\"}");
+    assertThat(msgpackToJson(body))
+        .isEqualTo("{\"1\":\"a\",\"1.5\":\"b\",\"1e+21\":\"c\",\"NaN\":\"d\",\"-7\":\"e\"}");
   }
 
   @Test
   void aRepeatedRoutingMemberReplacesTheEarlierOneInBothEncodings() throws IOException {
-    byte[] json = ("{\"type\":\"REGISTER\",\"methods\":[\"a\"],\"methods\":5,"
-        + "\"metadata\":{\"poolIndex\":1},\"metadata\":{\"poolSize\":2},\"error\":{\"code\":\"E\"},\"error\":{},"
-        + "\"context\":{\"deadline\":\"x\",\"deadline\":5,\"depth\":1,\"depth\":null}}").getBytes(StandardCharsets.UTF_8);
+    byte[] json =
+        ("{\"type\":\"REGISTER\",\"methods\":[\"a\"],\"methods\":5,"
+                + "\"metadata\":{\"poolIndex\":1},\"metadata\":{\"poolSize\":2},\"error\":{\"code\":\"E\"},\"error\":{},"
+                + "\"context\":{\"deadline\":\"x\",\"deadline\":5,\"depth\":1,\"depth\":null}}")
+            .getBytes(StandardCharsets.UTF_8);
     byte[] msgpack;
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packMapHeader(8);
@@ -183,14 +210,24 @@ class FuzzFindingsTest {
       p.packString("metadata").packMapHeader(1).packString("poolSize").packInt(2);
       p.packString("error").packMapHeader(1).packString("code").packString("E");
       p.packString("error").packMapHeader(0);
-      p.packString("context").packMapHeader(4).packString("deadline").packString("x").packString("deadline").packInt(5)
-          .packString("depth").packInt(1).packString("depth").packNil();
+      p.packString("context")
+          .packMapHeader(4)
+          .packString("deadline")
+          .packString("x")
+          .packString("deadline")
+          .packInt(5)
+          .packString("depth")
+          .packInt(1)
+          .packString("depth")
+          .packNil();
       msgpack = p.toByteArray();
     }
     for (byte[] body : new byte[][] {json, msgpack}) {
       FrameMessage m = new FrameMessage();
       FramePeeker peeker = new FramePeeker(256);
-      assertThat(peeker.peek(body, 0, body.length, m)).as("%s", peeker.error()).isEqualTo(FramePeeker.OK);
+      assertThat(peeker.peek(body, 0, body.length, m))
+          .as("%s", peeker.error())
+          .isEqualTo(FramePeeker.OK);
       assertThat(m.methods).isEmpty();
       assertThat(m.methodsValid).isFalse();
       assertThat(m.poolMember).isFalse();
@@ -222,7 +259,8 @@ class FuzzFindingsTest {
     // 2 * 0x40000000 in an int, wraps to a negative count and stops, so the body looked complete.
     byte[] body = {(byte) 0x81, 0x01, (byte) 0xdf, 0x40, 0x00, 0x00, 0x00};
     FramePeeker peeker = new FramePeeker(256);
-    assertThat(peeker.peek(body, 0, body.length, new FrameMessage())).isEqualTo(FramePeeker.UNDECODABLE);
+    assertThat(peeker.peek(body, 0, body.length, new FrameMessage()))
+        .isEqualTo(FramePeeker.UNDECODABLE);
     assertThat(peeker.error()).isNotBlank();
   }
 
@@ -233,11 +271,15 @@ class FuzzFindingsTest {
     return f;
   }
 
-  /** A MessagePack frame body as the gateway forwards it to a JSON peer (the body, without its length). */
+  /**
+   * A MessagePack frame body as the gateway forwards it to a JSON peer (the body, without its
+   * length).
+   */
   private static String msgpackToJson(byte[] body) throws IOException {
     ByteOutput out = new ByteOutput();
-    new Transcoder(256).transcode(body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON,
-        out);
+    new Transcoder(256)
+        .transcode(
+            body, 0, body.length, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON, out);
     byte[] frame = out.toByteArray();
     return new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8);
   }

@@ -15,7 +15,9 @@ import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 
-/** MessagePack peers, as msgpackr writes them, and conversion between JSON and MessagePack peers. */
+/**
+ * MessagePack peers, as msgpackr writes them, and conversion between JSON and MessagePack peers.
+ */
 class GatewayMessagePackTest {
   private BrokerFixture f;
 
@@ -41,7 +43,8 @@ class GatewayMessagePackTest {
     return p.toByteArray();
   }
 
-  private static byte[] mpCall(String id, String from, String to, long deadline) throws IOException {
+  private static byte[] mpCall(String id, String from, String to, long deadline)
+      throws IOException {
     MessageBufferPacker p = MessagePack.newDefaultBufferPacker();
     p.packMapHeader(7);
     p.packString("type").packString("CALL");
@@ -75,7 +78,8 @@ class GatewayMessagePackTest {
 
   @Test
   void messagePackToMessagePackIsForwardedUnchanged() throws Exception {
-    try (FrameClient callee = new FrameClient(f.socket); FrameClient caller = new FrameClient(f.socket)) {
+    try (FrameClient callee = new FrameClient(f.socket);
+        FrameClient caller = new FrameClient(f.socket)) {
       callee.sendBody(mpRegister("callee"));
       callee.readBody();
       caller.sendBody(mpRegister("caller"));
@@ -88,14 +92,22 @@ class GatewayMessagePackTest {
 
   @Test
   void jsonCallerAndMessagePackCalleeAreConvertedBothWays() throws Exception {
-    try (FrameClient callee = new FrameClient(f.socket); FrameClient caller = new FrameClient(f.socket)) {
+    try (FrameClient callee = new FrameClient(f.socket);
+        FrameClient caller = new FrameClient(f.socket)) {
       callee.sendBody(mpRegister("mp"));
       callee.readBody();
       caller.sendJson(register("js"));
       caller.read();
       long deadline = f.clock.millis() + 60_000;
-      caller.sendJson(call("x1", "js", "mp", "echo", "{\"n\":7,\"big\":5000000000,\"half\":0.5,\"s\":\"é\",\"l\":[1,null]}",
-          deadline, 2));
+      caller.sendJson(
+          call(
+              "x1",
+              "js",
+              "mp",
+              "echo",
+              "{\"n\":7,\"big\":5000000000,\"half\":0.5,\"s\":\"é\",\"l\":[1,null]}",
+              deadline,
+              2));
       byte[] body = callee.readBody();
       assertThat(body[0]).as("MessagePack for the MessagePack peer").isNotEqualTo((byte) '{');
       try (MessageUnpacker u = MessagePack.newDefaultUnpacker(body)) {
@@ -115,12 +127,19 @@ class GatewayMessagePackTest {
       p.packString("from").packString("mp");
       p.packString("to").packString("js");
       p.packString("status").packString("success");
-      p.packString("data").packMapHeader(3).packString("t").packDouble(1.7e12).packString("u")
-          .addPayload(new byte[] {(byte) 0xd4, 0, 0}).packString("f").packDouble(0.1);
+      p.packString("data")
+          .packMapHeader(3)
+          .packString("t")
+          .packDouble(1.7e12)
+          .packString("u")
+          .addPayload(new byte[] {(byte) 0xd4, 0, 0})
+          .packString("f")
+          .packDouble(0.1);
       callee.sendBody(p.toByteArray());
       assertThat(new String(caller.readBody(), StandardCharsets.UTF_8))
-          .isEqualTo("{\"type\":\"RESPONSE\",\"id\":\"x1\",\"from\":\"mp\",\"to\":\"js\",\"status\":\"success\","
-              + "\"data\":{\"t\":1700000000000,\"f\":0.1}}");
+          .isEqualTo(
+              "{\"type\":\"RESPONSE\",\"id\":\"x1\",\"from\":\"mp\",\"to\":\"js\",\"status\":\"success\","
+                  + "\"data\":{\"t\":1700000000000,\"f\":0.1}}");
     }
   }
 
@@ -156,37 +175,42 @@ class GatewayMessagePackTest {
   private static MessageFormat find(MessageUnpacker u, String key) throws IOException {
     MessageFormat f = u.getNextFormat();
     switch (f.getValueType()) {
-      case MAP: {
-        int n = u.unpackMapHeader();
-        MessageFormat result = null;
-        for (int i = 0; i < n; i++) {
-          String k = u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING ? u.unpackString() : null;
-          if (k == null) {
-            u.skipValue();
+      case MAP:
+        {
+          int n = u.unpackMapHeader();
+          MessageFormat result = null;
+          for (int i = 0; i < n; i++) {
+            String k =
+                u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING
+                    ? u.unpackString()
+                    : null;
+            if (k == null) {
+              u.skipValue();
+            }
+            if (result == null && key.equals(k)) {
+              result = u.getNextFormat();
+              u.skipValue();
+            } else {
+              MessageFormat inner = find(u, key);
+              if (result == null) {
+                result = inner;
+              }
+            }
           }
-          if (result == null && key.equals(k)) {
-            result = u.getNextFormat();
-            u.skipValue();
-          } else {
+          return result;
+        }
+      case ARRAY:
+        {
+          int n = u.unpackArrayHeader();
+          MessageFormat result = null;
+          for (int i = 0; i < n; i++) {
             MessageFormat inner = find(u, key);
             if (result == null) {
               result = inner;
             }
           }
+          return result;
         }
-        return result;
-      }
-      case ARRAY: {
-        int n = u.unpackArrayHeader();
-        MessageFormat result = null;
-        for (int i = 0; i < n; i++) {
-          MessageFormat inner = find(u, key);
-          if (result == null) {
-            result = inner;
-          }
-        }
-        return result;
-      }
       default:
         u.skipValue();
         return null;

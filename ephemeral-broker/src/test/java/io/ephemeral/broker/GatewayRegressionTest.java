@@ -26,8 +26,8 @@ import org.msgpack.core.MessagePack;
 
 /**
  * Known defects of the original {@code ipc-bro} gateway that {@link GatewayTest} does not already
- * pin down, one test per defect, named after its number in docs/regressions.md (gatewayBugN).
- * Raw frame peers on the broker's real socket.
+ * pin down, one test per defect, named after its number in docs/regressions.md (gatewayBugN). Raw
+ * frame peers on the broker's real socket.
  */
 class GatewayRegressionTest {
   private BrokerFixture f;
@@ -60,8 +60,15 @@ class GatewayRegressionTest {
 
   private FrameClient poolMember(String name, int index, int size) {
     FrameClient c = peer();
-    c.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"" + name + "\",\"methods\":[],\"version\":\"1.0.0\","
-        + "\"metadata\":{\"poolIndex\":" + index + ",\"poolSize\":" + size + "}}");
+    c.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\""
+            + name
+            + "\",\"methods\":[],\"version\":\"1.0.0\","
+            + "\"metadata\":{\"poolIndex\":"
+            + index
+            + ",\"poolSize\":"
+            + size
+            + "}}");
     assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     return c;
   }
@@ -73,7 +80,9 @@ class GatewayRegressionTest {
   private void awaitConnections(String service, int n) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (f.broker.gateway().getService(service).map(ServiceInfo::connections).orElse(0) != n) {
-      assertThat(System.nanoTime()).as(service + " reaching " + n + " connections").isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as(service + " reaching " + n + " connections")
+          .isLessThan(deadline);
       Thread.onSpinWait();
     }
   }
@@ -112,7 +121,8 @@ class GatewayRegressionTest {
         break;
       }
       assertThat(r.get("error").get("code").asText()).isEqualTo("INTERNAL_ERROR");
-      assertThat(r.get("error").get("message").asText()).isEqualTo("Service 'slow' is not reading its calls");
+      assertThat(r.get("error").get("message").asText())
+          .isEqualTo("Service 'slow' is not reading its calls");
       refused++;
     }
     int delivered = f.broker.gateway().getService("slow").orElseThrow().pendingCalls();
@@ -123,7 +133,8 @@ class GatewayRegressionTest {
   }
 
   @Test
-  void gatewayBug9_deadPoolMembersLeaveTheRoundRobinAndThePoolOutlivesItsFirstMember() throws Exception {
+  void gatewayBug9_deadPoolMembersLeaveTheRoundRobinAndThePoolOutlivesItsFirstMember()
+      throws Exception {
     start(b -> b);
     FrameClient first = poolMember("pool", 0, 2);
     FrameClient second = poolMember("pool", 1, 2);
@@ -146,18 +157,21 @@ class GatewayRegressionTest {
   }
 
   @Test
-  void gatewayBug10_reRegisteringOnTheSameConnectionNeitherLeavesAStaleNameNorClosesTheService() throws Exception {
+  void gatewayBug10_reRegisteringOnTheSameConnectionNeitherLeavesAStaleNameNorClosesTheService()
+      throws Exception {
     start(b -> b);
     FrameClient svc = service("orders");
     svc.sendJson(register("renamed"));
     JsonNode refused = svc.read();
     assertThat(refused.get("type").asText()).isEqualTo("ERROR");
-    assertThat(refused.get("error").get("message").asText()).contains("already registered as 'orders'");
+    assertThat(refused.get("error").get("message").asText())
+        .contains("already registered as 'orders'");
     assertThat(f.broker.gateway().getConnectedServices()).containsExactly("orders");
     // The same name again re-announces the methods; the connection stays open and served.
     svc.sendJson(register("orders", "list", "get"));
     assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    assertThat(f.broker.gateway().getService("orders").orElseThrow().methods()).containsExactly("list", "get");
+    assertThat(f.broker.gateway().getService("orders").orElseThrow().methods())
+        .containsExactly("list", "get");
     FrameClient a = service("a");
     a.sendJson(call("r1", "a", "orders", "list", "{}", later(), 2));
     assertThat(svc.read().get("id").asText()).isEqualTo("r1");
@@ -166,8 +180,11 @@ class GatewayRegressionTest {
   @Test
   void gatewayBug11_registerAndCallFieldsAreValidated() throws Exception {
     start(b -> b);
-    for (String bad : List.of("{\"type\":\"REGISTER\",\"methods\":[]}", "{\"type\":\"REGISTER\",\"serviceName\":\"\"}",
-        "{\"type\":\"REGISTER\",\"serviceName\":42}")) {
+    for (String bad :
+        List.of(
+            "{\"type\":\"REGISTER\",\"methods\":[]}",
+            "{\"type\":\"REGISTER\",\"serviceName\":\"\"}",
+            "{\"type\":\"REGISTER\",\"serviceName\":42}")) {
       FrameClient c = peer();
       c.sendJson(bad);
       JsonNode r = c.read();
@@ -181,8 +198,11 @@ class GatewayRegressionTest {
     assertThat(odd.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     assertThat(f.broker.gateway().getService("odd").orElseThrow().methods()).isEmpty();
     // A CALL without a target is answered with the reason, not a TypeError text.
-    odd.sendJson("{\"type\":\"CALL\",\"id\":\"t\",\"from\":\"odd\",\"method\":\"m\",\"params\":{},"
-        + "\"context\":{\"root\":\"r\",\"chain\":[],\"depth\":1,\"deadline\":" + later() + "}}");
+    odd.sendJson(
+        "{\"type\":\"CALL\",\"id\":\"t\",\"from\":\"odd\",\"method\":\"m\",\"params\":{},"
+            + "\"context\":{\"root\":\"r\",\"chain\":[],\"depth\":1,\"deadline\":"
+            + later()
+            + "}}");
     JsonNode noTarget = odd.read();
     assertThat(noTarget.get("id").asText()).isEqualTo("t");
     assertThat(noTarget.get("error").get("code").asText()).isEqualTo("INVALID_MESSAGE");
@@ -205,12 +225,21 @@ class GatewayRegressionTest {
   }
 
   @Test
-  void gatewayBug14_startingOnThePathOfALiveGatewayLeavesItAlone(@TempDir Path dir) throws Exception {
+  void gatewayBug14_startingOnThePathOfALiveGatewayLeavesItAlone(@TempDir Path dir)
+      throws Exception {
     Path socket = dir.resolve("gw.sock");
-    try (Gateway live = Gateway.builder().socketPath(socket).environment(Map.of()).shutdownHook(false).build();
-        Gateway second = Gateway.builder().socketPath(socket).environment(Map.of()).shutdownHook(false).build()) {
+    try (Gateway live =
+            Gateway.builder().socketPath(socket).environment(Map.of()).shutdownHook(false).build();
+        Gateway second =
+            Gateway.builder()
+                .socketPath(socket)
+                .environment(Map.of())
+                .shutdownHook(false)
+                .build()) {
       live.start();
-      assertThatThrownBy(second::start).isInstanceOf(IOException.class).hasMessageContaining("already running");
+      assertThatThrownBy(second::start)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("already running");
       assertThat(socket).exists();
       try (FrameClient c = new FrameClient(socket)) {
         c.sendJson(register("still-here"));
@@ -224,12 +253,16 @@ class GatewayRegressionTest {
   void gatewayBug15_perMessageLogEventsAreBuiltOnlyWhenDebugging() throws Exception {
     for (boolean debug : new boolean[] {false, true}) {
       AtomicInteger logs = new AtomicInteger();
-      start(b -> b.debug(debug).gatewayListener(new GatewayListener() {
-        @Override
-        public void log(String message) {
-          logs.incrementAndGet();
-        }
-      }));
+      start(
+          b ->
+              b.debug(debug)
+                  .gatewayListener(
+                      new GatewayListener() {
+                        @Override
+                        public void log(String message) {
+                          logs.incrementAndGet();
+                        }
+                      }));
       FrameClient b = service("b");
       FrameClient a = service("a");
       a.sendJson(call("r1", "a", "b", "m", "{}", later(), 2));
@@ -249,15 +282,16 @@ class GatewayRegressionTest {
 
   /**
    * A RESPONSE that cannot be converted for its caller fails the call once: the caller gets
-   * SERIALIZATION_FAILED at once, the method figures count one failed call (they counted two),
-   * and the callee keeps its connection. The body nests deeper than any JSON peer may send; it
-   * used to be converted recursively until the stack overflowed, which closed the callee.
+   * SERIALIZATION_FAILED at once, the method figures count one failed call (they counted two), and
+   * the callee keeps its connection. The body nests deeper than any JSON peer may send; it used to
+   * be converted recursively until the stack overflowed, which closed the callee.
    */
   @Test
   void anUnconvertibleResponseFailsTheCallOnceAndCountsOnce() throws Exception {
     start(b -> b);
     FrameClient callee = peer();
-    callee.sendBody(mpMap("type", "REGISTER", "serviceName", "b", "methods", mpArray(), "version", "1.0.0"));
+    callee.sendBody(
+        mpMap("type", "REGISTER", "serviceName", "b", "methods", mpArray(), "version", "1.0.0"));
     assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     FrameClient a = service("a");
     a.sendJson(call("r1", "a", "b", "m", "{}", later(), 2));
@@ -265,21 +299,39 @@ class GatewayRegressionTest {
     byte[] deep = new byte[100_001];
     Arrays.fill(deep, (byte) 0x91); // fixarray of one element, 100,000 times
     deep[deep.length - 1] = (byte) 0xc0;
-    callee.sendBody(mpMap("type", "RESPONSE", "id", "r1", "from", "b", "to", "a", "status", "success", "data", deep));
+    callee.sendBody(
+        mpMap(
+            "type",
+            "RESPONSE",
+            "id",
+            "r1",
+            "from",
+            "b",
+            "to",
+            "a",
+            "status",
+            "success",
+            "data",
+            deep));
     JsonNode r = a.read();
     assertThat(r.get("id").asText()).isEqualTo("r1");
     assertThat(r.get("status").asText()).isEqualTo("error");
     assertThat(r.get("error").get("code").asText()).isEqualTo("SERIALIZATION_FAILED");
-    JsonNode gateway = f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("gateway");
+    JsonNode gateway =
+        f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("gateway");
     assertThat(gateway).hasSize(1);
     assertThat(gateway.get(0).get("service").asText()).isEqualTo("b");
     assertThat(gateway.get(0).get("calls").asLong()).isEqualTo(1);
     assertThat(gateway.get(0).get("errors").asLong()).isEqualTo(1);
     a.sendJson(call("r2", "a", "b", "m", "{}", later(), 2));
-    assertThat(callee.read().get("id").asText()).as("the callee is still connected").isEqualTo("r2");
+    assertThat(callee.read().get("id").asText())
+        .as("the callee is still connected")
+        .isEqualTo("r2");
   }
 
-  /** A MessagePack map of string keys; values are strings or already encoded MessagePack (byte[]). */
+  /**
+   * A MessagePack map of string keys; values are strings or already encoded MessagePack (byte[]).
+   */
   private static byte[] mpMap(Object... keysAndValues) throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packMapHeader(keysAndValues.length / 2);

@@ -25,28 +25,36 @@ class GatewayTest {
 
   @BeforeEach
   void start() throws Exception {
-    f = new BrokerFixture(b -> b.maxFrameSize(4096).staleServiceTimeout(Duration.ofSeconds(10)).gatewayListener(
-        new GatewayListener() {
-          @Override
-          public void serviceRegistered(String service, List<String> methods) {
-            events.add("registered " + service + " " + methods);
-          }
+    f =
+        new BrokerFixture(
+            b ->
+                b.maxFrameSize(4096)
+                    .staleServiceTimeout(Duration.ofSeconds(10))
+                    .gatewayListener(
+                        new GatewayListener() {
+                          @Override
+                          public void serviceRegistered(String service, List<String> methods) {
+                            events.add("registered " + service + " " + methods);
+                          }
 
-          @Override
-          public void serviceDisconnected(String service) {
-            events.add("disconnected " + service);
-          }
+                          @Override
+                          public void serviceDisconnected(String service) {
+                            events.add("disconnected " + service);
+                          }
 
-          @Override
-          public void callRouted(String from, String to, String method, String requestId) {
-            events.add("call " + from + "->" + to + "." + method + " " + requestId);
-          }
+                          @Override
+                          public void callRouted(
+                              String from, String to, String method, String requestId) {
+                            events.add("call " + from + "->" + to + "." + method + " " + requestId);
+                          }
 
-          @Override
-          public void responseRouted(String from, String to, String status, String requestId) {
-            events.add("response " + from + "->" + to + " " + status + " " + requestId);
-          }
-        }));
+                          @Override
+                          public void responseRouted(
+                              String from, String to, String status, String requestId) {
+                            events.add(
+                                "response " + from + "->" + to + " " + status + " " + requestId);
+                          }
+                        }));
   }
 
   @AfterEach
@@ -76,7 +84,8 @@ class GatewayTest {
   void registerIsAcknowledgedWithExactlyTheType() {
     FrameClient a = peer();
     a.sendJson(register("orders", "list"));
-    assertThat(new String(a.readBody(), StandardCharsets.UTF_8)).isEqualTo("{\"type\":\"REGISTER_ACK\"}");
+    assertThat(new String(a.readBody(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"type\":\"REGISTER_ACK\"}");
     assertThat(f.broker.gateway().getConnectedServices()).containsExactly("orders");
     ServiceInfo info = f.broker.gateway().getService("orders").orElseThrow();
     assertThat(info.methods()).containsExactly("list");
@@ -90,7 +99,8 @@ class GatewayTest {
     FrameClient second = peer();
     second.sendJson(register("orders"));
     assertThat(second.read().toString())
-        .isEqualTo("{\"type\":\"ERROR\",\"error\":{\"message\":\"Service 'orders' is already registered\",\"code\":\"CONNECTION_FAILED\"}}");
+        .isEqualTo(
+            "{\"type\":\"ERROR\",\"error\":{\"message\":\"Service 'orders' is already registered\",\"code\":\"CONNECTION_FAILED\"}}");
     assertThat(second.closedByPeer()).isTrue();
     FrameClient caller = service("caller");
     caller.sendJson(call("r1", "caller", "orders", "list", "{}", later(), 2));
@@ -102,17 +112,27 @@ class GatewayTest {
   void callsAndResponsesAreForwardedByteForByte() {
     FrameClient users = service("users", "get");
     FrameClient orders = service("orders");
-    String callText = call("req-1", "orders", "users", "get", "{\"id\":42,\"big\":12345678901234567890,\"f\":1.50}", later(), 2);
+    String callText =
+        call(
+            "req-1",
+            "orders",
+            "users",
+            "get",
+            "{\"id\":42,\"big\":12345678901234567890,\"f\":1.50}",
+            later(),
+            2);
     orders.sendJson(callText);
     assertThat(new String(users.readBody(), StandardCharsets.UTF_8)).isEqualTo(callText);
     String answer = response("req-1", "users", "orders", "{\"name\":\"Ada\",\"n\":1E3}");
     users.sendJson(answer);
     assertThat(new String(orders.readBody(), StandardCharsets.UTF_8)).isEqualTo(answer);
-    assertThat(events).contains("call orders->users.get req-1", "response users->orders success req-1");
+    assertThat(events)
+        .contains("call orders->users.get req-1", "response users->orders success req-1");
   }
 
   @Test
-  @DisplayName("gatewayBug4, gatewayBug13: an unknown service is an error RESPONSE at once, without a stack trace")
+  @DisplayName(
+      "gatewayBug4, gatewayBug13: an unknown service is an error RESPONSE at once, without a stack trace")
   void unknownServiceIsAnErrorResponseAtOnce() {
     FrameClient a = service("a");
     a.sendJson(call("r1", "a", "ghost", "m", "{}", later(), 2));
@@ -123,7 +143,8 @@ class GatewayTest {
     assertThat(r.get("to").asText()).isEqualTo("a");
     assertThat(r.get("status").asText()).isEqualTo("error");
     assertThat(r.get("error").get("code").asText()).isEqualTo("SERVICE_NOT_FOUND");
-    assertThat(r.get("error").get("message").asText()).isEqualTo("Target service 'ghost' not found");
+    assertThat(r.get("error").get("message").asText())
+        .isEqualTo("Target service 'ghost' not found");
     assertThat(r.get("context").get("root").asText()).isEqualTo("root-1");
     assertThat(r.get("error").has("stack")).isFalse();
   }
@@ -142,11 +163,13 @@ class GatewayTest {
   }
 
   @Test
-  @DisplayName("gatewayBug8, gatewayBug11: unregistered or spoofed senders and invalid CALLs are answered with the reason")
+  @DisplayName(
+      "gatewayBug8, gatewayBug11: unregistered or spoofed senders and invalid CALLs are answered with the reason")
   void invalidCallsAreAnsweredNotDropped() {
     service("b");
     FrameClient a = service("a");
-    a.sendJson("{\"type\":\"CALL\",\"id\":\"nc\",\"from\":\"a\",\"to\":\"b\",\"method\":\"m\",\"params\":{}}");
+    a.sendJson(
+        "{\"type\":\"CALL\",\"id\":\"nc\",\"from\":\"a\",\"to\":\"b\",\"method\":\"m\",\"params\":{}}");
     assertThat(a.read().get("error").get("code").asText()).isEqualTo("INVALID_CONTEXT");
     a.sendJson(call("spoof", "b", "b", "m", "{}", later(), 2));
     JsonNode spoof = a.read();
@@ -192,7 +215,8 @@ class GatewayTest {
     b.close();
     JsonNode first = a.read();
     JsonNode second = a.read();
-    assertThat(List.of(first.get("id").asText(), second.get("id").asText())).containsExactlyInAnyOrder("r1", "r2");
+    assertThat(List.of(first.get("id").asText(), second.get("id").asText()))
+        .containsExactlyInAnyOrder("r1", "r2");
     assertThat(first.get("error").get("code").asText()).isEqualTo("CONNECTION_LOST");
     assertThat(second.get("error").get("code").asText()).isEqualTo("CONNECTION_LOST");
     assertThat(f.broker.gateway().isServiceConnected("b")).isFalse();
@@ -200,12 +224,15 @@ class GatewayTest {
   }
 
   @Test
-  @DisplayName("gatewayBug7, gatewayBug9: responses are matched by service and id; a lost pool member loses nothing")
+  @DisplayName(
+      "gatewayBug7, gatewayBug9: responses are matched by service and id; a lost pool member loses nothing")
   void pooledServicesShareCallsAndAnswerOnAnyConnection() {
     FrameClient p0 = peer();
     FrameClient p1 = peer();
-    p0.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
-    p1.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
+    p0.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
+    p1.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
     assertThat(p0.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     assertThat(p1.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     assertThat(f.broker.gateway().getService("pool").orElseThrow().connections()).isEqualTo(2);
@@ -219,7 +246,8 @@ class GatewayTest {
     // Each answers the other's call: responses are matched by service and id, not by connection.
     p1.sendJson(response(atP0, "pool", "a", "1"));
     p0.sendJson(response(atP1, "pool", "a", "2"));
-    assertThat(List.of(a.read().get("id").asText(), a.read().get("id").asText())).containsExactlyInAnyOrder("c1", "c2");
+    assertThat(List.of(a.read().get("id").asText(), a.read().get("id").asText()))
+        .containsExactlyInAnyOrder("c1", "c2");
     // Losing one pool connection loses nothing: the other takes the calls.
     p0.close();
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -234,19 +262,28 @@ class GatewayTest {
   @DisplayName("gatewayBug9: only connections of the same pool may join it")
   void onlyConnectionsOfTheSamePoolMayJoinIt() {
     FrameClient p0 = peer();
-    p0.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
+    p0.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
     assertThat(p0.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    for (String metadata : List.of("{\"poolIndex\":5,\"poolSize\":2}", "{\"poolIndex\":1,\"poolSize\":3}", "{}")) {
+    for (String metadata :
+        List.of("{\"poolIndex\":5,\"poolSize\":2}", "{\"poolIndex\":1,\"poolSize\":3}", "{}")) {
       FrameClient intruder = peer();
-      intruder.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":" + metadata + "}");
-      assertThat(intruder.read().get("error").get("code").asText()).as(metadata).isEqualTo("CONNECTION_FAILED");
+      intruder.sendJson(
+          "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":" + metadata + "}");
+      assertThat(intruder.read().get("error").get("code").asText())
+          .as(metadata)
+          .isEqualTo("CONNECTION_FAILED");
     }
     FrameClient p1 = peer();
-    p1.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
+    p1.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
     assertThat(p1.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     FrameClient third = peer();
-    third.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
-    assertThat(third.read().get("error").get("code").asText()).as("pool full").isEqualTo("CONNECTION_FAILED");
+    third.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
+    assertThat(third.read().get("error").get("code").asText())
+        .as("pool full")
+        .isEqualTo("CONNECTION_FAILED");
   }
 
   @Test
@@ -277,7 +314,8 @@ class GatewayTest {
     FrameClient chatty = service("chatty");
     for (int i = 0; i < 4; i++) {
       f.clock.advance(Duration.ofSeconds(4));
-      chatty.sendJson("{\"type\":\"HEARTBEAT\",\"from\":\"chatty\",\"timestamp\":" + f.clock.millis() + "}");
+      chatty.sendJson(
+          "{\"type\":\"HEARTBEAT\",\"from\":\"chatty\",\"timestamp\":" + f.clock.millis() + "}");
       f.sync();
     }
     assertThat(quiet.closedByPeer()).isTrue();
@@ -305,13 +343,21 @@ class GatewayTest {
   }
 
   @Test
-  @DisplayName("gatewayBug12, gatewayBug13: a malformed frame loses nothing around it and leaks no stack trace")
+  @DisplayName(
+      "gatewayBug12, gatewayBug13: a malformed frame loses nothing around it and leaks no stack trace")
   void aMalformedFrameLosesNothingAroundIt() {
     FrameClient b = service("b");
     FrameClient a = service("a");
     ByteBuffer batch = ByteBuffer.allocate(4096);
-    for (String text : new String[] {call("one", "a", "b", "m", "{}", later(), 2), "{not json", "[1,2]",
-        "{\"no\":\"type\"}", "{\"type\":\"WHAT\",\"id\":\"w\"}", call("two", "a", "b", "m", "{}", later(), 2)}) {
+    for (String text :
+        new String[] {
+          call("one", "a", "b", "m", "{}", later(), 2),
+          "{not json",
+          "[1,2]",
+          "{\"no\":\"type\"}",
+          "{\"type\":\"WHAT\",\"id\":\"w\"}",
+          call("two", "a", "b", "m", "{}", later(), 2)
+        }) {
       byte[] body = text.getBytes(StandardCharsets.UTF_8);
       batch.putInt(body.length).put(body);
     }
@@ -320,9 +366,11 @@ class GatewayTest {
     assertThat(b.read().get("id").asText()).isEqualTo("two");
     assertThat(a.read().get("error").get("code").asText()).isEqualTo("DESERIALIZATION_FAILED");
     assertThat(a.read().get("error").get("code").asText()).isEqualTo("DESERIALIZATION_FAILED");
-    assertThat(a.read().get("error").get("message").asText()).isEqualTo("Message missing \"type\" field");
+    assertThat(a.read().get("error").get("message").asText())
+        .isEqualTo("Message missing \"type\" field");
     JsonNode unknown = a.read();
-    assertThat(unknown.get("error").get("message").asText()).isEqualTo("Unknown message type: WHAT");
+    assertThat(unknown.get("error").get("message").asText())
+        .isEqualTo("Unknown message type: WHAT");
     assertThat(unknown.get("id").asText()).isEqualTo("w");
     assertThat(unknown.get("error").has("stack")).isFalse();
   }
@@ -342,7 +390,8 @@ class GatewayTest {
     FrameClient a = service("a");
     a.sendJson(call("1", "a", "b", "m", "{}", later(), 2));
     b.read();
-    b.sendJson("{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\"b\",\"to\":\"a\",\"status\":\"error\",\"error\":{\"message\":\"no\",\"code\":\"E_X\"}}");
+    b.sendJson(
+        "{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\"b\",\"to\":\"a\",\"status\":\"error\",\"error\":{\"message\":\"no\",\"code\":\"E_X\"}}");
     a.read();
     a.sendJson(call("2", "a", "b", "m", "{}", later(), 2));
     b.read();
@@ -363,7 +412,8 @@ class GatewayTest {
     FrameClient unregistered = peer();
     unregistered.sendJson("{\"type\":\"HEARTBEAT\"}");
     FrameClient pool = peer();
-    pool.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"p\",\"metadata\":{\"poolIndex\":0,\"poolSize\":1}}");
+    pool.sendJson(
+        "{\"type\":\"REGISTER\",\"serviceName\":\"p\",\"metadata\":{\"poolIndex\":0,\"poolSize\":1}}");
     pool.read();
     f.broker.stop();
     assertThat(unregistered.closedByPeer()).isTrue();

@@ -10,10 +10,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The byte scanner of JSON routing fields against the Jackson path it shortcuts, on seeded
- * random frames: whenever the scanner answers, Jackson accepts the body and reads the same
- * fields; and the peeker as a whole (scanner, then Jackson when in doubt) answers exactly as the
- * Jackson path alone.
+ * The byte scanner of JSON routing fields against the Jackson path it shortcuts, on seeded random
+ * frames: whenever the scanner answers, Jackson accepts the body and reads the same fields; and the
+ * peeker as a whole (scanner, then Jackson when in doubt) answers exactly as the Jackson path
+ * alone.
  */
 class JsonRoutingScannerTest {
   private static final String[] KEYS = {
@@ -51,7 +51,10 @@ class JsonRoutingScannerTest {
         expectedResult = reference.peekJsonJackson(framed, 5, body.length, expected);
       } catch (StreamConstraintsException e) {
         // As FramePeeker.peek: nesting past the limit has its own outcome (the limit is counted).
-        expectedResult = RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH ? FramePeeker.TOO_DEEP : FramePeeker.UNDECODABLE;
+        expectedResult =
+            RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH
+                ? FramePeeker.TOO_DEEP
+                : FramePeeker.UNDECODABLE;
       } catch (IOException | RuntimeException e) {
         expectedResult = FramePeeker.UNDECODABLE;
       }
@@ -66,7 +69,9 @@ class JsonRoutingScannerTest {
       direct.reset(FrameMessage.Encoding.JSON);
       if (scanner.scan(framed, 5, body.length, direct)) {
         scanned++;
-        assertThat(expectedResult).as("Jackson accepts what the scanner accepts: %s", what).isEqualTo(FramePeeker.OK);
+        assertThat(expectedResult)
+            .as("Jackson accepts what the scanner accepts: %s", what)
+            .isEqualTo(FramePeeker.OK);
         assertThat(dump(direct)).as(what).isEqualTo(dump(expected));
       }
 
@@ -85,7 +90,9 @@ class JsonRoutingScannerTest {
   void answersForTheFramesServiceClientsSend() {
     String call =
         "{\"type\":\"CALL\",\"id\":\"req-1-abc-1\",\"from\":\"a\",\"to\":\"b\",\"method\":\"echo\","
-            + "\"params\":{\"n\":1,\"text\":\"" + "x".repeat(10240) + "\"},"
+            + "\"params\":{\"n\":1,\"text\":\""
+            + "x".repeat(10240)
+            + "\"},"
             + "\"context\":{\"root\":\"root-1\",\"chain\":[\"a\",\"a\"],\"depth\":2,\"deadline\":1767225600123}}";
     byte[] b = call.getBytes(UTF_8);
     FrameMessage m = new FrameMessage();
@@ -95,7 +102,9 @@ class JsonRoutingScannerTest {
     assertThat(m.to).isEqualTo("b");
     assertThat(m.deadline).isEqualTo(1767225600123d);
     assertThat(m.depth).isEqualTo(2d);
-    assertThat(new String(b, m.contextOff, m.contextLen, UTF_8)).startsWith("{\"root\"").endsWith("}");
+    assertThat(new String(b, m.contextOff, m.contextLen, UTF_8))
+        .startsWith("{\"root\"")
+        .endsWith("}");
   }
 
   @Test
@@ -128,12 +137,29 @@ class JsonRoutingScannerTest {
   private static String dump(FrameMessage m) {
     return String.join(
         "|",
-        String.valueOf(m.encoding), m.type, m.id, m.from, m.to, m.method, m.status, m.errorCode,
-        m.serviceName, String.valueOf(m.methods), String.valueOf(m.methodsValid), m.version,
-        String.valueOf(m.poolMember), String.valueOf(m.poolIndex), String.valueOf(m.poolSize),
-        String.valueOf(m.hasContext), String.valueOf(m.contextValid), String.valueOf(m.hasDeadline),
-        String.valueOf(m.deadline), String.valueOf(m.hasDepth), String.valueOf(m.depth),
-        String.valueOf(m.contextOff), String.valueOf(m.contextLen));
+        String.valueOf(m.encoding),
+        m.type,
+        m.id,
+        m.from,
+        m.to,
+        m.method,
+        m.status,
+        m.errorCode,
+        m.serviceName,
+        String.valueOf(m.methods),
+        String.valueOf(m.methodsValid),
+        m.version,
+        String.valueOf(m.poolMember),
+        String.valueOf(m.poolIndex),
+        String.valueOf(m.poolSize),
+        String.valueOf(m.hasContext),
+        String.valueOf(m.contextValid),
+        String.valueOf(m.hasDeadline),
+        String.valueOf(m.deadline),
+        String.valueOf(m.hasDepth),
+        String.valueOf(m.depth),
+        String.valueOf(m.contextOff),
+        String.valueOf(m.contextLen));
   }
 
   // ---- generators

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
-/** Every request is counted; the latency histogram gets a uniform sample of each action's requests. */
+/**
+ * Every request is counted; the latency histogram gets a uniform sample of each action's requests.
+ */
 class LatencySamplingTest {
 
   @Test
@@ -34,7 +36,11 @@ class LatencySamplingTest {
       for (int i = 0; i < 50; i++) {
         f.call("{\"action\":\"get\",\"key\":\"" + (i % 5 == 0 ? "missing" : "k") + "\"}");
       }
-      JsonNode get = f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("actions").get("get");
+      JsonNode get =
+          f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}")
+              .get("metrics")
+              .get("actions")
+              .get("get");
       assertThat(get.get("requests").asInt()).isEqualTo(50);
       assertThat(get.get("errors").asInt()).isEqualTo(10);
       // The first get is always timed (and, cold, takes well over the microsecond shown).

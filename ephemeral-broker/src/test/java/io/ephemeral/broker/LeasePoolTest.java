@@ -31,8 +31,12 @@ class LeasePoolTest {
   }
 
   private static String lease(String worker, int size, long waitMs) {
-    return "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"" + worker + "\",\"ttl\":60000,\"size\":" + size
-        + (waitMs > 0 ? ",\"wait\":" + waitMs : "") + "}";
+    return "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\""
+        + worker
+        + "\",\"ttl\":60000,\"size\":"
+        + size
+        + (waitMs > 0 ? ",\"wait\":" + waitMs : "")
+        + "}";
   }
 
   /** Waits until the broker has taken in {@code n} waiting lease requests. */
@@ -62,7 +66,8 @@ class LeasePoolTest {
     assertThat(next.get("value").asInt()).isEqualTo(1);
     assertThat(next.get("token").asLong()).isGreaterThan(tokens.get(2));
     // Renewal keeps the slot and the token: it is not a new grant.
-    assertThat(f.callJson(lease("w3", 3, 0)).get("token").asLong()).isEqualTo(next.get("token").asLong());
+    assertThat(f.callJson(lease("w3", 3, 0)).get("token").asLong())
+        .isEqualTo(next.get("token").asLong());
   }
 
   @Test
@@ -79,7 +84,8 @@ class LeasePoolTest {
     f.call("{\"action\":\"release\",\"workerId\":\"holder\"}");
     JsonNode granted = json(b.readLine());
     assertThat(granted.get("value").asInt()).isZero();
-    assertThat(b.call("{\"action\":\"release\",\"workerId\":\"b\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
+    assertThat(b.call("{\"action\":\"release\",\"workerId\":\"b\"}"))
+        .isEqualTo("{\"ok\":true,\"released\":true}");
     JsonNode second = json(c.readLine());
     assertThat(second.get("value").asInt()).isZero();
     assertThat(second.get("token").asLong()).isGreaterThan(granted.get("token").asLong());
@@ -100,7 +106,8 @@ class LeasePoolTest {
 
   @Test
   void anExpiringHolderHandsItsSlotToTheWaiter() throws Exception {
-    f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"holder\",\"ttl\":1000,\"size\":1}");
+    f.call(
+        "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"holder\",\"ttl\":1000,\"size\":1}");
     WireClient b = f.client();
     b.send(lease("b", 1, 60_000) + "\n");
     awaitWaiters(1);
@@ -125,12 +132,19 @@ class LeasePoolTest {
   @Test
   void invalidSizeWaitAndMismatchedSizeAreRefused() throws Exception {
     assertThat(f.callJson(lease("a", 0, 0)).get("error").asText()).isEqualTo("invalid_size");
-    assertThat(f.callJson("{\"action\":\"lease\",\"key\":\"k\",\"workerId\":\"w\",\"wait\":-1}").get("error").asText())
+    assertThat(
+            f.callJson("{\"action\":\"lease\",\"key\":\"k\",\"workerId\":\"w\",\"wait\":-1}")
+                .get("error")
+                .asText())
         .isEqualTo("invalid_wait");
     f.call(lease("a", 2, 0));
     assertThat(f.callJson(lease("b", 5, 0)).get("error").asText()).isEqualTo("pool_size_mismatch");
     // A request without size takes the pool as it is.
-    assertThat(f.callJson("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"c\"}").get("value").asInt()).isEqualTo(1);
+    assertThat(
+            f.callJson("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"c\"}")
+                .get("value")
+                .asInt())
+        .isEqualTo(1);
   }
 
   @Test
@@ -143,24 +157,29 @@ class LeasePoolTest {
     for (int w = 0; w < 64; w++) {
       String worker = "w" + w;
       Random random = new Random(w);
-      done.add(pool.submit(() -> {
-        try (WireClient c = new WireClient(f.socket)) {
-          for (int round = 0; round < 20; round++) {
-            JsonNode r = BrokerFixture.JSON.readTree(c.call(lease(worker, 3, 60_000)));
-            int slot = r.get("value").asInt();
-            assertThat(slot).isBetween(0, 2);
-            assertThat(holders.putIfAbsent(slot, worker)).as("slot %d held twice", slot).isNull();
-            maxConcurrent.accumulateAndGet(current.incrementAndGet(), Math::max);
-            for (int spin = random.nextInt(50); spin > 0; spin--) {
-              Thread.onSpinWait();
-            }
-            current.decrementAndGet();
-            holders.remove(slot, worker);
-            assertThat(c.call("{\"action\":\"release\",\"workerId\":\"" + worker + "\"}")).contains("\"released\":true");
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                try (WireClient c = new WireClient(f.socket)) {
+                  for (int round = 0; round < 20; round++) {
+                    JsonNode r = BrokerFixture.JSON.readTree(c.call(lease(worker, 3, 60_000)));
+                    int slot = r.get("value").asInt();
+                    assertThat(slot).isBetween(0, 2);
+                    assertThat(holders.putIfAbsent(slot, worker))
+                        .as("slot %d held twice", slot)
+                        .isNull();
+                    maxConcurrent.accumulateAndGet(current.incrementAndGet(), Math::max);
+                    for (int spin = random.nextInt(50); spin > 0; spin--) {
+                      Thread.onSpinWait();
+                    }
+                    current.decrementAndGet();
+                    holders.remove(slot, worker);
+                    assertThat(c.call("{\"action\":\"release\",\"workerId\":\"" + worker + "\"}"))
+                        .contains("\"released\":true");
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> d : done) {
       d.get();

@@ -31,8 +31,10 @@ class LifecycleTest {
     Path socket = broker.start();
     Path dir = socket.getParent();
     assertThat(socket.getFileName().toString()).matches("broker-[0-9a-f]{12}\\.sock");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+        .isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+        .isEqualTo("rw-------");
     WireClient client = new WireClient(socket);
     client.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}");
     broker.stop();
@@ -53,9 +55,12 @@ class LifecycleTest {
 
   @Test
   void aLiveBrokerOnThePathRefusesTheSecond() throws Exception {
-    try (Broker first = quiet().pipeId("dup-test").build(); Broker second = quiet().pipeId("dup-test").build()) {
+    try (Broker first = quiet().pipeId("dup-test").build();
+        Broker second = quiet().pipeId("dup-test").build()) {
       first.start();
-      assertThatThrownBy(second::start).isInstanceOf(IOException.class).hasMessageContaining("Broker already running");
+      assertThatThrownBy(second::start)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("Broker already running");
       assertThat(first.isRunning()).isTrue();
     }
   }
@@ -81,7 +86,9 @@ class LifecycleTest {
   void aRegularFileIsNeverReplaced() throws Exception {
     Path file = Files.writeString(tmp.resolve("precious.sock"), "data");
     try (Broker broker = quiet().socketPath(file).build()) {
-      assertThatThrownBy(broker::start).isInstanceOf(IOException.class).hasMessageContaining("not a socket");
+      assertThatThrownBy(broker::start)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("not a socket");
     }
     assertThat(Files.readString(file)).isEqualTo("data");
   }
@@ -94,9 +101,11 @@ class LifecycleTest {
       // One answer first, so the broker has accepted this connection before the drain begins: a
       // connection still waiting in the listen backlog when it begins is refused like a new one.
       assertThat(existing.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
-      existing.send("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}\n{\"action\":\"get\",\"key\":\"k\"}\n");
+      existing.send(
+          "{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}\n{\"action\":\"get\",\"key\":\"k\"}\n");
       assertThat(broker.drain(Duration.ofSeconds(5))).isTrue();
-      assertThat(existing.readLines(2)).containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":1,\"compressed\":false}");
+      assertThat(existing.readLines(2))
+          .containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":1,\"compressed\":false}");
       try (WireClient late = new WireClient(socket)) {
         assertThat(late.readLine()).isEqualTo("{\"ok\":false,\"error\":\"draining\"}");
         assertThat(late.readLine()).isNull();
@@ -112,7 +121,10 @@ class LifecycleTest {
     try (Broker broker = quiet().maxValueSize(300_000).compression(false).build()) {
       Path socket = broker.start();
       WireClient writer = new WireClient(socket);
-      writer.call("{\"action\":\"set\",\"key\":\"big\",\"value\":\"" + "x".repeat(250_000) + "\",\"ttl\":60000}");
+      writer.call(
+          "{\"action\":\"set\",\"key\":\"big\",\"value\":\""
+              + "x".repeat(250_000)
+              + "\",\"ttl\":60000}");
       WireClient stalled = new WireClient(socket);
       StringBuilder gets = new StringBuilder();
       for (int i = 0; i < 20; i++) {
@@ -121,7 +133,12 @@ class LifecycleTest {
       stalled.send(gets.toString()); // 5 MB of answers that are never read
       // Wait until the broker has taken the gets in: their unsent answers show as in flight.
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (BrokerFixture.JSON.readTree(writer.call("{\"action\":\"health\"}")).get("connections").get("inFlight").asInt() < 2) {
+      while (BrokerFixture.JSON
+              .readTree(writer.call("{\"action\":\"health\"}"))
+              .get("connections")
+              .get("inFlight")
+              .asInt()
+          < 2) {
         assertThat(System.nanoTime()).as("gets taken in").isLessThan(deadline);
       }
       assertThat(broker.drain(Duration.ofMillis(200))).isFalse();
@@ -135,7 +152,9 @@ class LifecycleTest {
     Path out = tmp.resolve("child.txt");
     try (Broker broker = quiet().secret("s3cret").build()) {
       Path socket = broker.start();
-      Process child = broker.spawn("sh", "-c", "echo \"$EPHEMERAL_PIPE $EPHEMERAL_SECRET\" > '" + out + "'; exit 3");
+      Process child =
+          broker.spawn(
+              "sh", "-c", "echo \"$EPHEMERAL_PIPE $EPHEMERAL_SECRET\" > '" + out + "'; exit 3");
       assertThat(child.waitFor()).isEqualTo(3);
       assertThat(broker.awaitStop(Duration.ofSeconds(10))).isTrue();
       assertThat(Files.readString(out).trim()).isEqualTo(socket + " s3cret");
@@ -158,13 +177,15 @@ class LifecycleTest {
   void awaitStopReturnsWhenAnotherThreadStops() throws Exception {
     Broker broker = quiet().build();
     broker.start();
-    CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
-      try {
-        broker.awaitStop();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Void> waiter =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                broker.awaitStop();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(waiter).isNotDone();
     broker.stop();
     waiter.get();

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class LimitsTest {
 
   static long hits(BrokerFixture f, String limit) {
-    JsonNode limits = f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("limits");
+    JsonNode limits =
+        f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("limits");
     assertThat(limits.has(limit)).as("limits has %s: %s", limit, limits).isTrue();
     return limits.get(limit).asLong();
   }
@@ -24,17 +25,28 @@ class LimitsTest {
   @Test
   void keyLengthIsLimitedInBytes() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxKeyLength(10))) {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"0123456789\",\"value\":1,\"ttl\":1000}")).startsWith("{\"ok\":true");
-      String refused = f.call("{\"action\":\"set\",\"key\":\"0123456789a\",\"value\":1,\"ttl\":1000}");
-      assertThat(refused).startsWith("{\"ok\":false,\"error\":\"too_large\"").contains("maxKeyLength (10 bytes)");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"0123456789\",\"value\":1,\"ttl\":1000}"))
+          .startsWith("{\"ok\":true");
+      String refused =
+          f.call("{\"action\":\"set\",\"key\":\"0123456789a\",\"value\":1,\"ttl\":1000}");
+      assertThat(refused)
+          .startsWith("{\"ok\":false,\"error\":\"too_large\"")
+          .contains("maxKeyLength (10 bytes)");
       // Escaped keys count by their decoded UTF-8 bytes: 4 × "é" is 8 bytes, 6 × is 12.
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"\\u00e9\\u00e9\\u00e9\\u00e9\"}")).contains("not_found");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}"))
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"\\u00e9\\u00e9\\u00e9\\u00e9\"}"))
+          .contains("not_found");
+      assertThat(
+              f.call("{\"action\":\"get\",\"key\":\"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}"))
           .contains("maxKeyLength");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"" + "p".repeat(11) + "\",\"workerId\":\"w\",\"ttl\":1000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"lease\",\"key\":\""
+                      + "p".repeat(11)
+                      + "\",\"workerId\":\"w\",\"ttl\":1000}"))
           .contains("maxKeyLength");
       assertThat(hits(f, "maxKeyLength")).isEqualTo(3);
-      assertThat(f.callJson("{\"action\":\"stats\"}").get("stats").get("items").asInt()).isEqualTo(1);
+      assertThat(f.callJson("{\"action\":\"stats\"}").get("stats").get("items").asInt())
+          .isEqualTo(1);
     }
   }
 
@@ -42,13 +54,25 @@ class LimitsTest {
   void nestingDepthIsLimitedOnBothParsers() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxNestingDepth(8))) {
       // The request object is level 1: seven arrays inside it reach the limit exactly.
-      String atLimit = "{\"action\":\"set\",\"key\":\"k\",\"value\":" + "[".repeat(7) + "]".repeat(7) + ",\"ttl\":1000}";
-      String over = "{\"action\":\"set\",\"key\":\"k\",\"value\":" + "[".repeat(8) + "]".repeat(8) + ",\"ttl\":1000}";
+      String atLimit =
+          "{\"action\":\"set\",\"key\":\"k\",\"value\":"
+              + "[".repeat(7)
+              + "]".repeat(7)
+              + ",\"ttl\":1000}";
+      String over =
+          "{\"action\":\"set\",\"key\":\"k\",\"value\":"
+              + "[".repeat(8)
+              + "]".repeat(8)
+              + ",\"ttl\":1000}";
       assertThat(f.call(atLimit)).startsWith("{\"ok\":true");
-      assertThat(f.call(over)).isEqualTo("{\"ok\":false,\"error\":\"invalid_json\","
-          + "\"message\":\"the request nests deeper than maxNestingDepth (8 levels)\"}");
+      assertThat(f.call(over))
+          .isEqualTo(
+              "{\"ok\":false,\"error\":\"invalid_json\","
+                  + "\"message\":\"the request nests deeper than maxNestingDepth (8 levels)\"}");
       // Deep nesting in a member nobody reads is refused the same way.
-      assertThat(f.call("{\"action\":\"ping\",\"x\":" + "{\"a\":".repeat(8) + "1" + "}".repeat(8) + "}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"ping\",\"x\":" + "{\"a\":".repeat(8) + "1" + "}".repeat(8) + "}"))
           .contains("maxNestingDepth");
       assertThat(hits(f, "maxNestingDepth")).isEqualTo(2);
     }
@@ -63,12 +87,19 @@ class LimitsTest {
   void numbersLongerThanAThousandCharactersAreRefused() throws IOException {
     try (BrokerFixture f = new BrokerFixture()) {
       // 100 digits: past the byte scanner's own limit, so Jackson decides; 1000 pass.
-      assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(100) + "}")).startsWith("{\"ok\":true");
-      assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(1000) + "}")).startsWith("{\"ok\":true");
+      assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(100) + "}"))
+          .startsWith("{\"ok\":true");
+      assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(1000) + "}"))
+          .startsWith("{\"ok\":true");
       assertThat(f.call("{\"action\":\"ping\",\"n\":" + "7".repeat(1001) + "}"))
-          .isEqualTo("{\"ok\":false,\"error\":\"invalid_json\",\"message\":\"a number is longer than maxNumberLength"
-              + " (1000 characters)\"}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":0." + "5".repeat(1001) + ",\"ttl\":1000}"))
+          .isEqualTo(
+              "{\"ok\":false,\"error\":\"invalid_json\",\"message\":\"a number is longer than maxNumberLength"
+                  + " (1000 characters)\"}");
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":0."
+                      + "5".repeat(1001)
+                      + ",\"ttl\":1000}"))
           .contains("a number is longer than maxNumberLength (1000 characters)");
       assertThat(hits(f, "maxNumberLength")).isEqualTo(2);
     }
@@ -77,11 +108,13 @@ class LimitsTest {
   @Test
   void numberLengthIsConfigurableOnBothParsers() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxNumberLength(10))) {
-      // 10 digits pass; 11 digits are short enough for the byte scanner, which must refuse them too.
+      // 10 digits pass; 11 digits are short enough for the byte scanner, which must refuse them
+      // too.
       assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1234567890,\"ttl\":60000}"))
           .isEqualTo("{\"ok\":true}");
       assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":12345678901,\"ttl\":60000}"))
-          .contains("\"error\":\"invalid_json\"").contains("maxNumberLength (10 characters)");
+          .contains("\"error\":\"invalid_json\"")
+          .contains("maxNumberLength (10 characters)");
       assertThat(f.call("{\"action\":\"set\",\"key\":\"t\",\"value\":1,\"ttl\":60000000000}"))
           .contains("maxNumberLength (10 characters)");
       assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).contains("\"value\":1234567890");
@@ -94,12 +127,22 @@ class LimitsTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxStringLength(100))) {
       String ok = "x".repeat(100);
       String tooLong = "y".repeat(101);
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + ok + "\",\"ttl\":60000}"))
+      assertThat(
+              f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + ok + "\",\"ttl\":60000}"))
           .isEqualTo("{\"ok\":true}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"deep\":[\"" + tooLong + "\"]},\"ttl\":60000}"))
-          .contains("\"error\":\"invalid_json\"").contains("maxStringLength (100 characters)");
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":{\"deep\":[\""
+                      + tooLong
+                      + "\"]},\"ttl\":60000}"))
+          .contains("\"error\":\"invalid_json\"")
+          .contains("maxStringLength (100 characters)");
       // Escapes count as the characters they stand for: 60 escapes are 60 characters.
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"e\",\"value\":\"" + "\\n".repeat(60) + "\",\"ttl\":60000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"e\",\"value\":\""
+                      + "\\n".repeat(60)
+                      + "\",\"ttl\":60000}"))
           .isEqualTo("{\"ok\":true}");
       assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).contains(ok);
       assertThat(hits(f, "maxStringLength")).isEqualTo(1);
@@ -115,13 +158,28 @@ class LimitsTest {
       String fits = "n".repeat(50_000);
       String tooLong = "m".repeat(50_001);
       for (String nonAscii : new String[] {"", ",\"other\":\"\u00e9\""}) {
-        assertThat(f.call("{\"action\":\"ping\",\"" + fits + "\":1" + nonAscii + "}")).startsWith("{\"ok\":true");
+        assertThat(f.call("{\"action\":\"ping\",\"" + fits + "\":1" + nonAscii + "}"))
+            .startsWith("{\"ok\":true");
         assertThat(f.call("{\"action\":\"ping\",\"" + tooLong + "\":1" + nonAscii + "}"))
-            .contains("\"error\":\"invalid_json\"").contains("member name longer than 50000");
-        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":[{\"" + tooLong + "\":true}]}"
-            + nonAscii + ",\"ttl\":1000}")).contains("\"error\":\"invalid_json\"").contains("member name longer than 50000");
-        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"" + fits + "\":true}" + nonAscii
-            + ",\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+            .contains("\"error\":\"invalid_json\"")
+            .contains("member name longer than 50000");
+        assertThat(
+                f.call(
+                    "{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":[{\""
+                        + tooLong
+                        + "\":true}]}"
+                        + nonAscii
+                        + ",\"ttl\":1000}"))
+            .contains("\"error\":\"invalid_json\"")
+            .contains("member name longer than 50000");
+        assertThat(
+                f.call(
+                    "{\"action\":\"set\",\"key\":\"k\",\"value\":{\""
+                        + fits
+                        + "\":true}"
+                        + nonAscii
+                        + ",\"ttl\":1000}"))
+            .isEqualTo("{\"ok\":true}");
       }
       assertThat(hits(f, "maxStringLength")).isEqualTo(4);
     }
@@ -132,7 +190,11 @@ class LimitsTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxRequestSize(1000).maxValueSize(100))) {
       assertThat(f.call("{\"action\":\"ping\",\"pad\":\"" + "x".repeat(1000) + "\"}"))
           .isEqualTo("{\"ok\":false,\"error\":\"too_large\"}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + "x".repeat(101) + "\",\"ttl\":1000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":\""
+                      + "x".repeat(101)
+                      + "\",\"ttl\":1000}"))
           .isEqualTo("{\"ok\":false,\"error\":\"too_large\"}");
       assertThat(hits(f, "maxRequestSize")).isEqualTo(1);
       assertThat(hits(f, "maxValueSize")).isEqualTo(1);
@@ -161,7 +223,8 @@ class LimitsTest {
         // The broker has answered and half-closed: the client's request still goes out (a socket
         // closed at once would fail this write with EPIPE) and the answer says why.
         refused.send("{\"action\":\"ping\"}\n");
-        assertThat(refused.readLine()).startsWith("{\"ok\":false,\"error\":\"too_many_connections\"");
+        assertThat(refused.readLine())
+            .startsWith("{\"ok\":false,\"error\":\"too_many_connections\"");
         assertThat(refused.readLine()).isNull();
       }
       assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
@@ -172,7 +235,8 @@ class LimitsTest {
   void refusalsAtTheLimitKeepFewSocketsOpenAndNotForLong() throws IOException {
     int extra = 4;
     int refusals = EventLoop.MAX_LINGERING_REFUSALS + extra;
-    try (BrokerFixture f = new BrokerFixture(b -> b.maxConnections(1).stallTimeout(Duration.ofSeconds(1)))) {
+    try (BrokerFixture f =
+        new BrokerFixture(b -> b.maxConnections(1).stallTimeout(Duration.ofSeconds(1)))) {
       f.call("{\"action\":\"ping\"}");
       java.util.List<WireClient> clients = new java.util.ArrayList<>();
       try {
@@ -187,7 +251,9 @@ class LimitsTest {
         for (int i = 0; i < refusals; i++) {
           WireClient c = clients.get(i);
           if (i < extra) {
-            assertThatThrownBy(() -> c.send("{}\n")).as("refusal %d", i).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> c.send("{}\n"))
+                .as("refusal %d", i)
+                .isInstanceOf(IOException.class);
           } else {
             c.send("{}\n");
           }
@@ -198,7 +264,8 @@ class LimitsTest {
           assertThatThrownBy(() -> c.send("{}\n")).isInstanceOf(IOException.class);
         }
         assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
-        assertThat(f.callJson("{\"action\":\"health\"}").get("connections").get("open").asInt()).isEqualTo(1);
+        assertThat(f.callJson("{\"action\":\"health\"}").get("connections").get("open").asInt())
+            .isEqualTo(1);
       } finally {
         for (WireClient c : clients) {
           c.close();
@@ -219,16 +286,22 @@ class LimitsTest {
   @Test
   void leaseWaitersAreLimited() throws IOException {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxLeaseWaiters(1))) {
-      String lease = "{\"action\":\"lease\",\"key\":\"pool\",\"size\":1,\"ttl\":60000,\"wait\":60000,\"workerId\":";
+      String lease =
+          "{\"action\":\"lease\",\"key\":\"pool\",\"size\":1,\"ttl\":60000,\"wait\":60000,\"workerId\":";
       assertThat(f.call(lease + "\"w0\"}")).startsWith("{\"ok\":true,\"value\":0");
       WireClient waiting = f.client();
       waiting.send(lease + "\"w1\"}\n");
       // The first waiter is parked (no answer yet); health shows it before the second asks.
-      Awaits.until("one lease waiter", () -> f.callJson("{\"action\":\"stats\"}").get("stats").get("leaseWaiters").asInt() == 1);
+      Awaits.until(
+          "one lease waiter",
+          () -> f.callJson("{\"action\":\"stats\"}").get("stats").get("leaseWaiters").asInt() == 1);
       String refused = f.client().call(lease + "\"w2\"}");
-      assertThat(refused).startsWith("{\"ok\":false,\"error\":\"pool_exhausted\"").contains("maxLeaseWaiters (1)");
+      assertThat(refused)
+          .startsWith("{\"ok\":false,\"error\":\"pool_exhausted\"")
+          .contains("maxLeaseWaiters (1)");
       assertThat(hits(f, "maxLeaseWaiters")).isEqualTo(1);
-      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w0\"}")).contains("\"released\":true");
+      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w0\"}"))
+          .contains("\"released\":true");
       assertThat(waiting.readLine()).startsWith("{\"ok\":true,\"value\":0");
     }
   }
@@ -282,9 +355,11 @@ class LimitsTest {
   void everyLimitIsExposedInBothMetricsFormats() throws IOException {
     try (BrokerFixture f = new BrokerFixture()) {
       String text = f.callJson("{\"action\":\"metrics\"}").get("metrics").asText();
-      JsonNode json = f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("limits");
+      JsonNode json =
+          f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("limits");
       for (Limit l : Limit.values()) {
-        assertThat(text).contains("ephemeral_broker_limit_rejections_total{limit=\"" + l.label + "\"} 0\n");
+        assertThat(text)
+            .contains("ephemeral_broker_limit_rejections_total{limit=\"" + l.label + "\"} 0\n");
         assertThat(json.get(l.label).asLong()).isZero();
       }
     }
@@ -292,13 +367,17 @@ class LimitsTest {
 
   @Test
   void optionsComeFromTheBuilderOrTheEnvironmentAndAreValidated() {
-    Map<String, String> env = Map.ofEntries(
-        Map.entry("BROKER_MAX_KEY_LENGTH", "100"), Map.entry("BROKER_MAX_NESTING_DEPTH", "10"),
-        Map.entry("BROKER_MAX_FRAME_DEPTH", "20"), Map.entry("BROKER_MAX_LEASE_WAITERS", "0"),
-        Map.entry("BROKER_MAX_OUTPUT_BUFFER", "1000000"), Map.entry("BROKER_STALL_TIMEOUT", "5000"),
-        Map.entry("BROKER_CONNECTION_IDLE_TIMEOUT", "60000"), Map.entry("BROKER_REPLAY_WINDOW", "10000"),
-        Map.entry("BROKER_REPLAY_CACHE_SIZE", "50"), Map.entry("BROKER_SECRET", "s"),
-        Map.entry("BROKER_MAX_FRAME_SIZE", "100000"), Map.entry("BROKER_MAX_PENDING_CALLS", "7"));
+    Map<String, String> env =
+        Map.ofEntries(
+            Map.entry("BROKER_MAX_KEY_LENGTH", "100"), Map.entry("BROKER_MAX_NESTING_DEPTH", "10"),
+            Map.entry("BROKER_MAX_FRAME_DEPTH", "20"), Map.entry("BROKER_MAX_LEASE_WAITERS", "0"),
+            Map.entry("BROKER_MAX_OUTPUT_BUFFER", "1000000"),
+                Map.entry("BROKER_STALL_TIMEOUT", "5000"),
+            Map.entry("BROKER_CONNECTION_IDLE_TIMEOUT", "60000"),
+                Map.entry("BROKER_REPLAY_WINDOW", "10000"),
+            Map.entry("BROKER_REPLAY_CACHE_SIZE", "50"), Map.entry("BROKER_SECRET", "s"),
+            Map.entry("BROKER_MAX_FRAME_SIZE", "100000"),
+                Map.entry("BROKER_MAX_PENDING_CALLS", "7"));
     BrokerConfig c = BrokerConfig.resolve(Broker.builder().environment(env));
     assertThat(c.maxKeyLength()).isEqualTo(100);
     assertThat(c.maxNestingDepth()).isEqualTo(10);
@@ -311,7 +390,8 @@ class LimitsTest {
     assertThat(c.replayCacheSize()).isEqualTo(50);
     assertThat(c.maxFrameSize()).isEqualTo(100_000);
     assertThat(c.maxPendingCallsPerConnection()).isEqualTo(7);
-    BrokerConfig explicit = BrokerConfig.resolve(Broker.builder().environment(env).maxKeyLength(5).maxNestingDepth(3));
+    BrokerConfig explicit =
+        BrokerConfig.resolve(Broker.builder().environment(env).maxKeyLength(5).maxNestingDepth(3));
     assertThat(explicit.maxKeyLength()).isEqualTo(5);
     assertThat(explicit.maxNestingDepth()).isEqualTo(3);
 
@@ -326,8 +406,11 @@ class LimitsTest {
 
     assertThat(defaults.maxNumberLength()).isEqualTo(1000);
     assertThat(defaults.maxStringLength()).isEqualTo(20_000_000);
-    BrokerConfig lengths = BrokerConfig.resolve(Broker.builder().environment(
-        Map.of("BROKER_MAX_NUMBER_LENGTH", "30", "BROKER_MAX_STRING_LENGTH", "4000")));
+    BrokerConfig lengths =
+        BrokerConfig.resolve(
+            Broker.builder()
+                .environment(
+                    Map.of("BROKER_MAX_NUMBER_LENGTH", "30", "BROKER_MAX_STRING_LENGTH", "4000")));
     assertThat(lengths.maxNumberLength()).isEqualTo(30);
     assertThat(lengths.maxStringLength()).isEqualTo(4000);
     assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxNumberLength(0).build())
@@ -340,7 +423,8 @@ class LimitsTest {
         .hasMessageContaining("maxFrameDepth");
     assertThatThrownBy(() -> Broker.builder().environment(Map.of()).maxOutputBuffer(1000).build())
         .hasMessageContaining("maxOutputBuffer must be at least 65536");
-    assertThatThrownBy(() -> Broker.builder().environment(Map.of("BROKER_STALL_TIMEOUT", "soon")).build())
+    assertThatThrownBy(
+            () -> Broker.builder().environment(Map.of("BROKER_STALL_TIMEOUT", "soon")).build())
         .hasMessageContaining("BROKER_STALL_TIMEOUT");
     assertThatThrownBy(() -> Broker.builder().environment(Map.of()).stallTimeout(Duration.ZERO))
         .hasMessageContaining("stallTimeout must be positive");

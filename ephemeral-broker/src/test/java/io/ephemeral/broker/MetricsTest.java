@@ -1,13 +1,15 @@
 package io.ephemeral.broker;
 
-import static io.ephemeral.broker.FrameClient.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The metrics action in both formats: per-action counts, error codes, latency, connections, gateway. */
+/**
+ * The metrics action in both formats: per-action counts, error codes, latency, connections,
+ * gateway.
+ */
 class MetricsTest {
 
   @Test
@@ -50,7 +52,8 @@ class MetricsTest {
       String text = f.callJson("{\"action\":\"metrics\"}").get("metrics").asText();
       assertThat(text)
           .contains("# TYPE ephemeral_broker_request_duration_seconds summary\n")
-          .containsPattern("ephemeral_broker_request_duration_seconds\\{action=\"get\",quantile=\"0.99\"} 0\\.\\d{9}\n")
+          .containsPattern(
+              "ephemeral_broker_request_duration_seconds\\{action=\"get\",quantile=\"0.99\"} 0\\.\\d{9}\n")
           .contains("ephemeral_broker_errors_total{code=\"not_found\"} 1\n")
           .contains("ephemeral_broker_connections_refused_total{reason=\"draining\"} 1\n");
     }
@@ -58,27 +61,36 @@ class MetricsTest {
 
   @Test
   void hostileServiceAndMethodNamesAreEscapedInLabels() throws Exception {
-    try (BrokerFixture f = new BrokerFixture(); FrameClient callee = new FrameClient(f.socket);
+    try (BrokerFixture f = new BrokerFixture();
+        FrameClient callee = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
       String name = "we\\\"ird\\\\svc"; // JSON text for: we"ird\svc
       callee.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"" + name + "\",\"methods\":[]}");
       callee.read();
       caller.sendJson(FrameClient.register("caller"));
       caller.read();
-      caller.sendJson("{\"type\":\"CALL\",\"id\":\"1\",\"from\":\"caller\",\"to\":\"" + name
-          + "\",\"method\":\"line1\\nline2\",\"params\":{},\"context\":{\"depth\":2,\"deadline\":" + (f.clock.millis() + 60_000)
-          + "}}");
+      caller.sendJson(
+          "{\"type\":\"CALL\",\"id\":\"1\",\"from\":\"caller\",\"to\":\""
+              + name
+              + "\",\"method\":\"line1\\nline2\",\"params\":{},\"context\":{\"depth\":2,\"deadline\":"
+              + (f.clock.millis() + 60_000)
+              + "}}");
       callee.read();
-      callee.sendJson("{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\"" + name + "\",\"to\":\"caller\",\"status\":\"success\",\"data\":1}");
+      callee.sendJson(
+          "{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\""
+              + name
+              + "\",\"to\":\"caller\",\"status\":\"success\",\"data\":1}");
       caller.read();
       String text = f.callJson("{\"action\":\"metrics\"}").get("metrics").asText();
-      assertThat(text).contains(
-          "ephemeral_broker_gateway_calls_total{service=\"we\\\"ird\\\\svc\",method=\"line1\\nline2\",result=\"success\"} 1\n");
+      assertThat(text)
+          .contains(
+              "ephemeral_broker_gateway_calls_total{service=\"we\\\"ird\\\\svc\",method=\"line1\\nline2\",result=\"success\"} 1\n");
       // Every line is a comment or a complete sample: no label value broke a line.
       for (String line : text.split("\n")) {
         assertThat(line).matches("# (HELP|TYPE) .*|[a-z_]+(\\{.*})? [0-9.]+");
       }
-      JsonNode gateway = f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("gateway");
+      JsonNode gateway =
+          f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("gateway");
       assertThat(gateway.get(0).get("service").asText()).isEqualTo("we\"ird\\svc");
       assertThat(gateway.get(0).get("method").asText()).isEqualTo("line1\nline2");
     }

@@ -6,9 +6,9 @@ import io.ephemeral.protocol.ErrorCodes;
 import java.util.Arrays;
 
 /**
- * The differential check of the two request parsers: the byte scanner ({@link
- * RequestParser#parse}) and Jackson ({@link RequestParser#parseWithJackson}) give the same
- * outcome, the same error and the same request members for a line.
+ * The differential check of the two request parsers: the byte scanner ({@link RequestParser#parse})
+ * and Jackson ({@link RequestParser#parseWithJackson}) give the same outcome, the same error and
+ * the same request members for a line.
  */
 final class ParserAgreement {
   private ParserAgreement() {}
@@ -16,14 +16,36 @@ final class ParserAgreement {
   /** The built-in actions, with no-op handlers: what the parsers look actions up in. */
   static CommandTable commands() {
     CommandTable t = new CommandTable();
-    for (String name : new String[] {"get", "set", "del", "list", "ping", "stats", "health", "metrics", "lease",
-        "release", "services"}) {
-      t.add(new Command(name, ErrorCodes.INVALID_REQUEST, null, Command.Ttl.IGNORED, false, (r, reply) -> { }));
+    for (String name :
+        new String[] {
+          "get",
+          "set",
+          "del",
+          "list",
+          "ping",
+          "stats",
+          "health",
+          "metrics",
+          "lease",
+          "release",
+          "services"
+        }) {
+      t.add(
+          new Command(
+              name,
+              ErrorCodes.INVALID_REQUEST,
+              null,
+              Command.Ttl.IGNORED,
+              false,
+              (r, reply) -> {}));
     }
     return t;
   }
 
-  /** Both parsers on {@code line}, placed at an offset inside a larger buffer as the event loop hands lines over. */
+  /**
+   * Both parsers on {@code line}, placed at an offset inside a larger buffer as the event loop
+   * hands lines over.
+   */
   static void assertParsersAgree(RequestParser parser, byte[] line) {
     byte[] buf = new byte[line.length + 6];
     Arrays.fill(buf, (byte) '{');
@@ -46,10 +68,33 @@ final class ParserAgreement {
 
   /** Every member a parser fills, and whether the key is a range of the line itself. */
   static String describe(Request r) {
-    return Arrays.asList(r.command == null ? null : r.command.name, r.actionPresent, r.actionText, r.keyState,
-        r.keyBuf == null ? null : Arrays.toString(Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen)),
-        r.keyBuf == r.line ? r.keyOff : -1, r.keyText, r.valuePresent, r.valueOff, r.valueEnd, r.valueSize,
-        r.ttlState, r.ttl, r.compressed, r.beforeSize, r.afterSize, r.workerId, r.sizeState, r.size, r.waitState,
-        r.waitMillis, r.format, r.idOff, r.idEnd).toString();
+    return Arrays.asList(
+            r.command == null ? null : r.command.name,
+            r.actionPresent,
+            r.actionText,
+            r.keyState,
+            r.keyBuf == null
+                ? null
+                : Arrays.toString(Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen)),
+            r.keyBuf == r.line ? r.keyOff : -1,
+            r.keyText,
+            r.valuePresent,
+            r.valueOff,
+            r.valueEnd,
+            r.valueSize,
+            r.ttlState,
+            r.ttl,
+            r.compressed,
+            r.beforeSize,
+            r.afterSize,
+            r.workerId,
+            r.sizeState,
+            r.size,
+            r.waitState,
+            r.waitMillis,
+            r.format,
+            r.idOff,
+            r.idEnd)
+        .toString();
   }
 }

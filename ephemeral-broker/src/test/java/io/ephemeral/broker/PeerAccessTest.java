@@ -22,17 +22,33 @@ class PeerAccessTest {
   void peerCredentialsDecide() throws Exception {
     Path file = Files.createFile(tmp.resolve("f"));
     UserPrincipal me = Files.getOwner(file);
-    GroupPrincipal myGroup = Files.readAttributes(file, java.nio.file.attribute.PosixFileAttributes.class).group();
+    GroupPrincipal myGroup =
+        Files.readAttributes(file, java.nio.file.attribute.PosixFileAttributes.class).group();
     UserPrincipal nobody = PeerCheck.lookupUser("nobody");
-    GroupPrincipal nogroup = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService()
-        .lookupPrincipalByGroupName("nogroup");
-    assertThat(PeerCheck.of(PeerAccess.SAME_USER, me, myGroup).refusal(new UnixDomainPrincipal(me, myGroup))).isNull();
-    assertThat(PeerCheck.of(PeerAccess.SAME_USER, me, myGroup).refusal(new UnixDomainPrincipal(nobody, nogroup)))
+    GroupPrincipal nogroup =
+        java.nio.file.FileSystems.getDefault()
+            .getUserPrincipalLookupService()
+            .lookupPrincipalByGroupName("nogroup");
+    assertThat(
+            PeerCheck.of(PeerAccess.SAME_USER, me, myGroup)
+                .refusal(new UnixDomainPrincipal(me, myGroup)))
+        .isNull();
+    assertThat(
+            PeerCheck.of(PeerAccess.SAME_USER, me, myGroup)
+                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
         .contains("nobody");
-    assertThat(PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup).refusal(new UnixDomainPrincipal(nobody, myGroup))).isNull();
-    assertThat(PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup).refusal(new UnixDomainPrincipal(nobody, nogroup)))
+    assertThat(
+            PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup)
+                .refusal(new UnixDomainPrincipal(nobody, myGroup)))
+        .isNull();
+    assertThat(
+            PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup)
+                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
         .contains("group");
-    assertThat(PeerCheck.of(PeerAccess.ANY, me, myGroup).refusal(new UnixDomainPrincipal(nobody, nogroup))).isNull();
+    assertThat(
+            PeerCheck.of(PeerAccess.ANY, me, myGroup)
+                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
+        .isNull();
   }
 
   @Test
@@ -42,19 +58,36 @@ class PeerAccessTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.socketPath(socket))) {
       // Even if the socket file were opened up to everyone, the credentials check still refuses.
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-      Process other = new ProcessBuilder("runuser", "-u", "nobody", "--", "/usr/bin/python3", "-c",
-          "import socket,sys\n"
-              + "s=socket.socket(socket.AF_UNIX)\n"
-              + "s.connect(sys.argv[1])\n"
-              // The broker may answer and close before the request is written: that is the refusal.
-              + "try:\n  s.sendall(b'{\"action\":\"ping\"}\\n')\nexcept OSError:\n  pass\n"
-              + "print(s.makefile().readline().strip())\n",
-          socket.toString()).redirectErrorStream(true).start();
+      Process other =
+          new ProcessBuilder(
+                  "runuser",
+                  "-u",
+                  "nobody",
+                  "--",
+                  "/usr/bin/python3",
+                  "-c",
+                  "import socket,sys\n"
+                      + "s=socket.socket(socket.AF_UNIX)\n"
+                      + "s.connect(sys.argv[1])\n"
+                      // The broker may answer and close before the request is written: that is the
+                      // refusal.
+                      + "try:\n  s.sendall(b'{\"action\":\"ping\"}\\n')\nexcept OSError:\n  pass\n"
+                      + "print(s.makefile().readline().strip())\n",
+                  socket.toString())
+              .redirectErrorStream(true)
+              .start();
       assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      String answer = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String answer =
+          new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       assertThat(answer).startsWith("{\"ok\":false,\"error\":\"forbidden\"").contains("nobody");
-      assertThat(f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics").get("connections")
-          .get("refused").get("peer_credentials").asInt()).isEqualTo(1);
+      assertThat(
+              f.callJson("{\"action\":\"metrics\",\"format\":\"json\"}")
+                  .get("metrics")
+                  .get("connections")
+                  .get("refused")
+                  .get("peer_credentials")
+                  .asInt())
+          .isEqualTo(1);
       // The broker's own user is served as always.
       assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
     }
@@ -62,10 +95,18 @@ class PeerAccessTest {
 
   @Test
   void socketModesFollowTheAccessSetting() throws Exception {
-    for (Map.Entry<PeerAccess, String> e : Map.of(PeerAccess.SAME_USER, "rw-------", PeerAccess.SAME_GROUP, "rw-rw----",
-        PeerAccess.ANY, "rw-rw-rw-").entrySet()) {
+    for (Map.Entry<PeerAccess, String> e :
+        Map.of(
+                PeerAccess.SAME_USER,
+                "rw-------",
+                PeerAccess.SAME_GROUP,
+                "rw-rw----",
+                PeerAccess.ANY,
+                "rw-rw-rw-")
+            .entrySet()) {
       try (BrokerFixture f = new BrokerFixture(b -> b.peerAccess(e.getKey()))) {
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.socket))).isEqualTo(e.getValue());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.socket)))
+            .isEqualTo(e.getValue());
       }
     }
   }

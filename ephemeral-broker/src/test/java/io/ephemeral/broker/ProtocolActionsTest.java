@@ -29,19 +29,35 @@ class ProtocolActionsTest {
   class Set {
     @Test
     void storesAValueAndAnswersOkOnly() {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":1000}"))
+          .isEqualTo("{\"ok\":true}");
     }
 
     @Test
     void acceptsTheNodeClientsFullMemberList() {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":1},\"ttl\":60000,\"compressed\":false,"
-          + "\"beforeSize\":0,\"afterSize\":0}")).isEqualTo("{\"ok\":true}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":true,\"value\":{\"a\":1},\"compressed\":false}");
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":1},\"ttl\":60000,\"compressed\":false,"
+                      + "\"beforeSize\":0,\"afterSize\":0}"))
+          .isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":{\"a\":1},\"compressed\":false}");
     }
 
     @Test
     void ttlMustBeAPositiveInteger() {
-      for (String ttl : List.of("-1", "0", "1.5", "\"5000\"", "\"abc\"", "true", "{}", "[]", "1e400", "99999999999999999999")) {
+      for (String ttl :
+          List.of(
+              "-1",
+              "0",
+              "1.5",
+              "\"5000\"",
+              "\"abc\"",
+              "true",
+              "{}",
+              "[]",
+              "1e400",
+              "99999999999999999999")) {
         assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":" + ttl + "}"))
             .as("ttl %s", ttl)
             .isEqualTo("{\"ok\":false,\"error\":\"invalid_ttl\"}");
@@ -51,37 +67,53 @@ class ProtocolActionsTest {
     @Test
     void integralNumbersInAnyNotationAreValidTtls() {
       for (String ttl : List.of("60000.0", "6e4", "6E4", "1")) {
-        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":" + ttl + "}")).as(ttl).isEqualTo("{\"ok\":true}");
+        assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":" + ttl + "}"))
+            .as(ttl)
+            .isEqualTo("{\"ok\":true}");
       }
     }
 
     @Test
     void ttlIsRequiredByDefault() {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1}")).isEqualTo("{\"ok\":false,\"error\":\"ttl_required\"}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"ttl_required\"}");
       assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":null}"))
           .isEqualTo("{\"ok\":false,\"error\":\"ttl_required\"}");
     }
 
     @Test
     void valueLargerThanMaxValueSizeIsTooLarge() {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + "x".repeat(20) + "\",\"ttl\":1000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":\""
+                      + "x".repeat(20)
+                      + "\",\"ttl\":1000}"))
           .isEqualTo("{\"ok\":true}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"" + "x".repeat(21) + "\",\"ttl\":1000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":\""
+                      + "x".repeat(21)
+                      + "\",\"ttl\":1000}"))
           .isEqualTo("{\"ok\":false,\"error\":\"too_large\"}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":[1,2,3,4,5,6,7,8,9,10],\"ttl\":1000}"))
+      assertThat(
+              f.call(
+                  "{\"action\":\"set\",\"key\":\"k\",\"value\":[1,2,3,4,5,6,7,8,9,10],\"ttl\":1000}"))
           .isEqualTo("{\"ok\":false,\"error\":\"too_large\"}");
     }
 
     @Test
     void newKeysBeyondMaxItemsAreRefusedButOverwritesAreAllowed() {
       for (int i = 0; i < 3; i++) {
-        assertThat(f.call("{\"action\":\"set\",\"key\":\"k" + i + "\",\"value\":1,\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+        assertThat(f.call("{\"action\":\"set\",\"key\":\"k" + i + "\",\"value\":1,\"ttl\":1000}"))
+            .isEqualTo("{\"ok\":true}");
       }
       assertThat(f.call("{\"action\":\"set\",\"key\":\"k3\",\"value\":1,\"ttl\":1000}"))
           .isEqualTo("{\"ok\":false,\"error\":\"max_items\"}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k0\",\"value\":2,\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k0\",\"value\":2,\"ttl\":1000}"))
+          .isEqualTo("{\"ok\":true}");
       f.call("{\"action\":\"del\",\"key\":\"k1\"}");
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k3\",\"value\":1,\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k3\",\"value\":1,\"ttl\":1000}"))
+          .isEqualTo("{\"ok\":true}");
     }
 
     @Test
@@ -90,13 +122,18 @@ class ProtocolActionsTest {
         f.call("{\"action\":\"set\",\"key\":\"k" + i + "\",\"value\":1,\"ttl\":100}");
       }
       f.clock.advance(Duration.ofMillis(100));
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"new\",\"value\":1,\"ttl\":1000}")).isEqualTo("{\"ok\":true}");
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"new\",\"value\":1,\"ttl\":1000}"))
+          .isEqualTo("{\"ok\":true}");
     }
 
     @Test
     void aKeyIsRequired() {
-      assertThat(f.callJson("{\"action\":\"set\",\"value\":1,\"ttl\":1000}").get("error").asText()).isEqualTo("invalid_request");
-      assertThat(f.callJson("{\"action\":\"set\",\"key\":5,\"value\":1,\"ttl\":1000}").get("error").asText())
+      assertThat(f.callJson("{\"action\":\"set\",\"value\":1,\"ttl\":1000}").get("error").asText())
+          .isEqualTo("invalid_request");
+      assertThat(
+              f.callJson("{\"action\":\"set\",\"key\":5,\"value\":1,\"ttl\":1000}")
+                  .get("error")
+                  .asText())
           .isEqualTo("invalid_request");
     }
   }
@@ -105,22 +142,28 @@ class ProtocolActionsTest {
   class Get {
     @Test
     void returnsTheValueBytesAsStoredAndTheCompressedFlag() {
-      f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"H4sIAAAA\",\"ttl\":1000,\"compressed\":true,\"beforeSize\":9,\"afterSize\":8}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":true,\"value\":\"H4sIAAAA\",\"compressed\":true}");
+      f.call(
+          "{\"action\":\"set\",\"key\":\"k\",\"value\":\"H4sIAAAA\",\"ttl\":1000,\"compressed\":true,\"beforeSize\":9,\"afterSize\":8}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":\"H4sIAAAA\",\"compressed\":true}");
       f.call("{\"action\":\"set\",\"key\":\"n\",\"value\":1.50,\"ttl\":1000}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"n\"}")).isEqualTo("{\"ok\":true,\"value\":1.50,\"compressed\":false}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"n\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":1.50,\"compressed\":false}");
     }
 
     @Test
     void omitsValueWhenTheSetHadNone() {
       f.call("{\"action\":\"set\",\"key\":\"k\",\"ttl\":1000}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":true,\"compressed\":false}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+          .isEqualTo("{\"ok\":true,\"compressed\":false}");
     }
 
     @Test
     void missingKeyIsNotFound() {
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"nope\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
-      assertThat(f.call("{\"action\":\"get\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"nope\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+      assertThat(f.call("{\"action\":\"get\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
     }
 
     @Test
@@ -129,32 +172,42 @@ class ProtocolActionsTest {
       f.clock.advance(Duration.ofMillis(999));
       assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).startsWith("{\"ok\":true");
       f.clock.advance(Duration.ofMillis(1));
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":false,\"error\":\"expired\"}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"expired\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
     }
 
     @Test
     void keysWithLoneSurrogatesStayDistinctAndListWritesThemBack() {
       f.call("{\"action\":\"set\",\"key\":\"a\\ud800b\",\"value\":1,\"ttl\":1000}");
       f.call("{\"action\":\"set\",\"key\":\"a\\udbffb\",\"value\":2,\"ttl\":1000}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\ud800b\"}")).startsWith("{\"ok\":true,\"value\":1,");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\udbffb\"}")).startsWith("{\"ok\":true,\"value\":2,");
-      assertThat(f.call("{\"action\":\"list\"}")).contains("\"a\\ud800b\":{").contains("\"a\\udbffb\":{");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\ud800b\"}"))
+          .startsWith("{\"ok\":true,\"value\":1,");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\\udbffb\"}"))
+          .startsWith("{\"ok\":true,\"value\":2,");
+      assertThat(f.call("{\"action\":\"list\"}"))
+          .contains("\"a\\ud800b\":{")
+          .contains("\"a\\udbffb\":{");
     }
 
     @Test
     void escapedAndRawSpellingsOfAKeyAreTheSameKey() {
       f.call("{\"action\":\"set\",\"key\":\"caf\\u00e9\",\"value\":1,\"ttl\":1000}");
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"café\"}")).startsWith("{\"ok\":true,\"value\":1");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"café\"}"))
+          .startsWith("{\"ok\":true,\"value\":1");
     }
   }
 
   @Test
   void delAnswersOkForPresentAndMissingKeys() {
     f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":1000}");
-    assertThat(f.call("{\"action\":\"del\",\"key\":\"k\"}")).isEqualTo("{\"ok\":true,\"deleted\":true}");
-    assertThat(f.call("{\"action\":\"del\",\"key\":\"k\"}")).isEqualTo("{\"ok\":true,\"deleted\":false}");
-    assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+    assertThat(f.call("{\"action\":\"del\",\"key\":\"k\"}"))
+        .isEqualTo("{\"ok\":true,\"deleted\":true}");
+    assertThat(f.call("{\"action\":\"del\",\"key\":\"k\"}"))
+        .isEqualTo("{\"ok\":true,\"deleted\":false}");
+    assertThat(f.call("{\"action\":\"get\",\"key\":\"k\"}"))
+        .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
   }
 
   @Test
@@ -173,7 +226,8 @@ class ProtocolActionsTest {
 
   @Test
   void pingAnswersTheBrokersClock() {
-    assertThat(f.call("{\"action\":\"ping\"}")).isEqualTo("{\"ok\":true,\"pong\":" + f.clock.millis() + "}");
+    assertThat(f.call("{\"action\":\"ping\"}"))
+        .isEqualTo("{\"ok\":true,\"pong\":" + f.clock.millis() + "}");
   }
 
   @Test
@@ -235,7 +289,8 @@ class ProtocolActionsTest {
     try (BrokerFixture off = new BrokerFixture(b -> b.metrics(false))) {
       off.call("{\"action\":\"ping\"}");
       String text = off.callJson("{\"action\":\"metrics\"}").get("metrics").asText();
-      assertThat(text).contains("ephemeral_broker_requests_total 0\n")
+      assertThat(text)
+          .contains("ephemeral_broker_requests_total 0\n")
           .contains("ephemeral_broker_operations_total{action=\"ping\",result=\"success\"} 0\n");
     }
   }
@@ -246,17 +301,30 @@ class ProtocolActionsTest {
     void workersGetTheLowestFreeIntegers() {
       List<String> values = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        values.add(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"w" + i + "\",\"ttl\":1000}"));
+        values.add(
+            f.call(
+                "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"w"
+                    + i
+                    + "\",\"ttl\":1000}"));
       }
       // value as in the Node broker, plus a fencing token that grows with every grant
-      assertThat(values).containsExactly("{\"ok\":true,\"value\":0,\"token\":1}", "{\"ok\":true,\"value\":1,\"token\":2}",
-          "{\"ok\":true,\"value\":2,\"token\":3}", "{\"ok\":true,\"value\":3,\"token\":4}",
-          "{\"ok\":true,\"value\":4,\"token\":5}");
-      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w1\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
-      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w3\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"x\"}")).isEqualTo("{\"ok\":true,\"value\":1,\"token\":6}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"y\"}")).isEqualTo("{\"ok\":true,\"value\":3,\"token\":7}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"z\"}")).isEqualTo("{\"ok\":true,\"value\":5,\"token\":8}");
+      assertThat(values)
+          .containsExactly(
+              "{\"ok\":true,\"value\":0,\"token\":1}",
+              "{\"ok\":true,\"value\":1,\"token\":2}",
+              "{\"ok\":true,\"value\":2,\"token\":3}",
+              "{\"ok\":true,\"value\":3,\"token\":4}",
+              "{\"ok\":true,\"value\":4,\"token\":5}");
+      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w1\"}"))
+          .isEqualTo("{\"ok\":true,\"released\":true}");
+      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w3\"}"))
+          .isEqualTo("{\"ok\":true,\"released\":true}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"x\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":1,\"token\":6}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"y\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":3,\"token\":7}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"z\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":5,\"token\":8}");
     }
 
     @Test
@@ -264,9 +332,11 @@ class ProtocolActionsTest {
       f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}");
       f.clock.advance(Duration.ofMillis(900));
       // A renewal keeps the slot and the token: it is not a new grant.
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":1}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w\",\"ttl\":1000}"))
+          .isEqualTo("{\"ok\":true,\"value\":0,\"token\":1}");
       f.clock.advance(Duration.ofMillis(900));
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"other\"}")).isEqualTo("{\"ok\":true,\"value\":1,\"token\":2}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"other\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":1,\"token\":2}");
       assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w\"}"))
           .isEqualTo("{\"ok\":false,\"error\":\"worker_already_has_lease\"}");
     }
@@ -276,21 +346,32 @@ class ProtocolActionsTest {
       f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w0\",\"ttl\":100}");
       f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w1\",\"ttl\":1000}");
       f.clock.advance(Duration.ofMillis(100));
-      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w0\"}")).isEqualTo("{\"ok\":true,\"released\":false}");
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w2\"}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":3}");
+      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"w0\"}"))
+          .isEqualTo("{\"ok\":true,\"released\":false}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"w2\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":0,\"token\":3}");
       // A worker whose lease expired may lease another key.
       f.clock.advance(Duration.ofMillis(1000));
-      assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w1\"}")).isEqualTo("{\"ok\":true,\"value\":0,\"token\":4}");
+      assertThat(f.call("{\"action\":\"lease\",\"key\":\"b\",\"workerId\":\"w1\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":0,\"token\":4}");
     }
 
     @Test
     void keyAndWorkerAreRequired() {
-      for (String req : List.of("{\"action\":\"lease\",\"workerId\":\"w\"}", "{\"action\":\"lease\",\"key\":\"a\"}",
-          "{\"action\":\"lease\",\"key\":\"\",\"workerId\":\"w\"}", "{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"\"}")) {
-        assertThat(f.call(req)).as(req).isEqualTo("{\"ok\":false,\"error\":\"key_and_worker_required\"}");
+      for (String req :
+          List.of(
+              "{\"action\":\"lease\",\"workerId\":\"w\"}",
+              "{\"action\":\"lease\",\"key\":\"a\"}",
+              "{\"action\":\"lease\",\"key\":\"\",\"workerId\":\"w\"}",
+              "{\"action\":\"lease\",\"key\":\"a\",\"workerId\":\"\"}")) {
+        assertThat(f.call(req))
+            .as(req)
+            .isEqualTo("{\"ok\":false,\"error\":\"key_and_worker_required\"}");
       }
-      assertThat(f.call("{\"action\":\"release\"}")).isEqualTo("{\"ok\":false,\"error\":\"worker_required\"}");
-      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"nobody\"}")).isEqualTo("{\"ok\":true,\"released\":false}");
+      assertThat(f.call("{\"action\":\"release\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"worker_required\"}");
+      assertThat(f.call("{\"action\":\"release\",\"workerId\":\"nobody\"}"))
+          .isEqualTo("{\"ok\":true,\"released\":false}");
     }
 
     @Test
@@ -302,14 +383,17 @@ class ProtocolActionsTest {
 
   @Test
   void unknownOrMissingActionIsUnknownAction() {
-    assertThat(f.call("{\"action\":\"frobnicate\"}")).isEqualTo("{\"ok\":false,\"error\":\"unknown_action\"}");
+    assertThat(f.call("{\"action\":\"frobnicate\"}"))
+        .isEqualTo("{\"ok\":false,\"error\":\"unknown_action\"}");
     assertThat(f.call("{\"key\":\"k\"}")).isEqualTo("{\"ok\":false,\"error\":\"unknown_action\"}");
     assertThat(f.call("{\"action\":7}")).isEqualTo("{\"ok\":false,\"error\":\"unknown_action\"}");
   }
 
   @Test
   void malformedJsonIsInvalidJson() {
-    for (String bad : List.of("{", "{\"action\":}", "not json", "{\"a\":1}{\"b\":2}", "{'action':'ping'}", "   ")) {
+    for (String bad :
+        List.of(
+            "{", "{\"action\":}", "not json", "{\"a\":1}{\"b\":2}", "{'action':'ping'}", "   ")) {
       assertThat(f.call(bad)).as(bad).isEqualTo("{\"ok\":false,\"error\":\"invalid_json\"}");
     }
   }
@@ -321,7 +405,8 @@ class ProtocolActionsTest {
     String ping = "{\"action\":\"ping\"}";
     assertThat(f.call("\uFEFF" + ping)).isEqualTo("{\"ok\":false,\"error\":\"invalid_json\"}");
     try (WireClient c = f.client()) {
-      assertThat(c.call(ping)).startsWith("{\"ok\":true"); // a line first: this connection speaks lines
+      assertThat(c.call(ping))
+          .startsWith("{\"ok\":true"); // a line first: this connection speaks lines
       for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE", "UTF-32BE")) {
         byte[] encoded = ping.getBytes(java.nio.charset.Charset.forName(charset));
         byte[] line = java.util.Arrays.copyOf(encoded, encoded.length + 1);

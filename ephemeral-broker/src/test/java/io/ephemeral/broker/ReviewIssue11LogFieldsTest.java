@@ -11,14 +11,25 @@ class ReviewIssue11LogFieldsTest {
   @Test
   void nestedFieldValuesAreRenderedAsJsonInTextLogs() {
     BrokerLog log = new BrokerLog(BrokerConfig.LogLevel.INFO, false);
-    String line = log.format("info", "Something happened", "meta", Map.of("a", 1), "list", List.of("x", 2), "n", 3);
+    String line =
+        log.format(
+            "info", "Something happened", "meta", Map.of("a", 1), "list", List.of("x", 2), "n", 3);
     assertThat(line).isEqualTo("[broker] Something happened (meta={\"a\":1} list=[\"x\",2] n=3)");
   }
 
   @Test
   void structuredLogsAreOneJsonObjectWithTypedFields() throws Exception {
     BrokerLog log = new BrokerLog(BrokerConfig.LogLevel.INFO, true);
-    String line = log.format("warn", "Store near capacity", "items", 9, "detail", Map.of("max", 10), "quote", "a\"b");
+    String line =
+        log.format(
+            "warn",
+            "Store near capacity",
+            "items",
+            9,
+            "detail",
+            Map.of("max", 10),
+            "quote",
+            "a\"b");
     var node = BrokerFixture.JSON.readTree(line);
     assertThat(node.get("level").asText()).isEqualTo("warn");
     assertThat(node.get("component").asText()).isEqualTo("broker");

@@ -7,17 +7,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review issue #14: a client could make the broker buffer without bound. Over-long lines are
- * refused before they end (see also TransportTest) and a client that does not read its answers
- * is simply not read any further, while everyone else is served.
+ * refused before they end (see also TransportTest) and a client that does not read its answers is
+ * simply not read any further, while everyone else is served.
  */
 class ReviewIssue14BackpressureTest {
   @Test
   void aClientThatDoesNotReadCannotStallOthers() throws Exception {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxValueSize(200_000).compression(false))) {
       WireClient writer = f.client();
-      writer.call("{\"action\":\"set\",\"key\":\"big\",\"value\":\"" + "z".repeat(150_000) + "\",\"ttl\":60000}");
+      writer.call(
+          "{\"action\":\"set\",\"key\":\"big\",\"value\":\""
+              + "z".repeat(150_000)
+              + "\",\"ttl\":60000}");
       WireClient greedy = f.client();
-      byte[] gets = "{\"action\":\"get\",\"key\":\"big\"}\n".repeat(1000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] gets =
+          "{\"action\":\"get\",\"key\":\"big\"}\n"
+              .repeat(1000)
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       // Ask for up to 600 GB of answers without reading any: the broker stops reading this
       // client once a megabyte of answers waits, so the writes are refused long before.
       long written = greedy.sendUntilRefused(gets, 20L * 1024 * 1024);
@@ -26,7 +32,8 @@ class ReviewIssue14BackpressureTest {
         assertThat(f.client().call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
       }
       // The broker holds at most about a megabyte of unsent answers for the greedy client.
-      long heap = f.callJson("{\"action\":\"stats\"}").get("stats").get("memory").get("heapUsed").asLong();
+      long heap =
+          f.callJson("{\"action\":\"stats\"}").get("stats").get("memory").get("heapUsed").asLong();
       assertThat(heap).isLessThan(512L * 1024 * 1024);
       greedy.close();
       f.clock.advance(Duration.ofMillis(1));

@@ -17,7 +17,8 @@ class ReviewIssue17SocketPathLengthTest {
   @Test
   void aTooLongTempDirectoryIsRefusedWithAFix() throws Exception {
     Path deep = Files.createDirectories(tmp.resolve("x".repeat(60)).resolve("y".repeat(40)));
-    Broker broker = Broker.builder().environment(Map.of("TMPDIR", deep.toString())).shutdownHook(false).build();
+    Broker broker =
+        Broker.builder().environment(Map.of("TMPDIR", deep.toString())).shutdownHook(false).build();
     assertThatThrownBy(broker::start)
         .isInstanceOf(IOException.class)
         .hasMessageContaining("too long")
@@ -31,8 +32,11 @@ class ReviewIssue17SocketPathLengthTest {
   @Test
   void aTooLongExplicitSocketPathIsRefused() {
     Path socket = tmp.resolve("s".repeat(120) + ".sock");
-    Broker broker = Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build();
-    assertThatThrownBy(broker::start).isInstanceOf(IOException.class).hasMessageContaining("too long");
+    Broker broker =
+        Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build();
+    assertThatThrownBy(broker::start)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("too long");
   }
 
   @Test
@@ -41,7 +45,8 @@ class ReviewIssue17SocketPathLengthTest {
     int room = SocketPaths.MAX_PATH_BYTES - base.length() - ".sock".length();
     Path socket = Path.of(base + "p".repeat(room) + ".sock");
     assertThat(socket.toString().length()).isEqualTo(SocketPaths.MAX_PATH_BYTES);
-    try (Broker broker = Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build()) {
+    try (Broker broker =
+        Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build()) {
       assertThat(broker.start()).isEqualTo(socket);
     }
   }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review issue #18: error codes followed no stated convention. Every code the broker puts on the
- * wire, including its own refusals, must be one of {@link ErrorCodes} (whose convention is
- * checked in the protocol module), never an ad-hoc string.
+ * wire, including its own refusals, must be one of {@link ErrorCodes} (whose convention is checked
+ * in the protocol module), never an ad-hoc string.
  */
 class ReviewIssue18ErrorCodesOnTheWireTest {
 
@@ -44,14 +44,23 @@ class ReviewIssue18ErrorCodesOnTheWireTest {
   void everyErrorOnTheWireIsAKnownSnakeCaseCode() throws Exception {
     Set<String> known = known();
     Set<String> seen = new HashSet<>();
-    try (BrokerFixture f = new BrokerFixture(b -> b.maxValueSize(8).maxItems(1).maxConnections(2))) {
-      for (String request : List.of("{nope", "[1]", "{\"action\":\"fly\"}", "{\"action\":\"get\",\"key\":\"none\"}",
-          "{\"action\":\"set\",\"key\":\"k\",\"value\":1}", "{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":-1}",
-          "{\"action\":\"set\",\"key\":\"k\",\"value\":\"far too long\",\"ttl\":1000}",
-          "{\"action\":\"set\",\"key\":\"a\",\"value\":1,\"ttl\":1000}", "{\"action\":\"set\",\"key\":\"b\",\"value\":1,\"ttl\":1000}",
-          "{\"action\":\"lease\",\"key\":\"pool\"}",
-          "{\"action\":\"release\"}", "{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\",\"size\":0}",
-          "{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\",\"wait\":-5}")) {
+    try (BrokerFixture f =
+        new BrokerFixture(b -> b.maxValueSize(8).maxItems(1).maxConnections(2))) {
+      for (String request :
+          List.of(
+              "{nope",
+              "[1]",
+              "{\"action\":\"fly\"}",
+              "{\"action\":\"get\",\"key\":\"none\"}",
+              "{\"action\":\"set\",\"key\":\"k\",\"value\":1}",
+              "{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":-1}",
+              "{\"action\":\"set\",\"key\":\"k\",\"value\":\"far too long\",\"ttl\":1000}",
+              "{\"action\":\"set\",\"key\":\"a\",\"value\":1,\"ttl\":1000}",
+              "{\"action\":\"set\",\"key\":\"b\",\"value\":1,\"ttl\":1000}",
+              "{\"action\":\"lease\",\"key\":\"pool\"}",
+              "{\"action\":\"release\"}",
+              "{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\",\"size\":0}",
+              "{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\",\"wait\":-5}")) {
         String line = f.call(request);
         if (line.startsWith("{\"ok\":false")) {
           seen.add(code(line));
@@ -70,10 +79,20 @@ class ReviewIssue18ErrorCodesOnTheWireTest {
         seen.add(code(late.readLine()));
       }
     }
-    assertThat(seen).contains(ErrorCodes.INVALID_JSON, ErrorCodes.INVALID_REQUEST, ErrorCodes.UNKNOWN_ACTION,
-        ErrorCodes.NOT_FOUND, ErrorCodes.TTL_REQUIRED, ErrorCodes.INVALID_TTL, ErrorCodes.TOO_LARGE,
-        ErrorCodes.MAX_ITEMS, ErrorCodes.KEY_AND_WORKER_REQUIRED, ErrorCodes.WORKER_REQUIRED,
-        ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.DRAINING);
+    assertThat(seen)
+        .contains(
+            ErrorCodes.INVALID_JSON,
+            ErrorCodes.INVALID_REQUEST,
+            ErrorCodes.UNKNOWN_ACTION,
+            ErrorCodes.NOT_FOUND,
+            ErrorCodes.TTL_REQUIRED,
+            ErrorCodes.INVALID_TTL,
+            ErrorCodes.TOO_LARGE,
+            ErrorCodes.MAX_ITEMS,
+            ErrorCodes.KEY_AND_WORKER_REQUIRED,
+            ErrorCodes.WORKER_REQUIRED,
+            ErrorCodes.TOO_MANY_CONNECTIONS,
+            ErrorCodes.DRAINING);
     assertThat(known).containsAll(seen);
     assertThat(seen).allMatch(c -> c.matches("[a-z]+(_[a-z]+)*"));
   }

@@ -15,11 +15,13 @@ class ReviewIssue1SweeperIntervalTest {
       f.clock.advance(Duration.ofSeconds(2));
       f.sync();
       // Not swept yet: a read finds the expired entry itself.
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\"}")).isEqualTo("{\"ok\":false,\"error\":\"expired\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"expired\"}");
       f.clock.advance(Duration.ofSeconds(8));
       f.sync();
       // The sweep at 10 s removed it: the entry is gone, not merely expired.
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"b\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"b\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
       assertThat(f.callJson("{\"action\":\"metrics\"}").get("metrics").asText())
           .contains("ephemeral_broker_expired_total{type=\"items\"} 2");
     }
@@ -31,18 +33,23 @@ class ReviewIssue1SweeperIntervalTest {
       f.call("{\"action\":\"set\",\"key\":\"a\",\"value\":1,\"ttl\":100}");
       f.clock.advance(Duration.ofMillis(500));
       f.sync();
-      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+      assertThat(f.call("{\"action\":\"get\",\"key\":\"a\"}"))
+          .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
     }
   }
 
   @Test
   void aMassExpiryIsSweptInBudgetedSteps() throws Exception {
-    try (BrokerFixture f = new BrokerFixture(b -> b.maxItems(0).sweeperInterval(Duration.ofSeconds(1)))) {
+    try (BrokerFixture f =
+        new BrokerFixture(b -> b.maxItems(0).sweeperInterval(Duration.ofSeconds(1)))) {
       WireClient c = f.client();
       StringBuilder batch = new StringBuilder();
       int n = EventLoop.SWEEP_BUDGET * 2 + 10;
       for (int i = 0; i < n; i++) {
-        batch.append("{\"action\":\"set\",\"key\":\"k").append(i).append("\",\"value\":1,\"ttl\":10}\n");
+        batch
+            .append("{\"action\":\"set\",\"key\":\"k")
+            .append(i)
+            .append("\",\"value\":1,\"ttl\":10}\n");
       }
       c.send(batch.toString());
       c.readLines(n);

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review issue #24: the sweeper scanned the store every 30 s even when there was nothing to do.
- * Here a sweep pops due entries from the expiry heaps, so when nothing is due it costs one look
- * at each heap, whatever the number of live entries; an empty broker's sweep is the same.
+ * Here a sweep pops due entries from the expiry heaps, so when nothing is due it costs one look at
+ * each heap, whatever the number of live entries; an empty broker's sweep is the same.
  */
 class ReviewIssue24IdleSweepTest {
   @Test
@@ -23,7 +23,17 @@ class ReviewIssue24IdleSweepTest {
     byte[] value = "1".getBytes(StandardCharsets.US_ASCII);
     for (int i = 0; i < live; i++) {
       byte[] key = ("key-" + i).getBytes(StandardCharsets.US_ASCII);
-      store.put(key, 0, key.length, store.hash(key, 0, key.length), value, 1, false, false, 3_600_000, now);
+      store.put(
+          key,
+          0,
+          key.length,
+          store.hash(key, 0, key.length),
+          value,
+          1,
+          false,
+          false,
+          3_600_000,
+          now);
       leases.acquire("pool-" + (i % 100), "w" + i, 3_600_000, 0, now);
     }
     // A scan per sweep would visit 400,000 entries 20,000 times: minutes, not milliseconds.

@@ -20,7 +20,9 @@ class ReviewIssue3StartTwiceTest {
   void startTwiceIsRefusedAndStopStartCycles() throws Exception {
     try (Broker broker = quiet().build()) {
       Path first = broker.start();
-      assertThatThrownBy(broker::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+      assertThatThrownBy(broker::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already started");
       broker.stop();
       Path second = broker.start();
       assertThat(second).isNotEqualTo(first);
@@ -44,5 +46,4 @@ class ReviewIssue3StartTwiceTest {
     assertThat(Runtime.getRuntime().removeShutdownHook(hook)).as("removed by stop").isFalse();
     assertThat(broker.shutdownHook()).isNull();
   }
-
 }

@@ -18,8 +18,10 @@ class ReviewIssue8TtlZeroTest {
 
   @Test
   void aMissingTtlUsesTheDefaultOnlyWhenNotRequired() throws Exception {
-    try (BrokerFixture f = new BrokerFixture(b -> b.requireTtl(false).defaultTtl(java.time.Duration.ofSeconds(7)))) {
-      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1}")).isEqualTo("{\"ok\":true}");
+    try (BrokerFixture f =
+        new BrokerFixture(b -> b.requireTtl(false).defaultTtl(java.time.Duration.ofSeconds(7)))) {
+      assertThat(f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1}"))
+          .isEqualTo("{\"ok\":true}");
       assertThat(f.callJson("{\"action\":\"list\"}").get("items").get("k").get("expires").asLong())
           .isEqualTo(f.clock.millis() + 7000);
     }

@@ -54,14 +54,20 @@ class ReviewIssue9LeaseComplexityTest {
       WireClient c = f.client();
       StringBuilder batch = new StringBuilder();
       for (int i = 0; i < 10_000; i++) {
-        batch.append("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"w").append(i).append("\",\"ttl\":60000}\n");
+        batch
+            .append("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"w")
+            .append(i)
+            .append("\",\"ttl\":60000}\n");
       }
       c.send(batch.toString());
       for (int i = 0; i < 10_000; i++) {
-        assertThat(c.readLine()).isEqualTo("{\"ok\":true,\"value\":" + i + ",\"token\":" + (i + 1) + "}");
+        assertThat(c.readLine())
+            .isEqualTo("{\"ok\":true,\"value\":" + i + ",\"token\":" + (i + 1) + "}");
       }
-      assertThat(c.call("{\"action\":\"release\",\"workerId\":\"w4321\"}")).isEqualTo("{\"ok\":true,\"released\":true}");
-      assertThat(c.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"late\"}")).isEqualTo("{\"ok\":true,\"value\":4321,\"token\":10001}");
+      assertThat(c.call("{\"action\":\"release\",\"workerId\":\"w4321\"}"))
+          .isEqualTo("{\"ok\":true,\"released\":true}");
+      assertThat(c.call("{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"late\"}"))
+          .isEqualTo("{\"ok\":true,\"value\":4321,\"token\":10001}");
     }
   }
 }

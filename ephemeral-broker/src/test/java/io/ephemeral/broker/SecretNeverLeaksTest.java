@@ -14,16 +14,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The broker's secret never shows in what it says: log lines (text or structured), error
- * answers, stats, list, health, metrics, services or its configuration's text. The log is
- * captured from the SLF4J backend the tests run with (standard error).
+ * The broker's secret never shows in what it says: log lines (text or structured), error answers,
+ * stats, list, health, metrics, services or its configuration's text. The log is captured from the
+ * SLF4J backend the tests run with (standard error).
  */
 class SecretNeverLeaksTest {
   private static final String SECRET = "Sup3r-S3cret-Value-4417";
   private static final Hmac HMAC = Hmac.withSecret(SECRET);
 
   private static String signed(String payload) {
-    return new String(HMAC.signRequest(payload.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    return new String(
+        HMAC.signRequest(payload.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
   }
 
   @ParameterizedTest
@@ -33,8 +34,14 @@ class SecretNeverLeaksTest {
     PrintStream original = System.err;
     List<String> answers = new ArrayList<>();
     System.setErr(new PrintStream(new TeeStream(captured, original), true, StandardCharsets.UTF_8));
-    try (BrokerFixture f = new BrokerFixture(b -> b.secret(SECRET).structuredLogging(structured).maxConnections(2)
-        .stallTimeout(Duration.ofSeconds(1)).maxRequestSize(4096))) {
+    try (BrokerFixture f =
+        new BrokerFixture(
+            b ->
+                b.secret(SECRET)
+                    .structuredLogging(structured)
+                    .maxConnections(2)
+                    .stallTimeout(Duration.ofSeconds(1))
+                    .maxRequestSize(4096))) {
       answers.add(f.broker.toString());
       // Refused and failing requests of every kind.
       answers.add(f.call("{\"action\":\"get\",\"key\":\"k\"}"));
@@ -45,7 +52,8 @@ class SecretNeverLeaksTest {
       answers.add(f.call(signed("{\"action\":\"nope\"}")));
       answers.add(f.call(signed("{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\"}")));
       // Everything that reports state.
-      answers.add(f.call(signed("{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":60000}")));
+      answers.add(
+          f.call(signed("{\"action\":\"set\",\"key\":\"k\",\"value\":\"v\",\"ttl\":60000}")));
       for (String action : new String[] {"list", "stats", "health", "services", "ping"}) {
         answers.add(f.call(signed("{\"action\":\"" + action + "\"}")));
       }
@@ -64,16 +72,27 @@ class SecretNeverLeaksTest {
     System.setErr(original);
     String log = captured.toString(StandardCharsets.UTF_8);
     // The capture works: the lines this test provoked are there.
-    assertThat(log).contains("Broker started").contains("Refused a connection").contains("Closing a stalled connection")
+    assertThat(log)
+        .contains("Broker started")
+        .contains("Refused a connection")
+        .contains("Closing a stalled connection")
         .contains("Broker stopped");
     assertThat(log).doesNotContain(SECRET);
-    assertThat(String.join("\n", answers)).contains("auth_failed").contains("invalid_json").contains("too_large")
-        .contains("unknown_action").contains("too_many_connections").contains("\"items\":1").doesNotContain(SECRET);
+    assertThat(String.join("\n", answers))
+        .contains("auth_failed")
+        .contains("invalid_json")
+        .contains("too_large")
+        .contains("unknown_action")
+        .contains("too_many_connections")
+        .contains("\"items\":1")
+        .doesNotContain(SECRET);
   }
 
   @Test
   void notInTheConfigurationText() {
-    BrokerConfig c = BrokerConfig.resolve(Broker.builder().environment(java.util.Map.of("BROKER_SECRET", SECRET)));
+    BrokerConfig c =
+        BrokerConfig.resolve(
+            Broker.builder().environment(java.util.Map.of("BROKER_SECRET", SECRET)));
     assertThat(c.secret()).isEqualTo(SECRET);
     assertThat(c.toString()).contains("auth=true").doesNotContain(SECRET);
   }

@@ -19,13 +19,21 @@ class SlowClientLimitsTest {
   /** A limit's counter, read over a fresh connection (the fixture's own may be the one closed). */
   private static long hits(BrokerFixture f, String limit) throws IOException {
     try (WireClient c = new WireClient(f.socket)) {
-      return BrokerFixture.JSON.readTree(c.call("{\"action\":\"metrics\",\"format\":\"json\"}"))
-          .get("metrics").get("limits").get(limit).asLong();
+      return BrokerFixture.JSON
+          .readTree(c.call("{\"action\":\"metrics\",\"format\":\"json\"}"))
+          .get("metrics")
+          .get("limits")
+          .get(limit)
+          .asLong();
     }
   }
 
   private static void storeBig(BrokerFixture f, int chars) {
-    assertThat(f.call("{\"action\":\"set\",\"key\":\"big\",\"value\":\"" + "z".repeat(chars) + "\",\"ttl\":600000}"))
+    assertThat(
+            f.call(
+                "{\"action\":\"set\",\"key\":\"big\",\"value\":\""
+                    + "z".repeat(chars)
+                    + "\",\"ttl\":600000}"))
         .startsWith("{\"ok\":true");
   }
 
@@ -48,7 +56,9 @@ class SlowClientLimitsTest {
 
   @Test
   void aClientThatNeverReadsIsClosedOnceItsUnsentOutputPassesTheLimit() throws Exception {
-    try (BrokerFixture f = new BrokerFixture(b -> b.maxOutputBuffer(256 * 1024).maxValueSize(200_000).compression(false))) {
+    try (BrokerFixture f =
+        new BrokerFixture(
+            b -> b.maxOutputBuffer(256 * 1024).maxValueSize(200_000).compression(false))) {
       storeBig(f, 100_000);
       WireClient greedy = f.client();
       byte[] gets = GET_BIG.repeat(1000).getBytes(StandardCharsets.US_ASCII);
@@ -57,13 +67,15 @@ class SlowClientLimitsTest {
       } catch (IOException closedWhileWriting) {
         // expected: the broker may close the connection while the client still writes
       }
-      Awaits.until("the output limit to close the greedy client", () -> {
-        try {
-          return hits(f, "maxOutputBuffer") == 1;
-        } catch (IOException e) {
-          throw new AssertionError(e);
-        }
-      });
+      Awaits.until(
+          "the output limit to close the greedy client",
+          () -> {
+            try {
+              return hits(f, "maxOutputBuffer") == 1;
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
       for (int i = 0; i < 50; i++) {
         try (WireClient other = new WireClient(f.socket)) {
           assertThat(other.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
@@ -71,7 +83,8 @@ class SlowClientLimitsTest {
       }
       // What the kernel buffered before the close still arrives; then the stream ends.
       readUntilClosed(greedy, 50);
-      long heap = f.callJson("{\"action\":\"stats\"}").get("stats").get("memory").get("heapUsed").asLong();
+      long heap =
+          f.callJson("{\"action\":\"stats\"}").get("stats").get("memory").get("heapUsed").asLong();
       assertThat(heap).isLessThan(512L * 1024 * 1024);
     }
   }
@@ -92,7 +105,8 @@ class SlowClientLimitsTest {
         // about two read buffers held by the broker, however long this goes on. (Before the
         // fix the broker kept reading, about 64 KiB more per answer the client took.)
         long outstanding = written - (long) read * GET_BIG.length();
-        assertThat(outstanding).as("request bytes accepted but not answered, round %d", round)
+        assertThat(outstanding)
+            .as("request bytes accepted but not answered, round %d", round)
             .isLessThan(2L * 1024 * 1024);
       }
       assertThat(f.client().call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
@@ -101,13 +115,17 @@ class SlowClientLimitsTest {
 
   @Test
   void aClientWhoseOutputDoesNotMoveIsClosedAfterTheStallTimeout() throws Exception {
-    try (BrokerFixture f = new BrokerFixture(b -> b.stallTimeout(Duration.ofSeconds(1)).maxValueSize(200_000).compression(false))) {
+    try (BrokerFixture f =
+        new BrokerFixture(
+            b -> b.stallTimeout(Duration.ofSeconds(1)).maxValueSize(200_000).compression(false))) {
       storeBig(f, 100_000);
       WireClient greedy = f.client();
       greedy.send(GET_BIG.repeat(300)); // 30 MB of answers wanted; about a megabyte gets queued
       // In flight: the health request itself, plus the greedy client's answers once queued.
-      Awaits.until("the broker to queue the answers",
-          () -> f.callJson("{\"action\":\"health\"}").get("connections").get("inFlight").asInt() > 1);
+      Awaits.until(
+          "the broker to queue the answers",
+          () ->
+              f.callJson("{\"action\":\"health\"}").get("connections").get("inFlight").asInt() > 1);
       f.clock.advance(Duration.ofMillis(999));
       f.sync();
       assertThat(hits(f, "stallTimeout")).isZero();
@@ -189,13 +207,15 @@ class SlowClientLimitsTest {
       for (int i = 0; i < 8; i++) {
         service.sendJson(FrameClient.response("c" + i, "svc", "caller", data));
       }
-      Awaits.until("the output limit to close the caller", () -> {
-        try {
-          return hits(f, "maxOutputBuffer") == 1;
-        } catch (IOException e) {
-          throw new AssertionError(e);
-        }
-      });
+      Awaits.until(
+          "the output limit to close the caller",
+          () -> {
+            try {
+              return hits(f, "maxOutputBuffer") == 1;
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
       JsonNode services = f.callJson("{\"action\":\"services\"}");
       assertThat(services.get("services").findValuesAsText("name")).containsExactly("svc");
       service.sendJson("{\"type\":\"NOPE\"}");

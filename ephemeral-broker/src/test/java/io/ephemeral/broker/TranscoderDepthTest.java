@@ -30,7 +30,8 @@ class TranscoderDepthTest {
     return p.toByteArray();
   }
 
-  private static String transcode(Transcoder t, byte[] body, FrameMessage.Encoding from, FrameMessage.Encoding to)
+  private static String transcode(
+      Transcoder t, byte[] body, FrameMessage.Encoding from, FrameMessage.Encoding to)
       throws IOException {
     ByteOutput out = new ByteOutput();
     t.transcode(body, 0, body.length, from, to, out);
@@ -42,23 +43,35 @@ class TranscoderDepthTest {
   void messagePackNestedOneHundredThousandDeepIsRefused() throws IOException {
     Transcoder t = new Transcoder(256);
     byte[] deep = nestedMsgpack(100_000);
-    assertThatThrownBy(() -> transcode(t, deep, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON))
+    assertThatThrownBy(
+            () -> transcode(t, deep, FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON))
         .isInstanceOf(Transcoder.TooDeepException.class)
         .hasMessage("the message nests deeper than the gateway's limit of 256 levels");
     // The top-level map is level 1: 255 arrays inside it are exactly at the limit.
-    String atLimit = transcode(t, nestedMsgpack(255), FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON);
+    String atLimit =
+        transcode(t, nestedMsgpack(255), FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON);
     assertThat(atLimit).isEqualTo("{\"x\":" + "[".repeat(255) + "null" + "]".repeat(255) + "}");
-    assertThatThrownBy(() -> transcode(t, nestedMsgpack(256), FrameMessage.Encoding.MSGPACK, FrameMessage.Encoding.JSON))
+    assertThatThrownBy(
+            () ->
+                transcode(
+                    t,
+                    nestedMsgpack(256),
+                    FrameMessage.Encoding.MSGPACK,
+                    FrameMessage.Encoding.JSON))
         .isInstanceOf(Transcoder.TooDeepException.class);
   }
 
   @Test
   void jsonNestedTooDeepIsRefusedTheSameWay() throws IOException {
     Transcoder t = new Transcoder(256);
-    byte[] deep = ("{\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}").getBytes(StandardCharsets.US_ASCII);
-    assertThatThrownBy(() -> transcode(t, deep, FrameMessage.Encoding.JSON, FrameMessage.Encoding.MSGPACK))
+    byte[] deep =
+        ("{\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}")
+            .getBytes(StandardCharsets.US_ASCII);
+    assertThatThrownBy(
+            () -> transcode(t, deep, FrameMessage.Encoding.JSON, FrameMessage.Encoding.MSGPACK))
         .isInstanceOf(Transcoder.TooDeepException.class);
-    byte[] atLimit = ("{\"x\":" + "[".repeat(255) + "]".repeat(255) + "}").getBytes(StandardCharsets.US_ASCII);
+    byte[] atLimit =
+        ("{\"x\":" + "[".repeat(255) + "]".repeat(255) + "}").getBytes(StandardCharsets.US_ASCII);
     String back = transcode(t, atLimit, FrameMessage.Encoding.JSON, FrameMessage.Encoding.MSGPACK);
     assertThat(back).isNotEmpty();
   }
@@ -71,16 +84,34 @@ class TranscoderDepthTest {
       callee.sendJson(FrameClient.register("json-svc", "echo")); // JSON: calls to it are converted
       assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
       MessageBufferPacker reg = MessagePack.newDefaultBufferPacker();
-      reg.packMapHeader(3).packString("type").packString("REGISTER").packString("serviceName").packString("mp")
-          .packString("methods").packArrayHeader(0);
+      reg.packMapHeader(3)
+          .packString("type")
+          .packString("REGISTER")
+          .packString("serviceName")
+          .packString("mp")
+          .packString("methods")
+          .packArrayHeader(0);
       caller.sendBody(reg.toByteArray());
       assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
 
       MessageBufferPacker call = MessagePack.newDefaultBufferPacker();
-      call.packMapHeader(7).packString("type").packString("CALL").packString("id").packString("deep")
-          .packString("from").packString("mp").packString("to").packString("json-svc")
-          .packString("method").packString("echo").packString("context").packMapHeader(2)
-          .packString("depth").packInt(1).packString("deadline").packLong(f.clock.millis() + 60_000)
+      call.packMapHeader(7)
+          .packString("type")
+          .packString("CALL")
+          .packString("id")
+          .packString("deep")
+          .packString("from")
+          .packString("mp")
+          .packString("to")
+          .packString("json-svc")
+          .packString("method")
+          .packString("echo")
+          .packString("context")
+          .packMapHeader(2)
+          .packString("depth")
+          .packInt(1)
+          .packString("deadline")
+          .packLong(f.clock.millis() + 60_000)
           .packString("params");
       byte[] opens = new byte[100_000];
       Arrays.fill(opens, (byte) 0x91);
@@ -93,7 +124,9 @@ class TranscoderDepthTest {
         JsonNode r = FrameClient.JSON.readTree(u.unpackValue().toJson());
         assertThat(r.get("id").asText()).isEqualTo("deep");
         assertThat(r.get("status").asText()).isEqualTo("error");
-        assertThat(r.toString()).contains("SERIALIZATION_FAILED").contains("nests deeper than the gateway's limit of 256 levels");
+        assertThat(r.toString())
+            .contains("SERIALIZATION_FAILED")
+            .contains("nests deeper than the gateway's limit of 256 levels");
       }
       assertThat(LimitsTest.hits(f, "maxFrameDepth")).isEqualTo(1);
       callee.sendJson("{\"type\":\"NOPE\"}");

@@ -26,9 +26,13 @@ class TransportTest {
   void pipelinedRequestsAreAnsweredStrictlyInOrder() throws Exception {
     WireClient c = f.client();
     // The Node broker answers "set, get, ping" sent in one write as "get, ping, set".
-    c.send("{\"action\":\"set\",\"key\":\"k\",\"value\":42,\"ttl\":1000}\n{\"action\":\"get\",\"key\":\"k\"}\n{\"action\":\"ping\"}\n");
-    assertThat(c.readLines(3)).containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":42,\"compressed\":false}",
-        "{\"ok\":true,\"pong\":" + f.clock.millis() + "}");
+    c.send(
+        "{\"action\":\"set\",\"key\":\"k\",\"value\":42,\"ttl\":1000}\n{\"action\":\"get\",\"key\":\"k\"}\n{\"action\":\"ping\"}\n");
+    assertThat(c.readLines(3))
+        .containsExactly(
+            "{\"ok\":true}",
+            "{\"ok\":true,\"value\":42,\"compressed\":false}",
+            "{\"ok\":true,\"pong\":" + f.clock.millis() + "}");
   }
 
   @Test
@@ -36,7 +40,12 @@ class TransportTest {
     WireClient c = f.client();
     StringBuilder batch = new StringBuilder();
     for (int i = 0; i < 2000; i++) {
-      batch.append("{\"action\":\"set\",\"key\":\"k").append(i).append("\",\"value\":").append(i).append(",\"ttl\":60000}\n");
+      batch
+          .append("{\"action\":\"set\",\"key\":\"k")
+          .append(i)
+          .append("\",\"value\":")
+          .append(i)
+          .append(",\"ttl\":60000}\n");
       batch.append("{\"action\":\"get\",\"key\":\"k").append(i).append("\"}\n");
     }
     c.send(batch.toString());
@@ -63,14 +72,18 @@ class TransportTest {
   @Test
   void crlfLineEndingsWork() throws Exception {
     WireClient c = f.client();
-    c.send("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":1000}\r\n{\"action\":\"get\",\"key\":\"k\"}\r\n");
-    assertThat(c.readLines(2)).containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":1,\"compressed\":false}");
+    c.send(
+        "{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":1000}\r\n{\"action\":\"get\",\"key\":\"k\"}\r\n");
+    assertThat(c.readLines(2))
+        .containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":1,\"compressed\":false}");
   }
 
   @Test
   void aCharacterSplitAcrossReadsArrivesIntact() throws Exception {
     WireClient c = f.client();
-    byte[] line = "{\"action\":\"set\",\"key\":\"k\",\"value\":\"\uD83D\uDD25 caf\u00e9\",\"ttl\":1000}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] line =
+        "{\"action\":\"set\",\"key\":\"k\",\"value\":\"\uD83D\uDD25 caf\u00e9\",\"ttl\":1000}\n"
+            .getBytes(StandardCharsets.UTF_8);
     int split = indexOf(line, (byte) 0xF0) + 2; // in the middle of the 4-byte emoji
     c.send(Arrays.copyOfRange(line, 0, split));
     // A round trip on another connection: the loop has read the first half by the time it answers.
@@ -92,7 +105,8 @@ class TransportTest {
     }
     c.send("\",\"ttl\":1000}\n{\"action\":\"ping\"}\n");
     assertThat(c.readLine()).startsWith("{\"ok\":true,\"pong\":");
-    assertThat(c.call("{\"action\":\"get\",\"key\":\"k\"}")).isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
+    assertThat(c.call("{\"action\":\"get\",\"key\":\"k\"}"))
+        .isEqualTo("{\"ok\":false,\"error\":\"not_found\"}");
   }
 
   @Test
@@ -119,11 +133,13 @@ class TransportTest {
     WireClient[] clients = new WireClient[200];
     for (int i = 0; i < clients.length; i++) {
       clients[i] = f.client();
-      clients[i].send("{\"action\":\"set\",\"key\":\"c" + i + "\",\"value\":" + i + ",\"ttl\":1000}\n");
+      clients[i].send(
+          "{\"action\":\"set\",\"key\":\"c" + i + "\",\"value\":" + i + ",\"ttl\":1000}\n");
     }
     for (int i = 0; i < clients.length; i++) {
       assertThat(clients[i].readLine()).isEqualTo("{\"ok\":true}");
-      assertThat(clients[i].call("{\"action\":\"get\",\"key\":\"c" + i + "\"}")).contains("\"value\":" + i + ",");
+      assertThat(clients[i].call("{\"action\":\"get\",\"key\":\"c" + i + "\"}"))
+          .contains("\"value\":" + i + ",");
     }
   }
 

@@ -12,10 +12,11 @@ class TurnClockTest {
   void readsTheSourceOncePerTurnAndOnlyWhenAsked() {
     ManualClock source = new ManualClock(1_000L);
     AtomicInteger reads = new AtomicInteger();
-    Clock counting = () -> {
-      reads.incrementAndGet();
-      return source.millis();
-    };
+    Clock counting =
+        () -> {
+          reads.incrementAndGet();
+          return source.millis();
+        };
     TurnClock time = new TurnClock(counting);
 
     time.tick();

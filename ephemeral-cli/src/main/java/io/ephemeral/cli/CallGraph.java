@@ -12,10 +12,17 @@ final class CallGraph {
   static String mermaid(ServicesReport report) {
     Map<String, String> ids = nodeIds(report);
     StringBuilder sb = new StringBuilder("graph LR\n");
-    ids.forEach((name, id) -> sb.append("  ").append(id).append("[\"").append(mermaidText(name)).append("\"]\n"));
+    ids.forEach(
+        (name, id) ->
+            sb.append("  ").append(id).append("[\"").append(mermaidText(name)).append("\"]\n"));
     for (ServicesReport.Edge e : report.edges()) {
-      sb.append("  ").append(ids.get(e.from())).append(" -->|\"").append(label(e)).append("\"| ")
-          .append(ids.get(e.to())).append('\n');
+      sb.append("  ")
+          .append(ids.get(e.from()))
+          .append(" -->|\"")
+          .append(label(e))
+          .append("\"| ")
+          .append(ids.get(e.to()))
+          .append('\n');
     }
     return sb.toString();
   }
@@ -27,8 +34,13 @@ final class CallGraph {
       sb.append("  ").append(dotQuote(name)).append(";\n");
     }
     for (ServicesReport.Edge e : report.edges()) {
-      sb.append("  ").append(dotQuote(e.from())).append(" -> ").append(dotQuote(e.to())).append(" [label=")
-          .append(dotQuote(label(e))).append("];\n");
+      sb.append("  ")
+          .append(dotQuote(e.from()))
+          .append(" -> ")
+          .append(dotQuote(e.to()))
+          .append(" [label=")
+          .append(dotQuote(label(e)))
+          .append("];\n");
     }
     return sb.append("}\n").toString();
   }
@@ -45,7 +57,9 @@ final class CallGraph {
   }
 
   private static String label(ServicesReport.Edge e) {
-    return e.calls() + (e.calls() == 1 ? " call" : " calls") + (e.errors() == 0 ? "" : ", " + e.errors() + " errors");
+    return e.calls()
+        + (e.calls() == 1 ? " call" : " calls")
+        + (e.errors() == 0 ? "" : ", " + e.errors() + " errors");
   }
 
   private static String mermaidText(String s) {

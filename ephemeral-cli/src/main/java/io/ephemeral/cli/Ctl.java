@@ -53,8 +53,9 @@ final class Ctl {
       names = "--secret",
       paramLabel = "S",
       scope = ScopeType.INHERIT,
-      description = "HMAC secret to sign requests with (default: $CLIENT_SECRET, else"
-          + " $EPHEMERAL_SECRET).")
+      description =
+          "HMAC secret to sign requests with (default: $CLIENT_SECRET, else"
+              + " $EPHEMERAL_SECRET).")
   String secret;
 
   @Option(
@@ -146,9 +147,10 @@ final class Ctl {
       @Parameters(paramLabel = "WORKER") String worker,
       @Option(names = "--ttl", paramLabel = "MS", description = "Lease time in ms.") Long ttlMs) {
     try (BrokerClient client = connect()) {
-      int slot = ttlMs == null
-          ? client.lease(key, worker)
-          : client.lease(key, worker, Duration.ofMillis(ttlMs));
+      int slot =
+          ttlMs == null
+              ? client.lease(key, worker)
+              : client.lease(key, worker, Duration.ofMillis(ttlMs));
       out.println(slot);
     }
     return 0;
@@ -173,12 +175,18 @@ final class Ctl {
 
   @Command(
       name = "services",
-      description = "Print the gateway's services (methods, connections, last heartbeat, calls);"
-          + " with --graph the observed call graph as Mermaid or DOT text.")
+      description =
+          "Print the gateway's services (methods, connections, last heartbeat, calls);"
+              + " with --graph the observed call graph as Mermaid or DOT text.")
   int services(
-      @Option(names = "--graph", description = "Print the call graph instead of the services.") boolean graph,
-      @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "mermaid",
-          description = "Graph format: mermaid (default) or dot.") String format) {
+      @Option(names = "--graph", description = "Print the call graph instead of the services.")
+          boolean graph,
+      @Option(
+              names = "--format",
+              paramLabel = "FORMAT",
+              defaultValue = "mermaid",
+              description = "Graph format: mermaid (default) or dot.")
+          String format) {
     try (BrokerClient client = connect()) {
       ServicesReport report = client.services();
       if (!graph) {
@@ -188,7 +196,8 @@ final class Ctl {
       } else if (format.equalsIgnoreCase("dot")) {
         out.print(CallGraph.dot(report));
       } else {
-        throw new IllegalArgumentException("unknown graph format '" + format + "' (use mermaid or dot)");
+        throw new IllegalArgumentException(
+            "unknown graph format '" + format + "' (use mermaid or dot)");
       }
     }
     return 0;
@@ -196,12 +205,18 @@ final class Ctl {
 
   @Command(
       name = "top",
-      description = "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
-          + " q or Ctrl-C quits.")
+      description =
+          "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
+              + " q or Ctrl-C quits.")
   int top(
-      @Option(names = "--once", description = "Sample over one interval, print one frame, exit.") boolean once,
-      @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000",
-          description = "Refresh interval (default 1000).") long intervalMs)
+      @Option(names = "--once", description = "Sample over one interval, print one frame, exit.")
+          boolean once,
+      @Option(
+              names = "--interval",
+              paramLabel = "MS",
+              defaultValue = "1000",
+              description = "Refresh interval (default 1000).")
+          long intervalMs)
       throws Exception {
     if (intervalMs < 10) {
       throw new IllegalArgumentException("--interval must be at least 10 ms");
@@ -214,13 +229,17 @@ final class Ctl {
 
   @Command(
       name = "call",
-      description = "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the result as"
-          + " indented JSON. brokerctl registers as a short-lived service named brokerctl-<pid> to make the call.")
+      description =
+          "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the result as"
+              + " indented JSON. brokerctl registers as a short-lived service named brokerctl-<pid> to make the call.")
   int call(
       @Parameters(paramLabel = "SERVICE") String service,
       @Parameters(paramLabel = "METHOD") String method,
       @Parameters(paramLabel = "PARAMS", arity = "0..1", defaultValue = "{}") String params,
-      @Option(names = "--msgpack", description = "Talk to the gateway in MessagePack instead of JSON.") boolean msgpack)
+      @Option(
+              names = "--msgpack",
+              description = "Talk to the gateway in MessagePack instead of JSON.")
+          boolean msgpack)
       throws Exception {
     com.fasterxml.jackson.databind.JsonNode json;
     try {
@@ -229,14 +248,19 @@ final class Ctl {
       throw new IllegalArgumentException("PARAMS is not valid JSON: " + e.getOriginalMessage());
     }
     Path path = pipePath();
-    java.time.Duration timeout = java.time.Duration.ofMillis(timeoutMs != null ? timeoutMs : 30_000);
-    try (io.ephemeral.client.service.ServiceClient client = io.ephemeral.client.service.ServiceClient.builder()
-        .serviceName("brokerctl-" + ProcessHandle.current().pid())
-        .gateway(path)
-        .autoReconnect(false)
-        .timeout(timeout)
-        .serializer(msgpack ? io.ephemeral.client.service.Serializer.MSGPACK : io.ephemeral.client.service.Serializer.JSON)
-        .build()) {
+    java.time.Duration timeout =
+        java.time.Duration.ofMillis(timeoutMs != null ? timeoutMs : 30_000);
+    try (io.ephemeral.client.service.ServiceClient client =
+        io.ephemeral.client.service.ServiceClient.builder()
+            .serviceName("brokerctl-" + ProcessHandle.current().pid())
+            .gateway(path)
+            .autoReconnect(false)
+            .timeout(timeout)
+            .serializer(
+                msgpack
+                    ? io.ephemeral.client.service.Serializer.MSGPACK
+                    : io.ephemeral.client.service.Serializer.JSON)
+            .build()) {
       client.connect();
       com.fasterxml.jackson.databind.JsonNode result =
           client.call(service, method, json, com.fasterxml.jackson.databind.JsonNode.class);
@@ -277,10 +301,8 @@ final class Ctl {
   private BrokerClient connect() {
     Path path = pipePath();
     // Unset options fall back to CLIENT_SECRET, EPHEMERAL_SECRET and CLIENT_TIMEOUT.
-    BrokerClient.Builder builder = BrokerClient.builder()
-        .environment(env)
-        .pipe(path)
-        .allowNoTtl(true);
+    BrokerClient.Builder builder =
+        BrokerClient.builder().environment(env).pipe(path).allowNoTtl(true);
     if (secret != null) {
       builder.secret(secret);
     }

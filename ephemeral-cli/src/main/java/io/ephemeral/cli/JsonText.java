@@ -46,7 +46,9 @@ final class JsonText {
     return out.toString();
   }
 
-  /** Copies the string literal starting at {@code start}; returns the index of its closing quote. */
+  /**
+   * Copies the string literal starting at {@code start}; returns the index of its closing quote.
+   */
   private static int copyString(String json, int start, StringBuilder out) {
     int i = start + 1;
     while (i < json.length() && json.charAt(i) != '"') {

@@ -53,8 +53,8 @@ public final class Main {
 
   /**
    * Runs one command line with the given environment and output streams and returns its exit
-   * status. {@code start} installs process-wide signal handlers, so it belongs in a JVM of its
-   * own; {@code ctl} has no such side effect.
+   * status. {@code start} installs process-wide signal handlers, so it belongs in a JVM of its own;
+   * {@code ctl} has no such side effect.
    */
   static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     try {

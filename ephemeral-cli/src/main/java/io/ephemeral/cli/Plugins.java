@@ -42,8 +42,10 @@ final class Plugins {
         throw new IllegalArgumentException("--plugin " + jar + ": " + e.getMessage(), e);
       }
       if (plugins.size() == before) {
-        throw new IllegalArgumentException("--plugin " + jar
-            + ": declares no plugin (META-INF/services/io.ephemeral.broker.BrokerPlugin)");
+        throw new IllegalArgumentException(
+            "--plugin "
+                + jar
+                + ": declares no plugin (META-INF/services/io.ephemeral.broker.BrokerPlugin)");
       }
     }
     return plugins;

@@ -9,16 +9,17 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The three mutually exclusive sources of the HMAC secret of {@code ephemeral-broker start}.
- * {@code --secret-env} and {@code --secret-file} keep the secret out of {@code ps} output.
+ * The three mutually exclusive sources of the HMAC secret of {@code ephemeral-broker start}. {@code
+ * --secret-env} and {@code --secret-file} keep the secret out of {@code ps} output.
  */
 final class SecretOptions {
 
   @Option(
       names = "--secret",
       paramLabel = "S",
-      description = "HMAC secret; every request must be signed with it (visible in ps: prefer"
-          + " --secret-env or --secret-file).")
+      description =
+          "HMAC secret; every request must be signed with it (visible in ps: prefer"
+              + " --secret-env or --secret-file).")
   String secret;
 
   @Option(
@@ -49,7 +50,8 @@ final class SecretOptions {
         throw new IllegalArgumentException(
             "--secret-env: environment variable " + secretEnv + " is not set");
       }
-      return requireNonEmpty(value, "--secret-env: environment variable " + secretEnv + " is empty");
+      return requireNonEmpty(
+          value, "--secret-env: environment variable " + secretEnv + " is empty");
     }
     String text;
     try {

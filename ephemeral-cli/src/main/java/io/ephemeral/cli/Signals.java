@@ -34,8 +34,8 @@ final class Signals {
   private Signals() {}
 
   /**
-   * Installs the one handler for SIGINT and SIGTERM, which calls {@code listener} with the
-   * signal's name ({@code "INT"} or {@code "TERM"}) on a JVM signal thread.
+   * Installs the one handler for SIGINT and SIGTERM, which calls {@code listener} with the signal's
+   * name ({@code "INT"} or {@code "TERM"}) on a JVM signal thread.
    *
    * @throws IllegalStateException if the handler was already installed in this process
    */

@@ -135,8 +135,9 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--ttl",
       paramLabel = "MS",
-      description = "Default TTL in ms for set/lease without ttl (env BROKER_DEFAULT_TTL;"
-          + " default 1800000).")
+      description =
+          "Default TTL in ms for set/lease without ttl (env BROKER_DEFAULT_TTL;"
+              + " default 1800000).")
   void ttl(long ms) {
     ttlMs = require(ms > 0, "--ttl", ms, "must be a positive number of milliseconds");
   }
@@ -170,7 +171,8 @@ final class StartCommand implements Callable<Integer> {
       paramLabel = "MS",
       description = "Stop after MS without requests (env BROKER_IDLE_TIMEOUT; default off).")
   void idleTimeout(long ms) {
-    idleTimeoutMs = require(ms > 0, "--idle-timeout", ms, "must be a positive number of milliseconds");
+    idleTimeoutMs =
+        require(ms > 0, "--idle-timeout", ms, "must be a positive number of milliseconds");
   }
 
   @Option(
@@ -201,23 +203,28 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--max-nesting-depth",
       paramLabel = "N",
-      description = "Deepest JSON nesting in a request, 2-1000 (env BROKER_MAX_NESTING_DEPTH; default 64).")
+      description =
+          "Deepest JSON nesting in a request, 2-1000 (env BROKER_MAX_NESTING_DEPTH; default 64).")
   void maxNestingDepth(int n) {
-    maxNestingDepth = require(n >= 2 && n <= 1000, "--max-nesting-depth", n, "must be from 2 to 1000");
+    maxNestingDepth =
+        require(n >= 2 && n <= 1000, "--max-nesting-depth", n, "must be from 2 to 1000");
   }
 
   @Option(
       names = "--max-number-length",
       paramLabel = "N",
-      description = "Longest number in a request, 1-100000 characters (env BROKER_MAX_NUMBER_LENGTH; default 1000).")
+      description =
+          "Longest number in a request, 1-100000 characters (env BROKER_MAX_NUMBER_LENGTH; default 1000).")
   void maxNumberLength(int n) {
-    maxNumberLength = require(n >= 1 && n <= 100_000, "--max-number-length", n, "must be from 1 to 100000");
+    maxNumberLength =
+        require(n >= 1 && n <= 100_000, "--max-number-length", n, "must be from 1 to 100000");
   }
 
   @Option(
       names = "--max-string-length",
       paramLabel = "N",
-      description = "Longest string in a request, in characters (env BROKER_MAX_STRING_LENGTH; default 20000000).")
+      description =
+          "Longest string in a request, in characters (env BROKER_MAX_STRING_LENGTH; default 20000000).")
   void maxStringLength(int n) {
     maxStringLength = require(n > 0, "--max-string-length", n, "must be positive");
   }
@@ -233,7 +240,8 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--max-frame-depth",
       paramLabel = "N",
-      description = "Deepest nesting in a gateway frame, 2-1000 (env BROKER_MAX_FRAME_DEPTH; default 256).")
+      description =
+          "Deepest nesting in a gateway frame, 2-1000 (env BROKER_MAX_FRAME_DEPTH; default 256).")
   void maxFrameDepth(int n) {
     maxFrameDepth = require(n >= 2 && n <= 1000, "--max-frame-depth", n, "must be from 2 to 1000");
   }
@@ -241,7 +249,8 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--max-pending-calls",
       paramLabel = "N",
-      description = "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 10000).")
+      description =
+          "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 10000).")
   void maxPendingCalls(int n) {
     maxPendingCalls = require(n > 0, "--max-pending-calls", n, "must be positive");
   }
@@ -249,8 +258,9 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--max-lease-waiters",
       paramLabel = "N",
-      description = "Most lease requests waiting for a slot, 0 = no waiting (env BROKER_MAX_LEASE_WAITERS;"
-          + " default 1024).")
+      description =
+          "Most lease requests waiting for a slot, 0 = no waiting (env BROKER_MAX_LEASE_WAITERS;"
+              + " default 1024).")
   void maxLeaseWaiters(int n) {
     maxLeaseWaiters = require(n >= 0, "--max-lease-waiters", n, "must be 0 or more");
   }
@@ -258,8 +268,9 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--max-output-buffer",
       paramLabel = "BYTES",
-      description = "Most unsent output per connection before it is closed (env BROKER_MAX_OUTPUT_BUFFER;"
-          + " default 67108864).")
+      description =
+          "Most unsent output per connection before it is closed (env BROKER_MAX_OUTPUT_BUFFER;"
+              + " default 67108864).")
   void maxOutputBuffer(int bytes) {
     maxOutputBuffer = require(bytes > 0, "--max-output-buffer", bytes, "must be positive");
   }
@@ -267,35 +278,42 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--stall-timeout",
       paramLabel = "MS",
-      description = "Close a connection whose started request or unsent output does not move for MS"
-          + " (env BROKER_STALL_TIMEOUT; default 30000).")
+      description =
+          "Close a connection whose started request or unsent output does not move for MS"
+              + " (env BROKER_STALL_TIMEOUT; default 30000).")
   void stallTimeout(long ms) {
-    stallTimeoutMs = require(ms > 0, "--stall-timeout", ms, "must be a positive number of milliseconds");
+    stallTimeoutMs =
+        require(ms > 0, "--stall-timeout", ms, "must be a positive number of milliseconds");
   }
 
   @Option(
       names = "--connection-idle-timeout",
       paramLabel = "MS",
-      description = "Close a connection that sends nothing for MS (env BROKER_CONNECTION_IDLE_TIMEOUT;"
-          + " default off).")
+      description =
+          "Close a connection that sends nothing for MS (env BROKER_CONNECTION_IDLE_TIMEOUT;"
+              + " default off).")
   void connectionIdleTimeout(long ms) {
     connectionIdleTimeoutMs =
-        require(ms > 0, "--connection-idle-timeout", ms, "must be a positive number of milliseconds");
+        require(
+            ms > 0, "--connection-idle-timeout", ms, "must be a positive number of milliseconds");
   }
 
   @Option(
       names = "--replay-window",
       paramLabel = "MS",
-      description = "Replay protection: signed requests must carry ts (within MS of the broker's clock)"
-          + " and an unused nonce; needs a secret (env BROKER_REPLAY_WINDOW; default off).")
+      description =
+          "Replay protection: signed requests must carry ts (within MS of the broker's clock)"
+              + " and an unused nonce; needs a secret (env BROKER_REPLAY_WINDOW; default off).")
   void replayWindow(long ms) {
-    replayWindowMs = require(ms > 0, "--replay-window", ms, "must be a positive number of milliseconds");
+    replayWindowMs =
+        require(ms > 0, "--replay-window", ms, "must be a positive number of milliseconds");
   }
 
   @Option(
       names = "--replay-cache-size",
       paramLabel = "N",
-      description = "Most nonces remembered for replay protection (env BROKER_REPLAY_CACHE_SIZE; default 100000).")
+      description =
+          "Most nonces remembered for replay protection (env BROKER_REPLAY_CACHE_SIZE; default 100000).")
   void replayCacheSize(int n) {
     replayCacheSize = require(n > 0, "--replay-cache-size", n, "must be positive");
   }
@@ -303,25 +321,33 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--busy-poll-micros",
       paramLabel = "US",
-      description = "After a busy loop turn, poll the sockets up to US microseconds before sleeping;"
-          + " 0 = off (env BROKER_BUSY_POLL_MICROS; default 50).")
+      description =
+          "After a busy loop turn, poll the sockets up to US microseconds before sleeping;"
+              + " 0 = off (env BROKER_BUSY_POLL_MICROS; default 50).")
   void busyPollMicros(int micros) {
-    busyPollMicros = require(micros >= 0 && micros <= 10_000, "--busy-poll-micros", micros, "must be between 0 and 10000");
+    busyPollMicros =
+        require(
+            micros >= 0 && micros <= 10_000,
+            "--busy-poll-micros",
+            micros,
+            "must be between 0 and 10000");
   }
 
   @Option(
       names = "--store",
       paramLabel = "URI",
-      description = "Keep values and leases in a store shared by brokers on several hosts:"
-          + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
-          + " redis-cluster://host:port,...?prefix=NAME, redis-sentinel://host:port,...?master=M&prefix=NAME;"
-          + " or memory (env BROKER_STORE; default memory). A password may come from BROKER_REDIS_PASSWORD.")
+      description =
+          "Keep values and leases in a store shared by brokers on several hosts:"
+              + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
+              + " redis-cluster://host:port,...?prefix=NAME, redis-sentinel://host:port,...?master=M&prefix=NAME;"
+              + " or memory (env BROKER_STORE; default memory). A password may come from BROKER_REDIS_PASSWORD.")
   String store;
 
   @Option(
       names = "--plugin",
       paramLabel = "JAR",
-      description = "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
+      description =
+          "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
   java.util.List<Path> plugins = new java.util.ArrayList<>();
 
   private <T> T require(boolean valid, String flag, T value, String rule) {
@@ -387,8 +413,9 @@ final class StartCommand implements Callable<Integer> {
       if (secret != null) {
         builder.secret(secret.resolve(env));
         if (secret.secret != null) {
-          err.println("ephemeral-broker: warning: --secret is visible to other users in the process list;"
-              + " prefer --secret-env VAR or --secret-file FILE");
+          err.println(
+              "ephemeral-broker: warning: --secret is visible to other users in the process list;"
+                  + " prefer --secret-env VAR or --secret-file FILE");
           err.flush();
         }
       }

@@ -146,8 +146,8 @@ final class Supervisor {
   }
 
   /**
-   * The OS reason of a failed start: ProcessBuilder says {@code Cannot run program "x": error=2,
-   * No such file or directory}; the user needs only the last part.
+   * The OS reason of a failed start: ProcessBuilder says {@code Cannot run program "x": error=2, No
+   * such file or directory}; the user needs only the last part.
    */
   static String reason(IOException e) {
     Throwable cause = e.getCause() instanceof IOException ? e.getCause() : e;

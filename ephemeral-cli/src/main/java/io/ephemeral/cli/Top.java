@@ -65,7 +65,11 @@ final class Top {
 
   private static boolean stty(String settings) {
     try {
-      return new ProcessBuilder("sh", "-c", "stty " + settings + " < /dev/tty").inheritIO().start().waitFor() == 0;
+      return new ProcessBuilder("sh", "-c", "stty " + settings + " < /dev/tty")
+              .inheritIO()
+              .start()
+              .waitFor()
+          == 0;
     } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
@@ -76,19 +80,22 @@ final class Top {
 
   private int redraw(InputStream keys) throws IOException {
     AtomicBoolean quit = new AtomicBoolean();
-    Thread reader = new Thread(() -> {
-      try {
-        int c;
-        while ((c = keys.read()) >= 0) {
-          if (c == 'q' || c == 'Q' || c == 3) {
-            break;
-          }
-        }
-      } catch (IOException ignored) {
-        // the terminal went away: stop as well
-      }
-      quit.set(true);
-    }, "brokerctl-top-keys");
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                int c;
+                while ((c = keys.read()) >= 0) {
+                  if (c == 'q' || c == 'Q' || c == 3) {
+                    break;
+                  }
+                }
+              } catch (IOException ignored) {
+                // the terminal went away: stop as well
+              }
+              quit.set(true);
+            },
+            "brokerctl-top-keys");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -130,31 +137,79 @@ final class Top {
     StringBuilder sb = new StringBuilder();
     BrokerStats s = after.stats;
     JsonNode conn = after.metrics.path("connections");
-    sb.append(String.format(Locale.ROOT, "ephemeral-broker  up %ds  items %d/%s  leases %d (waiting %d)  services %d%n",
-        s.uptime() / 1000, s.items(), s.capacity().maxItems() == 0 ? "unlimited" : String.valueOf(s.capacity().maxItems()),
-        s.leases(), s.leaseWaiters(), after.services.services().size()));
-    sb.append(String.format(Locale.ROOT, "connections %d  heap %.1f MB  rss %.1f MB  total %.0f ops/s%n",
-        conn.path("current").asLong(), s.memory().heapUsed() / 1048576.0, s.memory().rss() / 1048576.0,
-        (after.metrics.path("requests").path("total").asLong() - before.metrics.path("requests").path("total").asLong())
-            / seconds));
-    sb.append(String.format(Locale.ROOT, "%n%-12s %10s %10s %10s %10s%n", "ACTION", "OPS/S", "ERR/S", "P99 MS", "TOTAL"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "ephemeral-broker  up %ds  items %d/%s  leases %d (waiting %d)  services %d%n",
+            s.uptime() / 1000,
+            s.items(),
+            s.capacity().maxItems() == 0 ? "unlimited" : String.valueOf(s.capacity().maxItems()),
+            s.leases(),
+            s.leaseWaiters(),
+            after.services.services().size()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "connections %d  heap %.1f MB  rss %.1f MB  total %.0f ops/s%n",
+            conn.path("current").asLong(),
+            s.memory().heapUsed() / 1048576.0,
+            s.memory().rss() / 1048576.0,
+            (after.metrics.path("requests").path("total").asLong()
+                    - before.metrics.path("requests").path("total").asLong())
+                / seconds));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%n%-12s %10s %10s %10s %10s%n",
+            "ACTION",
+            "OPS/S",
+            "ERR/S",
+            "P99 MS",
+            "TOTAL"));
     JsonNode actions = after.metrics.path("actions");
     Map<String, JsonNode> previous = new HashMap<>();
-    before.metrics.path("actions").fields().forEachRemaining(e -> previous.put(e.getKey(), e.getValue()));
+    before
+        .metrics
+        .path("actions")
+        .fields()
+        .forEachRemaining(e -> previous.put(e.getKey(), e.getValue()));
     for (Iterator<Map.Entry<String, JsonNode>> it = actions.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode now = e.getValue();
       JsonNode then = previous.get(e.getKey());
-      long requests = now.path("requests").asLong() - (then == null ? 0 : then.path("requests").asLong());
+      long requests =
+          now.path("requests").asLong() - (then == null ? 0 : then.path("requests").asLong());
       long errors = now.path("errors").asLong() - (then == null ? 0 : then.path("errors").asLong());
-      sb.append(String.format(Locale.ROOT, "%-12s %10.0f %10.0f %10.3f %10d%n", e.getKey(), requests / seconds,
-          errors / seconds, now.path("latency").path("p99").asDouble(), now.path("requests").asLong()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-12s %10.0f %10.0f %10.3f %10d%n",
+              e.getKey(),
+              requests / seconds,
+              errors / seconds,
+              now.path("latency").path("p99").asDouble(),
+              now.path("requests").asLong()));
     }
     if (!after.services.services().isEmpty()) {
-      sb.append(String.format(Locale.ROOT, "%n%-20s %6s %10s %10s %8s%n", "SERVICE", "CONNS", "CALLS IN", "CALLS OUT", "PENDING"));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%n%-20s %6s %10s %10s %8s%n",
+              "SERVICE",
+              "CONNS",
+              "CALLS IN",
+              "CALLS OUT",
+              "PENDING"));
       for (ServicesReport.Service svc : after.services.services()) {
-        sb.append(String.format(Locale.ROOT, "%-20s %6d %10d %10d %8d%n", svc.name(), svc.connections(), svc.callsReceived(),
-            svc.callsMade(), svc.pending()));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "%-20s %6d %10d %10d %8d%n",
+                svc.name(),
+                svc.connections(),
+                svc.callsReceived(),
+                svc.callsMade(),
+                svc.pending()));
       }
     }
     return sb.toString();

@@ -17,19 +17,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The broker process killed with SIGKILL (no cleanup: its socket file stays behind) and started
- * again with the same {@code --socket PATH}: the new broker takes over the stale file, and a
- * {@link BrokerClient} created before the crash reaches it, including a call it made while no
- * broker was running.
+ * again with the same {@code --socket PATH}: the new broker takes over the stale file, and a {@link
+ * BrokerClient} created before the crash reaches it, including a call it made while no broker was
+ * running.
  */
 class BrokerRestartTest {
 
   @TempDir Path dir;
 
   @Test
-  void aBrokerKilledWithSigkillIsReplacedOnTheSameSocketAndRetryingClientsReachIt() throws Exception {
+  void aBrokerKilledWithSigkillIsReplacedOnTheSameSocketAndRetryingClientsReachIt()
+      throws Exception {
     Path socket = dir.resolve("broker.sock");
-    try (BrokerClient client = BrokerClient.builder().environment(Map.of()).pipe(socket)
-        .timeout(Duration.ofSeconds(25)).build()) {
+    try (BrokerClient client =
+        BrokerClient.builder()
+            .environment(Map.of())
+            .pipe(socket)
+            .timeout(Duration.ofSeconds(25))
+            .build()) {
       CompletableFuture<Void> during;
       try (Cli first = Cli.start(dir, "start", "--socket", socket.toString())) {
         assertThat(first.awaitSocket()).isEqualTo(socket);
@@ -39,13 +44,15 @@ class BrokerRestartTest {
           assertThat(raw.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
 
           Cli.kill("KILL", first.process().pid());
-          assertThat(first.process().waitFor(Cli.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+          assertThat(first.process().waitFor(Cli.DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+              .isTrue();
           assertThat(first.process().exitValue()).isEqualTo(137);
           assertThat(readOrClosed(raw)).as("an open connection sees the crash").isNull();
         }
       }
       assertThat(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .as("SIGKILL leaves the socket file behind").isTrue();
+          .as("SIGKILL leaves the socket file behind")
+          .isTrue();
       Cli.Result down = Cli.ctl(socket, "ping", "--timeout", "300");
       assertThat(down.status()).as(down.toString()).isEqualTo(1);
       assertThat(down.err()).contains("ECONNREFUSED");
@@ -59,14 +66,16 @@ class BrokerRestartTest {
         during.get(Cli.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(client.get("during", String.class)).isEqualTo("made while down");
         // A fresh store: this is the new broker, not the old one somehow still answering.
-        assertThatThrownBy(() -> client.get("before", String.class)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> client.get("before", String.class))
+            .isInstanceOf(NotFoundException.class);
         assertThat(Cli.ctl(socket, "get", "during").out()).isEqualTo("\"made while down\"\n");
         assertThat(second.stderr()).doesNotContain("already running");
         second.signal("TERM");
         assertThat(second.exitStatus()).as(second.describe()).isZero();
       }
       assertThat(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .as("a broker that stops normally removes its socket").isFalse();
+          .as("a broker that stops normally removes its socket")
+          .isFalse();
     }
   }
 

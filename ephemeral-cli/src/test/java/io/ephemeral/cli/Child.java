@@ -29,8 +29,16 @@ final class Child implements AutoCloseable {
 
   /** {@code java -cp <test class path> MAIN ARGS}. */
   static Child java(Path dir, String name, Class<?> main, String... args) {
-    List<String> command = new ArrayList<>(List.of(Cli.JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Xshare:auto", "-cp", Cli.CLASS_PATH, main.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Cli.JAVA,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-cp",
+                Cli.CLASS_PATH,
+                main.getName()));
     command.addAll(List.of(args));
     return start(dir, name, command);
   }
@@ -39,7 +47,11 @@ final class Child implements AutoCloseable {
     try {
       Path out = Files.createTempFile(dir, name + "-stdout", ".txt");
       Path err = Files.createTempFile(dir, name + "-stderr", ".txt");
-      Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
       return new Child(name, p, out, err);
     } catch (IOException e) {
       throw new UncheckedIOException("start " + command, e);
@@ -52,12 +64,14 @@ final class Child implements AutoCloseable {
 
   /** Waits until stdout has a line equal to or starting with {@code prefix}. */
   void await(String prefix) {
-    Cli.await(name + " to print " + prefix, () -> {
-      if (!process.isAlive()) {
-        throw new AssertionError(name + " exited early" + describe());
-      }
-      return stdout().lines().anyMatch(l -> l.startsWith(prefix));
-    });
+    Cli.await(
+        name + " to print " + prefix,
+        () -> {
+          if (!process.isAlive()) {
+            throw new AssertionError(name + " exited early" + describe());
+          }
+          return stdout().lines().anyMatch(l -> l.startsWith(prefix));
+        });
   }
 
   List<String> lines(String prefix) {
@@ -87,7 +101,14 @@ final class Child implements AutoCloseable {
   }
 
   String describe() {
-    return "\n--- " + name + " stdout ---\n" + stdout() + "\n--- " + name + " stderr ---\n" + Cli.read(stderr);
+    return "\n--- "
+        + name
+        + " stdout ---\n"
+        + stdout()
+        + "\n--- "
+        + name
+        + " stderr ---\n"
+        + Cli.read(stderr);
   }
 
   @Override

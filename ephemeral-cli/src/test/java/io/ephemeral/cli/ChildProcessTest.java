@@ -15,11 +15,17 @@ class ChildProcessTest {
   @Test
   void childGetsEphemeralPipeAndTalksToTheBrokerThroughBrokerctl() {
     Path out = dir.resolve("child.txt");
-    String script = "{ echo \"$EPHEMERAL_PIPE\"\n"
-        + "  " + Cli.shellJava() + " ctl set greeting hello --ttl 60000\n"
-        + "  " + Cli.shellJava() + " ctl get greeting\n"
-        + "} > \"$OUT\"\n";
-    try (Cli cli = Cli.start(dir, Map.of("OUT", out.toString()), "start", "--", "sh", "-c", script)) {
+    String script =
+        "{ echo \"$EPHEMERAL_PIPE\"\n"
+            + "  "
+            + Cli.shellJava()
+            + " ctl set greeting hello --ttl 60000\n"
+            + "  "
+            + Cli.shellJava()
+            + " ctl get greeting\n"
+            + "} > \"$OUT\"\n";
+    try (Cli cli =
+        Cli.start(dir, Map.of("OUT", out.toString()), "start", "--", "sh", "-c", script)) {
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
       String[] lines = Cli.read(out).split("\n");
       assertThat(lines).hasSize(3);
@@ -35,9 +41,22 @@ class ChildProcessTest {
   @Test
   void argumentsReachTheChildVerbatimWithoutAShell() {
     Path out = dir.resolve("args.txt");
-    try (Cli cli = Cli.start(dir, Map.of("OUT", out.toString()), "start", "--",
-        "sh", "-c", "printf '%s|' \"$@\" > \"$OUT\"", "sh",
-        "two words", "--ttl", "5", "$HOME", "*", "")) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            Map.of("OUT", out.toString()),
+            "start",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|' \"$@\" > \"$OUT\"",
+            "sh",
+            "two words",
+            "--ttl",
+            "5",
+            "$HOME",
+            "*",
+            "")) {
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
       assertThat(Cli.read(out)).isEqualTo("two words|--ttl|5|$HOME|*||");
     }
@@ -45,7 +64,8 @@ class ChildProcessTest {
 
   @Test
   void childInheritsStandardStreams() {
-    try (Cli cli = Cli.start(dir, "start", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2")) {
+    try (Cli cli =
+        Cli.start(dir, "start", "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2")) {
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
       assertThat(cli.stdout()).isEqualTo("to-stdout\n");
       assertThat(cli.stderr()).contains("to-stderr\n");

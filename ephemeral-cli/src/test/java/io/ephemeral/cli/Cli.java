@@ -18,17 +18,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The CLI as a real child JVM ({@code java -cp <test class path> io.ephemeral.cli.Main ...}),
- * with its stdout and stderr captured in files, plus polling helpers. Nothing here sleeps to
- * wait for something: conditions are polled until a deadline.
+ * The CLI as a real child JVM ({@code java -cp <test class path> io.ephemeral.cli.Main ...}), with
+ * its stdout and stderr captured in files, plus polling helpers. Nothing here sleeps to wait for
+ * something: conditions are polled until a deadline.
  */
 final class Cli implements AutoCloseable {
 
   /** Generous bound for anything a test waits for; never reached when things work. */
   static final Duration DEADLINE = Duration.ofSeconds(30);
 
-  static final String JAVA =
-      Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final String CLASS_PATH = System.getProperty("java.class.path");
 
   /**
@@ -50,15 +49,27 @@ final class Cli implements AutoCloseable {
 
   /** The java command line that runs {@code Main} with {@code args}. */
   static List<String> javaCommand(String... args) {
-    List<String> command = new ArrayList<>(List.of(JAVA, "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", CLASS_PATH, Main.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                JAVA,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-cp",
+                CLASS_PATH,
+                Main.class.getName()));
     command.addAll(List.of(args));
     return command;
   }
 
   /** Shell text that runs {@code Main} with the arguments that follow it (for child scripts). */
   static String shellJava() {
-    return "'" + JAVA + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + CLASS_PATH + "' "
+    return "'"
+        + JAVA
+        + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '"
+        + CLASS_PATH
+        + "' "
         + Main.class.getName();
   }
 
@@ -68,9 +79,9 @@ final class Cli implements AutoCloseable {
   }
 
   /**
-   * Starts {@code Main args} with extra environment variables ({@code null} value = removed).
-   * The broker's temporary files go to {@code dir/tmp}, so a test can check that nothing is
-   * left behind.
+   * Starts {@code Main args} with extra environment variables ({@code null} value = removed). The
+   * broker's temporary files go to {@code dir/tmp}, so a test can check that nothing is left
+   * behind.
    */
   static Cli start(Path dir, Map<String, String> env, String... args) {
     try {
@@ -80,21 +91,23 @@ final class Cli implements AutoCloseable {
       List<String> command = javaCommand(args);
       command.add(1, "-Djava.io.tmpdir=" + tmp);
       command.addAll(0, RESET_SIGNALS);
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.PIPE);
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.PIPE);
       Map<String, String> environment = builder.environment();
       environment.keySet().removeIf(k -> k.startsWith("BROKER_") || k.startsWith("EPHEMERAL_"));
       environment.put("TMPDIR", tmp.toString());
       Map<String, String> extra = new HashMap<>(env);
-      extra.forEach((k, v) -> {
-        if (v == null) {
-          environment.remove(k);
-        } else {
-          environment.put(k, v);
-        }
-      });
+      extra.forEach(
+          (k, v) -> {
+            if (v == null) {
+              environment.remove(k);
+            } else {
+              environment.put(k, v);
+            }
+          });
       return new Cli(builder.start(), out, err);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -106,8 +119,11 @@ final class Cli implements AutoCloseable {
     try {
       List<String> probe = new ArrayList<>(reset);
       probe.add("true");
-      Process p = new ProcessBuilder(probe).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(probe)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return p.waitFor() == 0 ? reset : List.of();
     } catch (IOException e) {
       return List.of();
@@ -187,9 +203,15 @@ final class Cli implements AutoCloseable {
   /** Polls stdout until the serve-mode banner names the socket, and returns that path. */
   Path awaitSocket() {
     String prefix = "Broker running on: ";
-    await("the 'Broker running on:' line", () -> stdout().contains(prefix + "/") || !process.isAlive());
-    String line = stdout().lines().filter(l -> l.startsWith(prefix)).findFirst()
-        .orElseThrow(() -> new AssertionError("CLI exited early" + describe()));
+    await(
+        "the 'Broker running on:' line",
+        () -> stdout().contains(prefix + "/") || !process.isAlive());
+    String line =
+        stdout()
+            .lines()
+            .filter(l -> l.startsWith(prefix))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("CLI exited early" + describe()));
     return Path.of(line.substring(prefix.length()));
   }
 

@@ -25,8 +25,12 @@ class CtlTest {
 
   @BeforeEach
   void startBroker() throws IOException {
-    broker = Broker.builder().environment(Map.of()).shutdownHook(false)
-        .socketPath(dir.resolve("b.sock")).build();
+    broker =
+        Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .socketPath(dir.resolve("b.sock"))
+            .build();
     pipe = broker.start();
   }
 
@@ -72,7 +76,8 @@ class CtlTest {
   @Test
   void setJsonRejectsInvalidJson() {
     assertThat(fails("set", "doc", "{bad", "--json", "--ttl", "60000"))
-        .contains("not one valid JSON value").doesNotContain("\n at ");
+        .contains("not one valid JSON value")
+        .doesNotContain("\n at ");
     assertThat(fails("get", "doc")).contains("not_found");
   }
 
@@ -98,22 +103,27 @@ class CtlTest {
   void listPrintsIndentedJson() {
     assertThat(ok("list")).isEqualTo("{}\n");
     ok("set", "k", "v", "--ttl", "60000");
-    assertThat(ok("list")).matches(
-        "\\{\n  \"k\": \\{\n    \"expires\": \\d+,\n    \"hasValue\": true\n  }\n}\n");
+    assertThat(ok("list"))
+        .matches("\\{\n  \"k\": \\{\n    \"expires\": \\d+,\n    \"hasValue\": true\n  }\n}\n");
   }
 
   @Test
   void statsPrintsIndentedJson() {
     ok("set", "k", "v", "--ttl", "60000");
-    assertThat(ok("stats")).startsWith("{\n  \"items\": 1,\n  \"leases\": 0,\n  \"leaseWaiters\": 0,\n  \"capacity\": {\n"
-            + "    \"items\": 1,\n    \"maxItems\": 10000,\n    \"utilization\": 0,\n")
-        .contains("\n  \"memory\": {\n    \"rss\": ").containsPattern("\n  \"uptime\": \\d+\n}\n$");
+    assertThat(ok("stats"))
+        .startsWith(
+            "{\n  \"items\": 1,\n  \"leases\": 0,\n  \"leaseWaiters\": 0,\n  \"capacity\": {\n"
+                + "    \"items\": 1,\n    \"maxItems\": 10000,\n    \"utilization\": 0,\n")
+        .contains("\n  \"memory\": {\n    \"rss\": ")
+        .containsPattern("\n  \"uptime\": \\d+\n}\n$");
   }
 
   @Test
   void healthPrintsIndentedJson() {
-    assertThat(ok("health")).startsWith("{\n  \"status\": \"healthy\",\n  \"uptime\": ")
-        .contains("\n  \"connections\": {\n    \"inFlight\": 1,\n    \"draining\": false\n  }\n}\n");
+    assertThat(ok("health"))
+        .startsWith("{\n  \"status\": \"healthy\",\n  \"uptime\": ")
+        .contains(
+            "\n  \"connections\": {\n    \"inFlight\": 1,\n    \"draining\": false\n  }\n}\n");
   }
 
   @Test
@@ -138,14 +148,21 @@ class CtlTest {
     assertThat(ok("metrics"))
         .contains("# TYPE ephemeral_broker_requests_total counter\n")
         .contains("ephemeral_broker_operations_total{action=\"ping\",result=\"success\"} 1\n")
-        .endsWith("\n").doesNotEndWith("\n\n");
+        .endsWith("\n")
+        .doesNotEndWith("\n\n");
   }
 
   @Test
   void pipeComesFromEphemeralPipeOrTheFlagWherever() {
     assertThat(Cli.ctl(Map.of("EPHEMERAL_PIPE", pipe.toString()), "ping").status()).isZero();
-    assertThat(Cli.ctl(Map.of("EPHEMERAL_PIPE", "/nonexistent/x.sock"),
-        "--pipe", pipe.toString(), "ping").status()).isZero();
+    assertThat(
+            Cli.ctl(
+                    Map.of("EPHEMERAL_PIPE", "/nonexistent/x.sock"),
+                    "--pipe",
+                    pipe.toString(),
+                    "ping")
+                .status())
+        .isZero();
     assertThat(Cli.ctl(Map.of(), "ping", "--pipe", pipe.toString()).status()).isZero();
   }
 
@@ -153,17 +170,30 @@ class CtlTest {
   void noPipeAtAllTellsWhatToDo() {
     Result result = Cli.ctl(Map.of(), "ping");
     assertThat(result.status()).isEqualTo(1);
-    assertThat(result.err()).isEqualTo("Error: no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE\n");
+    assertThat(result.err())
+        .isEqualTo("Error: no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE\n");
   }
 
   @Test
   void missingSocketSaysBrokerNotRunning() {
     Path gone = dir.resolve("gone.sock");
-    for (String command : new String[] {"get k", "set k v", "del k", "list", "stats", "ping",
-        "lease k w", "release w", "health", "metrics"}) {
+    for (String command :
+        new String[] {
+          "get k",
+          "set k v",
+          "del k",
+          "list",
+          "stats",
+          "ping",
+          "lease k w",
+          "release w",
+          "health",
+          "metrics"
+        }) {
       Result result = Cli.ctl(gone, command.split(" "));
       assertThat(result.status()).as(command).isEqualTo(1);
-      assertThat(result.err()).as(command)
+      assertThat(result.err())
+          .as(command)
           .isEqualTo("Error: broker not running (no socket at " + gone + ")\n");
     }
   }
@@ -191,7 +221,18 @@ class CtlTest {
   void helpListsTheCommands() {
     Result result = Cli.ctl(Map.of(), "--help");
     assertThat(result.status()).isZero();
-    assertThat(result.out()).contains("get", "set", "del", "list", "stats", "ping", "lease",
-        "release", "health", "metrics", "EPHEMERAL_PIPE");
+    assertThat(result.out())
+        .contains(
+            "get",
+            "set",
+            "del",
+            "list",
+            "stats",
+            "ping",
+            "lease",
+            "release",
+            "health",
+            "metrics",
+            "EPHEMERAL_PIPE");
   }
 }

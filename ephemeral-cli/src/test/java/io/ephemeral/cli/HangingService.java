@@ -17,16 +17,22 @@ public final class HangingService {
 
   public static void main(String[] args) throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    ServiceClient service = ServiceClient.builder().serviceName(args[1]).gateway(Path.of(args[0]))
-        .timeout(Duration.ofSeconds(30)).build();
-    service.registerMethod("hang", (params, context) -> {
-      int n = calls.incrementAndGet();
-      synchronized (System.out) {
-        System.out.println("CALLS " + n);
-        System.out.flush();
-      }
-      return new CompletableFuture<>(); // never completed: the call stays in flight
-    });
+    ServiceClient service =
+        ServiceClient.builder()
+            .serviceName(args[1])
+            .gateway(Path.of(args[0]))
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    service.registerMethod(
+        "hang",
+        (params, context) -> {
+          int n = calls.incrementAndGet();
+          synchronized (System.out) {
+            System.out.println("CALLS " + n);
+            System.out.flush();
+          }
+          return new CompletableFuture<>(); // never completed: the call stays in flight
+        });
     service.connect();
     synchronized (System.out) {
       System.out.println("READY");

@@ -16,9 +16,9 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /**
- * Looks into another JVM of this user (a broker process): its heap right after a full
- * collection, through the JDK's attach API and its local (loopback-only) management agent, and
- * its open file descriptors from {@code /proc/PID/fd}.
+ * Looks into another JVM of this user (a broker process): its heap right after a full collection,
+ * through the JDK's attach API and its local (loopback-only) management agent, and its open file
+ * descriptors from {@code /proc/PID/fd}.
  */
 final class JvmProbe implements AutoCloseable {
   private final long pid;
@@ -36,16 +36,21 @@ final class JvmProbe implements AutoCloseable {
       vm.detach();
     }
     connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
-    memory = ManagementFactory.newPlatformMXBeanProxy(connector.getMBeanServerConnection(),
-        ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
-    pools = ManagementFactory.getPlatformMXBeans(connector.getMBeanServerConnection(), MemoryPoolMXBean.class);
+    memory =
+        ManagementFactory.newPlatformMXBeanProxy(
+            connector.getMBeanServerConnection(),
+            ManagementFactory.MEMORY_MXBEAN_NAME,
+            MemoryMXBean.class);
+    pools =
+        ManagementFactory.getPlatformMXBeans(
+            connector.getMBeanServerConnection(), MemoryPoolMXBean.class);
   }
 
   /**
-   * Heap in use right after a full collection (System.gc() in that JVM), in bytes: each heap
-   * pool's usage as the collection left it (not as read later, when threads have taken new
-   * allocation buffers), the least of three collections, since objects waiting for finalization
-   * or cleaning outlive the first.
+   * Heap in use right after a full collection (System.gc() in that JVM), in bytes: each heap pool's
+   * usage as the collection left it (not as read later, when threads have taken new allocation
+   * buffers), the least of three collections, since objects waiting for finalization or cleaning
+   * outlive the first.
    */
   long heapAfterGc() {
     long least = Long.MAX_VALUE;

@@ -39,8 +39,9 @@ class LauncherTest {
 
     Result result = run(link, Map.of("JAVA_HOME", javaHome.toString()), "a b", "--x");
     assertThat(result.status).as(result.err).isZero();
-    assertThat(result.out).startsWith("-XX:+UseSerialGC|").endsWith(
-        "-jar|" + jar.toRealPath() + "|" + prefix.replace(" ", "|") + "a b|--x|");
+    assertThat(result.out)
+        .startsWith("-XX:+UseSerialGC|")
+        .endsWith("-jar|" + jar.toRealPath() + "|" + prefix.replace(" ", "|") + "a b|--x|");
   }
 
   @ParameterizedTest
@@ -72,8 +73,7 @@ class LauncherTest {
 
   private record Result(int status, String out, String err) {}
 
-  private static Result run(Path script, Map<String, String> env, String... args)
-      throws Exception {
+  private static Result run(Path script, Map<String, String> env, String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of(script.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
@@ -83,7 +83,9 @@ class LauncherTest {
     process.getOutputStream().close();
     byte[] out = process.getInputStream().readAllBytes();
     byte[] err = process.getErrorStream().readAllBytes();
-    return new Result(process.waitFor(), new String(out, StandardCharsets.UTF_8),
+    return new Result(
+        process.waitFor(),
+        new String(out, StandardCharsets.UTF_8),
         new String(err, StandardCharsets.UTF_8));
   }
 }

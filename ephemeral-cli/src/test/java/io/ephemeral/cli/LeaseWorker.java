@@ -9,11 +9,11 @@ import java.util.List;
 
 /**
  * A worker process for fault tests: {@code LeaseWorker SOCKET KEY SIZE TTL_MS NAME CONNECTIONS}.
- * Opens the connections and prints {@code CONNECTED}; on a {@code go} line on stdin each
- * connection pipelines ping, lease (pool KEY of SIZE slots, worker NAME-i), ping, and prints
- * {@code LEASED NAME-i SLOT PONG_BEFORE PONG_AFTER}. Then each connection writes one complete
- * request ({@code set done-NAME-i}) followed by half of another, prints {@code READY}, and the
- * process waits to be killed, its leases held and its requests half-written.
+ * Opens the connections and prints {@code CONNECTED}; on a {@code go} line on stdin each connection
+ * pipelines ping, lease (pool KEY of SIZE slots, worker NAME-i), ping, and prints {@code LEASED
+ * NAME-i SLOT PONG_BEFORE PONG_AFTER}. Then each connection writes one complete request ({@code set
+ * done-NAME-i}) followed by half of another, prints {@code READY}, and the process waits to be
+ * killed, its leases held and its requests half-written.
  */
 public final class LeaseWorker {
 
@@ -32,15 +32,24 @@ public final class LeaseWorker {
     }
     System.out.println("CONNECTED");
     System.out.flush();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     if (!"go".equals(in.readLine())) {
       return;
     }
     for (int i = 0; i < count; i++) {
       Line line = lines.get(i);
       String worker = name + "-" + i;
-      line.send("{\"action\":\"ping\"}\n{\"action\":\"lease\",\"key\":\"" + key + "\",\"workerId\":\"" + worker
-          + "\",\"ttl\":" + ttl + ",\"size\":" + size + "}\n{\"action\":\"ping\"}\n");
+      line.send(
+          "{\"action\":\"ping\"}\n{\"action\":\"lease\",\"key\":\""
+              + key
+              + "\",\"workerId\":\""
+              + worker
+              + "\",\"ttl\":"
+              + ttl
+              + ",\"size\":"
+              + size
+              + "}\n{\"action\":\"ping\"}\n");
       long before = Line.pong(line.readLine());
       String lease = line.readLine();
       long after = Line.pong(line.readLine());
@@ -49,11 +58,20 @@ public final class LeaseWorker {
         System.out.flush();
         return;
       }
-      System.out.println("LEASED " + worker + " " + Line.number(lease, "value") + " " + before + " " + after);
+      System.out.println(
+          "LEASED " + worker + " " + Line.number(lease, "value") + " " + before + " " + after);
     }
     for (int i = 0; i < count; i++) {
-      lines.get(i).send("{\"action\":\"set\",\"key\":\"done-" + name + "-" + i
-          + "\",\"value\":true,\"ttl\":60000}\n{\"action\":\"set\",\"key\":\"half-" + name + "\",\"val");
+      lines
+          .get(i)
+          .send(
+              "{\"action\":\"set\",\"key\":\"done-"
+                  + name
+                  + "-"
+                  + i
+                  + "\",\"value\":true,\"ttl\":60000}\n{\"action\":\"set\",\"key\":\"half-"
+                  + name
+                  + "\",\"val");
     }
     System.out.println("READY");
     System.out.flush();

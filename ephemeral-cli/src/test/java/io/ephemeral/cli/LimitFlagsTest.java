@@ -19,10 +19,32 @@ class LimitFlagsTest {
 
   @Test
   void limitFlagsTakeEffectAndAreCounted() {
-    try (Cli cli = Cli.start(dir, "start", "--max-key-length", "5", "--max-connections", "50",
-        "--max-nesting-depth", "10", "--max-frame-size", "100000", "--max-frame-depth", "20",
-        "--max-pending-calls", "5", "--max-lease-waiters", "3", "--max-output-buffer", "1000000",
-        "--stall-timeout", "5000", "--connection-idle-timeout", "60000", "--replay-cache-size", "10")) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            "start",
+            "--max-key-length",
+            "5",
+            "--max-connections",
+            "50",
+            "--max-nesting-depth",
+            "10",
+            "--max-frame-size",
+            "100000",
+            "--max-frame-depth",
+            "20",
+            "--max-pending-calls",
+            "5",
+            "--max-lease-waiters",
+            "3",
+            "--max-output-buffer",
+            "1000000",
+            "--stall-timeout",
+            "5000",
+            "--connection-idle-timeout",
+            "60000",
+            "--replay-cache-size",
+            "10")) {
       Path pipe = cli.awaitSocket();
       assertThat(Cli.ctl(pipe, "set", "abcde", "v", "--ttl", "60000").status()).isZero();
       Result longKey = Cli.ctl(pipe, "set", "abcdef", "v", "--ttl", "60000");
@@ -38,14 +60,26 @@ class LimitFlagsTest {
   @Test
   void theSecretIsNeverLoggedOrAnswered() {
     StringBuilder seen = new StringBuilder();
-    try (Cli cli = Cli.start(dir, Map.of("MY_SECRET", SECRET), "start", "--secret-env", "MY_SECRET", "--debug")) {
+    try (Cli cli =
+        Cli.start(
+            dir, Map.of("MY_SECRET", SECRET), "start", "--secret-env", "MY_SECRET", "--debug")) {
       Path pipe = cli.awaitSocket();
       Map<String, String> unsigned = Map.of("EPHEMERAL_PIPE", pipe.toString());
-      Map<String, String> wrong = Map.of("EPHEMERAL_PIPE", pipe.toString(), "EPHEMERAL_SECRET", "wrong");
-      Map<String, String> right = Map.of("EPHEMERAL_PIPE", pipe.toString(), "EPHEMERAL_SECRET", SECRET);
+      Map<String, String> wrong =
+          Map.of("EPHEMERAL_PIPE", pipe.toString(), "EPHEMERAL_SECRET", "wrong");
+      Map<String, String> right =
+          Map.of("EPHEMERAL_PIPE", pipe.toString(), "EPHEMERAL_SECRET", SECRET);
       for (Map<String, String> env : java.util.List.of(unsigned, wrong, right)) {
-        for (String[] args : new String[][] {{"get", "k"}, {"set", "k", "v", "--ttl", "60000"}, {"list"}, {"stats"},
-            {"health"}, {"metrics"}, {"services"}}) {
+        for (String[] args :
+            new String[][] {
+              {"get", "k"},
+              {"set", "k", "v", "--ttl", "60000"},
+              {"list"},
+              {"stats"},
+              {"health"},
+              {"metrics"},
+              {"services"}
+            }) {
           Result r = Cli.ctl(env, args);
           seen.append(r).append('\n');
         }
@@ -53,7 +87,9 @@ class LimitFlagsTest {
       cli.signal("TERM");
       assertThat(cli.exitStatus()).isZero();
       String log = cli.stderr();
-      assertThat(log).contains("Broker started").contains("Request"); // debug lines, one per request
+      assertThat(log)
+          .contains("Broker started")
+          .contains("Request"); // debug lines, one per request
       assertThat(seen).contains("auth_failed").contains("\"items\": 1");
       assertThat(log + cli.stdout()).doesNotContain(SECRET);
       assertThat(seen).doesNotContain(SECRET);

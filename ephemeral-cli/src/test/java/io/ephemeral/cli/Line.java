@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * One raw, blocking connection speaking KV lines: exactly what goes on the wire, no client
- * library in between (no retries, no reconnects), so a test sees every close and every answer.
+ * One raw, blocking connection speaking KV lines: exactly what goes on the wire, no client library
+ * in between (no retries, no reconnects), so a test sees every close and every answer.
  */
 final class Line implements AutoCloseable {
   private final SocketChannel channel;
@@ -79,7 +79,8 @@ final class Line implements AutoCloseable {
     }
     int from = at + marker.length();
     int to = from;
-    while (to < answer.length() && (Character.isDigit(answer.charAt(to)) || answer.charAt(to) == '-')) {
+    while (to < answer.length()
+        && (Character.isDigit(answer.charAt(to)) || answer.charAt(to) == '-')) {
       to++;
     }
     return Long.parseLong(answer.substring(from, to));

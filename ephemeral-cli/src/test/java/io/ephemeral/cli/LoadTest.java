@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Short load runs against a real broker process: 1,000 connections open at once doing mixed
- * work, and 10,000 lease holders. Every answer is checked in order and counted; the broker's
- * heap right after a full collection and its open file descriptors are read from outside
- * ({@link JvmProbe}) before, under and after the load. The long version is the soak
- * ({@code bin/ephemeral-bench soak}).
+ * Short load runs against a real broker process: 1,000 connections open at once doing mixed work,
+ * and 10,000 lease holders. Every answer is checked in order and counted; the broker's heap right
+ * after a full collection and its open file descriptors are read from outside ({@link JvmProbe})
+ * before, under and after the load. The long version is the soak ({@code bin/ephemeral-bench
+ * soak}).
  */
 class LoadTest {
 
@@ -34,23 +34,28 @@ class LoadTest {
   private static final int THREADS = 8;
   private static final int ROUNDS = 20;
   private static final int HOLDERS = 10_000;
+
   /** Heap a broker may keep after the load is gone (tables grown to their peak size, JIT data). */
   private static final long RETAINED_BOUND = 4L << 20;
 
   /**
-   * Serial GC's full collections may leave up to 5% of the old generation's dead objects in
-   * place (MarkSweepDeadRatio) rather than move live ones: with that off, heap used right after
-   * a collection is the live heap.
+   * Serial GC's full collections may leave up to 5% of the old generation's dead objects in place
+   * (MarkSweepDeadRatio) rather than move live ones: with that off, heap used right after a
+   * collection is the live heap.
    */
-  static final Map<String, String> MEASURABLE = Map.of("JAVA_TOOL_OPTIONS", "-XX:MarkSweepDeadRatio=0");
+  static final Map<String, String> MEASURABLE =
+      Map.of("JAVA_TOOL_OPTIONS", "-XX:MarkSweepDeadRatio=0");
 
   @TempDir Path dir;
 
   @Test
-  void thousandConcurrentConnectionsDoingMixedWorkGetEveryAnswerAndLeaveNothingBehind() throws Exception {
-    long fdLimit = ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getMaxFileDescriptorCount();
-    assertThat(fdLimit).as("open files limit (ulimit -n) of the test JVM; the test needs 1,000 connections")
+  void thousandConcurrentConnectionsDoingMixedWorkGetEveryAnswerAndLeaveNothingBehind()
+      throws Exception {
+    long fdLimit =
+        ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getMaxFileDescriptorCount();
+    assertThat(fdLimit)
+        .as("open files limit (ulimit -n) of the test JVM; the test needs 1,000 connections")
         .isGreaterThan(CONNECTIONS + 500);
     Path socket = dir.resolve("broker.sock");
     try (Cli broker = Cli.start(dir, MEASURABLE, "start", "--socket", socket.toString());
@@ -89,31 +94,47 @@ class LoadTest {
         lines.forEach(Line::close);
       }
       assertThat(answered.get()).isEqualTo(sent.get()).isEqualTo((long) CONNECTIONS * ROUNDS * 6);
-      assertThat(fdsLoaded - fdsBefore).as("broker fds with every connection open").isGreaterThanOrEqualTo(CONNECTIONS);
+      assertThat(fdsLoaded - fdsBefore)
+          .as("broker fds with every connection open")
+          .isGreaterThanOrEqualTo(CONNECTIONS);
 
-      Cli.await("the broker to see 1,000 connections close", () -> {
-        try {
-          return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
-        } catch (IOException e) {
-          throw new AssertionError(e);
-        }
-      });
+      Cli.await(
+          "the broker to see 1,000 connections close",
+          () -> {
+            try {
+              return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
       String stats = control.call("{\"action\":\"stats\"}");
       assertThat(Line.number(stats, "items")).as(stats).isZero();
       assertThat(Line.number(stats, "leases")).as(stats).isZero();
       long heapAfter = probe.heapAfterGc();
       long fdsAfter = probe.openFds();
-      System.out.printf("1,000 connections: %d requests, %d answers; broker heap after GC %d KB before, %d KB with"
-          + " the connections open, %d KB after; fds %d, %d, %d%n", sent.get(), answered.get(), heapBefore >> 10,
-          heapLoaded >> 10, heapAfter >> 10, fdsBefore, fdsLoaded, fdsAfter);
-      assertThat(fdsAfter).as("broker fds after the connections closed").isLessThanOrEqualTo(fdsBefore + 2);
-      assertThat(heapAfter - heapBefore).as("heap the broker kept after the load")
+      System.out.printf(
+          "1,000 connections: %d requests, %d answers; broker heap after GC %d KB before, %d KB with"
+              + " the connections open, %d KB after; fds %d, %d, %d%n",
+          sent.get(),
+          answered.get(),
+          heapBefore >> 10,
+          heapLoaded >> 10,
+          heapAfter >> 10,
+          fdsBefore,
+          fdsLoaded,
+          fdsAfter);
+      assertThat(fdsAfter)
+          .as("broker fds after the connections closed")
+          .isLessThanOrEqualTo(fdsBefore + 2);
+      assertThat(heapAfter - heapBefore)
+          .as("heap the broker kept after the load")
           .isLessThan(Math.min(RETAINED_BOUND, (heapLoaded - heapBefore) / 2));
     }
   }
 
   /** Rounds of set, get, lease, release, del, ping on each of this thread's connections. */
-  private static Void mixedWork(int thread, List<Line> all, AtomicLong sent, AtomicLong answered) throws IOException {
+  private static Void mixedWork(int thread, List<Line> all, AtomicLong sent, AtomicLong answered)
+      throws IOException {
     Random random = new Random(SEED + thread);
     List<Integer> mine = new ArrayList<>();
     for (int c = thread; c < all.size(); c += THREADS) {
@@ -125,12 +146,28 @@ class LoadTest {
         String value = "v" + round + "-" + "x".repeat(random.nextInt(1_500));
         values.put(c, value);
         String key = "k-" + c;
-        all.get(c).send("{\"action\":\"set\",\"key\":\"" + key + "\",\"value\":\"" + value + "\",\"ttl\":60000}\n"
-            + "{\"action\":\"get\",\"key\":\"" + key + "\"}\n"
-            + "{\"action\":\"lease\",\"key\":\"pool-" + (c % 50) + "\",\"workerId\":\"w-" + c + "\",\"ttl\":60000}\n"
-            + "{\"action\":\"release\",\"workerId\":\"w-" + c + "\"}\n"
-            + "{\"action\":\"del\",\"key\":\"" + key + "\"}\n"
-            + "{\"action\":\"ping\"}\n");
+        all.get(c)
+            .send(
+                "{\"action\":\"set\",\"key\":\""
+                    + key
+                    + "\",\"value\":\""
+                    + value
+                    + "\",\"ttl\":60000}\n"
+                    + "{\"action\":\"get\",\"key\":\""
+                    + key
+                    + "\"}\n"
+                    + "{\"action\":\"lease\",\"key\":\"pool-"
+                    + (c % 50)
+                    + "\",\"workerId\":\"w-"
+                    + c
+                    + "\",\"ttl\":60000}\n"
+                    + "{\"action\":\"release\",\"workerId\":\"w-"
+                    + c
+                    + "\"}\n"
+                    + "{\"action\":\"del\",\"key\":\""
+                    + key
+                    + "\"}\n"
+                    + "{\"action\":\"ping\"}\n");
         sent.addAndGet(6);
       }
       for (int c : mine) {
@@ -149,8 +186,11 @@ class LoadTest {
   private static void expect(Line line, AtomicLong answered, String prefix) throws IOException {
     String answer = line.readLine();
     if (answer == null || !answer.startsWith(prefix)) {
-      throw new AssertionError("expected an answer starting with " + prefix.substring(0, Math.min(60, prefix.length()))
-          + ", got " + answer);
+      throw new AssertionError(
+          "expected an answer starting with "
+              + prefix.substring(0, Math.min(60, prefix.length()))
+              + ", got "
+              + answer);
     }
     answered.incrementAndGet();
   }
@@ -172,8 +212,16 @@ class LoadTest {
       // Each phase on connections of its own, measured once they are closed: what stays is the
       // leases (or what they left behind), not the connections' buffers.
       long[] slots = new long[HOLDERS];
-      phase(socket, control, connections, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
-          + w + "\",\"ttl\":600000}", (w, answer) -> slots[w] = Line.number(answer, "value"));
+      phase(
+          socket,
+          control,
+          connections,
+          each,
+          w ->
+              "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
+                  + w
+                  + "\",\"ttl\":600000}",
+          (w, answer) -> slots[w] = Line.number(answer, "value"));
       TreeSet<Long> distinct = new TreeSet<>();
       for (long s : slots) {
         distinct.add(s);
@@ -186,24 +234,46 @@ class LoadTest {
       long heapHeld = probe.heapAfterGc();
 
       // Renewing keeps each holder's slot.
-      phase(socket, control, connections, each, w -> "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
-          + w + "\",\"ttl\":600000}", (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
-      phase(socket, control, connections, each, w -> "{\"action\":\"release\",\"workerId\":\"h-" + w + "\"}",
+      phase(
+          socket,
+          control,
+          connections,
+          each,
+          w ->
+              "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
+                  + w
+                  + "\",\"ttl\":600000}",
+          (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
+      phase(
+          socket,
+          control,
+          connections,
+          each,
+          w -> "{\"action\":\"release\",\"workerId\":\"h-" + w + "\"}",
           (w, answer) -> assertThat(answer).isEqualTo("{\"ok\":true,\"released\":true}"));
       stats = control.call("{\"action\":\"stats\"}");
       assertThat(Line.number(stats, "leases")).as(stats).isZero();
       long heapAfter = probe.heapAfterGc();
-      System.out.printf("10,000 lease holders: broker heap after GC %d KB before, %d KB while held, %d KB after"
-          + " release%n", heapBefore >> 10, heapHeld >> 10, heapAfter >> 10);
+      System.out.printf(
+          "10,000 lease holders: broker heap after GC %d KB before, %d KB while held, %d KB after"
+              + " release%n",
+          heapBefore >> 10, heapHeld >> 10, heapAfter >> 10);
       assertThat(heapHeld - heapBefore).as("heap of 10,000 leases").isPositive();
-      assertThat(heapAfter - heapBefore).as("heap kept after releasing every lease")
+      assertThat(heapAfter - heapBefore)
+          .as("heap kept after releasing every lease")
           .isLessThan(Math.min(RETAINED_BOUND, (heapHeld - heapBefore) / 2));
     }
   }
 
   /** {@link #pipeline} on fresh connections, closed afterwards and seen closed by the broker. */
-  private static void phase(Path socket, Line control, int connections, int each,
-      java.util.function.IntFunction<String> request, Check check) throws IOException {
+  private static void phase(
+      Path socket,
+      Line control,
+      int connections,
+      int each,
+      java.util.function.IntFunction<String> request,
+      Check check)
+      throws IOException {
     List<Line> lines = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {
@@ -213,21 +283,27 @@ class LoadTest {
     } finally {
       lines.forEach(Line::close);
     }
-    Cli.await("the broker to see the connections close", () -> {
-      try {
-        return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    });
+    Cli.await(
+        "the broker to see the connections close",
+        () -> {
+          try {
+            return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
+          } catch (IOException e) {
+            throw new AssertionError(e);
+          }
+        });
   }
 
   interface Check {
     void answer(int worker, String answer);
   }
 
-  /** Sends one request per worker, {@code each} per connection in chunks, checking every answer in order. */
-  private static void pipeline(List<Line> lines, int each, java.util.function.IntFunction<String> request, Check check)
+  /**
+   * Sends one request per worker, {@code each} per connection in chunks, checking every answer in
+   * order.
+   */
+  private static void pipeline(
+      List<Line> lines, int each, java.util.function.IntFunction<String> request, Check check)
       throws IOException {
     int chunk = 250;
     for (int from = 0; from < each; from += chunk) {

@@ -24,7 +24,9 @@ class PluginTest {
 
   private Path buildPluginJar() throws IOException {
     Path src = Files.createDirectories(dir.resolve("src/demo"));
-    Files.writeString(src.resolve("HelloPlugin.java"), """
+    Files.writeString(
+        src.resolve("HelloPlugin.java"),
+        """
         package demo;
 
         import io.ephemeral.broker.Broker;
@@ -40,8 +42,18 @@ class PluginTest {
     Path classes = Files.createDirectories(dir.resolve("classes"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     assertThat(javac).as("a JDK compiler").isNotNull();
-    int status = javac.run(null, null, null, "--release", "17", "-cp", System.getProperty("java.class.path"), "-d",
-        classes.toString(), src.resolve("HelloPlugin.java").toString());
+    int status =
+        javac.run(
+            null,
+            null,
+            null,
+            "--release",
+            "17",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-d",
+            classes.toString(),
+            src.resolve("HelloPlugin.java").toString());
     assertThat(status).isZero();
     Path jar = dir.resolve("hello-plugin.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
@@ -71,7 +83,8 @@ class PluginTest {
   void theCliLoadsAPluginJarAndServesItsAction() throws Exception {
     Path jar = buildPluginJar();
     Path socket = dir.resolve("p.sock");
-    try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString(), "--plugin", jar.toString())) {
+    try (Cli cli =
+        Cli.start(dir, "start", "--socket", socket.toString(), "--plugin", jar.toString())) {
       Cli.await("broker running", () -> cli.stdout().contains("Broker running on"));
       assertThat(request(socket, "{\"action\":\"hello\",\"key\":\"world\"}"))
           .isEqualTo("{\"ok\":true,\"greeting\":\"hello, world\"}");

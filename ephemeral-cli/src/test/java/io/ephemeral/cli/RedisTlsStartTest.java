@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code start --store rediss://...} against a real redis-server serving a certificate from a
- * private CA: the broker process refuses to start (and says why) until the CA is in its JVM's
- * trust store, then keeps its values in that Redis.
+ * private CA: the broker process refuses to start (and says why) until the CA is in its JVM's trust
+ * store, then keeps its values in that Redis.
  */
 class RedisTlsStartTest {
   @TempDir Path dir;
@@ -30,19 +30,34 @@ class RedisTlsStartTest {
 
       try (Cli untrusted = Cli.start(dir.resolve("untrusted"), "start", "--store", uri)) {
         assertThat(untrusted.exitStatus()).isNotZero();
-        assertThat(untrusted.stderr()).contains("rediss://127.0.0.1:" + redis.tlsPort()).contains("certification path");
+        assertThat(untrusted.stderr())
+            .contains("rediss://127.0.0.1:" + redis.tlsPort())
+            .contains("certification path");
       }
 
-      Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + files.trustStore()
-          + " -Djavax.net.ssl.trustStorePassword=" + TlsFiles.TRUST_STORE_PASSWORD);
+      Map<String, String> env =
+          Map.of(
+              "JAVA_TOOL_OPTIONS",
+              "-Djavax.net.ssl.trustStore="
+                  + files.trustStore()
+                  + " -Djavax.net.ssl.trustStorePassword="
+                  + TlsFiles.TRUST_STORE_PASSWORD);
       try (Cli trusted = Cli.start(dir.resolve("trusted"), env, "start", "--store", uri);
-          BrokerClient client = BrokerClient.builder().environment(Map.of()).pipe(trusted.awaitSocket())
-              .timeout(Duration.ofSeconds(30)).build()) {
+          BrokerClient client =
+              BrokerClient.builder()
+                  .environment(Map.of())
+                  .pipe(trusted.awaitSocket())
+                  .timeout(Duration.ofSeconds(30))
+                  .build()) {
         client.set("token", "abc", Duration.ofMinutes(1));
         assertThat(client.get("token", String.class)).isEqualTo("abc");
         // Read back from the same Redis without TLS: the value is there, under the prefix.
-        RedisStore plain = RedisStore.builder().standalone(redis.address()).prefix(prefix)
-            .timeout(RedisServer.TEST_TIMEOUT).build();
+        RedisStore plain =
+            RedisStore.builder()
+                .standalone(redis.address())
+                .prefix(prefix)
+                .timeout(RedisServer.TEST_TIMEOUT)
+                .build();
         plain.open();
         try {
           assertThat(plain.get("token".getBytes(StandardCharsets.UTF_8), false, false).json())

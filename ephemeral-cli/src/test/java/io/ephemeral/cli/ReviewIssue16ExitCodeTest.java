@@ -11,8 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Review issue #16: the original exited with {@code code || 0} when the child exited (so a child
- * killed by a signal gave 0) and with 1 from a competing signal handler. Our status is always
- * the child's, 128+n for a child killed by signal n, and 127 for a command that cannot start.
+ * killed by a signal gave 0) and with 1 from a competing signal handler. Our status is always the
+ * child's, 128+n for a child killed by signal n, and 127 for a command that cannot start.
  */
 class ReviewIssue16ExitCodeTest {
 
@@ -56,8 +56,14 @@ class ReviewIssue16ExitCodeTest {
   @Test
   void socketAndItsDirectoryAreGoneAfterTheChildExits() {
     Path pipeFile = dir.resolve("pipe.txt");
-    try (Cli cli = Cli.start(dir, "start", "--", "sh", "-c",
-        "echo \"$EPHEMERAL_PIPE\" > '" + pipeFile + "'; exit 5")) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            "start",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$EPHEMERAL_PIPE\" > '" + pipeFile + "'; exit 5")) {
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(5);
       Path socket = Path.of(Cli.awaitFile(pipeFile));
       assertThat(socket).startsWithRaw(dir.resolve("tmp"));
@@ -71,9 +77,10 @@ class ReviewIssue16ExitCodeTest {
   void unstartableCommandGives127AndLeavesNothingBehind() {
     try (Cli cli = Cli.start(dir, "start", "--", "no-such-command-for-ephemeral-tests", "x")) {
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(127);
-      assertThat(cli.stderr()).contains(
-          "ephemeral-broker: cannot run 'no-such-command-for-ephemeral-tests': "
-              + "No such file or directory");
+      assertThat(cli.stderr())
+          .contains(
+              "ephemeral-broker: cannot run 'no-such-command-for-ephemeral-tests': "
+                  + "No such file or directory");
       assertThat(cli.stderr()).contains("Broker stopped and cleaned up");
       assertThat(leftovers()).isEmpty();
     }

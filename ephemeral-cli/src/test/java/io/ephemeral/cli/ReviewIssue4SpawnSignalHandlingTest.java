@@ -24,11 +24,17 @@ class ReviewIssue4SpawnSignalHandlingTest {
     Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");
     Path pipeFile = dir.resolve("pipe");
-    String script = "trap 'echo " + signal + " > \"$MARKER\"; exit 7' " + signal + "\n"
-        + "echo \"$EPHEMERAL_PIPE\" > \"$PIPE_FILE\"\n"
-        + "echo ready > \"$READY\"\n"
-        + "while :; do sleep 0.05; done\n";
-    try (Cli cli = Cli.start(dir, env(ready, marker, pipeFile), "start", "--", "sh", "-c", script)) {
+    String script =
+        "trap 'echo "
+            + signal
+            + " > \"$MARKER\"; exit 7' "
+            + signal
+            + "\n"
+            + "echo \"$EPHEMERAL_PIPE\" > \"$PIPE_FILE\"\n"
+            + "echo ready > \"$READY\"\n"
+            + "while :; do sleep 0.05; done\n";
+    try (Cli cli =
+        Cli.start(dir, env(ready, marker, pipeFile), "start", "--", "sh", "-c", script)) {
       Cli.awaitFile(ready);
       cli.signal(signal);
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(7);
@@ -45,12 +51,14 @@ class ReviewIssue4SpawnSignalHandlingTest {
     Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");
     // Exits 7 on the second SIGTERM; a stacked handler would forward each signal twice.
-    String script = "n=0\n"
-        + "trap 'n=$((n+1)); echo TERM >> \"$MARKER\"; if [ $n -ge 2 ]; then exit 7; fi' TERM\n"
-        + "echo ready > \"$READY\"\n"
-        + "while :; do sleep 0.05; done\n";
-    try (Cli cli = Cli.start(dir, env(ready, marker, dir.resolve("pipe")),
-        "start", "--", "sh", "-c", script)) {
+    String script =
+        "n=0\n"
+            + "trap 'n=$((n+1)); echo TERM >> \"$MARKER\"; if [ $n -ge 2 ]; then exit 7; fi' TERM\n"
+            + "echo ready > \"$READY\"\n"
+            + "while :; do sleep 0.05; done\n";
+    try (Cli cli =
+        Cli.start(
+            dir, env(ready, marker, dir.resolve("pipe")), "start", "--", "sh", "-c", script)) {
       Cli.awaitFile(ready);
       cli.signal("TERM");
       Cli.await("the first signal to reach the child", () -> Cli.read(marker).equals("TERM\n"));
@@ -65,12 +73,14 @@ class ReviewIssue4SpawnSignalHandlingTest {
   void childThatHandlesTheSignalAndExitsCleanlyGivesZero() {
     Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");
-    String script = "trap 'echo TERM > \"$MARKER\"' TERM\n"
-        + "echo ready > \"$READY\"\n"
-        + "while [ ! -s \"$MARKER\" ]; do sleep 0.05; done\n"
-        + "exit 0\n";
-    try (Cli cli = Cli.start(dir, env(ready, marker, dir.resolve("pipe")),
-        "start", "--", "sh", "-c", script)) {
+    String script =
+        "trap 'echo TERM > \"$MARKER\"' TERM\n"
+            + "echo ready > \"$READY\"\n"
+            + "while [ ! -s \"$MARKER\" ]; do sleep 0.05; done\n"
+            + "exit 0\n";
+    try (Cli cli =
+        Cli.start(
+            dir, env(ready, marker, dir.resolve("pipe")), "start", "--", "sh", "-c", script)) {
       Cli.awaitFile(ready);
       cli.signal("TERM");
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
@@ -81,8 +91,15 @@ class ReviewIssue4SpawnSignalHandlingTest {
   void childKilledByTheForwardedSignalGives128PlusN() {
     Path ready = dir.resolve("ready");
     String script = "echo ready > \"$READY\"; exec sleep 60";
-    try (Cli cli = Cli.start(dir, env(ready, dir.resolve("m"), dir.resolve("p")),
-        "start", "--", "sh", "-c", script)) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            env(ready, dir.resolve("m"), dir.resolve("p")),
+            "start",
+            "--",
+            "sh",
+            "-c",
+            script)) {
       Cli.awaitFile(ready);
       cli.signal("TERM");
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(128 + 15);

@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * Review issue #7: without a command the original kept the process alive with a promise that
- * never resolves. Here the main thread blocks until the broker has stopped: SIGINT/SIGTERM
- * drain and stop it, so does an idle timeout, and each ends the process with status 0.
+ * Review issue #7: without a command the original kept the process alive with a promise that never
+ * resolves. Here the main thread blocks until the broker has stopped: SIGINT/SIGTERM drain and stop
+ * it, so does an idle timeout, and each ends the process with status 0.
  */
 class ReviewIssue7KeepAliveTest {
 
@@ -24,8 +24,8 @@ class ReviewIssue7KeepAliveTest {
   void servesUntilSignalThenCleansUpAndExitsZero(String signal) throws IOException {
     try (Cli cli = Cli.start(dir, "start")) {
       Path socket = cli.awaitSocket();
-      assertThat(cli.stdout()).isEqualTo(
-          "Broker running on: " + socket + "\nPress Ctrl+C to stop\n");
+      assertThat(cli.stdout())
+          .isEqualTo("Broker running on: " + socket + "\nPress Ctrl+C to stop\n");
       assertThat(socket).startsWithRaw(dir.resolve("tmp"));
 
       // Standard input at end of file does not end the broker (no stdin keep-alive trick).

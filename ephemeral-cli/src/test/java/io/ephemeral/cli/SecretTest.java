@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code --secret-env} and {@code --secret-file} give an authenticated broker, the secret
- * reaches the child as EPHEMERAL_SECRET, and BROKER_SECRET applies when no flag is given (the
- * original CLI always passed a secret option, so BROKER_SECRET never worked through it).
+ * {@code --secret-env} and {@code --secret-file} give an authenticated broker, the secret reaches
+ * the child as EPHEMERAL_SECRET, and BROKER_SECRET applies when no flag is given (the original CLI
+ * always passed a secret option, so BROKER_SECRET never worked through it).
  */
 class SecretTest {
 
@@ -23,17 +23,35 @@ class SecretTest {
   void secretFromEnvReachesTheChildWhichTalksSigned() {
     Path out = dir.resolve("child.txt");
     // The child signs with EPHEMERAL_SECRET (brokerctl's fallback); without it, auth fails.
-    String script = "{ echo \"secret=$EPHEMERAL_SECRET\"\n"
-        + "  " + Cli.shellJava() + " ctl set k signed --ttl 60000\n"
-        + "  " + Cli.shellJava() + " ctl get k\n"
-        + "  env -u EPHEMERAL_SECRET " + Cli.shellJava() + " ctl get k 2>&1\n"
-        + "  echo \"unsigned=$?\"\n"
-        + "} > \"$OUT\"\n";
-    try (Cli cli = Cli.start(dir, Map.of("MY_SECRET", "s3cret", "OUT", out.toString()),
-        "start", "--secret-env", "MY_SECRET", "--", "sh", "-c", script)) {
+    String script =
+        "{ echo \"secret=$EPHEMERAL_SECRET\"\n"
+            + "  "
+            + Cli.shellJava()
+            + " ctl set k signed --ttl 60000\n"
+            + "  "
+            + Cli.shellJava()
+            + " ctl get k\n"
+            + "  env -u EPHEMERAL_SECRET "
+            + Cli.shellJava()
+            + " ctl get k 2>&1\n"
+            + "  echo \"unsigned=$?\"\n"
+            + "} > \"$OUT\"\n";
+    try (Cli cli =
+        Cli.start(
+            dir,
+            Map.of("MY_SECRET", "s3cret", "OUT", out.toString()),
+            "start",
+            "--secret-env",
+            "MY_SECRET",
+            "--",
+            "sh",
+            "-c",
+            script)) {
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
-      assertThat(Cli.read(out)).startsWith("secret=s3cret\nOK\n\"signed\"\nError: ")
-          .contains("auth_failed").endsWith("unsigned=1\n");
+      assertThat(Cli.read(out))
+          .startsWith("secret=s3cret\nOK\n\"signed\"\nError: ")
+          .contains("auth_failed")
+          .endsWith("unsigned=1\n");
     }
   }
 
@@ -49,8 +67,8 @@ class SecretTest {
       assertThat(wrong.err()).contains("auth_failed");
       // The trailing newline of the file is not part of the secret.
       assertThat(Cli.ctl(pipe, "--secret", "from-file", "ping").out()).startsWith("pong (");
-      Map<String, String> env = Map.of("EPHEMERAL_PIPE", pipe.toString(),
-          "EPHEMERAL_SECRET", "from-file");
+      Map<String, String> env =
+          Map.of("EPHEMERAL_PIPE", pipe.toString(), "EPHEMERAL_SECRET", "from-file");
       assertThat(Cli.ctl(env, "ping").status()).isZero();
       cli.signal("TERM");
       assertThat(cli.exitStatus()).isZero();
@@ -61,7 +79,8 @@ class SecretTest {
   void secretOnTheCommandLineWorksButWarns() {
     try (Cli cli = Cli.start(dir, "start", "--secret", "in-ps-output", "--", "true")) {
       assertThat(cli.exitStatus()).isZero();
-      assertThat(cli.stderr()).contains("warning: --secret is visible to other users in the process list")
+      assertThat(cli.stderr())
+          .contains("warning: --secret is visible to other users in the process list")
           .doesNotContain("in-ps-output");
     }
   }
@@ -80,8 +99,15 @@ class SecretTest {
   @Test
   void brokerSecretVariableReachesTheChild() {
     Path out = dir.resolve("child.txt");
-    try (Cli cli = Cli.start(dir, Map.of("BROKER_SECRET", "env-secret", "OUT", out.toString()),
-        "start", "--", "sh", "-c", "echo \"$EPHEMERAL_SECRET\" > \"$OUT\"")) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            Map.of("BROKER_SECRET", "env-secret", "OUT", out.toString()),
+            "start",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$EPHEMERAL_SECRET\" > \"$OUT\"")) {
       assertThat(cli.exitStatus()).isZero();
       assertThat(Cli.read(out)).isEqualTo("env-secret\n");
     }
@@ -90,8 +116,15 @@ class SecretTest {
   @Test
   void noSecretMeansNoEphemeralSecretForTheChild() {
     Path out = dir.resolve("child.txt");
-    try (Cli cli = Cli.start(dir, Map.of("OUT", out.toString()),
-        "start", "--", "sh", "-c", "echo \"[${EPHEMERAL_SECRET-unset}]\" > \"$OUT\"")) {
+    try (Cli cli =
+        Cli.start(
+            dir,
+            Map.of("OUT", out.toString()),
+            "start",
+            "--",
+            "sh",
+            "-c",
+            "echo \"[${EPHEMERAL_SECRET-unset}]\" > \"$OUT\"")) {
       assertThat(cli.exitStatus()).isZero();
       assertThat(Cli.read(out)).isEqualTo("[unset]\n");
     }

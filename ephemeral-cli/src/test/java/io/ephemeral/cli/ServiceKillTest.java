@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A gateway callee (a real ServiceClient JVM) killed with SIGKILL while 100 calls from four
- * callers are in flight at it: every one of the 100 fails with {@code CONNECTION_LOST} within
- * seconds, far inside the callers' 60 s timeout, and the gateway then serves the name anew.
+ * A gateway callee (a real ServiceClient JVM) killed with SIGKILL while 100 calls from four callers
+ * are in flight at it: every one of the 100 fails with {@code CONNECTION_LOST} within seconds, far
+ * inside the callers' 60 s timeout, and the gateway then serves the name anew.
  */
 class ServiceKillTest {
 
@@ -35,11 +35,17 @@ class ServiceKillTest {
     List<ServiceClient> callers = new ArrayList<>();
     try (Cli broker = Cli.start(dir, "start", "--socket", socket.toString())) {
       broker.awaitSocket();
-      try (Child callee = Child.java(dir, "callee", HangingService.class, socket.toString(), "victim")) {
+      try (Child callee =
+          Child.java(dir, "callee", HangingService.class, socket.toString(), "victim")) {
         callee.await("READY");
         for (int i = 0; i < CALLERS; i++) {
-          ServiceClient caller = ServiceClient.builder().serviceName("caller-" + i).gateway(socket)
-              .environment(Map.of()).timeout(CALL_TIMEOUT).build();
+          ServiceClient caller =
+              ServiceClient.builder()
+                  .serviceName("caller-" + i)
+                  .gateway(socket)
+                  .environment(Map.of())
+                  .timeout(CALL_TIMEOUT)
+                  .build();
           callers.add(caller);
           caller.connect();
         }
@@ -64,7 +70,8 @@ class ServiceKillTest {
             throw new AssertionError("a call to the killed service succeeded: " + result);
           } catch (ExecutionException e) {
             assertThat(e.getCause()).isInstanceOf(ServiceException.class);
-            assertThat(((ServiceException) e.getCause()).code()).as(e.getCause().toString())
+            assertThat(((ServiceException) e.getCause()).code())
+                .as(e.getCause().toString())
                 .isEqualTo(ServiceException.CONNECTION_LOST);
             lost++;
           }
@@ -78,16 +85,24 @@ class ServiceKillTest {
         assertThat(caller.callAsync("victim", "hang", Map.of(), Object.class))
             .failsWithin(Duration.ofSeconds(30))
             .withThrowableOfType(ExecutionException.class)
-            .satisfies(e -> assertThat(((ServiceException) e.getCause()).code())
-                .isEqualTo(ServiceException.SERVICE_NOT_FOUND));
-        try (ServiceClient heir = ServiceClient.builder().serviceName("victim").gateway(socket)
-            .environment(Map.of()).build()) {
+            .satisfies(
+                e ->
+                    assertThat(((ServiceException) e.getCause()).code())
+                        .isEqualTo(ServiceException.SERVICE_NOT_FOUND));
+        try (ServiceClient heir =
+            ServiceClient.builder()
+                .serviceName("victim")
+                .gateway(socket)
+                .environment(Map.of())
+                .build()) {
           heir.registerMethod("hang", (params, context) -> "answered");
           heir.connect();
           assertThat(caller.call("victim", "hang", Map.of(), String.class)).isEqualTo("answered");
         }
-        System.out.printf("Service kill: %d calls in flight failed with CONNECTION_LOST, the last %d ms after"
-            + " SIGKILL (call timeout %d s)%n", lost, tookMs, CALL_TIMEOUT.toSeconds());
+        System.out.printf(
+            "Service kill: %d calls in flight failed with CONNECTION_LOST, the last %d ms after"
+                + " SIGKILL (call timeout %d s)%n",
+            lost, tookMs, CALL_TIMEOUT.toSeconds());
       }
     } finally {
       callers.forEach(ServiceClient::close);

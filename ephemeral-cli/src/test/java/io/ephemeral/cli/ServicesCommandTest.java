@@ -29,7 +29,12 @@ class ServicesCommandTest {
 
   @BeforeEach
   void start() throws IOException {
-    broker = Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(dir.resolve("g.sock")).build();
+    broker =
+        Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .socketPath(dir.resolve("g.sock"))
+            .build();
     pipe = broker.start();
   }
 
@@ -72,16 +77,27 @@ class ServicesCommandTest {
 
   private SocketChannel service(String name, String method) throws IOException {
     SocketChannel c = peer();
-    send(c, "{\"type\":\"REGISTER\",\"serviceName\":\"" + name + "\",\"methods\":[\"" + method
-        + "\"],\"version\":\"1.0.0\",\"metadata\":{}}");
+    send(
+        c,
+        "{\"type\":\"REGISTER\",\"serviceName\":\""
+            + name
+            + "\",\"methods\":[\""
+            + method
+            + "\"],\"version\":\"1.0.0\",\"metadata\":{}}");
     assertThat(read(c)).isEqualTo("{\"type\":\"REGISTER_ACK\"}");
     return c;
   }
 
   private static String call(String id, String from, String to) {
-    return "{\"type\":\"CALL\",\"id\":\"" + id + "\",\"from\":\"" + from + "\",\"to\":\"" + to
+    return "{\"type\":\"CALL\",\"id\":\""
+        + id
+        + "\",\"from\":\""
+        + from
+        + "\",\"to\":\""
+        + to
         + "\",\"method\":\"m\",\"params\":{},\"context\":{\"root\":\"r\",\"chain\":[],\"depth\":2,\"deadline\":"
-        + (System.currentTimeMillis() + 60_000) + "}}";
+        + (System.currentTimeMillis() + 60_000)
+        + "}}";
   }
 
   @Test
@@ -90,32 +106,45 @@ class ServicesCommandTest {
     SocketChannel orders = service("orders", "list");
     send(orders, call("1", "orders", "users"));
     read(users);
-    send(users, "{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\"users\",\"to\":\"orders\",\"status\":\"success\",\"data\":1}");
+    send(
+        users,
+        "{\"type\":\"RESPONSE\",\"id\":\"1\",\"from\":\"users\",\"to\":\"orders\",\"status\":\"success\",\"data\":1}");
     read(orders);
     send(orders, call("2", "orders", "ghost"));
     read(orders);
 
     Result list = Cli.ctl(pipe, "services");
     assertThat(list.status()).as(list.toString()).isZero();
-    assertThat(list.out()).contains("\"name\": \"users\"").contains("\"methods\": [\n      \"get\"\n    ]")
-        .contains("\"callsReceived\": 1").contains("\"lastHeartbeat\"");
+    assertThat(list.out())
+        .contains("\"name\": \"users\"")
+        .contains("\"methods\": [\n      \"get\"\n    ]")
+        .contains("\"callsReceived\": 1")
+        .contains("\"lastHeartbeat\"");
 
     Result mermaid = Cli.ctl(pipe, "services", "--graph");
     assertThat(mermaid.status()).as(mermaid.toString()).isZero();
-    assertThat(mermaid.out()).isEqualTo("graph LR\n  s0[\"users\"]\n  s1[\"orders\"]\n  s2[\"ghost\"]\n"
-        + "  s1 -->|\"1 call\"| s0\n  s1 -->|\"1 call, 1 errors\"| s2\n");
+    assertThat(mermaid.out())
+        .isEqualTo(
+            "graph LR\n  s0[\"users\"]\n  s1[\"orders\"]\n  s2[\"ghost\"]\n"
+                + "  s1 -->|\"1 call\"| s0\n  s1 -->|\"1 call, 1 errors\"| s2\n");
 
     Result dot = Cli.ctl(pipe, "services", "--graph", "--format", "dot");
-    assertThat(dot.out()).startsWith("digraph services {").contains("\"orders\" -> \"users\" [label=\"1 call\"];");
+    assertThat(dot.out())
+        .startsWith("digraph services {")
+        .contains("\"orders\" -> \"users\" [label=\"1 call\"];");
 
     assertThat(Cli.ctl(pipe, "services", "--graph", "--format", "png").status()).isEqualTo(1);
   }
 
   @Test
   void callInvokesAServiceMethodAndPrintsItsResult() throws Exception {
-    try (io.ephemeral.client.service.ServiceClient calc = io.ephemeral.client.service.ServiceClient.builder()
-        .serviceName("calc").gateway(pipe).build()) {
-      calc.registerMethod("double", (params, ctx) -> java.util.Map.of("result", params.path("n").asInt() * 2));
+    try (io.ephemeral.client.service.ServiceClient calc =
+        io.ephemeral.client.service.ServiceClient.builder()
+            .serviceName("calc")
+            .gateway(pipe)
+            .build()) {
+      calc.registerMethod(
+          "double", (params, ctx) -> java.util.Map.of("result", params.path("n").asInt() * 2));
       calc.connect();
       Result ok = Cli.ctl(pipe, "call", "calc", "double", "{\"n\":21}");
       assertThat(ok.status()).as(ok.toString()).isZero();

@@ -21,17 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
  * until its connection closes. The broker logs, as it exits, how many request lines it accepted
  * (took in and executed) and how many of those it could not answer. The test asserts that the
  * broker accepted exactly as many requests as the writers received answers and left none
- * unanswered: since every connection is answered in order, each request a writer got no answer
- * for is one the broker never executed.
+ * unanswered: since every connection is answered in order, each request a writer got no answer for
+ * is one the broker never executed.
  */
 class SigtermUnderLoadTest {
 
   private static final int WRITERS = 8;
   private static final int BATCH = 50;
+
   /** Answers each writer must have had before the signal: the load is under way. */
   private static final int WARM = 2_000;
-  private static final Pattern SUMMARY = Pattern.compile(
-      "Requests answered \\(accepted=(\\d+) answered=(\\d+) unanswered=(\\d+)\\)");
+
+  private static final Pattern SUMMARY =
+      Pattern.compile("Requests answered \\(accepted=(\\d+) answered=(\\d+) unanswered=(\\d+)\\)");
 
   @TempDir Path dir;
 
@@ -45,8 +47,9 @@ class SigtermUnderLoadTest {
         writers.add(new Writer(i, socket));
       }
       writers.forEach(Writer::start);
-      Cli.await("every writer to have " + WARM + " answers", () -> writers.stream()
-          .allMatch(w -> w.answered.get() >= WARM || w.failure != null));
+      Cli.await(
+          "every writer to have " + WARM + " answers",
+          () -> writers.stream().allMatch(w -> w.answered.get() >= WARM || w.failure != null));
       long[] writtenAtSignal = writers.stream().mapToLong(w -> w.written.get()).toArray();
 
       cli.signal("TERM");
@@ -68,11 +71,14 @@ class SigtermUnderLoadTest {
       long accepted = Long.parseLong(summary.group(1));
       assertThat(Long.parseLong(summary.group(3))).as("accepted requests left unanswered").isZero();
       assertThat(Long.parseLong(summary.group(2))).isEqualTo(accepted);
-      assertThat(accepted).as("requests the broker accepted = answers the writers received")
+      assertThat(accepted)
+          .as("requests the broker accepted = answers the writers received")
           .isEqualTo(answered);
       long beforeSignal = java.util.Arrays.stream(writtenAtSignal).sum();
-      System.out.printf("SIGTERM under load: %d requests written (%d before the signal), %d accepted,"
-          + " %d answered, 0 unanswered%n", written, beforeSignal, accepted, answered);
+      System.out.printf(
+          "SIGTERM under load: %d requests written (%d before the signal), %d accepted,"
+              + " %d answered, 0 unanswered%n",
+          written, beforeSignal, accepted, answered);
     }
   }
 
@@ -102,7 +108,9 @@ class SigtermUnderLoadTest {
     void join() throws InterruptedException {
       writer.join(Cli.DEADLINE.toMillis());
       reader.join(Cli.DEADLINE.toMillis());
-      assertThat(writer.isAlive() || reader.isAlive()).as("writer %d still running", index).isFalse();
+      assertThat(writer.isAlive() || reader.isAlive())
+          .as("writer %d still running", index)
+          .isFalse();
       line.close();
     }
 
@@ -114,8 +122,14 @@ class SigtermUnderLoadTest {
         while (end == null && System.nanoTime() - deadline < 0) {
           batch.setLength(0);
           for (int i = 0; i < BATCH; i++, n++) {
-            batch.append("{\"action\":\"set\",\"key\":\"w").append(index).append("\",\"value\":").append(n)
-                .append(",\"ttl\":60000,\"id\":").append(n).append("}\n");
+            batch
+                .append("{\"action\":\"set\",\"key\":\"w")
+                .append(index)
+                .append("\",\"value\":")
+                .append(n)
+                .append(",\"ttl\":60000,\"id\":")
+                .append(n)
+                .append("}\n");
           }
           line.send(batch.toString());
           written.addAndGet(BATCH);

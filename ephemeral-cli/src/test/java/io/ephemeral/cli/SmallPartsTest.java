@@ -12,15 +12,16 @@ class SmallPartsTest {
   void indentFormatsLikeJsonStringifyWithTwoSpaces() {
     assertThat(JsonText.indent("{}")).isEqualTo("{}");
     assertThat(JsonText.indent("[ ]")).isEqualTo("[]");
-    assertThat(JsonText.indent("{\"a\":1,\"b\":[true,null,{}],\"c\":{\"d\":\"x\"}}")).isEqualTo(
-        "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null,\n    {}\n  ],\n  \"c\": {\n"
-            + "    \"d\": \"x\"\n  }\n}");
+    assertThat(JsonText.indent("{\"a\":1,\"b\":[true,null,{}],\"c\":{\"d\":\"x\"}}"))
+        .isEqualTo(
+            "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null,\n    {}\n  ],\n  \"c\": {\n"
+                + "    \"d\": \"x\"\n  }\n}");
   }
 
   @Test
   void indentCopiesStringsAndNumbersExactly() {
-    assertThat(JsonText.indent("{\"k,{:}\":\"v \\\"q\\\" [1, 2]\\\\\",\"n\":-1.5e-7}")).isEqualTo(
-        "{\n  \"k,{:}\": \"v \\\"q\\\" [1, 2]\\\\\",\n  \"n\": -1.5e-7\n}");
+    assertThat(JsonText.indent("{\"k,{:}\":\"v \\\"q\\\" [1, 2]\\\\\",\"n\":-1.5e-7}"))
+        .isEqualTo("{\n  \"k,{:}\": \"v \\\"q\\\" [1, 2]\\\\\",\n  \"n\": -1.5e-7\n}");
   }
 
   @Test
@@ -32,9 +33,10 @@ class SmallPartsTest {
 
   @Test
   void startFailureReasonIsTheOsMessage() {
-    IOException e = new IOException(
-        "Cannot run program \"nope\": error=2, No such file or directory",
-        new IOException("error=2, No such file or directory"));
+    IOException e =
+        new IOException(
+            "Cannot run program \"nope\": error=2, No such file or directory",
+            new IOException("error=2, No such file or directory"));
     assertThat(Supervisor.reason(e)).isEqualTo("No such file or directory");
     assertThat(Supervisor.reason(new IOException("Cannot run program \"x\": boom")))
         .isEqualTo("boom");

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every numeric flag of {@code start} really takes effect (the original's all parsed to NaN),
- * flags beat {@code BROKER_*} variables and the variables apply when no flag is given (the
- * original CLI overrode them). The broker runs in a CLI process; brokerctl runs in this JVM.
+ * Every numeric flag of {@code start} really takes effect (the original's all parsed to NaN), flags
+ * beat {@code BROKER_*} variables and the variables apply when no flag is given (the original CLI
+ * overrode them). The broker runs in a CLI process; brokerctl runs in this JVM.
  */
 class StartFlagsTest {
 
@@ -42,7 +42,8 @@ class StartFlagsTest {
       Path pipe = cli.awaitSocket();
       assertThat(Cli.ctl(pipe, "set", "small", "12345", "--json", "--ttl", "60000").status())
           .isZero();
-      Result large = Cli.ctl(pipe, "set", "large", "12345678901234567890", "--json", "--ttl", "60000");
+      Result large =
+          Cli.ctl(pipe, "set", "large", "12345678901234567890", "--json", "--ttl", "60000");
       assertThat(large.status()).as(large.toString()).isEqualTo(1);
       assertThat(large.err()).contains("too_large");
       stop(cli);
@@ -90,8 +91,8 @@ class StartFlagsTest {
 
   @Test
   void environmentAppliesWhenNoFlagIsGiven() {
-    try (Cli cli = Cli.start(dir, Map.of("BROKER_MAX_ITEMS", "2", "BROKER_REQUIRE_TTL", "false"),
-        "start")) {
+    try (Cli cli =
+        Cli.start(dir, Map.of("BROKER_MAX_ITEMS", "2", "BROKER_REQUIRE_TTL", "false"), "start")) {
       Path pipe = cli.awaitSocket();
       assertThat(Cli.ctl(pipe, "set", "a", "1").status()).isZero(); // no ttl: env said so
       assertThat(Cli.ctl(pipe, "set", "b", "2").status()).isZero();
@@ -147,8 +148,14 @@ class StartFlagsTest {
       cli.awaitSocket();
       Cli.await("the start log line", () -> cli.stderr().contains("Broker started"));
       stop(cli);
-      assertThat(cli.stderr().lines()).isNotEmpty().allSatisfy(line ->
-          assertThat(line).startsWith("{").endsWith("}").contains("\"component\":\"broker\""));
+      assertThat(cli.stderr().lines())
+          .isNotEmpty()
+          .allSatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith("{")
+                      .endsWith("}")
+                      .contains("\"component\":\"broker\""));
     }
   }
 
@@ -171,8 +178,8 @@ class StartFlagsTest {
   @Test
   void liveBrokerOnTheSocketIsNotReplaced() throws Exception {
     Path socket = dir.resolve("live.sock");
-    try (Broker live = Broker.builder().environment(Map.of()).shutdownHook(false)
-        .socketPath(socket).build()) {
+    try (Broker live =
+        Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build()) {
       live.start();
       try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString(), "--", "true")) {
         assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);

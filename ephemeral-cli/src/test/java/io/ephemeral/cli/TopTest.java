@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.cli.Cli.Result;
+import io.ephemeral.client.BrokerClient;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import io.ephemeral.client.BrokerClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,12 @@ class TopTest {
 
   @BeforeEach
   void start() throws Exception {
-    broker = Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(dir.resolve("t.sock")).build();
+    broker =
+        Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .socketPath(dir.resolve("t.sock"))
+            .build();
     pipe = broker.start();
   }
 
@@ -64,16 +69,23 @@ class TopTest {
   void liveViewEndsWhenTheBrokerCloses() throws Exception {
     StringWriter text = new StringWriter();
     java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
-    try (BrokerClient client = BrokerClient.builder().environment(Map.of()).pipe(pipe).timeout(Duration.ofSeconds(1))
-        .build(); java.io.PipedInputStream in = new java.io.PipedInputStream(keys)) {
+    try (BrokerClient client =
+            BrokerClient.builder()
+                .environment(Map.of())
+                .pipe(pipe)
+                .timeout(Duration.ofSeconds(1))
+                .build();
+        java.io.PipedInputStream in = new java.io.PipedInputStream(keys)) {
       Top top = new Top(client, new PrintWriter(text), Duration.ofMillis(20));
-      var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-        try {
-          return top.live(in);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      var running =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return top.live(in);
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
       Cli.await("a frame was drawn", () -> text.toString().contains("ACTION"));
       broker.stop();
       assertThat(running.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();

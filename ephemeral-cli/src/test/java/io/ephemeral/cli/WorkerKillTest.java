@@ -17,14 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  * half-written on each connection: a worker JVM with two connections and a Node worker with one,
  * all three holding a slot of one 3-slot pool with a 2 s TTL, against a real broker process.
  *
- * <p>Timing is judged on the broker's own clock, so a slow machine cannot fake a pass or a
- * failure: each worker pinged just before and just after its lease (so its lease was granted
- * between those two pongs), and every probe afterwards is a pipelined ping, stats, ping. A probe
- * that ended before the earliest grant plus the TTL must still see all three leases held; one
- * that started after the latest grant plus the TTL must see them gone. A waiter parked on the
- * full pool right after the kill must get its slot, not before the earliest grant plus the TTL
- * and not much after the latest. Meanwhile another client keeps writing and reading, and must
- * get every answer.
+ * <p>Timing is judged on the broker's own clock, so a slow machine cannot fake a pass or a failure:
+ * each worker pinged just before and just after its lease (so its lease was granted between those
+ * two pongs), and every probe afterwards is a pipelined ping, stats, ping. A probe that ended
+ * before the earliest grant plus the TTL must still see all three leases held; one that started
+ * after the latest grant plus the TTL must see them gone. A waiter parked on the full pool right
+ * after the kill must get its slot, not before the earliest grant plus the TTL and not much after
+ * the latest. Meanwhile another client keeps writing and reading, and must get every answer.
  */
 class WorkerKillTest {
 
@@ -32,30 +31,32 @@ class WorkerKillTest {
   private static final String KEY = "slots";
 
   /** The Node worker: the same protocol steps as {@link LeaseWorker}, one connection. */
-  private static final String NODE_WORKER = String.join("\n",
-      "const net = require('net')",
-      "const [sock, key, size, ttl, name] = process.argv.slice(1)",
-      "const s = net.createConnection(sock, () => console.log('CONNECTED'))",
-      "let buf = ''; const lines = []; let leased = false",
-      "s.on('data', (d) => {",
-      "  buf += d; let i",
-      "  while ((i = buf.indexOf('\\n')) >= 0) { lines.push(buf.slice(0, i)); buf = buf.slice(i + 1) }",
-      "  if (lines.length >= 3 && !leased) {",
-      "    leased = true",
-      "    const [a, l, b] = lines.slice(0, 3).map((x) => JSON.parse(x))",
-      "    if (!l.ok) { console.log('FAILED ' + JSON.stringify(l)); return }",
-      "    console.log(`LEASED ${name}-0 ${l.value} ${a.pong} ${b.pong}`)",
-      "    s.write(JSON.stringify({ action: 'set', key: `done-${name}-0`, value: true, ttl: 60000 }) + '\\n'",
-      "      + '{\"action\":\"set\",\"key\":\"half-' + name + '\",\"val')",
-      "    console.log('READY')",
-      "  }",
-      "})",
-      "process.stdin.on('data', (d) => {",
-      "  if (String(d).trim() !== 'go') return",
-      "  const ping = JSON.stringify({ action: 'ping' }) + '\\n'",
-      "  s.write(ping + JSON.stringify({ action: 'lease', key, workerId: name + '-0', ttl: Number(ttl),",
-      "    size: Number(size) }) + '\\n' + ping)",
-      "})");
+  private static final String NODE_WORKER =
+      String.join(
+          "\n",
+          "const net = require('net')",
+          "const [sock, key, size, ttl, name] = process.argv.slice(1)",
+          "const s = net.createConnection(sock, () => console.log('CONNECTED'))",
+          "let buf = ''; const lines = []; let leased = false",
+          "s.on('data', (d) => {",
+          "  buf += d; let i",
+          "  while ((i = buf.indexOf('\\n')) >= 0) { lines.push(buf.slice(0, i)); buf = buf.slice(i + 1) }",
+          "  if (lines.length >= 3 && !leased) {",
+          "    leased = true",
+          "    const [a, l, b] = lines.slice(0, 3).map((x) => JSON.parse(x))",
+          "    if (!l.ok) { console.log('FAILED ' + JSON.stringify(l)); return }",
+          "    console.log(`LEASED ${name}-0 ${l.value} ${a.pong} ${b.pong}`)",
+          "    s.write(JSON.stringify({ action: 'set', key: `done-${name}-0`, value: true, ttl: 60000 }) + '\\n'",
+          "      + '{\"action\":\"set\",\"key\":\"half-' + name + '\",\"val')",
+          "    console.log('READY')",
+          "  }",
+          "})",
+          "process.stdin.on('data', (d) => {",
+          "  if (String(d).trim() !== 'go') return",
+          "  const ping = JSON.stringify({ action: 'ping' }) + '\\n'",
+          "  s.write(ping + JSON.stringify({ action: 'lease', key, workerId: name + '-0', ttl: Number(ttl),",
+          "    size: Number(size) }) + '\\n' + ping)",
+          "})");
 
   @TempDir Path dir;
 
@@ -63,10 +64,30 @@ class WorkerKillTest {
   void leasesOfKilledWorkersExpireOnScheduleWhileOtherClientsAreServed() throws Exception {
     Path socket = dir.resolve("broker.sock");
     try (Cli broker = Cli.start(dir, "start", "--socket", socket.toString());
-        Child jvm = Child.java(start(dir, broker), "jvm-worker", LeaseWorker.class, socket.toString(), KEY, "3",
-            Long.toString(TTL), "jvm", "2");
-        Child node = Child.start(dir, "node-worker", List.of("node", "-e", NODE_WORKER, socket.toString(), KEY,
-            "3", Long.toString(TTL), "node"))) {
+        Child jvm =
+            Child.java(
+                start(dir, broker),
+                "jvm-worker",
+                LeaseWorker.class,
+                socket.toString(),
+                KEY,
+                "3",
+                Long.toString(TTL),
+                "jvm",
+                "2");
+        Child node =
+            Child.start(
+                dir,
+                "node-worker",
+                List.of(
+                    "node",
+                    "-e",
+                    NODE_WORKER,
+                    socket.toString(),
+                    KEY,
+                    "3",
+                    Long.toString(TTL),
+                    "node"))) {
       jvm.await("CONNECTED");
       node.await("CONNECTED");
       Bystander bystander = new Bystander(socket);
@@ -96,14 +117,19 @@ class WorkerKillTest {
       int heldProbes = 0;
       long waitedPast;
 
-      try (Line waiter = new Line(socket); Line probe = new Line(socket)) {
-        waiter.send("{\"action\":\"ping\"}\n{\"action\":\"lease\",\"key\":\"" + KEY
-            + "\",\"workerId\":\"waiter\",\"ttl\":60000,\"size\":3,\"wait\":30000}\n{\"action\":\"ping\"}\n");
+      try (Line waiter = new Line(socket);
+          Line probe = new Line(socket)) {
+        waiter.send(
+            "{\"action\":\"ping\"}\n{\"action\":\"lease\",\"key\":\""
+                + KEY
+                + "\",\"workerId\":\"waiter\",\"ttl\":60000,\"size\":3,\"wait\":30000}\n{\"action\":\"ping\"}\n");
         long gone = -1;
         long previous = 3;
         long deadline = System.nanoTime() + Cli.DEADLINE.toNanos();
         while (gone < 0) {
-          assertThat(System.nanoTime()).as("the dead workers' leases to expire").isLessThan(deadline);
+          assertThat(System.nanoTime())
+              .as("the dead workers' leases to expire")
+              .isLessThan(deadline);
           probe.send("{\"action\":\"ping\"}\n{\"action\":\"stats\"}\n{\"action\":\"ping\"}\n");
           long before = Line.pong(probe.readLine());
           String stats = probe.readLine();
@@ -112,10 +138,13 @@ class WorkerKillTest {
           long waiters = Line.number(stats, "leaseWaiters");
           if (after < earliest + TTL) {
             heldProbes++;
-            assertThat(leases).as("leases %d ms after the earliest grant", after - earliest).isEqualTo(3);
+            assertThat(leases)
+                .as("leases %d ms after the earliest grant", after - earliest)
+                .isEqualTo(3);
           }
           if (before >= latest + TTL) {
-            assertThat(leases).as("leases %d ms after the latest grant (only the waiter's)", before - latest)
+            assertThat(leases)
+                .as("leases %d ms after the latest grant (only the waiter's)", before - latest)
                 .isEqualTo(1);
             assertThat(waiters).isZero();
           }
@@ -128,43 +157,56 @@ class WorkerKillTest {
             Thread.sleep(20);
           }
         }
-        assertThat(heldProbes).as("probes that saw the slots still held after the kill").isPositive();
+        assertThat(heldProbes)
+            .as("probes that saw the slots still held after the kill")
+            .isPositive();
 
         long askedAt = Line.pong(waiter.readLine());
         String granted = waiter.readLine();
         long grantedBy = Line.pong(waiter.readLine());
         assertThat(granted).startsWith("{\"ok\":true,\"value\":");
         assertThat(Line.number(granted, "value")).isBetween(0L, 2L);
-        assertThat(grantedBy).as("the waiter's slot, not before a dead worker's lease ran out")
+        assertThat(grantedBy)
+            .as("the waiter's slot, not before a dead worker's lease ran out")
             .isGreaterThanOrEqualTo(earliest + TTL);
         waitedPast = grantedBy - (latest + TTL);
         assertThat(waitedPast).as("ms the waiter waited past the latest expiry").isLessThan(5_000);
         assertThat(askedAt).isLessThan(earliest + TTL + 5_000);
 
         try (Line control = new Line(socket)) {
-          Cli.await("the bystander to be served after the kill", () -> bystander.answered.get() > requestsAtKill + 100
-              || bystander.failure != null);
+          Cli.await(
+              "the bystander to be served after the kill",
+              () -> bystander.answered.get() > requestsAtKill + 100 || bystander.failure != null);
           bystander.stop();
           assertThat(bystander.failure).isNull();
           assertThat(bystander.answered.get()).isEqualTo(bystander.sent.get());
           for (String done : List.of("done-jvm-0", "done-jvm-1", "done-node-0")) {
             assertThat(control.call("{\"action\":\"get\",\"key\":\"" + done + "\"}"))
-                .as("the whole request %s wrote before dying", done).startsWith("{\"ok\":true,\"value\":true");
+                .as("the whole request %s wrote before dying", done)
+                .startsWith("{\"ok\":true,\"value\":true");
           }
-          assertThat(control.call("{\"action\":\"get\",\"key\":\"half-jvm\"}")).contains("not_found");
-          String fresh = control.call("{\"action\":\"lease\",\"key\":\"" + KEY
-              + "\",\"workerId\":\"fresh\",\"ttl\":60000,\"size\":3}");
+          assertThat(control.call("{\"action\":\"get\",\"key\":\"half-jvm\"}"))
+              .contains("not_found");
+          String fresh =
+              control.call(
+                  "{\"action\":\"lease\",\"key\":\""
+                      + KEY
+                      + "\",\"workerId\":\"fresh\",\"ttl\":60000,\"size\":3}");
           assertThat(fresh).startsWith("{\"ok\":true");
           assertThat(Line.number(fresh, "value")).isNotEqualTo(Line.number(granted, "value"));
           String health = control.call("{\"action\":\"health\"}");
-          assertThat(Line.number(health, "open")).as("connections open (waiter, probe, control): the dead workers' are gone; " + health)
+          assertThat(Line.number(health, "open"))
+              .as(
+                  "connections open (waiter, probe, control): the dead workers' are gone; "
+                      + health)
               .isEqualTo(3);
         }
       }
       assertThat(broker.process().isAlive()).isTrue();
-      System.out.printf("Worker kill: %d probes saw the slots held, bystander answered %d requests, "
-          + "waiter answered at most %d ms after the latest dead lease's expiry%n", heldProbes,
-          bystander.answered.get(), waitedPast);
+      System.out.printf(
+          "Worker kill: %d probes saw the slots held, bystander answered %d requests, "
+              + "waiter answered at most %d ms after the latest dead lease's expiry%n",
+          heldProbes, bystander.answered.get(), waitedPast);
     }
   }
 
@@ -201,7 +243,9 @@ class WorkerKillTest {
       try {
         while (!stopped) {
           sent.incrementAndGet();
-          String set = line.call("{\"action\":\"set\",\"key\":\"bystander\",\"value\":" + n + ",\"ttl\":60000}");
+          String set =
+              line.call(
+                  "{\"action\":\"set\",\"key\":\"bystander\",\"value\":" + n + ",\"ttl\":60000}");
           check(set, "{\"ok\":true}");
           sent.incrementAndGet();
           String get = line.call("{\"action\":\"get\",\"key\":\"bystander\"}");

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (one per processor), created on first use, gone after 30 s without work.
  *
  * <p>Not {@code ForkJoinPool.commonPool()}: on a machine where its parallelism is 1,
- * CompletableFuture replaces it with a new thread per task, even when it is passed explicitly,
- * and that thread would be started on the client's reader thread for every reply.
+ * CompletableFuture replaces it with a new thread per task, even when it is passed explicitly, and
+ * that thread would be started on the client's reader thread for every reply.
  */
 final class AsyncExecutor {
   private AsyncExecutor() {}

@@ -22,8 +22,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,29 +54,27 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Threading.</b> One instance is meant to be shared: it is safe for any number of threads
- * and keeps one persistent connection on which many requests are in flight at once. Every
- * method has an {@code ...Async} twin returning a {@link CompletableFuture}, completed on the
- * builder's {@code executor} (by default a small shared pool of daemon threads), never on the
- * client's I/O threads.
+ * <p><b>Threading.</b> One instance is meant to be shared: it is safe for any number of threads and
+ * keeps one persistent connection on which many requests are in flight at once. Every method has an
+ * {@code ...Async} twin returning a {@link CompletableFuture}, completed on the builder's {@code
+ * executor} (by default a small shared pool of daemon threads), never on the client's I/O threads.
  *
- * <p><b>Errors.</b> Invalid arguments ({@link IllegalArgumentException}) and use after
- * {@link #close()} ({@link IllegalStateException}) are thrown directly, by the async methods
- * too, before anything is sent. A broker error answer is a {@link BrokerException} (with
- * subclasses for the common codes); failing to get an answer is a
- * {@link BrokerConnectionException}; a stored value that cannot be decoded is a
- * {@link ValueDecodingException}. The async methods complete exceptionally with these.
+ * <p><b>Errors.</b> Invalid arguments ({@link IllegalArgumentException}) and use after {@link
+ * #close()} ({@link IllegalStateException}) are thrown directly, by the async methods too, before
+ * anything is sent. A broker error answer is a {@link BrokerException} (with subclasses for the
+ * common codes); failing to get an answer is a {@link BrokerConnectionException}; a stored value
+ * that cannot be decoded is a {@link ValueDecodingException}. The async methods complete
+ * exceptionally with these.
  *
  * <p><b>Timeout and retries.</b> The timeout (default 5 s) bounds the whole call. Connection
- * failures (socket missing, refused, connection broken) are retried after 50, 100, 200, 400,
- * then every 800 ms until the timeout is used up; broker error answers are never retried. A
- * request whose connection broke after it was written is retried too, so, as with the Node
- * client, it can reach the broker twice. After a broker restart on the same path the next call
- * reconnects.
+ * failures (socket missing, refused, connection broken) are retried after 50, 100, 200, 400, then
+ * every 800 ms until the timeout is used up; broker error answers are never retried. A request
+ * whose connection broke after it was written is retried too, so, as with the Node client, it can
+ * reach the broker twice. After a broker restart on the same path the next call reconnects.
  *
- * <p><b>Values.</b> Values are serialised with Jackson (a default {@link ObjectMapper} unless
- * one is given). JSON text of at least {@code compressionThreshold} characters (1024 by default)
- * is sent gzip-compressed and base64-encoded, exactly like the Node client, and decompressed
+ * <p><b>Values.</b> Values are serialised with Jackson (a default {@link ObjectMapper} unless one
+ * is given). JSON text of at least {@code compressionThreshold} characters (1024 by default) is
+ * sent gzip-compressed and base64-encoded, exactly like the Node client, and decompressed
  * transparently on read.
  */
 public final class BrokerClient implements AutoCloseable {
@@ -128,8 +126,10 @@ public final class BrokerClient implements AutoCloseable {
   private final int maxDecompressedBytes;
   private final boolean debug;
   private final ObjectMapper mapper;
+
   /** Writes values; surrogate pairs as UTF-8 (like JSON.stringify), not as escapes. */
   private final ObjectWriter writer;
+
   private final Executor executor;
 
   private final String name;
@@ -140,8 +140,10 @@ public final class BrokerClient implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Connection connection;
   private final AtomicInteger connectAttempts = new AtomicInteger();
+
   /** The last failed connect and when it happened; guarded by connectLock. */
   private BrokerConnectionException lastConnectFailure;
+
   private long lastConnectFailureNanos;
 
   private BrokerClient(Builder b, Path pipe, String pipeLabel, String secret, Duration timeout) {
@@ -179,10 +181,10 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /**
-   * A client configured from the environment: {@code EPHEMERAL_PIPE} (required),
-   * {@code CLIENT_SECRET} then {@code EPHEMERAL_SECRET}, {@code CLIENT_TIMEOUT} (ms),
-   * {@code CLIENT_DEBUG}, {@code CLIENT_ALLOW_NO_TTL}, {@code CLIENT_COMPRESSION},
-   * {@code CLIENT_COMPRESSION_THRESHOLD}. Booleans are true for {@code "true"} or {@code "1"}.
+   * A client configured from the environment: {@code EPHEMERAL_PIPE} (required), {@code
+   * CLIENT_SECRET} then {@code EPHEMERAL_SECRET}, {@code CLIENT_TIMEOUT} (ms), {@code
+   * CLIENT_DEBUG}, {@code CLIENT_ALLOW_NO_TTL}, {@code CLIENT_COMPRESSION}, {@code
+   * CLIENT_COMPRESSION_THRESHOLD}. Booleans are true for {@code "true"} or {@code "1"}.
    *
    * @throws IllegalStateException if {@code EPHEMERAL_PIPE} is not set
    * @throws IllegalArgumentException if a numeric variable does not parse
@@ -215,7 +217,10 @@ public final class BrokerClient implements AutoCloseable {
     return sync(getCall(key), r -> readValue(key, r, t));
   }
 
-  /** Like {@link #get(String, Class)} for generic types, e.g. {@code new TypeReference<List<Foo>>() {}}. */
+  /**
+   * Like {@link #get(String, Class)} for generic types, e.g. {@code new TypeReference<List<Foo>>()
+   * {}}.
+   */
   public <T> T get(String key, TypeReference<T> type) {
     JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
     return sync(getCall(key), r -> readValue(key, r, t));
@@ -258,13 +263,12 @@ public final class BrokerClient implements AutoCloseable {
   /**
    * Stores a value, serialised to JSON with the client's {@link ObjectMapper}, for {@code ttl}.
    *
-   * @param ttl time to live, at least 1 ms (truncated to whole milliseconds); null is allowed
-   *     only when the client was built with {@code allowNoTtl}, and leaves the TTL to the broker
+   * @param ttl time to live, at least 1 ms (truncated to whole milliseconds); null is allowed only
+   *     when the client was built with {@code allowNoTtl}, and leaves the TTL to the broker
    * @throws IllegalArgumentException if the key or TTL is invalid, or the value cannot be
    *     serialised (the message names the key)
    * @throws TooLargeException if the value exceeds the broker's size limit
-   * @throws BrokerException for other broker errors, e.g. {@code max_items},
-   *     {@code ttl_required}
+   * @throws BrokerException for other broker errors, e.g. {@code max_items}, {@code ttl_required}
    * @throws BrokerConnectionException if no answer came within the timeout
    */
   public void set(String key, Object value, Duration ttl) {
@@ -273,8 +277,8 @@ public final class BrokerClient implements AutoCloseable {
 
   /**
    * Stores a value without a TTL: the broker applies its default TTL, or rejects the request with
-   * {@code ttl_required} if it requires one. Allowed only when the client was built with
-   * {@code allowNoTtl}.
+   * {@code ttl_required} if it requires one. Allowed only when the client was built with {@code
+   * allowNoTtl}.
    *
    * @throws IllegalArgumentException without {@code allowNoTtl}
    */
@@ -296,8 +300,8 @@ public final class BrokerClient implements AutoCloseable {
    * Stores a value given as JSON text.
    *
    * @param json exactly one JSON value
-   * @throws IllegalArgumentException if {@code json} is not one valid JSON value, or the key or
-   *     TTL is invalid
+   * @throws IllegalArgumentException if {@code json} is not one valid JSON value, or the key or TTL
+   *     is invalid
    * @see #set(String, Object, Duration)
    */
   public void setRaw(String key, String json, Duration ttl) {
@@ -315,8 +319,8 @@ public final class BrokerClient implements AutoCloseable {
   /**
    * Deletes a key. Deleting a missing key is not an error.
    *
-   * @return true once the broker acknowledged (a Node-compatible broker does not say whether
-   *     the key existed; if it does, with a {@code deleted} member, that answer is returned)
+   * @return true once the broker acknowledged (a Node-compatible broker does not say whether the
+   *     key existed; if it does, with a {@code deleted} member, that answer is returned)
    * @throws BrokerConnectionException if no answer came within the timeout
    */
   public boolean del(String key) {
@@ -410,11 +414,12 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /**
-   * The broker's metrics as a JSON object text: requests and errors per action, latency
-   * percentiles in ms, connections, compression, expirations and gateway calls per method.
+   * The broker's metrics as a JSON object text: requests and errors per action, latency percentiles
+   * in ms, connections, compression, expirations and gateway calls per method.
    */
   public String metricsJson() {
-    return sync(start("metrics", "json", Payload.action("metrics").string("format", "json").end()),
+    return sync(
+        start("metrics", "json", Payload.action("metrics").string("format", "json").end()),
         r -> r.member("metrics").toString());
   }
 
@@ -459,15 +464,15 @@ public final class BrokerClient implements AutoCloseable {
 
   /**
    * Leases a slot of a pool that has at most {@code poolSize} holders, waiting up to {@code wait}
-   * for a slot to be free. Waiting workers are served first come, first served. The returned
-   * handle carries the slot and a fencing token that increases with every grant; closing it
-   * releases the lease (and stops {@link Lease#keepAlive() automatic renewal}).
+   * for a slot to be free. Waiting workers are served first come, first served. The returned handle
+   * carries the slot and a fencing token that increases with every grant; closing it releases the
+   * lease (and stops {@link Lease#keepAlive() automatic renewal}).
    *
    * @param poolSize most holders of the pool, 1 to 1,000,000; the first request fixes it
    * @param wait how long to wait for a slot (zero: do not wait)
-   * @throws BrokerException {@code lease_timeout} when no slot became free in time,
-   *     {@code pool_exhausted} when the pool is full and {@code wait} is zero,
-   *     {@code pool_size_mismatch} when the pool already has another size
+   * @throws BrokerException {@code lease_timeout} when no slot became free in time, {@code
+   *     pool_exhausted} when the pool is full and {@code wait} is zero, {@code pool_size_mismatch}
+   *     when the pool already has another size
    */
   public Lease lease(String key, String workerId, Duration ttl, int poolSize, Duration wait) {
     long ttlMs = requireTtl(ttl);
@@ -479,7 +484,10 @@ public final class BrokerClient implements AutoCloseable {
     }
     // The broker answers a connection's requests in order, so a request that waits for a slot
     // holds back everything behind it: it gets a connection of its own.
-    return waitOnOwnConnection(subject, payload, timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
+    return waitOnOwnConnection(
+        subject,
+        payload,
+        timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
         r -> toLease(r, key, workerId, ttl, poolSize));
   }
 
@@ -499,7 +507,8 @@ public final class BrokerClient implements AutoCloseable {
     }
   }
 
-  private <T> T waitOnOwnConnection(String subject, byte[] payload, long callTimeoutNanos, Decoder<T> decoder) {
+  private <T> T waitOnOwnConnection(
+      String subject, byte[] payload, long callTimeoutNanos, Decoder<T> decoder) {
     if (closed.get()) {
       throw new IllegalStateException("BrokerClient is closed");
     }
@@ -525,15 +534,21 @@ public final class BrokerClient implements AutoCloseable {
       while (true) {
         long left = call.deadlineNanos - System.nanoTime();
         if (left <= 0) {
-          throw Failures.broken("ETIMEOUT", call.describe() + ": no answer within "
-              + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos) + " ms", null);
+          throw Failures.broken(
+              "ETIMEOUT",
+              call.describe()
+                  + ": no answer within "
+                  + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos)
+                  + " ms",
+              null);
         }
         selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         selector.selectedKeys().clear();
         buf.clear();
         int n = ch.read(buf);
         if (n < 0) {
-          throw Failures.broken("EPIPE", call.describe() + ": the broker closed the connection", null);
+          throw Failures.broken(
+              "EPIPE", call.describe() + ": the broker closed the connection", null);
         }
         int nl = indexOf(buf.array(), n);
         in.write(buf.array(), 0, nl < 0 ? n : nl);
@@ -568,7 +583,8 @@ public final class BrokerClient implements AutoCloseable {
     return timer.scheduleWithFixedDelay(task, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  private byte[] poolLeasePayload(String key, String workerId, long ttlMs, int poolSize, long waitMs) {
+  private byte[] poolLeasePayload(
+      String key, String workerId, long ttlMs, int poolSize, long waitMs) {
     if (key == null || key.isEmpty()) {
       throw new IllegalArgumentException("Key is required for lease()");
     }
@@ -578,8 +594,12 @@ public final class BrokerClient implements AutoCloseable {
     if (poolSize < 1 || poolSize > 1_000_000) {
       throw new IllegalArgumentException("poolSize must be from 1 to 1000000, got " + poolSize);
     }
-    Payload p = Payload.action("lease").string("key", key).string("workerId", workerId).number("ttl", ttlMs)
-        .number("size", poolSize);
+    Payload p =
+        Payload.action("lease")
+            .string("key", key)
+            .string("workerId", workerId)
+            .number("ttl", ttlMs)
+            .number("size", poolSize);
     if (waitMs > 0) {
       p.number("wait", waitMs);
     }
@@ -596,10 +616,12 @@ public final class BrokerClient implements AutoCloseable {
     return wait.toMillis();
   }
 
-  private Lease toLease(Reply r, String key, String workerId, Duration ttl, int poolSize) throws IOException {
+  private Lease toLease(Reply r, String key, String workerId, Duration ttl, int poolSize)
+      throws IOException {
     int slot = leaseValue(r);
     JsonNode token = r.member("token");
-    return new Lease(this, key, workerId, ttl, poolSize, slot, token.isIntegralNumber() ? token.asLong() : -1);
+    return new Lease(
+        this, key, workerId, ttl, poolSize, slot, token.isIntegralNumber() ? token.asLong() : -1);
   }
 
   /**
@@ -619,8 +641,8 @@ public final class BrokerClient implements AutoCloseable {
   }
 
   /**
-   * Closes the connection and fails every call still waiting with a
-   * {@link BrokerConnectionException} (code {@code ECLOSED}). Idempotent.
+   * Closes the connection and fails every call still waiting with a {@link
+   * BrokerConnectionException} (code {@code ECLOSED}). Idempotent.
    */
   @Override
   public void close() {
@@ -635,7 +657,10 @@ public final class BrokerClient implements AutoCloseable {
     if (c != null) {
       c.close(
           new BrokerConnectionException(
-              "ECLOSED", "The client was closed before the broker answered (ECLOSED)", false, null));
+              "ECLOSED",
+              "The client was closed before the broker answered (ECLOSED)",
+              false,
+              null));
     }
     for (Call call : active) {
       call.result.completeExceptionally(closedError(call));
@@ -651,8 +676,13 @@ public final class BrokerClient implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "BrokerClient[" + failures.pipeLabel() + ", timeout=" + timeout.toMillis() + "ms"
-        + (hmac != null ? ", signed" : "") + "]";
+    return "BrokerClient["
+        + failures.pipeLabel()
+        + ", timeout="
+        + timeout.toMillis()
+        + "ms"
+        + (hmac != null ? ", signed" : "")
+        + "]";
   }
 
   // ---------------------------------------------------------------------------------------
@@ -696,7 +726,12 @@ public final class BrokerClient implements AutoCloseable {
         .number("beforeSize", v.beforeSize())
         .number("afterSize", v.afterSize());
     if (debug && v.compressed()) {
-      log("{}: {} {} compressed {} -> {} chars", name, method, Text.quote(key), v.beforeSize(),
+      log(
+          "{}: {} {} compressed {} -> {} chars",
+          name,
+          method,
+          Text.quote(key),
+          v.beforeSize(),
           v.afterSize());
     }
     return start("set", Text.quote(key), p.end());
@@ -760,8 +795,12 @@ public final class BrokerClient implements AutoCloseable {
       String detail =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.toString();
       throw new IllegalArgumentException(
-          "Cannot serialise the value for key " + Text.quote(key) + " to JSON ("
-              + (value == null ? "null" : value.getClass().getName()) + "): " + detail
+          "Cannot serialise the value for key "
+              + Text.quote(key)
+              + " to JSON ("
+              + (value == null ? "null" : value.getClass().getName())
+              + "): "
+              + detail
               + ". Hint: check for circular references or values Jackson cannot serialise.",
           e);
     }
@@ -784,7 +823,8 @@ public final class BrokerClient implements AutoCloseable {
       bytes = Arrays.copyOf(bb.array(), bb.limit());
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(
-          "The JSON for key " + Text.quote(key)
+          "The JSON for key "
+              + Text.quote(key)
               + " contains a lone surrogate character; escape it as \\uXXXX",
           e);
     }
@@ -798,8 +838,7 @@ public final class BrokerClient implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new IllegalArgumentException(
-          "The JSON for key " + Text.quote(key) + " is not one valid JSON value: "
-              + e.getMessage(),
+          "The JSON for key " + Text.quote(key) + " is not one valid JSON value: " + e.getMessage(),
           e);
     }
     return bytes;
@@ -862,7 +901,10 @@ public final class BrokerClient implements AutoCloseable {
           e);
     } catch (TimeoutException e) {
       throw new BrokerConnectionException(
-          "ETIMEOUT", call.describe() + ": no reply within " + timeout.toMillis() + " ms", false, e);
+          "ETIMEOUT",
+          call.describe() + ": no reply within " + timeout.toMillis() + " ms",
+          false,
+          e);
     }
   }
 
@@ -881,7 +923,11 @@ public final class BrokerClient implements AutoCloseable {
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
       throw new ValueDecodingException(
           key,
-          "Cannot read the value of key " + Text.quote(key) + " as " + type.toCanonical() + ": "
+          "Cannot read the value of key "
+              + Text.quote(key)
+              + " as "
+              + type.toCanonical()
+              + ": "
               + detail,
           e);
     }
@@ -964,14 +1010,26 @@ public final class BrokerClient implements AutoCloseable {
       List<String> methods = new ArrayList<>();
       s.path("methods").forEach(m -> methods.add(m.asText()));
       JsonNode calls = s.path("calls");
-      services.add(new ServicesReport.Service(s.path("name").asText(), List.copyOf(methods), s.path("connections").asInt(),
-          s.path("connectedAt").asLong(), s.path("lastHeartbeat").asLong(), calls.path("received").asLong(),
-          calls.path("made").asLong(), calls.path("errors").asLong(), s.path("pending").asInt()));
+      services.add(
+          new ServicesReport.Service(
+              s.path("name").asText(),
+              List.copyOf(methods),
+              s.path("connections").asInt(),
+              s.path("connectedAt").asLong(),
+              s.path("lastHeartbeat").asLong(),
+              calls.path("received").asLong(),
+              calls.path("made").asLong(),
+              calls.path("errors").asLong(),
+              s.path("pending").asInt()));
     }
     List<ServicesReport.Edge> edges = new ArrayList<>();
     for (JsonNode e : r.member("edges")) {
-      edges.add(new ServicesReport.Edge(e.path("from").asText(), e.path("to").asText(), e.path("calls").asLong(),
-          e.path("errors").asLong()));
+      edges.add(
+          new ServicesReport.Edge(
+              e.path("from").asText(),
+              e.path("to").asText(),
+              e.path("calls").asLong(),
+              e.path("errors").asLong()));
     }
     return new ServicesReport(List.copyOf(services), List.copyOf(edges));
   }
@@ -986,16 +1044,19 @@ public final class BrokerClient implements AutoCloseable {
         toCapacity(r.member("capacity")),
         new BrokerHealth.Memory(
             m.path("rss").asLong(), m.path("heapUsed").asLong(), m.path("heapTotal").asLong()),
-        new BrokerHealth.Connections(
-            c.path("inFlight").asLong(), c.path("draining").asBoolean()));
+        new BrokerHealth.Connections(c.path("inFlight").asLong(), c.path("draining").asBoolean()));
   }
 
   private BrokerConnectionException invalidResponse(Call call, byte[] line, Exception e) {
     String text = new String(line, 0, Math.min(line.length, 200), StandardCharsets.UTF_8);
     return new BrokerConnectionException(
         "EPROTO",
-        call.describe() + ": invalid response from the broker (" + e.getMessage() + "): "
-            + Text.quote(text) + " (EPROTO)",
+        call.describe()
+            + ": invalid response from the broker ("
+            + e.getMessage()
+            + "): "
+            + Text.quote(text)
+            + " (EPROTO)",
         false,
         e);
   }
@@ -1041,9 +1102,9 @@ public final class BrokerClient implements AutoCloseable {
   // call lifecycle
 
   /**
-   * The line to send: the payload as is, or signed; with replay protection the signed payload
-   * also carries the time and a fresh random nonce. A retry resends the same line, so a request
-   * that did reach the broker the first time is refused as a replay rather than run twice.
+   * The line to send: the payload as is, or signed; with replay protection the signed payload also
+   * carries the time and a fresh random nonce. A retry resends the same line, so a request that did
+   * reach the broker the first time is refused as a replay rather than run twice.
    */
   private byte[] sign(byte[] payload) {
     if (hmac == null) {
@@ -1052,7 +1113,9 @@ public final class BrokerClient implements AutoCloseable {
     if (replayProtection) {
       byte[] nonce = new byte[16];
       NONCES.nextBytes(nonce);
-      payload = Hmac.withReplayFields(payload, System.currentTimeMillis(), java.util.HexFormat.of().formatHex(nonce));
+      payload =
+          Hmac.withReplayFields(
+              payload, System.currentTimeMillis(), java.util.HexFormat.of().formatHex(nonce));
     }
     return hmac.signRequest(payload);
   }
@@ -1061,7 +1124,10 @@ public final class BrokerClient implements AutoCloseable {
     return start(action, subject, payload, timeoutNanos);
   }
 
-  /** A call with its own total timeout (a lease that may wait for a slot needs more than the default). */
+  /**
+   * A call with its own total timeout (a lease that may wait for a slot needs more than the
+   * default).
+   */
   private Call start(String action, String subject, byte[] payload, long callTimeoutNanos) {
     if (closed.get()) {
       throw new IllegalStateException("BrokerClient is closed");
@@ -1071,7 +1137,8 @@ public final class BrokerClient implements AutoCloseable {
       line = sign(payload);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
-          (subject.isEmpty() ? action : action + " " + subject) + ": cannot sign the request: "
+          (subject.isEmpty() ? action : action + " " + subject)
+              + ": cannot sign the request: "
               + e.getMessage(),
           e);
     }
@@ -1114,7 +1181,8 @@ public final class BrokerClient implements AutoCloseable {
     call.submitted = true;
     if (!c.submit(call)) {
       BrokerConnectionException why = c.failure();
-      attemptFailed(call, why != null ? why : Failures.broken("ECONNRESET", "The connection closed", null));
+      attemptFailed(
+          call, why != null ? why : Failures.broken("ECONNRESET", "The connection closed", null));
     } else if (n > 1) {
       log("{}: {} attempt {} sent on {}", name, call.describe(), n, c.name());
     }
@@ -1142,7 +1210,10 @@ public final class BrokerClient implements AutoCloseable {
       try {
         c =
             Connection.open(
-                pipe, name + "-conn" + connectionIds.incrementAndGet(), failures, this::attemptFailed);
+                pipe,
+                name + "-conn" + connectionIds.incrementAndGet(),
+                failures,
+                this::attemptFailed);
       } catch (BrokerConnectionException e) {
         lastConnectFailure = e;
         lastConnectFailureNanos = System.nanoTime();
@@ -1215,18 +1286,28 @@ public final class BrokerClient implements AutoCloseable {
       e =
           new BrokerConnectionException(
               "ETIMEOUT",
-              call.describe() + ": no reply from the broker within " + ms + " ms (attempt "
-                  + call.attempts + "); the broker may be overloaded or stuck. "
-                  + failures.pipeLabel() + " (ETIMEOUT)",
+              call.describe()
+                  + ": no reply from the broker within "
+                  + ms
+                  + " ms (attempt "
+                  + call.attempts
+                  + "); the broker may be overloaded or stuck. "
+                  + failures.pipeLabel()
+                  + " (ETIMEOUT)",
               false,
               last);
     } else {
       e =
           new BrokerConnectionException(
               last.code(),
-              call.describe() + ": could not reach the broker within " + ms + " ms ("
-                  + call.attempts + (call.attempts == 1 ? " attempt" : " attempts")
-                  + "). Last error: " + last.getMessage(),
+              call.describe()
+                  + ": could not reach the broker within "
+                  + ms
+                  + " ms ("
+                  + call.attempts
+                  + (call.attempts == 1 ? " attempt" : " attempts")
+                  + "). Last error: "
+                  + last.getMessage(),
               false,
               last);
     }
@@ -1300,8 +1381,8 @@ public final class BrokerClient implements AutoCloseable {
     }
 
     /**
-     * Upper bound for a whole call, retries included. Default: {@code CLIENT_TIMEOUT} (ms), else
-     * 5 s.
+     * Upper bound for a whole call, retries included. Default: {@code CLIENT_TIMEOUT} (ms), else 5
+     * s.
      */
     public Builder timeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
@@ -1335,8 +1416,8 @@ public final class BrokerClient implements AutoCloseable {
     }
 
     /**
-     * Minimum JSON length (UTF-16 code units, as JavaScript counts) for compression; 0
-     * compresses every value. Default: {@code CLIENT_COMPRESSION_THRESHOLD}, else 1024.
+     * Minimum JSON length (UTF-16 code units, as JavaScript counts) for compression; 0 compresses
+     * every value. Default: {@code CLIENT_COMPRESSION_THRESHOLD}, else 1024.
      */
     public Builder compressionThreshold(int threshold) {
       if (threshold < 0) {
@@ -1372,8 +1453,8 @@ public final class BrokerClient implements AutoCloseable {
 
     /**
      * Where the async methods decode replies and complete their futures, and so where dependent
-     * actions without an executor of their own run. Default: a small pool of daemon threads
-     * shared by all clients (one per processor, at least two).
+     * actions without an executor of their own run. Default: a small pool of daemon threads shared
+     * by all clients (one per processor, at least two).
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
@@ -1381,8 +1462,7 @@ public final class BrokerClient implements AutoCloseable {
     }
 
     /**
-     * The variables to fall back on instead of {@link System#getenv()} (for tests and
-     * embedding).
+     * The variables to fall back on instead of {@link System#getenv()} (for tests and embedding).
      */
     public Builder environment(Map<String, String> environment) {
       this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
@@ -1427,8 +1507,10 @@ public final class BrokerClient implements AutoCloseable {
         Integer ms = envInt("CLIENT_TIMEOUT", 1);
         resolvedTimeout = ms == null ? Duration.ofSeconds(5) : Duration.ofMillis(ms);
       }
-      allowNoTtl = allowNoTtlOption != null ? allowNoTtlOption : envBool("CLIENT_ALLOW_NO_TTL", false);
-      compression = compressionOption != null ? compressionOption : envBool("CLIENT_COMPRESSION", true);
+      allowNoTtl =
+          allowNoTtlOption != null ? allowNoTtlOption : envBool("CLIENT_ALLOW_NO_TTL", false);
+      compression =
+          compressionOption != null ? compressionOption : envBool("CLIENT_COMPRESSION", true);
       debug = debugOption != null ? debugOption : envBool("CLIENT_DEBUG", false);
       if (thresholdOption != null) {
         compressionThreshold = thresholdOption;
@@ -1467,11 +1549,11 @@ public final class BrokerClient implements AutoCloseable {
       try {
         n = Integer.parseInt(v.trim());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            name + " must be a whole number, got \"" + v + "\"", e);
+        throw new IllegalArgumentException(name + " must be a whole number, got \"" + v + "\"", e);
       }
       if (n < min) {
-        throw new IllegalArgumentException(name + " must be at least " + min + ", got \"" + v + "\"");
+        throw new IllegalArgumentException(
+            name + " must be at least " + min + ", got \"" + v + "\"");
       }
       return n;
     }

@@ -1,8 +1,8 @@
 package io.ephemeral.client;
 
 /**
- * The client could not get an answer from the broker: the socket is missing or refuses
- * connections, the connection broke, no reply came within the timeout, or the client was closed.
+ * The client could not get an answer from the broker: the socket is missing or refuses connections,
+ * the connection broke, no reply came within the timeout, or the client was closed.
  *
  * <p>This is not a {@link BrokerException}: the broker did not say no, it could not be asked.
  * {@link #code()} names the cause in the style of the Node client's socket errors:
@@ -19,8 +19,8 @@ package io.ephemeral.client;
  *   <li>{@code EIO}: any other I/O error.
  * </ul>
  *
- * The first four are retried by the client within its timeout; the exception is thrown only
- * once that time is used up.
+ * The first four are retried by the client within its timeout; the exception is thrown only once
+ * that time is used up.
  */
 public final class BrokerConnectionException extends RuntimeException {
   private static final long serialVersionUID = 1L;

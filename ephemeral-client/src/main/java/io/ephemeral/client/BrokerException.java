@@ -3,11 +3,11 @@ package io.ephemeral.client;
 /**
  * The broker answered a request with an error ({@code {"ok":false,"error":"<code>"}}).
  *
- * <p>{@link #code()} is the wire code, for example {@code not_found}, {@code max_items} or
- * {@code worker_already_has_lease}. The codes with a dedicated subclass are {@code not_found}
- * ({@link NotFoundException}), {@code expired} ({@link ExpiredException}), {@code auth_failed}
- * ({@link AuthFailedException}) and {@code too_large} ({@link TooLargeException}). Broker errors
- * are final answers: the client never retries them.
+ * <p>{@link #code()} is the wire code, for example {@code not_found}, {@code max_items} or {@code
+ * worker_already_has_lease}. The codes with a dedicated subclass are {@code not_found} ({@link
+ * NotFoundException}), {@code expired} ({@link ExpiredException}), {@code auth_failed} ({@link
+ * AuthFailedException}) and {@code too_large} ({@link TooLargeException}). Broker errors are final
+ * answers: the client never retries them.
  */
 public class BrokerException extends RuntimeException {
   private static final long serialVersionUID = 1L;

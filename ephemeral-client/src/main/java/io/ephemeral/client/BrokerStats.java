@@ -10,7 +10,8 @@ package io.ephemeral.client;
  * @param memory memory figures of the broker process
  * @param uptime milliseconds since the broker started
  */
-public record BrokerStats(long items, long leases, long leaseWaiters, Capacity capacity, Memory memory, long uptime) {
+public record BrokerStats(
+    long items, long leases, long leaseWaiters, Capacity capacity, Memory memory, long uptime) {
 
   /**
    * Memory figures, in bytes.

@@ -5,13 +5,15 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * One request from the caller's point of view: its line, its overall deadline and the future
- * completed with the raw response line. A call has at most one attempt in flight; it is
- * attempted again only after that attempt failed with a retryable connection error.
+ * completed with the raw response line. A call has at most one attempt in flight; it is attempted
+ * again only after that attempt failed with a retryable connection error.
  */
 final class Call {
   final String action;
+
   /** What the call is about, for messages: {@code "k"}, {@code worker "w"} or empty. */
   final String subject;
+
   final byte[] line;
   final long startNanos;
   final long deadlineNanos;
@@ -19,6 +21,7 @@ final class Call {
 
   /** Attempts started; written only by the thread running the current attempt. */
   volatile int attempts;
+
   /** Whether the current attempt was handed to a connection and has not failed. */
   volatile boolean submitted;
 

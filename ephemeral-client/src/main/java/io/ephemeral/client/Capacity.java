@@ -1,8 +1,8 @@
 package io.ephemeral.client;
 
 /**
- * How full the broker's key/value store is, as part of {@link BrokerStats} and
- * {@link BrokerHealth}.
+ * How full the broker's key/value store is, as part of {@link BrokerStats} and {@link
+ * BrokerHealth}.
  *
  * @param items live keys
  * @param maxItems the broker's item limit; 0 means unlimited (or not reported)

@@ -276,8 +276,8 @@ final class Connection {
 
   /**
    * Marks the connection dead (first failure wins), closes the socket and reports the calls that
-   * were queued: the oldest in flight with {@code forHead}, every other with {@code forRest}
-   * (null: the same as {@code forHead}).
+   * were queued: the oldest in flight with {@code forHead}, every other with {@code forRest} (null:
+   * the same as {@code forHead}).
    */
   private void fail(BrokerConnectionException forHead, BrokerConnectionException forRest) {
     List<Call> victims;

@@ -8,7 +8,10 @@ import java.util.Locale;
 /** Turns socket errors into {@link BrokerConnectionException}s that say what to do. */
 final class Failures {
   private final Path pipe;
-  /** {@code EPHEMERAL_PIPE=<path>} or {@code pipe=<path>}, depending on where the path came from. */
+
+  /**
+   * {@code EPHEMERAL_PIPE=<path>} or {@code pipe=<path>}, depending on where the path came from.
+   */
   private final String pipeLabel;
 
   Failures(Path pipe, String pipeLabel) {
@@ -33,17 +36,21 @@ final class Failures {
     if (e instanceof ConnectException || lower.contains("connection refused")) {
       return new BrokerConnectionException(
           "ECONNREFUSED",
-          "Nothing accepts connections at " + pipe
+          "Nothing accepts connections at "
+              + pipe
               + " (ECONNREFUSED): the broker is not running, or this is a stale socket file left "
-              + "by a broker that died. Start the broker, or check " + pipeLabel,
+              + "by a broker that died. Start the broker, or check "
+              + pipeLabel,
           true,
           e);
     }
     if (lower.contains("permission denied")) {
       return new BrokerConnectionException(
           "EACCES",
-          "Permission denied connecting to " + pipe
-              + " (EACCES): the socket belongs to another user. " + pipeLabel,
+          "Permission denied connecting to "
+              + pipe
+              + " (EACCES): the socket belongs to another user. "
+              + pipeLabel,
           false,
           e);
     }
@@ -74,7 +81,6 @@ final class Failures {
 
   static BrokerConnectionException broken(
       String code, String message, Throwable cause, boolean retryable) {
-    return new BrokerConnectionException(
-        code, message + " (" + code + ")", retryable, cause);
+    return new BrokerConnectionException(code, message + " (" + code + ")", retryable, cause);
   }
 }

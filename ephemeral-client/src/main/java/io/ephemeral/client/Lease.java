@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>The fencing token grows with every grant of any lease on the broker: a resource that
- * remembers the highest token it has seen can refuse a holder whose lease has since expired
- * and been granted again. Thread-safe.
+ * <p>The fencing token grows with every grant of any lease on the broker: a resource that remembers
+ * the highest token it has seen can refuse a holder whose lease has since expired and been granted
+ * again. Thread-safe.
  */
 public final class Lease implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lease.class);
@@ -33,7 +33,14 @@ public final class Lease implements AutoCloseable {
   private ScheduledFuture<?> renewal;
   private boolean closed;
 
-  Lease(BrokerClient client, String key, String workerId, Duration ttl, int poolSize, int slot, long token) {
+  Lease(
+      BrokerClient client,
+      String key,
+      String workerId,
+      Duration ttl,
+      int poolSize,
+      int slot,
+      long token) {
     this.client = client;
     this.key = key;
     this.workerId = workerId;
@@ -86,13 +93,17 @@ public final class Lease implements AutoCloseable {
    */
   public synchronized Lease keepAlive() {
     if (renewal == null && !closed) {
-      renewal = client.every(ttl.dividedBy(3), () -> {
-        try {
-          renew();
-        } catch (RuntimeException e) {
-          LOG.warn("Renewing lease {} of worker {} failed: {}", key, workerId, e.getMessage());
-        }
-      });
+      renewal =
+          client.every(
+              ttl.dividedBy(3),
+              () -> {
+                try {
+                  renew();
+                } catch (RuntimeException e) {
+                  LOG.warn(
+                      "Renewing lease {} of worker {} failed: {}", key, workerId, e.getMessage());
+                }
+              });
     }
     return this;
   }

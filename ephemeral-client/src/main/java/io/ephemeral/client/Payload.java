@@ -7,9 +7,9 @@ import java.util.Arrays;
 /**
  * Builds one request object as UTF-8 bytes, members in the order the caller appends them.
  *
- * <p>Strings are quoted with {@link JsJson#quote} so the text is exactly what JavaScript's
- * {@code JSON.stringify} produces for them; a value is spliced in as ready JSON bytes. Without a
- * secret these bytes are the request line; with one, they are the payload that gets signed.
+ * <p>Strings are quoted with {@link JsJson#quote} so the text is exactly what JavaScript's {@code
+ * JSON.stringify} produces for them; a value is spliced in as ready JSON bytes. Without a secret
+ * these bytes are the request line; with one, they are the payload that gets signed.
  */
 final class Payload {
   private final StringBuilder scratch = new StringBuilder(64);

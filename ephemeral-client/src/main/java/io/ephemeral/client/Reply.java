@@ -17,8 +17,8 @@ import java.util.Map;
  *
  * <p>{@code ok}, {@code error}, {@code message} and {@code compressed} are read directly; the
  * {@code value} member is not materialised but located: its raw bytes stay in {@link #line} at
- * {@code [valueStart, valueEnd)}, so a typed read maps them straight from the wire bytes and
- * {@code getRaw} returns them as the broker wrote them. Every other member is kept as a tree.
+ * {@code [valueStart, valueEnd)}, so a typed read maps them straight from the wire bytes and {@code
+ * getRaw} returns them as the broker wrote them. Every other member is kept as a tree.
  */
 final class Reply {
   /** Internal mapper for responses; limits raised so a large stored value still parses. */
@@ -36,6 +36,7 @@ final class Reply {
   final boolean compressed;
   final int valueStart;
   final int valueEnd;
+
   /** The value's text when it is a JSON string (compressed values are base64 strings). */
   final String valueString;
 

@@ -3,8 +3,8 @@ package io.ephemeral.client;
 import java.util.List;
 
 /**
- * The broker's answer to {@code services}: who is registered on its gateway and the call graph
- * it has observed.
+ * The broker's answer to {@code services}: who is registered on its gateway and the call graph it
+ * has observed.
  *
  * @param services the registered services
  * @param edges calls between services since the broker started
@@ -24,8 +24,16 @@ public record ServicesReport(List<Service> services, List<Edge> edges) {
    * @param errors failed calls to it
    * @param pending calls to it awaiting a response
    */
-  public record Service(String name, List<String> methods, int connections, long connectedAt, long lastHeartbeat,
-      long callsReceived, long callsMade, long errors, int pending) {}
+  public record Service(
+      String name,
+      List<String> methods,
+      int connections,
+      long connectedAt,
+      long lastHeartbeat,
+      long callsReceived,
+      long callsMade,
+      long errors,
+      int pending) {}
 
   /**
    * Calls from one service to another.

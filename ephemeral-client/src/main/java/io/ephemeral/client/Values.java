@@ -13,11 +13,11 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Value compression exactly as the Node client does it: when enabled and the value's JSON text
- * is at least {@code threshold} UTF-16 code units long, the value sent is the JSON string
- * {@code base64(gzip(utf8(json)))} with {@code compressed:true}, {@code beforeSize} = JSON length
- * and {@code afterSize} = base64 length; otherwise the JSON itself with
- * {@code compressed:false, beforeSize:0, afterSize:0}.
+ * Value compression exactly as the Node client does it: when enabled and the value's JSON text is
+ * at least {@code threshold} UTF-16 code units long, the value sent is the JSON string {@code
+ * base64(gzip(utf8(json)))} with {@code compressed:true}, {@code beforeSize} = JSON length and
+ * {@code afterSize} = base64 length; otherwise the JSON itself with {@code compressed:false,
+ * beforeSize:0, afterSize:0}.
  */
 final class Values {
   private Values() {}
@@ -49,7 +49,8 @@ final class Values {
     if (base64 == null) {
       throw new ValueDecodingException(
           key,
-          "Failed to decompress the value of key " + Text.quote(key)
+          "Failed to decompress the value of key "
+              + Text.quote(key)
               + ": it is marked compressed but is not a base64 string. "
               + "This indicates corrupt data or a writer that does not follow the protocol.",
           null);
@@ -60,8 +61,11 @@ final class Values {
     } catch (IllegalArgumentException e) {
       throw new ValueDecodingException(
           key,
-          "Failed to decompress the value of key " + Text.quote(key)
-              + ": the stored data is not valid base64 (" + e.getMessage() + "). "
+          "Failed to decompress the value of key "
+              + Text.quote(key)
+              + ": the stored data is not valid base64 ("
+              + e.getMessage()
+              + "). "
               + "This indicates corrupt data or a writer that does not follow the protocol.",
           e);
     }
@@ -73,9 +77,13 @@ final class Values {
           if (n > maxBytes) {
             throw new ValueDecodingException(
                 key,
-                "Refusing to decompress the value of key " + Text.quote(key)
-                    + ": it expands to more than maxDecompressedBytes (" + maxBytes
-                    + " bytes) from " + gz.length + " compressed bytes. "
+                "Refusing to decompress the value of key "
+                    + Text.quote(key)
+                    + ": it expands to more than maxDecompressedBytes ("
+                    + maxBytes
+                    + " bytes) from "
+                    + gz.length
+                    + " compressed bytes. "
                     + "If the value is legitimate, raise maxDecompressedBytes in the client "
                     + "builder.",
                 null);
@@ -92,8 +100,11 @@ final class Values {
     } catch (IOException e) {
       throw new ValueDecodingException(
           key,
-          "Failed to decompress the value of key " + Text.quote(key)
-              + ": the stored data is not valid gzip (" + e.getMessage() + "). "
+          "Failed to decompress the value of key "
+              + Text.quote(key)
+              + ": the stored data is not valid gzip ("
+              + e.getMessage()
+              + "). "
               + "This indicates corrupt data or a writer that does not follow the protocol.",
           e);
     }
@@ -113,7 +124,9 @@ final class Values {
     } catch (IOException e) {
       throw new ValueDecodingException(
           key,
-          "The decompressed value of key " + Text.quote(key) + " is not valid JSON: "
+          "The decompressed value of key "
+              + Text.quote(key)
+              + " is not valid JSON: "
               + e.getMessage(),
           e);
     }

@@ -190,14 +190,13 @@ class BrokerClientTest {
         .hasMessage(
             "TTL is required for set(). Pass a ttl value or set allowNoTtl: true in client "
                 + "options.");
-    assertThatThrownBy(() -> client.setAsync("k", 1))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> client.setAsync("k", 1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void setWithoutTtlUsesTheBrokerDefaultWhenAllowed() throws Exception {
-    try (BrokerFixture lenient = BrokerFixture.start(b -> b.requireTtl(false)
-            .defaultTtl(Duration.ofMinutes(30)));
+    try (BrokerFixture lenient =
+            BrokerFixture.start(b -> b.requireTtl(false).defaultTtl(Duration.ofMinutes(30)));
         BrokerClient c = lenient.client().allowNoTtl(true).build()) {
       c.set("k", "v");
       assertThat(c.get("k", String.class)).isEqualTo("v");
@@ -210,8 +209,7 @@ class BrokerClientTest {
     assertThatThrownBy(() -> client.lease(null, "w", MINUTE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Key is required for lease()");
-    assertThatThrownBy(() -> client.lease("", "w"))
-        .hasMessage("Key is required for lease()");
+    assertThatThrownBy(() -> client.lease("", "w")).hasMessage("Key is required for lease()");
     assertThatThrownBy(() -> client.lease("k", null, MINUTE))
         .hasMessage("Worker ID is required for lease()");
     assertThatThrownBy(() -> client.leaseAsync("k", ""))
@@ -255,7 +253,8 @@ class BrokerClientTest {
         Thread.getAllStackTraces().keySet().stream()
             .filter(t -> t.getName().startsWith(prefix))
             .toList();
-    assertThat(mine).extracting(Thread::getName)
+    assertThat(mine)
+        .extracting(Thread::getName)
         .anyMatch(n -> n.endsWith("-reader"))
         .anyMatch(n -> n.endsWith("-writer"))
         .anyMatch(n -> n.endsWith("-timer"));

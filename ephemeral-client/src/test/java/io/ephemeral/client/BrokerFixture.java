@@ -44,7 +44,8 @@ final class BrokerFixture implements AutoCloseable {
    * The shared store the fixtures' brokers keep values and leases in: null for the broker's own
    * memory. The Redis store module runs these suites again with a Redis store set here.
    */
-  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore> store;
+  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore>
+      store;
 
   /** Starts a fresh broker (empty store) on the same socket path. */
   void startBroker() throws IOException {

@@ -37,7 +37,8 @@ class CompressionTest {
   /** The stored entry as the broker returns it to a raw get. */
   private JsonNode stored(String key) throws IOException {
     try (RawWire raw = broker.raw()) {
-      return JSON.readTree(raw.call("{\"action\":\"get\",\"key\":" + JSON.writeValueAsString(key) + "}"));
+      return JSON.readTree(
+          raw.call("{\"action\":\"get\",\"key\":" + JSON.writeValueAsString(key) + "}"));
     }
   }
 

@@ -91,7 +91,9 @@ class ConcurrencyTest {
       String where = "thread " + t + " op " + i + " key " + key;
       if (op < 30) {
         // Mostly small values, sometimes above the compression threshold.
-        Stamp v = new Stamp(t, i, pad(rnd, rnd.nextInt(8) == 0 ? 1_000 + rnd.nextInt(3_000) : rnd.nextInt(40)));
+        Stamp v =
+            new Stamp(
+                t, i, pad(rnd, rnd.nextInt(8) == 0 ? 1_000 + rnd.nextInt(3_000) : rnd.nextInt(40)));
         if (rnd.nextBoolean()) {
           c.set(key, v, MINUTE);
         } else {
@@ -100,13 +102,17 @@ class ConcurrencyTest {
         expected.put(key, v);
       } else if (op < 55) {
         if (current == null) {
-          assertThatThrownBy(() -> c.get(key, Stamp.class)).as(where).isInstanceOf(NotFoundException.class);
+          assertThatThrownBy(() -> c.get(key, Stamp.class))
+              .as(where)
+              .isInstanceOf(NotFoundException.class);
         } else {
           assertThat(c.get(key, Stamp.class)).as(where).isEqualTo(current);
         }
       } else if (op < 65) {
         if (current != null) {
-          assertThat(c.getAsync(key, Stamp.class).get(30, TimeUnit.SECONDS)).as(where).isEqualTo(current);
+          assertThat(c.getAsync(key, Stamp.class).get(30, TimeUnit.SECONDS))
+              .as(where)
+              .isEqualTo(current);
         } else {
           assertThat(c.getRawAsync(key))
               .as(where)
@@ -186,11 +192,14 @@ class ConcurrencyTest {
         tasks.add(
             () -> {
               for (int r = 0; r < rounds; r++) {
-                int n = rnd.nextBoolean()
-                    ? c.lease("shared-pool", worker, MINUTE)
-                    : c.leaseAsync("shared-pool", worker, MINUTE).get(30, TimeUnit.SECONDS);
+                int n =
+                    rnd.nextBoolean()
+                        ? c.lease("shared-pool", worker, MINUTE)
+                        : c.leaseAsync("shared-pool", worker, MINUTE).get(30, TimeUnit.SECONDS);
                 String previous = holders.putIfAbsent(n, worker);
-                assertThat(previous).as("number %d leased to %s while %s holds it", n, worker, previous).isNull();
+                assertThat(previous)
+                    .as("number %d leased to %s while %s holds it", n, worker, previous)
+                    .isNull();
                 highest.accumulateAndGet(n, Math::max);
                 if (rnd.nextInt(4) == 0) {
                   // Renewing keeps the same number.

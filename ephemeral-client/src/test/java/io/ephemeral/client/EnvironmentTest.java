@@ -47,14 +47,17 @@ class EnvironmentTest {
       assertThat(c.pipe()).isEqualTo(broker.socket);
       assertThat(c.ping()).isPositive();
     }
-    try (BrokerClient c = with(env("CLIENT_SECRET", "env-secret", "EPHEMERAL_SECRET", "wrong")).build()) {
+    try (BrokerClient c =
+        with(env("CLIENT_SECRET", "env-secret", "EPHEMERAL_SECRET", "wrong")).build()) {
       assertThat(c.ping()).as("CLIENT_SECRET before EPHEMERAL_SECRET").isPositive();
     }
     try (BrokerClient c = with(env("CLIENT_SECRET", "wrong")).secret("env-secret").build()) {
       assertThat(c.ping()).as("explicit secret wins").isPositive();
     }
     try (BrokerClient c = with(env("CLIENT_SECRET", "env-secret")).secret(null).build()) {
-      assertThatThrownBy(c::ping).as("explicit 'no secret' wins").isInstanceOf(AuthFailedException.class);
+      assertThatThrownBy(c::ping)
+          .as("explicit 'no secret' wins")
+          .isInstanceOf(AuthFailedException.class);
     }
   }
 
@@ -85,7 +88,8 @@ class EnvironmentTest {
         .hasMessageContaining("CLIENT_COMPRESSION_THRESHOLD")
         .hasMessageContaining("\"lots\"");
     // An explicit option means the variable is not read at all.
-    try (BrokerClient c = with(env("CLIENT_TIMEOUT", "5s")).timeout(Duration.ofSeconds(1)).build()) {
+    try (BrokerClient c =
+        with(env("CLIENT_TIMEOUT", "5s")).timeout(Duration.ofSeconds(1)).build()) {
       assertThat(c.toString()).contains("timeout=1000ms");
     }
   }
@@ -103,18 +107,24 @@ class EnvironmentTest {
   @Test
   void booleansAreTrueForTrueOrOne() {
     for (String yes : new String[] {"true", "1", "TRUE"}) {
-      try (BrokerClient c = with(env("CLIENT_ALLOW_NO_TTL", yes, "CLIENT_SECRET", "env-secret")).build()) {
+      try (BrokerClient c =
+          with(env("CLIENT_ALLOW_NO_TTL", yes, "CLIENT_SECRET", "env-secret")).build()) {
         c.set("k", "v");
       }
     }
     for (String no : new String[] {"false", "0", "yes"}) {
-      try (BrokerClient c = with(env("CLIENT_ALLOW_NO_TTL", no, "CLIENT_SECRET", "env-secret")).build()) {
+      try (BrokerClient c =
+          with(env("CLIENT_ALLOW_NO_TTL", no, "CLIENT_SECRET", "env-secret")).build()) {
         assertThatThrownBy(() -> c.set("k", "v")).isInstanceOf(IllegalArgumentException.class);
       }
     }
-    try (BrokerClient c = with(env("CLIENT_ALLOW_NO_TTL", "1", "CLIENT_SECRET", "env-secret"))
-        .allowNoTtl(false).build()) {
-      assertThatThrownBy(() -> c.set("k", "v")).as("explicit option wins").isInstanceOf(IllegalArgumentException.class);
+    try (BrokerClient c =
+        with(env("CLIENT_ALLOW_NO_TTL", "1", "CLIENT_SECRET", "env-secret"))
+            .allowNoTtl(false)
+            .build()) {
+      assertThatThrownBy(() -> c.set("k", "v"))
+          .as("explicit option wins")
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -122,10 +132,14 @@ class EnvironmentTest {
   void compressionFromTheEnvironment() throws Exception {
     ObjectMapper json = new ObjectMapper();
     String big = "c".repeat(2_000);
-    try (BrokerClient off = with(env("CLIENT_COMPRESSION", "false", "CLIENT_SECRET", "env-secret")).build();
-        BrokerClient low = with(env("CLIENT_COMPRESSION_THRESHOLD", "5", "CLIENT_SECRET", "env-secret")).build();
-        BrokerClient explicit = with(env("CLIENT_COMPRESSION", "false", "CLIENT_SECRET", "env-secret"))
-            .compression(true).build()) {
+    try (BrokerClient off =
+            with(env("CLIENT_COMPRESSION", "false", "CLIENT_SECRET", "env-secret")).build();
+        BrokerClient low =
+            with(env("CLIENT_COMPRESSION_THRESHOLD", "5", "CLIENT_SECRET", "env-secret")).build();
+        BrokerClient explicit =
+            with(env("CLIENT_COMPRESSION", "false", "CLIENT_SECRET", "env-secret"))
+                .compression(true)
+                .build()) {
       off.set("off", big, MINUTE);
       low.set("low", "123456", MINUTE);
       explicit.set("explicit", big, MINUTE);

@@ -114,8 +114,11 @@ class ErrorMappingTest {
   void brokerErrorsAreNotConnectionErrors() throws Exception {
     try (BrokerFixture broker = BrokerFixture.start();
         BrokerClient client = broker.client().build()) {
-      Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> client.get("x", String.class));
-      assertThat(t).isInstanceOf(BrokerException.class).isNotInstanceOf(BrokerConnectionException.class);
+      Throwable t =
+          org.assertj.core.api.Assertions.catchThrowable(() -> client.get("x", String.class));
+      assertThat(t)
+          .isInstanceOf(BrokerException.class)
+          .isNotInstanceOf(BrokerConnectionException.class);
     }
   }
 
@@ -126,7 +129,8 @@ class ErrorMappingTest {
         BrokerClient second = broker.client().timeout(Duration.ofSeconds(2)).build()) {
       assertThat(first.ping()).isPositive(); // holds the only connection
       assertThatThrownBy(second::ping)
-          .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.code()).isEqualTo("too_many_connections"))
+          .isInstanceOfSatisfying(
+              BrokerException.class, e -> assertThat(e.code()).isEqualTo("too_many_connections"))
           .hasMessageContaining("connection limit");
       first.close();
       // Served once the broker has seen the first one go.

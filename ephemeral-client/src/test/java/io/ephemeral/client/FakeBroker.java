@@ -16,8 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A scripted peer on a Unix socket: the test accepts connections and reads and writes lines
- * itself, to inject failures the real broker never produces.
+ * A scripted peer on a Unix socket: the test accepts connections and reads and writes lines itself,
+ * to inject failures the real broker never produces.
  */
 final class FakeBroker implements AutoCloseable {
   final Path dir;

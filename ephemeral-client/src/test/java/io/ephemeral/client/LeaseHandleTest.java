@@ -19,7 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Lease handles from pools: tryLease, waiting lease, fencing tokens, keep-alive, release on close. */
+/**
+ * Lease handles from pools: tryLease, waiting lease, fencing tokens, keep-alive, release on close.
+ */
 class LeaseHandleTest {
   private static final Duration MINUTE = Duration.ofMinutes(1);
   private BrokerFixture f;
@@ -66,7 +68,8 @@ class LeaseHandleTest {
   void aWaitingLeaseGetsTheFirstFreedSlot() throws Exception {
     Lease holder = client.tryLease("db", "holder", MINUTE, 1).orElseThrow();
     CompletableFuture<Lease> waiting =
-        CompletableFuture.supplyAsync(() -> client.lease("db", "waiter", MINUTE, 1, Duration.ofMinutes(5)));
+        CompletableFuture.supplyAsync(
+            () -> client.lease("db", "waiter", MINUTE, 1, Duration.ofMinutes(5)));
     await("the broker has the waiter", () -> client.stats().leaseWaiters() == 1);
     assertThat(waiting).isNotDone();
     assertThat(holder.release()).isTrue();
@@ -79,10 +82,13 @@ class LeaseHandleTest {
   void aWaitThatRunsOutIsLeaseTimeout() throws Exception {
     client.tryLease("db", "holder", MINUTE, 1).orElseThrow();
     CompletableFuture<Lease> waiting =
-        CompletableFuture.supplyAsync(() -> client.lease("db", "waiter", MINUTE, 1, Duration.ofSeconds(2)));
+        CompletableFuture.supplyAsync(
+            () -> client.lease("db", "waiter", MINUTE, 1, Duration.ofSeconds(2)));
     await("the broker has the waiter", () -> client.stats().leaseWaiters() == 1);
     f.clock.advance(Duration.ofSeconds(2));
-    assertThatThrownBy(waiting::join).cause().isInstanceOf(BrokerException.class)
+    assertThatThrownBy(waiting::join)
+        .cause()
+        .isInstanceOf(BrokerException.class)
         .satisfies(e -> assertThat(((BrokerException) e).code()).isEqualTo("lease_timeout"));
   }
 
@@ -99,11 +105,17 @@ class LeaseHandleTest {
 
   @Test
   void keepAliveRenewsUntilClosed() throws Exception {
-    try (BrokerFixture real = BrokerFixture.start(b -> b.clock(io.ephemeral.broker.Clock.system()));
+    try (BrokerFixture real =
+            BrokerFixture.start(b -> b.clock(io.ephemeral.broker.Clock.system()));
         BrokerClient c = real.client().build()) {
       Lease lease = c.tryLease("db", "w", Duration.ofMillis(600), 1).orElseThrow().keepAlive();
       // Renewals show as successful lease operations; wait for several TTLs' worth.
-      await("renewals", () -> c.metrics().contains("ephemeral_broker_operations_total{action=\"lease\",result=\"success\"} 8"));
+      await(
+          "renewals",
+          () ->
+              c.metrics()
+                  .contains(
+                      "ephemeral_broker_operations_total{action=\"lease\",result=\"success\"} 8"));
       assertThat(c.tryLease("db", "other", Duration.ofMillis(600), 1)).as("still held").isEmpty();
       lease.close();
       assertThat(c.tryLease("db", "other", Duration.ofMillis(600), 1)).isPresent();
@@ -119,18 +131,23 @@ class LeaseHandleTest {
     List<Future<?>> done = new ArrayList<>();
     for (int w = 0; w < 64; w++) {
       String worker = "worker-" + w;
-      done.add(pool.submit(() -> {
-        for (int round = 0; round < 10; round++) {
-          try (Lease lease = client.lease("accounts", worker, MINUTE, 3, Duration.ofSeconds(60))) {
-            assertThat(lease.slot()).isBetween(0, 2);
-            assertThat(holders.putIfAbsent(lease.slot(), worker)).as("slot %d held twice", lease.slot()).isNull();
-            lastToken.accumulateAndGet(lease.token(), Math::max);
-            grants.incrementAndGet();
-            holders.remove(lease.slot(), worker);
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                for (int round = 0; round < 10; round++) {
+                  try (Lease lease =
+                      client.lease("accounts", worker, MINUTE, 3, Duration.ofSeconds(60))) {
+                    assertThat(lease.slot()).isBetween(0, 2);
+                    assertThat(holders.putIfAbsent(lease.slot(), worker))
+                        .as("slot %d held twice", lease.slot())
+                        .isNull();
+                    lastToken.accumulateAndGet(lease.token(), Math::max);
+                    grants.incrementAndGet();
+                    holders.remove(lease.slot(), worker);
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> d : done) {
       d.get();

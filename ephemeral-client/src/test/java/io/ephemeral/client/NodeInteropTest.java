@@ -50,7 +50,11 @@ class NodeInteropTest {
   private JsonNode node(String secret, Object... ops) throws Exception {
     assertThat(SCRIPT).as("the Node client script").exists();
     List<String> command =
-        List.of("node", SCRIPT.toString(), broker.socket.toString(), secret,
+        List.of(
+            "node",
+            SCRIPT.toString(),
+            broker.socket.toString(),
+            secret,
             JSON.writeValueAsString(List.of(ops)));
     Process p;
     try {
@@ -101,7 +105,8 @@ class NodeInteropTest {
 
   @Test
   void valuesCrossBetweenJavaAndNode() throws Exception {
-    Map<String, Object> small = Map.of("name", "J\u00e9r\u00f4me \uD83D\uDE00", "n", 1.5, "big", 1e21);
+    Map<String, Object> small =
+        Map.of("name", "J\u00e9r\u00f4me \uD83D\uDE00", "n", 1.5, "big", 1e21);
     client.set("from-java", small, MINUTE);
     client.set("java-big", bigRows("java"), MINUTE);
 
@@ -111,24 +116,37 @@ class NodeInteropTest {
             op("op", "get", "key", "from-java"),
             op("op", "get", "key", "java-big"),
             op("op", "stored", "key", "java-big"),
-            op("op", "set", "key", "from-node", "value", Map.of("list", List.of(1, 2, 3), "s", "\u2028"), "ttl", 60_000),
+            op(
+                "op",
+                "set",
+                "key",
+                "from-node",
+                "value",
+                Map.of("list", List.of(1, 2, 3), "s", "\u2028"),
+                "ttl",
+                60_000),
             op("op", "set", "key", "node-big", "value", bigRows("node"), "ttl", 60_000),
             op("op", "stored", "key", "node-big"),
             op("op", "ping"),
             op("op", "list"));
 
     assertThat(ok(r.get(0))).isEqualTo(JSON.valueToTree(small));
-    assertThat(ok(r.get(1))).as("Node decompresses what Java compressed").isEqualTo(JSON.valueToTree(bigRows("java")));
+    assertThat(ok(r.get(1)))
+        .as("Node decompresses what Java compressed")
+        .isEqualTo(JSON.valueToTree(bigRows("java")));
     assertThat(ok(r.get(2)).get("compressed").asBoolean()).isTrue();
     ok(r.get(3));
     ok(r.get(4));
-    assertThat(ok(r.get(5)).get("compressed").asBoolean()).as("Node compressed its big value").isTrue();
+    assertThat(ok(r.get(5)).get("compressed").asBoolean())
+        .as("Node compressed its big value")
+        .isTrue();
     assertThat(ok(r.get(6)).asLong()).isEqualTo(broker.clock.millis());
     assertThat(ok(r.get(7)).has("from-java")).isTrue();
 
     assertThat(client.get("from-node", new TypeReference<Map<String, Object>>() {}))
         .isEqualTo(Map.of("list", List.of(1, 2, 3), "s", "\u2028"));
-    assertThat(JSON.readTree(client.getRaw("node-big"))).isEqualTo(JSON.valueToTree(bigRows("node")));
+    assertThat(JSON.readTree(client.getRaw("node-big")))
+        .isEqualTo(JSON.valueToTree(bigRows("node")));
     assertThat(client.get("node-big", new TypeReference<List<Map<String, Object>>>() {}))
         .hasSize(200);
   }

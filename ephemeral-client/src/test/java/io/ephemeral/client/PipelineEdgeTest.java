@@ -31,7 +31,8 @@ class PipelineEdgeTest {
           gets.add(c.getAsync("k" + i, String.class));
         }
         for (int i = 0; i < 20; i++) {
-          assertThat(gets.get(i).get(20, TimeUnit.SECONDS)).as("round %d get k%d", round, i)
+          assertThat(gets.get(i).get(20, TimeUnit.SECONDS))
+              .as("round %d get k%d", round, i)
               .isEqualTo("v" + i);
         }
         assertThat(huge)
@@ -51,7 +52,8 @@ class PipelineEdgeTest {
       // as in the Node client); if it arrives before the request was written, the connection is
       // dropped and retried, and the failure still says why.
       Throwable t = org.assertj.core.api.Assertions.catchThrowable(c::ping);
-      assertThat(t).isInstanceOfAny(BrokerException.class, BrokerConnectionException.class)
+      assertThat(t)
+          .isInstanceOfAny(BrokerException.class, BrokerConnectionException.class)
           .hasMessageContaining("draining");
     }
   }

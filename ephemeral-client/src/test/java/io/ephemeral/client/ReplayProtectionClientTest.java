@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * A client that opts in signs a timestamp and a fresh nonce into every request, which a broker
- * with replay protection requires; the default client speaks the plain Node protocol.
+ * A client that opts in signs a timestamp and a fresh nonce into every request, which a broker with
+ * replay protection requires; the default client speaks the plain Node protocol.
  */
 class ReplayProtectionClientTest {
   private static final Duration MINUTE = Duration.ofMinutes(1);
@@ -20,7 +20,8 @@ class ReplayProtectionClientTest {
   void anOptedInClientWorksAgainstAProtectedBroker() throws Exception {
     // The broker's clock must agree with the client's, which stamps requests with real time.
     ManualClock now = new ManualClock(System.currentTimeMillis());
-    try (BrokerFixture broker = BrokerFixture.start(b -> b.secret("s").replayProtection(MINUTE).clock(now));
+    try (BrokerFixture broker =
+            BrokerFixture.start(b -> b.secret("s").replayProtection(MINUTE).clock(now));
         BrokerClient client = broker.client().secret("s").replayProtection(true).build();
         BrokerClient plain = broker.client().secret("s").build()) {
       client.set("k", "v", MINUTE);
@@ -31,23 +32,32 @@ class ReplayProtectionClientTest {
       // A lease that waits runs on its own connection, signed the same way; it is accepted
       // (it waits) and times out on the broker's clock.
       CompletableFuture<Lease> waiting =
-          CompletableFuture.supplyAsync(() -> client.lease("pool", "w2", MINUTE, 1, Duration.ofMillis(100)));
+          CompletableFuture.supplyAsync(
+              () -> client.lease("pool", "w2", MINUTE, 1, Duration.ofMillis(100)));
       while (!waiting.isDone()) {
         now.advance(Duration.ofMillis(20));
         Thread.sleep(5);
       }
-      assertThatThrownBy(waiting::join).hasCauseInstanceOf(BrokerException.class)
-          .cause().satisfies(e -> assertThat(((BrokerException) e).code()).isEqualTo("lease_timeout"));
+      assertThatThrownBy(waiting::join)
+          .hasCauseInstanceOf(BrokerException.class)
+          .cause()
+          .satisfies(e -> assertThat(((BrokerException) e).code()).isEqualTo("lease_timeout"));
       assertThat(client.release("w1")).isTrue();
       assertThatThrownBy(() -> plain.get("k", String.class))
-          .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.code()).isEqualTo("replay_fields_required"));
+          .isInstanceOfSatisfying(
+              BrokerException.class, e -> assertThat(e.code()).isEqualTo("replay_fields_required"));
     }
   }
 
   @Test
   void optingInNeedsASecret() {
-    assertThatThrownBy(() -> BrokerClient.builder().environment(Map.of()).pipe(java.nio.file.Path.of("/nonexistent.sock"))
-            .replayProtection(true).build())
+    assertThatThrownBy(
+            () ->
+                BrokerClient.builder()
+                    .environment(Map.of())
+                    .pipe(java.nio.file.Path.of("/nonexistent.sock"))
+                    .replayProtection(true)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("replayProtection needs a secret");
   }

@@ -55,18 +55,23 @@ class RetryTest {
     try (BrokerFixture f = BrokerFixture.start();
         BrokerClient client = f.client().timeout(Duration.ofSeconds(20)).build()) {
       int threads = 16;
-      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      java.util.concurrent.atomic.AtomicBoolean stop =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger pings =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
       java.util.List<java.util.concurrent.Future<?>> workers = new java.util.ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        workers.add(pool.submit(() -> {
-          while (!stop.get()) {
-            assertThat(client.ping()).isEqualTo(f.clock.millis());
-            pings.incrementAndGet();
-          }
-          return null;
-        }));
+        workers.add(
+            pool.submit(
+                () -> {
+                  while (!stop.get()) {
+                    assertThat(client.ping()).isEqualTo(f.clock.millis());
+                    pings.incrementAndGet();
+                  }
+                  return null;
+                }));
       }
       for (int restart = 0; restart < 5; restart++) {
         int before = pings.get();
@@ -117,7 +122,8 @@ class RetryTest {
       assertThatThrownBy(() -> client.set("big", "x".repeat(100), MINUTE))
           .isInstanceOf(TooLargeException.class);
       String metrics = client.metrics();
-      assertThat(metrics).contains("ephemeral_broker_operations_total{action=\"set\",result=\"error\"} 1\n");
+      assertThat(metrics)
+          .contains("ephemeral_broker_operations_total{action=\"set\",result=\"error\"} 1\n");
     }
   }
 

@@ -16,11 +16,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review issue #15: in the Node client every retry had its own timeout, so a 5 s timeout could
- * take 30 s. Here the timeout bounds the whole call, retries included.
+ * Review issue #15: in the Node client every retry had its own timeout, so a 5 s timeout could take
+ * 30 s. Here the timeout bounds the whole call, retries included.
  */
 class ReviewIssue15RetryTotalTimeoutTest {
   private static final Duration TIMEOUT = Duration.ofMillis(2_000);
+
   /**
    * Allowed lateness. Generous because shared build machines can be heavily loaded; the bug this
    * guards against costs a multiple of the timeout, not a fraction of it.
@@ -100,7 +101,8 @@ class ReviewIssue15RetryTotalTimeoutTest {
         BrokerClient client = client(fake.socket)) {
       long start = System.nanoTime();
       BrokerConnectionException e =
-          catchThrowableOfType(BrokerConnectionException.class, () -> client.get("k", String.class));
+          catchThrowableOfType(
+              BrokerConnectionException.class, () -> client.get("k", String.class));
       long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertThat(e.code()).isEqualTo("ETIMEOUT");
       assertThat(e.getMessage()).contains("get \"k\"");

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review issue #23: the Node client threw some errors synchronously and rejected others. Here the
- * rule is simple: configuration errors come from build(); argument errors are thrown by the
- * method itself, async or not, before anything is sent; everything that depends on the broker
- * comes through the result (thrown by blocking methods, a failed future from async ones).
+ * rule is simple: configuration errors come from build(); argument errors are thrown by the method
+ * itself, async or not, before anything is sent; everything that depends on the broker comes
+ * through the result (thrown by blocking methods, a failed future from async ones).
  */
 class ReviewIssue23ErrorReportingTest {
   @Test

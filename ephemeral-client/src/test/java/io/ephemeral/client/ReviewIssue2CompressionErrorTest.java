@@ -9,9 +9,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review issue #2: a value that cannot be serialised failed with a cryptic error that did not
- * say which key. Here it is an IllegalArgumentException naming the key, thrown before anything
- * is sent, whether or not the value would have been compressed.
+ * Review issue #2: a value that cannot be serialised failed with a cryptic error that did not say
+ * which key. Here it is an IllegalArgumentException naming the key, thrown before anything is sent,
+ * whether or not the value would have been compressed.
  */
 class ReviewIssue2CompressionErrorTest {
   private static final Duration MINUTE = Duration.ofMinutes(1);

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review issue #6: corrupt compressed data from the broker failed with an opaque error. Here
- * every kind of corruption is a ValueDecodingException that names the key and says what is
- * wrong; a gzip bomb is stopped at maxDecompressedBytes.
+ * Review issue #6: corrupt compressed data from the broker failed with an opaque error. Here every
+ * kind of corruption is a ValueDecodingException that names the key and says what is wrong; a gzip
+ * bomb is stopped at maxDecompressedBytes.
  */
 class ReviewIssue6DecompressionErrorTest {
   private BrokerFixture broker;
@@ -37,8 +37,13 @@ class ReviewIssue6DecompressionErrorTest {
   /** Stores a value marked compressed the way a careless writer might. */
   private void storeCompressed(String key, String valueJson) throws IOException {
     try (RawWire raw = broker.raw()) {
-      assertThat(raw.call("{\"action\":\"set\",\"key\":\"" + key + "\",\"value\":" + valueJson
-              + ",\"ttl\":60000,\"compressed\":true,\"beforeSize\":0,\"afterSize\":0}"))
+      assertThat(
+              raw.call(
+                  "{\"action\":\"set\",\"key\":\""
+                      + key
+                      + "\",\"value\":"
+                      + valueJson
+                      + ",\"ttl\":60000,\"compressed\":true,\"beforeSize\":0,\"afterSize\":0}"))
           .isEqualTo("{\"ok\":true}");
     }
   }
@@ -138,7 +143,8 @@ class ReviewIssue6DecompressionErrorTest {
   void typeMismatchNamesTheKeyAndType() throws Exception {
     client.set("text", "not a number", java.time.Duration.ofMinutes(1));
     assertThatThrownBy(() -> client.get("text", Integer.class))
-        .isInstanceOfSatisfying(ValueDecodingException.class, e -> assertThat(e.key()).isEqualTo("text"))
+        .isInstanceOfSatisfying(
+            ValueDecodingException.class, e -> assertThat(e.key()).isEqualTo("text"))
         .hasMessageContaining("key \"text\"")
         .hasMessageContaining("java.lang.Integer");
   }

@@ -58,18 +58,25 @@ class WireFormatTest {
       FakeBroker.Conn conn = fake.accept();
       String ok = "{\"ok\":true}";
       assertThat(exchange(conn, first, ok))
-          .isEqualTo("{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":1},\"ttl\":60000,"
-              + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
+          .isEqualTo(
+              "{\"action\":\"set\",\"key\":\"k\",\"value\":{\"a\":1},\"ttl\":60000,"
+                  + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
       assertThat(exchange(conn, c.setAsync("k", 1), ok))
-          .isEqualTo("{\"action\":\"set\",\"key\":\"k\",\"value\":1,"
-              + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
+          .isEqualTo(
+              "{\"action\":\"set\",\"key\":\"k\",\"value\":1,"
+                  + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
       assertThat(exchange(conn, c.setRawAsync("k", " [ 1 , 2 ] ", Duration.ofMillis(1)), ok))
-          .isEqualTo("{\"action\":\"set\",\"key\":\"k\",\"value\": [ 1 , 2 ] ,\"ttl\":1,"
-              + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
-      assertThat(exchange(conn, c.getRawAsync("k"), "{\"ok\":true,\"value\":1,\"compressed\":false}"))
+          .isEqualTo(
+              "{\"action\":\"set\",\"key\":\"k\",\"value\": [ 1 , 2 ] ,\"ttl\":1,"
+                  + "\"compressed\":false,\"beforeSize\":0,\"afterSize\":0}");
+      assertThat(
+              exchange(conn, c.getRawAsync("k"), "{\"ok\":true,\"value\":1,\"compressed\":false}"))
           .isEqualTo("{\"action\":\"get\",\"key\":\"k\"}");
-      assertThat(exchange(conn, c.delAsync("k"), ok)).isEqualTo("{\"action\":\"del\",\"key\":\"k\"}");
-      assertThat(exchange(conn, c.leaseAsync("p", "w", Duration.ofSeconds(2)), "{\"ok\":true,\"value\":3}"))
+      assertThat(exchange(conn, c.delAsync("k"), ok))
+          .isEqualTo("{\"action\":\"del\",\"key\":\"k\"}");
+      assertThat(
+              exchange(
+                  conn, c.leaseAsync("p", "w", Duration.ofSeconds(2)), "{\"ok\":true,\"value\":3}"))
           .isEqualTo("{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\",\"ttl\":2000}");
       assertThat(exchange(conn, c.leaseAsync("p", "w"), "{\"ok\":true,\"value\":3}"))
           .isEqualTo("{\"action\":\"lease\",\"key\":\"p\",\"workerId\":\"w\"}");
@@ -83,7 +90,11 @@ class WireFormatTest {
           .isEqualTo("{\"action\":\"stats\"}");
       assertThat(exchange(conn, c.healthAsync(), "{\"ok\":true,\"status\":\"healthy\"}"))
           .isEqualTo("{\"action\":\"health\"}");
-      assertThat(exchange(conn, c.metricsAsync(), "{\"ok\":true,\"metrics\":\"\",\"format\":\"prometheus\"}"))
+      assertThat(
+              exchange(
+                  conn,
+                  c.metricsAsync(),
+                  "{\"ok\":true,\"metrics\":\"\",\"format\":\"prometheus\"}"))
           .isEqualTo("{\"action\":\"metrics\"}");
     }
   }
@@ -91,10 +102,12 @@ class WireFormatTest {
   @Test
   void stringsAreEscapedLikeJsonStringify() throws Exception {
     try (BrokerClient c = client().build()) {
-      CompletableFuture<String> get = c.getRawAsync("q\"b\\s\n\u0001\u00e9\u2028\uD83D\uDE00\uD800");
+      CompletableFuture<String> get =
+          c.getRawAsync("q\"b\\s\n\u0001\u00e9\u2028\uD83D\uDE00\uD800");
       String line = exchange(fake.accept(), get, "{\"ok\":true,\"value\":1}");
       assertThat(line)
-          .isEqualTo("{\"action\":\"get\",\"key\":\"q\\\"b\\\\s\\n\\u0001\u00e9\u2028\uD83D\uDE00\\ud800\"}");
+          .isEqualTo(
+              "{\"action\":\"get\",\"key\":\"q\\\"b\\\\s\\n\\u0001\u00e9\u2028\uD83D\uDE00\\ud800\"}");
     }
   }
 
@@ -127,7 +140,8 @@ class WireFormatTest {
       List<String> names = new ArrayList<>();
       req.fieldNames().forEachRemaining(names::add);
       assertThat(names)
-          .containsExactly("action", "key", "value", "ttl", "compressed", "beforeSize", "afterSize");
+          .containsExactly(
+              "action", "key", "value", "ttl", "compressed", "beforeSize", "afterSize");
       String b64 = req.get("value").asText();
       try (GZIPInputStream in =
           new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(b64)))) {
@@ -203,7 +217,9 @@ class WireFormatTest {
     cases.put("{\"ok\":true,\"value\":-7}", "-7");
     cases.put("{\"ok\":true,\"value\":true,\"compressed\":false}", "true");
     cases.put("{\"ok\":true,\"value\":null,\"compressed\":false}", "null");
-    cases.put("{\"ok\":true, \"value\" : [1, {\"a\":\"}\"}] , \"compressed\":false}", "[1, {\"a\":\"}\"}]");
+    cases.put(
+        "{\"ok\":true, \"value\" : [1, {\"a\":\"}\"}] , \"compressed\":false}",
+        "[1, {\"a\":\"}\"}]");
     cases.put("{\"value\":\"\\u00e9\\\"\",\"ok\":true}", "\"\\u00e9\\\"\"");
     cases.put("{\"ok\":true,\"compressed\":false}", null);
     try (BrokerClient c = client().build()) {
@@ -247,7 +263,8 @@ class WireFormatTest {
 
       CompletableFuture<Long> described = c.pingAsync();
       conn.readLine();
-      conn.write("{\"ok\":false,\"error\":\"invalid_request\",\"message\":\"ttl must be a number\"}");
+      conn.write(
+          "{\"ok\":false,\"error\":\"invalid_request\",\"message\":\"ttl must be a number\"}");
       assertThat(described)
           .failsWithin(5, TimeUnit.SECONDS)
           .withThrowableThat()

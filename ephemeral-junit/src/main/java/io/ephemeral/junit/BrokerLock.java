@@ -11,8 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Runs the annotated test (or all tests of the annotated class, with its {@code @BeforeAll} and
  * {@code @AfterAll} methods) while holding the named locks, across every JVM that uses the same
- * broker: Surefire forks, Gradle workers, separate builds under one {@code ephemeral-broker
- * start}. Jupiter's {@code @ResourceLock} only excludes within one JVM.
+ * broker: Surefire forks, Gradle workers, separate builds under one {@code ephemeral-broker start}.
+ * Jupiter's {@code @ResourceLock} only excludes within one JVM.
  *
  * <p>A lock is a lease from a pool of size 1 named {@code lock:<name>}; waiters are served first
  * come, first served. Several locks are taken in name order, so tests that name the same locks
@@ -28,8 +28,8 @@ public @interface BrokerLock {
   String[] value();
 
   /**
-   * How long to wait for each lock, in seconds; negative means the configuration parameter
-   * {@value EphemeralBrokerExtension#WAIT_PARAMETER}, else 60.
+   * How long to wait for each lock, in seconds; negative means the configuration parameter {@value
+   * EphemeralBrokerExtension#WAIT_PARAMETER}, else 60.
    */
   long waitSeconds() default -1;
 }

@@ -102,7 +102,8 @@ final class BrokerSession implements AutoCloseable {
         try {
           pipe = b.start();
         } catch (IOException e) {
-          throw new UncheckedIOException("Could not start the session's broker: " + e.getMessage(), e);
+          throw new UncheckedIOException(
+              "Could not start the session's broker: " + e.getMessage(), e);
         }
         broker = b;
       }

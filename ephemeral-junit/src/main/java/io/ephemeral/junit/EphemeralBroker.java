@@ -9,9 +9,9 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Registers {@link EphemeralBrokerExtension}: parameters (and fields) of type
- * {@link io.ephemeral.client.BrokerClient} are injected, {@link Leased} parameters get a slot of
- * a pool, and {@link BrokerLock} serialises tests across JVMs.
+ * Registers {@link EphemeralBrokerExtension}: parameters (and fields) of type {@link
+ * io.ephemeral.client.BrokerClient} are injected, {@link Leased} parameters get a slot of a pool,
+ * and {@link BrokerLock} serialises tests across JVMs.
  *
  * <pre>{@code
  * @EphemeralBroker

@@ -24,15 +24,15 @@ import org.junit.platform.commons.support.HierarchyTraversalMode;
  *
  * <ul>
  *   <li>Resolves {@link BrokerClient} parameters of test methods, lifecycle methods and
- *       constructors, and sets fields of that type annotated {@code @EphemeralBroker} (static
- *       ones before all tests). Each test class gets its own client, closed after the class.
+ *       constructors, and sets fields of that type annotated {@code @EphemeralBroker} (static ones
+ *       before all tests). Each test class gets its own client, closed after the class.
  *   <li>Resolves {@link Leased} parameters and releases their leases after the test or class.
  *   <li>Takes the {@link BrokerLock} locks of a class before all its tests and those of a method
  *       before each of its runs.
  * </ul>
  *
- * <p>Configuration parameter {@value #WAIT_PARAMETER}: default wait in seconds for leases and
- * locks (60).
+ * <p>Configuration parameter {@value #WAIT_PARAMETER}: default wait in seconds for leases and locks
+ * (60).
  */
 public final class EphemeralBrokerExtension
     implements ParameterResolver, BeforeAllCallback, BeforeEachCallback, TestInstancePostProcessor {
@@ -46,7 +46,8 @@ public final class EphemeralBrokerExtension
   @Override
   public void beforeAll(ExtensionContext context) {
     Class<?> testClass = context.getRequiredTestClass();
-    AnnotationSupport.findAnnotation(testClass, BrokerLock.class).ifPresent(lock -> takeLocks(context, lock));
+    AnnotationSupport.findAnnotation(testClass, BrokerLock.class)
+        .ifPresent(lock -> takeLocks(context, lock));
     for (Field field : clientFields(testClass)) {
       if (Modifier.isStatic(field.getModifiers())) {
         inject(field, null, context);
@@ -65,18 +66,23 @@ public final class EphemeralBrokerExtension
 
   @Override
   public void beforeEach(ExtensionContext context) {
-    context.getTestMethod()
+    context
+        .getTestMethod()
         .flatMap(m -> AnnotationSupport.findAnnotation(m, BrokerLock.class))
         .ifPresent(lock -> takeLocks(context, lock));
   }
 
   @Override
-  public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+  public boolean supportsParameter(
+      ParameterContext parameterContext, ExtensionContext extensionContext) {
     Class<?> type = parameterContext.getParameter().getType();
     if (parameterContext.isAnnotated(Leased.class)) {
       if (type != int.class && type != Integer.class && type != Lease.class) {
-        throw new ParameterResolutionException("@Leased parameter " + parameterContext.getParameter()
-            + " must be an int, an Integer or a Lease, not " + type.getName());
+        throw new ParameterResolutionException(
+            "@Leased parameter "
+                + parameterContext.getParameter()
+                + " must be an int, an Integer or a Lease, not "
+                + type.getName());
       }
       return true;
     }
@@ -84,7 +90,8 @@ public final class EphemeralBrokerExtension
   }
 
   @Override
-  public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+  public Object resolveParameter(
+      ParameterContext parameterContext, ExtensionContext extensionContext) {
     Optional<Leased> leased = parameterContext.findAnnotation(Leased.class);
     if (leased.isEmpty()) {
       return client(extensionContext);
@@ -100,18 +107,40 @@ public final class EphemeralBrokerExtension
     } else if (context.getTestMethod().isPresent()) {
       owner = context;
     } else {
-      throw new ParameterResolutionException("@Leased(pool = \"" + spec.pool() + "\") on " + parameter.getParameter()
-          + " is resolved outside a test; use scope = PER_CLASS");
+      throw new ParameterResolutionException(
+          "@Leased(pool = \""
+              + spec.pool()
+              + "\") on "
+              + parameter.getParameter()
+              + " is resolved outside a test; use scope = PER_CLASS");
     }
-    Held held = owner.getStore(NAMESPACE).getOrComputeIfAbsent("lease:" + spec.pool(), k -> {
-      BrokerClient client = BrokerSession.current().client();
-      return new Held(Leasing.acquire(client, spec.pool(), spec.size(), Duration.ofSeconds(spec.ttlSeconds()),
-          waitFor(spec.waitSeconds(), context)));
-    }, Held.class);
+    Held held =
+        owner
+            .getStore(NAMESPACE)
+            .getOrComputeIfAbsent(
+                "lease:" + spec.pool(),
+                k -> {
+                  BrokerClient client = BrokerSession.current().client();
+                  return new Held(
+                      Leasing.acquire(
+                          client,
+                          spec.pool(),
+                          spec.size(),
+                          Duration.ofSeconds(spec.ttlSeconds()),
+                          waitFor(spec.waitSeconds(), context)));
+                },
+                Held.class);
     Lease lease = (Lease) held.resource;
     if (lease.poolSize() != spec.size()) {
-      throw new ParameterResolutionException("@Leased(pool = \"" + spec.pool() + "\") is used with size "
-          + lease.poolSize() + " and " + spec.size() + " in " + owner.getDisplayName());
+      throw new ParameterResolutionException(
+          "@Leased(pool = \""
+              + spec.pool()
+              + "\") is used with size "
+              + lease.poolSize()
+              + " and "
+              + spec.size()
+              + " in "
+              + owner.getDisplayName());
     }
     return lease;
   }
@@ -127,14 +156,18 @@ public final class EphemeralBrokerExtension
         throw new ExtensionConfigurationException("@BrokerLock names must not be empty");
       }
       // Each held lock is its own store entry, so a lock taken before a failure is still released.
-      store.getOrComputeIfAbsent("lock:" + name, k -> new Held(Leasing.lock(client, name, wait)), Held.class);
+      store.getOrComputeIfAbsent(
+          "lock:" + name, k -> new Held(Leasing.lock(client, name, wait)), Held.class);
     }
   }
 
   private static BrokerClient client(ExtensionContext context) {
-    return (BrokerClient) classContext(context).getStore(NAMESPACE)
-        .getOrComputeIfAbsent("client", k -> new Held(BrokerSession.current().newClient()), Held.class)
-        .resource;
+    return (BrokerClient)
+        classContext(context)
+            .getStore(NAMESPACE)
+            .getOrComputeIfAbsent(
+                "client", k -> new Held(BrokerSession.current().newClient()), Held.class)
+            .resource;
   }
 
   private static void inject(Field field, Object target, ExtensionContext context) {
@@ -142,13 +175,17 @@ public final class EphemeralBrokerExtension
       field.setAccessible(true);
       field.set(target, client(context));
     } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new ExtensionConfigurationException("Cannot set field " + field + ": " + e.getMessage(), e);
+      throw new ExtensionConfigurationException(
+          "Cannot set field " + field + ": " + e.getMessage(), e);
     }
   }
 
   private static List<Field> clientFields(Class<?> testClass) {
-    return AnnotationSupport.findAnnotatedFields(testClass, EphemeralBroker.class,
-        f -> f.getType() == BrokerClient.class, HierarchyTraversalMode.TOP_DOWN);
+    return AnnotationSupport.findAnnotatedFields(
+        testClass,
+        EphemeralBroker.class,
+        f -> f.getType() == BrokerClient.class,
+        HierarchyTraversalMode.TOP_DOWN);
   }
 
   /** The context of the test class (the one whose store lives until after {@code @AfterAll}). */
@@ -164,8 +201,12 @@ public final class EphemeralBrokerExtension
     if (seconds >= 0) {
       return Duration.ofSeconds(seconds);
     }
-    return Duration.ofSeconds(context.getConfigurationParameter(WAIT_PARAMETER)
-        .map(String::trim).map(Long::parseLong).orElse(DEFAULT_WAIT_SECONDS));
+    return Duration.ofSeconds(
+        context
+            .getConfigurationParameter(WAIT_PARAMETER)
+            .map(String::trim)
+            .map(Long::parseLong)
+            .orElse(DEFAULT_WAIT_SECONDS));
   }
 
   /** Releases a lease or closes a client when its context ends, also after a failure. */

@@ -8,9 +8,9 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A parameter that receives a slot of the named pool, leased before the test and released after
- * it, also when it fails. The parameter's type is {@code int}/{@code Integer} (the slot: 0, 1,
- * …) or {@link io.ephemeral.client.Lease} (slot and fencing token).
+ * A parameter that receives a slot of the named pool, leased before the test and released after it,
+ * also when it fails. The parameter's type is {@code int}/{@code Integer} (the slot: 0, 1, …) or
+ * {@link io.ephemeral.client.Lease} (slot and fencing token).
  *
  * <pre>{@code
  * @Test

@@ -28,8 +28,15 @@ final class Leasing {
       return client.lease(pool, workerId(pool), ttl, size, wait).keepAlive();
     } catch (BrokerException e) {
       if (e.code().equals("lease_timeout") || e.code().equals("pool_exhausted")) {
-        throw new IllegalStateException("No slot of pool '" + pool + "' (size " + size + ") became free within "
-            + wait.toMillis() + " ms", e);
+        throw new IllegalStateException(
+            "No slot of pool '"
+                + pool
+                + "' (size "
+                + size
+                + ") became free within "
+                + wait.toMillis()
+                + " ms",
+            e);
       }
       throw e;
     }

@@ -45,25 +45,34 @@ public final class SharedValues {
    * Like {@link #computeIfAbsent(BrokerClient, String, Class, Duration, Duration, Supplier)}
    * waiting up to five minutes for another caller's computation.
    */
-  public static <T> T computeIfAbsent(BrokerClient client, String key, Class<T> type, Duration ttl,
+  public static <T> T computeIfAbsent(
+      BrokerClient client,
+      String key,
+      Class<T> type,
+      Duration ttl,
       Supplier<? extends T> supplier) {
     return computeIfAbsent(client, key, type, ttl, DEFAULT_WAIT, supplier);
   }
 
   /**
-   * Returns the value stored under {@code key}; if there is none, computes it with
-   * {@code supplier} and stores it for {@code ttl}, so that of all concurrent callers on the
-   * broker, in any JVM, exactly one computes it.
+   * Returns the value stored under {@code key}; if there is none, computes it with {@code supplier}
+   * and stores it for {@code ttl}, so that of all concurrent callers on the broker, in any JVM,
+   * exactly one computes it.
    *
    * @param type the value's type, read with the client's Jackson mapper
    * @param ttl how long the value is kept
    * @param wait how long to wait while another caller computes the value
    * @throws NullPointerException if the supplier returns null
    * @throws IllegalStateException if another caller held the lock longer than {@code wait}
-   * @throws io.ephemeral.client.BrokerException or
-   *     {@link io.ephemeral.client.BrokerConnectionException} from the broker
+   * @throws io.ephemeral.client.BrokerException or {@link
+   *     io.ephemeral.client.BrokerConnectionException} from the broker
    */
-  public static <T> T computeIfAbsent(BrokerClient client, String key, Class<T> type, Duration ttl, Duration wait,
+  public static <T> T computeIfAbsent(
+      BrokerClient client,
+      String key,
+      Class<T> type,
+      Duration ttl,
+      Duration wait,
       Supplier<? extends T> supplier) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(key, "key");
@@ -80,7 +89,9 @@ public final class SharedValues {
       if (present.isPresent()) {
         return present.get();
       }
-      T value = Objects.requireNonNull(supplier.get(), () -> "The supplier of shared value '" + key + "' returned null");
+      T value =
+          Objects.requireNonNull(
+              supplier.get(), () -> "The supplier of shared value '" + key + "' returned null");
       client.set(key, value, ttl);
       return value;
     } finally {

@@ -2,9 +2,9 @@
  * JUnit Jupiter integration of the ephemeral broker.
  *
  * <ul>
- *   <li>{@link io.ephemeral.junit.EphemeralBroker}: registers
- *       {@link io.ephemeral.junit.EphemeralBrokerExtension}, which injects
- *       {@link io.ephemeral.client.BrokerClient}s.
+ *   <li>{@link io.ephemeral.junit.EphemeralBroker}: registers {@link
+ *       io.ephemeral.junit.EphemeralBrokerExtension}, which injects {@link
+ *       io.ephemeral.client.BrokerClient}s.
  *   <li>{@link io.ephemeral.junit.Leased}: a slot of a named pool per test or per class.
  *   <li>{@link io.ephemeral.junit.BrokerLock}: mutual exclusion across JVMs.
  *   <li>{@link io.ephemeral.junit.SharedValues}: values computed once per run.

@@ -25,13 +25,24 @@ class BrokerLockAcrossJvmsTest {
       Path pipe = broker.start();
       List<Process> children = new ArrayList<>();
       for (String name : List.of("A", "B")) {
-        children.add(Children.java(Map.of(), dir.resolve(name + ".out"), LockWorker.class,
-            pipe.toString(), "database", file.toString(), name, "2", Integer.toString(ITERATIONS)));
+        children.add(
+            Children.java(
+                Map.of(),
+                dir.resolve(name + ".out"),
+                LockWorker.class,
+                pipe.toString(),
+                "database",
+                file.toString(),
+                name,
+                "2",
+                Integer.toString(ITERATIONS)));
       }
       for (int i = 0; i < children.size(); i++) {
         Process child = children.get(i);
         assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("child finished").isTrue();
-        assertThat(child.exitValue()).as(Files.readString(dir.resolve((i == 0 ? "A" : "B") + ".out"))).isZero();
+        assertThat(child.exitValue())
+            .as(Files.readString(dir.resolve((i == 0 ? "A" : "B") + ".out")))
+            .isZero();
       }
     }
 
@@ -49,7 +60,9 @@ class BrokerLockAcrossJvmsTest {
       assertThat(exit[0]).as("line %d", i + 1).isEqualTo("exit");
       assertThat(exit[1]).as("line %d", i + 1).isEqualTo(enter[1]);
       Instant entered = Instant.parse(enter[2]);
-      assertThat(entered).as("line %d enters after the previous exit", i).isAfterOrEqualTo(lastExit);
+      assertThat(entered)
+          .as("line %d enters after the previous exit", i)
+          .isAfterOrEqualTo(lastExit);
       lastExit = Instant.parse(exit[2]);
       long token = Long.parseLong(enter[3]);
       assertThat(token).as("fencing tokens grow").isGreaterThan(lastToken);

@@ -11,15 +11,18 @@ import java.util.Map;
 final class Children {
   private Children() {}
 
-  static Process java(Map<String, String> env, Path log, Class<?> main, String... args) throws IOException {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static Process java(Map<String, String> env, Path log, Class<?> main, String... args)
+      throws IOException {
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(classPath);
     command.add(main.getName());
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove(BrokerSession.PIPE_VARIABLE);
     pb.environment().putAll(env);
     return pb.start();

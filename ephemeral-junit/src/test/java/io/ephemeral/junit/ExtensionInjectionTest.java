@@ -40,8 +40,10 @@ class ExtensionInjectionTest {
   }
 
   @Test
-  void leasedParametersOfOnePoolShareTheLease(@Leased(pool = "injection-pool", size = 2) int slot,
-      @Leased(pool = "injection-pool", size = 2) Lease lease, BrokerClient client) {
+  void leasedParametersOfOnePoolShareTheLease(
+      @Leased(pool = "injection-pool", size = 2) int slot,
+      @Leased(pool = "injection-pool", size = 2) Lease lease,
+      BrokerClient client) {
     assertThat(slot).isEqualTo(lease.slot()).isBetween(0, 1);
     assertThat(lease.key()).isEqualTo("injection-pool");
     assertThat(lease.token()).isPositive();

@@ -9,9 +9,8 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * A child JVM that runs one test class with the launcher and exits 0 when it passed. With
- * {@code --no-listener} no launcher session listener is loaded, as when the service file is
- * missing.
+ * A child JVM that runs one test class with the launcher and exits 0 when it passed. With {@code
+ * --no-listener} no launcher session listener is loaded, as when the service file is missing.
  */
 public final class FixtureRunner {
   private FixtureRunner() {}
@@ -19,12 +18,11 @@ public final class FixtureRunner {
   public static void main(String[] args) throws Exception {
     boolean listeners = !args[0].equals("--no-listener");
     String className = args[args.length - 1];
-    LauncherConfig config = LauncherConfig.builder()
-        .enableLauncherSessionListenerAutoRegistration(listeners)
-        .build();
+    LauncherConfig config =
+        LauncherConfig.builder().enableLauncherSessionListenerAutoRegistration(listeners).build();
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
-    LauncherFactory.create(config).execute(
-        request().selectors(selectClass(Class.forName(className))).build(), summary);
+    LauncherFactory.create(config)
+        .execute(request().selectors(selectClass(Class.forName(className))).build(), summary);
     TestExecutionSummary s = summary.getSummary();
     s.printFailuresTo(new java.io.PrintWriter(System.out, true), 20);
     System.out.flush();

@@ -33,7 +33,8 @@ class LeaseLifecycleTest {
 
   /** Whether a slot of the pool (size 1) is free now; takes and gives back a probe lease. */
   static boolean free(String pool) {
-    Optional<Lease> probe = broker().tryLease(pool, Leasing.workerId("probe"), Duration.ofSeconds(10), 1);
+    Optional<Lease> probe =
+        broker().tryLease(pool, Leasing.workerId("probe"), Duration.ofSeconds(10), 1);
     probe.ifPresent(Lease::release);
     return probe.isPresent();
   }
@@ -42,8 +43,11 @@ class LeaseLifecycleTest {
   void aPerTestLeaseIsReleasedAfterAFailingTest() {
     tokens.clear();
     poolFullInside.clear();
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(FailingFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.started(1).failed(1));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(FailingFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.started(1).failed(1));
 
     assertThat(poolFullInside).containsExactly(true);
     assertThat(free(FAILING_POOL)).isTrue();
@@ -52,8 +56,11 @@ class LeaseLifecycleTest {
   @Test
   void eachTestGetsItsOwnPerTestLease() {
     tokens.clear();
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(PerTestFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.started(2).succeeded(2));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(PerTestFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.started(2).succeeded(2));
 
     assertThat(tokens).hasSize(2).doesNotHaveDuplicates();
     assertThat(free(TEST_POOL)).isTrue();
@@ -63,8 +70,11 @@ class LeaseLifecycleTest {
   void aPerClassLeaseIsHeldFromBeforeAllUntilAfterAll() {
     tokens.clear();
     poolFullInside.clear();
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(PerClassFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(PerClassFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.started(2).succeeded(1).failed(1));
 
     assertThat(tokens).hasSize(4).containsOnly(tokens.get(0));
     assertThat(poolFullInside).containsExactly(true, true, true, true);
@@ -74,8 +84,11 @@ class LeaseLifecycleTest {
   @Test
   void aMethodLockIsHeldDuringTheTestAndReleasedAfterAFailure() {
     poolFullInside.clear();
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(LockFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.started(4).succeeded(3).failed(1));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(LockFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.started(4).succeeded(3).failed(1));
 
     assertThat(poolFullInside).containsExactly(true, true, false, false);
     assertThat(free(Leasing.LOCK_PREFIX + LOCK)).isTrue();
@@ -84,8 +97,11 @@ class LeaseLifecycleTest {
   @Test
   void aClassLockIsHeldForTheWholeClass() {
     poolFullInside.clear();
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(ClassLockFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.started(1).failed(1));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(ClassLockFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.started(1).failed(1));
 
     assertThat(poolFullInside).containsExactly(true, true, true);
     assertThat(free(Leasing.LOCK_PREFIX + LOCK)).isTrue();
@@ -93,8 +109,11 @@ class LeaseLifecycleTest {
 
   @Test
   void aLeasedParameterOfAnotherTypeIsRefused() {
-    EngineTestKit.engine("junit-jupiter").selectors(selectClass(WrongTypeFixture.class)).execute()
-        .testEvents().assertStatistics(s -> s.failed(1));
+    EngineTestKit.engine("junit-jupiter")
+        .selectors(selectClass(WrongTypeFixture.class))
+        .execute()
+        .testEvents()
+        .assertStatistics(s -> s.failed(1));
   }
 
   static class FailingFixture {
@@ -121,12 +140,14 @@ class LeaseLifecycleTest {
   @TestMethodOrder(MethodOrderer.MethodName.class)
   static class PerClassFixture {
     @BeforeAll
-    static void before(@Leased(pool = CLASS_POOL, size = 1, scope = Leased.Scope.PER_CLASS) Lease lease) {
+    static void before(
+        @Leased(pool = CLASS_POOL, size = 1, scope = Leased.Scope.PER_CLASS) Lease lease) {
       record(lease);
     }
 
     @AfterAll
-    static void after(@Leased(pool = CLASS_POOL, size = 1, scope = Leased.Scope.PER_CLASS) Lease lease) {
+    static void after(
+        @Leased(pool = CLASS_POOL, size = 1, scope = Leased.Scope.PER_CLASS) Lease lease) {
       record(lease);
     }
 

@@ -13,9 +13,9 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A child JVM for {@link BrokerLockAcrossJvmsTest}: waits until all workers are ready, then
- * takes the lock {@code iterations} times the way {@link BrokerLock} does and appends
- * {@code enter}/{@code exit} lines with the wall-clock time to the shared file.
+ * A child JVM for {@link BrokerLockAcrossJvmsTest}: waits until all workers are ready, then takes
+ * the lock {@code iterations} times the way {@link BrokerLock} does and appends {@code
+ * enter}/{@code exit} lines with the wall-clock time to the shared file.
  *
  * <p>Arguments: pipe, lock name, file, worker name, number of workers, iterations.
  */
@@ -31,7 +31,10 @@ public final class LockWorker {
     int iterations = Integer.parseInt(args[5]);
     try (BrokerClient client = BrokerClient.builder().pipe(pipe).environment(Map.of()).build()) {
       client.set("ready:" + lock + ":" + name, true, Duration.ofMinutes(1));
-      while (client.list().keySet().stream().filter(k -> k.startsWith("ready:" + lock + ":")).count() < workers) {
+      while (client.list().keySet().stream()
+              .filter(k -> k.startsWith("ready:" + lock + ":"))
+              .count()
+          < workers) {
         Thread.onSpinWait(); // each round is a request to the broker
       }
       for (int i = 0; i < iterations; i++) {
@@ -46,7 +49,13 @@ public final class LockWorker {
   }
 
   private static void append(Path file, String line) throws IOException {
-    Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+    Files.writeString(
+        file,
+        line + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND,
+        StandardOpenOption.WRITE,
+        StandardOpenOption.SYNC);
   }
 }

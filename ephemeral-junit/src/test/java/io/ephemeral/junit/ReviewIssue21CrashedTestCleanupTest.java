@@ -20,31 +20,43 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * Review issue #21: when a test crashed, the original's after() hook did not run and the broker
- * kept running. Here cleanup does not depend on the tests behaving: a failing test, a test JVM
- * that exits in the middle of a test, and a program that never stops its broker all end with
- * the socket and its directory gone, and no broker ever keeps a JVM alive.
+ * kept running. Here cleanup does not depend on the tests behaving: a failing test, a test JVM that
+ * exits in the middle of a test, and a program that never stops its broker all end with the socket
+ * and its directory gone, and no broker ever keeps a JVM alive.
  */
 class ReviewIssue21CrashedTestCleanupTest {
   static volatile Path seenPipe;
-  /** The fixtures misbehave only when a test here runs them (not when a test filter picks them up). */
+
+  /**
+   * The fixtures misbehave only when a test here runs them (not when a test filter picks them up).
+   */
   static volatile boolean armed;
+
   private static final String ARMED_VARIABLE = "EPHEMERAL_TEST_CRASH_ARMED";
 
   private static Path printedPipe(String output) {
-    String line = output.lines().filter(l -> l.startsWith("pipe=")).findFirst()
-        .orElseThrow(() -> new AssertionError("no pipe printed:\n" + output));
+    String line =
+        output
+            .lines()
+            .filter(l -> l.startsWith("pipe="))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no pipe printed:\n" + output));
     return Path.of(line.substring("pipe=".length()));
   }
 
   @Test
   void aFailingTestLeavesNothingBehind() {
-    assumeTrue(System.getProperty(BrokerSession.PIPE_PROPERTY) == null && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
+    assumeTrue(
+        System.getProperty(BrokerSession.PIPE_PROPERTY) == null
+            && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
         "runs only without a configured broker");
     seenPipe = null;
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     armed = true;
     try (LauncherSession session = LauncherFactory.openSession()) {
-      session.getLauncher().execute(request().selectors(selectClass(FailingFixture.class)).build(), summary);
+      session
+          .getLauncher()
+          .execute(request().selectors(selectClass(FailingFixture.class)).build(), summary);
       assertThat(summary.getSummary().getTestsFailedCount()).isEqualTo(1);
       assertThat(seenPipe).exists();
     } finally {
@@ -55,7 +67,13 @@ class ReviewIssue21CrashedTestCleanupTest {
 
   @Test
   void aTestJvmThatExitsInTheMiddleOfATestLeavesNothingBehind(@TempDir Path dir) throws Exception {
-    assertGone(pipeOfChild(dir, Map.of(ARMED_VARIABLE, "1"), 3, FixtureRunner.class, ExitingFixture.class.getName()));
+    assertGone(
+        pipeOfChild(
+            dir,
+            Map.of(ARMED_VARIABLE, "1"),
+            3,
+            FixtureRunner.class,
+            ExitingFixture.class.getName()));
   }
 
   @Test
@@ -65,7 +83,8 @@ class ReviewIssue21CrashedTestCleanupTest {
   }
 
   /** Runs a child JVM, checks its exit status and returns the pipe it printed. */
-  private static Path pipeOfChild(Path dir, Map<String, String> env, int status, Class<?> main, String... args)
+  private static Path pipeOfChild(
+      Path dir, Map<String, String> env, int status, Class<?> main, String... args)
       throws Exception {
     Path out = dir.resolve("child.out");
     Process child = Children.java(env, out, main, args);
@@ -95,7 +114,9 @@ class ReviewIssue21CrashedTestCleanupTest {
   static class ExitingFixture {
     @Test
     void exits(BrokerClient client) {
-      assumeTrue(System.getenv(ARMED_VARIABLE) != null, "a fixture of ReviewIssue21CrashedTestCleanupTest");
+      assumeTrue(
+          System.getenv(ARMED_VARIABLE) != null,
+          "a fixture of ReviewIssue21CrashedTestCleanupTest");
       client.ping();
       System.out.println("pipe=" + client.pipe());
       System.out.flush();

@@ -27,7 +27,9 @@ class SessionBrokerTest {
   void aSessionUsesThePipeOfThePropertyAndLeavesThatBrokerRunning() throws Exception {
     try (Broker external = Broker.builder().environment(Map.of()).build()) {
       Path pipe = external.start();
-      BrokerSession session = new BrokerSession(name -> null, Map.of(BrokerSession.PIPE_PROPERTY, pipe.toString())::get);
+      BrokerSession session =
+          new BrokerSession(
+              name -> null, Map.of(BrokerSession.PIPE_PROPERTY, pipe.toString())::get);
       assertThat(session.pipe()).isEqualTo(pipe);
       assertThat(session.startedBroker()).isNull();
       session.client().set("via-property", 1, Duration.ofMinutes(1));
@@ -41,8 +43,9 @@ class SessionBrokerTest {
   void aSessionUsesThePipeOfTheVariable() throws Exception {
     try (Broker external = Broker.builder().environment(Map.of()).build()) {
       Path pipe = external.start();
-      try (BrokerSession session = new BrokerSession(Map.of(BrokerSession.PIPE_VARIABLE, pipe.toString())::get,
-          name -> null)) {
+      try (BrokerSession session =
+          new BrokerSession(
+              Map.of(BrokerSession.PIPE_VARIABLE, pipe.toString())::get, name -> null)) {
         assertThat(session.pipe()).isEqualTo(pipe);
         assertThat(session.startedBroker()).isNull();
         assertThat(session.client().ping()).isPositive();
@@ -52,8 +55,10 @@ class SessionBrokerTest {
 
   @Test
   void thePropertyWinsOverTheVariable() {
-    try (BrokerSession session = new BrokerSession(Map.of(BrokerSession.PIPE_VARIABLE, "/nonexistent/a.sock")::get,
-        Map.of(BrokerSession.PIPE_PROPERTY, "/nonexistent/b.sock")::get)) {
+    try (BrokerSession session =
+        new BrokerSession(
+            Map.of(BrokerSession.PIPE_VARIABLE, "/nonexistent/a.sock")::get,
+            Map.of(BrokerSession.PIPE_PROPERTY, "/nonexistent/b.sock")::get)) {
       assertThat(session.pipe()).isEqualTo(Path.of("/nonexistent/b.sock"));
     }
   }
@@ -72,19 +77,25 @@ class SessionBrokerTest {
 
   @Test
   void aLauncherSessionStartsItsBrokerOnFirstUseAndLeavesNothingBehind() {
-    assumeTrue(System.getProperty(BrokerSession.PIPE_PROPERTY) == null && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
+    assumeTrue(
+        System.getProperty(BrokerSession.PIPE_PROPERTY) == null
+            && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
         "runs only without a configured broker");
     seenPipe = null;
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     try (LauncherSession session = LauncherFactory.openSession()) {
-      session.getLauncher().execute(request().selectors(selectClass(PipeFixture.class)).build(), summary);
+      session
+          .getLauncher()
+          .execute(request().selectors(selectClass(PipeFixture.class)).build(), summary);
       assertThat(summary.getSummary().getTestsSucceededCount()).isEqualTo(1);
       assertThat(socketExisted).isTrue();
       assertThat(seenPipe).exists();
     }
     assertThat(seenPipe).doesNotExist();
     assertThat(seenPipe.getParent()).doesNotExist();
-    assertThat(seenPipe).isNotEqualTo(BrokerSession.current().pipe()).as("the outer session's broker is another");
+    assertThat(seenPipe)
+        .isNotEqualTo(BrokerSession.current().pipe())
+        .as("the outer session's broker is another");
   }
 
   @Test
@@ -94,7 +105,9 @@ class SessionBrokerTest {
       System.setProperty(BrokerSession.PIPE_PROPERTY, pipe.toString());
       SummaryGeneratingListener summary = new SummaryGeneratingListener();
       try (LauncherSession session = LauncherFactory.openSession()) {
-        session.getLauncher().execute(request().selectors(selectClass(PipeFixture.class)).build(), summary);
+        session
+            .getLauncher()
+            .execute(request().selectors(selectClass(PipeFixture.class)).build(), summary);
       } finally {
         System.clearProperty(BrokerSession.PIPE_PROPERTY);
       }
@@ -109,8 +122,12 @@ class SessionBrokerTest {
   void aChildJvmWithEphemeralPipeRunsItsTestsOnThatBroker(@TempDir Path dir) throws Exception {
     try (Broker external = Broker.builder().environment(Map.of()).build()) {
       Path pipe = external.start();
-      Process child = Children.java(Map.of(BrokerSession.PIPE_VARIABLE, pipe.toString()), dir.resolve("child.out"),
-          FixtureRunner.class, ChildFixture.class.getName());
+      Process child =
+          Children.java(
+              Map.of(BrokerSession.PIPE_VARIABLE, pipe.toString()),
+              dir.resolve("child.out"),
+              FixtureRunner.class,
+              ChildFixture.class.getName());
       assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
       assertThat(child.exitValue()).as(Files.readString(dir.resolve("child.out"))).isZero();
       try (BrokerClient client = BrokerClient.builder().pipe(pipe).environment(Map.of()).build()) {
@@ -120,9 +137,12 @@ class SessionBrokerTest {
   }
 
   @Test
-  void withoutTheListenerAJvmWideBrokerIsRemovedWhenTheJvmExits(@TempDir Path dir) throws Exception {
+  void withoutTheListenerAJvmWideBrokerIsRemovedWhenTheJvmExits(@TempDir Path dir)
+      throws Exception {
     Path out = dir.resolve("child.out");
-    Process child = Children.java(Map.of(), out, FixtureRunner.class, "--no-listener", JvmWideFixture.class.getName());
+    Process child =
+        Children.java(
+            Map.of(), out, FixtureRunner.class, "--no-listener", JvmWideFixture.class.getName());
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String output = Files.readString(out);
     assertThat(child.exitValue()).as(output).isZero();

@@ -37,13 +37,20 @@ class SharedValuesTest {
       for (int i = 0; i < 16; i++) {
         BrokerClient client = clients.get(i % clients.size());
         long issued = random.nextLong();
-        results.add(pool.submit(() -> {
-          start.await();
-          return SharedValues.computeIfAbsent(client, key, Token.class, Duration.ofMinutes(1), () -> {
-            computed.incrementAndGet();
-            return new Token("t-" + issued, issued);
-          });
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return SharedValues.computeIfAbsent(
+                      client,
+                      key,
+                      Token.class,
+                      Duration.ofMinutes(1),
+                      () -> {
+                        computed.incrementAndGet();
+                        return new Token("t-" + issued, issued);
+                      });
+                }));
       }
       start.countDown();
       Token first = results.get(0).get();
@@ -60,20 +67,39 @@ class SharedValuesTest {
   @Test
   void aStoredValueIsReturnedWithoutComputing(BrokerClient client) {
     client.set("present", new Token("x", 1), Duration.ofMinutes(1));
-    Token token = SharedValues.computeIfAbsent(client, "present", Token.class, Duration.ofMinutes(1), () -> {
-      throw new AssertionError("must not compute");
-    });
+    Token token =
+        SharedValues.computeIfAbsent(
+            client,
+            "present",
+            Token.class,
+            Duration.ofMinutes(1),
+            () -> {
+              throw new AssertionError("must not compute");
+            });
     assertThat(token).isEqualTo(new Token("x", 1));
   }
 
   @Test
   void aFailingSupplierReleasesTheLockForTheNextCaller(BrokerClient client) {
-    assertThatThrownBy(() -> SharedValues.computeIfAbsent(client, "flaky", Integer.class, Duration.ofMinutes(1), () -> {
-      throw new IllegalStateException("boom");
-    })).hasMessage("boom");
-    assertThatThrownBy(() -> SharedValues.computeIfAbsent(client, "flaky", Integer.class, Duration.ofMinutes(1), () -> null))
+    assertThatThrownBy(
+            () ->
+                SharedValues.computeIfAbsent(
+                    client,
+                    "flaky",
+                    Integer.class,
+                    Duration.ofMinutes(1),
+                    () -> {
+                      throw new IllegalStateException("boom");
+                    }))
+        .hasMessage("boom");
+    assertThatThrownBy(
+            () ->
+                SharedValues.computeIfAbsent(
+                    client, "flaky", Integer.class, Duration.ofMinutes(1), () -> null))
         .isInstanceOf(NullPointerException.class);
-    assertThat(SharedValues.computeIfAbsent(client, "flaky", Integer.class, Duration.ofMinutes(1), () -> 42))
+    assertThat(
+            SharedValues.computeIfAbsent(
+                client, "flaky", Integer.class, Duration.ofMinutes(1), () -> 42))
         .isEqualTo(42);
     assertThat(LeaseLifecycleTest.free(SharedValues.LOCK_PREFIX + "flaky")).isTrue();
   }

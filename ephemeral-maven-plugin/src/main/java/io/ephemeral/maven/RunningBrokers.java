@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The brokers started by {@code ephemeral:start} in this Maven JVM. Static, so that
- * {@code ephemeral:stop} of the same build finds them (mojo instances are not shared between
- * goals). All access is under one lock, so parallel module builds ({@code -T}) are safe.
+ * The brokers started by {@code ephemeral:start} in this Maven JVM. Static, so that {@code
+ * ephemeral:stop} of the same build finds them (mojo instances are not shared between goals). All
+ * access is under one lock, so parallel module builds ({@code -T}) are safe.
  *
- * <p>A broker is shared by every project that starts one with the same options while it runs
- * (each project is an owner); it stops when its last owner stops it, or when the JVM exits.
+ * <p>A broker is shared by every project that starts one with the same options while it runs (each
+ * project is an owner); it stops when its last owner stops it, or when the JVM exits.
  */
 final class RunningBrokers {
   /** Creates (but does not start) a broker. */
@@ -50,7 +50,8 @@ final class RunningBrokers {
    * Returns the socket of the running broker with these options, adding {@code owner}, or starts
    * one with {@code factory}.
    */
-  static Acquired acquire(String owner, String options, boolean share, Factory factory) throws IOException {
+  static Acquired acquire(String owner, String options, boolean share, Factory factory)
+      throws IOException {
     synchronized (LOCK) {
       for (Entry e : BY_SOCKET.values()) {
         if (e.owners.contains(owner)) {

@@ -26,8 +26,8 @@ import org.apache.maven.project.MavenProject;
  * }</pre>
  *
  * <p>If {@code EPHEMERAL_PIPE} is already set in Maven's environment and a broker answers there
- * (the build runs under {@code ephemeral-broker start -- mvn ...}), that broker is used and none
- * is started. A broker started here is stopped by {@code ephemeral:stop}, or when the JVM exits
+ * (the build runs under {@code ephemeral-broker start -- mvn ...}), that broker is used and none is
+ * started. A broker started here is stopped by {@code ephemeral:stop}, or when the JVM exits
  * (failed or interrupted build), socket and private directory included.
  */
 @Mojo(name = "start", defaultPhase = LifecyclePhase.PROCESS_TEST_CLASSES, threadSafe = true)
@@ -46,8 +46,8 @@ public class StartMojo extends AbstractMojo {
   String propertyName = "ephemeral.pipe";
 
   /**
-   * The project property that receives the secret when one is configured (for
-   * {@code <EPHEMERAL_SECRET>${ephemeral.secret}</EPHEMERAL_SECRET>}).
+   * The project property that receives the secret when one is configured (for {@code
+   * <EPHEMERAL_SECRET>${ephemeral.secret}</EPHEMERAL_SECRET>}).
    */
   @Parameter(property = "ephemeral.secretPropertyName", defaultValue = "ephemeral.secret")
   String secretPropertyName = "ephemeral.secret";
@@ -114,22 +114,37 @@ public class StartMojo extends AbstractMojo {
           project.getProperties().setProperty(propertyName, pipe.toString());
           return;
         }
-        getLog().warn(PIPE_VARIABLE + "=" + existing + " does not answer; starting a broker of this build");
+        getLog()
+            .warn(
+                PIPE_VARIABLE
+                    + "="
+                    + existing
+                    + " does not answer; starting a broker of this build");
       }
     }
     String owner = owner(project);
     RunningBrokers.Acquired acquired;
     try {
-      acquired = RunningBrokers.acquire(owner, options(resolvedSecret), shared, () -> newBroker(resolvedSecret));
+      acquired =
+          RunningBrokers.acquire(
+              owner, options(resolvedSecret), shared, () -> newBroker(resolvedSecret));
     } catch (IOException | RuntimeException e) {
-      throw new MojoExecutionException("Could not start the ephemeral broker: " + e.getMessage(), e);
+      throw new MojoExecutionException(
+          "Could not start the ephemeral broker: " + e.getMessage(), e);
     }
     project.getProperties().setProperty(propertyName, acquired.socket().toString());
     if (resolvedSecret != null) {
       project.getProperties().setProperty(secretPropertyName, resolvedSecret);
     }
-    getLog().info((acquired.started() ? "Ephemeral broker started on " : "Using this build's ephemeral broker on ")
-        + acquired.socket() + " (${" + propertyName + "})");
+    getLog()
+        .info(
+            (acquired.started()
+                    ? "Ephemeral broker started on "
+                    : "Using this build's ephemeral broker on ")
+                + acquired.socket()
+                + " (${"
+                + propertyName
+                + "})");
   }
 
   private String resolveSecret() throws MojoExecutionException {
@@ -142,7 +157,8 @@ public class StartMojo extends AbstractMojo {
     if (secretEnv != null && !secretEnv.isEmpty()) {
       String value = environment.get(secretEnv);
       if (value == null || value.isEmpty()) {
-        throw new MojoExecutionException("secretEnv names " + secretEnv + ", which is not set in Maven's environment");
+        throw new MojoExecutionException(
+            "secretEnv names " + secretEnv + ", which is not set in Maven's environment");
       }
       return value;
     }
@@ -177,9 +193,20 @@ public class StartMojo extends AbstractMojo {
 
   /** The options that make two brokers interchangeable (the secret only as a hash). */
   private String options(String resolvedSecret) {
-    return "maxItems=" + maxItems + ";defaultTtl=" + defaultTtl + ";requireTtl=" + requireTtl
-        + ";secret=" + (resolvedSecret == null ? "-" : Integer.toHexString(resolvedSecret.hashCode()))
-        + ";pipeId=" + pipeId + ";socket=" + socket + ";logLevel=" + logLevel;
+    return "maxItems="
+        + maxItems
+        + ";defaultTtl="
+        + defaultTtl
+        + ";requireTtl="
+        + requireTtl
+        + ";secret="
+        + (resolvedSecret == null ? "-" : Integer.toHexString(resolvedSecret.hashCode()))
+        + ";pipeId="
+        + pipeId
+        + ";socket="
+        + socket
+        + ";logLevel="
+        + logLevel;
   }
 
   /** Whether a broker answers on {@code pipe}: any answer counts, an error (e.g. auth) too. */
@@ -187,8 +214,12 @@ public class StartMojo extends AbstractMojo {
     if (!Files.exists(pipe)) {
       return false;
     }
-    try (BrokerClient client = BrokerClient.builder().environment(environment).pipe(pipe)
-        .timeout(Duration.ofSeconds(2)).build()) {
+    try (BrokerClient client =
+        BrokerClient.builder()
+            .environment(environment)
+            .pipe(pipe)
+            .timeout(Duration.ofSeconds(2))
+            .build()) {
       client.ping();
       return true;
     } catch (BrokerConnectionException e) {
@@ -202,7 +233,12 @@ public class StartMojo extends AbstractMojo {
   }
 
   static String owner(MavenProject project) {
-    return project.getGroupId() + ":" + project.getArtifactId() + ":" + project.getVersion()
-        + "@" + (project.getBasedir() == null ? "" : project.getBasedir().getAbsolutePath());
+    return project.getGroupId()
+        + ":"
+        + project.getArtifactId()
+        + ":"
+        + project.getVersion()
+        + "@"
+        + (project.getBasedir() == null ? "" : project.getBasedir().getAbsolutePath());
   }
 }

@@ -8,10 +8,10 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 /**
- * Stops the broker that {@code ephemeral:start} started for this project: closes its
- * connections and removes its socket and private directory. A broker this build did not start
- * (one found on {@code EPHEMERAL_PIPE}) is left running, and so is one still shared with another
- * project of the build until that project stops it too.
+ * Stops the broker that {@code ephemeral:start} started for this project: closes its connections
+ * and removes its socket and private directory. A broker this build did not start (one found on
+ * {@code EPHEMERAL_PIPE}) is left running, and so is one still shared with another project of the
+ * build until that project stops it too.
  */
 @Mojo(name = "stop", defaultPhase = LifecyclePhase.POST_INTEGRATION_TEST, threadSafe = true)
 public class StopMojo extends AbstractMojo {

@@ -23,19 +23,23 @@ class ExitTest {
     System.out.println("PIPE " + p.getProperties().getProperty("ephemeral.pipe"));
     System.out.flush();
     if (args[0].equals("exit")) {
-      System.exit(1);                       // a failed build: no ephemeral:stop
+      System.exit(1); // a failed build: no ephemeral:stop
     }
     Thread.currentThread().join(); // until the test kills this JVM
   }
 
   private static Process child(String mode) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), ExitTest.class.getName(), mode))
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ProcessBuilder(
+            List.of(
+                java, "-cp", System.getProperty("java.class.path"), ExitTest.class.getName(), mode))
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
   }
 
   private static Path readPipe(Process p) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     for (String line; (line = r.readLine()) != null; ) {
       if (line.startsWith("PIPE ")) {
         return Path.of(line.substring(5));
@@ -59,7 +63,7 @@ class ExitTest {
     Process p = child("wait");
     Path pipe = readPipe(p);
     assertThat(pipe).exists();
-    p.destroy();                            // SIGTERM; Ctrl-C (SIGINT) runs the same hooks
+    p.destroy(); // SIGTERM; Ctrl-C (SIGINT) runs the same hooks
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(pipe).doesNotExist();
     assertThat(pipe.getParent()).doesNotExist();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ephemeral.broker.Broker;
 import io.ephemeral.client.AuthFailedException;
 import io.ephemeral.client.BrokerClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +55,8 @@ class MojoTest {
   }
 
   static BrokerClient client(Path pipe, String secret) {
-    BrokerClient.Builder b = BrokerClient.builder().environment(Map.of()).pipe(pipe).timeout(Duration.ofSeconds(3));
+    BrokerClient.Builder b =
+        BrokerClient.builder().environment(Map.of()).pipe(pipe).timeout(Duration.ofSeconds(3));
     if (secret != null) {
       b.secret(secret);
     }
@@ -96,8 +96,9 @@ class MojoTest {
     m.execute();
     Path pipe = Path.of(p.getProperties().getProperty("my.pipe"));
     assertThat(pipe.getFileName().toString()).contains(m.pipeId);
-    try (BrokerClient c = BrokerClient.builder().environment(Map.of()).pipe(pipe).allowNoTtl(true).build()) {
-      c.set("a", 1);                        // no TTL needed
+    try (BrokerClient c =
+        BrokerClient.builder().environment(Map.of()).pipe(pipe).allowNoTtl(true).build()) {
+      c.set("a", 1); // no TTL needed
       assertThatThrownBy(() -> c.set("b", 2)).hasMessageContaining("max_items");
     }
     StopMojo s = stop(p);
@@ -128,9 +129,11 @@ class MojoTest {
     m.secretEnv = "MY_SECRET";
     m.execute();
     assertThat(p.getProperties().getProperty("ephemeral.secret")).isEqualTo("s3cr3t");
-    try (BrokerClient signed = client(pipe(p), "s3cr3t"); BrokerClient unsigned = client(pipe(p), null)) {
+    try (BrokerClient signed = client(pipe(p), "s3cr3t");
+        BrokerClient unsigned = client(pipe(p), null)) {
       signed.set("k", 1, Duration.ofMinutes(1));
-      assertThatThrownBy(() -> unsigned.get("k", Integer.class)).isInstanceOf(AuthFailedException.class);
+      assertThatThrownBy(() -> unsigned.get("k", Integer.class))
+          .isInstanceOf(AuthFailedException.class);
     }
     stop(p).execute();
   }
@@ -139,7 +142,9 @@ class MojoTest {
   void missingSecretVariableFailsTheBuild() {
     StartMojo m = start(project("nosecret"), Map.of());
     m.secretEnv = "NOT_THERE";
-    assertThatThrownBy(m::execute).isInstanceOf(MojoExecutionException.class).hasMessageContaining("NOT_THERE");
+    assertThatThrownBy(m::execute)
+        .isInstanceOf(MojoExecutionException.class)
+        .hasMessageContaining("NOT_THERE");
     assertThat(RunningBrokers.running()).isZero();
   }
 
@@ -165,7 +170,7 @@ class MojoTest {
     external.add(outer);
     Path outerPipe = outer.start();
     MavenProject p = project("reuse-secured");
-    start(p, Map.of("EPHEMERAL_PIPE", outerPipe.toString())).execute();   // auth_failed is an answer
+    start(p, Map.of("EPHEMERAL_PIPE", outerPipe.toString())).execute(); // auth_failed is an answer
     assertThat(pipe(p)).isEqualTo(outerPipe);
     assertThat(RunningBrokers.running()).isZero();
   }
@@ -201,12 +206,12 @@ class MojoTest {
     sb.execute();
     assertThat(pipe(a)).isNotEqualTo(pipe(b));
     assertThat(RunningBrokers.running()).isEqualTo(2);
-    RunningBrokers.stopAll();               // what the JVM shutdown hook runs
+    RunningBrokers.stopAll(); // what the JVM shutdown hook runs
     for (Path pipe : List.of(pipe(a), pipe(b))) {
       assertThat(pipe).doesNotExist();
       assertThat(pipe.getParent()).doesNotExist();
     }
-    stop(a).execute();                      // a later stop is harmless
+    stop(a).execute(); // a later stop is harmless
   }
 
   @Test
@@ -231,11 +236,13 @@ class MojoTest {
       for (int i = 0; i < n; i++) {
         MavenProject p = project("m" + i);
         projects.add(p);
-        done.add(pool.submit(() -> {
-          go.await();
-          start(p, Map.of()).execute();
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  start(p, Map.of()).execute();
+                  return null;
+                }));
       }
       go.countDown();
       for (Future<?> f : done) {

@@ -4,14 +4,14 @@ package io.ephemeral.protocol;
  * Wire error strings of the KV protocol.
  *
  * <p>Every failure response is exactly {@code {"ok":false,"error":"<code>"}}. All codes except
- * {@link #INVALID_REQUEST} are emitted by the Node broker and understood by its client; the
- * strings must not change.
+ * {@link #INVALID_REQUEST} are emitted by the Node broker and understood by its client; the strings
+ * must not change.
  *
  * <p>Naming: a KV error code is lower snake_case ({@code not_found}, {@code too_large}), as the
- * Node broker writes them, and each constant here is the code in upper case. Codes of the
- * service gateway follow the {@code ipc-bro} convention instead: upper snake_case ({@code
- * SERVICE_NOT_FOUND}), in {@code error.code} of a frame. Custom actions choose their own codes
- * and should follow the KV convention.
+ * Node broker writes them, and each constant here is the code in upper case. Codes of the service
+ * gateway follow the {@code ipc-bro} convention instead: upper snake_case ({@code
+ * SERVICE_NOT_FOUND}), in {@code error.code} of a frame. Custom actions choose their own codes and
+ * should follow the KV convention.
  */
 public final class ErrorCodes {
 
@@ -60,20 +60,20 @@ public final class ErrorCodes {
   /**
    * The request is valid JSON but not a JSON object, or a member has the wrong type.
    *
-   * <p>Not emitted by the Node broker (which crashes or misbehaves on such input instead); the
-   * Node client reports it like any other error string.
+   * <p>Not emitted by the Node broker (which crashes or misbehaves on such input instead); the Node
+   * client reports it like any other error string.
    */
   public static final String INVALID_REQUEST = "invalid_request";
 
   /**
-   * Ours: the connection was refused because the peer runs as another user (see the broker's
-   * {@code peerAccess}); the line has a {@code message} and the broker closes the connection.
+   * Ours: the connection was refused because the peer runs as another user (see the broker's {@code
+   * peerAccess}); the line has a {@code message} and the broker closes the connection.
    */
   public static final String FORBIDDEN = "forbidden";
 
   /**
-   * Ours: the connection was refused because the broker has {@code maxConnections} open; the
-   * line has a {@code message} and the broker closes the connection.
+   * Ours: the connection was refused because the broker has {@code maxConnections} open; the line
+   * has a {@code message} and the broker closes the connection.
    */
   public static final String TOO_MANY_CONNECTIONS = "too_many_connections";
 
@@ -107,7 +107,10 @@ public final class ErrorCodes {
 
   // Replay protection (only when the broker enables it; the Node client never opts in).
 
-  /** Replay protection is on and a signed request lacks a numeric {@code ts} or a {@code nonce} string. */
+  /**
+   * Replay protection is on and a signed request lacks a numeric {@code ts} or a {@code nonce}
+   * string.
+   */
   public static final String REPLAY_FIELDS_REQUIRED = "replay_fields_required";
 
   /** The signed {@code ts} is further from the broker's clock than the replay window. */
@@ -120,9 +123,9 @@ public final class ErrorCodes {
   public static final String REPLAY_CACHE_FULL = "replay_cache_full";
 
   /**
-   * The broker keeps its data in a shared store (Redis) that did not answer in time or could not
-   * be reached; the {@code message} says why. Nothing was answered from stale data. For a write
-   * the outcome is unknown (it may or may not have been applied); the request can be retried.
+   * The broker keeps its data in a shared store (Redis) that did not answer in time or could not be
+   * reached; the {@code message} says why. Nothing was answered from stale data. For a write the
+   * outcome is unknown (it may or may not have been applied); the request can be retried.
    */
   public static final String STORE_UNAVAILABLE = "store_unavailable";
 }

@@ -65,8 +65,8 @@ final class Escapes {
   }
 
   /**
-   * The rewritten text, or null if {@code in[0, len)} has no lone-surrogate escape. Call only
-   * after {@link #check} returned true.
+   * The rewritten text, or null if {@code in[0, len)} has no lone-surrogate escape. Call only after
+   * {@link #check} returned true.
    */
   static char[] shield(char[] in, int len) {
     StringBuilder out = new StringBuilder(len + 16);

@@ -11,9 +11,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * HMAC-SHA256 request signing and verification as the Node broker and client do it.
  *
- * <p>A request is signed over the canonical JSON ({@link JsJson}) of the request without its
- * {@code hmac} member, not over the bytes sent, and carries the digest as the hex string member
- * {@code hmac}. Instances are immutable and thread-safe.
+ * <p>A request is signed over the canonical JSON ({@link JsJson}) of the request without its {@code
+ * hmac} member, not over the bytes sent, and carries the digest as the hex string member {@code
+ * hmac}. Instances are immutable and thread-safe.
  */
 public final class Hmac {
 
@@ -61,11 +61,11 @@ public final class Hmac {
   }
 
   /**
-   * Returns a signer/verifier for {@code secret}; the key is its UTF-8 encoding, as Node's
-   * {@code crypto.createHmac('sha256', secret)} uses (a lone surrogate encodes as U+FFFD).
+   * Returns a signer/verifier for {@code secret}; the key is its UTF-8 encoding, as Node's {@code
+   * crypto.createHmac('sha256', secret)} uses (a lone surrogate encodes as U+FFFD).
    *
-   * @throws IllegalArgumentException if {@code secret} is null or empty (the Node broker treats
-   *     an empty secret as "authentication off", never as a key)
+   * @throws IllegalArgumentException if {@code secret} is null or empty (the Node broker treats an
+   *     empty secret as "authentication off", never as a key)
    */
   public static Hmac withSecret(String secret) {
     if (secret == null || secret.isEmpty()) {
@@ -75,10 +75,9 @@ public final class Hmac {
   }
 
   /**
-   * Signs a request as the Node client does. Returns the exact line to send, without the
-   * trailing newline: the canonical form of {@code payloadObject} with
-   * {@code "hmac":"<lowercase hex>"} appended as its last member, the digest computed over that
-   * canonical form.
+   * Signs a request as the Node client does. Returns the exact line to send, without the trailing
+   * newline: the canonical form of {@code payloadObject} with {@code "hmac":"<lowercase hex>"}
+   * appended as its last member, the digest computed over that canonical form.
    *
    * @param payloadObject a UTF-8 JSON object without a top-level {@code hmac} member
    * @throws JsJsonException if {@code payloadObject} is not valid JSON or exceeds a limit
@@ -113,10 +112,10 @@ public final class Hmac {
   }
 
   /**
-   * Verifies a request line as the Node broker does: true only if {@code line[off, off+len)} is
-   * a JSON object whose top-level {@code hmac} member is a non-empty string that matches the
-   * HMAC of the canonical form of the object without that member. Never throws: any malformed
-   * input, including null or out-of-range bounds, gives false.
+   * Verifies a request line as the Node broker does: true only if {@code line[off, off+len)} is a
+   * JSON object whose top-level {@code hmac} member is a non-empty string that matches the HMAC of
+   * the canonical form of the object without that member. Never throws: any malformed input,
+   * including null or out-of-range bounds, gives false.
    */
   public boolean verifyRequest(byte[] line, int off, int len) {
     return verified(line, off, len) != null;
@@ -124,8 +123,8 @@ public final class Hmac {
 
   /**
    * Verifies like {@link #verifyRequest} and, if the request verifies, returns what its signed
-   * payload says for replay protection: the members {@code ts} and {@code nonce}. Returns null
-   * if the request does not verify. Never throws.
+   * payload says for replay protection: the members {@code ts} and {@code nonce}. Returns null if
+   * the request does not verify. Never throws.
    */
   public Signed verifySigned(byte[] line, int off, int len) {
     JsObject object = verified(line, off, len);
@@ -133,7 +132,9 @@ public final class Hmac {
       return null;
     }
     double ts = Double.NaN;
-    if (object.get("ts") instanceof JsJson.Raw raw && raw != JsJson.TRUE && raw != JsJson.FALSE
+    if (object.get("ts") instanceof JsJson.Raw raw
+        && raw != JsJson.TRUE
+        && raw != JsJson.FALSE
         && raw != JsJson.NULL) {
       ts = Double.parseDouble(raw.json);
     }
@@ -151,7 +152,9 @@ public final class Hmac {
       this.nonce = nonce;
     }
 
-    /** The signed {@code ts} member (epoch milliseconds), or NaN if it is missing or not a number. */
+    /**
+     * The signed {@code ts} member (epoch milliseconds), or NaN if it is missing or not a number.
+     */
     public double timestamp() {
       return timestamp;
     }
@@ -166,8 +169,8 @@ public final class Hmac {
    * Adds the replay-protection members {@code ts} and {@code nonce} to a request payload (a JSON
    * object) before it is signed: {@code {..., "ts":<timestampMillis>, "nonce":"<nonce>"}}.
    *
-   * @throws IllegalArgumentException if {@code payloadObject} does not end with '}' or the
-   *     nonce is empty or not plain printable ASCII
+   * @throws IllegalArgumentException if {@code payloadObject} does not end with '}' or the nonce is
+   *     empty or not plain printable ASCII
    */
   public static byte[] withReplayFields(byte[] payloadObject, long timestampMillis, String nonce) {
     Objects.requireNonNull(payloadObject, "payloadObject");
@@ -178,7 +181,8 @@ public final class Hmac {
     for (int i = 0; i < nonce.length(); i++) {
       char c = nonce.charAt(i);
       if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
-        throw new IllegalArgumentException("nonce must be printable ASCII without quotes or backslashes");
+        throw new IllegalArgumentException(
+            "nonce must be printable ASCII without quotes or backslashes");
       }
     }
     int close = payloadObject.length - 1;
@@ -193,8 +197,9 @@ public final class Hmac {
       last--;
     }
     boolean empty = last >= 0 && payloadObject[last] == '{';
-    byte[] members = ((empty ? "" : ",") + "\"ts\":" + timestampMillis + ",\"nonce\":\"" + nonce + "\"}")
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] members =
+        ((empty ? "" : ",") + "\"ts\":" + timestampMillis + ",\"nonce\":\"" + nonce + "\"}")
+            .getBytes(StandardCharsets.US_ASCII);
     byte[] out = Arrays.copyOf(payloadObject, close + members.length);
     System.arraycopy(members, 0, out, close, members.length);
     return out;
@@ -221,7 +226,9 @@ public final class Hmac {
       byte[] expected = mac(JsJson.serialize(object));
       // One byte more than a digest is enough to tell "too long" from "exactly right".
       byte[] actual = decodeHexLeniently(hex, DIGEST_BYTES + 1);
-      return actual.length == DIGEST_BYTES && MessageDigest.isEqual(expected, actual) ? object : null;
+      return actual.length == DIGEST_BYTES && MessageDigest.isEqual(expected, actual)
+          ? object
+          : null;
     } catch (RuntimeException e) {
       return null;
     }
@@ -272,8 +279,8 @@ public final class Hmac {
   }
 
   /**
-   * Node's {@code Buffer.from(s, 'hex')}, capped at {@code maxBytes}: decodes pairs until the
-   * first pair that is not two hex digits; an odd trailing digit is dropped.
+   * Node's {@code Buffer.from(s, 'hex')}, capped at {@code maxBytes}: decodes pairs until the first
+   * pair that is not two hex digits; an odd trailing digit is dropped.
    */
   static byte[] decodeHexLeniently(String s, int maxBytes) {
     int pairs = Math.min(s.length() / 2, maxBytes);

@@ -82,9 +82,9 @@ public final class JsJson {
   private JsJson() {}
 
   /**
-   * Returns the canonical form of a UTF-8 JSON document: the UTF-8 bytes of
-   * {@code JSON.stringify(JSON.parse(text))}. Any JSON value is accepted at the top level;
-   * leading and trailing JSON whitespace is ignored.
+   * Returns the canonical form of a UTF-8 JSON document: the UTF-8 bytes of {@code
+   * JSON.stringify(JSON.parse(text))}. Any JSON value is accepted at the top level; leading and
+   * trailing JSON whitespace is ignored.
    *
    * @param utf8 the document; ill-formed UTF-8 sequences read as U+FFFD, as in Node
    * @param off offset of the document in {@code utf8}
@@ -102,8 +102,8 @@ public final class JsJson {
   }
 
   /**
-   * Same as {@link #canonicalize(byte[], int, int, int)} for the whole array with
-   * {@link #DEFAULT_MAX_DEPTH}.
+   * Same as {@link #canonicalize(byte[], int, int, int)} for the whole array with {@link
+   * #DEFAULT_MAX_DEPTH}.
    *
    * @throws JsJsonException if the document is not valid JSON or exceeds a limit
    * @throws NullPointerException if {@code utf8} is null
@@ -114,8 +114,8 @@ public final class JsJson {
 
   /**
    * Formats like JavaScript's {@code Number.prototype.toString()}: shortest round-trip digits,
-   * plain notation from 1e-6 up to below 1e21, exponential otherwise ({@code 1e+21},
-   * {@code 1.5e-7}, {@code 5e-324}); {@code -0} gives {@code "0"}.
+   * plain notation from 1e-6 up to below 1e21, exponential otherwise ({@code 1e+21}, {@code
+   * 1.5e-7}, {@code 5e-324}); {@code -0} gives {@code "0"}.
    *
    * @throws IllegalArgumentException if {@code value} is NaN or infinite (JSON.stringify writes
    *     {@code null} for those; callers decide)
@@ -190,8 +190,8 @@ public final class JsJson {
 
   /**
    * ECMAScript takes the fewest digits, while Schubfach (JDK contract) may pick a closer 2-digit
-   * decimal when a 1-digit one also round-trips. Tries the two 1-digit neighbours of d1d2 and
-   * keeps the closest that round-trips, ties to even. Rewrites {@code digits}; returns the new n.
+   * decimal when a 1-digit one also round-trips. Tries the two 1-digit neighbours of d1d2 and keeps
+   * the closest that round-trips, ties to even. Rewrites {@code digits}; returns the new n.
    */
   private static int preferOneDigit(double abs, StringBuilder digits, int n) {
     int d1 = digits.charAt(0) - '0';
@@ -224,10 +224,9 @@ public final class JsJson {
 
   /**
    * Appends the {@code JSON.stringify} quoting of {@code s}, with the surrounding quotes: only
-   * {@code "} and {@code \} and U+0000 to U+001F are escaped ({@code \b \f \n \r \t} in short
-   * form, others as lowercase <code>&#92;u00xx</code>), lone surrogates as lowercase
-   * <code>&#92;udxxx</code>;
-   * everything else, including U+007F and U+2028/U+2029, is copied.
+   * {@code "} and {@code \} and U+0000 to U+001F are escaped ({@code \b \f \n \r \t} in short form,
+   * others as lowercase <code>&#92;u00xx</code>), lone surrogates as lowercase <code>&#92;udxxx
+   * </code>; everything else, including U+007F and U+2028/U+2029, is copied.
    *
    * @throws NullPointerException if an argument is null
    */
@@ -296,8 +295,8 @@ public final class JsJson {
   }
 
   /**
-   * Parses a document into a tree of String, {@link Raw}, {@code List<Object>} and
-   * {@link JsObject}.
+   * Parses a document into a tree of String, {@link Raw}, {@code List<Object>} and {@link
+   * JsObject}.
    */
   static Object parse(byte[] utf8, int off, int len, int maxDepth) {
     Objects.requireNonNull(utf8, "utf8");
@@ -409,7 +408,9 @@ public final class JsJson {
   static Raw number(String text) {
     // Integer tokens up to 2^53 are exact doubles and print as their digits: skip the double
     // path. (Long.parseLong cannot overflow on 16 characters.)
-    if (text.length() <= 16 && text.indexOf('.') < 0 && text.indexOf('e') < 0
+    if (text.length() <= 16
+        && text.indexOf('.') < 0
+        && text.indexOf('e') < 0
         && text.indexOf('E') < 0) {
       long value = Long.parseLong(text);
       if (Math.abs(value) <= MAX_SAFE_INTEGER) {

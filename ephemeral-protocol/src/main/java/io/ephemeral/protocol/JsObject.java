@@ -27,6 +27,7 @@ final class JsObject {
 
   private String[] keys = new String[4];
   private Object[] values = new Object[4];
+
   /** Numeric value of each key that is an array index, else -1. */
   private long[] indexes = new long[4];
 

@@ -6,8 +6,8 @@ import java.io.ByteArrayOutputStream;
  * Keys and names as bytes without losing JavaScript strings that are not valid Unicode: a lone
  * surrogate (sent as a JSON unicode escape such as backslash-u-d800) is encoded as its own 3-byte
  * sequence (WTF-8) instead of being replaced by a question mark, so two keys that differ only in
- * their lone surrogates stay different, in the broker's memory and in a shared store alike, and
- * are written back as the same escapes.
+ * their lone surrogates stay different, in the broker's memory and in a shared store alike, and are
+ * written back as the same escapes.
  */
 public final class Wtf8 {
   private Wtf8() {}
@@ -22,7 +22,9 @@ public final class Wtf8 {
       } else if (c < 0x800) {
         out.write(0xC0 | (c >> 6));
         out.write(0x80 | (c & 0x3F));
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, s.charAt(++i));
         out.write(0xF0 | (cp >> 18));
         out.write(0x80 | ((cp >> 12) & 0x3F));
@@ -64,7 +66,11 @@ public final class Wtf8 {
         s.append((char) (((c & 0x0F) << 12) | ((b[i + 1] & 0x3F) << 6) | (b[i + 2] & 0x3F)));
         i += 3;
       } else {
-        int cp = ((c & 0x07) << 18) | ((b[i + 1] & 0x3F) << 12) | ((b[i + 2] & 0x3F) << 6) | (b[i + 3] & 0x3F);
+        int cp =
+            ((c & 0x07) << 18)
+                | ((b[i + 1] & 0x3F) << 12)
+                | ((b[i + 2] & 0x3F) << 6)
+                | (b[i + 3] & 0x3F);
         s.appendCodePoint(cp);
         i += 4;
       }

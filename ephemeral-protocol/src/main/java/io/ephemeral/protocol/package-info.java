@@ -3,13 +3,13 @@
  *
  * <ul>
  *   <li>{@link io.ephemeral.protocol.ErrorCodes}: the error strings of KV responses.
- *   <li>{@link io.ephemeral.protocol.JsJson}: JSON exactly as Node's {@code JSON.parse} and
- *       {@code JSON.stringify} see it, which is what request signatures are computed over.
- *   <li>{@link io.ephemeral.protocol.Hmac}: HMAC-SHA256 signing and verification of KV
- *       requests, compatible with the Node {@code ephemeral-broker} broker and client.
+ *   <li>{@link io.ephemeral.protocol.JsJson}: JSON exactly as Node's {@code JSON.parse} and {@code
+ *       JSON.stringify} see it, which is what request signatures are computed over.
+ *   <li>{@link io.ephemeral.protocol.Hmac}: HMAC-SHA256 signing and verification of KV requests,
+ *       compatible with the Node {@code ephemeral-broker} broker and client.
  * </ul>
  *
- * <p>Everything here is pure computation on byte arrays and strings: no sockets, threads,
- * clocks or logging, so both sides and their tests can use it freely.
+ * <p>Everything here is pure computation on byte arrays and strings: no sockets, threads, clocks or
+ * logging, so both sides and their tests can use it freely.
  */
 package io.ephemeral.protocol;

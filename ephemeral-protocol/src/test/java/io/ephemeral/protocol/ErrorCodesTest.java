@@ -23,16 +23,37 @@ class ErrorCodesTest {
     }
     assertThat(values)
         .containsExactlyInAnyOrder(
-            "invalid_json", "auth_failed", "unknown_action", "not_found", "expired",
-            "invalid_ttl", "ttl_required", "too_large", "max_items", "key_and_worker_required",
-            "worker_already_has_lease", "worker_required", "draining",
+            "invalid_json",
+            "auth_failed",
+            "unknown_action",
+            "not_found",
+            "expired",
+            "invalid_ttl",
+            "ttl_required",
+            "too_large",
+            "max_items",
+            "key_and_worker_required",
+            "worker_already_has_lease",
+            "worker_required",
+            "draining",
             // ours: bad requests the Node broker did not catch, and lease pools
-            "invalid_request", "internal_error", "pool_exhausted", "lease_timeout", "pool_size_mismatch",
-            "worker_already_waiting", "invalid_size", "invalid_wait", "provider_failed",
+            "invalid_request",
+            "internal_error",
+            "pool_exhausted",
+            "lease_timeout",
+            "pool_size_mismatch",
+            "worker_already_waiting",
+            "invalid_size",
+            "invalid_wait",
+            "provider_failed",
             // ours: refused connections
-            "forbidden", "too_many_connections",
+            "forbidden",
+            "too_many_connections",
             // ours: replay protection, off unless the broker enables it
-            "replay_fields_required", "stale_request", "replayed_request", "replay_cache_full",
+            "replay_fields_required",
+            "stale_request",
+            "replayed_request",
+            "replay_cache_full",
             // ours: a shared store (Redis) that cannot be reached
             "store_unavailable");
   }

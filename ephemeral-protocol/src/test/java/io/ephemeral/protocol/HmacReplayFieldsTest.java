@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The replay-protection members: added inside the signed payload, read back only when it verifies. */
+/**
+ * The replay-protection members: added inside the signed payload, read back only when it verifies.
+ */
 class HmacReplayFieldsTest {
   private static final Hmac HMAC = Hmac.withSecret("k");
 
@@ -16,18 +18,27 @@ class HmacReplayFieldsTest {
 
   @Test
   void fieldsAreAppendedAsTheLastMembers() {
-    assertThat(new String(Hmac.withReplayFields(utf8("{\"action\":\"ping\"}"), 1700000000123L, "abc"), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                Hmac.withReplayFields(utf8("{\"action\":\"ping\"}"), 1700000000123L, "abc"),
+                StandardCharsets.UTF_8))
         .isEqualTo("{\"action\":\"ping\",\"ts\":1700000000123,\"nonce\":\"abc\"}");
     assertThat(new String(Hmac.withReplayFields(utf8(" { } \n"), 5, "n"), StandardCharsets.UTF_8))
         .isEqualTo(" { \"ts\":5,\"nonce\":\"n\"}");
-    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("[1]"), 5, "n")).hasMessageContaining("JSON object");
-    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("{}"), 5, "")).hasMessageContaining("empty");
-    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("{}"), 5, "a\"b")).hasMessageContaining("printable ASCII");
+    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("[1]"), 5, "n"))
+        .hasMessageContaining("JSON object");
+    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("{}"), 5, ""))
+        .hasMessageContaining("empty");
+    assertThatThrownBy(() -> Hmac.withReplayFields(utf8("{}"), 5, "a\"b"))
+        .hasMessageContaining("printable ASCII");
   }
 
   @Test
   void verifySignedReadsTheSignedFieldsOfAValidRequestOnly() {
-    byte[] line = HMAC.signRequest(Hmac.withReplayFields(utf8("{\"action\":\"get\",\"key\":\"k\"}"), 1700000000123L, "n1"));
+    byte[] line =
+        HMAC.signRequest(
+            Hmac.withReplayFields(
+                utf8("{\"action\":\"get\",\"key\":\"k\"}"), 1700000000123L, "n1"));
     Hmac.Signed s = HMAC.verifySigned(line, 0, line.length);
     assertThat(s).isNotNull();
     assertThat(s.timestamp()).isEqualTo(1700000000123.0);

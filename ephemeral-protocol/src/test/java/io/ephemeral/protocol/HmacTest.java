@@ -149,8 +149,20 @@ class HmacTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", " ", "null", "[]", "[{\"hmac\":\"00\"}]", "1", "\"hmac\"", "true", "{", "{\"hmac\":",
-        "{\"hmac\":\"00\"", "{\"hmac\":\"00\"}}", "\u0000", "{\"action\":\"ping\"}garbage",
+        "",
+        " ",
+        "null",
+        "[]",
+        "[{\"hmac\":\"00\"}]",
+        "1",
+        "\"hmac\"",
+        "true",
+        "{",
+        "{\"hmac\":",
+        "{\"hmac\":\"00\"",
+        "{\"hmac\":\"00\"}}",
+        "\u0000",
+        "{\"action\":\"ping\"}garbage",
       })
   void malformedLinesFailWithoutThrowing(String line) {
     assertThat(verify(HMAC, line)).isFalse();

@@ -40,8 +40,12 @@ record HmacVector(
             default -> throw new IllegalStateException("unexpected member " + field);
           }
         }
-        if (name == null || secret == null || request == null || canonical == null
-            || hmac == null || accepted == null) {
+        if (name == null
+            || secret == null
+            || request == null
+            || canonical == null
+            || hmac == null
+            || accepted == null) {
           throw new IllegalStateException("incomplete vector " + name);
         }
         vectors.add(new HmacVector(name, secret, request, canonical, hmac, accepted));

@@ -13,11 +13,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Node itself as the reference for the committed fuzz corpus: for every input of
- * {@link JsJsonFuzzTest}, {@code JSON.stringify(JSON.parse(input))} in Node equals both
- * {@link JsJson#canonicalize} and the test's own {@link JsReference}, and Node's broker accepts
- * every line {@link Hmac#signRequest} makes from the inputs. This keeps the fuzz test's
- * reference honest: a disagreement with Node fails here, not only in the fuzzer.
+ * Node itself as the reference for the committed fuzz corpus: for every input of {@link
+ * JsJsonFuzzTest}, {@code JSON.stringify(JSON.parse(input))} in Node equals both {@link
+ * JsJson#canonicalize} and the test's own {@link JsReference}, and Node's broker accepts every line
+ * {@link Hmac#signRequest} makes from the inputs. This keeps the fuzz test's reference honest: a
+ * disagreement with Node fails here, not only in the fuzzer.
  */
 class JsJsonFuzzCorpusTest {
 
@@ -58,9 +58,13 @@ class JsJsonFuzzCorpusTest {
       try {
         actual = JsJson.canonicalize(input);
       } catch (JsJsonException e) {
-        boolean limit = reference != null
-            && (reference.depth() > JsJson.DEFAULT_MAX_DEPTH || reference.longestNumber() > JsJson.MAX_NUMBER_LENGTH);
-        assertThat(expected == null || limit).as("JsJson rejects %s: %s", name, e.getMessage()).isTrue();
+        boolean limit =
+            reference != null
+                && (reference.depth() > JsJson.DEFAULT_MAX_DEPTH
+                    || reference.longestNumber() > JsJson.MAX_NUMBER_LENGTH);
+        assertThat(expected == null || limit)
+            .as("JsJson rejects %s: %s", name, e.getMessage())
+            .isTrue();
         continue;
       }
       assertThat(actual).as("JsJson on %s", name).isEqualTo(expected);
@@ -87,7 +91,9 @@ class JsJsonFuzzCorpusTest {
     assertThat(lines).as("signable corpus inputs").hasSizeGreaterThan(10);
     List<Boolean> node = NodeReference.verify(secrets, lines);
     for (int i = 0; i < lines.size(); i++) {
-      assertThat(node.get(i)).as("Node verifies %s", new String(lines.get(i), StandardCharsets.UTF_8)).isTrue();
+      assertThat(node.get(i))
+          .as("Node verifies %s", new String(lines.get(i), StandardCharsets.UTF_8))
+          .isTrue();
     }
   }
 

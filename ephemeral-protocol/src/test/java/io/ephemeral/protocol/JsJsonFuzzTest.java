@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Fuzz targets for the HMAC canonicaliser. Under the normal test command they replay the
- * committed inputs in {@code src/test/resources/io/ephemeral/protocol/JsJsonFuzzTestInputs/};
- * {@code mvn -Pfuzz test} (see SECURITY.md) fuzzes them.
+ * Fuzz targets for the HMAC canonicaliser. Under the normal test command they replay the committed
+ * inputs in {@code src/test/resources/io/ephemeral/protocol/JsJsonFuzzTestInputs/}; {@code mvn
+ * -Pfuzz test} (see SECURITY.md) fuzzes them.
  */
 class JsJsonFuzzTest {
 
@@ -24,8 +24,28 @@ class JsJsonFuzzTest {
    * (nesting beyond 64, number tokens beyond 1000 characters). Its output is its own fixed point.
    */
   @FuzzTest
-  @DictionaryEntries({"\"", "\\u", "\\ud800", "\\udc00", "1e+21", "-0", "5e-324", "\"0\"", "\"4294967294\"",
-      "\"4294967295\"", "true", "false", "null", "{\"", "\":", "[", "]", "{}", "\u00ef\u00bb\u00bf", "\\\""})
+  @DictionaryEntries({
+    "\"",
+    "\\u",
+    "\\ud800",
+    "\\udc00",
+    "1e+21",
+    "-0",
+    "5e-324",
+    "\"0\"",
+    "\"4294967294\"",
+    "\"4294967295\"",
+    "true",
+    "false",
+    "null",
+    "{\"",
+    "\":",
+    "[",
+    "]",
+    "{}",
+    "\u00ef\u00bb\u00bf",
+    "\\\""
+  })
   void canonicalize(byte[] input) {
     JsReference.Result expected;
     try {
@@ -37,8 +57,10 @@ class JsJsonFuzzTest {
     try {
       actual = JsJson.canonicalize(input);
     } catch (JsJsonException e) {
-      boolean documentedLimit = expected != null
-          && (expected.depth() > JsJson.DEFAULT_MAX_DEPTH || expected.longestNumber() > JsJson.MAX_NUMBER_LENGTH);
+      boolean documentedLimit =
+          expected != null
+              && (expected.depth() > JsJson.DEFAULT_MAX_DEPTH
+                  || expected.longestNumber() > JsJson.MAX_NUMBER_LENGTH);
       if (expected != null && !documentedLimit) {
         fail("JsJson rejected input JSON.parse accepts (" + e.getMessage() + "): " + show(input));
       }
@@ -56,12 +78,18 @@ class JsJsonFuzzTest {
 
   /**
    * Signing and verifying: every JSON object without an {@code hmac} member signs to a canonical
-   * line that verifies (and does not verify under another secret); anything else is refused
-   * with the documented exception. Every single-byte change of the signed line either fails
-   * verification or leaves the request's meaning unchanged.
+   * line that verifies (and does not verify under another secret); anything else is refused with
+   * the documented exception. Every single-byte change of the signed line either fails verification
+   * or leaves the request's meaning unchanged.
    */
   @FuzzTest
-  @DictionaryEntries({"{\"action\":\"get\",\"key\":\"", "\"hmac\":\"", "\"ttl\":", "\\u0068mac", "\"value\":"})
+  @DictionaryEntries({
+    "{\"action\":\"get\",\"key\":\"",
+    "\"hmac\":\"",
+    "\"ttl\":",
+    "\\u0068mac",
+    "\"value\":"
+  })
   void signAndVerify(byte[] payload) {
     byte[] line;
     try {
@@ -77,10 +105,14 @@ class JsJsonFuzzTest {
       return;
     }
     String canonicalPayload = JsReference.canonicalize(payload).canonical();
-    assertThat(HMAC.verifyRequest(line, 0, line.length)).as("own signature of %s", show(payload)).isTrue();
+    assertThat(HMAC.verifyRequest(line, 0, line.length))
+        .as("own signature of %s", show(payload))
+        .isTrue();
     assertThat(OTHER.verifyRequest(line, 0, line.length)).as("other secret").isFalse();
     assertThat(JsJson.canonicalize(line)).as("a signed line is canonical").isEqualTo(line);
-    assertThat(withoutHmac(line)).as("the signed line carries the payload").isEqualTo(canonicalPayload);
+    assertThat(withoutHmac(line))
+        .as("the signed line carries the payload")
+        .isEqualTo(canonicalPayload);
 
     // Single-byte changes: a few replacements per position, all derived from the input so a
     // finding reproduces.
@@ -89,7 +121,8 @@ class JsJsonFuzzTest {
     for (int i = 0; i < line.length; i++) {
       byte original = line[i];
       for (int r = 0; r < 3; r++) {
-        byte b = r == 0 ? (byte) (original ^ (1 << (i % 8))) : replacements[(i + r * 5 + original) & 7];
+        byte b =
+            r == 0 ? (byte) (original ^ (1 << (i % 8))) : replacements[(i + r * 5 + original) & 7];
         if (b == original) {
           continue;
         }

@@ -98,10 +98,17 @@ class JsJsonRandomTest {
     }
     for (String spelling :
         new String[] {
-          "1e0000000000000000000000001", "1e-99999999999999999999", "0e99999999999999999999",
-          "1e99999999999999999999", "-1e99999999999999999999", "2.4703282292062327e-324",
-          "2.4703282292062328e-324", "0." + "0".repeat(300) + "1e300", "9".repeat(400),
-          "-0e-0", "1" + "0".repeat(998),
+          "1e0000000000000000000000001",
+          "1e-99999999999999999999",
+          "0e99999999999999999999",
+          "1e99999999999999999999",
+          "-1e99999999999999999999",
+          "2.4703282292062327e-324",
+          "2.4703282292062328e-324",
+          "0." + "0".repeat(300) + "1e300",
+          "9".repeat(400),
+          "-0e-0",
+          "1" + "0".repeat(998),
         }) {
       lines.add(RandomJson.utf8(spelling));
     }
@@ -134,7 +141,8 @@ class JsJsonRandomTest {
                 + (ours == null ? "ERR" : new String(ours, UTF_8)));
       }
     }
-    assertThat(differences).as("differences from Node (first 10 of %d)", differences.size())
+    assertThat(differences)
+        .as("differences from Node (first 10 of %d)", differences.size())
         .isEmpty();
     assertThat(accepted).isGreaterThan(lines.size() - 150);
   }

@@ -219,12 +219,26 @@ class JsJsonTest {
   @Test
   void invalidUtf8BecomesReplacementCharactersExactlyAsNodeDecodesIt() {
     byte[] in = {
-      '"', (byte) 0xE0, (byte) 0x80, (byte) 0x80, // overlong: 3 x U+FFFD
-      (byte) 0xED, (byte) 0xA0, (byte) 0x80, // encoded surrogate: 3 x U+FFFD
-      (byte) 0xE2, (byte) 0x82, 'a', // truncated: 1 x U+FFFD
-      (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80, // above U+10FFFF: 4 x U+FFFD
-      (byte) 0xC0, (byte) 0xAF, // overlong '/': 2 x U+FFFD
-      (byte) 0xF0, (byte) 0x9F, (byte) 0x98, '"' // truncated 4-byte: 1 x U+FFFD
+      '"',
+      (byte) 0xE0,
+      (byte) 0x80,
+      (byte) 0x80, // overlong: 3 x U+FFFD
+      (byte) 0xED,
+      (byte) 0xA0,
+      (byte) 0x80, // encoded surrogate: 3 x U+FFFD
+      (byte) 0xE2,
+      (byte) 0x82,
+      'a', // truncated: 1 x U+FFFD
+      (byte) 0xF4,
+      (byte) 0x90,
+      (byte) 0x80,
+      (byte) 0x80, // above U+10FFFF: 4 x U+FFFD
+      (byte) 0xC0,
+      (byte) 0xAF, // overlong '/': 2 x U+FFFD
+      (byte) 0xF0,
+      (byte) 0x9F,
+      (byte) 0x98,
+      '"' // truncated 4-byte: 1 x U+FFFD
     };
     assertThat(canonical(in))
         .isEqualTo("\"" + "\uFFFD".repeat(7) + "a" + "\uFFFD".repeat(7) + "\"");
@@ -313,8 +327,20 @@ class JsJsonTest {
   void arrayIndexRecognisesOnlyCanonicalIndexes() {
     assertThat(JsObject.arrayIndex("0")).isZero();
     assertThat(JsObject.arrayIndex("4294967294")).isEqualTo(4_294_967_294L);
-    for (String key : new String[] {"", "01", "-1", "4294967295", "9999999999", "1.0", "1e3",
-        " 1", "+1", "\uFF11", "12345678901"}) {
+    for (String key :
+        new String[] {
+          "",
+          "01",
+          "-1",
+          "4294967295",
+          "9999999999",
+          "1.0",
+          "1e3",
+          " 1",
+          "+1",
+          "\uFF11",
+          "12345678901"
+        }) {
       assertThat(JsObject.arrayIndex(key)).as(key).isEqualTo(-1);
     }
   }

@@ -11,11 +11,12 @@ import java.util.Map;
 
 /**
  * A second {@code JSON.stringify(JSON.parse(text))}, written straight from RFC 8259 and ECMA-262
- * with no attention to speed, to check {@link JsJson} against. It shares no code with it: the
- * bytes are decoded by the WHATWG algorithm as written in the Encoding standard, parsed by a small recursive-descent parser into
- * {@link LinkedHashMap}s (whose {@code put} keeps a repeated key's first position and takes its
- * last value, as JSON.parse does), numbers are formatted by searching the shortest round-tripping
- * digits with {@link BigDecimal}, and strings are quoted code point by code point.
+ * with no attention to speed, to check {@link JsJson} against. It shares no code with it: the bytes
+ * are decoded by the WHATWG algorithm as written in the Encoding standard, parsed by a small
+ * recursive-descent parser into {@link LinkedHashMap}s (whose {@code put} keeps a repeated key's
+ * first position and takes its last value, as JSON.parse does), numbers are formatted by searching
+ * the shortest round-tripping digits with {@link BigDecimal}, and strings are quoted code point by
+ * code point.
  */
 final class JsReference {
 
@@ -62,9 +63,9 @@ final class JsReference {
   }
 
   /**
-   * The WHATWG Encoding standard's UTF-8 decoder, step by step (what Node's Buffer#toString
-   * does). Not the JDK's decoder: that one replaces an encoded surrogate such as ED A0 80 by one
-   * U+FFFD where WHATWG writes three.
+   * The WHATWG Encoding standard's UTF-8 decoder, step by step (what Node's Buffer#toString does).
+   * Not the JDK's decoder: that one replaces an encoded surrogate such as ED A0 80 by one U+FFFD
+   * where WHATWG writes three.
    */
   static String decode(byte[] bytes) {
     StringBuilder out = new StringBuilder(bytes.length);
@@ -309,19 +310,20 @@ final class JsReference {
         case 't':
           sb.append('\t');
           break;
-        case 'u': {
-          int v = 0;
-          for (int i = 0; i < 4; i++) {
-            int d = hexDigit(peek());
-            if (d < 0) {
-              throw new Rejected("bad \\u escape at " + pos);
+        case 'u':
+          {
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+              int d = hexDigit(peek());
+              if (d < 0) {
+                throw new Rejected("bad \\u escape at " + pos);
+              }
+              v = v * 16 + d;
+              pos++;
             }
-            v = v * 16 + d;
-            pos++;
+            sb.append((char) v);
+            break;
           }
-          sb.append((char) v);
-          break;
-        }
         default:
           throw new Rejected("bad escape at " + (pos - 1));
       }
@@ -452,37 +454,39 @@ final class JsReference {
   /** QuoteJSONString, including the well-formed-stringify rule for lone surrogates. */
   static void quote(String s, StringBuilder out) {
     out.append('"');
-    s.codePoints().forEach(cp -> {
-      switch (cp) {
-        case 0x08:
-          out.append("\\b");
-          break;
-        case 0x09:
-          out.append("\\t");
-          break;
-        case 0x0A:
-          out.append("\\n");
-          break;
-        case 0x0C:
-          out.append("\\f");
-          break;
-        case 0x0D:
-          out.append("\\r");
-          break;
-        case 0x22:
-          out.append("\\\"");
-          break;
-        case 0x5C:
-          out.append("\\\\");
-          break;
-        default:
-          if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            out.append(String.format("\\u%04x", cp));
-          } else {
-            out.appendCodePoint(cp);
-          }
-      }
-    });
+    s.codePoints()
+        .forEach(
+            cp -> {
+              switch (cp) {
+                case 0x08:
+                  out.append("\\b");
+                  break;
+                case 0x09:
+                  out.append("\\t");
+                  break;
+                case 0x0A:
+                  out.append("\\n");
+                  break;
+                case 0x0C:
+                  out.append("\\f");
+                  break;
+                case 0x0D:
+                  out.append("\\r");
+                  break;
+                case 0x22:
+                  out.append("\\\"");
+                  break;
+                case 0x5C:
+                  out.append("\\\\");
+                  break;
+                default:
+                  if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                    out.append(String.format("\\u%04x", cp));
+                  } else {
+                    out.appendCodePoint(cp);
+                  }
+              }
+            });
     out.append('"');
   }
 

@@ -89,7 +89,8 @@ final class NodeReference {
    * JSON.stringify(JSON.parse(document)) for each document, which may contain any byte, as UTF-8
    * bytes, or null where JSON.parse throws.
    */
-  static List<byte[]> canonicalizeAnyBytes(List<byte[]> documents) throws IOException, InterruptedException {
+  static List<byte[]> canonicalizeAnyBytes(List<byte[]> documents)
+      throws IOException, InterruptedException {
     Base64.Encoder base64 = Base64.getEncoder();
     List<byte[]> lines = new ArrayList<>();
     for (byte[] document : documents) {
@@ -99,7 +100,8 @@ final class NodeReference {
     try {
       Files.write(input, joinLines(lines));
       List<byte[]> out = new ArrayList<>();
-      for (byte[] result : splitLines(run(REFERENCE_SCRIPT, "canonicalize-base64", input.toString()))) {
+      for (byte[] result :
+          splitLines(run(REFERENCE_SCRIPT, "canonicalize-base64", input.toString()))) {
         out.add("ERR".equals(new String(result, StandardCharsets.UTF_8)) ? null : result);
       }
       return out;

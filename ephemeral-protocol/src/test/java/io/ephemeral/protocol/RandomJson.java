@@ -6,21 +6,61 @@ import java.util.Random;
 
 /**
  * Seeded generator of JSON texts that exercise the corners of JSON.parse/JSON.stringify: escapes,
- * surrogates, array-index-like and duplicate keys, number spellings, whitespace. Also mutates
- * texts into (mostly) invalid ones, including ill-formed UTF-8. Never emits a '\n' byte unless
- * asked to, so documents can be sent to Node one per line.
+ * surrogates, array-index-like and duplicate keys, number spellings, whitespace. Also mutates texts
+ * into (mostly) invalid ones, including ill-formed UTF-8. Never emits a '\n' byte unless asked to,
+ * so documents can be sent to Node one per line.
  */
 final class RandomJson {
 
   private static final String[] KEYS = {
-    "0", "1", "2", "10", "01", "-1", "4294967294", "4294967295", "1.0", "", "a", "b", "hmac",
-    "__proto__", "action", "key", "é", "😀", "\u2028", " 1", "00", "007",
+    "0",
+    "1",
+    "2",
+    "10",
+    "01",
+    "-1",
+    "4294967294",
+    "4294967295",
+    "1.0",
+    "",
+    "a",
+    "b",
+    "hmac",
+    "__proto__",
+    "action",
+    "key",
+    "é",
+    "😀",
+    "\u2028",
+    " 1",
+    "00",
+    "007",
   };
 
   private static final String[] NUMBERS = {
-    "-0", "0.0", "-0.0", "0e0", "1e21", "1E21", "1e+21", "1e-7", "1.5e-7", "5e-324", "4.9e-324",
-    "1e400", "-1e400", "1e-400", "1.7976931348623157e308", "123456789012345678901",
-    "9007199254740993", "60000.0", "1E3", "2e23", "0.1", "100e-2", "999999999999999999999",
+    "-0",
+    "0.0",
+    "-0.0",
+    "0e0",
+    "1e21",
+    "1E21",
+    "1e+21",
+    "1e-7",
+    "1.5e-7",
+    "5e-324",
+    "4.9e-324",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "1.7976931348623157e308",
+    "123456789012345678901",
+    "9007199254740993",
+    "60000.0",
+    "1E3",
+    "2e23",
+    "0.1",
+    "100e-2",
+    "999999999999999999999",
     "2.2250738585072014e-308",
   };
 
@@ -34,8 +74,29 @@ final class RandomJson {
   };
 
   private static final byte[] NASTY_BYTES = {
-    ',', ']', '}', '[', '{', ':', '"', '\\', ' ', '0', '.', 'e', '-', '+', 'x', 0x00, 0x1F,
-    (byte) 0x80, (byte) 0xC3, (byte) 0xE2, (byte) 0xED, (byte) 0xF0, (byte) 0xFF,
+    ',',
+    ']',
+    '}',
+    '[',
+    '{',
+    ':',
+    '"',
+    '\\',
+    ' ',
+    '0',
+    '.',
+    'e',
+    '-',
+    '+',
+    'x',
+    0x00,
+    0x1F,
+    (byte) 0x80,
+    (byte) 0xC3,
+    (byte) 0xE2,
+    (byte) 0xED,
+    (byte) 0xF0,
+    (byte) 0xFF,
   };
 
   private final Random random;
@@ -111,7 +172,10 @@ final class RandomJson {
           // low byte is an ASCII hex digit (Jackson misreads those, JSON.parse rejects them).
           int escape = indexOf(in, (byte) '\\', at);
           if (escape < 0 || escape + 2 >= in.length || in[escape + 1] != 'u') {
-            return concat(slice(in, 0, at), "\\u00".getBytes(UTF_8), "\u4f34".getBytes(UTF_8),
+            return concat(
+                slice(in, 0, at),
+                "\\u00".getBytes(UTF_8),
+                "\u4f34".getBytes(UTF_8),
                 slice(in, at, in.length));
           }
           char digit = "0123456789abcdefABCDEF".charAt(random.nextInt(22));

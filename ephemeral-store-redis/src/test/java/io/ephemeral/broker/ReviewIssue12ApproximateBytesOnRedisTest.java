@@ -4,7 +4,9 @@ import io.ephemeral.store.redis.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** {@link ReviewIssue12ApproximateBytesTest} again, with the broker's values and leases in Redis. */
+/**
+ * {@link ReviewIssue12ApproximateBytesTest} again, with the broker's values and leases in Redis.
+ */
 class ReviewIssue12ApproximateBytesOnRedisTest extends ReviewIssue12ApproximateBytesTest {
   @BeforeAll
   static void onRedis() {

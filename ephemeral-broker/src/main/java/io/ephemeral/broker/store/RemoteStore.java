@@ -4,21 +4,21 @@ import java.util.List;
 
 /**
  * A shared store the broker keeps its values and leases in instead of its own memory, so that
- * brokers on several hosts see one set of values and never grant one lease slot twice (for
- * example {@code ephemeral-store-redis}).
+ * brokers on several hosts see one set of values and never grant one lease slot twice (for example
+ * {@code ephemeral-store-redis}).
  *
  * <p>The broker calls these methods on its own store threads, never on its event loop, at most
  * {@link #concurrency()} at a time; each call blocks until the store answered. The calls of one
- * client connection are made in request order, one batch ({@link #inOrder}) at a time. A call that cannot
- * be completed because the store is unreachable or too slow throws {@link
+ * client connection are made in request order, one batch ({@link #inOrder}) at a time. A call that
+ * cannot be completed because the store is unreachable or too slow throws {@link
  * StoreUnavailableException} (the client gets {@code store_unavailable}); an implementation must
  * bound every call by a timeout. Times are the store's own clock (epoch milliseconds), so brokers
  * on different hosts agree on what has expired.
  *
- * <p>Semantics are those of the broker's memory mode: values with a TTL and at most
- * {@code maxItems} live items per store namespace; leases with the lowest free slot per key, one
- * lease per worker, renewal by the holder, pool sizes, a fencing token that increases with every
- * grant, expired leases recycled, and a first-come-first-served queue of waiting workers.
+ * <p>Semantics are those of the broker's memory mode: values with a TTL and at most {@code
+ * maxItems} live items per store namespace; leases with the lowest free slot per key, one lease per
+ * worker, renewal by the holder, pool sizes, a fencing token that increases with every grant,
+ * expired leases recycled, and a first-come-first-served queue of waiting workers.
  */
 public interface RemoteStore extends AutoCloseable {
 
@@ -40,7 +40,10 @@ public interface RemoteStore extends AutoCloseable {
    */
   record Value(Found found, byte[] json, boolean compressed) {}
 
-  /** A write: {@code full} when a new key was refused for max items, else how many items were evicted. */
+  /**
+   * A write: {@code full} when a new key was refused for max items, else how many items were
+   * evicted.
+   */
   record Stored(boolean full, int evicted) {}
 
   /** One live item, for list. */
@@ -55,13 +58,19 @@ public interface RemoteStore extends AutoCloseable {
     GRANTED,
     /** The worker holds a lease on another key. */
     HOLDS_OTHER_KEY,
-    /** No slot for the worker now (the pool is full or others wait first) and it did not ask to wait. */
+    /**
+     * No slot for the worker now (the pool is full or others wait first) and it did not ask to
+     * wait.
+     */
     POOL_FULL,
     /** The pool already has another size. */
     SIZE_MISMATCH,
     /** The worker is already waiting (under another ticket). */
     ALREADY_WAITING,
-    /** No slot yet; the ticket keeps the worker's place in the queue. Ask again with the same ticket. */
+    /**
+     * No slot yet; the ticket keeps the worker's place in the queue. Ask again with the same
+     * ticket.
+     */
     QUEUED
   }
 
@@ -82,8 +91,8 @@ public interface RemoteStore extends AutoCloseable {
   record Released(ReleaseOutcome outcome, String poolKey) {}
 
   /**
-   * Connects and checks that the store answers. Called by {@code Broker.start()} before the
-   * socket is bound.
+   * Connects and checks that the store answers. Called by {@code Broker.start()} before the socket
+   * is bound.
    *
    * @throws StoreUnavailableException with a message naming the store when it cannot be reached
    */
@@ -113,7 +122,8 @@ public interface RemoteStore extends AutoCloseable {
    * @param json the value's JSON text, or null for a set without value
    * @param maxItems most live items in the namespace, 0 for no limit
    */
-  Stored set(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru);
+  Stored set(
+      byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru);
 
   /** Removes a key; true if it was present (even expired and not yet removed). */
   boolean delete(byte[] key);

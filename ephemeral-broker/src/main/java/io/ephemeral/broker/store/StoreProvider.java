@@ -6,8 +6,8 @@ import java.util.ServiceLoader;
 
 /**
  * Makes a {@link RemoteStore} from a URI such as {@code redis://host:6379/0?prefix=ci-42}. Found
- * with {@link ServiceLoader}: a store module lists its provider in
- * {@code META-INF/services/io.ephemeral.broker.store.StoreProvider}.
+ * with {@link ServiceLoader}: a store module lists its provider in {@code
+ * META-INF/services/io.ephemeral.broker.store.StoreProvider}.
  */
 public interface StoreProvider {
 
@@ -36,14 +36,19 @@ public interface StoreProvider {
       return null;
     }
     if (colon < 0 || scheme.isEmpty()) {
-      throw new IllegalArgumentException("store '" + uri + "' is not a URI (expected memory or e.g. redis://host:6379)");
+      throw new IllegalArgumentException(
+          "store '" + uri + "' is not a URI (expected memory or e.g. redis://host:6379)");
     }
-    for (StoreProvider p : ServiceLoader.load(StoreProvider.class, StoreProvider.class.getClassLoader())) {
+    for (StoreProvider p :
+        ServiceLoader.load(StoreProvider.class, StoreProvider.class.getClassLoader())) {
       if (p.handles(scheme)) {
         return p.create(trimmed, environment);
       }
     }
-    throw new IllegalArgumentException("no store for '" + scheme + ":' on the class path (a redis:// store needs"
-        + " the ephemeral-store-redis module)");
+    throw new IllegalArgumentException(
+        "no store for '"
+            + scheme
+            + ":' on the class path (a redis:// store needs"
+            + " the ephemeral-store-redis module)");
   }
 }

@@ -12,7 +12,10 @@ public final class StoreUnavailableException extends RuntimeException {
     super(message);
   }
 
-  /** A failure explained by {@code message}, caused by {@code cause} (e.g. the Redis client's exception). */
+  /**
+   * A failure explained by {@code message}, caused by {@code cause} (e.g. the Redis client's
+   * exception).
+   */
   public StoreUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

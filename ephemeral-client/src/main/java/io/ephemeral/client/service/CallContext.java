@@ -13,17 +13,17 @@ import java.util.concurrent.CompletableFuture;
  * #deadline() deadline} (epoch milliseconds).
  *
  * <p>A handler receives the context of the call it serves. Nested calls made through it ({@link
- * #call call}, {@link #callAsync callAsync}, {@link #callAll callAll}, or the client's methods
- * that take a parent context) keep the root and the deadline and extend the chain. The rule is
- * that of the Node {@code ipc-bro} client: the caller appends its <em>own</em> name and adds one
- * to the depth, and a top-level call starts from {@code chain [self], depth 1}. So a top-level
- * call from A carries {@code chain ["A","A"], depth 2}; A calling B calling C gives C {@code
- * chain ["A","A","B"], depth 3}. The callee's name is never in the chain it receives, and the
- * immediate caller is the last element ({@link #caller()}).
+ * #call call}, {@link #callAsync callAsync}, {@link #callAll callAll}, or the client's methods that
+ * take a parent context) keep the root and the deadline and extend the chain. The rule is that of
+ * the Node {@code ipc-bro} client: the caller appends its <em>own</em> name and adds one to the
+ * depth, and a top-level call starts from {@code chain [self], depth 1}. So a top-level call from A
+ * carries {@code chain ["A","A"], depth 2}; A calling B calling C gives C {@code chain
+ * ["A","A","B"], depth 3}. The callee's name is never in the chain it receives, and the immediate
+ * caller is the last element ({@link #caller()}).
  *
  * <p>Contexts are immutable and belong to one call: many handlers can run at once, each with its
- * own context. A client call made without a context always starts a new chain, also from inside
- * a handler.
+ * own context. A client call made without a context always starts a new chain, also from inside a
+ * handler.
  */
 public final class CallContext {
   /** Calls deeper than this are refused with {@code MAX_DEPTH_EXCEEDED}. */
@@ -158,7 +158,10 @@ public final class CallContext {
       return false;
     }
     CallContext c = (CallContext) o;
-    return depth == c.depth && deadline == c.deadline && root.equals(c.root) && chain.equals(c.chain);
+    return depth == c.depth
+        && deadline == c.deadline
+        && root.equals(c.root)
+        && chain.equals(c.chain);
   }
 
   @Override
@@ -168,7 +171,14 @@ public final class CallContext {
 
   @Override
   public String toString() {
-    return "CallContext{root=" + root + ", chain=" + chain + ", depth=" + depth
-        + ", deadline=" + deadline + "}";
+    return "CallContext{root="
+        + root
+        + ", chain="
+        + chain
+        + ", depth="
+        + depth
+        + ", deadline="
+        + deadline
+        + "}";
   }
 }

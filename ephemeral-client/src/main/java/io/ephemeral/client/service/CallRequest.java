@@ -17,7 +17,9 @@ import java.util.Objects;
 public record CallRequest(
     String service, String method, Object params, Duration timeout, CallContext parent) {
 
-  /** @throws IllegalArgumentException if the timeout is not positive */
+  /**
+   * @throws IllegalArgumentException if the timeout is not positive
+   */
   public CallRequest {
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(method, "method");

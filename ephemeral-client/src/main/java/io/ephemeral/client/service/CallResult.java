@@ -3,9 +3,7 @@ package io.ephemeral.client.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/**
- * The outcome of one call of a batch: either a value or a {@link ServiceException}.
- */
+/** The outcome of one call of a batch: either a value or a {@link ServiceException}. */
 public final class CallResult {
   private final CallRequest request;
   private final JsonNode value;

@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Executors of the service client's defaults.
  *
- * <p>Not {@code ForkJoinPool.commonPool()}: with a parallelism of 1 (two cores),
- * CompletableFuture starts a new thread per task instead.
+ * <p>Not {@code ForkJoinPool.commonPool()}: with a parallelism of 1 (two cores), CompletableFuture
+ * starts a new thread per task instead.
  */
 final class CallbackExecutor {
   private CallbackExecutor() {}
@@ -45,6 +45,7 @@ final class CallbackExecutor {
 
   private static final class Holder {
     static final ThreadPoolExecutor POOL =
-        pool("ephemeral-service-callback-", Math.max(2, Runtime.getRuntime().availableProcessors()));
+        pool(
+            "ephemeral-service-callback-", Math.max(2, Runtime.getRuntime().availableProcessors()));
   }
 }

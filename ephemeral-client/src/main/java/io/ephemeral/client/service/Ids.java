@@ -18,12 +18,18 @@ final class Ids {
   }
 
   String request() {
-    return "req-" + System.currentTimeMillis() + "-" + prefix + "-"
+    return "req-"
+        + System.currentTimeMillis()
+        + "-"
+        + prefix
+        + "-"
         + Long.toString(counter.incrementAndGet(), 36);
   }
 
   static String root() {
-    return "root-" + System.currentTimeMillis() + "-"
+    return "root-"
+        + System.currentTimeMillis()
+        + "-"
         + base36(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 8);
   }
 

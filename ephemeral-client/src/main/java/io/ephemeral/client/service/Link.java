@@ -75,8 +75,10 @@ final class Link {
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final ReentrantLock writeLock = new ReentrantLock();
+
   /** Set when the reader left frames queued because the socket was full. */
   private volatile boolean readerFlush;
+
   // Guarded by writeLock: bytes being written (read mode), a large body behind them, and a
   // frame taken from the queue that did not fit into `out` yet.
   private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER).flip();
@@ -142,8 +144,8 @@ final class Link {
 
   /**
    * Queues one frame and writes what is queued if no other thread is writing. Returns once the
-   * frame is written or left to the thread that writes. On failure the link is closed and the
-   * error rethrown.
+   * frame is written or left to the thread that writes. On failure the link is closed and the error
+   * rethrown.
    */
   void send(byte[] body) throws IOException {
     if (closed.get()) {
@@ -190,8 +192,8 @@ final class Link {
   }
 
   /**
-   * Writes queued frames until none is left (true), or, when it may not wait, until the socket
-   * is full (false). Under writeLock.
+   * Writes queued frames until none is left (true), or, when it may not wait, until the socket is
+   * full (false). Under writeLock.
    */
   private boolean drain(boolean mayWait) throws IOException {
     long idle = 0;
@@ -212,7 +214,10 @@ final class Link {
           return false;
         }
         // The socket is full: the gateway is behind. Rare, so poll rather than keep a selector.
-        idle = Math.min(Math.max(idle * 2, TimeUnit.MICROSECONDS.toNanos(50)), TimeUnit.MILLISECONDS.toNanos(5));
+        idle =
+            Math.min(
+                Math.max(idle * 2, TimeUnit.MICROSECONDS.toNanos(50)),
+                TimeUnit.MILLISECONDS.toNanos(5));
         LockSupport.parkNanos(idle);
         continue;
       }
@@ -237,7 +242,8 @@ final class Link {
           carry = body; // next round
           break;
         }
-        // Larger than the buffer: its header goes last in `out`, its body is written from the array.
+        // Larger than the buffer: its header goes last in `out`, its body is written from the
+        // array.
         queuedBytes.addAndGet(-4L - body.length);
         out.putInt(body.length);
         large = ByteBuffer.wrap(body);
@@ -266,7 +272,8 @@ final class Link {
     registration.completeExceptionally(
         new ServiceException(
             ServiceException.CONNECTION_FAILED,
-            "Connection closed before registration" + (cause == null ? "" : ": " + cause.getMessage()),
+            "Connection closed before registration"
+                + (cause == null ? "" : ": " + cause.getMessage()),
             cause));
     owner.onClosed(this, cause);
   }
@@ -357,9 +364,9 @@ final class Link {
     int left = end - pos;
     int need = left >= 4 ? 4 + buf.getInt(pos) : 4;
     ByteBuffer next =
-        need > buf.capacity() ? ByteBuffer.allocate(need)
-            : left == 0 && buf.capacity() > READ_BUFFER ? ByteBuffer.allocate(READ_BUFFER)
-            : buf;
+        need > buf.capacity()
+            ? ByteBuffer.allocate(need)
+            : left == 0 && buf.capacity() > READ_BUFFER ? ByteBuffer.allocate(READ_BUFFER) : buf;
     if (next == buf) {
       System.arraycopy(a, pos, a, 0, left);
       buf.position(left);

@@ -4,8 +4,8 @@ package io.ephemeral.client.service;
  * How a {@link ServiceClient} encodes the frames it sends. Incoming frames are read in either
  * encoding: a body that starts with <code>{</code> is JSON, anything else is MessagePack.
  *
- * <p>The gateway answers each connection in the encoding it uses and transcodes between caller
- * and callee, so services with different serializers can call each other.
+ * <p>The gateway answers each connection in the encoding it uses and transcodes between caller and
+ * callee, so services with different serializers can call each other.
  */
 public enum Serializer {
   /** UTF-8 JSON text, as {@code JSON.stringify} writes it. The default of this client. */

@@ -32,15 +32,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A named service on the broker's service gateway: it serves methods to other processes and
- * calls theirs, wire compatible with the Node {@code ipc-bro} {@code IPCClient}.
+ * A named service on the broker's service gateway: it serves methods to other processes and calls
+ * theirs, wire compatible with the Node {@code ipc-bro} {@code IPCClient}.
  *
  * <pre>{@code
  * try (ServiceClient orders = ServiceClient.builder().serviceName("order-service").build()) {
@@ -199,16 +198,16 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /**
-   * Serves {@code name} with a handler that never blocks, run on the connection's reader thread
-   * as soon as its CALL is read: no hand-off to the handler executor, which saves a thread
-   * wake-up per call (tens of microseconds on an idle machine) and most of the client's CPU per
-   * call. For handlers that compute their result from the params at once, or that start
-   * asynchronous work and return a {@code CompletionStage} (nested calls with {@code
-   * ctx.callAsync}). While such a handler runs, its connection reads nothing, so it must not
-   * wait for anything: no I/O, no locks held by others, no blocking calls (a blocking {@code
-   * call} or {@code callAll} from it fails at once with {@code INTERNAL_ERROR} instead of waiting
-   * for a response that only this thread could read). Everything else is as {@link
-   * #registerMethod(String, MethodHandler)}, which it replaces for that name.
+   * Serves {@code name} with a handler that never blocks, run on the connection's reader thread as
+   * soon as its CALL is read: no hand-off to the handler executor, which saves a thread wake-up per
+   * call (tens of microseconds on an idle machine) and most of the client's CPU per call. For
+   * handlers that compute their result from the params at once, or that start asynchronous work and
+   * return a {@code CompletionStage} (nested calls with {@code ctx.callAsync}). While such a
+   * handler runs, its connection reads nothing, so it must not wait for anything: no I/O, no locks
+   * held by others, no blocking calls (a blocking {@code call} or {@code callAll} from it fails at
+   * once with {@code INTERNAL_ERROR} instead of waiting for a response that only this thread could
+   * read). Everything else is as {@link #registerMethod(String, MethodHandler)}, which it replaces
+   * for that name.
    *
    * @throws IllegalArgumentException if the name is empty
    */
@@ -232,8 +231,8 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /**
-   * Serves {@code name} with a handler whose parameters are first mapped to {@code paramsType}
-   * by the client's {@code ObjectMapper}; parameters that do not fit are answered with {@code
+   * Serves {@code name} with a handler whose parameters are first mapped to {@code paramsType} by
+   * the client's {@code ObjectMapper}; parameters that do not fit are answered with {@code
    * DESERIALIZATION_FAILED}.
    *
    * @throws IllegalArgumentException if the name is empty
@@ -285,12 +284,12 @@ public final class ServiceClient implements AutoCloseable {
   /**
    * Connects every pool connection, registers the service and waits for the gateway's
    * acknowledgements (each within the timeout). Returns at once if already connected. After a
-   * failure nothing is retried in the background and the client stays disconnected; call
-   * {@code connect()} again to retry. Once connected, lost connections are re-established and
+   * failure nothing is retried in the background and the client stays disconnected; call {@code
+   * connect()} again to retry. Once connected, lost connections are re-established and
    * re-registered in the background when {@code autoReconnect} is on.
    *
-   * @throws ServiceException {@code CONNECTION_FAILED} if the gateway cannot be reached, does
-   *     not acknowledge in time, or refuses the registration (e.g. "Service 'x' is already
+   * @throws ServiceException {@code CONNECTION_FAILED} if the gateway cannot be reached, does not
+   *     acknowledge in time, or refuses the registration (e.g. "Service 'x' is already
    *     registered"); {@code NOT_CONNECTED} if {@link #disconnect()} was called meanwhile
    * @throws IllegalStateException if the client is closed
    */
@@ -374,9 +373,9 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /**
-   * Closes the connections, fails pending calls with {@code NOT_CONNECTED} and stops
-   * heartbeats. Does <em>not</em> reconnect afterwards (the Node client did); {@link #connect()}
-   * may be called again.
+   * Closes the connections, fails pending calls with {@code NOT_CONNECTED} and stops heartbeats.
+   * Does <em>not</em> reconnect afterwards (the Node client did); {@link #connect()} may be called
+   * again.
    */
   public void disconnect() {
     List<Link> toClose;
@@ -472,8 +471,8 @@ public final class ServiceClient implements AutoCloseable {
    *     {@code {}}
    * @param resultType the result's type; {@code JsonNode.class} for the raw tree, {@code
    *     Void.class} to ignore it
-   * @throws ServiceException with the remote error's code and message, or {@code TIMEOUT},
-   *     {@code NOT_CONNECTED}, {@code CONNECTION_LOST}, {@code SERVICE_NOT_FOUND}, {@code
+   * @throws ServiceException with the remote error's code and message, or {@code TIMEOUT}, {@code
+   *     NOT_CONNECTED}, {@code CONNECTION_LOST}, {@code SERVICE_NOT_FOUND}, {@code
    *     METHOD_NOT_FOUND}, {@code SERIALIZATION_FAILED}, {@code DESERIALIZATION_FAILED}, {@code
    *     INVALID_MESSAGE} (too large) or {@code INTERNAL_ERROR} (interrupted)
    */
@@ -482,9 +481,9 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /**
-   * A call nested in {@code parent} (from a handler: its context), or a new chain if {@code
-   * parent} is null. The call's timeout is the smaller of the client's timeout and the time left
-   * to the parent's deadline.
+   * A call nested in {@code parent} (from a handler: its context), or a new chain if {@code parent}
+   * is null. The call's timeout is the smaller of the client's timeout and the time left to the
+   * parent's deadline.
    *
    * @throws ServiceException as {@link #call(String, String, Object, Class)}, and {@code
    *     DEADLINE_EXCEEDED} / {@code MAX_DEPTH_EXCEEDED} (nothing sent) when the parent's deadline
@@ -512,16 +511,18 @@ public final class ServiceClient implements AutoCloseable {
         mapper.getTypeFactory().constructType(resultType));
   }
 
-  /** The call described by {@code request} (its own timeout, its parent), waiting for the result. */
+  /**
+   * The call described by {@code request} (its own timeout, its parent), waiting for the result.
+   */
   public <T> T call(CallRequest request, Class<T> resultType) {
     return await(start(request), mapper.constructType(resultType));
   }
 
   /**
-   * Starts a call in a new chain. The future completes on the callback executor, with the
-   * result or with a {@link ServiceException} (wrapped by {@code get()}/{@code join()}); it is
-   * never completed on the client's internal threads. Pre-send failures ({@code
-   * NOT_CONNECTED}, {@code DEADLINE_EXCEEDED}, ...) fail the future too.
+   * Starts a call in a new chain. The future completes on the callback executor, with the result or
+   * with a {@link ServiceException} (wrapped by {@code get()}/{@code join()}); it is never
+   * completed on the client's internal threads. Pre-send failures ({@code NOT_CONNECTED}, {@code
+   * DEADLINE_EXCEEDED}, ...) fail the future too.
    */
   public <T> CompletableFuture<T> callAsync(
       String service, String method, Object params, Class<T> resultType) {
@@ -535,8 +536,8 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   /**
-   * Starts the call described by {@code request}. Cancelling the returned future gives the call
-   * up: it is no longer pending and its timer is gone; a late response is dropped.
+   * Starts the call described by {@code request}. Cancelling the returned future gives the call up:
+   * it is no longer pending and its timer is gone; a late response is dropped.
    */
   public <T> CompletableFuture<T> callAsync(CallRequest request, Class<T> resultType) {
     JavaType type = mapper.constructType(resultType);
@@ -548,27 +549,26 @@ public final class ServiceClient implements AutoCloseable {
             call.cancel(false);
           }
         });
-    call
-        .whenCompleteAsync(
-            (tree, error) -> {
-              if (error != null) {
-                out.completeExceptionally(unwrap(error));
-                return;
-              }
-              try {
-                out.complete(Mapping.fromTree(mapper, tree, type));
-              } catch (RuntimeException e) {
-                out.completeExceptionally(e);
-              }
-            },
-            callbackExecutor);
+    call.whenCompleteAsync(
+        (tree, error) -> {
+          if (error != null) {
+            out.completeExceptionally(unwrap(error));
+            return;
+          }
+          try {
+            out.complete(Mapping.fromTree(mapper, tree, type));
+          } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+          }
+        },
+        callbackExecutor);
     return out;
   }
 
   /**
    * Runs a batch of calls, at most {@code concurrency} in flight at a time, and waits for all of
-   * them. Failures are reported per item: one failed call neither stops nor fails the others
-   * (the Node BatchHelper failed the whole batch on the first error). Results are in input order.
+   * them. Failures are reported per item: one failed call neither stops nor fails the others (the
+   * Node BatchHelper failed the whole batch on the first error). Results are in input order.
    *
    * @throws IllegalArgumentException if concurrency is less than 1
    * @throws ServiceException {@code INTERNAL_ERROR} if the waiting thread is interrupted (calls
@@ -710,7 +710,13 @@ public final class ServiceClient implements AutoCloseable {
         body =
             checkSize(
                 WireCodec.encodeCall(
-                    serializer, id, serviceName, request.service(), request.method(), params, context));
+                    serializer,
+                    id,
+                    serviceName,
+                    request.service(),
+                    request.method(),
+                    params,
+                    context));
       } catch (IOException | RuntimeException e) {
         throw serializationFailed(e);
       }
@@ -753,7 +759,8 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   private static ServiceException timeout(long waitMillis) {
-    return new ServiceException(ServiceException.TIMEOUT, "Request timeout after " + waitMillis + "ms");
+    return new ServiceException(
+        ServiceException.TIMEOUT, "Request timeout after " + waitMillis + "ms");
   }
 
   private static CompletableFuture<JsonNode> failed(String code, String message) {
@@ -795,8 +802,11 @@ public final class ServiceClient implements AutoCloseable {
     if (body.length > maxFrameSize) {
       throw new ServiceException(
           ServiceException.INVALID_MESSAGE,
-          "Message of " + body.length + " bytes exceeds the maximum frame size of "
-              + maxFrameSize + " bytes");
+          "Message of "
+              + body.length
+              + " bytes exceeds the maximum frame size of "
+              + maxFrameSize
+              + " bytes");
     }
     return body;
   }
@@ -902,8 +912,7 @@ public final class ServiceClient implements AutoCloseable {
     }
     delay = Math.min(delay, maxReconnectDelayMs);
     try {
-      reconnects[index] =
-          scheduler.schedule(() -> reconnect(index), delay, TimeUnit.MILLISECONDS);
+      reconnects[index] = scheduler.schedule(() -> reconnect(index), delay, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // closing
     }
@@ -966,7 +975,8 @@ public final class ServiceClient implements AutoCloseable {
       return;
     }
     heartbeat =
-        scheduler.scheduleAtFixedRate(this::sendHeartbeats, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(
+            this::sendHeartbeats, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
   }
 
   private void sendHeartbeats() {
@@ -1040,7 +1050,8 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private void failPending(java.util.function.Predicate<Pending> which, String code, String message) {
+  private void failPending(
+      java.util.function.Predicate<Pending> which, String code, String message) {
     for (Pending p : pending.values()) {
       if (which.test(p) && pending.remove(p.id, p)) {
         p.fail(new ServiceException(code, message));
@@ -1166,7 +1177,11 @@ public final class ServiceClient implements AutoCloseable {
     String method = message.method;
     CallContext context = parseContext(message.context);
     if (context == null) {
-      respond(link, message, null, new ServiceException(ServiceException.INVALID_CONTEXT, "Invalid context"));
+      respond(
+          link,
+          message,
+          null,
+          new ServiceException(ServiceException.INVALID_CONTEXT, "Invalid context"));
       return;
     }
     MethodHandler handler = method == null ? null : methods.get(method);
@@ -1218,10 +1233,14 @@ public final class ServiceClient implements AutoCloseable {
     JsonNode chain = c.get("chain");
     JsonNode depth = c.get("depth");
     JsonNode deadline = c.get("deadline");
-    if (root == null || !root.isTextual()
-        || chain == null || !chain.isArray()
-        || depth == null || !depth.isNumber()
-        || deadline == null || !deadline.isNumber()) {
+    if (root == null
+        || !root.isTextual()
+        || chain == null
+        || !chain.isArray()
+        || depth == null
+        || !depth.isNumber()
+        || deadline == null
+        || !deadline.isNumber()) {
       return null;
     }
     List<String> names = new ArrayList<>(chain.size());
@@ -1246,14 +1265,13 @@ public final class ServiceClient implements AutoCloseable {
     if (id == null) {
       emit(
           l ->
-              l.onError(
-                  new ServiceException(ServiceException.INVALID_MESSAGE, "CALL without id")));
+              l.onError(new ServiceException(ServiceException.INVALID_MESSAGE, "CALL without id")));
       return;
     }
     JsonNode to =
-        call.from != null ? NODES.textNode(call.from)
-            : call.fromOther != null ? call.fromOther
-            : NODES.nullNode();
+        call.from != null
+            ? NODES.textNode(call.from)
+            : call.fromOther != null ? call.fromOther : NODES.nullNode();
     Throwable failure = error;
     JsonNode data = null;
     if (failure == null) {
@@ -1271,7 +1289,14 @@ public final class ServiceClient implements AutoCloseable {
           body =
               checkSize(
                   WireCodec.encodeResponse(
-                      serializer, id, serviceName, to, "success", "data", data, contextOrNull(call)));
+                      serializer,
+                      id,
+                      serviceName,
+                      to,
+                      "success",
+                      "data",
+                      data,
+                      contextOrNull(call)));
         } catch (IOException | RuntimeException e) {
           throw serializationFailed(e);
         }
@@ -1332,7 +1357,8 @@ public final class ServiceClient implements AutoCloseable {
     }
     boolean success = errorMessage == null;
     String reported = errorMessage;
-    emit(l -> l.onMethodExecuted(new ServiceListener.MethodExecuted(method, id, success, reported)));
+    emit(
+        l -> l.onMethodExecuted(new ServiceListener.MethodExecuted(method, id, success, reported)));
   }
 
   private static JsonNode contextOrNull(WireMessage call) {
@@ -1342,7 +1368,8 @@ public final class ServiceClient implements AutoCloseable {
 
   private static Throwable rootOf(Throwable t) {
     Throwable e = t;
-    while ((e instanceof CompletionException || e instanceof ExecutionException
+    while ((e instanceof CompletionException
+            || e instanceof ExecutionException
             || e instanceof java.lang.reflect.InvocationTargetException)
         && e.getCause() != null) {
       e = e.getCause();
@@ -1468,8 +1495,8 @@ public final class ServiceClient implements AutoCloseable {
     }
 
     /**
-     * The first reconnect delay; each further attempt doubles it up to {@link
-     * #maxReconnectDelay}. Default 1 s (the Node client: 5 s).
+     * The first reconnect delay; each further attempt doubles it up to {@link #maxReconnectDelay}.
+     * Default 1 s (the Node client: 5 s).
      */
     public Builder reconnectDelay(Duration delay) {
       this.reconnectDelay = positive(delay, "reconnectDelay");
@@ -1483,8 +1510,8 @@ public final class ServiceClient implements AutoCloseable {
     }
 
     /**
-     * The timeout of a call (and of a registration). A nested call waits at most until its
-     * chain's deadline. Default 30 s.
+     * The timeout of a call (and of a registration). A nested call waits at most until its chain's
+     * deadline. Default 30 s.
      */
     public Builder timeout(Duration timeout) {
       this.timeout = positive(timeout, "timeout");
@@ -1537,8 +1564,8 @@ public final class ServiceClient implements AutoCloseable {
     }
 
     /**
-     * Completes the futures of the async calls and runs {@code callAll}'s bookkeeping. Default:
-     * a small pool of daemon threads shared by all service clients.
+     * Completes the futures of the async calls and runs {@code callAll}'s bookkeeping. Default: a
+     * small pool of daemon threads shared by all service clients.
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
@@ -1567,13 +1594,12 @@ public final class ServiceClient implements AutoCloseable {
     /**
      * How long a thread that has just done its work keeps polling for more before it sleeps: a
      * connection's reader after a read (non-blocking reads), and a thread waiting in a blocking
-     * {@code call} (polling its result). A sleeping
-     * thread costs a wake-up, tens of microseconds on an idle virtual machine, so in a
-     * conversation whose next frame comes within this time the polling saves that much
-     * latency, and CPU when calls are dense. The price: a thread that finds nothing has burnt
-     * up to this much CPU for nothing, after every frame, so with sparse calls each call can
-     * cost a few times this in CPU. Default zero (no polling); 20 to 100 microseconds suit
-     * request/response traffic on a machine with spare cores.
+     * {@code call} (polling its result). A sleeping thread costs a wake-up, tens of microseconds on
+     * an idle virtual machine, so in a conversation whose next frame comes within this time the
+     * polling saves that much latency, and CPU when calls are dense. The price: a thread that finds
+     * nothing has burnt up to this much CPU for nothing, after every frame, so with sparse calls
+     * each call can cost a few times this in CPU. Default zero (no polling); 20 to 100 microseconds
+     * suit request/response traffic on a machine with spare cores.
      *
      * @throws IllegalArgumentException if negative or above one second
      */
@@ -1620,7 +1646,10 @@ public final class ServiceClient implements AutoCloseable {
       }
       if (maxReconnectDelay.compareTo(reconnectDelay) < 0) {
         throw new IllegalArgumentException(
-            "maxReconnectDelay " + maxReconnectDelay + " is below reconnectDelay " + reconnectDelay);
+            "maxReconnectDelay "
+                + maxReconnectDelay
+                + " is below reconnectDelay "
+                + reconnectDelay);
       }
       return new ServiceClient(this, path);
     }

@@ -6,13 +6,17 @@ package io.ephemeral.client.service;
  * exception thrown by a listener is logged and otherwise ignored.
  */
 public interface ServiceListener {
-  /** The client became connected: the first connection registered, at connect or after reconnecting. */
+  /**
+   * The client became connected: the first connection registered, at connect or after reconnecting.
+   */
   default void onConnected() {}
 
   /** The client lost its last connection, or {@link ServiceClient#disconnect()} was called. */
   default void onDisconnected() {}
 
-  /** The gateway acknowledged a REGISTER (once per pool connection, and again after a reconnect). */
+  /**
+   * The gateway acknowledged a REGISTER (once per pool connection, and again after a reconnect).
+   */
   default void onRegistered() {}
 
   /** A handler of this service finished serving a call (or the call was refused). */

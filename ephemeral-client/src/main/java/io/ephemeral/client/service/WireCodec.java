@@ -16,8 +16,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -63,15 +63,14 @@ final class WireCodec {
   private static final long UINT_MAX = 0xFFFF_FFFFL;
   private static final double SAFE_INTEGER = 9007199254740992d; // 2^53
   private static final Object UNDEFINED = new Object();
+
   /** Date.prototype.toJSON's format. */
   private static final DateTimeFormatter DATE_JSON =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   /** Plain JSON for frames: no size limits beyond the frame's own, as JSON.parse. */
   static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-          .build();
+      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   static {
     JSON.getFactory()
@@ -202,8 +201,8 @@ final class WireCodec {
 
   /**
    * The tree of the value at the parser's current token, node for node what ObjectMapper.readTree
-   * builds (int/long/BigInteger by size, double for fractions, the last of duplicate names).
-   * Deep values go to ObjectMapper itself, whose builder does not recurse.
+   * builds (int/long/BigInteger by size, double for fractions, the last of duplicate names). Deep
+   * values go to ObjectMapper itself, whose builder does not recurse.
    */
   private static JsonNode tree(JsonParser p, JsonToken t, int depth) throws IOException {
     switch (t) {
@@ -399,8 +398,8 @@ final class WireCodec {
   }
 
   /**
-   * Encodes a RESPONSE: type, id, from, to, status, then {@code bodyName} ("data" or "error")
-   * with {@code body}, then context.
+   * Encodes a RESPONSE: type, id, from, to, status, then {@code bodyName} ("data" or "error") with
+   * {@code body}, then context.
    */
   static byte[] encodeResponse(
       Serializer serializer,
@@ -623,7 +622,8 @@ final class WireCodec {
           return;
         }
       case POJO:
-        pack(JSON.valueToTree(((com.fasterxml.jackson.databind.node.POJONode) node).getPojo()), out);
+        pack(
+            JSON.valueToTree(((com.fasterxml.jackson.databind.node.POJONode) node).getPojo()), out);
         return;
       case NULL:
       case MISSING:

@@ -29,9 +29,9 @@ import org.msgpack.core.MessageUnpacker;
 
 /**
  * The gateway behaviour the service client relies on, probed with raw frames against the real
- * broker: routing failures answered as error RESPONSEs with the CALL's id, responses taken from
- * any connection of a pooled callee, repeated responses dropped, deadlines enforced by the
- * gateway, msgpackr's number rule in converted frames, heartbeats keeping a service alive.
+ * broker: routing failures answered as error RESPONSEs with the CALL's id, responses taken from any
+ * connection of a pooled callee, repeated responses dropped, deadlines enforced by the gateway,
+ * msgpackr's number rule in converted frames, heartbeats keeping a service alive.
  */
 class GatewayContractTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
@@ -76,16 +76,45 @@ class GatewayContractTest {
     Peer p = connect();
     p.encoding = encoding;
     p.send(
-        obj("type", "REGISTER", "serviceName", name, "methods", List.of(), "version", "1.0.0",
-            "metadata", metadata));
+        obj(
+            "type",
+            "REGISTER",
+            "serviceName",
+            name,
+            "methods",
+            List.of(),
+            "version",
+            "1.0.0",
+            "metadata",
+            metadata));
     assertThat(p.read(WAIT).message()).isEqualTo(obj("type", "REGISTER_ACK"));
     return p;
   }
 
   private static ObjectNode call(String id, String from, String to, long deadline, int depth) {
     return obj(
-        "type", "CALL", "id", id, "from", from, "to", to, "method", "m", "params", Map.of(),
-        "context", obj("root", "root-1-x", "chain", List.of(from, from), "depth", depth, "deadline", deadline));
+        "type",
+        "CALL",
+        "id",
+        id,
+        "from",
+        from,
+        "to",
+        to,
+        "method",
+        "m",
+        "params",
+        Map.of(),
+        "context",
+        obj(
+            "root",
+            "root-1-x",
+            "chain",
+            List.of(from, from),
+            "depth",
+            depth,
+            "deadline",
+            deadline));
   }
 
   private static void assertRoutingError(JsonNode response, ObjectNode call, String code) {
@@ -170,7 +199,8 @@ class GatewayContractTest {
     a.send(c);
     b.read("CALL", WAIT); // b never answers
     assertRoutingError(a.read(WAIT).message(), c, "DEADLINE_EXCEEDED");
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(3));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isBetween(Duration.ofMillis(250), Duration.ofSeconds(3));
   }
 
   @Test
@@ -183,7 +213,9 @@ class GatewayContractTest {
     Peer.Frame atB = b.read("CALL", WAIT);
     assertThat(atB.isJson()).isTrue();
     assertThat(atB.message().get("context").get("deadline").asLong()).isEqualTo(deadline);
-    b.send(ScriptedGateway.response(atB.message(), "success", Map.of("big", 1L << 40, "small", 5, "neg", -(1L << 33))));
+    b.send(
+        ScriptedGateway.response(
+            atB.message(), "success", Map.of("big", 1L << 40, "small", 5, "neg", -(1L << 33))));
     Peer.Frame atA = a.read("RESPONSE", WAIT);
     assertThat(atA.isJson()).isFalse();
     Map<String, MessageFormat> formats = formats(atA.body());
@@ -197,7 +229,8 @@ class GatewayContractTest {
     a.send(nobody);
     Peer.Frame error = a.read("RESPONSE", WAIT);
     assertThat(error.isJson()).as("the gateway answers in the caller's encoding").isFalse();
-    assertThat(formats(error.body()).values()).doesNotContain(MessageFormat.INT64, MessageFormat.UINT64);
+    assertThat(formats(error.body()).values())
+        .doesNotContain(MessageFormat.INT64, MessageFormat.UINT64);
   }
 
   private static Map<String, MessageFormat> formats(byte[] body) throws IOException {
@@ -208,7 +241,8 @@ class GatewayContractTest {
     return out;
   }
 
-  private static void walk(MessageUnpacker u, String path, Map<String, MessageFormat> out) throws IOException {
+  private static void walk(MessageUnpacker u, String path, Map<String, MessageFormat> out)
+      throws IOException {
     MessageFormat f = u.getNextFormat();
     if (f.getValueType() == org.msgpack.value.ValueType.MAP) {
       int n = u.unpackMapHeader();
@@ -242,7 +276,9 @@ class GatewayContractTest {
       caller.connect();
       Peer silent = register("silent", Serializer.JSON, Map.of());
 
-      assertThat(silent.awaitClosed(Duration.ofSeconds(10))).as("the silent service is evicted").isTrue();
+      assertThat(silent.awaitClosed(Duration.ofSeconds(10)))
+          .as("the silent service is evicted")
+          .isTrue();
       assertThatThrownBy(() -> caller.call("silent", "m", null, JsonNode.class))
           .isInstanceOfSatisfying(
               ServiceException.class,

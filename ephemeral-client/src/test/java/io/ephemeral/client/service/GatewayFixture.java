@@ -89,8 +89,8 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /**
-   * Waits until the threads of closed service clients are gone (the shared callback pool
-   * excepted): a test that leaks a connection, a timer or a handler thread fails here.
+   * Waits until the threads of closed service clients are gone (the shared callback pool excepted):
+   * a test that leaks a connection, a timer or a handler thread fails here.
    */
   static void assertNoServiceThreadsLeft() {
     await(
@@ -101,7 +101,9 @@ final class GatewayFixture implements AutoCloseable {
                 .filter(Thread::isAlive)
                 .map(Thread::getName)
                 .noneMatch(
-                    n -> n.startsWith("ephemeral-service-") && !n.startsWith("ephemeral-service-callback-")));
+                    n ->
+                        n.startsWith("ephemeral-service-")
+                            && !n.startsWith("ephemeral-service-callback-")));
   }
 
   /** Asserts that the condition stays false for the whole period (polling). */

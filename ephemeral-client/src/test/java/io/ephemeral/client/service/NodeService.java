@@ -18,8 +18,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Node process running {@code src/test/node/ipc-service.mjs}, an ipc-bro style service: it
- * serves echo/add/fail/failPlain/whoami/types/hang/callBack and runs call commands from stdin.
+ * A Node process running {@code src/test/node/ipc-service.mjs}, an ipc-bro style service: it serves
+ * echo/add/fail/failPlain/whoami/types/hang/callBack and runs call commands from stdin.
  */
 final class NodeService implements AutoCloseable {
   static final Path DIR = Path.of("src", "test", "node");
@@ -53,9 +53,9 @@ final class NodeService implements AutoCloseable {
   }
 
   /**
-   * Installs the script's npm dependencies (msgpackr, pinned in package.json and
-   * package-lock.json) once, when {@code node_modules} is missing. Optional native add-ons are
-   * left out: msgpackr's pure JavaScript codec is the one under test.
+   * Installs the script's npm dependencies (msgpackr, pinned in package.json and package-lock.json)
+   * once, when {@code node_modules} is missing. Optional native add-ons are left out: msgpackr's
+   * pure JavaScript codec is the one under test.
    */
   static synchronized void installDependencies() throws Exception {
     if (installed || Files.isDirectory(DIR.resolve("node_modules").resolve("msgpackr"))) {
@@ -64,9 +64,17 @@ final class NodeService implements AutoCloseable {
     }
     run(List.of("node", "--version"), "Node.js (18 or newer) as `node` on the PATH");
     run(
-        List.of("npm", "install", "--omit=optional", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund"),
+        List.of(
+            "npm",
+            "install",
+            "--omit=optional",
+            "--no-save",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund"),
         "npm on the PATH and access to the npm registry (to install msgpackr into "
-            + DIR.resolve("node_modules") + ")");
+            + DIR.resolve("node_modules")
+            + ")");
     installed = true;
   }
 
@@ -81,8 +89,13 @@ final class NodeService implements AutoCloseable {
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
-      fail("`" + String.join(" ", command) + "` failed; these tests need " + need + ":\n"
-          + new String(out, StandardCharsets.UTF_8));
+      fail(
+          "`"
+              + String.join(" ", command)
+              + "` failed; these tests need "
+              + need
+              + ":\n"
+              + new String(out, StandardCharsets.UTF_8));
     }
   }
 
@@ -91,7 +104,11 @@ final class NodeService implements AutoCloseable {
     installDependencies();
     Process p =
         new ProcessBuilder(
-                "node", DIR.resolve("ipc-service.mjs").toString(), gateway.toString(), serializer, name)
+                "node",
+                DIR.resolve("ipc-service.mjs").toString(),
+                gateway.toString(),
+                serializer,
+                name)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     NodeService s = new NodeService(p);
@@ -117,7 +134,12 @@ final class NodeService implements AutoCloseable {
   private JsonNode next(Duration timeout) throws InterruptedException {
     JsonNode line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (line == null) {
-      fail("no output from the Node service within " + timeout + " (alive: " + process.isAlive() + ")");
+      fail(
+          "no output from the Node service within "
+              + timeout
+              + " (alive: "
+              + process.isAlive()
+              + ")");
     }
     return line;
   }

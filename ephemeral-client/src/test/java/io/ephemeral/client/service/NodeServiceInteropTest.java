@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Java services and ipc-bro style Node services ({@code src/test/node/ipc-service.mjs}, JSON via
- * JSON.stringify, MessagePack via msgpackr) calling each other through the real gateway, in
- * every combination of encodings.
+ * JSON.stringify, MessagePack via msgpackr) calling each other through the real gateway, in every
+ * combination of encodings.
  */
 class NodeServiceInteropTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,21 +93,31 @@ class NodeServiceInteropTest {
     ServiceClient a = java("java-caller", javaEncoding);
     a.connect();
 
-    assertThat(a.call("node-svc", "echo", sample(), JsonNode.class)).isEqualTo(JSON.valueToTree(sample()));
+    assertThat(a.call("node-svc", "echo", sample(), JsonNode.class))
+        .isEqualTo(JSON.valueToTree(sample()));
     assertThat(a.call("node-svc", "add", Map.of("a", 2, "b", 40), Integer.class)).isEqualTo(42);
 
-    ServiceException custom = failure(() -> a.call("node-svc", "fail", Map.of("message", "nope", "code", "E_NODE"), JsonNode.class));
+    ServiceException custom =
+        failure(
+            () ->
+                a.call(
+                    "node-svc",
+                    "fail",
+                    Map.of("message", "nope", "code", "E_NODE"),
+                    JsonNode.class));
     assertThat(custom.code()).isEqualTo("E_NODE");
     assertThat(custom.getMessage()).isEqualTo("nope");
     assertThat(custom.remoteStack()).as("ipc-bro sends its stack").contains("Error: nope");
-    ServiceException plain = failure(() -> a.call("node-svc", "failPlain", Map.of("message", "plain"), JsonNode.class));
+    ServiceException plain =
+        failure(() -> a.call("node-svc", "failPlain", Map.of("message", "plain"), JsonNode.class));
     assertThat(plain.code()).isEqualTo(ServiceException.EXECUTION_FAILED);
     assertThat(plain.getMessage()).isEqualTo("plain");
     ServiceException missing = failure(() -> a.call("node-svc", "missing", null, JsonNode.class));
     assertThat(missing.code()).isEqualTo(ServiceException.METHOD_NOT_FOUND);
     assertThat(missing.getMessage()).isEqualTo("Method 'missing' not found");
 
-    JsonNode types = a.call("node-svc", "types", Map.of("big", 1L << 40, "small", 3, "f", 1.5), JsonNode.class);
+    JsonNode types =
+        a.call("node-svc", "types", Map.of("big", 1L << 40, "small", 3, "f", 1.5), JsonNode.class);
     assertThat(types)
         .as("no BigInt reaches Node")
         .isEqualTo(
@@ -115,7 +125,8 @@ class NodeServiceInteropTest {
                 "{\"params\":{\"big\":\"number\",\"small\":\"number\",\"f\":\"number\"},"
                     + "\"depth\":\"number\",\"deadline\":\"number\"}"));
     JsonNode who = a.call("node-svc", "whoami", null, JsonNode.class);
-    assertThat(who.get("context").get("chain")).isEqualTo(JSON.valueToTree(List.of("java-caller", "java-caller")));
+    assertThat(who.get("context").get("chain"))
+        .isEqualTo(JSON.valueToTree(List.of("java-caller", "java-caller")));
     assertThat(who.get("context").get("depth").asInt()).isEqualTo(2);
   }
 
@@ -124,12 +135,16 @@ class NodeServiceInteropTest {
   void aNodeCallerCallsJava(String nodeEncoding, Serializer javaEncoding) throws Exception {
     ServiceClient j = java("java-svc", javaEncoding);
     j.registerMethod("echo", (p, ctx) -> p);
-    j.registerMethod("fail", (p, ctx) -> {
-      throw new ServiceException("E_JAVA", "java says no");
-    });
-    j.registerMethod("plain", (p, ctx) -> {
-      throw new IllegalStateException("broken");
-    });
+    j.registerMethod(
+        "fail",
+        (p, ctx) -> {
+          throw new ServiceException("E_JAVA", "java says no");
+        });
+    j.registerMethod(
+        "plain",
+        (p, ctx) -> {
+          throw new IllegalStateException("broken");
+        });
     j.registerMethod("whoami", (p, ctx) -> contextOf(ctx));
     j.connect();
     NodeService n = node(nodeEncoding, "node-caller");
@@ -141,7 +156,8 @@ class NodeServiceInteropTest {
     JsonNode fail = n.call("java-svc", "fail", Map.of(), CALL);
     assertThat(fail.get("code").asText()).isEqualTo("E_JAVA");
     assertThat(fail.get("message").asText()).isEqualTo("java says no");
-    assertThat(n.call("java-svc", "plain", Map.of(), CALL).get("code").asText()).isEqualTo("EXECUTION_FAILED");
+    assertThat(n.call("java-svc", "plain", Map.of(), CALL).get("code").asText())
+        .isEqualTo("EXECUTION_FAILED");
     JsonNode missing = n.call("java-svc", "nope", Map.of(), CALL);
     assertThat(missing.get("code").asText()).isEqualTo("METHOD_NOT_FOUND");
     assertThat(missing.get("message").asText()).isEqualTo("Method 'nope' not found");
@@ -154,7 +170,9 @@ class NodeServiceInteropTest {
 
     JsonNode nobody = n.call("nobody", "x", Map.of(), CALL);
     assertThat(nobody.get("code").asText()).isEqualTo("SERVICE_NOT_FOUND");
-    assertThat(nobody.get("ms").asLong()).as("at once, not after the 10 s timeout").isLessThan(2_000);
+    assertThat(nobody.get("ms").asLong())
+        .as("at once, not after the 10 s timeout")
+        .isLessThan(2_000);
   }
 
   @ParameterizedTest(name = "node {0}")
@@ -169,13 +187,16 @@ class NodeServiceInteropTest {
 
     JsonNode r =
         root.call(
-            "node-mid", "callBack",
-            Map.of("service", "java-leaf", "method", "whoami", "params", Map.of()), JsonNode.class);
+            "node-mid",
+            "callBack",
+            Map.of("service", "java-leaf", "method", "whoami", "params", Map.of()),
+            JsonNode.class);
     JsonNode atNode = r.get("context");
     JsonNode atLeaf = r.get("nested");
     assertThat(atNode.get("chain")).isEqualTo(JSON.valueToTree(List.of("java-root", "java-root")));
     assertThat(atNode.get("depth").asInt()).isEqualTo(2);
-    assertThat(atLeaf.get("chain")).isEqualTo(JSON.valueToTree(List.of("java-root", "java-root", "node-mid")));
+    assertThat(atLeaf.get("chain"))
+        .isEqualTo(JSON.valueToTree(List.of("java-root", "java-root", "node-mid")));
     assertThat(atLeaf.get("depth").asInt()).isEqualTo(3);
     assertThat(atLeaf.get("root")).isEqualTo(atNode.get("root"));
     assertThat(atLeaf.get("deadline").asLong()).isEqualTo(atNode.get("deadline").asLong());
@@ -188,12 +209,16 @@ class NodeServiceInteropTest {
     a.connect();
 
     CompletableFuture<JsonNode> call =
-        a.callAsync(CallRequest.of("node-victim", "hang", null).withTimeout(Duration.ofSeconds(30)), JsonNode.class);
+        a.callAsync(
+            CallRequest.of("node-victim", "hang", null).withTimeout(Duration.ofSeconds(30)),
+            JsonNode.class);
     victim.awaitEvent("hanging", CALL);
     long t0 = System.nanoTime();
     victim.kill();
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
-    assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+    assertThat(((ServiceException) e.getCause()).code())
+        .isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
   }
 }

@@ -12,9 +12,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One end of a raw gateway connection in a test (the gateway's side in a scripted gateway, a
- * peer's side against the real one): reads frames on a daemon thread and queues them for {@link
- * #read}; writes frames in either encoding.
+ * One end of a raw gateway connection in a test (the gateway's side in a scripted gateway, a peer's
+ * side against the real one): reads frames on a daemon thread and queues them for {@link #read};
+ * writes frames in either encoding.
  */
 final class Peer implements AutoCloseable {
   /** One frame as received: its raw body and the decoded message. */

@@ -19,8 +19,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A fake gateway on a temporary socket for failure injection: every accepted connection queues
- * its frames for the test to read and answer by hand ({@link #accept}).
+ * A fake gateway on a temporary socket for failure injection: every accepted connection queues its
+ * frames for the test to read and answer by hand ({@link #accept}).
  */
 final class ScriptedGateway implements AutoCloseable {
   static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Known defects of the original {@code ipc-bro} client that the other service tests do not
- * already pin down, one test per defect, named after its number in docs/regressions.md
- * (clientBugN). The client talks to a scripted gateway on a real socket.
+ * Known defects of the original {@code ipc-bro} client that the other service tests do not already
+ * pin down, one test per defect, named after its number in docs/regressions.md (clientBugN). The
+ * client talks to a scripted gateway on a real socket.
  */
 class ServiceClientRegressionTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
@@ -63,9 +63,29 @@ class ServiceClientRegressionTest {
   }
 
   private static JsonNode incomingCall(String id, String method) {
-    return obj("type", "CALL", "id", id, "from", "X", "to", "B", "method", method, "params", Map.of(),
-        "context", obj("root", "root-1", "chain", List.of("X", "X"), "depth", 2,
-            "deadline", System.currentTimeMillis() + 60_000));
+    return obj(
+        "type",
+        "CALL",
+        "id",
+        id,
+        "from",
+        "X",
+        "to",
+        "B",
+        "method",
+        method,
+        "params",
+        Map.of(),
+        "context",
+        obj(
+            "root",
+            "root-1",
+            "chain",
+            List.of("X", "X"),
+            "depth",
+            2,
+            "deadline",
+            System.currentTimeMillis() + 60_000));
   }
 
   /** Refers to itself, so it cannot be mapped to JSON. */
@@ -79,8 +99,10 @@ class ServiceClientRegressionTest {
     Peer p = connect(c);
     int idle = c.scheduledTasks();
     CompletableFuture<JsonNode> f = c.callAsync("B", "m", new Loop(), JsonNode.class);
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
-    assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.SERIALIZATION_FAILED);
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    assertThat(((ServiceException) e.getCause()).code())
+        .isEqualTo(ServiceException.SERIALIZATION_FAILED);
     assertThat(c.getStatus().pendingCalls()).isZero();
     assertThat(c.scheduledTasks()).as("no timer armed for a call never sent").isEqualTo(idle);
     // Nothing reached the wire: the next frame the gateway sees is the next call.
@@ -89,14 +111,18 @@ class ServiceClientRegressionTest {
   }
 
   @Test
-  void clientBug4_aResponseFinishedAfterItsConnectionClosedGoesOutOnTheNewConnection() throws Exception {
+  void clientBug4_aResponseFinishedAfterItsConnectionClosedGoesOutOnTheNewConnection()
+      throws Exception {
     List<ServiceListener.MethodExecuted> executed = new CopyOnWriteArrayList<>();
-    ServiceClient c = client("B", new ServiceListener() {
-      @Override
-      public void onMethodExecuted(MethodExecuted event) {
-        executed.add(event);
-      }
-    });
+    ServiceClient c =
+        client(
+            "B",
+            new ServiceListener() {
+              @Override
+              public void onMethodExecuted(MethodExecuted event) {
+                executed.add(event);
+              }
+            });
     CompletableFuture<String> result = new CompletableFuture<>();
     c.registerMethod("slow", (params, ctx) -> result);
     Peer p = connect(c);
@@ -130,18 +156,32 @@ class ServiceClientRegressionTest {
   @Test
   void clientBug6_aListenerThatThrowsEverywhereCostsNothing() throws Exception {
     // Every callback throws, including any added to the interface later.
-    ServiceListener hostile = (ServiceListener) Proxy.newProxyInstance(ServiceListener.class.getClassLoader(),
-        new Class<?>[] {ServiceListener.class}, (proxy, method, args) -> {
-          if (method.getDeclaringClass() == Object.class) {
-            return method.getName().equals("equals") ? proxy == args[0]
-                : method.getName().equals("hashCode") ? System.identityHashCode(proxy) : "hostile listener";
-          }
-          throw new IllegalStateException("listener fails in " + method.getName());
-        });
+    ServiceListener hostile =
+        (ServiceListener)
+            Proxy.newProxyInstance(
+                ServiceListener.class.getClassLoader(),
+                new Class<?>[] {ServiceListener.class},
+                (proxy, method, args) -> {
+                  if (method.getDeclaringClass() == Object.class) {
+                    return method.getName().equals("equals")
+                        ? proxy == args[0]
+                        : method.getName().equals("hashCode")
+                            ? System.identityHashCode(proxy)
+                            : "hostile listener";
+                  }
+                  throw new IllegalStateException("listener fails in " + method.getName());
+                });
     ServiceClient c = client("B", hostile);
     c.registerMethod("echo", (params, ctx) -> "fine");
     Peer p = connect(c);
-    p.send(obj("type", "ERROR", "error", obj("message", "something", "code", "INTERNAL_ERROR"), "timestamp", 1));
+    p.send(
+        obj(
+            "type",
+            "ERROR",
+            "error",
+            obj("message", "something", "code", "INTERNAL_ERROR"),
+            "timestamp",
+            1));
     p.send(incomingCall("r1", "echo"));
     assertThat(p.read("RESPONSE", WAIT).message().get("data").asText()).isEqualTo("fine");
     CompletableFuture<JsonNode> out = c.callAsync("X", "m", null, JsonNode.class);

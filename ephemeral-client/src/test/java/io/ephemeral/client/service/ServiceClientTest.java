@@ -129,24 +129,28 @@ class ServiceClientTest {
           throw new IllegalStateException("plain failure");
         });
     b.registerMethod(
-        "async", (p, ctx) -> CompletableFuture.failedFuture(new ServiceException("E_ASYNC", "later")));
+        "async",
+        (p, ctx) -> CompletableFuture.failedFuture(new ServiceException("E_ASYNC", "later")));
     b.connect();
     ServiceClient a = client("a");
     a.connect();
 
     ServiceException custom =
-        catchThrowableOfType(ServiceException.class, () -> a.call("b", "custom", null, JsonNode.class));
+        catchThrowableOfType(
+            ServiceException.class, () -> a.call("b", "custom", null, JsonNode.class));
     assertThat(custom.code()).isEqualTo("E_CUSTOM");
     assertThat(custom.getMessage()).isEqualTo("custom failure");
     assertThat(custom.remoteStack()).as("no stack traces on the wire by default").isNull();
 
     ServiceException plain =
-        catchThrowableOfType(ServiceException.class, () -> a.call("b", "plain", null, JsonNode.class));
+        catchThrowableOfType(
+            ServiceException.class, () -> a.call("b", "plain", null, JsonNode.class));
     assertThat(plain.code()).isEqualTo(ServiceException.EXECUTION_FAILED);
     assertThat(plain.getMessage()).isEqualTo("plain failure");
 
     ServiceException async =
-        catchThrowableOfType(ServiceException.class, () -> a.call("b", "async", null, JsonNode.class));
+        catchThrowableOfType(
+            ServiceException.class, () -> a.call("b", "async", null, JsonNode.class));
     assertThat(async.code()).isEqualTo("E_ASYNC");
   }
 
@@ -198,8 +202,10 @@ class ServiceClientTest {
     CompletableFuture<String> own =
         a.callAsync(
             CallRequest.of("b", "slow", null).withTimeout(Duration.ofMillis(100)), String.class);
-    ExecutionException ee = catchThrowableOfType(ExecutionException.class, () -> own.get(5, TimeUnit.SECONDS));
-    assertThat(((ServiceException) ee.getCause()).getMessage()).isEqualTo("Request timeout after 100ms");
+    ExecutionException ee =
+        catchThrowableOfType(ExecutionException.class, () -> own.get(5, TimeUnit.SECONDS));
+    assertThat(((ServiceException) ee.getCause()).getMessage())
+        .isEqualTo("Request timeout after 100ms");
 
     release.countDown();
     assertThat(a.call("b", "fast", null, String.class)).isEqualTo("ok");
@@ -218,7 +224,8 @@ class ServiceClientTest {
     List<CompletableFuture<JsonNode>> futures = new ArrayList<>();
     List<Map<String, Object>> sent = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      Map<String, Object> params = Map.of("i", i, "r", random.nextLong(), "s", "x".repeat(random.nextInt(300)));
+      Map<String, Object> params =
+          Map.of("i", i, "r", random.nextLong(), "s", "x".repeat(random.nextInt(300)));
       sent.add(params);
       futures.add(a.callAsync("b", "echo", params, JsonNode.class));
     }
@@ -266,8 +273,10 @@ class ServiceClientTest {
     assertThat(entered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
     long t0 = System.nanoTime();
     b.close();
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
-    assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+    assertThat(((ServiceException) e.getCause()).code())
+        .isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     never.countDown(); // lets the handler thread end
   }
@@ -297,7 +306,8 @@ class ServiceClientTest {
     b.registerMethod("late", (p, ctx) -> "added after connect");
 
     gateway.stop();
-    await("both notice", WAIT, () -> !a.isConnected() && !b.isConnected() && disconnected.get() == 1);
+    await(
+        "both notice", WAIT, () -> !a.isConnected() && !b.isConnected() && disconnected.get() == 1);
     assertThatThrownBy(() -> a.call("b", "ping", null, String.class))
         .isInstanceOfSatisfying(
             ServiceException.class,
@@ -406,7 +416,8 @@ class ServiceClientTest {
             return e.code().equals(ServiceException.SERVICE_NOT_FOUND);
           }
         });
-    assertNever("b reconnected", Duration.ofMillis(300), () -> b.isConnected() || connected.get() > 1);
+    assertNever(
+        "b reconnected", Duration.ofMillis(300), () -> b.isConnected() || connected.get() > 1);
     assertThat(b.getStatus().reconnectAttempts()).isZero();
 
     b.connect();
@@ -468,7 +479,8 @@ class ServiceClientTest {
     ServiceClient a = client("a");
     a.connect();
 
-    CallContext expired = CallContext.of("root-1-x", List.of("z"), 1, System.currentTimeMillis() - 1);
+    CallContext expired =
+        CallContext.of("root-1-x", List.of("z"), 1, System.currentTimeMillis() - 1);
     assertThatThrownBy(() -> a.call("b", "count", null, Integer.class, expired))
         .isInstanceOfSatisfying(
             ServiceException.class,
@@ -576,7 +588,8 @@ class ServiceClientTest {
     b.registerNonBlockingMethod("thread", (p, ctx) -> Thread.currentThread().getName());
     b.registerNonBlockingMethod(
         "relayAsync", (p, ctx) -> ctx.callAsync("C", "whoami", null, JsonNode.class));
-    b.registerNonBlockingMethod("relayBlocking", (p, ctx) -> ctx.call("C", "whoami", null, JsonNode.class));
+    b.registerNonBlockingMethod(
+        "relayBlocking", (p, ctx) -> ctx.call("C", "whoami", null, JsonNode.class));
     b.registerMethod("pooled", (p, ctx) -> Thread.currentThread().getName());
     b.connect();
     ServiceClient a = client("A");
@@ -610,7 +623,10 @@ class ServiceClientTest {
     a.connect();
 
     for (int i = 0; i < 200; i++) {
-      assertThat(a.call("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class).get("i").asInt())
+      assertThat(
+              a.call("b", i % 2 == 0 ? "echo" : "fast", Map.of("i", i), JsonNode.class)
+                  .get("i")
+                  .asInt())
           .isEqualTo(i);
     }
     List<CompletableFuture<JsonNode>> futures = new ArrayList<>();

@@ -108,7 +108,8 @@ class ServiceClientWireTest {
   }
 
   @Test
-  @DisplayName("clientBug7: the chain starts with the caller twice, as ipc-bro writes it (kept for compatibility)")
+  @DisplayName(
+      "clientBug7: the chain starts with the caller twice, as ipc-bro writes it (kept for compatibility)")
   void callFrameCarriesAFreshExtendedContext() throws Exception {
     ServiceClient c = client(builder("A").timeout(Duration.ofSeconds(4)));
     Peer p = connect(c);
@@ -136,7 +137,8 @@ class ServiceClientWireTest {
   @Test
   void msgpackFramesWriteLargeNumbersAsFloat64AndNeverInt64() throws Exception {
     ServiceClient c =
-        client(builder("A").serializer(Serializer.MSGPACK).heartbeatInterval(Duration.ofMillis(50)));
+        client(
+            builder("A").serializer(Serializer.MSGPACK).heartbeatInterval(Duration.ofMillis(50)));
     Peer p = connect(c);
     c.callAsync("B", "m", Map.of("small", 7, "big", 1L << 40, "neg", -3), JsonNode.class);
     Peer.Frame call = p.read("CALL", WAIT);
@@ -242,7 +244,8 @@ class ServiceClientWireTest {
             "id", call.get("id"),
             "error", obj("message", "Target service 'B' not found", "code", "SERVICE_NOT_FOUND"),
             "timestamp", System.currentTimeMillis()));
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
     ServiceException se = (ServiceException) e.getCause();
     assertThat(se.code()).isEqualTo("SERVICE_NOT_FOUND");
     assertThat(se.getMessage()).isEqualTo("Target service 'B' not found");
@@ -262,9 +265,12 @@ class ServiceClientWireTest {
     p.read("REGISTER", WAIT);
     p.send(
         obj(
-            "type", "ERROR",
-            "error", obj("message", "Service 'dup' is already registered", "code", "CONNECTION_FAILED")));
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> done.get(5, TimeUnit.SECONDS));
+            "type",
+            "ERROR",
+            "error",
+            obj("message", "Service 'dup' is already registered", "code", "CONNECTION_FAILED")));
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> done.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo("CONNECTION_FAILED");
     assertThat(e.getCause().getMessage()).isEqualTo("Service 'dup' is already registered");
     assertThat(p.awaitClosed(WAIT)).as("the client closes the refused connection").isTrue();
@@ -273,7 +279,8 @@ class ServiceClientWireTest {
     ServiceClient silent = client(builder("silent").timeout(Duration.ofMillis(200)));
     CompletableFuture<Void> waiting = CompletableFuture.runAsync(silent::connect);
     gateway.accept(WAIT).read("REGISTER", WAIT);
-    ExecutionException t = catchThrowableOfType(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+    ExecutionException t =
+        catchThrowableOfType(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) t.getCause()).code()).isEqualTo("CONNECTION_FAILED");
     assertThat(t.getCause().getMessage()).isEqualTo("Registration timeout after 200ms");
     assertThat(silent.isConnected()).isFalse();
@@ -295,38 +302,67 @@ class ServiceClientWireTest {
   @Test
   void incomingCallsAreAnsweredWithTheCallsIdContextAndAddresses() throws Exception {
     ServiceClient c = client(builder("B"));
-    c.registerMethod("fail", (p, ctx) -> {
-      throw new IllegalArgumentException("bad input");
-    });
+    c.registerMethod(
+        "fail",
+        (p, ctx) -> {
+          throw new IllegalArgumentException("bad input");
+        });
     c.registerMethod("ctx", (p, ctx) -> ctx.caller() + "@" + ctx.depth());
     Peer p = connect(c);
     long deadline = System.currentTimeMillis() + 60_000;
-    ObjectNode context = obj("root", "root-1-abc", "chain", List.of("X", "Y"), "depth", 2, "deadline", deadline);
+    ObjectNode context =
+        obj("root", "root-1-abc", "chain", List.of("X", "Y"), "depth", 2, "deadline", deadline);
 
-    p.send(obj("type", "CALL", "id", "r1", "from", "Y", "to", "B", "method", "nope", "params", Map.of(), "context", context));
+    p.send(
+        obj(
+            "type", "CALL", "id", "r1", "from", "Y", "to", "B", "method", "nope", "params",
+            Map.of(), "context", context));
     JsonNode r1 = p.read("RESPONSE", WAIT).message();
     assertThat(r1)
         .isEqualTo(
             obj(
-                "type", "RESPONSE", "id", "r1", "from", "B", "to", "Y", "status", "error",
-                "error", obj("message", "Method 'nope' not found", "code", "METHOD_NOT_FOUND"),
-                "context", context));
+                "type",
+                "RESPONSE",
+                "id",
+                "r1",
+                "from",
+                "B",
+                "to",
+                "Y",
+                "status",
+                "error",
+                "error",
+                obj("message", "Method 'nope' not found", "code", "METHOD_NOT_FOUND"),
+                "context",
+                context));
 
-    p.send(obj("type", "CALL", "id", "r2", "from", "Y", "to", "B", "method", "fail", "params", Map.of(), "context", context));
+    p.send(
+        obj(
+            "type", "CALL", "id", "r2", "from", "Y", "to", "B", "method", "fail", "params",
+            Map.of(), "context", context));
     JsonNode r2 = p.read("RESPONSE", WAIT).message();
     assertThat(r2.get("error")).isEqualTo(obj("message", "bad input", "code", "EXECUTION_FAILED"));
 
-    p.send(obj("type", "CALL", "id", "r3", "from", "Y", "to", "B", "method", "ctx", "params", Map.of(), "context", context));
+    p.send(
+        obj(
+            "type", "CALL", "id", "r3", "from", "Y", "to", "B", "method", "ctx", "params", Map.of(),
+            "context", context));
     JsonNode r3 = p.read("RESPONSE", WAIT).message();
     assertThat(r3.get("status").asText()).isEqualTo("success");
     assertThat(r3.get("data").asText()).isEqualTo("Y@2");
 
     ObjectNode expired = context.deepCopy().put("deadline", System.currentTimeMillis() - 1);
-    p.send(obj("type", "CALL", "id", "r4", "from", "Y", "to", "B", "method", "ctx", "params", Map.of(), "context", expired));
+    p.send(
+        obj(
+            "type", "CALL", "id", "r4", "from", "Y", "to", "B", "method", "ctx", "params", Map.of(),
+            "context", expired));
     assertThat(p.read("RESPONSE", WAIT).message().get("error").get("code").asText())
         .isEqualTo("DEADLINE_EXCEEDED");
 
-    p.send(obj("type", "CALL", "id", "r5", "from", "Y", "to", "B", "method", "ctx", "params", Map.of()));
+    p.send(
+        obj(
+            "type", "CALL", "id", "r5", "from", "Y", "to", "B", "method", "ctx", "params",
+            Map.of()));
     assertThat(p.read("RESPONSE", WAIT).message().get("error").get("code").asText())
         .isEqualTo("INVALID_CONTEXT");
   }
@@ -334,12 +370,26 @@ class ServiceClientWireTest {
   @Test
   void debugModeSendsStackTraces() throws Exception {
     ServiceClient c = client(builder("B").debug(true));
-    c.registerMethod("fail", (p, ctx) -> {
-      throw new IllegalStateException("kaput");
-    });
+    c.registerMethod(
+        "fail",
+        (p, ctx) -> {
+          throw new IllegalStateException("kaput");
+        });
     Peer p = connect(c);
-    ObjectNode context = obj("root", "r", "chain", List.of("X"), "depth", 1, "deadline", System.currentTimeMillis() + 60_000);
-    p.send(obj("type", "CALL", "id", "r1", "from", "X", "to", "B", "method", "fail", "params", Map.of(), "context", context));
+    ObjectNode context =
+        obj(
+            "root",
+            "r",
+            "chain",
+            List.of("X"),
+            "depth",
+            1,
+            "deadline",
+            System.currentTimeMillis() + 60_000);
+    p.send(
+        obj(
+            "type", "CALL", "id", "r1", "from", "X", "to", "B", "method", "fail", "params",
+            Map.of(), "context", context));
     JsonNode error = p.read("RESPONSE", WAIT).message().get("error");
     assertThat(error.get("stack").asText()).contains("IllegalStateException: kaput");
   }
@@ -356,12 +406,15 @@ class ServiceClientWireTest {
     p.read("CALL", WAIT);
     p.close();
     for (CompletableFuture<JsonNode> f : List.of(f1, f2)) {
-      ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
-      assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.CONNECTION_LOST);
+      ExecutionException e =
+          catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+      assertThat(((ServiceException) e.getCause()).code())
+          .isEqualTo(ServiceException.CONNECTION_LOST);
     }
     Peer again = gateway.accept(WAIT);
     JsonNode register = again.read("REGISTER", WAIT).message();
-    assertThat(register.get("methods")).isEqualTo(WireCodec.JSON.valueToTree(List.of("first", "second")));
+    assertThat(register.get("methods"))
+        .isEqualTo(WireCodec.JSON.valueToTree(List.of("first", "second")));
     again.send(obj("type", "REGISTER_ACK"));
     await("reconnected", WAIT, c::isConnected);
   }
@@ -369,7 +422,10 @@ class ServiceClientWireTest {
   @Test
   void reconnectDelaysDoubleUpToTheCap() throws Exception {
     ServiceClient c =
-        client(builder("A").reconnectDelay(Duration.ofMillis(40)).maxReconnectDelay(Duration.ofMillis(160)));
+        client(
+            builder("A")
+                .reconnectDelay(Duration.ofMillis(40))
+                .maxReconnectDelay(Duration.ofMillis(160)));
     Peer p = connect(c);
     p.close();
     List<Long> times = new ArrayList<>();
@@ -400,7 +456,8 @@ class ServiceClientWireTest {
     CompletableFuture<JsonNode> f = c.callAsync("B", "m", null, JsonNode.class);
     p.read("CALL", WAIT);
     c.disconnect();
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
     assertThat(((ServiceException) e.getCause()).code()).isEqualTo(ServiceException.NOT_CONNECTED);
     assertThat(p.awaitClosed(WAIT)).isTrue();
     assertThat(gateway.pollAccept(Duration.ofMillis(300))).isNull();
@@ -432,7 +489,8 @@ class ServiceClientWireTest {
     ServiceClient c = client(builder("A"));
     Peer p = connect(c);
     CompletableFuture<String> thread =
-        c.callAsync("B", "m", null, JsonNode.class).thenApply(v -> Thread.currentThread().getName());
+        c.callAsync("B", "m", null, JsonNode.class)
+            .thenApply(v -> Thread.currentThread().getName());
     p.send(response(p.read("CALL", WAIT).message(), "success", 1));
     assertThat(thread.get(5, TimeUnit.SECONDS)).doesNotContain("-reader-", "-timer");
   }

@@ -18,14 +18,27 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
 /**
- * The streaming envelope codec against the tree codec, on seeded random messages: the same
- * bytes written, the same fields and trees read, an error for exactly the same bodies.
+ * The streaming envelope codec against the tree codec, on seeded random messages: the same bytes
+ * written, the same fields and trees read, an error for exactly the same bodies.
  */
 class WireCodecStreamingTest {
   private static final JsonNodeFactory N = JsonNodeFactory.instance;
   private static final String[] NAMES = {
-    "type", "id", "from", "to", "method", "status", "params", "data", "error", "context",
-    "timestamp", "x", "types", "é", ""
+    "type",
+    "id",
+    "from",
+    "to",
+    "method",
+    "status",
+    "params",
+    "data",
+    "error",
+    "context",
+    "timestamp",
+    "x",
+    "types",
+    "é",
+    ""
   };
 
   @Test
@@ -39,7 +52,11 @@ class WireCodecStreamingTest {
       JsonNode params = value(r, 0);
       CallContext ctx =
           new CallContext(
-              text(r), chain(r), r.nextInt(200) - 50, r.nextBoolean() ? r.nextLong() : r.nextInt(), null);
+              text(r),
+              chain(r),
+              r.nextInt(200) - 50,
+              r.nextBoolean() ? r.nextLong() : r.nextInt(),
+              null);
       ObjectNode call = N.objectNode();
       call.put("type", "CALL");
       call.put("id", id);
@@ -118,9 +135,10 @@ class WireCodecStreamingTest {
       }
       byte[] bytes = p.toByteArray();
       if (i % 10 == 0 && bytes.length > 1) {
-        bytes = r.nextBoolean()
-            ? java.util.Arrays.copyOf(bytes, r.nextInt(bytes.length)) // truncated
-            : java.util.Arrays.copyOf(bytes, bytes.length + 1); // trailing byte
+        bytes =
+            r.nextBoolean()
+                ? java.util.Arrays.copyOf(bytes, r.nextInt(bytes.length)) // truncated
+                : java.util.Arrays.copyOf(bytes, bytes.length + 1); // trailing byte
       }
       compare(reader, bytes, java.util.HexFormat.of().formatHex(bytes));
     }
@@ -232,7 +250,8 @@ class WireCodecStreamingTest {
         {
           ObjectNode o = N.objectNode();
           for (int i = r.nextInt(4); i > 0; i--) {
-            o.set(NAMES[r.nextInt(NAMES.length)] + (r.nextBoolean() ? "" : "k"), value(r, depth + 1));
+            o.set(
+                NAMES[r.nextInt(NAMES.length)] + (r.nextBoolean() ? "" : "k"), value(r, depth + 1));
           }
           return o;
         }

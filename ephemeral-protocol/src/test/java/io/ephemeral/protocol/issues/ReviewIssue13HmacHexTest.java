@@ -10,9 +10,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Review issue #13 of the original broker: HMAC validation threw on an hmac that was not valid
- * hex or had the wrong length (Buffer.from / timingSafeEqual), so a malformed signature could
- * fail requests with an exception. Verification here answers false for every such input.
+ * Review issue #13 of the original broker: HMAC validation threw on an hmac that was not valid hex
+ * or had the wrong length (Buffer.from / timingSafeEqual), so a malformed signature could fail
+ * requests with an exception. Verification here answers false for every such input.
  */
 class ReviewIssue13HmacHexTest {
 

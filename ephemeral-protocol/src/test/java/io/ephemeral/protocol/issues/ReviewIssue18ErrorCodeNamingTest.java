@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review issue #18 of the original broker: error codes followed no stated convention. The
- * convention is stated in {@link ErrorCodes} (lower snake_case, constant name = code in upper
- * case) and checked here for every code, so a code that breaks it cannot be added unnoticed.
+ * convention is stated in {@link ErrorCodes} (lower snake_case, constant name = code in upper case)
+ * and checked here for every code, so a code that breaks it cannot be added unnoticed.
  * (ErrorCodesTest pins the exact set of codes.)
  */
 class ReviewIssue18ErrorCodeNamingTest {
@@ -21,9 +21,14 @@ class ReviewIssue18ErrorCodeNamingTest {
     List<String> codes = new ArrayList<>();
     for (Field f : ErrorCodes.class.getDeclaredFields()) {
       if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-        assertThat(Modifier.isPublic(f.getModifiers()) && Modifier.isFinal(f.getModifiers())).as(f.getName()).isTrue();
+        assertThat(Modifier.isPublic(f.getModifiers()) && Modifier.isFinal(f.getModifiers()))
+            .as(f.getName())
+            .isTrue();
         String code = (String) f.get(null);
-        assertThat(code).as(f.getName()).matches("[a-z]+(_[a-z]+)*").isEqualTo(f.getName().toLowerCase(java.util.Locale.ROOT));
+        assertThat(code)
+            .as(f.getName())
+            .matches("[a-z]+(_[a-z]+)*")
+            .isEqualTo(f.getName().toLowerCase(java.util.Locale.ROOT));
         codes.add(code);
       }
     }

@@ -26,16 +26,17 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review issue #20 of the original broker: public methods had no API documentation. Every
- * public or protected type, constructor, method and field of the libraries (every module's
- * {@code src/main/java} except the benchmark tool) must have a doc comment; overriding methods
- * inherit theirs. The sources are parsed with the JDK's compiler API, nothing is compiled.
+ * Review issue #20 of the original broker: public methods had no API documentation. Every public or
+ * protected type, constructor, method and field of the libraries (every module's {@code
+ * src/main/java} except the benchmark tool) must have a doc comment; overriding methods inherit
+ * theirs. The sources are parsed with the JDK's compiler API, nothing is compiled.
  */
 class ReviewIssue20PublicApiJavadocTest {
 
   private static Path projectRoot() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("ephemeral-protocol"))) {
+      if (Files.isRegularFile(p.resolve("pom.xml"))
+          && Files.isDirectory(p.resolve("ephemeral-protocol"))) {
         return p;
       }
     }
@@ -45,7 +46,8 @@ class ReviewIssue20PublicApiJavadocTest {
   private static List<Path> librarySources(Path root) throws IOException {
     List<Path> files = new ArrayList<>();
     try (Stream<Path> modules = Files.list(root)) {
-      for (Path module : modules.filter(m -> m.getFileName().toString().startsWith("ephemeral-")).toList()) {
+      for (Path module :
+          modules.filter(m -> m.getFileName().toString().startsWith("ephemeral-")).toList()) {
         Path src = module.resolve("src/main/java");
         if (module.getFileName().toString().equals("ephemeral-bench") || !Files.isDirectory(src)) {
           continue;
@@ -66,8 +68,15 @@ class ReviewIssue20PublicApiJavadocTest {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     List<String> undocumented = new ArrayList<>();
     try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, UTF_8)) {
-      JavacTask task = (JavacTask) javac.getTask(null, files, null, List.of("-proc:none"), null,
-          files.getJavaFileObjectsFromPaths(sources));
+      JavacTask task =
+          (JavacTask)
+              javac.getTask(
+                  null,
+                  files,
+                  null,
+                  List.of("-proc:none"),
+                  null,
+                  files.getJavaFileObjectsFromPaths(sources));
       DocTrees docs = DocTrees.instance(task);
       for (CompilationUnitTree unit : task.parse()) {
         new TreePathScanner<Void, Void>() {
@@ -82,8 +91,9 @@ class ReviewIssue20PublicApiJavadocTest {
 
           @Override
           public Void visitMethod(MethodTree t, Void v) {
-            boolean overrides = t.getModifiers().getAnnotations().stream()
-                .anyMatch(a -> a.getAnnotationType().toString().equals("Override"));
+            boolean overrides =
+                t.getModifiers().getAnnotations().stream()
+                    .anyMatch(a -> a.getAnnotationType().toString().equals("Override"));
             if (!overrides && exposed(getCurrentPath())) {
               check(t.getName() + "()");
             }
@@ -92,7 +102,8 @@ class ReviewIssue20PublicApiJavadocTest {
 
           @Override
           public Void visitVariable(VariableTree t, Void v) {
-            if (getCurrentPath().getParentPath().getLeaf() instanceof ClassTree && exposed(getCurrentPath())) {
+            if (getCurrentPath().getParentPath().getLeaf() instanceof ClassTree
+                && exposed(getCurrentPath())) {
               check(t.getName().toString());
             }
             return null;
@@ -100,8 +111,13 @@ class ReviewIssue20PublicApiJavadocTest {
 
           private void check(String name) {
             if (docs.getDocCommentTree(getCurrentPath()) == null) {
-              long line = unit.getLineMap().getLineNumber(docs.getSourcePositions().getStartPosition(unit, getCurrentPath().getLeaf()));
-              undocumented.add(root.relativize(Path.of(unit.getSourceFile().toUri())) + ":" + line + " " + name);
+              long line =
+                  unit.getLineMap()
+                      .getLineNumber(
+                          docs.getSourcePositions()
+                              .getStartPosition(unit, getCurrentPath().getLeaf()));
+              undocumented.add(
+                  root.relativize(Path.of(unit.getSourceFile().toUri())) + ":" + line + " " + name);
             }
           }
         }.scan(unit, null);
@@ -110,9 +126,14 @@ class ReviewIssue20PublicApiJavadocTest {
     assertThat(undocumented).as("public API without a doc comment").isEmpty();
   }
 
-  /** Whether the declaration at path is visible outside its package (and so is every enclosing type). */
+  /**
+   * Whether the declaration at path is visible outside its package (and so is every enclosing
+   * type).
+   */
   private static boolean exposed(TreePath path) {
-    for (TreePath p = path; p != null && !(p.getLeaf() instanceof CompilationUnitTree); p = p.getParentPath()) {
+    for (TreePath p = path;
+        p != null && !(p.getLeaf() instanceof CompilationUnitTree);
+        p = p.getParentPath()) {
       Tree leaf = p.getLeaf();
       ModifiersTree modifiers;
       if (leaf instanceof ClassTree) {
@@ -125,12 +146,19 @@ class ReviewIssue20PublicApiJavadocTest {
         return false; // inside a method body, an initializer, ...
       }
       Tree owner = p.getParentPath().getLeaf();
-      boolean inInterface = owner instanceof ClassTree
-          && (owner.getKind() == Tree.Kind.INTERFACE || owner.getKind() == Tree.Kind.ANNOTATION_TYPE);
-      boolean enumConstant = owner.getKind() == Tree.Kind.ENUM && leaf instanceof VariableTree
-          && modifiers.getFlags().isEmpty();
-      boolean visible = modifiers.getFlags().contains(Modifier.PUBLIC) || modifiers.getFlags().contains(Modifier.PROTECTED)
-          || (inInterface && !modifiers.getFlags().contains(Modifier.PRIVATE)) || enumConstant;
+      boolean inInterface =
+          owner instanceof ClassTree
+              && (owner.getKind() == Tree.Kind.INTERFACE
+                  || owner.getKind() == Tree.Kind.ANNOTATION_TYPE);
+      boolean enumConstant =
+          owner.getKind() == Tree.Kind.ENUM
+              && leaf instanceof VariableTree
+              && modifiers.getFlags().isEmpty();
+      boolean visible =
+          modifiers.getFlags().contains(Modifier.PUBLIC)
+              || modifiers.getFlags().contains(Modifier.PROTECTED)
+              || (inInterface && !modifiers.getFlags().contains(Modifier.PRIVATE))
+              || enumConstant;
       if (!visible) {
         return false;
       }

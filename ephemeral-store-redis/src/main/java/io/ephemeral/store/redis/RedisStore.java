@@ -30,8 +30,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * The broker's values and lease pools in Redis, so that brokers on many hosts share them: hand it
- * to {@code Broker.builder().store(...)}, or start the broker with
- * {@code --store redis://host:6379/0?prefix=ci-42}.
+ * to {@code Broker.builder().store(...)}, or start the broker with {@code --store
+ * redis://host:6379/0?prefix=ci-42}.
  *
  * <pre>{@code
  * RedisStore store = RedisStore.builder().standalone("redis.internal:6379").prefix("ci-42").build();
@@ -41,17 +41,20 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * }
  * }</pre>
  *
- * <p>Every operation is one Lua script, so it is atomic across brokers: two brokers never grant
- * one slot twice, and fencing tokens come from one counter. Time is the Redis server's clock.
- * All keys of one prefix share the hash tag {@code {prefix}}, so on Redis Cluster they live in
- * one slot (one node). Calls are bounded by {@link Builder#timeout}; an unreachable or slow Redis
- * throws {@link StoreUnavailableException}, and the connection pool reconnects by itself when
- * Redis is back.
+ * <p>Every operation is one Lua script, so it is atomic across brokers: two brokers never grant one
+ * slot twice, and fencing tokens come from one counter. Time is the Redis server's clock. All keys
+ * of one prefix share the hash tag {@code {prefix}}, so on Redis Cluster they live in one slot (one
+ * node). Calls are bounded by {@link Builder#timeout}; an unreachable or slow Redis throws {@link
+ * StoreUnavailableException}, and the connection pool reconnects by itself when Redis is back.
  */
 public final class RedisStore implements RemoteStore {
   private static final byte[] EMPTY = new byte[0];
 
-  private enum Mode { STANDALONE, CLUSTER, SENTINEL }
+  private enum Mode {
+    STANDALONE,
+    CLUSTER,
+    SENTINEL
+  }
 
   private final Mode mode;
   private final List<String> hosts;
@@ -60,8 +63,10 @@ public final class RedisStore implements RemoteStore {
   private final String user;
   private final String password;
   private final boolean tls;
+
   /** Trust (and client keys) for TLS, or null for the JVM's defaults. */
   private final SSLContext sslContext;
+
   private final String prefix;
   private final int timeoutMillis;
   private final int connectTimeoutMillis;
@@ -70,8 +75,13 @@ public final class RedisStore implements RemoteStore {
   private final long graceMillis;
   private final long waitHoldMillis;
   private final List<byte[]> keys;
-  /** The highest fencing token this store has handed out: tokens continue above it if Redis lost its data. */
+
+  /**
+   * The highest fencing token this store has handed out: tokens continue above it if Redis lost its
+   * data.
+   */
   private final AtomicLong highestToken = new AtomicLong();
+
   private volatile UnifiedJedis client;
   private volatile boolean scriptsLoaded;
 
@@ -86,7 +96,8 @@ public final class RedisStore implements RemoteStore {
     this.sslContext = b.sslContext;
     this.prefix = b.prefix;
     this.timeoutMillis = (int) b.timeout.toMillis();
-    this.connectTimeoutMillis = (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis();
+    this.connectTimeoutMillis =
+        (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis();
     this.threads = b.threads;
     this.clock = b.clock;
     this.graceMillis = b.grace.toMillis();
@@ -101,10 +112,11 @@ public final class RedisStore implements RemoteStore {
 
   /**
    * A store from a URI: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://} (TLS),
-   * {@code redis-cluster://host:port,host:port}, {@code redis-sentinel://host:port,...?master=NAME},
-   * each with options {@code ?prefix=&timeout=&connectTimeout=&threads=} ({@code tls=true} for
-   * cluster and sentinel). A password left out of the URI is read from
-   * {@code BROKER_REDIS_PASSWORD} (and {@code BROKER_REDIS_USER}) in {@code environment}.
+   * {@code redis-cluster://host:port,host:port}, {@code
+   * redis-sentinel://host:port,...?master=NAME}, each with options {@code
+   * ?prefix=&timeout=&connectTimeout=&threads=} ({@code tls=true} for cluster and sentinel). A
+   * password left out of the URI is read from {@code BROKER_REDIS_PASSWORD} (and {@code
+   * BROKER_REDIS_USER}) in {@code environment}.
    *
    * @throws IllegalArgumentException naming what is wrong with the URI
    */
@@ -123,7 +135,8 @@ public final class RedisStore implements RemoteStore {
     try {
       c = connect();
     } catch (JedisException | IllegalArgumentException e) {
-      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
+      throw new StoreUnavailableException(
+          "cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
     }
     client = c;
     try {
@@ -132,21 +145,24 @@ public final class RedisStore implements RemoteStore {
     } catch (StoreUnavailableException e) {
       client = null;
       c.close();
-      throw new StoreUnavailableException("cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
+      throw new StoreUnavailableException(
+          "cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
     } catch (RuntimeException e) {
       client = null;
       c.close();
-      throw new StoreUnavailableException("Redis at " + describe() + " refused the store's scripts: " + reason(e), e);
+      throw new StoreUnavailableException(
+          "Redis at " + describe() + " refused the store's scripts: " + reason(e), e);
     }
   }
 
   private UnifiedJedis connect() {
-    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-        .resp2()
-        .connectionTimeoutMillis(connectTimeoutMillis)
-        .socketTimeoutMillis(timeoutMillis)
-        .database(database)
-        .clientName("ephemeral-broker");
+    DefaultJedisClientConfig.Builder config =
+        DefaultJedisClientConfig.builder()
+            .resp2()
+            .connectionTimeoutMillis(connectTimeoutMillis)
+            .socketTimeoutMillis(timeoutMillis)
+            .database(database)
+            .clientName("ephemeral-broker");
     configureTls(config);
     if (password != null) {
       config.user(user).password(password);
@@ -168,10 +184,11 @@ public final class RedisStore implements RemoteStore {
             .poolConfig(pool)
             .build();
       case SENTINEL:
-        DefaultJedisClientConfig.Builder sentinels = DefaultJedisClientConfig.builder()
-            .resp2()
-            .connectionTimeoutMillis(connectTimeoutMillis)
-            .socketTimeoutMillis(timeoutMillis);
+        DefaultJedisClientConfig.Builder sentinels =
+            DefaultJedisClientConfig.builder()
+                .resp2()
+                .connectionTimeoutMillis(connectTimeoutMillis)
+                .socketTimeoutMillis(timeoutMillis);
         configureTls(sentinels);
         return RedisSentinelClient.builder()
             .masterName(master)
@@ -190,9 +207,9 @@ public final class RedisStore implements RemoteStore {
   }
 
   /**
-   * TLS as browsers do it: the server's certificate must chain to a trusted root and name the
-   * host (or IP address) connected to. Jedis 8 checks the name by default as well; it is asked
-   * for here so that the store does not rest on a client library's default.
+   * TLS as browsers do it: the server's certificate must chain to a trusted root and name the host
+   * (or IP address) connected to. Jedis 8 checks the name by default as well; it is asked for here
+   * so that the store does not rest on a client library's default.
    */
   private void configureTls(DefaultJedisClientConfig.Builder config) {
     config.ssl(tls);
@@ -237,11 +254,16 @@ public final class RedisStore implements RemoteStore {
         where = "redis-cluster://" + String.join(",", hosts);
         break;
       case SENTINEL:
-        where = "redis-sentinel://" + String.join(",", hosts) + (database == 0 ? "" : "/" + database) + "?master="
-            + master;
+        where =
+            "redis-sentinel://"
+                + String.join(",", hosts)
+                + (database == 0 ? "" : "/" + database)
+                + "?master="
+                + master;
         break;
       default:
-        where = (tls ? "rediss://" : "redis://") + hosts.get(0) + (database == 0 ? "" : "/" + database);
+        where =
+            (tls ? "rediss://" : "redis://") + hosts.get(0) + (database == 0 ? "" : "/" + database);
     }
     return where + " (prefix " + prefix + ")";
   }
@@ -259,26 +281,41 @@ public final class RedisStore implements RemoteStore {
   // ---- operations: each is one script invocation and a decoder of its reply ----
 
   /** One script call and how to read its reply. */
-  private record Invocation<T>(Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
+  private record Invocation<T>(
+      Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
 
   private Invocation<Value> getCall(byte[] key, boolean refreshTtl, boolean lru) {
-    return new Invocation<>(Scripts.GET, new byte[][] {key, flag(refreshTtl), flag(lru), number(graceMillis)}, raw -> {
-      List<?> r = (List<?>) raw;
-      long found = (Long) r.get(0);
-      if (found == 0) {
-        return new Value(Found.MISSING, null, false);
-      }
-      if (found == 2) {
-        return new Value(Found.EXPIRED, null, false);
-      }
-      return new Value(Found.VALUE, r.size() > 2 ? (byte[]) r.get(2) : null, isOne(r.get(1)));
-    });
+    return new Invocation<>(
+        Scripts.GET,
+        new byte[][] {key, flag(refreshTtl), flag(lru), number(graceMillis)},
+        raw -> {
+          List<?> r = (List<?>) raw;
+          long found = (Long) r.get(0);
+          if (found == 0) {
+            return new Value(Found.MISSING, null, false);
+          }
+          if (found == 2) {
+            return new Value(Found.EXPIRED, null, false);
+          }
+          return new Value(Found.VALUE, r.size() > 2 ? (byte[]) r.get(2) : null, isOne(r.get(1)));
+        });
   }
 
-  private Invocation<Stored> setCall(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems,
-      boolean lru) {
-    return new Invocation<>(Scripts.SET, new byte[][] {key, flag(json != null), json == null ? EMPTY : json,
-        flag(compressed), number(ttlMillis), number(maxItems), flag(lru), number(graceMillis)}, raw -> {
+  private Invocation<Stored> setCall(
+      byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
+    return new Invocation<>(
+        Scripts.SET,
+        new byte[][] {
+          key,
+          flag(json != null),
+          json == null ? EMPTY : json,
+          flag(compressed),
+          number(ttlMillis),
+          number(maxItems),
+          flag(lru),
+          number(graceMillis)
+        },
+        raw -> {
           List<?> r = (List<?>) raw;
           return new Stored((Long) r.get(0) == 1, ((Long) r.get(1)).intValue());
         });
@@ -289,27 +326,47 @@ public final class RedisStore implements RemoteStore {
   }
 
   private Invocation<List<Item>> listCall() {
-    return new Invocation<>(Scripts.LIST, new byte[0][], raw -> {
-      List<?> r = (List<?>) raw;
-      List<Item> items = new ArrayList<>(r.size() / 3);
-      for (int i = 0; i + 2 < r.size(); i += 3) {
-        long expires = (long) Double.parseDouble(new String((byte[]) r.get(i + 1), StandardCharsets.US_ASCII));
-        items.add(new Item((byte[]) r.get(i), expires, (Long) r.get(i + 2) == 1));
-      }
-      return items;
-    });
+    return new Invocation<>(
+        Scripts.LIST,
+        new byte[0][],
+        raw -> {
+          List<?> r = (List<?>) raw;
+          List<Item> items = new ArrayList<>(r.size() / 3);
+          for (int i = 0; i + 2 < r.size(); i += 3) {
+            long expires =
+                (long)
+                    Double.parseDouble(
+                        new String((byte[]) r.get(i + 1), StandardCharsets.US_ASCII));
+            items.add(new Item((byte[]) r.get(i), expires, (Long) r.get(i + 2) == 1));
+          }
+          return items;
+        });
   }
 
   private Invocation<Counts> countsCall() {
-    return new Invocation<>(Scripts.COUNTS, new byte[0][], raw -> {
-      List<?> r = (List<?>) raw;
-      return new Counts((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), (Long) r.get(3));
-    });
+    return new Invocation<>(
+        Scripts.COUNTS,
+        new byte[0][],
+        raw -> {
+          List<?> r = (List<?>) raw;
+          return new Counts((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), (Long) r.get(3));
+        });
   }
 
-  private Invocation<Lease> leaseCall(String key, String workerId, long ttlMillis, int size, String ticket) {
-    return new Invocation<>(Scripts.LEASE, new byte[][] {utf8(key), utf8(workerId), number(ttlMillis), number(size),
-        ticket == null ? EMPTY : utf8(ticket), number(waitHoldMillis), number(highestToken.get())}, raw -> {
+  private Invocation<Lease> leaseCall(
+      String key, String workerId, long ttlMillis, int size, String ticket) {
+    return new Invocation<>(
+        Scripts.LEASE,
+        new byte[][] {
+          utf8(key),
+          utf8(workerId),
+          number(ttlMillis),
+          number(size),
+          ticket == null ? EMPTY : utf8(ticket),
+          number(waitHoldMillis),
+          number(highestToken.get())
+        },
+        raw -> {
           List<?> r = (List<?>) raw;
           long code = (Long) r.get(0);
           if (code >= 0) {
@@ -335,25 +392,34 @@ public final class RedisStore implements RemoteStore {
   }
 
   private Invocation<Void> cancelCall(String workerId, String ticket) {
-    return new Invocation<>(Scripts.CANCEL, new byte[][] {utf8(workerId), utf8(ticket)}, raw -> null);
+    return new Invocation<>(
+        Scripts.CANCEL, new byte[][] {utf8(workerId), utf8(ticket)}, raw -> null);
   }
 
   private Invocation<Released> releaseCall(String workerId, long token) {
-    return new Invocation<>(Scripts.RELEASE, new byte[][] {utf8(workerId), number(token)}, raw -> {
-      List<?> r = (List<?>) raw;
-      long code = (Long) r.get(0);
-      if (code == 0) {
-        return new Released(ReleaseOutcome.NOT_HELD, null);
-      }
-      return new Released(code == 1 ? ReleaseOutcome.RELEASED : ReleaseOutcome.EXPIRED, io.ephemeral.protocol.Wtf8.decode((byte[]) r.get(1)));
-    });
+    return new Invocation<>(
+        Scripts.RELEASE,
+        new byte[][] {utf8(workerId), number(token)},
+        raw -> {
+          List<?> r = (List<?>) raw;
+          long code = (Long) r.get(0);
+          if (code == 0) {
+            return new Released(ReleaseOutcome.NOT_HELD, null);
+          }
+          return new Released(
+              code == 1 ? ReleaseOutcome.RELEASED : ReleaseOutcome.EXPIRED,
+              io.ephemeral.protocol.Wtf8.decode((byte[]) r.get(1)));
+        });
   }
 
   private Invocation<long[]> sweepCall(int budget) {
-    return new Invocation<>(Scripts.SWEEP, new byte[][] {number(budget)}, raw -> {
-      List<?> r = (List<?>) raw;
-      return new long[] {(Long) r.get(0), (Long) r.get(1)};
-    });
+    return new Invocation<>(
+        Scripts.SWEEP,
+        new byte[][] {number(budget)},
+        raw -> {
+          List<?> r = (List<?>) raw;
+          return new long[] {(Long) r.get(0), (Long) r.get(1)};
+        });
   }
 
   @Override
@@ -362,7 +428,8 @@ public final class RedisStore implements RemoteStore {
   }
 
   @Override
-  public Stored set(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
+  public Stored set(
+      byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
     return invoke(setCall(key, json, compressed, ttlMillis, maxItems, lru));
   }
 
@@ -402,8 +469,8 @@ public final class RedisStore implements RemoteStore {
   }
 
   /**
-   * Sends the calls as one pipeline: Redis runs them in order on one connection, in one round
-   * trip. A connection failure fails them all (their outcome is unknown).
+   * Sends the calls as one pipeline: Redis runs them in order on one connection, in one round trip.
+   * A connection failure fails them all (their outcome is unknown).
    */
   @Override
   public List<Object> inOrder(List<Call<?>> calls) {
@@ -473,7 +540,8 @@ public final class RedisStore implements RemoteStore {
     }
 
     @Override
-    public Stored set(byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
+    public Stored set(
+        byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
       return record(setCall(key, json, compressed, ttlMillis, maxItems, lru));
     }
 
@@ -565,38 +633,70 @@ public final class RedisStore implements RemoteStore {
     return inv.decode().apply(raw);
   }
 
-  /** The exception a caller gets for a Jedis failure: StoreUnavailableException unless Redis refused the script itself. */
+  /**
+   * The exception a caller gets for a Jedis failure: StoreUnavailableException unless Redis refused
+   * the script itself.
+   */
   private RuntimeException failure(Scripts script, JedisException e) {
     if (e instanceof JedisNoScriptException) {
       scriptsLoaded = false;
-      return new StoreUnavailableException("Redis at " + describe() + " lost the store's scripts (restarted?); the"
-          + " request was not applied", e);
+      return new StoreUnavailableException(
+          "Redis at "
+              + describe()
+              + " lost the store's scripts (restarted?); the"
+              + " request was not applied",
+          e);
     }
     if (e instanceof JedisAccessControlException) {
-      return new StoreUnavailableException("Redis at " + describe() + " refused the credentials: " + reason(e), e);
+      return new StoreUnavailableException(
+          "Redis at " + describe() + " refused the credentials: " + reason(e), e);
     }
     if (e instanceof JedisDataException) {
       if (transientRefusal(e.getMessage())) {
-        return new StoreUnavailableException("Redis at " + describe() + " cannot serve now: " + reason(e), e);
+        return new StoreUnavailableException(
+            "Redis at " + describe() + " cannot serve now: " + reason(e), e);
       }
-      return new IllegalStateException("Redis refused the store's " + (script == null ? "" : script.name + " ")
-          + "script: " + e.getMessage(), e);
+      return new IllegalStateException(
+          "Redis refused the store's "
+              + (script == null ? "" : script.name + " ")
+              + "script: "
+              + e.getMessage(),
+          e);
     }
     scriptsLoaded = false; // Redis may come back as a new process without them
     if (e instanceof JedisConnectionException) {
-      return new StoreUnavailableException("Redis at " + describe() + " did not answer within " + timeoutMillis
-          + " ms or could not be reached: " + reason(e), e);
+      return new StoreUnavailableException(
+          "Redis at "
+              + describe()
+              + " did not answer within "
+              + timeoutMillis
+              + " ms or could not be reached: "
+              + reason(e),
+          e);
     }
-    return new StoreUnavailableException("Redis at " + describe() + " is unavailable: " + reason(e), e);
+    return new StoreUnavailableException(
+        "Redis at " + describe() + " is unavailable: " + reason(e), e);
   }
 
-  /** Refusals that pass when Redis is ready again (loading its data, failing over, out of memory). */
+  /**
+   * Refusals that pass when Redis is ready again (loading its data, failing over, out of memory).
+   */
   private static boolean transientRefusal(String message) {
     if (message == null) {
       return false;
     }
-    for (String prefix : new String[] {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN",
-        "NOREPLICAS", "OOM", "MISCONF"}) {
+    for (String prefix :
+        new String[] {
+          "LOADING",
+          "BUSY",
+          "MASTERDOWN",
+          "READONLY",
+          "CLUSTERDOWN",
+          "TRYAGAIN",
+          "NOREPLICAS",
+          "OOM",
+          "MISCONF"
+        }) {
       if (message.startsWith(prefix)) {
         return true;
       }
@@ -608,9 +708,13 @@ public final class RedisStore implements RemoteStore {
   private String tlsHint(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof SSLException) {
-        String trust = sslContext != null ? "the store's SSLContext trusts"
-            : "the JVM's trust store holds (javax.net.ssl.trustStore)";
-        return " (TLS: the server's certificate must chain to a CA that " + trust + " and name the host connected to)";
+        String trust =
+            sslContext != null
+                ? "the store's SSLContext trusts"
+                : "the JVM's trust store holds (javax.net.ssl.trustStore)";
+        return " (TLS: the server's certificate must chain to a CA that "
+            + trust
+            + " and name the host connected to)";
       }
     }
     return "";
@@ -679,7 +783,10 @@ public final class RedisStore implements RemoteStore {
       return this;
     }
 
-    /** The master that Redis Sentinel calls {@code masterName}, found through these {@code host:port} sentinels. */
+    /**
+     * The master that Redis Sentinel calls {@code masterName}, found through these {@code
+     * host:port} sentinels.
+     */
     public Builder sentinel(String masterName, List<String> sentinels) {
       this.mode = Mode.SENTINEL;
       this.master = Objects.requireNonNull(masterName, "masterName");
@@ -732,8 +839,12 @@ public final class RedisStore implements RemoteStore {
      */
     public Builder prefix(String prefix) {
       Objects.requireNonNull(prefix, "prefix");
-      if (prefix.isEmpty() || prefix.length() > 200 || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("prefix must be 1 to 200 characters without '{' or '}', got '" + prefix + "'");
+      if (prefix.isEmpty()
+          || prefix.length() > 200
+          || prefix.indexOf('{') >= 0
+          || prefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException(
+            "prefix must be 1 to 200 characters without '{' or '}', got '" + prefix + "'");
       }
       this.prefix = prefix;
       return this;
@@ -761,8 +872,8 @@ public final class RedisStore implements RemoteStore {
     }
 
     /**
-     * Takes the time from this clock instead of the Redis server's. For tests that drive a
-     * {@code ManualClock}; brokers on several hosts must use the server's clock (the default).
+     * Takes the time from this clock instead of the Redis server's. For tests that drive a {@code
+     * ManualClock}; brokers on several hosts must use the server's clock (the default).
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -779,7 +890,10 @@ public final class RedisStore implements RemoteStore {
       return this;
     }
 
-    /** A waiting lease request's place in the queue is kept this long after its broker last asked. Default 5 s. */
+    /**
+     * A waiting lease request's place in the queue is kept this long after its broker last asked.
+     * Default 5 s.
+     */
     public Builder waitHold(Duration hold) {
       this.waitHold = positive(hold, "waitHold");
       return this;
@@ -800,7 +914,8 @@ public final class RedisStore implements RemoteStore {
     private static Duration positive(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative() || d.isZero() || d.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(name + " must be positive (and under 24 days), got " + d);
+        throw new IllegalArgumentException(
+            name + " must be positive (and under 24 days), got " + d);
       }
       return d;
     }
@@ -828,7 +943,8 @@ public final class RedisStore implements RemoteStore {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("expected host:port with a port from 1 to 65535, got '" + hostAndPort + "'");
+        throw new IllegalArgumentException(
+            "expected host:port with a port from 1 to 65535, got '" + hostAndPort + "'");
       }
       return hostAndPort;
     }

@@ -5,9 +5,13 @@ import io.ephemeral.broker.store.StoreProvider;
 import java.util.Map;
 import java.util.Set;
 
-/** Makes a {@link RedisStore} for {@code redis://}, {@code rediss://}, {@code redis-cluster://} and {@code redis-sentinel://} URIs. */
+/**
+ * Makes a {@link RedisStore} for {@code redis://}, {@code rediss://}, {@code redis-cluster://} and
+ * {@code redis-sentinel://} URIs.
+ */
 public final class RedisStoreProvider implements StoreProvider {
-  private static final Set<String> SCHEMES = Set.of("redis", "rediss", "redis-cluster", "redis-sentinel");
+  private static final Set<String> SCHEMES =
+      Set.of("redis", "rediss", "redis-cluster", "redis-sentinel");
 
   @Override
   public boolean handles(String scheme) {

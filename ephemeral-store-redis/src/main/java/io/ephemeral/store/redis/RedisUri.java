@@ -19,11 +19,11 @@ import java.util.Map;
  * redis-sentinel://[user:password@]host:port[,host:port...][/db]?master=NAME[&amp;options]
  * </pre>
  *
- * Options: {@code prefix} (default {@code ephemeral}), {@code timeout} (ms, default 1000),
- * {@code connectTimeout} (ms, default the timeout), {@code threads} (default 8), {@code tls}
- * (true/false, for the cluster and sentinel forms). The password may instead come from the
- * environment ({@code BROKER_REDIS_PASSWORD}, and {@code BROKER_REDIS_USER}); one in the URI wins.
- * java.net.URI is not used: it cannot hold several hosts in one authority.
+ * Options: {@code prefix} (default {@code ephemeral}), {@code timeout} (ms, default 1000), {@code
+ * connectTimeout} (ms, default the timeout), {@code threads} (default 8), {@code tls} (true/false,
+ * for the cluster and sentinel forms). The password may instead come from the environment ({@code
+ * BROKER_REDIS_PASSWORD}, and {@code BROKER_REDIS_USER}); one in the URI wins. java.net.URI is not
+ * used: it cannot hold several hosts in one authority.
  */
 final class RedisUri {
   static final int DEFAULT_PORT = 6379;
@@ -34,7 +34,8 @@ final class RedisUri {
   static RedisStore.Builder parse(String uri, Map<String, String> env) {
     int schemeEnd = uri.indexOf("://");
     if (schemeEnd < 0) {
-      throw bad(uri, "expected redis://host:port, rediss://, redis-cluster:// or redis-sentinel://");
+      throw bad(
+          uri, "expected redis://host:port, rediss://, redis-cluster:// or redis-sentinel://");
     }
     String scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
     String rest = uri.substring(schemeEnd + 3);
@@ -103,7 +104,8 @@ final class RedisUri {
         break;
       default:
         if (hosts.size() != 1) {
-          throw bad(uri, "one host expected; use redis-cluster:// or redis-sentinel:// for several");
+          throw bad(
+              uri, "one host expected; use redis-cluster:// or redis-sentinel:// for several");
         }
         b.standalone(hosts.get(0));
     }
@@ -145,8 +147,11 @@ final class RedisUri {
       b.threads((int) Math.min(positive(uri, "threads", threads), 1024));
     }
     if (!options.isEmpty()) {
-      throw bad(uri, "unknown option '" + options.keySet().iterator().next()
-          + "' (known: prefix, timeout, connectTimeout, threads, tls, master)");
+      throw bad(
+          uri,
+          "unknown option '"
+              + options.keySet().iterator().next()
+              + "' (known: prefix, timeout, connectTimeout, threads, tls, master)");
     }
     return b;
   }

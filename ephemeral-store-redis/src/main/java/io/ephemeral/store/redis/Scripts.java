@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/** The store's Lua scripts: each is the shared prelude plus one operation, sent by SHA-1 (EVALSHA). */
+/**
+ * The store's Lua scripts: each is the shared prelude plus one operation, sent by SHA-1 (EVALSHA).
+ */
 enum Scripts {
   GET("get"),
   SET("set"),
@@ -21,12 +23,14 @@ enum Scripts {
 
   final String name;
   final byte[] source;
+
   /** Lower-case hex SHA-1 of the source, as EVALSHA wants it. */
   final byte[] sha1;
 
   Scripts(String name) {
     this.name = name;
-    this.source = (read("prelude.lua") + "\n" + read(name + ".lua")).getBytes(StandardCharsets.UTF_8);
+    this.source =
+        (read("prelude.lua") + "\n" + read(name + ".lua")).getBytes(StandardCharsets.UTF_8);
     this.sha1 = sha1Hex(source);
   }
 

@@ -28,11 +28,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real redis-server is killed (SIGKILL) under load and started again on the same port: while
- * it is gone every request is answered {@code store_unavailable} with a message, within the
- * timeout; nothing answers stale or invented data; service resumes by itself; and with Redis's
- * append-only file fsynced on every write, no acknowledged write is lost and fencing tokens keep
- * growing across the restart.
+ * The real redis-server is killed (SIGKILL) under load and started again on the same port: while it
+ * is gone every request is answered {@code store_unavailable} with a message, within the timeout;
+ * nothing answers stale or invented data; service resumes by itself; and with Redis's append-only
+ * file fsynced on every write, no acknowledged write is lost and fencing tokens keep growing across
+ * the restart.
  */
 class RedisRestartTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,11 +40,22 @@ class RedisRestartTest {
 
   @Test
   void killedAndRestartedUnderLoad() throws Exception {
-    try (RedisServer redis = RedisServer.start(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"))) {
-      RedisStore store = RedisStore.builder().standalone(redis.address()).prefix(RedisServer.freshPrefix())
-          .timeout(Duration.ofMillis(300)).build();
-      try (Broker broker = Broker.builder().environment(Map.of()).shutdownHook(false).logLevel("error").store(store)
-          .build()) {
+    try (RedisServer redis =
+        RedisServer.start(
+            List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"))) {
+      RedisStore store =
+          RedisStore.builder()
+              .standalone(redis.address())
+              .prefix(RedisServer.freshPrefix())
+              .timeout(Duration.ofMillis(300))
+              .build();
+      try (Broker broker =
+          Broker.builder()
+              .environment(Map.of())
+              .shutdownHook(false)
+              .logLevel("error")
+              .store(store)
+              .build()) {
         Path socket = broker.start();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLongArray attempted = new AtomicLongArray(WRITERS); // highest value sent per key
@@ -59,64 +70,90 @@ class RedisRestartTest {
         List<Future<?>> load = new ArrayList<>();
         for (int i = 0; i < WRITERS; i++) {
           int k = i;
-          load.add(pool.submit(() -> { // writer: k -> 1, 2, 3, ...
-            try (Line c = new Line(socket)) {
-              for (long v = 1; !stop.get(); v++) {
-                attempted.set(k, v);
-                JsonNode r = c.call("{\"action\":\"set\",\"key\":\"k" + k + "\",\"value\":" + v + ",\"ttl\":600000}", slowest);
-                if (r.get("ok").asBoolean()) {
-                  acked.set(k, v);
-                  if (restarted.get()) {
-                    okAfterRestart.incrementAndGet();
-                  }
-                } else {
-                  checkUnavailable(r, wrong, unavailable);
-                }
-              }
-            }
-            return null;
-          }));
-          load.add(pool.submit(() -> { // reader: never a value that was not written, never older than acknowledged
-            try (Line c = new Line(socket)) {
-              while (!stop.get()) {
-                long floor = acked.get(k);
-                JsonNode r = c.call("{\"action\":\"get\",\"key\":\"k" + k + "\"}", slowest);
-                long ceiling = attempted.get(k);
-                if (r.get("ok").asBoolean()) {
-                  long v = r.get("value").asLong();
-                  if (v < floor || v > ceiling) {
-                    wrong.add("k" + k + " read " + v + ", acknowledged " + floor + ", sent at most " + ceiling);
-                  }
-                } else if (r.get("error").asText().equals("not_found")) {
-                  if (floor > 0) {
-                    wrong.add("k" + k + " not found after " + floor + " was acknowledged");
-                  }
-                } else {
-                  checkUnavailable(r, wrong, unavailable);
-                }
-              }
-            }
-            return null;
-          }));
+          load.add(
+              pool.submit(
+                  () -> { // writer: k -> 1, 2, 3, ...
+                    try (Line c = new Line(socket)) {
+                      for (long v = 1; !stop.get(); v++) {
+                        attempted.set(k, v);
+                        JsonNode r =
+                            c.call(
+                                "{\"action\":\"set\",\"key\":\"k"
+                                    + k
+                                    + "\",\"value\":"
+                                    + v
+                                    + ",\"ttl\":600000}",
+                                slowest);
+                        if (r.get("ok").asBoolean()) {
+                          acked.set(k, v);
+                          if (restarted.get()) {
+                            okAfterRestart.incrementAndGet();
+                          }
+                        } else {
+                          checkUnavailable(r, wrong, unavailable);
+                        }
+                      }
+                    }
+                    return null;
+                  }));
+          load.add(
+              pool.submit(
+                  () -> { // reader: never a value that was not written, never older than
+                    // acknowledged
+                    try (Line c = new Line(socket)) {
+                      while (!stop.get()) {
+                        long floor = acked.get(k);
+                        JsonNode r = c.call("{\"action\":\"get\",\"key\":\"k" + k + "\"}", slowest);
+                        long ceiling = attempted.get(k);
+                        if (r.get("ok").asBoolean()) {
+                          long v = r.get("value").asLong();
+                          if (v < floor || v > ceiling) {
+                            wrong.add(
+                                "k"
+                                    + k
+                                    + " read "
+                                    + v
+                                    + ", acknowledged "
+                                    + floor
+                                    + ", sent at most "
+                                    + ceiling);
+                          }
+                        } else if (r.get("error").asText().equals("not_found")) {
+                          if (floor > 0) {
+                            wrong.add("k" + k + " not found after " + floor + " was acknowledged");
+                          }
+                        } else {
+                          checkUnavailable(r, wrong, unavailable);
+                        }
+                      }
+                    }
+                    return null;
+                  }));
         }
-        load.add(pool.submit(() -> { // a lease holder: tokens only grow, across the restart too
-          try (Line c = new Line(socket)) {
-            while (!stop.get()) {
-              JsonNode r = c.call("{\"action\":\"lease\",\"key\":\"pool\",\"workerId\":\"w\",\"ttl\":600000,\"size\":1}", slowest);
-              if (r.get("ok").asBoolean()) {
-                long token = r.get("token").asLong();
-                // A release lost to the outage leaves the lease held: leasing again renews it (same token).
-                if (tokens.isEmpty() || tokens.get(tokens.size() - 1) != token) {
-                  tokens.add(token);
-                }
-                c.call("{\"action\":\"release\",\"workerId\":\"w\"}", slowest);
-              } else {
-                checkUnavailable(r, wrong, unavailable);
-              }
-            }
-          }
-          return null;
-        }));
+        load.add(
+            pool.submit(
+                () -> { // a lease holder: tokens only grow, across the restart too
+                  try (Line c = new Line(socket)) {
+                    while (!stop.get()) {
+                      JsonNode r =
+                          c.call(
+                              "{\"action\":\"lease\",\"key\":\"pool\",\"workerId\":\"w\",\"ttl\":600000,\"size\":1}",
+                              slowest);
+                      if (r.get("ok").asBoolean()) {
+                        long token = r.get("token").asLong();
+                        // A release lost to the outage leaves the lease held: leasing again renews
+                        // it (same token).
+                        if (tokens.isEmpty() || tokens.get(tokens.size() - 1) != token) {
+                          tokens.add(token);
+                        }
+                        c.call("{\"action\":\"release\",\"workerId\":\"w\"}", slowest);
+                      } else {
+                        checkUnavailable(r, wrong, unavailable);
+                      }
+                    }
+                  }
+                  return null;
+                }));
 
         awaitAcks(acked, 50);
         redis.kill();
@@ -127,7 +164,8 @@ class RedisRestartTest {
         }
         redis.restart();
         restarted.set(true);
-        while (okAfterRestart.get() < 200 && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(20)) {
+        while (okAfterRestart.get() < 200
+            && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(20)) {
           Thread.sleep(5);
         }
         stop.set(true);
@@ -137,15 +175,22 @@ class RedisRestartTest {
         pool.shutdown();
 
         assertThat(wrong).as("wrong answers").isEmpty();
-        assertThat(unavailable.get()).as("store_unavailable answers while Redis was down").isGreaterThanOrEqualTo(20);
-        assertThat(okAfterRestart.get()).as("writes acknowledged after the restart").isGreaterThanOrEqualTo(200);
+        assertThat(unavailable.get())
+            .as("store_unavailable answers while Redis was down")
+            .isGreaterThanOrEqualTo(20);
+        assertThat(okAfterRestart.get())
+            .as("writes acknowledged after the restart")
+            .isGreaterThanOrEqualTo(200);
         // Bounded: a request never waited much longer than the store timeout (300 ms) allows.
         assertThat(slowest.get()).as("slowest answer, ms").isLessThan(5_000);
         assertThat(tokens).isSorted().doesNotHaveDuplicates().isNotEmpty();
         // Every key holds its last acknowledged value, or a later one whose answer was lost.
         try (Line c = new Line(socket)) {
           for (int k = 0; k < WRITERS; k++) {
-            long v = c.call("{\"action\":\"get\",\"key\":\"k" + k + "\"}", slowest).get("value").asLong();
+            long v =
+                c.call("{\"action\":\"get\",\"key\":\"k" + k + "\"}", slowest)
+                    .get("value")
+                    .asLong();
             assertThat(v).as("k%d", k).isBetween(acked.get(k), attempted.get(k));
           }
         }
@@ -153,8 +198,10 @@ class RedisRestartTest {
     }
   }
 
-  private static void checkUnavailable(JsonNode r, ConcurrentLinkedQueue<String> wrong, AtomicLong unavailable) {
-    if (r.get("error").asText().equals("store_unavailable") && r.hasNonNull("message")
+  private static void checkUnavailable(
+      JsonNode r, ConcurrentLinkedQueue<String> wrong, AtomicLong unavailable) {
+    if (r.get("error").asText().equals("store_unavailable")
+        && r.hasNonNull("message")
         && r.get("message").asText().contains("Redis at redis://127.0.0.1:")) {
       unavailable.incrementAndGet();
     } else {
@@ -166,7 +213,9 @@ class RedisRestartTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     for (int k = 0; k < acked.length(); k++) {
       while (acked.get(k) < each) {
-        assertThat(System.nanoTime()).as("writes acknowledged before the kill").isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("writes acknowledged before the kill")
+            .isLessThan(deadline);
         Thread.sleep(5);
       }
     }
@@ -195,7 +244,8 @@ class RedisRestartTest {
         while (in.hasRemaining()) {
           byte b = in.get();
           if (b == '\n') {
-            slowestMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math::max);
+            slowestMillis.accumulateAndGet(
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math::max);
             return JSON.readTree(line.toByteArray());
           }
           line.write(b);

@@ -19,24 +19,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * A real {@code redis-server} for tests, from the PATH, on a free loopback port with its files in
- * a temporary directory; without persistence unless asked for. If redis-server is not installed
- * the tests fail and say so (CI installs it): they never skip.
+ * A real {@code redis-server} for tests, from the PATH, on a free loopback port with its files in a
+ * temporary directory; without persistence unless asked for. If redis-server is not installed the
+ * tests fail and say so (CI installs it): they never skip.
  */
 public final class RedisServer implements AutoCloseable {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
+
   /** Call timeout of the tests' stores (see {@link #uri}). */
   public static final java.time.Duration TEST_TIMEOUT = java.time.Duration.ofSeconds(10);
+
   private static RedisServer shared;
 
   private final String binary;
   private final Path dir;
   private final List<String> extraArgs;
+
   /** A config file to start with (redis-server wants it as its first argument), or null. */
   private Path configFile;
+
   private int port;
+
   /** Certificates to serve TLS with on {@link #tlsPort} besides the plain port, or null. */
   private TlsFiles tls;
+
   private int tlsPort;
   private Process process;
 
@@ -46,7 +52,9 @@ public final class RedisServer implements AutoCloseable {
     this.extraArgs = extraArgs;
   }
 
-  /** One server for the whole test JVM (suites isolate themselves by key prefix), stopped at exit. */
+  /**
+   * One server for the whole test JVM (suites isolate themselves by key prefix), stopped at exit.
+   */
   public static synchronized RedisServer shared() {
     if (shared == null) {
       shared = start();
@@ -80,11 +88,13 @@ public final class RedisServer implements AutoCloseable {
   private static RedisServer start(List<String> args, TlsFiles tls) {
     String binary = find("redis-server");
     if (binary == null) {
-      throw new AssertionError("redis-server is not installed (not on the PATH): the Redis store tests need a real"
-          + " Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server); .ci/run does this.");
+      throw new AssertionError(
+          "redis-server is not installed (not on the PATH): the Redis store tests need a real"
+              + " Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server); .ci/run does this.");
     }
     try {
-      RedisServer s = new RedisServer(binary, Files.createTempDirectory("eph-redis-"), List.copyOf(args));
+      RedisServer s =
+          new RedisServer(binary, Files.createTempDirectory("eph-redis-"), List.copyOf(args));
       s.tls = tls;
       s.launch(0);
       return s;
@@ -102,8 +112,10 @@ public final class RedisServer implements AutoCloseable {
     try {
       Path dir = Files.createTempDirectory("eph-sentinel-");
       RedisServer s = new RedisServer(binary, dir, List.of("--sentinel"));
-      s.configFile = Files.writeString(dir.resolve("sentinel.conf"),
-          "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n");
+      s.configFile =
+          Files.writeString(
+              dir.resolve("sentinel.conf"),
+              "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1\n");
       s.launch(0);
       return s;
     } catch (IOException e) {
@@ -125,8 +137,8 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
-   * A URI for this server. Its call timeout is generous: test machines are often loaded, and
-   * tests about timeouts set their own.
+   * A URI for this server. Its call timeout is generous: test machines are often loaded, and tests
+   * about timeouts set their own.
    */
   public String uri(String prefix) {
     return "redis://" + address() + "?prefix=" + prefix + "&timeout=" + TEST_TIMEOUT.toMillis();
@@ -143,14 +155,23 @@ public final class RedisServer implements AutoCloseable {
 
   /** A store on this server under a fresh prefix, taking its time from {@code clock}. */
   public RedisStore store(Clock clock) {
-    return RedisStore.builder().standalone(address()).prefix(freshPrefix()).clock(clock).timeout(TEST_TIMEOUT).build();
+    return RedisStore.builder()
+        .standalone(address())
+        .prefix(freshPrefix())
+        .clock(clock)
+        .timeout(TEST_TIMEOUT)
+        .build();
   }
 
   /** Sends one command (RESP) and returns the first line of the reply, e.g. "+OK". */
   public String command(String... words) throws IOException {
     StringBuilder req = new StringBuilder("*").append(words.length).append("\r\n");
     for (String w : words) {
-      req.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
+      req.append('$')
+          .append(w.getBytes(StandardCharsets.UTF_8).length)
+          .append("\r\n")
+          .append(w)
+          .append("\r\n");
     }
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
@@ -179,7 +200,10 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts the server again on the same port and directory (its data comes back only with persistence). */
+  /**
+   * Starts the server again on the same port and directory (its data comes back only with
+   * persistence).
+   */
   public void restart() throws IOException {
     if (process.isAlive()) {
       throw new IllegalStateException("redis-server is still running");
@@ -195,15 +219,30 @@ public final class RedisServer implements AutoCloseable {
       if (configFile != null) {
         cmd.add(configFile.toString());
       }
-      cmd.addAll(List.of("--port", Integer.toString(p), "--bind", "127.0.0.1",
-          "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"));
+      cmd.addAll(
+          List.of(
+              "--port",
+              Integer.toString(p),
+              "--bind",
+              "127.0.0.1",
+              "--dir",
+              dir.toString(),
+              "--daemonize",
+              "no",
+              "--protected-mode",
+              "no",
+              "--loglevel",
+              "warning"));
       cmd.addAll(extraArgs);
       if (tls != null) {
         tlsPort = freePort();
         cmd.addAll(tls.redisArguments(tlsPort));
       }
-      Process proc = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("redis.log").toFile()).start();
+      Process proc =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("redis.log").toFile())
+              .start();
       if (awaitPong(proc, p)) {
         port = p;
         process = proc;

@@ -20,7 +20,8 @@ class RedisStoreTest {
     Map<String, String> env = Map.of();
     assertThat(RedisStore.fromUri("redis://cache:6380/2?prefix=ci-1", env).describe())
         .isEqualTo("redis://cache:6380/2 (prefix ci-1)");
-    assertThat(RedisStore.fromUri("rediss://u:p%40ss@cache", env).describe()).isEqualTo("rediss://cache:6379 (prefix ephemeral)");
+    assertThat(RedisStore.fromUri("rediss://u:p%40ss@cache", env).describe())
+        .isEqualTo("rediss://cache:6379 (prefix ephemeral)");
     assertThat(RedisStore.fromUri("redis-cluster://a:7000,b:7001?prefix=x", env).describe())
         .isEqualTo("redis-cluster://a:7000,b:7001 (prefix x)");
     assertThat(RedisStore.fromUri("redis-sentinel://s1,s2:26380/1?master=main", env).describe())
@@ -28,24 +29,36 @@ class RedisStoreTest {
     assertThat(StoreProvider.forUri("memory", env)).isNull();
     assertThat(StoreProvider.forUri("redis://h:1", env)).isInstanceOf(RedisStore.class);
     assertThatThrownBy(() -> RedisStore.fromUri("redis://user:secret@h:99999", env))
-        .hasMessageContaining("'redis://user:***@h:99999'").hasMessageNotContaining("secret")
+        .hasMessageContaining("'redis://user:***@h:99999'")
+        .hasMessageNotContaining("secret")
         .hasMessageContaining("from 1 to 65535");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?prefix={x}", env)).hasMessageContaining("'{' or '}'");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?timeout=0", env)).hasMessageContaining("timeout must be a positive");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?colour=red", env)).hasMessageContaining("unknown option 'colour'");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis://h/x", env)).hasMessageContaining("database number");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis-sentinel://h", env)).hasMessageContaining("?master=NAME");
-    assertThatThrownBy(() -> RedisStore.fromUri("redis://a:1,b:2", env)).hasMessageContaining("one host expected");
-    assertThatThrownBy(() -> StoreProvider.forUri("etcd://x", env)).hasMessageContaining("no store for 'etcd:'");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?prefix={x}", env))
+        .hasMessageContaining("'{' or '}'");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?timeout=0", env))
+        .hasMessageContaining("timeout must be a positive");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?colour=red", env))
+        .hasMessageContaining("unknown option 'colour'");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://h/x", env))
+        .hasMessageContaining("database number");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-sentinel://h", env))
+        .hasMessageContaining("?master=NAME");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://a:1,b:2", env))
+        .hasMessageContaining("one host expected");
+    assertThatThrownBy(() -> StoreProvider.forUri("etcd://x", env))
+        .hasMessageContaining("no store for 'etcd:'");
   }
 
   @Test
   void thePasswordCanComeFromTheEnvironment() throws Exception {
-    try (RedisServer redis = RedisServer.start(List.of("--save", "", "--appendonly", "no", "--requirepass", "s3cret"))) {
+    try (RedisServer redis =
+        RedisServer.start(List.of("--save", "", "--appendonly", "no", "--requirepass", "s3cret"))) {
       RedisStore without = RedisStore.fromUri(redis.uri("p"), Map.of());
-      assertThatThrownBy(without::open).isInstanceOf(StoreUnavailableException.class)
-          .hasMessageContaining("Redis at redis://" + redis.address()).hasMessageContaining("NOAUTH");
-      RedisStore with = RedisStore.fromUri(redis.uri("p"), Map.of("BROKER_REDIS_PASSWORD", "s3cret"));
+      assertThatThrownBy(without::open)
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("Redis at redis://" + redis.address())
+          .hasMessageContaining("NOAUTH");
+      RedisStore with =
+          RedisStore.fromUri(redis.uri("p"), Map.of("BROKER_REDIS_PASSWORD", "s3cret"));
       with.open();
       try {
         assertThat(with.set(bytes("k"), bytes("1"), false, 60_000, 0, false).full()).isFalse();
@@ -58,27 +71,41 @@ class RedisStoreTest {
 
   @Test
   void aRedisClusterKeepsAPrefixInOneSlot() throws Exception {
-    try (RedisServer node = RedisServer.start(List.of("--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
-        "--cluster-config-file", "nodes.conf"))) {
+    try (RedisServer node =
+        RedisServer.start(
+            List.of(
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf"))) {
       assertThat(node.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")).isEqualTo("+OK");
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (!node.command("CLUSTER", "INFO").contains("cluster_state:ok")) {
         assertThat(System.nanoTime()).as("cluster ready").isLessThan(deadline);
         Thread.sleep(20);
       }
-      RedisStore store = RedisStore.fromUri("redis-cluster://" + node.address() + "?prefix=" + RedisServer.freshPrefix(),
-          Map.of());
+      RedisStore store =
+          RedisStore.fromUri(
+              "redis-cluster://" + node.address() + "?prefix=" + RedisServer.freshPrefix(),
+              Map.of());
       store.open();
       try {
-        assertThat(store.set(bytes("a"), bytes("{\"x\":1}"), false, 60_000, 10, false).full()).isFalse();
+        assertThat(store.set(bytes("a"), bytes("{\"x\":1}"), false, 60_000, 10, false).full())
+            .isFalse();
         assertThat(store.get(bytes("a"), false, false).json()).isEqualTo(bytes("{\"x\":1}"));
         RemoteStore.Lease first = store.lease("pool", "w1", 60_000, 2, null);
         RemoteStore.Lease second = store.lease("pool", "w2", 60_000, 2, null);
         assertThat(first.slot()).isZero();
         assertThat(second.slot()).isEqualTo(1);
         assertThat(second.token()).isGreaterThan(first.token());
-        assertThat(store.lease("pool", "w3", 60_000, 2, null).outcome()).isEqualTo(RemoteStore.LeaseOutcome.POOL_FULL);
-        List<Object> batch = store.inOrder(List.of(s -> s.delete(bytes("a")), s -> s.get(bytes("a"), false, false)));
+        assertThat(store.lease("pool", "w3", 60_000, 2, null).outcome())
+            .isEqualTo(RemoteStore.LeaseOutcome.POOL_FULL);
+        List<Object> batch =
+            store.inOrder(List.of(s -> s.delete(bytes("a")), s -> s.get(bytes("a"), false, false)));
         assertThat(batch.get(0)).isEqualTo(true);
         assertThat(((RemoteStore.Value) batch.get(1)).found()).isEqualTo(RemoteStore.Found.MISSING);
         assertThat(store.counts().leases()).isEqualTo(2);
@@ -90,9 +117,15 @@ class RedisStoreTest {
 
   @Test
   void aSentinelNamesTheMaster() throws Exception {
-    try (RedisServer master = RedisServer.start(); RedisServer sentinel = RedisServer.sentinel("main", master)) {
-      RedisStore store = RedisStore.fromUri("redis-sentinel://" + sentinel.address() + "?master=main&prefix="
-          + RedisServer.freshPrefix(), Map.of());
+    try (RedisServer master = RedisServer.start();
+        RedisServer sentinel = RedisServer.sentinel("main", master)) {
+      RedisStore store =
+          RedisStore.fromUri(
+              "redis-sentinel://"
+                  + sentinel.address()
+                  + "?master=main&prefix="
+                  + RedisServer.freshPrefix(),
+              Map.of());
       store.open();
       try {
         assertThat(store.set(bytes("k"), bytes("[1]"), true, 60_000, 0, false).full()).isFalse();
@@ -109,17 +142,24 @@ class RedisStoreTest {
   @Test
   void callsToARedisThatIsGoneFailWithinTheTimeout() throws Exception {
     RedisServer redis = RedisServer.start();
-    RedisStore store = RedisStore.builder().standalone(redis.address()).prefix(RedisServer.freshPrefix())
-        .timeout(Duration.ofMillis(200)).build();
+    RedisStore store =
+        RedisStore.builder()
+            .standalone(redis.address())
+            .prefix(RedisServer.freshPrefix())
+            .timeout(Duration.ofMillis(200))
+            .build();
     store.open();
     try {
       store.set(bytes("k"), bytes("1"), false, 60_000, 0, false);
       redis.kill();
       long start = System.nanoTime();
-      assertThatThrownBy(() -> store.get(bytes("k"), false, false)).isInstanceOf(StoreUnavailableException.class)
+      assertThatThrownBy(() -> store.get(bytes("k"), false, false))
+          .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("Redis at redis://" + redis.address());
-      List<Object> batch = store.inOrder(List.of(s -> s.get(bytes("k"), false, false), s -> s.counts()));
-      assertThat(batch).allSatisfy(r -> assertThat(r).isInstanceOf(StoreUnavailableException.class));
+      List<Object> batch =
+          store.inOrder(List.of(s -> s.get(bytes("k"), false, false), s -> s.counts()));
+      assertThat(batch)
+          .allSatisfy(r -> assertThat(r).isInstanceOf(StoreUnavailableException.class));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
       redis.restart(); // no persistence: the data is gone, the store answers again
       assertThat(store.get(bytes("k"), false, false).found()).isEqualTo(RemoteStore.Found.MISSING);

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The store over TLS against a real redis-server serving a certificate from a private CA: it
- * works when the CA is trusted, and refuses a server the trust store does not vouch for or whose
+ * The store over TLS against a real redis-server serving a certificate from a private CA: it works
+ * when the CA is trusted, and refuses a server the trust store does not vouch for or whose
  * certificate names another host.
  */
 class RedisTlsTest {
@@ -33,15 +33,25 @@ class RedisTlsTest {
   @Test
   void aStoreTrustingThePrivateCaWritesOverTls() throws Exception {
     String prefix = RedisServer.freshPrefix();
-    RedisStore overTls = RedisStore.builder().standalone("127.0.0.1:" + redis.tlsPort()).tls(files.trustingContext())
-        .prefix(prefix).timeout(RedisServer.TEST_TIMEOUT).build();
+    RedisStore overTls =
+        RedisStore.builder()
+            .standalone("127.0.0.1:" + redis.tlsPort())
+            .tls(files.trustingContext())
+            .prefix(prefix)
+            .timeout(RedisServer.TEST_TIMEOUT)
+            .build();
     assertThat(overTls.describe()).startsWith("rediss://127.0.0.1:" + redis.tlsPort());
     overTls.open();
-    RedisStore plain = RedisStore.builder().standalone(redis.address()).prefix(prefix).timeout(RedisServer.TEST_TIMEOUT)
-        .build();
+    RedisStore plain =
+        RedisStore.builder()
+            .standalone(redis.address())
+            .prefix(prefix)
+            .timeout(RedisServer.TEST_TIMEOUT)
+            .build();
     plain.open();
     try {
-      assertThat(overTls.set(bytes("k"), bytes("\"over tls\""), false, 60_000, 0, false).full()).isFalse();
+      assertThat(overTls.set(bytes("k"), bytes("\"over tls\""), false, 60_000, 0, false).full())
+          .isFalse();
       // The same Redis, read without TLS: the write went there.
       assertThat(plain.get(bytes("k"), false, false).json()).isEqualTo(bytes("\"over tls\""));
       assertThat(overTls.lease("pool", "w1", 60_000, 1, null).slot()).isZero();
@@ -53,24 +63,39 @@ class RedisTlsTest {
 
   @Test
   void theJvmTrustStoreDoesNotVouchForAPrivateCa() {
-    RedisStore store = RedisStore.fromUri("rediss://127.0.0.1:" + redis.tlsPort() + "?prefix=" + RedisServer.freshPrefix()
-        + "&timeout=10000", Map.of());
-    assertThatThrownBy(store::open).isInstanceOf(StoreUnavailableException.class)
+    RedisStore store =
+        RedisStore.fromUri(
+            "rediss://127.0.0.1:"
+                + redis.tlsPort()
+                + "?prefix="
+                + RedisServer.freshPrefix()
+                + "&timeout=10000",
+            Map.of());
+    assertThatThrownBy(store::open)
+        .isInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("cannot reach Redis at rediss://127.0.0.1:" + redis.tlsPort())
         .hasMessageContaining("certification path")
-        .hasMessageContaining("must chain to a CA that the JVM's trust store holds (javax.net.ssl.trustStore)");
+        .hasMessageContaining(
+            "must chain to a CA that the JVM's trust store holds (javax.net.ssl.trustStore)");
   }
 
   @Test
   void aCertificateForAnotherHostIsRefused() {
     TlsFiles other = TlsFiles.create("DNS:redis.example");
     try (RedisServer misnamed = RedisServer.startTls(other)) {
-      RedisStore store = RedisStore.builder().standalone("127.0.0.1:" + misnamed.tlsPort())
-          .tls(other.trustingContext()).prefix(RedisServer.freshPrefix()).timeout(RedisServer.TEST_TIMEOUT).build();
-      assertThatThrownBy(store::open).isInstanceOf(StoreUnavailableException.class)
+      RedisStore store =
+          RedisStore.builder()
+              .standalone("127.0.0.1:" + misnamed.tlsPort())
+              .tls(other.trustingContext())
+              .prefix(RedisServer.freshPrefix())
+              .timeout(RedisServer.TEST_TIMEOUT)
+              .build();
+      assertThatThrownBy(store::open)
+          .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("rediss://127.0.0.1:" + misnamed.tlsPort())
           .hasMessageContaining("127.0.0.1");
-      assertThatThrownBy(store::open).hasMessageContaining("subject alternative names")
+      assertThatThrownBy(store::open)
+          .hasMessageContaining("subject alternative names")
           .hasMessageContaining("the store's SSLContext trusts and name the host connected to");
     }
   }

@@ -17,9 +17,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A private certificate authority and one server certificate signed by it, made with the
- * {@code openssl} command in a temporary directory, for a TLS {@code redis-server}. Like
- * redis-server, openssl must be installed: without it the tests fail and say so.
+ * A private certificate authority and one server certificate signed by it, made with the {@code
+ * openssl} command in a temporary directory, for a TLS {@code redis-server}. Like redis-server,
+ * openssl must be installed: without it the tests fail and say so.
  */
 public final class TlsFiles {
   /** Password of {@link #trustStore()}. */
@@ -40,12 +40,51 @@ public final class TlsFiles {
       Path dir = Files.createTempDirectory("eph-tls-");
       Files.writeString(dir.resolve("server.ext"), "subjectAltName=" + altName + "\n");
       TlsFiles files = new TlsFiles(dir);
-      files.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-          "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=ephemeral test CA");
-      files.openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-          "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=redis under test");
-      files.openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-          "-out", "server.crt", "-days", "2", "-extfile", "server.ext");
+      files.openssl(
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          "ca.key",
+          "-out",
+          "ca.crt",
+          "-days",
+          "2",
+          "-subj",
+          "/CN=ephemeral test CA");
+      files.openssl(
+          "req",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          "server.key",
+          "-out",
+          "server.csr",
+          "-subj",
+          "/CN=redis under test");
+      files.openssl(
+          "x509",
+          "-req",
+          "-in",
+          "server.csr",
+          "-CA",
+          "ca.crt",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          "server.crt",
+          "-days",
+          "2",
+          "-extfile",
+          "server.ext");
       return files;
     } catch (IOException e) {
       throw new AssertionError("cannot make TLS test certificates: " + e, e);
@@ -66,9 +105,17 @@ public final class TlsFiles {
 
   /** The redis-server arguments that serve TLS with the server certificate on {@code port}. */
   public List<String> redisArguments(int port) {
-    return List.of("--tls-port", Integer.toString(port), "--tls-cert-file", serverCertificate().toString(),
-        "--tls-key-file", serverKey().toString(), "--tls-ca-cert-file", caCertificate().toString(),
-        "--tls-auth-clients", "no");
+    return List.of(
+        "--tls-port",
+        Integer.toString(port),
+        "--tls-cert-file",
+        serverCertificate().toString(),
+        "--tls-key-file",
+        serverKey().toString(),
+        "--tls-ca-cert-file",
+        caCertificate().toString(),
+        "--tls-auth-clients",
+        "no");
   }
 
   /** A PKCS12 trust store holding the CA, for {@code -Djavax.net.ssl.trustStore}. */
@@ -85,7 +132,8 @@ public final class TlsFiles {
   /** A TLS context that trusts the CA and nothing else. */
   public SSLContext trustingContext() {
     try {
-      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory trust =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       trust.init(caKeyStore());
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, trust.getTrustManagers(), null);
@@ -113,8 +161,10 @@ public final class TlsFiles {
     try {
       p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw new AssertionError("openssl is not installed (not on the PATH): the TLS tests need it to make"
-          + " certificates. Install it (Debian/Ubuntu: apt-get install -y openssl); .ci/run does this.", e);
+      throw new AssertionError(
+          "openssl is not installed (not on the PATH): the TLS tests need it to make"
+              + " certificates. Install it (Debian/Ubuntu: apt-get install -y openssl); .ci/run does this.",
+          e);
     }
     try {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

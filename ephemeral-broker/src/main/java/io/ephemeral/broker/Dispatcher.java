@@ -21,7 +21,7 @@ final class Dispatcher {
   /** Where an answer is written while earlier answers of its connection are still awaited. */
   private final ByteOutput staged = new ByteOutput();
 
-  private final ActionRequest view = new ActionRequest(request);
+  private final RealActionRequest view = new RealActionRequest(request);
   private final Interceptor[] chain;
   private final int knownActionIndex;
   private final boolean recording;

@@ -7,8 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An in-memory key/value and lease broker on a private Unix-domain socket, speaking the
@@ -26,28 +24,11 @@ import java.util.concurrent.TimeUnit;
  * their work to that thread.
  */
 public final class Broker implements AutoCloseable {
-  /*
-   * Lifecycle: NEW -(start)-> RUNNING -(stop)-> STOPPED -(start)-> RUNNING ... Each start makes a
-   * fresh event loop and socket; stop tears them down completely (connections, store, socket
-   * file, private directory, shutdown hook). `lock` guards the transitions; the loop itself is
-   * only touched through EventLoop's thread-safe methods.
-   */
-  private final BrokerConfig config;
-  private final BrokerLog log;
-  private final Object lock = new Object();
-  private EventLoop loop;
-  private SocketPaths.Bound bound;
-  private Thread shutdownHook;
-  private CountDownLatch stopped = new CountDownLatch(0);
-  private final java.util.List<GatewayListener> addedListeners =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Engine engine;
   private final Gateway gateway = new Gateway(this);
-  private final java.util.Map<String, ActionHandler> registered =
-      new java.util.concurrent.ConcurrentHashMap<>();
 
-  private Broker(BrokerConfig config) {
-    this.config = config;
-    this.log = new BrokerLog(config.logLevel(), config.structuredLogging());
+  private Broker(Engine engine) {
+    this.engine = engine;
   }
 
   /** A builder whose unset options fall back to the process environment ({@code BROKER_*}). */
@@ -66,53 +47,7 @@ public final class Broker implements AutoCloseable {
    *     ({@link Builder#store}) that cannot be reached; nothing is bound then
    */
   public Path start() throws IOException {
-    synchronized (lock) {
-      if (loop != null) {
-        throw new IllegalStateException(
-            "Broker already started on "
-                + bound.socket()
-                + "; call stop() before starting it again");
-      }
-      if (config.store() != null) {
-        // Before binding: a broker whose store is unreachable must not look started to clients.
-        config.store().open();
-      }
-      SocketPaths.Bound b;
-      EventLoop l;
-      try {
-        b = SocketPaths.bind(config);
-        try {
-          l =
-              new EventLoop(
-                  config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
-        } catch (IOException | RuntimeException e) {
-          b.close();
-          throw e;
-        }
-      } catch (IOException | RuntimeException e) {
-        if (config.store() != null) {
-          config.store().close();
-        }
-        throw e;
-      }
-      bound = b;
-      loop = l;
-      stopped = new CountDownLatch(1);
-      addedListeners.forEach(l.events()::add);
-      registered.forEach(l::addAction);
-      l.start(this::stopFromLoop);
-      if (config.shutdownHook()) {
-        shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-      }
-      if (config.store() == null) {
-        log.info("Broker started", "pipe", b.socket());
-      } else {
-        log.info("Broker started", "pipe", b.socket(), "store", config.store().describe());
-      }
-      l.execute(() -> l.events().started(b.socket()));
-      return b.socket();
-    }
+    return engine.start();
   }
 
   /**
@@ -120,37 +55,7 @@ public final class Broker implements AutoCloseable {
    * file and its private directory, and removes the shutdown hook. Idempotent.
    */
   public void stop() {
-    EventLoop l;
-    SocketPaths.Bound b;
-    Thread hook;
-    CountDownLatch latch;
-    synchronized (lock) {
-      if (loop == null) {
-        return;
-      }
-      l = loop;
-      b = bound;
-      hook = shutdownHook;
-      latch = stopped;
-      loop = null;
-      bound = null;
-      shutdownHook = null;
-    }
-    l.shutdown();
-    b.close();
-    if (config.store() != null) {
-      config.store().close();
-    }
-    l.events().stopped();
-    if (hook != null && Thread.currentThread() != hook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // The JVM is exiting and runs the hook (or already ran it); nothing to remove.
-      }
-    }
-    log.info("Broker stopped and cleaned up");
-    latch.countDown();
+    engine.stop();
   }
 
   /**
@@ -162,14 +67,7 @@ public final class Broker implements AutoCloseable {
    */
   public boolean drain(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    EventLoop l;
-    synchronized (lock) {
-      l = loop;
-    }
-    if (l == null) {
-      return true;
-    }
-    return l.drain(timeout);
+    return engine.drain(timeout);
   }
 
   /** {@link #spawn(List)} with varargs. */
@@ -188,26 +86,7 @@ public final class Broker implements AutoCloseable {
     if (command.isEmpty()) {
       throw new IllegalArgumentException("spawn needs a command");
     }
-    Path socket = socketPath();
-    if (socket == null) {
-      throw new IllegalStateException("start the broker before spawning a command");
-    }
-    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-    Map<String, String> env = pb.environment();
-    env.put("EPHEMERAL_PIPE", socket.toString());
-    if (config.secret() != null) {
-      env.put("EPHEMERAL_SECRET", config.secret());
-    }
-    Process child = pb.start();
-    log.debug("Child process started", "pid", child.pid(), "command", command.get(0));
-    child
-        .onExit()
-        .thenRun(
-            () -> {
-              log.info("Child process exited", "code", child.exitValue());
-              stop();
-            });
-    return child;
+    return engine.spawn(command);
   }
 
   /** The service gateway served on this broker's socket. */
@@ -215,64 +94,26 @@ public final class Broker implements AutoCloseable {
     return gateway;
   }
 
-  /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
-  <T> T onGateway(java.util.function.Function<GatewayRouter, T> query, T whenStopped) {
-    EventLoop l;
-    synchronized (lock) {
-      l = loop;
-    }
-    if (l == null) {
-      return whenStopped;
-    }
-    try {
-      return l.call(() -> query.apply(l.router()), Duration.ofSeconds(5));
-    } catch (IllegalStateException stopping) {
-      return whenStopped;
-    }
-  }
-
-  void addGatewayListener(GatewayListener listener) {
-    addedListeners.add(listener);
-    synchronized (lock) {
-      if (loop != null) {
-        loop.events().add(listener);
-      }
-    }
-  }
-
-  void removeGatewayListener(GatewayListener listener) {
-    addedListeners.remove(listener);
-    synchronized (lock) {
-      if (loop != null) {
-        loop.events().remove(listener);
-      }
-    }
-  }
-
   /** The socket path while running, else null. */
   public Path socketPath() {
-    synchronized (lock) {
-      return bound == null ? null : bound.socket();
-    }
+    return engine.socketPath();
   }
 
   /** True between a successful {@link #start()} and the next stop. */
   public boolean isRunning() {
-    synchronized (lock) {
-      return loop != null;
-    }
+    return engine.isRunning();
   }
 
   /**
    * Blocks until the broker has stopped (by {@link #stop()}, idle timeout, or its child exiting).
    */
   public void awaitStop() throws InterruptedException {
-    currentLatch().await();
+    engine.awaitStop();
   }
 
   /** Like {@link #awaitStop()} with a limit; returns false if the broker is still running. */
   public boolean awaitStop(Duration timeout) throws InterruptedException {
-    return currentLatch().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return engine.awaitStop(timeout);
   }
 
   /** Same as {@link #stop()}. */
@@ -283,28 +124,12 @@ public final class Broker implements AutoCloseable {
 
   /** The installed JVM shutdown hook while running (package-private for tests). */
   Thread shutdownHook() {
-    synchronized (lock) {
-      return shutdownHook;
-    }
+    return engine.shutdownHook();
   }
 
-  private CountDownLatch currentLatch() {
-    synchronized (lock) {
-      return stopped;
-    }
-  }
-
-  /** Called by the loop when it decides to stop itself (idle timeout); must not block the loop. */
-  private void stopFromLoop() {
-    Thread t = new Thread(this::stop, "ephemeral-broker-idle-stop");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  private void stopOnExit() {
-    log.info("Shutting down with the JVM");
-    drain(Duration.ofSeconds(2));
-    stop();
+  /** The engine behind this broker, for its {@link Gateway}. */
+  Engine engine() {
+    return engine;
   }
 
   static final java.util.Set<String> BUILT_IN_ACTIONS =
@@ -332,21 +157,8 @@ public final class Broker implements AutoCloseable {
     if (action == null
         || action.isEmpty()
         || BUILT_IN_ACTIONS.contains(action)
-        || config.actions().containsKey(action)
-        || registered.putIfAbsent(action, handler) != null) {
+        || !engine.register(action, handler)) {
       throw new IllegalArgumentException("action '" + action + "' is already defined");
-    }
-    EventLoop l;
-    synchronized (lock) {
-      l = loop;
-    }
-    if (l != null) {
-      l.call(
-          () -> {
-            l.addAction(action, handler);
-            return null;
-          },
-          Duration.ofSeconds(5));
     }
   }
 
@@ -356,52 +168,7 @@ public final class Broker implements AutoCloseable {
    * that does not parse is reported by {@link #build()}, never silently ignored.
    */
   public static final class Builder {
-    Boolean debug;
-    Boolean requireTtl;
-    Duration defaultTtl;
-    Integer maxItems;
-    Integer maxRequestSize;
-    Integer maxValueSize;
-    String secret;
-    Boolean compression;
-    Integer compressionThreshold;
-    Duration sweeperInterval;
-    Duration idleTimeout;
-    Duration heartbeatInterval;
-    String logLevel;
-    Boolean structuredLogging;
-    Boolean metrics;
-    String pipeId;
-    Boolean refreshTtlOnGet;
-    EvictionPolicy evictionPolicy;
-    Path socketPath;
-    Clock clock;
-    boolean shutdownHook = true;
-    Map<String, String> environment = System.getenv();
-    Integer maxFrameSize;
-    Duration callTimeout;
-    Duration staleServiceTimeout;
-    Integer maxPendingCallsPerConnection;
-    final java.util.List<GatewayListener> gatewayListeners = new java.util.ArrayList<>();
-    final java.util.List<Interceptor> interceptors = new java.util.ArrayList<>();
-    final java.util.Map<String, ActionHandler> actions = new java.util.LinkedHashMap<>();
-    final java.util.List<BrokerConfig.ProviderEntry> providers = new java.util.ArrayList<>();
-    PeerAccess peerAccess;
-    Integer maxConnections;
-    Integer maxKeyLength;
-    Integer maxNestingDepth;
-    Integer maxNumberLength;
-    Integer maxStringLength;
-    Integer maxFrameDepth;
-    Integer maxLeaseWaiters;
-    Integer maxOutputBuffer;
-    Duration stallTimeout;
-    Duration connectionIdleTimeout;
-    Duration replayWindow;
-    Integer replayCacheSize;
-    Integer busyPollMicros;
-    io.ephemeral.broker.store.RemoteStore store;
-    String storeUri;
+    final BuilderSettings settings = new BuilderSettings();
 
     private Builder() {}
 
@@ -409,13 +176,13 @@ public final class Broker implements AutoCloseable {
      * Debug logging (same as {@code logLevel("debug")}). Env: {@code BROKER_DEBUG}. Default false.
      */
     public Builder debug(boolean debug) {
-      this.debug = debug;
+      settings.debug = debug;
       return this;
     }
 
     /** Whether {@code set} must carry a ttl. Env: {@code BROKER_REQUIRE_TTL}. Default true. */
     public Builder requireTtl(boolean requireTtl) {
-      this.requireTtl = requireTtl;
+      settings.requireTtl = requireTtl;
       return this;
     }
 
@@ -424,19 +191,19 @@ public final class Broker implements AutoCloseable {
      * BROKER_DEFAULT_TTL} (ms). Default 30 min.
      */
     public Builder defaultTtl(Duration defaultTtl) {
-      this.defaultTtl = positive(defaultTtl, "defaultTtl");
+      settings.defaultTtl = positive(defaultTtl, "defaultTtl");
       return this;
     }
 
     /** Most live items; 0 = unlimited. Env: {@code BROKER_MAX_ITEMS}. Default 10,000. */
     public Builder maxItems(int maxItems) {
-      this.maxItems = maxItems;
+      settings.maxItems = maxItems;
       return this;
     }
 
     /** Longest request line in bytes. Env: {@code BROKER_MAX_REQUEST_SIZE}. Default 1 MiB. */
     public Builder maxRequestSize(int maxRequestSize) {
-      this.maxRequestSize = maxRequestSize;
+      settings.maxRequestSize = maxRequestSize;
       return this;
     }
 
@@ -444,13 +211,13 @@ public final class Broker implements AutoCloseable {
      * Largest value in UTF-8 bytes as sent. Env: {@code BROKER_MAX_VALUE_SIZE}. Default 256 KiB.
      */
     public Builder maxValueSize(int maxValueSize) {
-      this.maxValueSize = maxValueSize;
+      settings.maxValueSize = maxValueSize;
       return this;
     }
 
     /** HMAC secret; every request must then be signed. Env: {@code BROKER_SECRET}. Default none. */
     public Builder secret(String secret) {
-      this.secret = Objects.requireNonNull(secret, "secret");
+      settings.secret = Objects.requireNonNull(secret, "secret");
       return this;
     }
 
@@ -458,7 +225,7 @@ public final class Broker implements AutoCloseable {
      * Keep large values gzip-compressed in memory. Env: {@code BROKER_COMPRESSION}. Default true.
      */
     public Builder compression(boolean compression) {
-      this.compression = compression;
+      settings.compression = compression;
       return this;
     }
 
@@ -467,7 +234,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_COMPRESSION_THRESHOLD}. Default 1024.
      */
     public Builder compressionThreshold(int bytes) {
-      this.compressionThreshold = bytes;
+      settings.compressionThreshold = bytes;
       return this;
     }
 
@@ -476,7 +243,7 @@ public final class Broker implements AutoCloseable {
      * Default 30 s.
      */
     public Builder sweeperInterval(Duration interval) {
-      this.sweeperInterval = positive(interval, "sweeperInterval");
+      settings.sweeperInterval = positive(interval, "sweeperInterval");
       return this;
     }
 
@@ -484,7 +251,7 @@ public final class Broker implements AutoCloseable {
      * Stop after this long without a request. Env: {@code BROKER_IDLE_TIMEOUT} (ms). Default off.
      */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = positive(timeout, "idleTimeout");
+      settings.idleTimeout = positive(timeout, "idleTimeout");
       return this;
     }
 
@@ -493,32 +260,31 @@ public final class Broker implements AutoCloseable {
      * off.
      */
     public Builder heartbeatInterval(Duration interval) {
-      this.heartbeatInterval = positive(interval, "heartbeatInterval");
+      settings.heartbeatInterval = positive(interval, "heartbeatInterval");
       return this;
     }
 
     /** debug, info, warn or error. Env: {@code BROKER_LOG_LEVEL}. Default info. */
     public Builder logLevel(String level) {
-      BrokerConfig.LogLevel.parse(level);
-      this.logLevel = level;
+      settings.logLevel(level);
       return this;
     }
 
     /** One JSON object per log line. Env: {@code BROKER_STRUCTURED_LOGGING}. Default false. */
     public Builder structuredLogging(boolean structured) {
-      this.structuredLogging = structured;
+      settings.structuredLogging = structured;
       return this;
     }
 
     /** Record metrics. Env: {@code BROKER_METRICS}. Default true. */
     public Builder metrics(boolean metrics) {
-      this.metrics = metrics;
+      settings.metrics = metrics;
       return this;
     }
 
     /** Fixed id instead of a random one: the socket becomes {@code broker-<id>.sock}. */
     public Builder pipeId(String pipeId) {
-      this.pipeId = Objects.requireNonNull(pipeId, "pipeId");
+      settings.pipeId = Objects.requireNonNull(pipeId, "pipeId");
       return this;
     }
 
@@ -527,7 +293,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_REFRESH_TTL_ON_GET}. Default false.
      */
     public Builder refreshTtlOnGet(boolean refresh) {
-      this.refreshTtlOnGet = refresh;
+      settings.refreshTtlOnGet = refresh;
       return this;
     }
 
@@ -536,25 +302,25 @@ public final class Broker implements AutoCloseable {
      * Default reject.
      */
     public Builder evictionPolicy(EvictionPolicy policy) {
-      this.evictionPolicy = Objects.requireNonNull(policy, "policy");
+      settings.evictionPolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
     /** Bind exactly this path instead of a fresh private directory (the parent must exist). */
     public Builder socketPath(Path path) {
-      this.socketPath = Objects.requireNonNull(path, "path").toAbsolutePath();
+      settings.socketPath = Objects.requireNonNull(path, "path").toAbsolutePath();
       return this;
     }
 
     /** The clock for TTLs and timers; tests pass a {@link ManualClock}. */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      settings.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
     /** Install a JVM shutdown hook that drains and stops the broker (default true). */
     public Builder shutdownHook(boolean install) {
-      this.shutdownHook = install;
+      settings.shutdownHook = install;
       return this;
     }
 
@@ -562,7 +328,7 @@ public final class Broker implements AutoCloseable {
      * The environment to read {@code BROKER_*} and {@code TMPDIR} from (default: the process's).
      */
     public Builder environment(Map<String, String> environment) {
-      this.environment = Map.copyOf(environment);
+      settings.environment = Map.copyOf(environment);
       return this;
     }
 
@@ -571,7 +337,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_FRAME_SIZE}. Default 16 MiB.
      */
     public Builder maxFrameSize(int bytes) {
-      this.maxFrameSize = bytes;
+      settings.maxFrameSize = bytes;
       return this;
     }
 
@@ -580,7 +346,7 @@ public final class Broker implements AutoCloseable {
      * sooner). Default 30 s.
      */
     public Builder callTimeout(Duration timeout) {
-      this.callTimeout = positive(timeout, "callTimeout");
+      settings.callTimeout = positive(timeout, "callTimeout");
       return this;
     }
 
@@ -589,7 +355,7 @@ public final class Broker implements AutoCloseable {
      * s heartbeats).
      */
     public Builder staleServiceTimeout(Duration timeout) {
-      this.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
+      settings.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
       return this;
     }
 
@@ -598,7 +364,7 @@ public final class Broker implements AutoCloseable {
      * Default 10,000.
      */
     public Builder maxPendingCallsPerConnection(int calls) {
-      this.maxPendingCallsPerConnection = calls;
+      settings.maxPendingCallsPerConnection = calls;
       return this;
     }
 
@@ -613,7 +379,7 @@ public final class Broker implements AutoCloseable {
       if (name == null || name.isEmpty()) {
         throw new IllegalArgumentException("an action needs a name");
       }
-      if (BUILT_IN_ACTIONS.contains(name) || actions.putIfAbsent(name, handler) != null) {
+      if (BUILT_IN_ACTIONS.contains(name) || settings.actions.putIfAbsent(name, handler) != null) {
         throw new IllegalArgumentException("action '" + name + "' is already defined");
       }
       return this;
@@ -624,7 +390,7 @@ public final class Broker implements AutoCloseable {
      * only the broker's user.
      */
     public Builder peerAccess(PeerAccess access) {
-      this.peerAccess = Objects.requireNonNull(access, "access");
+      settings.peerAccess = Objects.requireNonNull(access, "access");
       return this;
     }
 
@@ -632,7 +398,7 @@ public final class Broker implements AutoCloseable {
      * Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096.
      */
     public Builder maxConnections(int connections) {
-      this.maxConnections = connections;
+      settings.maxConnections = connections;
       return this;
     }
 
@@ -641,7 +407,7 @@ public final class Broker implements AutoCloseable {
      * Env: {@code BROKER_MAX_KEY_LENGTH}. Default 4096.
      */
     public Builder maxKeyLength(int bytes) {
-      this.maxKeyLength = bytes;
+      settings.maxKeyLength = bytes;
       return this;
     }
 
@@ -651,8 +417,8 @@ public final class Broker implements AutoCloseable {
      * (failing the start if it cannot be reached) and closes it on stop. Default: memory.
      */
     public Builder store(io.ephemeral.broker.store.RemoteStore store) {
-      this.store = Objects.requireNonNull(store, "store");
-      this.storeUri = null;
+      settings.store = Objects.requireNonNull(store, "store");
+      settings.storeUri = null;
       return this;
     }
 
@@ -662,7 +428,7 @@ public final class Broker implements AutoCloseable {
      * Default 64.
      */
     public Builder maxNestingDepth(int depth) {
-      this.maxNestingDepth = depth;
+      settings.maxNestingDepth = depth;
       return this;
     }
 
@@ -671,7 +437,7 @@ public final class Broker implements AutoCloseable {
      * invalid_json} naming the limit. Env: {@code BROKER_MAX_NUMBER_LENGTH}. Default 1000.
      */
     public Builder maxNumberLength(int characters) {
-      this.maxNumberLength = characters;
+      settings.maxNumberLength = characters;
       return this;
     }
 
@@ -682,7 +448,7 @@ public final class Broker implements AutoCloseable {
      * wherever it sits. Env: {@code BROKER_MAX_STRING_LENGTH}. Default 20,000,000.
      */
     public Builder maxStringLength(int characters) {
-      this.maxStringLength = characters;
+      settings.maxStringLength = characters;
       return this;
     }
 
@@ -691,7 +457,7 @@ public final class Broker implements AutoCloseable {
      * an ERROR and are not forwarded. Env: {@code BROKER_MAX_FRAME_DEPTH}. Default 256.
      */
     public Builder maxFrameDepth(int depth) {
-      this.maxFrameDepth = depth;
+      settings.maxFrameDepth = depth;
       return this;
     }
 
@@ -701,7 +467,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_LEASE_WAITERS}. Default 1024.
      */
     public Builder maxLeaseWaiters(int waiters) {
-      this.maxLeaseWaiters = waiters;
+      settings.maxLeaseWaiters = waiters;
       return this;
     }
 
@@ -712,7 +478,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_OUTPUT_BUFFER}. Default 64 MiB.
      */
     public Builder maxOutputBuffer(int bytes) {
-      this.maxOutputBuffer = bytes;
+      settings.maxOutputBuffer = bytes;
       return this;
     }
 
@@ -722,7 +488,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_STALL_TIMEOUT} (ms). Default 30 s.
      */
     public Builder stallTimeout(Duration timeout) {
-      this.stallTimeout = positive(timeout, "stallTimeout");
+      settings.stallTimeout = positive(timeout, "stallTimeout");
       return this;
     }
 
@@ -731,7 +497,7 @@ public final class Broker implements AutoCloseable {
      * clients reconnect on demand). Env: {@code BROKER_CONNECTION_IDLE_TIMEOUT} (ms). Default off.
      */
     public Builder connectionIdleTimeout(Duration timeout) {
-      this.connectionIdleTimeout = positive(timeout, "connectionIdleTimeout");
+      settings.connectionIdleTimeout = positive(timeout, "connectionIdleTimeout");
       return this;
     }
 
@@ -742,7 +508,7 @@ public final class Broker implements AutoCloseable {
      * default, so unmodified Node clients keep working. Env: {@code BROKER_REPLAY_WINDOW} (ms).
      */
     public Builder replayProtection(Duration window) {
-      this.replayWindow = positive(window, "replayProtection window");
+      settings.replayWindow = positive(window, "replayProtection window");
       return this;
     }
 
@@ -752,7 +518,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_REPLAY_CACHE_SIZE}. Default 100,000.
      */
     public Builder replayCacheSize(int nonces) {
-      this.replayCacheSize = nonces;
+      settings.replayCacheSize = nonces;
       return this;
     }
 
@@ -764,7 +530,7 @@ public final class Broker implements AutoCloseable {
      * {@code BROKER_BUSY_POLL_MICROS}. Default 50.
      */
     public Builder busyPollMicros(int micros) {
-      this.busyPollMicros = micros;
+      settings.busyPollMicros = micros;
       return this;
     }
 
@@ -774,14 +540,14 @@ public final class Broker implements AutoCloseable {
      * path. Env: {@code BROKER_STORE}. {@link #build()} reports a URI no store module understands.
      */
     public Builder store(String uri) {
-      this.storeUri = Objects.requireNonNull(uri, "uri");
-      this.store = null;
+      settings.storeUri = Objects.requireNonNull(uri, "uri");
+      settings.store = null;
       return this;
     }
 
     /** Adds an interceptor around every request (after the broker's own, in the order added). */
     public Builder intercept(Interceptor interceptor) {
-      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      settings.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 
@@ -790,10 +556,9 @@ public final class Broker implements AutoCloseable {
      * "token:*"}) on demand; see {@link ValueProvider}. The first matching pattern wins.
      */
     public Builder provide(String keyPattern, ValueProvider provider) {
-      providers.add(
-          BrokerConfig.ProviderEntry.of(
-              Objects.requireNonNull(keyPattern, "keyPattern"),
-              Objects.requireNonNull(provider, "provider")));
+      settings.provide(
+          Objects.requireNonNull(keyPattern, "keyPattern"),
+          Objects.requireNonNull(provider, "provider"));
       return this;
     }
 
@@ -805,7 +570,7 @@ public final class Broker implements AutoCloseable {
 
     /** Receives gateway events (registrations, routed calls, errors). */
     public Builder gatewayListener(GatewayListener listener) {
-      this.gatewayListeners.add(Objects.requireNonNull(listener, "listener"));
+      settings.gatewayListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
@@ -814,7 +579,7 @@ public final class Broker implements AutoCloseable {
      *     invalid
      */
     public Broker build() {
-      return new Broker(BrokerConfig.resolve(this));
+      return new Broker(Engine.create(this));
     }
 
     private static Duration positive(Duration d, String name) {

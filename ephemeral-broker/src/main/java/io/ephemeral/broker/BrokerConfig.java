@@ -147,7 +147,8 @@ record BrokerConfig(
   }
 
   /** Resolves a builder against the environment. */
-  static BrokerConfig resolve(Broker.Builder b) {
+  static BrokerConfig resolve(Broker.Builder builder) {
+    BuilderSettings b = builder.settings;
     Env env = new Env(b.environment);
     boolean debug = first(b.debug, env.bool("BROKER_DEBUG"), false);
     LogLevel level =
@@ -281,7 +282,7 @@ record BrokerConfig(
   }
 
   /** The builder's store, else the one BROKER_STORE names (null: memory). */
-  private static io.ephemeral.broker.store.RemoteStore store(Broker.Builder b, Env env) {
+  private static io.ephemeral.broker.store.RemoteStore store(BuilderSettings b, Env env) {
     if (b.store != null) {
       return b.store;
     }

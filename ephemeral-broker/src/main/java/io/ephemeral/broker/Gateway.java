@@ -59,12 +59,12 @@ public final class Gateway implements AutoCloseable {
 
   /** Names of the registered services. */
   public List<String> getConnectedServices() {
-    return broker.onGateway(GatewayRouter::serviceNames, List.of());
+    return broker.engine().serviceNames();
   }
 
   /** A registered service, if any. */
   public Optional<ServiceInfo> getService(String serviceName) {
-    return Optional.ofNullable(broker.onGateway(r -> r.info(serviceName), null));
+    return Optional.ofNullable(broker.engine().service(serviceName));
   }
 
   /** Whether a service of that name is registered. */
@@ -76,18 +76,18 @@ public final class Gateway implements AutoCloseable {
   public GatewayStatus getStatus() {
     Path socket = broker.socketPath();
     List<String> services = getConnectedServices();
-    int pending = broker.onGateway(GatewayRouter::pendingCalls, 0);
+    int pending = broker.engine().pendingCalls();
     return new GatewayStatus(socket != null, socket, services.size(), services, pending);
   }
 
   /** Adds a listener for gateway events (also possible before start). */
   public void addListener(GatewayListener listener) {
-    broker.addGatewayListener(Objects.requireNonNull(listener, "listener"));
+    broker.engine().addGatewayListener(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Removes a listener added before; no effect if it was not added. */
   public void removeListener(GatewayListener listener) {
-    broker.removeGatewayListener(listener);
+    broker.engine().removeGatewayListener(listener);
   }
 
   /**

@@ -200,7 +200,7 @@ record BrokerConfig(
             b.evictionPolicy != null
                 ? b.evictionPolicy
                 : env.text("BROKER_EVICTION_POLICY") != null
-                    ? EvictionPolicy.parse(env.text("BROKER_EVICTION_POLICY"))
+                    ? parseEvictionPolicy(env.text("BROKER_EVICTION_POLICY"))
                     : EvictionPolicy.REJECT,
             b.socketPath,
             b.clock != null ? b.clock : Clock.system(),
@@ -225,7 +225,7 @@ record BrokerConfig(
             b.peerAccess != null
                 ? b.peerAccess
                 : env.text("BROKER_PEER_ACCESS") != null
-                    ? PeerAccess.parse(env.text("BROKER_PEER_ACCESS"))
+                    ? parsePeerAccess(env.text("BROKER_PEER_ACCESS"))
                     : PeerAccess.SAME_USER,
             first(
                 b.maxConnections,
@@ -296,6 +296,34 @@ record BrokerConfig(
       throw new IllegalArgumentException(
           (b.storeUri != null ? "store: " : "environment variable BROKER_STORE: ") + e.getMessage(),
           e);
+    }
+  }
+
+  private static EvictionPolicy parseEvictionPolicy(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "reject":
+        return EvictionPolicy.REJECT;
+      case "lru":
+        return EvictionPolicy.LRU;
+      default:
+        throw new IllegalArgumentException(
+            "unknown eviction policy '" + text + "' (expected reject or lru)");
+    }
+  }
+
+  private static PeerAccess parsePeerAccess(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
+      case "same_user":
+      case "user":
+        return PeerAccess.SAME_USER;
+      case "same_group":
+      case "group":
+        return PeerAccess.SAME_GROUP;
+      case "any":
+        return PeerAccess.ANY;
+      default:
+        throw new IllegalArgumentException(
+            "unknown peer access '" + text + "' (expected user, group or any)");
     }
   }
 

@@ -9,17 +9,5 @@ public enum EvictionPolicy {
   /**
    * Evict the least recently used item (reads and writes both count as use) and accept the write.
    */
-  LRU;
-
-  static EvictionPolicy parse(String text) {
-    switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "reject":
-        return REJECT;
-      case "lru":
-        return LRU;
-      default:
-        throw new IllegalArgumentException(
-            "unknown eviction policy '" + text + "' (expected reject or lru)");
-    }
-  }
+  LRU
 }

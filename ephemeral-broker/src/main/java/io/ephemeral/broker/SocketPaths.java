@@ -69,7 +69,7 @@ final class SocketPaths {
     try {
       if (created && config.peerAccess() != PeerAccess.SAME_USER) {
         Files.setPosixFilePermissions(
-            dir, PosixFilePermissions.fromString(config.peerAccess().directoryMode()));
+            dir, PosixFilePermissions.fromString(directoryMode(config.peerAccess())));
       }
       claim(socket);
       return new Bound(listen(socket, config.peerAccess()), socket, dir);
@@ -162,11 +162,23 @@ final class SocketPaths {
     }
   }
 
+  private static String socketMode(PeerAccess access) {
+    return access == PeerAccess.SAME_USER
+        ? "rw-------"
+        : access == PeerAccess.SAME_GROUP ? "rw-rw----" : "rw-rw-rw-";
+  }
+
+  private static String directoryMode(PeerAccess access) {
+    return access == PeerAccess.SAME_USER
+        ? "rwx------"
+        : access == PeerAccess.SAME_GROUP ? "rwxr-x---" : "rwxr-xr-x";
+  }
+
   private static ServerSocketChannel listen(Path socket, PeerAccess access) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       server.bind(UnixDomainSocketAddress.of(socket), 1024);
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(access.socketMode()));
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(socketMode(access)));
       server.configureBlocking(false);
       return server;
     } catch (IOException | RuntimeException e) {

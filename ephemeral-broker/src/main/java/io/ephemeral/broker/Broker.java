@@ -1,5 +1,7 @@
 package io.ephemeral.broker;
 
+import io.ephemeral.broker.internal.BuilderSettings;
+import io.ephemeral.broker.internal.Engine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,7 +170,11 @@ public final class Broker implements AutoCloseable {
    * that does not parse is reported by {@link #build()}, never silently ignored.
    */
   public static final class Builder {
-    final BuilderSettings settings = new BuilderSettings();
+    static {
+      BuilderSettings.readBuildersWith(builder -> builder.settings);
+    }
+
+    private final BuilderSettings settings = new BuilderSettings();
 
     private Builder() {}
 

@@ -3,10 +3,10 @@ package io.ephemeral.broker;
 import java.util.function.BooleanSupplier;
 
 /** Polls a condition that another thread (the broker's loop) makes true; fails after 20 s. */
-final class Awaits {
+public final class Awaits {
   private Awaits() {}
 
-  static void until(String what, BooleanSupplier condition) {
+  public static void until(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {

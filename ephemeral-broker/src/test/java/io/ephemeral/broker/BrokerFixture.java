@@ -11,16 +11,16 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A real broker on a real socket for one test, plus raw wire clients to talk to it. */
-final class BrokerFixture implements AutoCloseable {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class BrokerFixture implements AutoCloseable {
+  public static final ObjectMapper JSON = new ObjectMapper();
 
-  final ManualClock clock = new ManualClock();
-  final Broker broker;
-  final Path socket;
+  public final ManualClock clock = new ManualClock();
+  public final Broker broker;
+  public final Path socket;
   private final List<WireClient> clients = new ArrayList<>();
   private WireClient main;
 
-  BrokerFixture() throws IOException {
+  public BrokerFixture() throws IOException {
     this(b -> b);
   }
 
@@ -28,10 +28,11 @@ final class BrokerFixture implements AutoCloseable {
    * The shared store the fixtures' brokers keep values and leases in: null for the broker's own
    * memory. The Redis store module runs these suites again with a Redis store set here.
    */
-  static volatile java.util.function.Function<ManualClock, io.ephemeral.broker.store.RemoteStore>
+  public static volatile java.util.function.Function<
+          ManualClock, io.ephemeral.broker.store.RemoteStore>
       store;
 
-  BrokerFixture(UnaryOperator<Broker.Builder> options) throws IOException {
+  public BrokerFixture(UnaryOperator<Broker.Builder> options) throws IOException {
     Broker.Builder b = Broker.builder().clock(clock).environment(Map.of()).shutdownHook(false);
     if (store != null) {
       b.store(store.apply(clock));
@@ -40,7 +41,7 @@ final class BrokerFixture implements AutoCloseable {
     socket = broker.start();
   }
 
-  WireClient client() {
+  public WireClient client() {
     try {
       WireClient c = new WireClient(socket);
       clients.add(c);
@@ -51,7 +52,7 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   /** One request over the fixture's main connection; returns the raw response line. */
-  String call(String json) {
+  public String call(String json) {
     try {
       if (main == null) {
         main = client();
@@ -62,7 +63,7 @@ final class BrokerFixture implements AutoCloseable {
     }
   }
 
-  JsonNode callJson(String json) {
+  public JsonNode callJson(String json) {
     try {
       return JSON.readTree(call(json));
     } catch (IOException e) {
@@ -74,7 +75,7 @@ final class BrokerFixture implements AutoCloseable {
    * A round trip on a fresh connection. Timers due before the call have run by the time it returns,
    * because the loop runs due timers at the end of the turn that answered it.
    */
-  void sync() {
+  public void sync() {
     try (WireClient c = new WireClient(socket)) {
       c.call("{\"action\":\"ping\"}");
     } catch (IOException e) {

@@ -15,11 +15,11 @@ import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 
 /** A raw gateway peer for tests: sends frames, reads frames (JSON or MessagePack bodies). */
-final class FrameClient implements AutoCloseable {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class FrameClient implements AutoCloseable {
+  public static final ObjectMapper JSON = new ObjectMapper();
   private final SocketChannel channel;
 
-  FrameClient(Path socket) {
+  public FrameClient(Path socket) {
     try {
       channel = SocketChannel.open(StandardProtocolFamily.UNIX);
       channel.connect(UnixDomainSocketAddress.of(socket));
@@ -29,17 +29,17 @@ final class FrameClient implements AutoCloseable {
   }
 
   /** Sends a JSON body (the text as given). */
-  void sendJson(String json) {
+  public void sendJson(String json) {
     sendBody(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  void sendBody(byte[] body) {
+  public void sendBody(byte[] body) {
     ByteBuffer b = ByteBuffer.allocate(4 + body.length);
     b.putInt(body.length).put(body).flip();
     sendRaw(b);
   }
 
-  void sendRaw(byte[] bytes) {
+  public void sendRaw(byte[] bytes) {
     sendRaw(ByteBuffer.wrap(bytes));
   }
 
@@ -54,7 +54,7 @@ final class FrameClient implements AutoCloseable {
   }
 
   /** The next frame's body, or null at end of stream. */
-  byte[] readBody() {
+  public byte[] readBody() {
     ByteBuffer header = ByteBuffer.allocate(4);
     if (!fill(header)) {
       return null;
@@ -67,7 +67,7 @@ final class FrameClient implements AutoCloseable {
   }
 
   /** The next frame decoded as a tree (MessagePack bodies converted to JSON). */
-  JsonNode read() {
+  public JsonNode read() {
     byte[] body = readBody();
     if (body == null) {
       return null;
@@ -85,7 +85,7 @@ final class FrameClient implements AutoCloseable {
   }
 
   /** True if the gateway closed the connection (reads end of stream within a few seconds). */
-  boolean closedByPeer() {
+  public boolean closedByPeer() {
     return readBody() == null;
   }
 
@@ -106,7 +106,7 @@ final class FrameClient implements AutoCloseable {
     }
   }
 
-  static String register(String name, String... methods) {
+  public static String register(String name, String... methods) {
     StringBuilder m = new StringBuilder();
     for (String method : methods) {
       m.append(m.length() == 0 ? "" : ",").append('"').append(method).append('"');
@@ -118,7 +118,7 @@ final class FrameClient implements AutoCloseable {
         + "],\"version\":\"1.0.0\",\"metadata\":{}}";
   }
 
-  static String call(
+  public static String call(
       String id, String from, String to, String method, String params, long deadline, int depth) {
     return "{\"type\":\"CALL\",\"id\":\""
         + id
@@ -141,7 +141,7 @@ final class FrameClient implements AutoCloseable {
         + "}}";
   }
 
-  static String response(String id, String from, String to, String data) {
+  public static String response(String id, String from, String to, String data) {
     return "{\"type\":\"RESPONSE\",\"id\":\""
         + id
         + "\",\"from\":\""

@@ -12,28 +12,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A raw protocol peer for tests: writes bytes, reads response lines. Blocking, one thread. */
-final class WireClient implements AutoCloseable {
+public final class WireClient implements AutoCloseable {
   private final SocketChannel channel;
   private final ByteBuffer in = ByteBuffer.allocate(1 << 16);
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-  WireClient(Path socket) throws IOException {
+  public WireClient(Path socket) throws IOException {
     channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
     in.flip();
   }
 
   /** Sends one line and returns the response line. */
-  String call(String json) throws IOException {
+  public String call(String json) throws IOException {
     send(json + "\n");
     return readLine();
   }
 
-  void send(String text) throws IOException {
+  public void send(String text) throws IOException {
     send(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  void send(byte[] bytes) throws IOException {
+  public void send(byte[] bytes) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     while (b.hasRemaining()) {
       channel.write(b);
@@ -45,7 +45,7 @@ final class WireClient implements AutoCloseable {
    * returns how many bytes went out. Shows backpressure: a broker that stops reading fills the
    * socket buffer and further writes are refused.
    */
-  long sendUntilRefused(byte[] chunk, long limit) throws IOException {
+  public long sendUntilRefused(byte[] chunk, long limit) throws IOException {
     channel.configureBlocking(false);
     try {
       long total = 0;
@@ -71,7 +71,7 @@ final class WireClient implements AutoCloseable {
   }
 
   /** The next response line without its newline, or null at end of stream. */
-  String readLine() throws IOException {
+  public String readLine() throws IOException {
     line.reset();
     while (true) {
       while (in.hasRemaining()) {
@@ -90,7 +90,7 @@ final class WireClient implements AutoCloseable {
     }
   }
 
-  List<String> readLines(int count) throws IOException {
+  public List<String> readLines(int count) throws IOException {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       lines.add(readLine());
@@ -98,7 +98,7 @@ final class WireClient implements AutoCloseable {
     return lines;
   }
 
-  void shutdownOutput() throws IOException {
+  public void shutdownOutput() throws IOException {
     channel.shutdownOutput();
   }
 

@@ -1,0 +1,148 @@
+package io.ephemeral.broker.internal;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/**
+ * One client connection's state, touched only by the event-loop thread.
+ *
+ * <p>Input normally goes straight from the loop's shared read buffer to the dispatcher; only an
+ * unfinished line (or lines held back while the client is not reading its responses) is copied into
+ * {@link #in}. Its size is bounded by maxRequestSize plus one read: a longer line switches the
+ * connection to discarding until the next newline, without ever buffering the line whole.
+ */
+final class Connection {
+  private static final byte[] EMPTY = new byte[0];
+
+  final SocketChannel channel;
+  SelectionKey key;
+  final ByteOutput out = new ByteOutput();
+  byte[] in = EMPTY;
+  int inLen;
+
+  /** Skipping the rest of an over-long line. */
+  boolean discarding;
+
+  /** The client closed its side; answer what was received, then close. */
+  boolean inputClosed;
+
+  /** Responses in {@link #out} not yet completely written. */
+  int unflushed;
+
+  /**
+   * Protocol, decided by the first byte: 0x00 starts a gateway frame, anything else a JSON line.
+   */
+  static final int UNKNOWN = 0;
+
+  static final int LINES = 1;
+  static final int FRAMES = 2;
+
+  int protocol = UNKNOWN;
+
+  /** Body bytes of a refused over-size frame still to skip. */
+  long skipBytes;
+
+  /** Encoding of the last frame received; the gateway answers in it. */
+  FrameMessage.Encoding encoding;
+
+  /** The service this gateway connection registered as, or null. */
+  GatewayRouter.Service service;
+
+  /** CALLs this connection sent that await a response. */
+  int callsInFlight;
+
+  /** Queued for a flush at the end of the loop turn. */
+  boolean dirty;
+
+  /** Close once the output is written (e.g. a refused duplicate registration). */
+  boolean closeAfterFlush;
+
+  /** A request is waiting (for a lease slot): later requests wait until it is answered. */
+  boolean parked;
+
+  /** Withdraws the wait behind {@link #parked} (a lease or a provider) if the connection closes. */
+  Runnable cancelParked;
+
+  /** Queued to continue its held-back requests at the end of the turn. */
+  boolean resumeQueued;
+
+  /**
+   * Refused (draining, peer, limit): answered, half-closed, input discarded until the client
+   * closes.
+   */
+  boolean refusing;
+
+  /** Refused at the connection limit: not counted as a connection, kept open only briefly. */
+  boolean overLimit;
+
+  /**
+   * {@link #in} holds complete requests that wait (for the client to read its answers, or for a
+   * parked request): the connection is then read only while that backlog is under one read buffer,
+   * so a slow reader cannot make the broker hold its requests without bound.
+   */
+  boolean heldBack;
+
+  /**
+   * Requests (lines or frames) taken from this connection so far; progress for the stall timeout.
+   */
+  int completed;
+
+  /** Clock time since when an incomplete request has been waiting for its rest, or 0. */
+  long partialSince;
+
+  /** Clock time since when unsent output has been waiting without any of it being written, or 0. */
+  long writeBlockedSince;
+
+  /** Clock time of the last read that returned data (or of the accept). */
+  long lastRead;
+
+  /**
+   * Answers not yet in {@link #out} because an earlier request is still being answered by a shared
+   * store (null when there are none): each waits its turn so answers keep request order, while the
+   * connection's later requests are already being worked on.
+   */
+  java.util.ArrayDeque<Answer> answers;
+
+  /** Bytes held in {@link #answers}. */
+  long answerBytes;
+
+  /**
+   * This connection's store calls waiting to be sent, in order (RemoteKvCommands' state; null until
+   * used).
+   */
+  Object storeCalls;
+
+  /** One answer in {@link #answers}: its bytes, or null while the store has not answered. */
+  static final class Answer {
+    byte[] bytes;
+  }
+
+  Connection(SocketChannel channel) {
+    this.channel = channel;
+  }
+
+  void keepInput(byte[] src, int from, int to) {
+    int n = to - from;
+    if (inLen + n > in.length) {
+      in = Arrays.copyOf(in, Math.max(inLen + n, Math.max(256, in.length * 2)));
+    }
+    System.arraycopy(src, from, in, inLen, n);
+    inLen += n;
+  }
+
+  void consumeInput(int upTo) {
+    if (upTo == 0) {
+      return; // nothing complete yet: moving the kept bytes onto themselves would make reassembly
+      // quadratic
+    }
+    int rest = inLen - upTo;
+    if (rest > 0) {
+      System.arraycopy(in, upTo, in, 0, rest);
+    }
+    inLen = rest;
+    if (inLen == 0 && in.length > 64 * 1024) {
+      in = EMPTY;
+    }
+  }
+}

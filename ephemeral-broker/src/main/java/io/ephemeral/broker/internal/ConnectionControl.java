@@ -1,0 +1,25 @@
+package io.ephemeral.broker.internal;
+
+/**
+ * What the parts of the broker that answer one connection on behalf of another (the gateway,
+ * blocking lease waits) need from the event loop that owns the connections. Loop thread only.
+ */
+interface ConnectionControl {
+  /** The connection has output to write at the end of this turn. */
+  void markDirty(Connection c);
+
+  /** Close the connection after its pending output is written. */
+  void closeAfterFlush(Connection c);
+
+  /** Close the connection now. */
+  void close(Connection c);
+
+  /** A parked request was answered: continue with the connection's held-back requests this turn. */
+  void resume(Connection c);
+
+  /**
+   * A deferred answer ({@link Reply#defer}) got its bytes: move the answers now in turn to the
+   * output.
+   */
+  void answered(Connection c);
+}

@@ -1,0 +1,304 @@
+package io.ephemeral.broker.internal;
+
+import io.ephemeral.broker.ActionHandler;
+import io.ephemeral.broker.Broker;
+import io.ephemeral.broker.Gateway;
+import io.ephemeral.broker.GatewayListener;
+import io.ephemeral.broker.ServiceInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The engine's one door: what {@link Broker} and {@link Gateway} reach the engine through, the only
+ * public class of this package besides {@link BuilderSettings}. One engine per broker, made by
+ * {@link Broker.Builder#build()} from the builder's settings (resolved and validated once); it
+ * starts and stops the event loop, registers actions and gateway listeners and answers the
+ * gateway's queries. Its methods are thread-safe and hand their work to the loop.
+ */
+public final class Engine {
+  /*
+   * Lifecycle: NEW -(start)-> RUNNING -(stop)-> STOPPED -(start)-> RUNNING ... Each start makes a
+   * fresh event loop and socket; stop tears them down completely (connections, store, socket
+   * file, private directory, shutdown hook). `lock` guards the transitions; the loop itself is
+   * only touched through EventLoop's thread-safe methods.
+   */
+  private final BrokerConfig config;
+  private final BrokerLog log;
+  private final Object lock = new Object();
+  private EventLoop loop;
+  private SocketPaths.Bound bound;
+  private Thread shutdownHook;
+  private CountDownLatch stopped = new CountDownLatch(0);
+  private final List<GatewayListener> addedListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, ActionHandler> registered = new ConcurrentHashMap<>();
+
+  private Engine(BrokerConfig config) {
+    this.config = config;
+    this.log = new BrokerLog(config.logLevel(), config.structuredLogging());
+  }
+
+  /**
+   * An engine with the builder's settings, resolved against the environment.
+   *
+   * @throws IllegalArgumentException naming the option or environment variable whose value is
+   *     invalid
+   */
+  public static Engine create(Broker.Builder builder) {
+    return new Engine(BrokerConfig.resolve(builder));
+  }
+
+  /** Binds the socket and starts serving; see {@link Broker#start()}. */
+  public Path start() throws IOException {
+    synchronized (lock) {
+      if (loop != null) {
+        throw new IllegalStateException(
+            "Broker already started on "
+                + bound.socket()
+                + "; call stop() before starting it again");
+      }
+      if (config.store() != null) {
+        // Before binding: a broker whose store is unreachable must not look started to clients.
+        config.store().open();
+      }
+      SocketPaths.Bound b;
+      EventLoop l;
+      try {
+        b = SocketPaths.bind(config);
+        try {
+          l =
+              new EventLoop(
+                  config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
+        } catch (IOException | RuntimeException e) {
+          b.close();
+          throw e;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (config.store() != null) {
+          config.store().close();
+        }
+        throw e;
+      }
+      bound = b;
+      loop = l;
+      stopped = new CountDownLatch(1);
+      addedListeners.forEach(l.events()::add);
+      registered.forEach(l::addAction);
+      l.start(this::stopFromLoop);
+      if (config.shutdownHook()) {
+        shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
+      if (config.store() == null) {
+        log.info("Broker started", "pipe", b.socket());
+      } else {
+        log.info("Broker started", "pipe", b.socket(), "store", config.store().describe());
+      }
+      l.execute(() -> l.events().started(b.socket()));
+      return b.socket();
+    }
+  }
+
+  /** Stops the broker and cleans up; see {@link Broker#stop()}. Idempotent. */
+  public void stop() {
+    EventLoop l;
+    SocketPaths.Bound b;
+    Thread hook;
+    CountDownLatch latch;
+    synchronized (lock) {
+      if (loop == null) {
+        return;
+      }
+      l = loop;
+      b = bound;
+      hook = shutdownHook;
+      latch = stopped;
+      loop = null;
+      bound = null;
+      shutdownHook = null;
+    }
+    l.shutdown();
+    b.close();
+    if (config.store() != null) {
+      config.store().close();
+    }
+    l.events().stopped();
+    if (hook != null && Thread.currentThread() != hook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // The JVM is exiting and runs the hook (or already ran it); nothing to remove.
+      }
+    }
+    log.info("Broker stopped and cleaned up");
+    latch.countDown();
+  }
+
+  /** Stops accepting work and waits for the requests in flight; see {@link Broker#drain}. */
+  public boolean drain(Duration timeout) {
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l == null) {
+      return true;
+    }
+    return l.drain(timeout);
+  }
+
+  /** Runs a command as a child process; see {@link Broker#spawn(List)}. */
+  public Process spawn(List<String> command) throws IOException {
+    Path socket = socketPath();
+    if (socket == null) {
+      throw new IllegalStateException("start the broker before spawning a command");
+    }
+    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    Map<String, String> env = pb.environment();
+    env.put("EPHEMERAL_PIPE", socket.toString());
+    if (config.secret() != null) {
+      env.put("EPHEMERAL_SECRET", config.secret());
+    }
+    Process child = pb.start();
+    log.debug("Child process started", "pid", child.pid(), "command", command.get(0));
+    child
+        .onExit()
+        .thenRun(
+            () -> {
+              log.info("Child process exited", "code", child.exitValue());
+              stop();
+            });
+    return child;
+  }
+
+  /** Names of the registered gateway services; empty when stopped. */
+  public List<String> serviceNames() {
+    return onGateway(GatewayRouter::serviceNames, List.of());
+  }
+
+  /** A registered gateway service, or null (also when stopped). */
+  public ServiceInfo service(String name) {
+    return onGateway(r -> r.info(name), null);
+  }
+
+  /** Gateway calls delivered and awaiting their responses; 0 when stopped. */
+  public int pendingCalls() {
+    return onGateway(GatewayRouter::pendingCalls, 0);
+  }
+
+  /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
+  private <T> T onGateway(Function<GatewayRouter, T> query, T whenStopped) {
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l == null) {
+      return whenStopped;
+    }
+    try {
+      return l.call(() -> query.apply(l.router()), Duration.ofSeconds(5));
+    } catch (IllegalStateException stopping) {
+      return whenStopped;
+    }
+  }
+
+  /** Adds a gateway listener, kept across restarts. */
+  public void addGatewayListener(GatewayListener listener) {
+    addedListeners.add(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().add(listener);
+      }
+    }
+  }
+
+  /** Removes a gateway listener added before. */
+  public void removeGatewayListener(GatewayListener listener) {
+    addedListeners.remove(listener);
+    synchronized (lock) {
+      if (loop != null) {
+        loop.events().remove(listener);
+      }
+    }
+  }
+
+  /**
+   * Adds a custom action, also while running, kept across restarts.
+   *
+   * @return false if the builder or an earlier registration already defined the name
+   */
+  public boolean register(String action, ActionHandler handler) {
+    if (config.actions().containsKey(action) || registered.putIfAbsent(action, handler) != null) {
+      return false;
+    }
+    EventLoop l;
+    synchronized (lock) {
+      l = loop;
+    }
+    if (l != null) {
+      l.call(
+          () -> {
+            l.addAction(action, handler);
+            return null;
+          },
+          Duration.ofSeconds(5));
+    }
+    return true;
+  }
+
+  /** The socket path while running, else null. */
+  public Path socketPath() {
+    synchronized (lock) {
+      return bound == null ? null : bound.socket();
+    }
+  }
+
+  /** True between a successful {@link #start()} and the next stop. */
+  public boolean isRunning() {
+    synchronized (lock) {
+      return loop != null;
+    }
+  }
+
+  /** Blocks until the broker has stopped. */
+  public void awaitStop() throws InterruptedException {
+    currentLatch().await();
+  }
+
+  /** Like {@link #awaitStop()} with a limit; returns false if the broker is still running. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return currentLatch().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The installed JVM shutdown hook while running (for tests). */
+  public Thread shutdownHook() {
+    synchronized (lock) {
+      return shutdownHook;
+    }
+  }
+
+  private CountDownLatch currentLatch() {
+    synchronized (lock) {
+      return stopped;
+    }
+  }
+
+  /** Called by the loop when it decides to stop itself (idle timeout); must not block the loop. */
+  private void stopFromLoop() {
+    Thread t = new Thread(this::stop, "ephemeral-broker-idle-stop");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void stopOnExit() {
+    log.info("Shutting down with the JVM");
+    drain(Duration.ofSeconds(2));
+    stop();
+  }
+}

@@ -1,0 +1,692 @@
+package io.ephemeral.broker.internal;
+
+import io.ephemeral.broker.Clock;
+import io.ephemeral.broker.ServiceInfo;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The service gateway: registry, routing and in-flight calls, owned by the event-loop thread.
+ *
+ * <p>Implementation notes.
+ *
+ * <ul>
+ *   <li>Frames are routed on a few peeked fields; CALL and RESPONSE bodies are forwarded as the
+ *       bytes they arrived in (transcoded only between a JSON and a MessagePack peer).
+ *   <li>In-flight calls live in the callee service's {@code pending} map, keyed by call id: a
+ *       RESPONSE is accepted from any connection of that service (pools answer on any socket) and
+ *       goes to the connection that sent the CALL, or another connection of the caller's service if
+ *       that one closed. Unknown or repeated ids are dropped, so nobody can answer a call that is
+ *       not theirs.
+ *   <li>Every failure to deliver a CALL is answered as an error RESPONSE with the CALL's id: the
+ *       Node client then fails the call at once with the code instead of timing out.
+ *   <li>Deadlines live in an {@link ExpiryHeap}: the loop wakes for the earliest and fails it.
+ *   <li>A service is alive while any of its connections sent a frame within the stale timeout.
+ * </ul>
+ */
+final class GatewayRouter {
+  static final int MAX_DEPTH = 100;
+
+  /** How long after a call's deadline the gateway fails it itself. */
+  static final long DEADLINE_GRACE_MILLIS = 250;
+
+  /** One registered service name and its connections. */
+  static final class Service {
+    final String name;
+    final boolean pooled;
+    final int poolSize; // announced by the first pool connection (0: unknown)
+    final long connectedAt;
+    final ArrayList<Connection> connections = new ArrayList<>(1);
+    final HashMap<String, PendingCall> pending = new HashMap<>();
+    List<String> methods;
+    String version;
+    long lastSeen;
+    int nextConnection;
+    long callsReceived;
+    long callsMade;
+    long errors;
+
+    Service(String name, boolean pooled, int poolSize, long now) {
+      this.name = name;
+      this.pooled = pooled;
+      this.poolSize = poolSize;
+      this.connectedAt = now;
+      this.lastSeen = now;
+    }
+
+    /** Round-robin over connections that are not backlogged; null if all are. */
+    Connection nextConnection(int maxBacklog) {
+      int n = connections.size();
+      for (int i = 0; i < n; i++) {
+        Connection c = connections.get((nextConnection + i) % n);
+        if (c.out.size() < maxBacklog) {
+          nextConnection = (nextConnection + i + 1) % n;
+          return c;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A CALL delivered and not yet answered. */
+  static final class PendingCall extends ExpiryHeap.Node {
+    final Service callee;
+    final String id;
+    final String callerName;
+    final String method;
+    final Connection caller;
+    final byte[] context; // the caller's context bytes, in the caller's encoding
+    final FrameMessage.Encoding callerEncoding;
+    final long startedNanos = System.nanoTime();
+
+    PendingCall(
+        Service callee,
+        String id,
+        String callerName,
+        String method,
+        Connection caller,
+        byte[] context,
+        FrameMessage.Encoding callerEncoding) {
+      this.callee = callee;
+      this.id = id;
+      this.callerName = callerName;
+      this.method = method;
+      this.caller = caller;
+      this.context = context;
+      this.callerEncoding = callerEncoding;
+    }
+  }
+
+  /** Calls between two services, for the call graph. */
+  static final class Edge {
+    final String from;
+    final String to;
+    long calls;
+    long errors;
+
+    Edge(String from, String to) {
+      this.from = from;
+      this.to = to;
+    }
+  }
+
+  private static final byte[] NO_CONTEXT = new byte[0];
+
+  private final BrokerConfig config;
+  private final Clock clock;
+  private final BrokerLog log;
+  private final GatewayEvents events;
+  private final ConnectionControl transport;
+  private final FramePeeker peeker;
+  private final Transcoder transcoder;
+  private final LoopState state;
+
+  /** Why the last {@link #forward} failed. */
+  private String forwardError;
+
+  private final FrameWriter writer = new FrameWriter();
+  private final FrameMessage message = new FrameMessage();
+  private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Edge> edges = new LinkedHashMap<>();
+  private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
+  private final int maxBacklog;
+
+  /** Calls, errors and latency per service and method; bounded against made-up method names. */
+  private final LinkedHashMap<String, LatencyStats> methodStats = new LinkedHashMap<>();
+
+  private static final int MAX_METHOD_STATS = 10_000;
+
+  GatewayRouter(
+      BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
+    this(config, log, events, transport, new LoopState());
+  }
+
+  GatewayRouter(
+      BrokerConfig config,
+      BrokerLog log,
+      GatewayEvents events,
+      ConnectionControl transport,
+      LoopState state) {
+    this.config = config;
+    this.state = state;
+    this.peeker = new FramePeeker(config.maxFrameDepth());
+    this.transcoder = new Transcoder(config.maxFrameDepth());
+    this.clock = config.clock();
+    this.log = log;
+    this.events = events;
+    this.transport = transport;
+    // A service whose connections all hold this much unsent output gets no further calls (the
+    // callers are answered at once), well before its output reaches the limit that closes it.
+    this.maxBacklog = Math.min(EventLoop.OUTPUT_HIGH_WATER * 16, config.maxOutputBuffer() / 2);
+  }
+
+  // ---- frames in ----
+
+  /** A frame larger than the limit: refused from its header; its body is skipped unread. */
+  void frameTooLarge(Connection c, long size) {
+    state.limitHit(Limit.MAX_FRAME_SIZE);
+    sendError(
+        c,
+        null,
+        "INVALID_MESSAGE",
+        "Frame of "
+            + size
+            + " bytes exceeds the gateway's limit of "
+            + config.maxFrameSize()
+            + " bytes");
+  }
+
+  void onFrame(Connection c, byte[] b, int off, int len) {
+    long now = clock.millis();
+    if (c.service != null) {
+      c.service.lastSeen = now;
+    }
+    FrameMessage m = message;
+    int peeked = peeker.peek(b, off, len, m);
+    c.encoding = m.encoding;
+    if (peeked == FramePeeker.TOO_DEEP) {
+      state.limitHit(Limit.MAX_FRAME_DEPTH);
+      sendError(
+          c,
+          null,
+          "DESERIALIZATION_FAILED",
+          "Failed to deserialize message: it nests deeper than the gateway's limit of "
+              + config.maxFrameDepth()
+              + " levels");
+      return;
+    }
+    if (peeked == FramePeeker.UNDECODABLE) {
+      sendError(
+          c, null, "DESERIALIZATION_FAILED", "Failed to deserialize message: " + peeker.error());
+      return;
+    }
+    if (peeked == FramePeeker.NOT_AN_OBJECT) {
+      sendError(c, null, "INVALID_MESSAGE", "Message is not an object");
+      return;
+    }
+    if (m.type == null) {
+      sendError(c, m.id, "INVALID_MESSAGE", "Message missing \"type\" field");
+      return;
+    }
+    if (events.logging()) {
+      events.log(
+          "Gateway "
+              + m.type
+              + " from "
+              + (c.service == null ? "an unregistered connection" : c.service.name)
+              + (m.id == null ? "" : " id=" + m.id));
+    }
+    switch (m.type) {
+      case "REGISTER":
+        register(c, m, now);
+        break;
+      case "CALL":
+        call(c, m, b, off, len, now);
+        break;
+      case "RESPONSE":
+        response(c, m, b, off, len);
+        break;
+      case "HEARTBEAT":
+        break; // lastSeen is already refreshed; never answered
+      case "ERROR":
+      case "REGISTER_ACK":
+        log.debug("Ignoring a client-sent frame", "type", m.type);
+        break;
+      default:
+        sendError(c, m.id, "INVALID_MESSAGE", "Unknown message type: " + m.type);
+    }
+  }
+
+  private void register(Connection c, FrameMessage m, long now) {
+    String name = m.serviceName;
+    if (name == null || name.isEmpty()) {
+      sendError(c, null, "INVALID_MESSAGE", "REGISTER needs a non-empty serviceName");
+      return;
+    }
+    List<String> methods = m.methodsValid ? List.copyOf(m.methods) : List.of();
+    if (c.service != null) {
+      if (c.service.name.equals(name)) {
+        c.service.methods = methods; // re-announcing on the same connection updates the list
+        ack(c);
+      } else {
+        sendError(
+            c,
+            null,
+            "INVALID_MESSAGE",
+            "This connection is already registered as '" + c.service.name + "'");
+      }
+      return;
+    }
+    Service s = services.get(name);
+    if (s == null) {
+      s = new Service(name, m.poolMember, (int) m.poolSize, now);
+      s.methods = methods;
+      s.version = m.version;
+      services.put(name, s);
+      join(s, c);
+      ack(c);
+      log.info("Service registered", "service", name, "methods", methods);
+      events.serviceRegistered(name, methods);
+    } else if (s.pooled && m.poolMember && fitsPool(s, m)) {
+      join(s, c);
+      ack(c);
+      log.debug("Pool connection joined", "service", name, "connections", s.connections.size());
+    } else {
+      // Exactly what the Node client turns into a gateway-error; the first registrant is untouched.
+      writer.error(
+          c.out,
+          c.encoding,
+          null,
+          "CONNECTION_FAILED",
+          "Service '" + name + "' is already registered",
+          -1);
+      transport.markDirty(c);
+      transport.closeAfterFlush(c);
+    }
+  }
+
+  /**
+   * A pool connection may join only the pool it belongs to: same announced size, an index within
+   * it, and room left. (Anyone on the socket could otherwise join any pool's round robin.)
+   */
+  private static boolean fitsPool(Service s, FrameMessage m) {
+    if (s.poolSize <= 0 || m.poolSize != s.poolSize) {
+      return false;
+    }
+    return m.poolIndex >= 0
+        && m.poolIndex < s.poolSize
+        && m.poolIndex == Math.rint(m.poolIndex)
+        && s.connections.size() < s.poolSize;
+  }
+
+  private void join(Service s, Connection c) {
+    s.connections.add(c);
+    c.service = s;
+  }
+
+  private void ack(Connection c) {
+    writer.registerAck(c.out, c.encoding);
+    transport.markDirty(c);
+  }
+
+  private void call(Connection c, FrameMessage m, byte[] b, int off, int len, long now) {
+    if (m.id == null) {
+      sendError(c, null, "INVALID_MESSAGE", "CALL needs a string id");
+      return;
+    }
+    Service caller = c.service;
+    if (caller == null) {
+      refuse(
+          c, m, b, "NOT_CONNECTED", "Register before calling: this connection has no service name");
+      return;
+    }
+    caller.callsMade++;
+    if (m.from == null || !m.from.equals(caller.name)) {
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_MESSAGE",
+          "CALL from '" + m.from + "' on a connection registered as '" + caller.name + "'");
+      return;
+    }
+    if (m.to == null || m.method == null) {
+      refuse(c, m, b, "INVALID_MESSAGE", "CALL needs a target service (to) and a method");
+      return;
+    }
+    if (!m.hasContext || !m.contextValid) {
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_CONTEXT",
+          "CALL needs a context object with numeric deadline and depth");
+      return;
+    }
+    if (m.hasDeadline && m.deadline < now) {
+      refuse(c, m, b, "DEADLINE_EXCEEDED", "Request deadline exceeded");
+      return;
+    }
+    if (m.hasDepth && m.depth > MAX_DEPTH) {
+      refuse(c, m, b, "MAX_DEPTH_EXCEEDED", "Maximum call depth exceeded");
+      return;
+    }
+    Service target = services.get(m.to);
+    if (target == null) {
+      refuse(c, m, b, "SERVICE_NOT_FOUND", "Target service '" + m.to + "' not found");
+      return;
+    }
+    if (target.pending.containsKey(m.id)) {
+      refuse(
+          c,
+          m,
+          b,
+          "INVALID_MESSAGE",
+          "A call with id '" + m.id + "' to '" + m.to + "' is already in flight");
+      return;
+    }
+    if (c.callsInFlight >= config.maxPendingCallsPerConnection()) {
+      state.limitHit(Limit.MAX_PENDING_CALLS);
+      refuse(
+          c,
+          m,
+          b,
+          "INTERNAL_ERROR",
+          "Too many calls in flight on this connection (maxPendingCallsPerConnection = "
+              + config.maxPendingCallsPerConnection()
+              + ")");
+      return;
+    }
+    Connection dst = target.nextConnection(maxBacklog);
+    if (dst == null) {
+      refuse(c, m, b, "INTERNAL_ERROR", "Service '" + m.to + "' is not reading its calls");
+      return;
+    }
+    if (!forward(b, off, len, m.encoding, dst)) {
+      refuse(
+          c,
+          m,
+          b,
+          "SERIALIZATION_FAILED",
+          "The call could not be converted for service '" + m.to + "': " + forwardError);
+      return;
+    }
+    byte[] context =
+        m.contextLen == 0
+            ? NO_CONTEXT
+            : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
+    PendingCall p = new PendingCall(target, m.id, caller.name, m.method, c, context, m.encoding);
+    long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
+    // A grace period after the CALL's deadline lets the caller's own timer report first (the
+    // Node client sets its timer to the same instant); the gateway then frees what is left.
+    p.deadline =
+        m.hasDeadline
+            ? Math.min(
+                limit,
+                MemoryStore.saturatedAdd((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
+            : limit;
+    target.pending.put(m.id, p);
+    deadlines.add(p);
+    c.callsInFlight++;
+    target.callsReceived++;
+    edge(caller.name, target.name).calls++;
+    events.callRouted(caller.name, target.name, m.method, m.id);
+  }
+
+  private void response(Connection c, FrameMessage m, byte[] b, int off, int len) {
+    Service callee = c.service;
+    if (callee == null || m.id == null) {
+      log.debug("Dropping a RESPONSE from an unregistered connection or without id");
+      return;
+    }
+    PendingCall p = callee.pending.remove(m.id);
+    if (p == null) {
+      log.debug("Dropping a RESPONSE for no call in flight", "service", callee.name, "id", m.id);
+      return;
+    }
+    deadlines.remove(p);
+    settled(p);
+    Connection dst = callerConnection(p);
+    boolean converted = dst == null || forward(b, off, len, m.encoding, dst);
+    boolean error = !converted || !"success".equals(m.status);
+    if (error) {
+      callee.errors++;
+      edge(p.callerName, callee.name).errors++;
+    }
+    if (!converted) {
+      // failPending records the call in the method figures (once, as an error).
+      failPending(
+          p,
+          dst,
+          "SERIALIZATION_FAILED",
+          "The response could not be converted for service '"
+              + p.callerName
+              + "': "
+              + forwardError);
+      return;
+    }
+    if (config.metrics()) {
+      methodStats(p).record(System.nanoTime() - p.startedNanos, error);
+    }
+    if (dst == null) {
+      log.debug("Caller gone; dropping its response", "caller", p.callerName, "id", p.id);
+      return;
+    }
+    events.responseRouted(callee.name, p.callerName, error ? "error" : "success", p.id);
+  }
+
+  // ---- connections, timers ----
+
+  /** A gateway connection closed: drop it from its service; fail calls to a service now gone. */
+  void onClose(Connection c) {
+    Service s = c.service;
+    c.service = null;
+    if (s == null) {
+      return;
+    }
+    s.connections.remove(c);
+    if (!s.connections.isEmpty() || services.get(s.name) != s) {
+      return;
+    }
+    services.remove(s.name);
+    log.info("Service disconnected", "service", s.name, "pendingCalls", s.pending.size());
+    for (PendingCall p : new ArrayList<>(s.pending.values())) {
+      deadlines.remove(p);
+      settled(p);
+      s.errors++;
+      edge(p.callerName, s.name).errors++;
+      failPending(
+          p, callerConnection(p), "CONNECTION_LOST", "Service '" + s.name + "' disconnected");
+    }
+    s.pending.clear();
+    events.serviceDisconnected(s.name);
+  }
+
+  /** Milliseconds epoch of the next call deadline, or Long.MAX_VALUE. */
+  long nextDeadline() {
+    PendingCall p = deadlines.peek();
+    return p == null ? Long.MAX_VALUE : p.deadline;
+  }
+
+  /** Fails every call whose deadline has passed (the gateway enforces deadlines itself). */
+  void expireCalls(long now) {
+    PendingCall p;
+    while ((p = deadlines.pollDue(now)) != null) {
+      p.callee.pending.remove(p.id);
+      settled(p);
+      p.callee.errors++;
+      edge(p.callerName, p.callee.name).errors++;
+      failPending(p, callerConnection(p), "DEADLINE_EXCEEDED", "Request deadline exceeded");
+    }
+  }
+
+  /** Closes the connections of services that sent nothing for longer than the stale timeout. */
+  void evictStale(long now) {
+    long limit = config.staleServiceTimeoutMillis();
+    for (Service s : new ArrayList<>(services.values())) {
+      if (now - s.lastSeen > limit) {
+        log.warn("Evicting a stale service", "service", s.name, "silentMs", now - s.lastSeen);
+        events.error(
+            "Service '"
+                + s.name
+                + "' sent nothing for "
+                + (now - s.lastSeen)
+                + " ms and was evicted");
+        for (Connection c : new ArrayList<>(s.connections)) {
+          transport.close(c);
+        }
+      }
+    }
+  }
+
+  int pendingCalls() {
+    return deadlines.size();
+  }
+
+  void clear() {
+    services.clear();
+    edges.clear();
+    deadlines.clear();
+  }
+
+  // ---- introspection ----
+
+  List<String> serviceNames() {
+    return List.copyOf(services.keySet());
+  }
+
+  ServiceInfo info(String name) {
+    Service s = services.get(name);
+    if (s == null) {
+      return null;
+    }
+    return new ServiceInfo(
+        s.name,
+        s.methods,
+        s.connections.size(),
+        s.connectedAt,
+        s.lastSeen,
+        s.version,
+        s.callsReceived,
+        s.callsMade,
+        s.errors,
+        s.pending.size());
+  }
+
+  List<ServiceInfo> infos() {
+    List<ServiceInfo> out = new ArrayList<>(services.size());
+    for (String name : services.keySet()) {
+      out.add(info(name));
+    }
+    return out;
+  }
+
+  /** Observed calls between services: from, to, calls, errors. */
+  List<Edge> edges() {
+    return new ArrayList<>(edges.values());
+  }
+
+  // ---- helpers ----
+
+  private Edge edge(String from, String to) {
+    return edges.computeIfAbsent(from + '\n' + to, k -> new Edge(from, to));
+  }
+
+  private void settled(PendingCall p) {
+    if (p.caller.callsInFlight > 0) {
+      p.caller.callsInFlight--;
+    }
+  }
+
+  /**
+   * Where the answer to p goes: its calling connection, else another one of the caller's service.
+   */
+  private Connection callerConnection(PendingCall p) {
+    if (p.caller.service != null && p.caller.key != null && p.caller.key.isValid()) {
+      return p.caller;
+    }
+    Service s = services.get(p.callerName);
+    return s == null || s.connections.isEmpty() ? null : s.connections.get(0);
+  }
+
+  private boolean forward(byte[] b, int off, int len, FrameMessage.Encoding enc, Connection dst) {
+    if (dst.encoding == enc) {
+      dst.out.writeInt(len).write(b, off, len);
+    } else {
+      int mark = dst.out.mark();
+      try {
+        transcoder.transcode(b, off, len, enc, dst.encoding, dst.out);
+      } catch (Transcoder.TooDeepException e) {
+        dst.out.truncate(mark);
+        state.limitHit(Limit.MAX_FRAME_DEPTH);
+        forwardError = e.getMessage();
+        return false;
+      } catch (IOException | RuntimeException e) {
+        dst.out.truncate(mark);
+        log.warn("Could not convert a frame between encodings", "error", e.getMessage());
+        forwardError = "it is not valid " + enc.name().toLowerCase(java.util.Locale.ROOT);
+        return false;
+      }
+    }
+    transport.markDirty(dst);
+    return true;
+  }
+
+  /** Answers a CALL that the gateway will not deliver. */
+  private void refuse(Connection c, FrameMessage m, byte[] b, String code, String message) {
+    if (c.service != null) {
+      c.service.errors++;
+    }
+    if (m.from != null && m.to != null) {
+      Edge e = edge(m.from, m.to);
+      e.calls++;
+      e.errors++;
+    }
+    writer.errorResponse(
+        c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
+    transport.markDirty(c);
+    events.responseRouted(m.to, m.from, "error", m.id);
+  }
+
+  private LatencyStats methodStats(PendingCall p) {
+    String key = p.callee.name + '\n' + p.method;
+    LatencyStats s = methodStats.get(key);
+    if (s == null) {
+      if (methodStats.size() >= MAX_METHOD_STATS) {
+        key = p.callee.name + "\n(other)";
+        s = methodStats.get(key);
+      }
+      if (s == null) {
+        s = new LatencyStats();
+        methodStats.put(key, s);
+      }
+    }
+    return s;
+  }
+
+  /** Per service and method ("service\nmethod" keys). */
+  Map<String, LatencyStats> methodStats() {
+    return methodStats;
+  }
+
+  private void failPending(PendingCall p, Connection dst, String code, String message) {
+    if (config.metrics()) {
+      methodStats(p).record(System.nanoTime() - p.startedNanos, true);
+    }
+    if (dst == null) {
+      return;
+    }
+    FrameMessage.Encoding enc = dst == p.caller ? p.callerEncoding : dst.encoding;
+    byte[] context = enc == p.callerEncoding ? p.context : NO_CONTEXT;
+    writer.errorResponse(
+        dst.out, enc, p.id, p.callee.name, p.callerName, code, message, context, 0, context.length);
+    transport.markDirty(dst);
+    events.responseRouted(p.callee.name, p.callerName, "error", p.id);
+  }
+
+  private void sendError(Connection c, String id, String code, String message) {
+    writer.error(
+        c.out,
+        c.encoding == null ? FrameMessage.Encoding.JSON : c.encoding,
+        id,
+        code,
+        message,
+        clock.millis());
+    transport.markDirty(c);
+    events.error(message);
+  }
+
+  /** Snapshot of the registry for the services action: name → info, plus the edges. */
+  Map<String, ServiceInfo> snapshot() {
+    Map<String, ServiceInfo> out = new LinkedHashMap<>();
+    for (String name : services.keySet()) {
+      out.put(name, info(name));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,514 @@
+package io.ephemeral.broker.internal;
+
+import io.ephemeral.broker.Clock;
+import io.ephemeral.broker.ValueProvider;
+import io.ephemeral.protocol.ErrorCodes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
+ * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
+ */
+final class KvCommands implements KvActions, Leases.WaiterListener {
+  static final byte[] VALUE = Reply.ascii(",\"value\":");
+  static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
+  static final byte[] DELETED = Reply.ascii(",\"deleted\":");
+  static final byte[] PONG = Reply.ascii(",\"pong\":");
+  static final byte[] RELEASED = Reply.ascii(",\"released\":");
+  static final byte[] TOKEN = Reply.ascii(",\"token\":");
+  static final byte[] ITEMS = Reply.ascii(",\"items\":{");
+  static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
+  static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
+
+  private final BrokerConfig config;
+  private final MemoryStore store;
+  private final Leases leases;
+  private final Metrics metrics;
+  private final LoopState state;
+  private final Clock clock;
+  private final ValueCodec codec = new ValueCodec();
+  private final BrokerLog log;
+  private final ConnectionControl connections;
+  private final CapacityWarning capacityWarning = new CapacityWarning();
+
+  /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
+  private record Parked(Connection connection, byte[] id) {}
+
+  private final java.util.HashMap<String, java.util.List<Parked>> loading =
+      new java.util.HashMap<>();
+  private java.util.concurrent.ExecutorService providerThreads;
+  private java.util.function.Consumer<Runnable> onLoop;
+
+  /**
+   * {@code clock} is the loop's {@link TurnClock}: one clock read per loop turn, not per request.
+   */
+  KvCommands(
+      BrokerConfig config,
+      Clock clock,
+      MemoryStore store,
+      Leases leases,
+      Metrics metrics,
+      LoopState state,
+      BrokerLog log,
+      ConnectionControl connections) {
+    this.config = config;
+    this.store = store;
+    this.leases = leases;
+    this.metrics = metrics;
+    this.state = state;
+    this.clock = clock;
+    this.log = log;
+    this.connections = connections;
+    leases.listener(this);
+  }
+
+  void registerAll(CommandTable table) {
+    KvActions.registerAll(table, this);
+  }
+
+  @Override
+  public void get(Request r, Reply reply) {
+    int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
+    MemoryStore.Entry e = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
+    long now = clock.millis();
+    if (e == null || e.deadline <= now) {
+      if (e != null) {
+        store.expire(e);
+      }
+      if (!config.providers().isEmpty() && provide(r, reply)) {
+        return;
+      }
+      reply.error(e == null ? ErrorCodes.NOT_FOUND : ErrorCodes.EXPIRED);
+      return;
+    }
+    store.touch(e, now, config.refreshTtlOnGet());
+    ByteOutput out = reply.ok();
+    if (e.value != null) {
+      reply.member(VALUE);
+      if (e.storedGzip) {
+        codec.inflate(e.value, out);
+      } else {
+        out.write(e.value);
+      }
+    }
+    reply.member(COMPRESSED).bool(e.clientCompressed);
+    reply.end();
+  }
+
+  @Override
+  public void set(Request r, Reply reply) {
+    long now = clock.millis();
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    byte[] value = null;
+    boolean gzip = false;
+    int valueLength = 0;
+    if (r.valuePresent) {
+      valueLength = r.valueEnd - r.valueOff;
+      value = Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd);
+      if (config.compression()
+          && !r.compressed
+          && valueLength >= Math.max(64, config.compressionThreshold())) {
+        byte[] packed = codec.deflate(value);
+        if (packed.length < value.length) {
+          value = packed;
+          gzip = true;
+        }
+      }
+    }
+    int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
+    if (store.put(
+            r.keyBuf, r.keyOff, r.keyLen, hash, value, valueLength, gzip, r.compressed, ttl, now)
+        == MemoryStore.FULL) {
+      reply.error(ErrorCodes.MAX_ITEMS);
+      return;
+    }
+    metrics.compression(r.compressed, r.beforeSize, r.afterSize);
+    capacityWarning.check(store.size(), store.maxItems(), log);
+    reply.ok();
+    reply.end();
+  }
+
+  @Override
+  public void del(Request r, Reply reply) {
+    boolean deleted =
+        r.hasKey()
+            && store.delete(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
+    reply.ok();
+    reply.member(DELETED).bool(deleted);
+    reply.end();
+  }
+
+  @Override
+  public void list(Request r, Reply reply) {
+    long now = clock.millis();
+    store.purgeExpired(now);
+    ByteOutput out = reply.ok();
+    out.write(ITEMS);
+    boolean[] first = {true};
+    store.forEachLive(
+        now,
+        e -> {
+          if (!first[0]) {
+            out.write((byte) ',');
+          }
+          first[0] = false;
+          out.jsonString(e.key, 0, e.key.length)
+              .write(EXPIRES)
+              .number(e.deadline)
+              .write(HAS_VALUE)
+              .bool(e.value != null)
+              .write((byte) '}');
+        });
+    out.write((byte) '}');
+    reply.end();
+  }
+
+  @Override
+  public void ping(Request r, Reply reply) {
+    reply.ok();
+    reply.member(PONG).number(clock.millis());
+    reply.end();
+  }
+
+  @Override
+  public void stats(Request r, Reply reply) {
+    long now = clock.millis();
+    store.purgeExpired(now);
+    leases.purgeExpired(now);
+    writeStats(
+        reply.ok(),
+        store.size(),
+        leases.size(),
+        leases.waiters(),
+        store.maxItems(),
+        store.approximateBytes(),
+        metrics.evictions(),
+        now - state.startedAt);
+    reply.end();
+  }
+
+  @Override
+  public void health(Request r, Reply reply) {
+    long now = clock.millis();
+    store.purgeExpired(now);
+    leases.purgeExpired(now);
+    capacityWarning.check(store.size(), store.maxItems(), log);
+    writeHealth(reply.ok(), metrics, state, store.size(), leases.size(), store.maxItems(), now);
+    reply.end();
+  }
+
+  @Override
+  public void lease(Request r, Reply reply) {
+    if (refusedLeaseArguments(r, reply)) {
+      return;
+    }
+    long now = clock.millis();
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    String key = r.keyString();
+    int value = leases.acquire(key, r.workerId, ttl, r.size, now);
+    switch (value) {
+      case Leases.HOLDS_OTHER_KEY:
+        reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
+        return;
+      case Leases.SIZE_MISMATCH:
+        reply.error(
+            ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        return;
+      case Leases.ALREADY_WAITING:
+        reply.error(
+            ErrorCodes.WORKER_ALREADY_WAITING,
+            "worker '" + r.workerId + "' is already waiting for a slot");
+        return;
+      case Leases.POOL_FULL:
+        if (r.waitMillis > 0
+            && reply.connection() != null
+            && leases.waiters() >= config.maxLeaseWaiters()) {
+          state.limitHit(Limit.MAX_LEASE_WAITERS);
+          reply.error(
+              ErrorCodes.POOL_EXHAUSTED,
+              "all "
+                  + r.size
+                  + " slots of lease pool '"
+                  + key
+                  + "' are held and maxLeaseWaiters ("
+                  + config.maxLeaseWaiters()
+                  + ") requests already wait for slots");
+        } else if (r.waitMillis > 0 && reply.connection() != null) {
+          Connection c = reply.connection();
+          Leases.Waiter w =
+              leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+          c.cancelParked = () -> leases.cancel(w);
+          reply.park();
+        } else {
+          reply.error(
+              ErrorCodes.POOL_EXHAUSTED,
+              "all " + r.size + " slots of lease pool '" + key + "' are held");
+        }
+        return;
+      default:
+        reply.ok();
+        reply.member(VALUE).number(value);
+        reply.member(TOKEN).number(leases.lastToken());
+        reply.end();
+    }
+  }
+
+  /**
+   * A missing key that a provider serves: the get waits for the provider's one run for this key
+   * (started now unless it is already running). Returns false when no provider matches.
+   */
+  private boolean provide(Request r, Reply reply) {
+    String key = r.keyString();
+    BrokerConfig.ProviderEntry match = null;
+    for (BrokerConfig.ProviderEntry p : config.providers()) {
+      if (p.matches(key)) {
+        match = p;
+        break;
+      }
+    }
+    if (match == null || reply.connection() == null) {
+      return false;
+    }
+    Connection c = reply.connection();
+    Parked parked = new Parked(c, reply.idBytes());
+    java.util.List<Parked> waiters = loading.get(key);
+    if (waiters == null) {
+      waiters = new java.util.ArrayList<>();
+      loading.put(key, waiters);
+      ValueProvider provider = match.provider();
+      providerThreads.execute(
+          () -> {
+            ValueProvider.Provided result = null;
+            Throwable failure = null;
+            try {
+              result = provider.load(key);
+              if (result == null) {
+                failure = new IllegalStateException("the provider returned nothing");
+              }
+            } catch (Exception | Error ex) {
+              failure = ex;
+            }
+            ValueProvider.Provided value = result;
+            Throwable error = failure;
+            onLoop.accept(() -> provided(key, value, error));
+          });
+    }
+    java.util.List<Parked> list = waiters;
+    list.add(parked);
+    c.cancelParked = () -> list.remove(parked);
+    reply.park();
+    return true;
+  }
+
+  /** The provider's run for {@code key} ended: store the value and answer every waiting get. */
+  private void provided(String key, ValueProvider.Provided value, Throwable error) {
+    java.util.List<Parked> waiters = loading.remove(key);
+    byte[] json = null;
+    String failure = null;
+    if (error != null) {
+      failure = "the provider for '" + key + "' failed: " + error;
+    } else {
+      try {
+        json =
+            io.ephemeral.protocol.JsJson.canonicalize(
+                value.json().getBytes(StandardCharsets.UTF_8));
+      } catch (RuntimeException e) {
+        failure = "the provider for '" + key + "' returned invalid JSON: " + e.getMessage();
+      }
+    }
+    if (failure != null) {
+      log.warn("Value provider failed", "key", key, "error", failure);
+    } else {
+      byte[] k = io.ephemeral.protocol.Wtf8.encode(key);
+      long now = clock.millis();
+      if (store.put(
+              k,
+              0,
+              k.length,
+              store.hash(k, 0, k.length),
+              json,
+              json.length,
+              false,
+              false,
+              Math.max(1, value.ttl().toMillis()),
+              now)
+          == MemoryStore.FULL) {
+        log.warn("A provided value could not be kept: the store is full", "key", key);
+      }
+    }
+    if (waiters == null) {
+      return;
+    }
+    for (Parked p : waiters) {
+      ByteOutput out = p.connection().out;
+      if (failure == null) {
+        out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
+      } else {
+        out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
+        out.ascii(",\"message\":").jsonString(failure);
+      }
+      finishParked(p);
+    }
+  }
+
+  /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
+  void providers(
+      java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
+    this.providerThreads = threads;
+    this.onLoop = onLoop;
+  }
+
+  @Override
+  public void granted(Leases.Waiter waiter, int value, long token) {
+    Parked p = (Parked) waiter.owner;
+    ByteOutput out = p.connection().out.write(Reply.OK);
+    out.write(VALUE).number(value).write(TOKEN).number(token);
+    finishParked(p);
+  }
+
+  @Override
+  public void timedOut(Leases.Waiter waiter) {
+    Parked p = (Parked) waiter.owner;
+    p.connection().out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
+    finishParked(p);
+  }
+
+  private void finishParked(Parked p) {
+    ByteOutput out = p.connection().out;
+    if (p.id() != null) {
+      out.ascii(",\"id\":").write(p.id());
+    }
+    out.ascii("}\n");
+    p.connection().cancelParked = null;
+    connections.resume(p.connection());
+  }
+
+  @Override
+  public void release(Request r, Reply reply) {
+    boolean released = leases.release(r.workerId, clock.millis());
+    reply.ok();
+    reply.member(RELEASED).bool(released);
+    reply.end();
+  }
+
+  /**
+   * Answers a lease whose size or wait is out of range (both stores check this before anything
+   * else); returns true if it did.
+   */
+  static boolean refusedLeaseArguments(Request r, Reply reply) {
+    if (r.sizeState == Request.INVALID) {
+      reply.error(
+          ErrorCodes.INVALID_SIZE,
+          "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
+      return true;
+    }
+    if (r.waitState == Request.INVALID) {
+      reply.error(
+          ErrorCodes.INVALID_WAIT,
+          "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
+      return true;
+    }
+    return false;
+  }
+
+  /** The members of a stats answer after its ok, for the memory store and a shared one alike. */
+  static void writeStats(
+      ByteOutput out,
+      long items,
+      long leases,
+      long waiters,
+      int maxItems,
+      long storeBytes,
+      long evictions,
+      long uptime) {
+    out.ascii(",\"stats\":{\"items\":").number(items);
+    out.ascii(",\"leases\":").number(leases);
+    out.ascii(",\"leaseWaiters\":").number(waiters);
+    out.ascii(",\"capacity\":");
+    capacity(out, items, maxItems);
+    memory(out, ",\"approximateStoreBytes\":", storeBytes);
+    out.ascii(",\"evictions\":").number(evictions);
+    out.ascii(",\"uptime\":").number(uptime).write((byte) '}');
+  }
+
+  /**
+   * The members of a health answer after its ok, for the memory store and a shared one alike; also
+   * updates the capacity gauge in the metrics.
+   */
+  static void writeHealth(
+      ByteOutput out,
+      Metrics metrics,
+      LoopState state,
+      long items,
+      long leases,
+      int maxItems,
+      long now) {
+    metrics.capacity(items, maxItems, maxItems <= 0 ? 0 : (double) items / maxItems);
+    boolean atCapacity = maxItems > 0 && utilization(items, maxItems) >= 1.0;
+    out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
+    out.ascii(",\"uptime\":").number(now - state.startedAt);
+    out.ascii(",\"timestamp\":").number(now);
+    out.ascii(",\"items\":").number(items);
+    out.ascii(",\"leases\":").number(leases);
+    out.ascii(",\"capacity\":");
+    capacity(out, items, maxItems);
+    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
+    out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
+    out.ascii(",\"open\":").number(state.connections);
+    out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
+  }
+
+  /**
+   * {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size.
+   */
+  static void memory(ByteOutput out, String extraMember, long extraValue) {
+    Runtime rt = Runtime.getRuntime();
+    out.ascii(",\"memory\":{\"rss\":").number(rss());
+    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
+    out.ascii(extraMember).number(extraValue).write((byte) '}');
+  }
+
+  /**
+   * {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports
+   * it.
+   */
+  static void capacity(ByteOutput out, long items, int max) {
+    double u = utilization(items, max);
+    boolean near = max > 0 && u >= 0.9;
+    boolean at = max > 0 && u >= 1.0;
+    out.ascii("{\"items\":").number(items);
+    out.ascii(",\"maxItems\":").number(max);
+    out.ascii(",\"utilization\":").ascii(formatRatio(u));
+    out.ascii(",\"nearCapacity\":").bool(near);
+    out.ascii(",\"atCapacity\":").bool(at);
+    out.ascii(",\"warning\":").ascii(at ? "\"at_capacity\"" : near ? "\"near_capacity\"" : "null");
+    out.write((byte) '}');
+  }
+
+  /** items / maxItems rounded to two decimals; 0 when unlimited. */
+  static double utilization(long items, int max) {
+    return max <= 0 ? 0 : Math.round((double) items / max * 100) / 100.0;
+  }
+
+  static String formatRatio(double v) {
+    if (v == Math.rint(v)) {
+      return Long.toString((long) v);
+    }
+    return Double.toString(v);
+  }
+
+  /** Resident set size from /proc (Linux); 0 where that is not available. */
+  static long rss() {
+    try {
+      String statm = Files.readString(Path.of("/proc/self/statm"), StandardCharsets.US_ASCII);
+      String[] parts = statm.trim().split(" ");
+      return Long.parseLong(parts[1]) * 4096L;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,353 @@
+package io.ephemeral.broker.internal;
+
+import io.ephemeral.broker.EvictionPolicy;
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * The key/value store, owned by the event-loop thread (no locks).
+ *
+ * <p>Implementation notes. Keys are UTF-8 bytes and values the raw JSON bytes received, so a get
+ * copies bytes from the request line into the response without parsing or building strings. The
+ * table is an intrusive chained hash table: the {@link Entry} is the chain node, the expiry heap
+ * node and the LRU list node at once, which keeps per-item overhead near 120 bytes. Expired entries
+ * are removed lazily when touched and by {@link #sweep} from the deadline heap; counting live items
+ * is O(1) after {@link #purgeExpired}, which only pops entries that are due (each entry is popped
+ * once, so it is amortised O(log n) per entry, never a scan).
+ */
+final class MemoryStore {
+
+  /** One stored item. */
+  static final class Entry extends ExpiryHeap.Node {
+    final byte[] key;
+    final int hash;
+
+    /**
+     * Raw JSON text as received (gzip of it when {@link #storedGzip}); null when the set had no
+     * value.
+     */
+    byte[] value;
+
+    int valueLength; // length of the JSON text the client sent (value.length unless storedGzip; 0
+    // without a value)
+    long ttlMillis;
+    boolean clientCompressed;
+    boolean storedGzip;
+    Entry next;
+    Entry lruPrev;
+    Entry lruNext;
+
+    Entry(byte[] key, int hash) {
+      this.key = key;
+      this.hash = hash;
+    }
+  }
+
+  /**
+   * Overhead estimate per entry for approximateStoreBytes: object headers, table slot, heap slot.
+   */
+  static final int ENTRY_OVERHEAD_BYTES = 120;
+
+  static final int OK = 0;
+  static final int FULL = 1;
+
+  private final int maxItems;
+  private final boolean lru;
+  private final int seed = new SecureRandom().nextInt();
+  private final ExpiryHeap<Entry> expiry = new ExpiryHeap<>();
+  private Entry[] table = new Entry[64];
+  private int size;
+  private long storedBytes;
+  // LRU list: head is the least recently used. Maintained only with the LRU policy.
+  private Entry lruHead;
+  private Entry lruTail;
+  private final Metrics metrics;
+
+  MemoryStore(int maxItems, EvictionPolicy policy, Metrics metrics) {
+    this.maxItems = maxItems;
+    this.lru = policy == EvictionPolicy.LRU;
+    this.metrics = metrics;
+  }
+
+  int hash(byte[] b, int off, int len) {
+    int h = seed ^ len;
+    int i = off;
+    int end = off + len;
+    for (; i + 3 < end; i += 4) {
+      int k =
+          (b[i] & 0xff)
+              | (b[i + 1] & 0xff) << 8
+              | (b[i + 2] & 0xff) << 16
+              | (b[i + 3] & 0xff) << 24;
+      k *= 0xcc9e2d51;
+      k = Integer.rotateLeft(k, 15);
+      k *= 0x1b873593;
+      h ^= k;
+      h = Integer.rotateLeft(h, 13);
+      h = h * 5 + 0xe6546b64;
+    }
+    for (; i < end; i++) {
+      h ^= (b[i] & 0xff) * 0xcc9e2d51;
+      h = Integer.rotateLeft(h, 11) * 0x1b873593;
+    }
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    return h;
+  }
+
+  /** The entry for a key, expired or not (callers decide what expired means for them). */
+  Entry find(byte[] b, int off, int len, int hash) {
+    for (Entry e = table[hash & (table.length - 1)]; e != null; e = e.next) {
+      if (e.hash == hash
+          && e.key.length == len
+          && Arrays.equals(e.key, 0, len, b, off, off + len)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Marks a successful read for LRU and sliding expiry. */
+  void touch(Entry e, long now, boolean refreshTtl) {
+    if (refreshTtl) {
+      e.deadline = saturatedAdd(now, e.ttlMillis);
+      expiry.reschedule(e);
+    }
+    if (lru) {
+      unlinkLru(e);
+      linkLruTail(e);
+    }
+  }
+
+  /**
+   * Stores a value. An existing key (even an expired one not yet swept) is overwritten; a new key
+   * needs room: expired entries are purged first, then the LRU item is evicted or the write is
+   * refused.
+   *
+   * @return {@link #OK} or {@link #FULL}
+   */
+  int put(
+      byte[] kb,
+      int koff,
+      int klen,
+      int hash,
+      byte[] value,
+      int valueLength,
+      boolean storedGzip,
+      boolean clientCompressed,
+      long ttlMillis,
+      long now) {
+    Entry e = find(kb, koff, klen, hash);
+    if (e == null) {
+      if (maxItems > 0 && size >= maxItems) {
+        purgeExpired(now);
+        if (size >= maxItems) {
+          if (!lru) {
+            return FULL;
+          }
+          Entry victim = lruHead;
+          remove(victim);
+          metrics.evicted();
+        }
+      }
+      e = new Entry(Arrays.copyOfRange(kb, koff, koff + klen), hash);
+      insert(e);
+      if (lru) {
+        linkLruTail(e);
+      }
+    } else {
+      storedBytes -= storedSize(e);
+      if (lru) {
+        unlinkLru(e);
+        linkLruTail(e);
+      }
+    }
+    e.value = value;
+    e.valueLength = valueLength;
+    e.storedGzip = storedGzip;
+    e.clientCompressed = clientCompressed;
+    e.ttlMillis = ttlMillis;
+    e.deadline = saturatedAdd(now, ttlMillis);
+    expiry.reschedule(e);
+    storedBytes += storedSize(e);
+    return OK;
+  }
+
+  /** Removes a key; returns whether it was present. */
+  boolean delete(byte[] kb, int koff, int klen, int hash) {
+    Entry e = find(kb, koff, klen, hash);
+    if (e == null) {
+      return false;
+    }
+    remove(e);
+    return true;
+  }
+
+  /** Removes an entry found to be expired. */
+  void expire(Entry e) {
+    remove(e);
+    metrics.expiredItem();
+  }
+
+  /** Removes every entry whose deadline has passed. Amortised: each entry is popped once. */
+  void purgeExpired(long now) {
+    Entry e;
+    while ((e = expiry.pollDue(now)) != null) {
+      unlinkFromTable(e);
+      metrics.expiredItem();
+    }
+  }
+
+  /** Removes up to {@code budget} expired entries; returns how many it removed. */
+  int sweep(long now, int budget) {
+    int n = 0;
+    Entry e;
+    while (n < budget && (e = expiry.pollDue(now)) != null) {
+      unlinkFromTable(e);
+      metrics.expiredItem();
+      n++;
+    }
+    return n;
+  }
+
+  boolean hasDue(long now) {
+    Entry top = expiry.peek();
+    return top != null && top.deadline <= now;
+  }
+
+  /**
+   * Items stored, including expired ones not yet purged; call {@link #purgeExpired} first for the
+   * live count.
+   */
+  int size() {
+    return size;
+  }
+
+  long approximateBytes() {
+    return storedBytes;
+  }
+
+  int maxItems() {
+    return maxItems;
+  }
+
+  /** Visits every live entry (for list). O(n) by nature. */
+  void forEachLive(long now, java.util.function.Consumer<Entry> visitor) {
+    for (Entry head : table) {
+      for (Entry e = head; e != null; e = e.next) {
+        if (e.deadline > now) {
+          visitor.accept(e);
+        }
+      }
+    }
+  }
+
+  void clear() {
+    Arrays.fill(table, null);
+    if (table.length > 1024) {
+      table = new Entry[64];
+    }
+    expiry.clear();
+    size = 0;
+    storedBytes = 0;
+    lruHead = null;
+    lruTail = null;
+  }
+
+  private void remove(Entry e) {
+    expiry.remove(e);
+    unlinkFromTable(e);
+  }
+
+  private void unlinkFromTable(Entry e) {
+    int idx = e.hash & (table.length - 1);
+    Entry prev = null;
+    for (Entry cur = table[idx]; cur != null; prev = cur, cur = cur.next) {
+      if (cur == e) {
+        if (prev == null) {
+          table[idx] = e.next;
+        } else {
+          prev.next = e.next;
+        }
+        e.next = null;
+        size--;
+        storedBytes -= storedSize(e);
+        if (lru) {
+          unlinkLru(e);
+        }
+        return;
+      }
+    }
+  }
+
+  private void insert(Entry e) {
+    if (size + 1 > (table.length >> 2) * 3) {
+      resize();
+    }
+    int idx = e.hash & (table.length - 1);
+    e.next = table[idx];
+    table[idx] = e;
+    size++;
+  }
+
+  private void resize() {
+    Entry[] old = table;
+    Entry[] next = new Entry[old.length << 1];
+    int mask = next.length - 1;
+    for (Entry head : old) {
+      Entry e = head;
+      while (e != null) {
+        Entry following = e.next;
+        int idx = e.hash & mask;
+        e.next = next[idx];
+        next[idx] = e;
+        e = following;
+      }
+    }
+    table = next;
+  }
+
+  private static long storedSize(Entry e) {
+    // Unless gzipped, the value array is exactly valueLength long: reading the field spares an
+    // overwrite a cache miss on the old value it is about to drop.
+    return e.key.length + (e.storedGzip ? e.value.length : e.valueLength) + ENTRY_OVERHEAD_BYTES;
+  }
+
+  private void linkLruTail(Entry e) {
+    e.lruPrev = lruTail;
+    e.lruNext = null;
+    if (lruTail == null) {
+      lruHead = e;
+    } else {
+      lruTail.lruNext = e;
+    }
+    lruTail = e;
+  }
+
+  private void unlinkLru(Entry e) {
+    Entry p = e.lruPrev;
+    Entry n = e.lruNext;
+    if (p == null) {
+      if (lruHead == e) {
+        lruHead = n;
+      }
+    } else {
+      p.lruNext = n;
+    }
+    if (n == null) {
+      if (lruTail == e) {
+        lruTail = p;
+      }
+    } else {
+      n.lruPrev = p;
+    }
+    e.lruPrev = null;
+    e.lruNext = null;
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+}

@@ -1,0 +1,813 @@
+package io.ephemeral.broker.internal;
+
+import io.ephemeral.broker.Clock;
+import io.ephemeral.broker.EvictionPolicy;
+import io.ephemeral.broker.store.RemoteStore;
+import io.ephemeral.broker.store.StoreUnavailableException;
+import io.ephemeral.protocol.ErrorCodes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The KV actions when values and leases live in a {@link RemoteStore} (Redis) shared by several
+ * brokers, registered instead of {@link KvCommands}. The memory path is untouched by this class.
+ *
+ * <p>Implementation notes. The event loop never waits for the store: a handler copies what it needs
+ * out of the (reused) request, defers its answer ({@link Reply#defer}) and runs the store call on
+ * one of a few store threads; the result is handed back to the loop ({@code onLoop}), which fills
+ * in the answer. A connection's later requests are handled meanwhile (pipelined requests reach the
+ * store concurrently), but every answer waits in the connection's queue until those before it are
+ * written, so answers keep request order. The queue is bounded per connection ({@link
+ * EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
+ *
+ * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
+ * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
+ * #MAX_POLL_MILLIS} apart), at once when a lease of that pool is released through this broker,
+ * until it is granted or the wait is over.
+ */
+final class RemoteKvCommands implements KvActions {
+  /** Longest pause between two polls of a waiting lease request. */
+  static final long MAX_POLL_MILLIS = 25;
+
+  /** Most calls of one connection sent to the store together. */
+  static final int MAX_BATCH = 64;
+
+  private final BrokerConfig config;
+  private final RemoteStore store;
+  private final Metrics metrics;
+  private final LoopState state;
+  private final BrokerLog log;
+  private final ConnectionControl connections;
+  private final Clock clock;
+  private final Consumer<Runnable> onLoop;
+  private final ExecutorService threads;
+  private final ScheduledExecutorService timer;
+  private final boolean lru;
+
+  /** Waiting lease requests of this broker by pool key (loop thread only). */
+  private final HashMap<String, List<Waiter>> waiters = new HashMap<>();
+
+  /** Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes. */
+  private final ByteOutput scratch = new ByteOutput();
+
+  private final String ticketPrefix =
+      Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
+  private long tickets;
+  private boolean sweeping;
+  private boolean unavailableLogged;
+  private final CapacityWarning capacityWarning = new CapacityWarning();
+
+  /** A request answered when the store call completes. */
+  private static final class Pending {
+    final Connection connection;
+    final Connection.Answer answer;
+    final byte[] id;
+    final String extraMembers;
+    final Command command;
+    final long startedNanos;
+
+    Pending(
+        Connection connection,
+        Connection.Answer answer,
+        byte[] id,
+        String extraMembers,
+        Command command,
+        long startedNanos) {
+      this.connection = connection;
+      this.answer = answer;
+      this.id = id;
+      this.extraMembers = extraMembers;
+      this.command = command;
+      this.startedNanos = startedNanos;
+    }
+
+    /** The connection closed: the answer has nowhere to go. */
+    boolean cancelled() {
+      return connection.key == null || !connection.key.isValid();
+    }
+  }
+
+  /** Writes a store result as the body of an answer; returns the error code, or null for ok. */
+  @FunctionalInterface
+  private interface Answer<T> {
+    String write(T result, ByteOutput out);
+  }
+
+  /** A lease request waiting for a slot (loop thread only). */
+  private static final class Waiter {
+    final Pending pending;
+    final String key;
+    final String workerId;
+    final long ttl;
+    final int size;
+    final String ticket;
+    final long deadline;
+    int polls;
+    boolean inFlight;
+    boolean again;
+    boolean done;
+    ScheduledFuture<?> next;
+
+    Waiter(
+        Pending pending,
+        String key,
+        String workerId,
+        long ttl,
+        int size,
+        String ticket,
+        long deadline) {
+      this.pending = pending;
+      this.key = key;
+      this.workerId = workerId;
+      this.ttl = ttl;
+      this.size = size;
+      this.ticket = ticket;
+      this.deadline = deadline;
+    }
+  }
+
+  RemoteKvCommands(
+      BrokerConfig config,
+      RemoteStore store,
+      Metrics metrics,
+      LoopState state,
+      BrokerLog log,
+      ConnectionControl connections,
+      Consumer<Runnable> onLoop) {
+    this.config = config;
+    this.store = store;
+    this.metrics = metrics;
+    this.state = state;
+    this.log = log;
+    this.connections = connections;
+    this.clock = config.clock();
+    this.onLoop = onLoop;
+    this.lru = config.evictionPolicy() == EvictionPolicy.LRU;
+    this.threads =
+        Executors.newFixedThreadPool(
+            Math.max(1, store.concurrency()), daemon("ephemeral-broker-store"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("ephemeral-broker-store-timer"));
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  void registerAll(CommandTable table) {
+    KvActions.registerAll(table, this);
+  }
+
+  /** Stops the store threads; answers still on their way are dropped with the connections. */
+  void shutdown() {
+    threads.shutdownNow();
+    timer.shutdownNow();
+  }
+
+  // ---- actions ----
+
+  @Override
+  public void get(Request r, Reply reply) {
+    byte[] key = key(r);
+    boolean refresh = config.refreshTtlOnGet();
+    run(
+        park(r, reply),
+        st -> st.get(key, refresh, lru),
+        (v, out) -> {
+          switch (v.found()) {
+            case MISSING:
+              return error(out, ErrorCodes.NOT_FOUND, null);
+            case EXPIRED:
+              metrics.expiredItem();
+              return error(out, ErrorCodes.EXPIRED, null);
+            default:
+              out.write(Reply.OK);
+              if (v.json() != null) {
+                out.write(KvCommands.VALUE).write(v.json());
+              }
+              out.write(KvCommands.COMPRESSED).bool(v.compressed());
+              return null;
+          }
+        });
+  }
+
+  @Override
+  public void set(Request r, Reply reply) {
+    byte[] key = key(r);
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    byte[] value = r.valuePresent ? Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd) : null;
+    boolean compressed = r.compressed;
+    long before = r.beforeSize;
+    long after = r.afterSize;
+    int maxItems = config.maxItems();
+    run(
+        park(r, reply),
+        st -> st.set(key, value, compressed, ttl, maxItems, lru),
+        (s, out) -> {
+          if (s.full()) {
+            return error(out, ErrorCodes.MAX_ITEMS, null);
+          }
+          for (int i = 0; i < s.evicted(); i++) {
+            metrics.evicted();
+          }
+          metrics.compression(compressed, before, after);
+          out.write(Reply.OK);
+          return null;
+        });
+  }
+
+  @Override
+  public void del(Request r, Reply reply) {
+    if (!r.hasKey()) {
+      reply.ok();
+      reply.member(KvCommands.DELETED).bool(false);
+      reply.end();
+      return;
+    }
+    byte[] key = key(r);
+    run(
+        park(r, reply),
+        st -> st.delete(key),
+        (deleted, out) -> {
+          out.write(Reply.OK).write(KvCommands.DELETED).bool(deleted);
+          return null;
+        });
+  }
+
+  @Override
+  public void list(Request r, Reply reply) {
+    run(
+        park(r, reply),
+        RemoteStore::list,
+        (items, out) -> {
+          out.write(Reply.OK).write(KvCommands.ITEMS);
+          boolean first = true;
+          for (RemoteStore.Item item : items) {
+            if (!first) {
+              out.write((byte) ',');
+            }
+            first = false;
+            out.jsonString(item.key(), 0, item.key().length)
+                .write(KvCommands.EXPIRES)
+                .number(item.expires())
+                .write(KvCommands.HAS_VALUE)
+                .bool(item.hasValue())
+                .write((byte) '}');
+          }
+          out.write((byte) '}');
+          return null;
+        });
+  }
+
+  @Override
+  public void ping(Request r, Reply reply) {
+    reply.ok();
+    reply.member(KvCommands.PONG).number(clock.millis());
+    reply.end();
+  }
+
+  @Override
+  public void stats(Request r, Reply reply) {
+    run(
+        park(r, reply),
+        RemoteStore::counts,
+        (c, out) -> {
+          capacityWarning.check(c.items(), config.maxItems(), log);
+          KvCommands.writeStats(
+              out.write(Reply.OK),
+              c.items(),
+              c.leases(),
+              c.waiters(),
+              config.maxItems(),
+              c.approximateBytes(),
+              metrics.evictions(),
+              clock.millis() - state.startedAt);
+          return null;
+        });
+  }
+
+  @Override
+  public void health(Request r, Reply reply) {
+    run(
+        park(r, reply),
+        RemoteStore::counts,
+        (c, out) -> {
+          capacityWarning.check(c.items(), config.maxItems(), log);
+          KvCommands.writeHealth(
+              out.write(Reply.OK),
+              metrics,
+              state,
+              c.items(),
+              c.leases(),
+              config.maxItems(),
+              clock.millis());
+          return null;
+        });
+  }
+
+  @Override
+  public void lease(Request r, Reply reply) {
+    if (KvCommands.refusedLeaseArguments(r, reply)) {
+      return;
+    }
+    long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
+    String key = r.keyString();
+    String worker = r.workerId;
+    int size = r.size;
+    long wait = r.waitMillis;
+    Pending p = park(r, reply);
+    if (wait <= 0) {
+      run(
+          p,
+          st -> st.lease(key, worker, ttl, size, null),
+          (l, out) -> leaseAnswer(l, key, worker, size, out));
+      return;
+    }
+    Waiter w =
+        new Waiter(
+            p,
+            key,
+            worker,
+            ttl,
+            size,
+            ticketPrefix + Long.toHexString(++tickets),
+            clock.millis() + wait);
+    waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
+    // The first ask is in request order with the connection's other calls; the connection's later
+    // calls wait until this one is answered (as in memory mode), the polls go straight to the
+    // store.
+    w.inFlight = true;
+    enqueue(new Queued<>(p, st -> st.lease(key, worker, ttl, size, w.ticket), null, w));
+  }
+
+  private String leaseAnswer(
+      RemoteStore.Lease l, String key, String worker, int size, ByteOutput out) {
+    switch (l.outcome()) {
+      case GRANTED:
+        out.write(Reply.OK)
+            .write(KvCommands.VALUE)
+            .number(l.slot())
+            .write(KvCommands.TOKEN)
+            .number(l.token());
+        return null;
+      case HOLDS_OTHER_KEY:
+        return error(out, ErrorCodes.WORKER_ALREADY_HAS_LEASE, null);
+      case SIZE_MISMATCH:
+        return error(
+            out,
+            ErrorCodes.POOL_SIZE_MISMATCH,
+            "lease pool '" + key + "' already has another size");
+      case ALREADY_WAITING:
+        return error(
+            out,
+            ErrorCodes.WORKER_ALREADY_WAITING,
+            "worker '" + worker + "' is already waiting for a slot");
+      default:
+        return error(
+            out,
+            ErrorCodes.POOL_EXHAUSTED,
+            "all " + size + " slots of lease pool '" + key + "' are held");
+    }
+  }
+
+  @Override
+  public void release(Request r, Reply reply) {
+    String worker = r.workerId;
+    run(
+        park(r, reply),
+        st -> st.release(worker, 0),
+        (rel, out) -> {
+          if (rel.outcome() == RemoteStore.ReleaseOutcome.EXPIRED) {
+            metrics.expiredLease();
+          }
+          if (rel.poolKey() != null) {
+            wake(rel.poolKey());
+          }
+          out.write(Reply.OK)
+              .write(KvCommands.RELEASED)
+              .bool(rel.outcome() == RemoteStore.ReleaseOutcome.RELEASED);
+          return null;
+        });
+  }
+
+  // ---- waiting lease requests ----
+
+  /** Asks the store once for the waiter's slot (loop thread). */
+  private void poll(Waiter w) {
+    w.inFlight = true;
+    w.next = null;
+    submit(
+        () -> {
+          RemoteStore.Lease result = null;
+          RuntimeException failure = null;
+          try {
+            result = store.lease(w.key, w.workerId, w.ttl, w.size, w.ticket);
+          } catch (RuntimeException e) {
+            failure = e;
+          }
+          RemoteStore.Lease l = result;
+          RuntimeException f = failure;
+          onLoop.accept(() -> polled(w, l, f));
+        },
+        () -> polled(w, null, new StoreUnavailableException("the broker is stopping")));
+  }
+
+  private void polled(Waiter w, RemoteStore.Lease l, RuntimeException failure) {
+    w.inFlight = false;
+    if (w.pending.cancelled() || w.pending.connection.inputClosed) {
+      // The client went away (or stopped sending) while it waited: give back whatever it was given.
+      forget(w);
+      if (l != null && l.outcome() == RemoteStore.LeaseOutcome.GRANTED) {
+        background(() -> store.release(w.workerId, l.token()));
+      } else {
+        leaveQueue(w);
+      }
+      if (!w.pending.cancelled()) {
+        // Its connection closes once its answers are written; this one is a refusal.
+        finish(
+            w.pending,
+            error(scratch, ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting"));
+      }
+      next(chain(w.pending.connection));
+      return;
+    }
+    if (failure != null) {
+      forget(w);
+      leaveQueue(w);
+      finish(w.pending, failed(failure, scratch));
+      next(chain(w.pending.connection));
+      return;
+    }
+    answered();
+    if (l.outcome() != RemoteStore.LeaseOutcome.QUEUED) {
+      forget(w);
+      finish(w.pending, leaseAnswer(l, w.key, w.workerId, w.size, scratch));
+      next(chain(w.pending.connection));
+      return;
+    }
+    if (clock.millis() >= w.deadline) {
+      forget(w);
+      Pending p = w.pending;
+      submit(
+          () -> {
+            quietly(() -> store.cancelWait(w.workerId, w.ticket));
+            onLoop.accept(
+                () -> {
+                  wake(w.key); // the next in the queue may be first now
+                  finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null));
+                  next(chain(p.connection));
+                });
+          },
+          () -> finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null)));
+      return;
+    }
+    if (w.again) {
+      w.again = false;
+      poll(w);
+      return;
+    }
+    long delay = Math.min(MAX_POLL_MILLIS, 1L << Math.min(w.polls++, 5));
+    try {
+      w.next =
+          timer.schedule(
+              () ->
+                  onLoop.accept(
+                      () -> {
+                        if (!w.done && !w.inFlight) {
+                          poll(w); // also when the client went away: polled() then gives up its
+                          // place
+                        }
+                      }),
+              delay,
+              TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      // the broker is stopping; the connection closes with it
+    }
+  }
+
+  /** A lease of {@code poolKey} was given back through this broker: its waiters ask at once. */
+  private void wake(String poolKey) {
+    List<Waiter> list = waiters.get(poolKey);
+    if (list == null) {
+      return;
+    }
+    for (Waiter w : new ArrayList<>(list)) {
+      if (w.inFlight) {
+        w.again = true;
+      } else if (!w.done) {
+        if (w.next != null) {
+          w.next.cancel(false);
+        }
+        poll(w);
+      }
+    }
+  }
+
+  private void forget(Waiter w) {
+    w.done = true;
+    if (w.next != null) {
+      w.next.cancel(false);
+      w.next = null;
+    }
+    List<Waiter> list = waiters.get(w.key);
+    if (list != null) {
+      list.remove(w);
+      if (list.isEmpty()) {
+        waiters.remove(w.key);
+      }
+    }
+  }
+
+  private void leaveQueue(Waiter w) {
+    background(
+        () -> {
+          store.cancelWait(w.workerId, w.ticket);
+          onLoop.accept(() -> wake(w.key));
+        });
+  }
+
+  // ---- sweeping ----
+
+  /** Removes expired items, leases and abandoned waits from the store (from the loop's sweeper). */
+  void sweep(int budget) {
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    submit(
+        () -> {
+          long[] removed = null;
+          try {
+            removed = store.sweep(budget);
+          } catch (StoreUnavailableException e) {
+            // requests report it; the next sweep tries again
+          } catch (RuntimeException e) {
+            log.error("Store sweep failed", e);
+          }
+          long[] r = removed;
+          onLoop.accept(
+              () -> {
+                sweeping = false;
+                if (r != null) {
+                  for (long i = 0; i < r[0]; i++) {
+                    metrics.expiredItem();
+                  }
+                  for (long i = 0; i < r[1]; i++) {
+                    metrics.expiredLease();
+                  }
+                }
+              });
+        },
+        () -> sweeping = false);
+  }
+
+  // ---- plumbing ----
+
+  private static byte[] key(Request r) {
+    return Arrays.copyOfRange(r.keyBuf, r.keyOff, r.keyOff + r.keyLen);
+  }
+
+  /** Defers the answer: it is written when the store call completes, in request order. */
+  private Pending park(Request r, Reply reply) {
+    byte[] id = reply.idBytes();
+    String extra = reply.extraMembers();
+    return new Pending(reply.connection(), reply.defer(), id, extra, r.command, System.nanoTime());
+  }
+
+  /**
+   * Runs a store call off the loop, in order with the connection's other calls, and answers with
+   * its result.
+   */
+  private <T> void run(Pending p, RemoteStore.Call<T> call, Answer<T> answer) {
+    enqueue(new Queued<>(p, call, answer, null));
+  }
+
+  /** A connection's store calls not yet sent, and whether a batch of them is with the store. */
+  private static final class Chain {
+    final ArrayDeque<Queued<?>> queue = new ArrayDeque<>();
+    boolean busy;
+  }
+
+  /** One store call of a connection and what to do with its result. */
+  private static final class Queued<T> {
+    final Pending pending;
+    final RemoteStore.Call<T> call;
+    final Answer<T> answer;
+
+    /** Set for the first ask of a waiting lease: the chain stays busy until the wait ends. */
+    final Waiter waiter;
+
+    Queued(Pending pending, RemoteStore.Call<T> call, Answer<T> answer, Waiter waiter) {
+      this.pending = pending;
+      this.call = call;
+      this.answer = answer;
+      this.waiter = waiter;
+    }
+  }
+
+  private static Chain chain(Connection c) {
+    if (c.storeCalls == null) {
+      c.storeCalls = new Chain();
+    }
+    return (Chain) c.storeCalls;
+  }
+
+  private void enqueue(Queued<?> q) {
+    Chain chain = chain(q.pending.connection);
+    chain.queue.add(q);
+    if (!chain.busy) {
+      send(chain);
+    }
+  }
+
+  /** The chain's batch is answered (or its waiting lease is over): send the next batch, if any. */
+  private void next(Chain chain) {
+    chain.busy = false;
+    if (!chain.queue.isEmpty()) {
+      send(chain);
+    }
+  }
+
+  /**
+   * Sends the calls queued on a connection as one batch ({@link RemoteStore#inOrder}): the store
+   * runs them in order, so a connection's requests take effect in the order they were sent. A
+   * waiting lease ends a batch: what came after it waits until it is answered.
+   */
+  private void send(Chain chain) {
+    List<Queued<?>> batch = new ArrayList<>(Math.min(chain.queue.size(), MAX_BATCH));
+    List<RemoteStore.Call<?>> calls = new ArrayList<>(batch.size());
+    while (!chain.queue.isEmpty() && batch.size() < MAX_BATCH) {
+      Queued<?> q = chain.queue.poll();
+      batch.add(q);
+      calls.add(q.call);
+      if (q.waiter != null) {
+        break;
+      }
+    }
+    chain.busy = true;
+    submit(
+        () -> {
+          List<Object> results;
+          try {
+            results = store.inOrder(calls);
+          } catch (RuntimeException e) {
+            results = java.util.Collections.nCopies(calls.size(), e);
+          }
+          List<Object> r = results;
+          onLoop.accept(() -> delivered(chain, batch, r));
+        },
+        () ->
+            delivered(
+                chain,
+                batch,
+                java.util.Collections.nCopies(
+                    calls.size(), new StoreUnavailableException("the broker is stopping"))));
+  }
+
+  private void delivered(Chain chain, List<Queued<?>> batch, List<Object> results) {
+    boolean waiting = false;
+    for (int i = 0; i < batch.size(); i++) {
+      Object result = results.get(i);
+      Queued<?> q = batch.get(i);
+      if (q.waiter != null) {
+        RuntimeException f = result instanceof RuntimeException ? (RuntimeException) result : null;
+        polled(q.waiter, f == null ? (RemoteStore.Lease) result : null, f);
+        // polled() releases the chain when the wait is over; while it polls, the chain waits.
+        waiting = true;
+      } else {
+        complete(q, result);
+      }
+    }
+    if (!waiting) {
+      next(chain);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> void complete(Queued<T> q, Object result) {
+    Pending p = q.pending;
+    if (p.cancelled()) {
+      return;
+    }
+    ByteOutput out = scratch;
+    String code;
+    if (result instanceof RuntimeException) {
+      code = failed((RuntimeException) result, out);
+    } else {
+      answered();
+      int mark = out.mark();
+      try {
+        code = q.answer.write((T) result, out);
+      } catch (RuntimeException e) {
+        out.truncate(mark);
+        code = failed(e, out);
+      }
+    }
+    finish(p, code);
+  }
+
+  /** Runs {@code task} on a store thread, or {@code whenStopping} on the loop if they are gone. */
+  private void submit(Runnable task, Runnable whenStopping) {
+    try {
+      threads.execute(task);
+    } catch (RejectedExecutionException e) {
+      whenStopping.run();
+    }
+  }
+
+  /** A store call whose outcome nobody waits for (giving back a slot, leaving a queue). */
+  private void background(Runnable task) {
+    submit(() -> quietly(task), () -> {});
+  }
+
+  private void quietly(Runnable task) {
+    try {
+      task.run();
+    } catch (StoreUnavailableException e) {
+      // The store forgets abandoned waits and leases by their own deadlines.
+    } catch (RuntimeException e) {
+      log.error("Store call failed", e);
+    }
+  }
+
+  /**
+   * Completes a deferred answer whose body is in {@link #scratch}: id, interceptors' members, end
+   * of line; hands it to the connection and records the action's metrics.
+   */
+  private void finish(Pending p, String errorCode) {
+    Connection c = p.connection;
+    if (p.cancelled()) {
+      scratch.clear();
+      return;
+    }
+    ByteOutput out = scratch;
+    if (p.id != null) {
+      out.ascii(",\"id\":").write(p.id);
+    }
+    if (p.extraMembers != null) {
+      out.jsonMembers(p.extraMembers);
+    }
+    out.ascii("}\n");
+    p.answer.bytes = out.toByteArray();
+    c.answerBytes += p.answer.bytes.length;
+    out.clear();
+    connections.answered(c);
+    if (p.command != null) {
+      metrics.operation(p.command.metricIndex, errorCode == null);
+      if (config.metrics()) {
+        p.command.stats.record(System.nanoTime() - p.startedNanos, errorCode != null);
+      }
+    }
+    if (errorCode != null) {
+      metrics.error(errorCode);
+    }
+  }
+
+  private String failed(RuntimeException e, ByteOutput out) {
+    if (e instanceof StoreUnavailableException) {
+      if (!unavailableLogged) {
+        unavailableLogged = true;
+        log.warn(
+            "The store is unavailable; requests are answered store_unavailable until it answers again",
+            "store",
+            store.describe(),
+            "error",
+            e.getMessage());
+      }
+      return error(out, ErrorCodes.STORE_UNAVAILABLE, e.getMessage());
+    }
+    log.error("Store call failed", e);
+    return error(
+        out, ErrorCodes.INTERNAL_ERROR, "the broker could not complete the request; see its log");
+  }
+
+  private static String error(ByteOutput out, String code, String message) {
+    out.write(Reply.ERROR).ascii(code).write((byte) '"');
+    if (message != null) {
+      out.ascii(",\"message\":").jsonString(message);
+    }
+    return code;
+  }
+
+  /** The store answered: if it had been unavailable, say that it is back. */
+  private void answered() {
+    if (unavailableLogged) {
+      unavailableLogged = false;
+      log.info("The store answers again", "store", store.describe());
+    }
+  }
+}

@@ -38,7 +38,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * gateway may stop reading from us while its output to us is full, and only the reader can
  * empty that. When the socket is full the reader leaves the rest queued, marks `readerFlush`
  * and writes it when select() reports room (handlers that run on the reader thread send their
- * responses this way).
+ * responses this way). Whichever thread writes the queue empty clears the mark, so that the
+ * reader's select() waits for data only again (with the mark left set, select() would return at
+ * once for as long as the socket has room, and the reader would spin).
  *
  * close() is idempotent and reports the closure to the owner exactly once, with the first cause
  * (null for a deliberate close). `closed` is set before the owner hears of it, so an owner that
@@ -76,8 +78,14 @@ final class Link {
   private final AtomicLong queuedBytes = new AtomicLong();
   private final ReentrantLock writeLock = new ReentrantLock();
 
-  /** Set when the reader left frames queued because the socket was full. */
+  /**
+   * Set when the reader left frames queued because the socket was full; cleared by whichever thread
+   * writes the queue empty. While set, the reader's select() also waits for room.
+   */
   private volatile boolean readerFlush;
+
+  /** How many times the reader has waited in select(), for tests. */
+  private volatile long selects;
 
   // Guarded by writeLock: bytes being written (read mode), a large body behind them, and a
   // frame taken from the queue that did not fit into `out` yet.
@@ -182,6 +190,9 @@ final class Link {
           readerFlush = true; // only the reader stops early; it writes the rest when there is room
           return;
         }
+        // Everything queued is written, whoever wrote it: the reader must stop asking select()
+        // for room, or select() returns at once for as long as the socket has room, for ever.
+        readerFlush = false;
       } finally {
         writeLock.unlock();
       }
@@ -332,6 +343,7 @@ final class Link {
       key.interestOps(ops);
     }
     selector.select();
+    selects++; // only the reader writes it
     selector.selectedKeys().clear();
     if (flush && readerFlush && key.isWritable() && writeLock.tryLock()) {
       flushQueued(true);
@@ -385,6 +397,16 @@ final class Link {
       return;
     }
     owner.onMessage(this, message);
+  }
+
+  /** Whether the reader still has frames to write once the socket has room (for tests). */
+  boolean awaitsRoom() {
+    return readerFlush;
+  }
+
+  /** How many times the reader has returned from select() so far (for tests). */
+  long selects() {
+    return selects;
   }
 
   @Override

@@ -1,0 +1,126 @@
+package io.ephemeral.client.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The connection itself, against a bare Unix socket that plays the gateway. */
+@Timeout(60)
+class LinkTest {
+  private Path dir;
+  private ServerSocketChannel server;
+
+  @BeforeEach
+  void listen() throws IOException {
+    dir = Files.createTempDirectory("link-");
+    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(dir.resolve("gw.sock")));
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    server.close();
+    Files.deleteIfExists(dir.resolve("gw.sock"));
+    Files.deleteIfExists(dir);
+  }
+
+  /**
+   * Answers written on the reader thread (as non-blocking handlers do) into a full socket are left
+   * to the reader's select loop. Once they are written, the reader must wait for data again and not
+   * for room: a socket with room makes select() return at once, so a reader still asking for room
+   * spins on a CPU for as long as the connection lives.
+   */
+  @Test
+  void aReaderThatFoundTheSocketFullStopsWaitingForRoomOnceItsFramesAreWritten() throws Exception {
+    int frames = 64;
+    byte[] body = new byte[64 * 1024];
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    Link.Owner owner =
+        new Link.Owner() {
+          private Link link;
+
+          @Override
+          public void onMessage(Link l, WireMessage message) {
+            received.add(message.type);
+            if (message.type.equals("FILL")) {
+              try {
+                for (int i = 0; i < frames; i++) {
+                  l.send(body); // far more than the socket holds: the reader leaves the rest
+                }
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+          }
+
+          @Override
+          public void onUndecodable(Link l, Exception error) {
+            received.add("undecodable: " + error);
+          }
+
+          @Override
+          public void onClosed(Link l, Throwable cause) {
+            received.add("closed: " + cause);
+          }
+        };
+    Link link = Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, "test-link-reader");
+    try (SocketChannel gateway = server.accept()) {
+      writeFrame(gateway, "{\"type\":\"FILL\"}");
+      assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("FILL");
+      // Not reading yet: the reader finds the socket full and leaves frames queued.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!link.awaitsRoom() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(link.awaitsRoom()).as("the reader left frames for its select loop").isTrue();
+
+      // Read everything: the reader writes the rest when select() reports room.
+      long expected = (long) frames * (4 + body.length);
+      ByteBuffer sink = ByteBuffer.allocate(256 * 1024);
+      long total = 0;
+      while (total < expected) {
+        sink.clear();
+        int n = gateway.read(sink);
+        assertThat(n).as("the link closed early").isGreaterThan(0);
+        total += n;
+      }
+      assertThat(total).isEqualTo(expected);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (link.awaitsRoom() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(link.awaitsRoom()).as("still waiting for room after writing everything").isFalse();
+
+      // Idle now: the reader sleeps until the next frame; one frame costs about one wake-up.
+      long before = link.selects();
+      writeFrame(gateway, "{\"type\":\"NOTE\"}");
+      assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("NOTE");
+      assertThat(link.selects() - before).as("select() returns while idle").isLessThanOrEqualTo(2);
+    } finally {
+      link.close(null);
+    }
+  }
+
+  private static void writeFrame(SocketChannel ch, String json) throws IOException {
+    byte[] b = json.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buf = ByteBuffer.allocate(4 + b.length).putInt(b.length).put(b).flip();
+    while (buf.hasRemaining()) {
+      ch.write(buf);
+    }
+  }
+}

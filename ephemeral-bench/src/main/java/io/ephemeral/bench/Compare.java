@@ -32,8 +32,9 @@ final class Compare {
           "--markdown",
           "--svg",
           "--redis-server",
+          "--busy-processes",
           "--broker");
-  private static final Set<String> FLAGS = Set.of("--no-redis");
+  private static final Set<String> FLAGS = Set.of("--no-redis", "--busy-host");
 
   /** What one run needs to know besides the cell. */
   static final class Settings {
@@ -87,12 +88,14 @@ final class Compare {
     List<String> launcher = Main.brokerLauncher(args);
 
     Path dir = Main.tempDir();
-    List<Server> servers = new ArrayList<>();
-    Thread cleanup = new Thread(() -> servers.forEach(Server::close));
+    List<AutoCloseable> servers = new ArrayList<>();
+    Thread cleanup = new Thread(() -> Main.closeAll(servers));
     Runtime.getRuntime().addShutdownHook(cleanup);
     String loadBefore = Main.loadAverage();
     List<Report.Stats> ours = new ArrayList<>();
     List<Report.Stats> redis = new ArrayList<>();
+    BusyHost busy = null;
+    BusyHost.Results busyRuns = null;
     try {
       Server broker = Server.broker(launcher, dir, List.of(), Map.of());
       servers.add(broker);
@@ -120,17 +123,38 @@ final class Compare {
               + " warm-up requests; "
               + repeat
               + " runs per cell and server, medians reported");
+      if (args.flag("--busy-host")) {
+        busy = BusyHost.start((int) args.number("--busy-processes", 2, 1, 64), dir);
+        servers.add(busy);
+        busyRuns = new BusyHost.Results(cells.size(), 2);
+        out.println(busy.describe());
+      }
       out.flush();
-      for (Cell cell : cells) {
+      for (int c = 0; c < cells.size(); c++) {
+        Cell cell = cells.get(c);
         List<Report.Stats> mine = new ArrayList<>();
         List<Report.Stats> theirs = new ArrayList<>();
         for (int r = 1; r <= repeat; r++) {
           Report.Stats a = once(broker, Workload.Protocol.KV, cell, s);
           mine.add(a);
           Report.Stats b = null;
-          if (redisServer != null && cell.op != Workload.Op.LEASE) {
+          boolean redisToo = redisServer != null && cell.op != Workload.Op.LEASE;
+          if (redisToo) {
             b = once(redisServer, Workload.Protocol.RESP, cell, s);
             theirs.add(b);
+          }
+          if (busy != null) {
+            double[] x =
+                busy.measure(at -> once(broker, Workload.Protocol.KV, cell, s, at).opsPerSec);
+            busyRuns.add(c, 0, x);
+            String line = "; busy host: ours " + Report.rate(x[0]) + "/s";
+            if (redisToo) {
+              Server rs = redisServer;
+              x = busy.measure(at -> once(rs, Workload.Protocol.RESP, cell, s, at).opsPerSec);
+              busyRuns.add(c, 1, x);
+              line += " | redis " + Report.rate(x[0]) + "/s";
+            }
+            System.err.println(cell + " run " + r + "/" + repeat + line);
           }
           System.err.println(
               cell
@@ -146,7 +170,7 @@ final class Compare {
         redis.add(theirs.isEmpty() ? null : Report.Stats.median(theirs));
       }
     } finally {
-      servers.forEach(Server::close);
+      Main.closeAll(servers);
       Runtime.getRuntime().removeShutdownHook(cleanup);
       Main.deleteTree(dir);
     }
@@ -155,6 +179,21 @@ final class Compare {
     out.println();
     out.print(table);
     out.println();
+    if (busyRuns != null) {
+      double[][] quiet = new double[cells.size()][2];
+      for (int c = 0; c < cells.size(); c++) {
+        quiet[c][0] = ours.get(c).opsPerSec;
+        quiet[c][1] = redis.get(c) == null ? Double.NaN : redis.get(c).opsPerSec;
+      }
+      List<String> labels = new ArrayList<>();
+      cells.forEach(c -> labels.add(c.toString()));
+      String busyTable = busyRuns.table(labels, List.of("ours", "Redis"), quiet);
+      out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
+      out.println();
+      out.print(busyTable);
+      out.println();
+      table += "\n" + busyTable;
+    }
     out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
     String md = args.string("--markdown", null);
     if (md != null) {
@@ -198,6 +237,16 @@ final class Compare {
   static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s)
       throws IOException {
     return once(server, protocol, cell, s, () -> {}, () -> {});
+  }
+
+  /** As above, calling {@code atStart} right before the measured phase. */
+  static Report.Stats once(
+      Server server, Workload.Protocol protocol, Cell cell, Settings s, Runnable atStart) {
+    try {
+      return once(server, protocol, cell, s, atStart, () -> {});
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** As above, calling {@code atStart} and {@code atEnd} right around the measured phase. */

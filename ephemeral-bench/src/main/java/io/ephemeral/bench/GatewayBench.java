@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ephemeral.client.service.Serializer;
 import io.ephemeral.client.service.ServiceClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,20 +16,21 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * {@code ephemeral-bench gateway}: Java caller → the broker's service gateway → Java callee over
- * the real socket. The broker runs in its own JVM (its CPU read from {@code /proc}); the callee
- * ({@code echo}, which returns its params) in a JVM of its own by default, or inside the tool's JVM
- * beside the caller. Each cell runs {@code --repeat} times (all cells once per round), each run a
- * warm-up then a fixed duration; the table shows medians. Every answer must equal the params that
- * were sent, or the tool stops with status 1.
+ * the real socket, and with {@code --peers nats,grpc} the same calls over NATS request/reply and
+ * gRPC on a Unix socket ({@link GatewayPeers}), alternating in one run. The broker (and
+ * nats-server) run in processes of their own, their CPU read from {@code /proc}; each system's
+ * callee ({@code echo}, which returns its params) in a JVM of its own by default (ours may run
+ * inside the tool's JVM beside the caller). Each cell runs {@code --repeat} times (all cells and
+ * systems once per round), each run a warm-up then a fixed duration; the tables show medians. Every
+ * answer must equal the params that were sent, or the tool stops with status 1.
+ *
+ * <p>{@code --busy-host} runs every cell once more per round beside CPU-bound processes ({@link
+ * BusyHost}) and reports what each system keeps of its quiet rate.
  */
 final class GatewayBench {
   private static final Set<String> VALUED =
@@ -47,26 +45,53 @@ final class GatewayBench {
           "--caller-callbacks",
           "--callee-java-opts",
           "--busy-poll",
+          "--peers",
+          "--nats-server",
+          "--busy-processes",
           "--markdown",
           "--broker");
+  private static final Set<String> FLAGS = Set.of("--busy-host");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final long CALLEE_START_MILLIS = 30_000;
+  static final String OURS = "ours";
 
-  /** How long each run warms up and measures. */
-  static final class Timing {
-    final long warmupNanos;
-    final long measureNanos;
+  /**
+   * One system under test (ours or a peer): how to call it for a cell, and the CPU of its
+   * processes.
+   */
+  private static final class Contender implements AutoCloseable {
+    final String label;
 
-    Timing(double warmupSeconds, double measureSeconds) {
-      this.warmupNanos = (long) (warmupSeconds * 1e9);
-      this.measureNanos = (long) (measureSeconds * 1e9);
+    /** The process between caller and callee ("broker", "nats-server"), or null. */
+    final String middle;
+
+    final Function<GatewayCell, GatewayLoad.EchoCaller> callers;
+    final GatewayLoad.CpuMeter cpu;
+    final boolean calleeApart;
+    final List<AutoCloseable> parts = new ArrayList<>();
+
+    Contender(
+        String label,
+        String middle,
+        Function<GatewayCell, GatewayLoad.EchoCaller> callers,
+        GatewayLoad.CpuMeter cpu,
+        boolean calleeApart) {
+      this.label = label;
+      this.middle = middle;
+      this.callers = callers;
+      this.cpu = cpu;
+      this.calleeApart = calleeApart;
+    }
+
+    @Override
+    public void close() {
+      Main.closeAll(parts);
     }
   }
 
   private GatewayBench() {}
 
   static int run(String[] argv, PrintStream out) throws IOException {
-    Args args = new Args(argv, VALUED, Set.of());
+    Args args = new Args(argv, VALUED, FLAGS);
     if (!args.positional().isEmpty()) {
       throw new IllegalArgumentException("unexpected argument " + args.positional().get(0));
     }
@@ -83,30 +108,53 @@ final class GatewayBench {
     long busyPollMicros = args.number("--busy-poll", 0, 0, 1_000_000);
     boolean directCallbacks = directCallbacks(args.string("--caller-callbacks", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
+    List<String> peers = GatewayPeers.parse(args.string("--peers", ""));
+    boolean busyHost = args.flag("--busy-host");
+    int busyProcesses = (int) args.number("--busy-processes", 2, 1, 64);
+    String natsBinary = null;
+    if (peers.contains(GatewayPeers.NATS)) {
+      String wanted = args.string("--nats-server", "nats-server");
+      natsBinary = Main.findExecutable(wanted);
+      if (natsBinary == null) {
+        throw new Main.MissingToolException(
+            "nats-server not found ("
+                + wanted
+                + "): install it (Debian: apt-get install -y nats-server), pass --nats-server"
+                + " PATH, or leave nats out of --peers");
+      }
+    }
     List<String> launcher = Main.brokerLauncher(args);
-    Timing timing = new Timing(warmup, seconds);
+    GatewayLoad.Timing timing = new GatewayLoad.Timing(warmup, seconds);
 
     Path dir = Main.tempDir();
     List<AutoCloseable> open = new ArrayList<>(); // closed in reverse order
-    Thread cleanup = new Thread(() -> closeAll(open));
+    Thread cleanup = new Thread(() -> Main.closeAll(open));
     Runtime.getRuntime().addShutdownHook(cleanup);
     String loadBefore = Main.loadAverage();
-    List<GatewayReport.Row> rows = new ArrayList<>();
-    String brokerLine;
-    String calleeLine;
+    List<Contender> systems = new ArrayList<>();
+    List<List<GatewayReport.Stats>> medians = new ArrayList<>(); // [system][cell]
+    BusyHost busy = null;
+    BusyHost.Results busyRuns = null;
     try {
       Server broker = Server.broker(launcher, dir, List.of(), Map.of());
       open.add(broker);
-      brokerLine = String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
-      CalleeProcess calleeProcess = null;
+      String brokerLine =
+          String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
+      ChildJvm callee = null;
+      List<AutoCloseable> ourParts = new ArrayList<>();
+      String calleeLine;
       if (calleeApart) {
-        calleeProcess =
-            CalleeProcess.start(broker.socket, dir, calleeOpts, handlers, busyPollMicros);
-        open.add(calleeProcess);
-        calleeLine = "a JVM of its own (pid " + calleeProcess.pid() + ")";
+        callee =
+            ChildJvm.start(
+                GatewayCallee.class,
+                calleeOpts,
+                List.of(broker.socket.toString(), handlers, Long.toString(busyPollMicros)),
+                dir.resolve("callee.log"));
+        ourParts.add(callee);
+        calleeLine = "a JVM of its own (pid " + callee.pid() + ")";
       } else {
         for (Serializer s : serializers(cells)) {
-          open.add(GatewayCallee.start(broker.socket, s, direct, nonBlocking, busyPollMicros));
+          ourParts.add(GatewayCallee.start(broker.socket, s, direct, nonBlocking, busyPollMicros));
         }
         calleeLine = "inside the tool's JVM";
       }
@@ -133,14 +181,29 @@ final class GatewayBench {
           b.callbackExecutor(Runnable::run);
         }
         ServiceClient caller = b.build();
-        open.add(caller);
+        ourParts.add(caller);
         caller.connect();
         callers.put(s, caller);
       }
+      long tool = ProcessHandle.current().pid();
+      ChildJvm ourCallee = callee;
+      Contender ours =
+          new Contender(
+              OURS,
+              "broker",
+              cell -> ourCaller(callers.get(cell.serializer), cell),
+              GatewayLoad.meter(
+                  broker::cpuTicks,
+                  () -> Server.cpuTicks(tool, "ephemeral-bench"),
+                  () -> ourCallee == null ? 0 : Server.cpuTicks(ourCallee.pid(), "the callee")),
+              calleeApart);
+      ours.parts.addAll(ourParts);
+      systems.add(ours);
+      open.add(ours);
       out.println("# ephemeral-bench gateway");
       out.println("machine: " + Main.machine());
       out.println(
-          "broker: "
+          "ours: broker "
               + brokerLine
               + "; callee: "
               + calleeLine
@@ -149,6 +212,17 @@ final class GatewayBench {
                   ? "callAsync completed on its reader thread (--caller-callbacks direct)"
                   : "callAsync completed on the client's default callback pool")
               + pollLine);
+      for (String peer : peers) {
+        Contender sys = startPeer(peer, natsBinary, dir, tool, out);
+        systems.add(sys);
+        open.add(sys);
+      }
+      if (busyHost) {
+        busy = BusyHost.start(busyProcesses, dir);
+        open.add(busy);
+        busyRuns = new BusyHost.Results(cells.size(), systems.size());
+        out.println(busy.describe());
+      }
       out.println(
           "each run: "
               + warmup
@@ -156,55 +230,260 @@ final class GatewayBench {
               + seconds
               + " s measured; "
               + repeat
-              + " runs per cell (in rounds over the cells, after "
+              + " runs per cell and system (in rounds over the cells, systems alternating, after "
               + prewarm
-              + " s of unmeasured calls per cell for the"
-              + " three JVMs' compilers), medians reported");
+              + " s of unmeasured calls per cell and system for the JVMs' compilers), medians"
+              + " reported");
       out.flush();
       if (prewarm > 0) {
-        Timing first = new Timing(prewarm, 0.1);
+        GatewayLoad.Timing first = new GatewayLoad.Timing(prewarm, 0.1);
         for (GatewayCell cell : cells) {
-          System.err.println(
-              cell
-                  + " warming up: "
-                  + Report.rate(
-                      once(callers.get(cell.serializer), broker, calleeProcess, cell, first)
-                          .callsPerSec)
-                  + " calls/s");
+          for (Contender sys : systems) {
+            GatewayReport.Stats st = once(sys, cell, first, () -> {});
+            System.err.println(
+                sys.label
+                    + " "
+                    + cell
+                    + " warming up: "
+                    + Report.rate(st.callsPerSec)
+                    + " calls/s");
+          }
         }
       }
-      List<List<GatewayReport.Stats>> runs = new ArrayList<>();
-      cells.forEach(c -> runs.add(new ArrayList<>()));
+      List<List<List<GatewayReport.Stats>>> runs = new ArrayList<>(); // [system][cell][run]
+      for (int i = 0; i < systems.size(); i++) {
+        List<List<GatewayReport.Stats>> perCell = new ArrayList<>();
+        cells.forEach(c -> perCell.add(new ArrayList<>()));
+        runs.add(perCell);
+      }
       for (int r = 1; r <= repeat; r++) {
-        for (int i = 0; i < cells.size(); i++) {
-          GatewayCell cell = cells.get(i);
-          GatewayReport.Stats st =
-              once(callers.get(cell.serializer), broker, calleeProcess, cell, timing);
-          runs.get(i).add(st);
-          System.err.println(cell + " run " + r + "/" + repeat + ": " + st.brief());
+        for (int c = 0; c < cells.size(); c++) {
+          GatewayCell cell = cells.get(c);
+          for (int i = 0; i < systems.size(); i++) {
+            Contender sys = systems.get(i);
+            GatewayReport.Stats st = once(sys, cell, timing, () -> {});
+            runs.get(i).get(c).add(st);
+            String line = sys.label + " " + cell + " run " + r + "/" + repeat + ": " + st.brief();
+            if (busy != null) {
+              double[] x = busy.measure(at -> once(sys, cell, timing, at).callsPerSec);
+              busyRuns.add(c, i, x);
+              line +=
+                  "; busy host: "
+                      + Report.rate(x[0])
+                      + " calls/s, background work "
+                      + Report.fixed(100 * x[1], 0)
+                      + " % of alone";
+            }
+            System.err.println(line);
+          }
         }
       }
-      for (int i = 0; i < cells.size(); i++) {
-        rows.add(new GatewayReport.Row(cells.get(i), GatewayReport.Stats.median(runs.get(i))));
+      for (List<List<GatewayReport.Stats>> perCell : runs) {
+        List<GatewayReport.Stats> m = new ArrayList<>();
+        perCell.forEach(x -> m.add(GatewayReport.Stats.median(x)));
+        medians.add(m);
       }
     } finally {
-      closeAll(open);
+      Main.closeAll(open);
       Runtime.getRuntime().removeShutdownHook(cleanup);
       Main.deleteTree(dir);
     }
-    String table = GatewayReport.table(rows, calleeApart);
-    out.println();
-    out.print(table);
-    out.println();
-    for (String v : GatewayReport.verdicts(rows)) {
-      out.println(v);
+    StringBuilder tables = new StringBuilder();
+    for (int s = 0; s < systems.size(); s++) {
+      Contender sys = systems.get(s);
+      List<GatewayReport.Row> rows = new ArrayList<>();
+      for (int c = 0; c < cells.size(); c++) {
+        rows.add(new GatewayReport.Row(cells.get(c), medians.get(s).get(c)));
+      }
+      String table = GatewayReport.table(rows, sys.calleeApart, sys.middle);
+      String heading = systems.size() > 1 ? sys.label + ":\n\n" : "";
+      tables.append(s > 0 ? "\n" : "").append(heading).append(table);
+      out.println();
+      out.print(heading + table);
+      if (s == 0) {
+        out.println();
+        for (String v : GatewayReport.verdicts(rows)) {
+          out.println(v);
+        }
+      }
     }
+    if (systems.size() > 1) {
+      List<String> labels = new ArrayList<>();
+      systems.forEach(x -> labels.add(x.label));
+      String comparison = GatewayReport.comparison(cells, labels, medians);
+      out.println();
+      out.println("side by side (CPU: every process of the system, µs per call):");
+      out.println();
+      out.print(comparison);
+      tables.append("\n").append(comparison);
+    }
+    if (busyRuns != null) {
+      List<String> cellLabels = new ArrayList<>();
+      cells.forEach(c -> cellLabels.add(c.toString()));
+      List<String> labels = new ArrayList<>();
+      systems.forEach(x -> labels.add(x.label));
+      double[][] quiet = new double[cells.size()][systems.size()];
+      for (int c = 0; c < cells.size(); c++) {
+        for (int i = 0; i < systems.size(); i++) {
+          quiet[c][i] = medians.get(i).get(c).callsPerSec;
+        }
+      }
+      String busyTable = busyRuns.table(cellLabels, labels, quiet);
+      out.println();
+      out.println("busy host (calls/s quiet and beside the CPU-bound processes):");
+      out.println();
+      out.print(busyTable);
+      tables.append("\n").append(busyTable);
+    }
+    out.println();
     out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
     String md = args.string("--markdown", null);
     if (md != null) {
-      Files.writeString(Path.of(md), table, StandardCharsets.UTF_8);
+      Files.writeString(Path.of(md), tables.toString(), StandardCharsets.UTF_8);
     }
     return 0;
+  }
+
+  /** Starts a peer's middle process (NATS), its callee JVM and the caller's connection. */
+  private static Contender startPeer(
+      String peer, String natsBinary, Path dir, long tool, PrintStream out) throws IOException {
+    List<AutoCloseable> parts = new ArrayList<>();
+    try {
+      Contender sys;
+      if (peer.equals(GatewayPeers.NATS)) {
+        GatewayPeers.NatsServer nats = GatewayPeers.NatsServer.start(natsBinary, dir);
+        parts.add(nats);
+        ChildJvm callee =
+            ChildJvm.start(
+                GatewayPeers.class,
+                List.of(),
+                List.of(GatewayPeers.NATS, nats.url()),
+                dir.resolve("nats-callee.log"));
+        parts.add(callee);
+        io.nats.client.Connection nc = GatewayPeers.natsConnect(nats.url());
+        parts.add(nc::close);
+        sys =
+            new Contender(
+                "NATS",
+                "nats-server",
+                cell -> GatewayPeers.natsCaller(nc, codec(cell)),
+                GatewayLoad.meter(
+                    () -> Server.cpuTicks(nats.pid(), "nats-server"),
+                    () -> Server.cpuTicks(tool, "ephemeral-bench"),
+                    () -> Server.cpuTicks(callee.pid(), "the NATS callee")),
+                true);
+        out.println(
+            "NATS: nats-server "
+                + natsVersion(natsBinary)
+                + " on 127.0.0.1:"
+                + nats.port
+                + " (pid "
+                + nats.pid()
+                + "), jnats with default options; callee: a JVM of its own (pid "
+                + callee.pid()
+                + "), a dispatcher that publishes each request's bytes to its reply subject");
+      } else {
+        Path socket = dir.resolve("grpc.sock");
+        ChildJvm callee =
+            ChildJvm.start(
+                GatewayPeers.class,
+                List.of(),
+                List.of(GatewayPeers.GRPC, socket.toString()),
+                dir.resolve("grpc-callee.log"));
+        parts.add(callee);
+        GatewayPeers.GrpcChannel ch = new GatewayPeers.GrpcChannel(socket);
+        parts.add(ch);
+        sys =
+            new Contender(
+                "gRPC",
+                null,
+                cell -> GatewayPeers.grpcCaller(ch, codec(cell)),
+                GatewayLoad.meter(
+                    () -> 0,
+                    () -> Server.cpuTicks(tool, "ephemeral-bench"),
+                    () -> Server.cpuTicks(callee.pid(), "the gRPC callee")),
+                true);
+        out.println(
+            "gRPC: grpc-java (Netty epoll) over a Unix socket, direct executor on both sides, byte"
+                + " messages; callee: a JVM of its own (pid "
+                + callee.pid()
+                + ") answering each request with its bytes; no process in between");
+      }
+      sys.parts.addAll(parts);
+      return sys;
+    } catch (IOException | RuntimeException e) {
+      Main.closeAll(parts);
+      throw e;
+    }
+  }
+
+  private static GatewayPeers.Codec codec(GatewayCell cell) {
+    return new GatewayPeers.Codec(cell.serializer, filler(cell.payloadBytes));
+  }
+
+  /** Our caller: the default {@code call}/{@code callAsync} with a JsonNode tree as params. */
+  private static GatewayLoad.EchoCaller ourCaller(ServiceClient caller, GatewayCell cell) {
+    String target = GatewayCallee.serviceName(cell.serializer);
+    String filler = filler(cell.payloadBytes);
+    return new GatewayLoad.EchoCaller() {
+      @Override
+      public void call(long n) {
+        ObjectNode p = params(n, filler);
+        check(p, caller.call(target, GatewayCallee.METHOD, p, JsonNode.class));
+      }
+
+      @Override
+      public CompletableFuture<?> callAsync(long n) {
+        ObjectNode p = params(n, filler);
+        return caller
+            .callAsync(target, GatewayCallee.METHOD, p, JsonNode.class)
+            .thenApply(
+                answer -> {
+                  check(p, answer);
+                  return answer;
+                });
+      }
+    };
+  }
+
+  private static GatewayReport.Stats once(
+      Contender sys, GatewayCell cell, GatewayLoad.Timing timing, Runnable atStart) {
+    GatewayLoad.Run run =
+        GatewayLoad.run(sys.callers.apply(cell), cell.inFlight, timing, sys.cpu, atStart);
+    return stats(run, sys.calleeApart, sys.middle != null);
+  }
+
+  private static GatewayReport.Stats stats(
+      GatewayLoad.Run run, boolean calleeApart, boolean hasMiddle) {
+    long calls = run.calls();
+    if (calls == 0) {
+      throw new BenchException("no call completed in the measured phase");
+    }
+    double perCall = 1e6 / Server.ticksPerSecond() / calls;
+    long[] a = run.cpuBefore();
+    long[] b = run.cpuAfter();
+    return new GatewayReport.Stats(
+        calls / (run.nanos() / 1e9),
+        run.latencies().getValueAtPercentile(50) / 1000.0,
+        run.latencies().getValueAtPercentile(99) / 1000.0,
+        run.latencies().getValueAtPercentile(99.9) / 1000.0,
+        hasMiddle ? (b[0] - a[0]) * perCall : Double.NaN,
+        (b[1] - a[1]) * perCall,
+        calleeApart ? (b[2] - a[2]) * perCall : Double.NaN);
+  }
+
+  private static String natsVersion(String binary) {
+    try {
+      Process p = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor();
+      return v.replace("nats-server: ", "");
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 
   static boolean calleeApart(String where) {
@@ -269,19 +548,6 @@ final class GatewayBench {
     return out;
   }
 
-  private static void closeAll(List<AutoCloseable> open) {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      try {
-        open.get(i).close();
-      } catch (Exception ignored) {
-        // best effort at exit
-      }
-    }
-    open.clear();
-  }
-
-  // ---- one run ----
-
   /** The params of call {@code n}: {@code {"n": n, "text": filler}}, unique per call. */
   static ObjectNode params(long n, String filler) {
     ObjectNode o = NODES.objectNode();
@@ -333,291 +599,6 @@ final class GatewayBench {
         && text != null
         && text.isTextual()
         && text.textValue().equals(sent.get("text").textValue());
-  }
-
-  static GatewayReport.Stats once(
-      ServiceClient caller, Server broker, CalleeProcess callee, GatewayCell cell, Timing timing) {
-    String target = GatewayCallee.serviceName(cell.serializer);
-    String filler = filler(cell.payloadBytes);
-    return cell.inFlight == 1
-        ? sequential(caller, target, filler, broker, callee, timing)
-        : window(caller, target, filler, cell.inFlight, broker, callee, timing);
-  }
-
-  /** CPU clock ticks of the broker, the tool's JVM and the callee's JVM (0 when inside). */
-  private static long[] cpu(Server broker, CalleeProcess callee) {
-    return new long[] {
-      broker.cpuTicks(),
-      Server.cpuTicks(ProcessHandle.current().pid(), "ephemeral-bench"),
-      callee == null ? 0 : Server.cpuTicks(callee.pid(), "the callee")
-    };
-  }
-
-  private static GatewayReport.Stats stats(
-      Histogram h, long nanos, long[] cpu0, long[] cpu1, boolean calleeApart) {
-    long calls = h.getTotalCount();
-    if (calls == 0) {
-      throw new BenchException("no call completed in the measured phase");
-    }
-    double perCall = 1e6 / Server.ticksPerSecond() / calls;
-    return new GatewayReport.Stats(
-        calls / (nanos / 1e9),
-        h.getValueAtPercentile(50) / 1000.0,
-        h.getValueAtPercentile(99) / 1000.0,
-        h.getValueAtPercentile(99.9) / 1000.0,
-        (cpu1[0] - cpu0[0]) * perCall,
-        (cpu1[1] - cpu0[1]) * perCall,
-        calleeApart ? (cpu1[2] - cpu0[2]) * perCall : Double.NaN);
-  }
-
-  /** One call at a time with the blocking {@code call}. */
-  private static GatewayReport.Stats sequential(
-      ServiceClient caller,
-      String target,
-      String filler,
-      Server broker,
-      CalleeProcess callee,
-      Timing timing) {
-    long n = 0;
-    long warmEnd = System.nanoTime() + timing.warmupNanos;
-    while (System.nanoTime() < warmEnd) {
-      ObjectNode p = params(n++, filler);
-      check(p, caller.call(target, GatewayCallee.METHOD, p, JsonNode.class));
-    }
-    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    long[] cpu0 = cpu(broker, callee);
-    long t0 = System.nanoTime();
-    long end = t0 + timing.measureNanos;
-    long t1;
-    while (true) {
-      ObjectNode p = params(n++, filler);
-      long s = System.nanoTime();
-      JsonNode answer = caller.call(target, GatewayCallee.METHOD, p, JsonNode.class);
-      t1 = System.nanoTime();
-      h.recordValue(t1 - s);
-      check(p, answer);
-      if (t1 >= end) {
-        break;
-      }
-    }
-    long[] cpu1 = cpu(broker, callee);
-    return stats(h, t1 - t0, cpu0, cpu1, callee != null);
-  }
-
-  /**
-   * {@code inFlight} lanes of {@code callAsync}: each answer (completed on the client's callback
-   * executor) checks itself, records its latency and starts the lane's next call. Calls that
-   * complete between the two histogram swaps are the measured ones.
-   */
-  private static GatewayReport.Stats window(
-      ServiceClient caller,
-      String target,
-      String filler,
-      int inFlight,
-      Server broker,
-      CalleeProcess callee,
-      Timing timing) {
-    Window w = new Window(caller, target, filler, inFlight);
-    for (int i = 0; i < inFlight; i++) {
-      w.launch();
-    }
-    sleepNanos(timing.warmupNanos);
-    w.failIfFailed();
-    w.recorder.reset();
-    long[] cpu0 = cpu(broker, callee);
-    long t0 = System.nanoTime();
-    sleepNanos(timing.measureNanos);
-    Histogram h = w.recorder.getIntervalHistogram();
-    long t1 = System.nanoTime();
-    long[] cpu1 = cpu(broker, callee);
-    w.stop = true;
-    try {
-      if (!w.drained.await(60, TimeUnit.SECONDS)) {
-        throw new BenchException(
-            w.drained.getCount()
-                + " of "
-                + inFlight
-                + " calls still unanswered 60 s after the run");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BenchException("interrupted");
-    }
-    w.failIfFailed();
-    return stats(h, t1 - t0, cpu0, cpu1, callee != null);
-  }
-
-  private static final class Window {
-    final ServiceClient caller;
-    final String target;
-    final String filler;
-    final Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
-    final AtomicLong next = new AtomicLong();
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
-    final CountDownLatch drained;
-    volatile boolean stop;
-
-    Window(ServiceClient caller, String target, String filler, int inFlight) {
-      this.caller = caller;
-      this.target = target;
-      this.filler = filler;
-      this.drained = new CountDownLatch(inFlight);
-    }
-
-    void launch() {
-      ObjectNode p = params(next.getAndIncrement(), filler);
-      long s = System.nanoTime();
-      caller
-          .callAsync(target, GatewayCallee.METHOD, p, JsonNode.class)
-          .whenComplete((answer, error) -> done(p, s, answer, error));
-    }
-
-    private void done(ObjectNode sent, long started, JsonNode answer, Throwable error) {
-      long now = System.nanoTime();
-      try {
-        if (error != null) {
-          throw new BenchException("call n=" + sent.get("n") + " failed: " + error, error);
-        }
-        recorder.recordValue(Math.min(now - started, TimeUnit.SECONDS.toNanos(60)));
-        check(sent, answer);
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-      }
-      if (stop || failure.get() != null) {
-        drained.countDown();
-        return;
-      }
-      try {
-        launch();
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
-        drained.countDown();
-      }
-    }
-
-    void failIfFailed() {
-      Throwable t = failure.get();
-      if (t instanceof BenchException) {
-        throw (BenchException) t;
-      }
-      if (t != null) {
-        throw new BenchException(t.toString(), t);
-      }
-    }
-  }
-
-  private static void sleepNanos(long nanos) {
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BenchException("interrupted");
-    }
-  }
-
-  // ---- the callee's JVM ----
-
-  /** {@link GatewayCallee#main} in a JVM of its own; closing its standard input stops it. */
-  static final class CalleeProcess implements AutoCloseable {
-    final Process process;
-    private final Path log;
-
-    private CalleeProcess(Process process, Path log) {
-      this.process = process;
-      this.log = log;
-    }
-
-    static CalleeProcess start(
-        Path socket, Path dir, List<String> javaOpts, String handlers, long busyPollMicros)
-        throws IOException {
-      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      List<String> cmd = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC"));
-      cmd.addAll(javaOpts);
-      cmd.addAll(List.of("-cp", ownClassPath(), GatewayCallee.class.getName(), socket.toString()));
-      cmd.add(handlers);
-      cmd.add(Long.toString(busyPollMicros));
-      Path log = dir.resolve("callee.log");
-      Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-      CalleeProcess c = new CalleeProcess(p, log);
-      BufferedReader in =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      // The JVM may print lines of its own (-XX:StartFlightRecording does); wait for ours, then
-      // keep draining the pipe so that the callee never blocks on it.
-      CountDownLatch ready = new CountDownLatch(1);
-      Thread reader =
-          new Thread(
-              () -> {
-                try {
-                  String line;
-                  while ((line = in.readLine()) != null) {
-                    if (line.equals(GatewayCallee.READY)) {
-                      ready.countDown();
-                    }
-                  }
-                } catch (IOException e) {
-                  // the callee is gone; the wait below says so
-                }
-              },
-              "callee-stdout");
-      reader.setDaemon(true);
-      reader.start();
-      boolean up;
-      try {
-        up = ready.await(CALLEE_START_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        up = false;
-      }
-      if (!up) {
-        c.close();
-        throw new BenchException(
-            "the callee JVM did not register within "
-                + CALLEE_START_MILLIS
-                + " ms ("
-                + String.join(" ", cmd)
-                + "):\n"
-                + c.logTail());
-      }
-      return c;
-    }
-
-    private static String ownClassPath() {
-      try {
-        return Path.of(
-                GatewayBench.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-            .toString();
-      } catch (URISyntaxException | RuntimeException e) {
-        return System.getProperty("java.class.path");
-      }
-    }
-
-    long pid() {
-      return process.pid();
-    }
-
-    String logTail() {
-      try {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-      } catch (IOException e) {
-        return "(no log: " + e.getMessage() + ")";
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        process.getOutputStream().close();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (IOException e) {
-        process.destroyForcibly();
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   static List<String> splitOpts(String opts) {

@@ -3,7 +3,6 @@ package io.ephemeral.bench;
 import io.ephemeral.client.service.Serializer;
 import io.ephemeral.client.service.ServiceClient;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,11 +14,10 @@ import java.util.Locale;
 /**
  * The callee of the gateway benchmark: one {@link ServiceClient} per encoding, each serving {@code
  * echo}, which returns its params. Runs inside the tool's JVM or, as {@link #main}, in a JVM of its
- * own so that its CPU time is apart from the caller's: it prints {@value #READY} once registered
- * and serves until its standard input closes.
+ * own so that its CPU time is apart from the caller's (a {@link ChildJvm}): it prints {@value
+ * ChildJvm#READY} once registered and serves until its standard input closes.
  */
 final class GatewayCallee {
-  static final String READY = "ready";
   static final String METHOD = "echo";
 
   private GatewayCallee() {}
@@ -97,11 +95,8 @@ final class GatewayCallee {
       for (Serializer s : Serializer.values()) {
         callees.add(start(socket, s, direct, nonBlocking, busyPollMicros));
       }
-      out.println(READY);
-      InputStream in = System.in;
-      while (in.read() >= 0) {
-        // the tool closes our standard input to stop us
-      }
+      out.println(ChildJvm.READY);
+      ChildJvm.awaitStdinClosed();
     } finally {
       callees.forEach(ServiceClient::close);
     }

@@ -54,6 +54,18 @@ final class GatewayReport {
           Report.median(runs.stream().mapToDouble(s -> s.calleeCpuMicrosPerCall).toArray()));
     }
 
+    /** CPU per call of every process that was measured (the middle one, caller and callee). */
+    double totalCpuMicrosPerCall() {
+      double sum = 0;
+      for (double v :
+          new double[] {brokerCpuMicrosPerCall, callerCpuMicrosPerCall, calleeCpuMicrosPerCall}) {
+        if (!Double.isNaN(v)) {
+          sum += v;
+        }
+      }
+      return sum;
+    }
+
     String brief() {
       return Report.rate(callsPerSec)
           + " calls/s, p50 "
@@ -62,9 +74,11 @@ final class GatewayReport {
           + Report.fixed(p99Micros, 1)
           + " p999 "
           + Report.fixed(p999Micros, 1)
-          + " µs, CPU µs/call broker "
-          + Report.fixed(brokerCpuMicrosPerCall, 2)
-          + " caller "
+          + " µs, CPU µs/call "
+          + (Double.isNaN(brokerCpuMicrosPerCall)
+              ? ""
+              : "middle " + Report.fixed(brokerCpuMicrosPerCall, 2) + " ")
+          + "caller "
           + Report.fixed(callerCpuMicrosPerCall, 2)
           + (Double.isNaN(calleeCpuMicrosPerCall)
               ? ""
@@ -85,20 +99,31 @@ final class GatewayReport {
 
   private GatewayReport() {}
 
-  /**
-   * The Markdown table. p999 is shown for sequential cells only: with many calls in flight it
-   * mostly measures the queue behind a GC pause or a descheduled thread.
-   */
+  /** The table of our gateway. */
   static String table(List<Row> rows, boolean calleeApart) {
+    return table(rows, calleeApart, "broker");
+  }
+
+  /**
+   * The Markdown table of one system. p999 is shown for sequential cells only: with many calls in
+   * flight it mostly measures the queue behind a GC pause or a descheduled thread.
+   *
+   * @param middle the process between caller and callee ("broker", "nats-server"), or null when the
+   *     caller reaches the callee directly
+   */
+  static String table(List<Row> rows, boolean calleeApart, String middle) {
     StringBuilder sb = new StringBuilder();
+    sb.append("| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | ");
+    if (middle != null) {
+      sb.append(middle).append(" CPU µs/call | ");
+    }
     sb.append(
-            "| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | broker CPU µs/call | ")
-        .append(
-            calleeApart
-                ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
-                : "caller+callee JVM CPU µs/call |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        .append(calleeApart ? "---:|\n" : "\n");
+        calleeApart
+            ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
+            : "caller+callee JVM CPU µs/call |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|")
+        .append(middle != null ? "---:|" : "")
+        .append(calleeApart ? "---:|---:|\n" : "---:|\n");
     for (Row r : rows) {
       Stats s = r.stats;
       sb.append("| ")
@@ -114,15 +139,65 @@ final class GatewayReport {
           .append(" | ")
           .append(Report.fixed(s.p99Micros, 1))
           .append(" | ")
-          .append(r.cell.inFlight == 1 ? Report.fixed(s.p999Micros, 1) : "–")
-          .append(" | ")
-          .append(Report.fixed(s.brokerCpuMicrosPerCall, 2))
-          .append(" | ")
-          .append(Report.fixed(s.callerCpuMicrosPerCall, 2));
+          .append(r.cell.inFlight == 1 ? Report.fixed(s.p999Micros, 1) : "–");
+      if (middle != null) {
+        sb.append(" | ").append(Report.fixed(s.brokerCpuMicrosPerCall, 2));
+      }
+      sb.append(" | ").append(Report.fixed(s.callerCpuMicrosPerCall, 2));
       if (calleeApart) {
         sb.append(" | ").append(Report.fixed(s.calleeCpuMicrosPerCall, 2));
       }
       sb.append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Ours beside the peers, cell by cell: calls per second and the CPU of all of a system's
+   * processes per call, each with ours divided by the best peer (rate: the highest; CPU: the
+   * lowest). The targets are a rate ratio of at least 1 and a CPU ratio of at most 1.
+   *
+   * @param medians medians[system][cell], ours first
+   */
+  static String comparison(
+      List<GatewayCell> cells, List<String> systems, List<List<Stats>> medians) {
+    StringBuilder sb = new StringBuilder("| payload | encoding | calls in flight |");
+    for (String s : systems) {
+      sb.append(' ').append(s).append(" calls/s |");
+    }
+    sb.append(" ours/best |");
+    for (String s : systems) {
+      sb.append(' ').append(s).append(" CPU µs/call |");
+    }
+    sb.append(" ours/lowest |\n|---|---|---:|");
+    sb.append("---:|".repeat(2 * systems.size() + 2)).append('\n');
+    for (int c = 0; c < cells.size(); c++) {
+      GatewayCell cell = cells.get(c);
+      sb.append("| ")
+          .append(cell.payloadLabel())
+          .append(" | ")
+          .append(cell.encodingLabel())
+          .append(" | ")
+          .append(cell.inFlight)
+          .append(" |");
+      double best = 0;
+      double lowest = Double.MAX_VALUE;
+      for (int s = 0; s < systems.size(); s++) {
+        Stats st = medians.get(s).get(c);
+        sb.append(' ').append(Report.rate(st.callsPerSec)).append(" |");
+        if (s > 0) {
+          best = Math.max(best, st.callsPerSec);
+          lowest = Math.min(lowest, st.totalCpuMicrosPerCall());
+        }
+      }
+      Stats ours = medians.get(0).get(c);
+      sb.append(' ').append(Report.fixed(ours.callsPerSec / best, 2)).append(" |");
+      for (int s = 0; s < systems.size(); s++) {
+        sb.append(' ')
+            .append(Report.fixed(medians.get(s).get(c).totalCpuMicrosPerCall(), 1))
+            .append(" |");
+      }
+      sb.append(' ').append(Report.fixed(ours.totalCpuMicrosPerCall() / lowest, 2)).append(" |\n");
     }
     return sb.toString();
   }

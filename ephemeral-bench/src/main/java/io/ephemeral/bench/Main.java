@@ -163,6 +163,18 @@ public final class Main {
     return null;
   }
 
+  /** Closes each, last first, ignoring failures (at exit). */
+  static void closeAll(List<? extends AutoCloseable> open) {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      try {
+        open.get(i).close();
+      } catch (Exception ignored) {
+        // best effort at exit
+      }
+    }
+    open.clear();
+  }
+
   static Path tempDir() throws IOException {
     // Short: a Unix socket path must stay under 108 bytes.
     return Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "eb-");

@@ -66,7 +66,7 @@ final class StoreCompare {
 
     Path dir = Main.tempDir();
     List<AutoCloseable> running = new ArrayList<>();
-    Thread cleanup = new Thread(() -> closeAll(running));
+    Thread cleanup = new Thread(() -> Main.closeAll(running));
     Runtime.getRuntime().addShutdownHook(cleanup);
     String loadBefore = Main.loadAverage();
     List<Report.Stats> memory = new ArrayList<>();
@@ -135,7 +135,7 @@ final class StoreCompare {
         redis.add(Report.Stats.median(b));
       }
     } finally {
-      closeAll(running);
+      Main.closeAll(running);
       Runtime.getRuntime().removeShutdownHook(cleanup);
       Main.deleteTree(dir);
     }
@@ -205,16 +205,5 @@ final class StoreCompare {
         Server.sleep(20);
       }
     }
-  }
-
-  private static void closeAll(List<AutoCloseable> running) {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      try {
-        running.get(i).close();
-      } catch (Exception ignored) {
-        // best effort at exit
-      }
-    }
-    running.clear();
   }
 }

@@ -123,4 +123,70 @@ class GatewayPartsTest {
             "64 in flight, small JSON: 9.0k calls/s (target ≥ 100k): MISSED",
             "sequential p50, small JSON: 61.0 µs (target ≤ 60 µs): MISSED");
   }
+
+  @Test
+  void peersAreNamedAndTheirPayloadIsCheckedInBothEncodings() {
+    assertThat(GatewayPeers.parse("grpc, NATS,grpc")).containsExactly("grpc", "nats");
+    assertThat(GatewayPeers.parse("")).isEmpty();
+    assertThatThrownBy(() -> GatewayPeers.parse("nats,zeromq"))
+        .hasMessageContaining("unknown peer 'zeromq'");
+    for (Serializer encoding : Serializer.values()) {
+      GatewayPeers.Codec codec = new GatewayPeers.Codec(encoding, GatewayBench.filler(10_240));
+      byte[] sent = codec.encode(41);
+      codec.check(41, sent);
+      assertThatThrownBy(() -> codec.check(42, sent))
+          .isInstanceOf(BenchException.class)
+          .hasMessageContaining("call n=42");
+      GatewayPeers.Codec other = new GatewayPeers.Codec(encoding, GatewayBench.filler(0));
+      assertThatThrownBy(() -> other.check(41, sent)).isInstanceOf(BenchException.class);
+      assertThatThrownBy(() -> codec.check(41, new byte[0])).isInstanceOf(BenchException.class);
+    }
+    byte[] json = new GatewayPeers.Codec(Serializer.JSON, "ping").encode(7);
+    assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("{\"n\":7,\"text\":\"ping\"}");
+    GatewayPeers.Codec ping = new GatewayPeers.Codec(Serializer.JSON, "ping");
+    assertThatThrownBy(
+            () ->
+                ping.check(
+                    7,
+                    "{\"n\":7,\"text\":\"ping\",\"x\":1}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isInstanceOf(BenchException.class);
+  }
+
+  @Test
+  void theSideBySideTableDividesOursByTheBestPeer() {
+    GatewayReport.Stats ours = new GatewayReport.Stats(120_000, 400, 900, 2000, 4, 5, 6);
+    GatewayReport.Stats nats = new GatewayReport.Stats(100_000, 500, 900, 2000, 3, 6, 7);
+    GatewayReport.Stats grpc = new GatewayReport.Stats(150_000, 300, 900, 2000, Double.NaN, 5, 5);
+    String table =
+        GatewayReport.comparison(
+            List.of(GatewayCell.parse("small:json:64")),
+            List.of("ours", "NATS", "gRPC"),
+            List.of(List.of(ours), List.of(nats), List.of(grpc)));
+    assertThat(table)
+        .contains("| ours calls/s | NATS calls/s | gRPC calls/s | ours/best |")
+        .contains("| small | JSON | 64 | 120k | 100k | 150k | 0.80 | 15.0 | 16.0 | 10.0 | 1.50 |");
+    assertThat(
+            GatewayReport.table(
+                List.of(new GatewayReport.Row(GatewayCell.parse("small:json:1"), grpc)),
+                true,
+                null))
+        .doesNotContain("NaN")
+        .contains("| small | JSON | 1 | 150k | 300.0 | 900.0 | 2000.0 | 5.00 | 5.00 |");
+  }
+
+  @Test
+  void theBusyHostTableGivesWhatEachSystemKeptOfItsQuietRate() {
+    String table =
+        BusyHost.table(
+            List.of("small JSON sequential"),
+            List.of("ours", "NATS"),
+            new double[][] {{20_000, 10_000}},
+            new double[][] {{9_000, 6_000}},
+            new double[][] {{0.61, 0.7}});
+    assertThat(table)
+        .contains("| small JSON sequential | ours | 20.0k | 9.0k | 0.45 | 61 % |")
+        .contains("| small JSON sequential | NATS | 10.0k | 6.0k | 0.60 | 70 % |");
+  }
 }

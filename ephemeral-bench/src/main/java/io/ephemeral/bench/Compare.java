@@ -273,7 +273,7 @@ final class Compare {
       } else if (cell.op == Workload.Op.LEASE && s.holders > 0) {
         byte[][] holders = new byte[s.holders][];
         for (int i = 0; i < s.holders; i++) {
-          holders[i] = Workload.leaseRequest("h" + i, s.ttl);
+          holders[i] = w.lease("h" + i);
         }
         gen.preload(holders, Workload.Op.LEASE);
       }

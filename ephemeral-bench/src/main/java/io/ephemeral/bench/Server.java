@@ -49,12 +49,22 @@ final class Server implements AutoCloseable {
 
   /** Starts {@code redis-server} without persistence on a Unix socket only. */
   static Server redis(String binary, Path dir) throws IOException {
+    return redis(binary, dir, 0);
+  }
+
+  /**
+   * Starts {@code redis-server} without persistence on a Unix socket and, unless {@code tcpPort} is
+   * 0, on that loopback TCP port as well.
+   */
+  static Server redis(String binary, Path dir, int tcpPort) throws IOException {
     Path socket = dir.resolve("redis.sock");
     List<String> cmd =
         List.of(
             binary,
+            "--bind",
+            "127.0.0.1",
             "--port",
-            "0",
+            Integer.toString(tcpPort),
             "--unixsocket",
             socket.toString(),
             "--save",

@@ -2,9 +2,8 @@ package io.ephemeral.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ephemeral-bench store}: the same KV cells against our broker twice, once keeping values
- * and leases in its memory and once in Redis ({@code start --store redis://...}), alternating runs,
- * medians in one table. Redis runs on a loopback TCP port (the Redis client cannot use Unix
- * sockets); clients reach both brokers over their Unix sockets as usual.
+ * {@code ephemeral-bench store}: our broker keeping its values and leases in Redis ({@code start
+ * --store redis://...}) beside the same redis-server used directly, alternating runs, medians in
+ * one table. The broker reaches Redis on a loopback TCP port; the direct runs use Redis's Unix
+ * socket, as the broker's own clients do. Direct gets and sets are Redis's GET and SET ... PX;
+ * direct lease+release is the plain Redis lock a user would take instead ({@code SET ... NX PX},
+ * then {@code DEL}), which has no pool slots, wait queue or fencing token.
  */
 final class StoreCompare {
   private static final Set<String> VALUED =
@@ -36,19 +36,28 @@ final class StoreCompare {
           "--holders",
           "--markdown",
           "--redis-server",
+          "--busy-processes",
           "--broker",
           "--store");
+  private static final Set<String> FLAGS = Set.of("--busy-host");
+
+  /** The target's cells: get, set and lease+release at 1×1, 8×1 and 1×32. */
+  static final String DEFAULT_CELLS =
+      "get:1x1,get:8x1,get:1x32,set:1x1,set:8x1,set:1x32,lease:1x1,lease:8x1,lease:1x32";
 
   private StoreCompare() {}
 
   static int run(String[] argv, PrintStream out) throws IOException {
-    Args args = new Args(argv, VALUED, Set.of());
+    Args args = new Args(argv, VALUED, FLAGS);
     if (!args.positional().isEmpty()) {
       throw new IllegalArgumentException("unexpected argument " + args.positional().get(0));
     }
     Compare.Settings s = Compare.Settings.from(args, 20_000, 1000);
     int repeat = (int) args.number("--repeat", 3, 1, 99);
-    List<Cell> cells = Compare.cells(args);
+    List<Cell> cells =
+        args.string("--cells", null) == null && args.string("--ops", null) == null
+            ? Compare.cells(new Args(new String[] {"--cells", DEFAULT_CELLS}, VALUED, FLAGS))
+            : Compare.cells(args);
     List<String> launcher = Main.brokerLauncher(args);
     String storeUri = args.string("--store", null);
     String redisBinary = null;
@@ -69,40 +78,53 @@ final class StoreCompare {
     Thread cleanup = new Thread(() -> Main.closeAll(running));
     Runtime.getRuntime().addShutdownHook(cleanup);
     String loadBefore = Main.loadAverage();
-    List<Report.Stats> memory = new ArrayList<>();
-    List<Report.Stats> redis = new ArrayList<>();
+    List<Report.Stats> viaBroker = new ArrayList<>();
+    List<Report.Stats> direct = new ArrayList<>();
+    BusyHost.Results busyRuns = null;
     try {
       String redisLine;
+      Server redis = null;
       if (storeUri == null) {
-        Process p = startRedis(redisBinary, dir, running);
-        storeUri = "redis://127.0.0.1:" + redisPort + "?prefix=bench";
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+          port = probe.getLocalPort();
+        }
+        redis = Server.redis(redisBinary, Files.createDirectories(dir.resolve("redis")), port);
+        running.add(redis);
+        storeUri = "redis://127.0.0.1:" + port + "?prefix=bench";
         redisLine =
-            "redis-server (pid " + p.pid() + ") on 127.0.0.1:" + redisPort + ", no persistence";
+            "redis-server (pid "
+                + redis.pid()
+                + ") on 127.0.0.1:"
+                + port
+                + " for the broker and its Unix socket for the direct runs, no persistence";
       } else {
-        redisLine = "given store " + storeUri.replaceAll("//[^@/]*@", "//***@");
+        redisLine =
+            "given store " + storeUri.replaceAll("//[^@/]*@", "//***@") + " (no direct runs)";
       }
-      Server inMemory =
-          Server.broker(launcher, Files.createDirectories(dir.resolve("m")), List.of(), Map.of());
-      running.add(inMemory);
-      Server onRedis =
+      Server broker =
           Server.broker(
               launcher,
-              Files.createDirectories(dir.resolve("r")),
+              Files.createDirectories(dir.resolve("b")),
               List.of("--store", storeUri, "--max-items", "0"),
               Map.of());
-      running.add(onRedis);
+      running.add(broker);
       out.println("# ephemeral-bench store");
       out.println("machine: " + Main.machine());
       out.println(
-          "brokers: "
+          "broker: "
               + String.join(" ", launcher)
-              + " in memory (pid "
-              + inMemory.pid()
-              + ") and with --store"
-              + " (pid "
-              + onRedis.pid()
+              + " start --store … (pid "
+              + broker.pid()
               + "); "
               + redisLine);
+      BusyHost busy = null;
+      if (args.flag("--busy-host")) {
+        busy = BusyHost.start((int) args.number("--busy-processes", 2, 1, 64), dir);
+        running.add(busy);
+        busyRuns = new BusyHost.Results(cells.size(), 2);
+        out.println(busy.describe());
+      }
       out.println(
           "each run: "
               + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s")
@@ -110,100 +132,78 @@ final class StoreCompare {
               + s.warmup
               + " warm-up requests; "
               + repeat
-              + " runs per cell and broker, medians reported;"
-              + " CPU columns are the broker processes only");
+              + " runs per cell, broker and Redis alternating, medians reported;"
+              + " the CPU columns are the broker's and Redis's own");
       out.flush();
-      for (Cell cell : cells) {
+      for (int c = 0; c < cells.size(); c++) {
+        Cell cell = cells.get(c);
         List<Report.Stats> a = new ArrayList<>();
         List<Report.Stats> b = new ArrayList<>();
         for (int r = 1; r <= repeat; r++) {
-          a.add(Compare.once(inMemory, Workload.Protocol.KV, cell, s));
-          b.add(Compare.once(onRedis, Workload.Protocol.KV, cell, s));
-          System.err.println(
+          a.add(Compare.once(broker, Workload.Protocol.KV, cell, s));
+          String line =
               cell
                   + " run "
                   + r
                   + "/"
                   + repeat
-                  + ": memory "
+                  + ": redis store "
                   + Report.rate(a.get(r - 1).opsPerSec)
-                  + "/s | redis store "
-                  + Report.rate(b.get(r - 1).opsPerSec)
-                  + "/s");
+                  + "/s";
+          if (redis != null) {
+            b.add(Compare.once(redis, Workload.Protocol.RESP, cell, s));
+            line += " | Redis direct " + Report.rate(b.get(r - 1).opsPerSec) + "/s";
+          }
+          if (busy != null) {
+            double[] x =
+                busy.measure(
+                    at -> Compare.once(broker, Workload.Protocol.KV, cell, s, at).opsPerSec);
+            busyRuns.add(c, 0, x);
+            line += "; busy host: redis store " + Report.rate(x[0]) + "/s";
+            if (redis != null) {
+              Server rs = redis;
+              x =
+                  busy.measure(
+                      at -> Compare.once(rs, Workload.Protocol.RESP, cell, s, at).opsPerSec);
+              busyRuns.add(c, 1, x);
+              line += " | Redis direct " + Report.rate(x[0]) + "/s";
+            }
+          }
+          System.err.println(line);
         }
-        memory.add(Report.Stats.median(a));
-        redis.add(Report.Stats.median(b));
+        viaBroker.add(Report.Stats.median(a));
+        direct.add(b.isEmpty() ? null : Report.Stats.median(b));
       }
     } finally {
       Main.closeAll(running);
       Runtime.getRuntime().removeShutdownHook(cleanup);
       Main.deleteTree(dir);
     }
-    String table = Report.table(Report.rows(cells, memory, redis), "memory", "redis store");
+    String table =
+        Report.table(Report.rows(cells, viaBroker, direct), "redis store", "Redis direct");
     out.println();
     out.print(table);
     out.println();
+    if (busyRuns != null) {
+      double[][] quiet = new double[cells.size()][2];
+      List<String> labels = new ArrayList<>();
+      for (int c = 0; c < cells.size(); c++) {
+        quiet[c][0] = viaBroker.get(c).opsPerSec;
+        quiet[c][1] = direct.get(c) == null ? Double.NaN : direct.get(c).opsPerSec;
+        labels.add(cells.get(c).toString());
+      }
+      String busyTable = busyRuns.table(labels, List.of("redis store", "Redis direct"), quiet);
+      out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
+      out.println();
+      out.print(busyTable);
+      out.println();
+      table += "\n" + busyTable;
+    }
     out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
     String md = args.string("--markdown", null);
     if (md != null) {
       Files.writeString(Path.of(md), table, StandardCharsets.UTF_8);
     }
     return 0;
-  }
-
-  private static int redisPort;
-
-  /**
-   * redis-server without persistence on a free loopback port; returns once it accepts connections.
-   */
-  private static Process startRedis(String binary, Path dir, List<AutoCloseable> running)
-      throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      redisPort = probe.getLocalPort();
-    }
-    Process p =
-        new ProcessBuilder(
-                binary,
-                "--port",
-                Integer.toString(redisPort),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
-    running.add(
-        () -> {
-          p.destroy();
-          if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        });
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      if (!p.isAlive()) {
-        throw new BenchException(
-            "redis-server exited with status "
-                + p.exitValue()
-                + " while starting (see "
-                + dir.resolve("redis.log")
-                + ")");
-      }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", redisPort), 200);
-        return p;
-      } catch (IOException notYet) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new BenchException(
-              "redis-server did not listen on port " + redisPort + " within 20 s");
-        }
-        Server.sleep(20);
-      }
-    }
   }
 }

@@ -35,6 +35,12 @@ final class Workload {
   final int valueSize;
   final long ttlMillis;
 
+  /** Tells this workload's Redis locks from those of earlier runs. */
+  private final int run = RUNS.incrementAndGet();
+
+  private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** request[i]: the request for key i (get, set) or the i-th lease/release of a worker. */
   private final byte[][] requests;
 
@@ -49,11 +55,9 @@ final class Workload {
   private static final byte[] KV_RELEASED = ascii("{\"ok\":true,\"released\":true");
   private static final byte[] RESP_OK = ascii("+OK\r\n");
   private static final byte[] RESP_PONG = ascii("+PONG\r\n");
+  private static final byte[] RESP_ONE = ascii(":1\r\n");
 
   Workload(Op op, Protocol protocol, int keys, int valueSize, long ttlMillis) {
-    if (op == Op.LEASE && protocol == Protocol.RESP) {
-      throw new IllegalArgumentException("leases have no Redis counterpart");
-    }
     this.op = op;
     this.protocol = protocol;
     this.keys = keys;
@@ -70,8 +74,11 @@ final class Workload {
       // Even slots lease, odd slots release, worker w<i/2>: one pair per two requests.
       requests = new byte[keys * 2][];
       for (int i = 0; i < keys; i++) {
-        requests[2 * i] = leaseRequest("w" + i, ttlMillis);
-        requests[2 * i + 1] = ascii("{\"action\":\"release\",\"workerId\":\"w" + i + "\"}\n");
+        requests[2 * i] = lease("w" + i);
+        requests[2 * i + 1] =
+            protocol == Protocol.KV
+                ? ascii("{\"action\":\"release\",\"workerId\":\"w" + i + "\"}\n")
+                : resp("DEL", lockKey("w" + i));
       }
     } else {
       requests = new byte[keys][];
@@ -115,8 +122,34 @@ final class Workload {
     return ascii("*2\r\n$3\r\nGET\r\n$" + k.length() + "\r\n" + k + "\r\n");
   }
 
-  /** A lease of {@link #LEASE_KEY} for a worker (also used to preload the holders). */
-  static byte[] leaseRequest(String worker, long ttlMillis) {
+  /**
+   * A lease of {@link #LEASE_KEY} for a worker (also used to preload the holders). In RESP, the
+   * plain Redis lock a user would take instead: {@code SET pool:<worker> 1 NX PX <ttl>}, released
+   * with {@code DEL}; no pool slots, queue or fencing token.
+   */
+  byte[] lease(String worker) {
+    return protocol == Protocol.KV
+        ? leaseRequest(worker, ttlMillis)
+        : resp("SET", lockKey(worker), "1", "NX", "PX", Long.toString(ttlMillis));
+  }
+
+  /**
+   * A lock key of this workload's own: a run may end between a worker's lease and its release, and
+   * a later run must not find that lock still taken.
+   */
+  private String lockKey(String worker) {
+    return LEASE_KEY + ":" + run + ":" + worker;
+  }
+
+  private static byte[] resp(String... args) {
+    StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+    for (String a : args) {
+      sb.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+    }
+    return ascii(sb.toString());
+  }
+
+  private static byte[] leaseRequest(String worker, long ttlMillis) {
     return ascii(
         "{\"action\":\"lease\",\"key\":\""
             + LEASE_KEY
@@ -213,6 +246,8 @@ final class Workload {
         return expectExactly(buf, from, to, RESP_PONG, kind, request);
       case SET:
         return expectExactly(buf, from, to, RESP_OK, kind, request);
+      case LEASE:
+        return expectExactly(buf, from, to, (request & 1) == 0 ? RESP_OK : RESP_ONE, kind, request);
       default:
         { // GET: $<len>\r\n<value>\r\n
           if (buf[from] != '$') {

@@ -6,6 +6,7 @@ import io.ephemeral.broker.store.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +42,12 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * }
  * }</pre>
  *
- * <p>Every operation is one Lua script, so it is atomic across brokers: two brokers never grant one
- * slot twice, and fencing tokens come from one counter. Time is the Redis server's clock. All keys
- * of one prefix share the hash tag {@code {prefix}}, so on Redis Cluster they live in one slot (one
- * node). Calls are bounded by {@link Builder#timeout}; an unreachable or slow Redis throws {@link
+ * <p>Every operation that changes something is one Lua script, so it is atomic across brokers: two
+ * brokers never grant one slot twice, and fencing tokens come from one counter. A plain get is a
+ * GET and a PTTL of the item's key, which Redis runs one right after the other (a script costs
+ * Redis several times as much CPU as the two). Time is the Redis server's clock. All keys of one
+ * prefix share the hash tag {@code {prefix}}, so on Redis Cluster they live in one slot (one node).
+ * Calls are bounded by {@link Builder#timeout}; an unreachable or slow Redis throws {@link
  * StoreUnavailableException}, and the connection pool reconnects by itself when Redis is back.
  */
 public final class RedisStore implements RemoteStore {
@@ -76,6 +79,9 @@ public final class RedisStore implements RemoteStore {
   private final long waitHoldMillis;
   private final List<byte[]> keys;
 
+  /** {@code {prefix}:v:}, the start of every item's key. */
+  private final byte[] valueKeyPrefix;
+
   /**
    * The highest fencing token this store has handed out: tokens continue above it if Redis lost its
    * data.
@@ -103,6 +109,7 @@ public final class RedisStore implements RemoteStore {
     this.graceMillis = b.grace.toMillis();
     this.waitHoldMillis = b.waitHold.toMillis();
     this.keys = List.of(("{" + prefix + "}:m").getBytes(StandardCharsets.UTF_8));
+    this.valueKeyPrefix = ("{" + prefix + "}:v:").getBytes(StandardCharsets.UTF_8);
   }
 
   /** A builder; set one of standalone, cluster or sentinel. */
@@ -280,9 +287,69 @@ public final class RedisStore implements RemoteStore {
 
   // ---- operations: each is one script invocation and a decoder of its reply ----
 
-  /** One script call and how to read its reply. */
+  /**
+   * One store call: a script with its arguments and how to read its reply, or (script null) a plain
+   * read of one item ({@link #nativeGet}).
+   */
   private record Invocation<T>(
       Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
+
+  /**
+   * Whether a get may read the item with GET and PTTL instead of a script: both commands run one
+   * right after the other on one connection (Redis serves a connection's pipelined commands in a
+   * row), PTTL tells the item's deadline on Redis's own clock (Redis drops the key {@code grace}
+   * after it), and a get that neither slides the TTL nor records a use for LRU changes nothing. Not
+   * with an injected clock (tests): Redis's expiry follows its own clock.
+   */
+  private boolean nativeGet(boolean refreshTtl, boolean lru) {
+    return clock == null && !refreshTtl && !lru;
+  }
+
+  private byte[] valueKey(byte[] key) {
+    byte[] k = new byte[valueKeyPrefix.length + key.length];
+    System.arraycopy(valueKeyPrefix, 0, k, 0, valueKeyPrefix.length);
+    System.arraycopy(key, 0, k, valueKeyPrefix.length, key.length);
+    return k;
+  }
+
+  /**
+   * Reads an item from what GET and PTTL answered ({@code "<c><deadline>:<ttl>:<json>"} and the
+   * milliseconds Redis keeps it): missing, expired (its deadline passed, so at most {@code grace}
+   * is left), or the value.
+   */
+  private Value decodeItem(byte[] raw, long pttl) {
+    if (raw == null || pttl == -2) {
+      return new Value(Found.MISSING, null, false);
+    }
+    if (pttl >= 0 && pttl <= graceMillis) {
+      return new Value(Found.EXPIRED, null, false);
+    }
+    int colons = 0;
+    int i = 1;
+    while (colons < 2) {
+      if (raw[i++] == ':') {
+        colons++;
+      }
+    }
+    byte c = raw[0];
+    return new Value(
+        Found.VALUE, c == '-' ? null : Arrays.copyOfRange(raw, i, raw.length), c == '1');
+  }
+
+  /**
+   * Removes keys whose reads found them expired, unless they were written again meanwhile, so that
+   * the next get says not_found as in memory mode. Best effort: should Redis be gone, it drops them
+   * itself {@code grace} after their deadline.
+   */
+  private void removeExpired(List<byte[]> expiredKeys) {
+    try {
+      for (byte[] key : expiredKeys) {
+        invoke(new Invocation<>(Scripts.EXPIRED, new byte[][] {key}, raw -> null));
+      }
+    } catch (RuntimeException e) {
+      // the answer "expired" stands; Redis removes the key after its grace
+    }
+  }
 
   private Invocation<Value> getCall(byte[] key, boolean refreshTtl, boolean lru) {
     return new Invocation<>(
@@ -424,7 +491,23 @@ public final class RedisStore implements RemoteStore {
 
   @Override
   public Value get(byte[] key, boolean refreshTtl, boolean lru) {
-    return invoke(getCall(key, refreshTtl, lru));
+    if (!nativeGet(refreshTtl, lru)) {
+      return invoke(getCall(key, refreshTtl, lru));
+    }
+    Value v;
+    try (redis.clients.jedis.AbstractPipeline pipeline = client().pipelined()) {
+      byte[] vk = valueKey(key);
+      redis.clients.jedis.Response<byte[]> raw = pipeline.get(vk);
+      redis.clients.jedis.Response<Long> pttl = pipeline.pttl(vk);
+      pipeline.sync();
+      v = decodeItem(raw.get(), pttl.get());
+    } catch (JedisException e) {
+      throw failure(null, e);
+    }
+    if (v.found() == Found.EXPIRED) {
+      removeExpired(List.of(key));
+    }
+    return v;
   }
 
   @Override
@@ -489,22 +572,44 @@ public final class RedisStore implements RemoteStore {
     UnifiedJedis c = client();
     try {
       loadScripts(c);
-      List<redis.clients.jedis.Response<Object>> replies = new ArrayList<>(calls.size());
+      List<redis.clients.jedis.Response<?>> replies = new ArrayList<>(calls.size() + 4);
       try (redis.clients.jedis.AbstractPipeline pipeline = c.pipelined()) {
         for (Invocation<?> inv : recorder.invocations) {
-          replies.add(pipeline.evalsha(inv.script().sha1, keys, argv(inv.args())));
+          if (inv.script() == null) {
+            byte[] vk = valueKey(inv.args()[0]);
+            replies.add(pipeline.get(vk));
+            replies.add(pipeline.pttl(vk));
+          } else {
+            replies.add(pipeline.evalsha(inv.script().sha1, keys, argv(inv.args())));
+          }
         }
         pipeline.sync();
       }
-      for (int i = 0; i < replies.size(); i++) {
-        Invocation<?> inv = recorder.invocations.get(i);
+      List<byte[]> expired = null;
+      int reply = 0;
+      for (Invocation<?> inv : recorder.invocations) {
         try {
-          results.add(inv.decode().apply(replies.get(i).get()));
+          if (inv.script() == null) {
+            Value v =
+                decodeItem((byte[]) replies.get(reply++).get(), (Long) replies.get(reply++).get());
+            if (v.found() == Found.EXPIRED) {
+              if (expired == null) {
+                expired = new ArrayList<>();
+              }
+              expired.add(inv.args()[0]);
+            }
+            results.add(v);
+          } else {
+            results.add(inv.decode().apply(replies.get(reply++).get()));
+          }
         } catch (JedisException e) {
           results.add(failure(inv.script(), e));
         } catch (RuntimeException e) {
           results.add(e);
         }
+      }
+      if (expired != null) {
+        removeExpired(expired);
       }
     } catch (JedisException e) {
       RuntimeException f = failure(null, e);
@@ -536,7 +641,10 @@ public final class RedisStore implements RemoteStore {
 
     @Override
     public Value get(byte[] key, boolean refreshTtl, boolean lru) {
-      return record(getCall(key, refreshTtl, lru));
+      return record(
+          nativeGet(refreshTtl, lru)
+              ? new Invocation<>(null, new byte[][] {key}, null)
+              : getCall(key, refreshTtl, lru));
     }
 
     @Override

@@ -19,7 +19,8 @@ enum Scripts {
   LEASE("lease"),
   CANCEL("cancel"),
   RELEASE("release"),
-  SWEEP("sweep");
+  SWEEP("sweep"),
+  EXPIRED("expired");
 
   final String name;
   final byte[] source;

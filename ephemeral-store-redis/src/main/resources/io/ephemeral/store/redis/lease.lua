@@ -10,12 +10,17 @@ local size = tonumber(ARGV[5])
 local ticket = ARGV[6]
 local hold = tonumber(ARGV[7])
 local floor = tonumber(ARGV[8])
-purge_waits(now, 64)
-purge_leases(now, 64)
+-- Expired leases and abandoned waits of other pools are the sweeper's; this call purges only
+-- what it depends on: the worker's own lease and waits, and this pool's holders and queue.
 
 local waiting = redis.call('HGET', base .. ':qw', worker)
 if waiting and waiting ~= ticket then
-  return {-4}
+  -- The worker's earlier wait may have been abandoned (its broker went away) and be past its hold.
+  purge_waits(now, 64)
+  waiting = redis.call('HGET', base .. ':qw', worker)
+  if waiting and waiting ~= ticket then
+    return {-4}
+  end
 end
 
 local rec = redis.call('HGET', base .. ':lw', worker)
@@ -37,6 +42,10 @@ end
 
 local lp, lf, lx, lq = pool_keys(pool)
 purge_pool(pool, now)
+if redis.call('ZCARD', lq) > 0 then
+  -- Abandoned waits past their hold must not keep their place ahead of live ones.
+  purge_waits(now, 64)
+end
 local p = redis.call('HMGET', lp, 'size', 'holders', 'next')
 local psize, holders, nxt
 if not p[1] then

@@ -6,6 +6,10 @@ for i = 1, #live, 2 do
   local k = live[i]
   out[#out + 1] = k
   out[#out + 1] = live[i + 1]
-  out[#out + 1] = redis.call('HEXISTS', vkey(k), 'v')
+  local has = 0
+  if redis.call('GETRANGE', vkey(k), 0, 0) ~= '-' then
+    has = 1
+  end
+  out[#out + 1] = has
 end
 return out

@@ -3,7 +3,9 @@
 --
 -- Layout under base = "{prefix}":
 --   :m            hash   bytes (approximate item bytes), token (last fencing token), qseq, lru
---   :v:<key>      hash   d (deadline ms), c (client compressed 0/1), t (ttl ms), v (JSON text, absent when none)
+--   :v:<key>      string "<c><deadline ms>:<ttl ms>:<JSON text>", c = '0' plain value, '1' compressed value,
+--                        '-' no value (nothing after the second ':'); Redis drops it grace ms after its
+--                        deadline (PEXPIRE), so a plain GET + PTTL reads a value and its expiry at once
 --   :k            zset   key -> deadline (live count, expiry, list)
 --   :s            hash   key -> accounted bytes
 --   :u            zset   key -> last use (lru eviction only)
@@ -67,6 +69,31 @@ local function purge_items(now, budget)
     remove_item(k)
   end
   return #due
+end
+
+-- The item of key k: {compressed flag, deadline, ttl, JSON text or nil}, or nil when none.
+local function read_item(k)
+  local raw = redis.call('GET', vkey(k))
+  if not raw then
+    return nil
+  end
+  local a = string.find(raw, ':', 2, true)
+  local b = string.find(raw, ':', a + 1, true)
+  local c = string.sub(raw, 1, 1)
+  local json = nil
+  if c ~= '-' then
+    json = string.sub(raw, b + 1)
+  end
+  return {c, tonumber(string.sub(raw, 2, a - 1)), tonumber(string.sub(raw, a + 1, b - 1)), json}
+end
+
+-- Writes key k's item; Redis drops it grace ms after its deadline d.
+local function write_item(k, c, d, ttl, json, now, grace)
+  local flag = '-'
+  if json then
+    flag = c
+  end
+  redis.call('SET', vkey(k), flag .. num(d) .. ':' .. num(ttl) .. ':' .. (json or ''), 'PX', num(d - now + grace))
 end
 
 local function touch(k)

@@ -3,12 +3,10 @@
 local now = now_ms()
 local k = ARGV[2]
 local kz = base .. ':k'
--- An existing key, even one whose TTL passed, is overwritten without counting against maxItems.
-local exists = redis.call('ZSCORE', kz, k)
-purge_items(now, 16)
 local evicted = 0
 local max = tonumber(ARGV[7])
-if max > 0 and not exists and redis.call('ZCOUNT', kz, '(' .. num(now), '+inf') >= max then
+-- An existing key, even one whose TTL passed, is overwritten without counting against maxItems.
+if max > 0 and not redis.call('ZSCORE', kz, k) and redis.call('ZCOUNT', kz, '(' .. num(now), '+inf') >= max then
   -- Expired items make room first; then the least recently used item goes, or the write is refused.
   while purge_items(now, 1000) > 0 do
   end
@@ -24,17 +22,14 @@ if max > 0 and not exists and redis.call('ZCOUNT', kz, '(' .. num(now), '+inf') 
     evicted = 1
   end
 end
-local vk = vkey(k)
 local d = deadline(now, tonumber(ARGV[6]))
-redis.call('DEL', vk)
+local json = nil
 if ARGV[3] == '1' then
-  redis.call('HSET', vk, 'd', num(d), 'c', ARGV[5], 't', ARGV[6], 'v', ARGV[4])
-else
-  redis.call('HSET', vk, 'd', num(d), 'c', ARGV[5], 't', ARGV[6])
+  json = ARGV[4]
 end
 -- Redis drops the key a little after its deadline; until then a get answers "expired", as the
 -- memory store does until its sweeper runs.
-redis.call('PEXPIRE', vk, num(d - now + tonumber(ARGV[9])))
+write_item(k, ARGV[5], d, tonumber(ARGV[6]), json, now, tonumber(ARGV[9]))
 redis.call('ZADD', kz, num(d), k)
 -- 120: the memory store's per-item estimate (MemoryStore.ENTRY_OVERHEAD_BYTES), so both modes
 -- report the same approximate bytes.

@@ -26,6 +26,7 @@ public final class Main {
           "       ephemeral-bench memory [options]      live heap bytes per stored item",
           "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
           "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
+          "       ephemeral-bench node-peers [options]  ipc-bro's own performance tests: our gateway beside the original",
           "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
           "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
           "",
@@ -46,7 +47,12 @@ public final class Main {
           "           thread for every handler; or echo registered with registerNonBlockingMethod)",
           "         --busy-poll MICROS (both clients' busyPoll, default 0)",
           "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
+          "         --peers nats,grpc (the same calls over NATS request/reply and gRPC on a Unix socket)",
+          "         --nats-server PATH",
           "         --markdown FILE",
+          "node-peers: --tests latency,throughput,concurrent,nested-call,stress  --repeat R (1)  --node PATH",
+          "         --build DIR (default ephemeral-bench/target/node-peers/ipc-bro/build: ephemeral-bench/node-peers/setup.sh)",
+          "compare, store, gateway: --busy-host (every run once more beside --busy-processes N (2) CPU-bound processes)",
           "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",
           "         --seed N (1)",
           "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
@@ -84,6 +90,9 @@ public final class Main {
           break;
         case "gateway":
           status = GatewayBench.run(rest, out);
+          break;
+        case "node-peers":
+          status = NodePeers.run(rest, out);
           break;
         case "soak":
           status = Soak.run(rest, out);

@@ -189,4 +189,25 @@ class GatewayPartsTest {
         .contains("| small JSON sequential | ours | 20.0k | 9.0k | 0.45 | 61 % |")
         .contains("| small JSON sequential | NATS | 10.0k | 6.0k | 0.60 | 70 % |");
   }
+
+  @Test
+  void nodePeerResultsAreReadFromEitherShapeAndTabled() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String one =
+        "{\"name\":\"Sequential\",\"totalCalls\":100,\"failedCalls\":2,\"throughput\":1500.5,"
+            + "\"avgLatency\":0.5}";
+    assertThat(NodePeers.parse(json.readTree(one)))
+        .containsExactly(new NodePeers.Result("Sequential", 1500.5, 100, 2, 0.5));
+    List<NodePeers.Result> two =
+        NodePeers.parse(
+            json.readTree(
+                "{\"result1\":" + one + ",\"result2\":" + one.replace("Seq", "Par") + "}"));
+    assertThat(two).extracting(NodePeers.Result::name).containsExactly("Sequential", "Paruential");
+    String table =
+        NodePeers.table(
+            java.util.Map.of(
+                "Sequential", List.of(new NodePeers.Result("Sequential", 3000, 100, 0, 0.25))),
+            java.util.Map.of("Sequential", List.of(two.get(0))));
+    assertThat(table).contains("| Sequential | 100 | 3.0k | 1.5k | 2.00 | 0 | 2 | 0.25 | 0.50 |");
+  }
 }

@@ -84,4 +84,27 @@ class WireCodecTest {
     assertThat(new String(json, UTF_8)).isEqualTo("{\"type\":\"REGISTER_ACK\"}");
     assertThat(WireCodec.decode(WireCodec.encode(m, Serializer.MSGPACK))).isEqualTo(m);
   }
+
+  /** Long strings are packed from the JDK's UTF-8 bytes: exactly what msgpack-core would write. */
+  @Test
+  void longStringsPackAsMsgpackCoreWouldPackThem() throws IOException {
+    String ascii = "abcdefghijklmnopqrstuvwxyz".repeat(400);
+    for (String text :
+        new String[] {
+          ascii.substring(0, WireCodec.LONG_STRING),
+          ascii.substring(0, WireCodec.LONG_STRING + 1),
+          ascii,
+          "\u00e9\u4e2d\uD83D\uDD25".repeat(300),
+          ascii + "\uD800" + ascii, // a lone surrogate: '?' either way
+          "x".repeat(70_000) // str32
+        }) {
+      org.msgpack.core.MessageBufferPacker reference =
+          org.msgpack.core.MessagePack.newDefaultBufferPacker();
+      reference.packString(text);
+      org.msgpack.core.MessageBufferPacker packed =
+          org.msgpack.core.MessagePack.newDefaultBufferPacker();
+      WireCodec.pack(JsonNodeFactory.instance.textNode(text), packed);
+      assertThat(packed.toByteArray()).isEqualTo(reference.toByteArray());
+    }
+  }
 }

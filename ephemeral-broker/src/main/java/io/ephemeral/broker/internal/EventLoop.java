@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>Each turn: select until the next timer is due (or a task/wakeup arrives), handle ready
  *       channels, run queued tasks from other threads, run due timers. After a turn that did work,
- *       the next one first polls without blocking for up to {@code busyPollMicros}, so a client's
- *       next request usually finds the thread awake instead of paying a wake-up.
+ *       the next one first polls without blocking for up to {@code busyPollMicros} ({@link
+ *       BusyPoll}, which stops polling while the host is busy), so a client's next request usually
+ *       finds the thread awake instead of paying a wake-up.
  *   <li>Reading: one shared 64 KiB buffer; complete lines are dispatched straight from it and their
  *       responses appended to the connection's output. Outputs are written at the end of the turn,
  *       after every ready connection was read (one write per connection for all its pipelined
@@ -120,7 +121,7 @@ final class EventLoop implements ConnectionControl {
   private final java.util.ArrayDeque<Connection> lingering = new java.util.ArrayDeque<>();
 
   private final Runnable wakeup;
-  private final long busyPollNanos;
+  private final BusyPoll busyPoll;
   private final java.util.function.Consumer<SelectionKey> keyHandler = this::handleKey;
 
   /** The last turn handled a channel or a task: the next one may busy-poll before sleeping. */
@@ -200,7 +201,7 @@ final class EventLoop implements ConnectionControl {
     this.commands = commands;
     config.actions().forEach(this::addAction);
     this.wakeup = selector::wakeup;
-    this.busyPollNanos = TimeUnit.MICROSECONDS.toNanos(config.busyPollMicros());
+    this.busyPoll = BusyPoll.of(TimeUnit.MICROSECONDS.toNanos(config.busyPollMicros()));
   }
 
   void start(Runnable onSelfStop) {
@@ -332,7 +333,7 @@ final class EventLoop implements ConnectionControl {
     if (!tasks.isEmpty() || delay == 0 || !resumed.isEmpty()) {
       ready = selector.selectNow(keyHandler);
     } else {
-      ready = busy && busyPollNanos > 0 ? busyPoll() : 0;
+      ready = busy ? busyPoll.run(this::pollOnce) : 0;
       if (ready == 0 && tasks.isEmpty()) {
         // select(0) blocks without limit, which is what "no timer" means.
         ready = selector.select(keyHandler, delay < 0 ? 0 : delay);
@@ -354,23 +355,12 @@ final class EventLoop implements ConnectionControl {
   }
 
   /**
-   * Polls without blocking until a channel is ready, a task arrives or the busy-poll window has
-   * passed. Only called after a turn that did work, so a quiet broker sleeps in select. Yielding
-   * between polls keeps the spin from delaying a client that shares this CPU: spinning with {@link
-   * Thread#onSpinWait()} instead halved the 1×1 rate on a loaded 2-core machine.
+   * One poll of the busy-poll window ({@link BusyPoll}, only after a turn that did work, so a quiet
+   * broker sleeps in select): ready channels are handled; a queued task counts as ready.
    */
-  private int busyPoll() throws IOException {
-    long until = System.nanoTime() + busyPollNanos;
-    int ready;
-    do {
-      ready = selector.selectNow(keyHandler);
-      if (ready > 0 || !tasks.isEmpty()) {
-        return ready;
-      }
-      // Whatever else is runnable on this CPU (a client, on a busy machine) goes first.
-      Thread.yield();
-    } while (System.nanoTime() - until < 0);
-    return 0;
+  private int pollOnce() throws IOException {
+    int ready = selector.selectNow(keyHandler);
+    return ready > 0 || tasks.isEmpty() ? ready : 1;
   }
 
   private void handleKey(SelectionKey key) {

@@ -367,7 +367,7 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Most calls one gateway connection may have in flight. Env: {@code BROKER_MAX_PENDING_CALLS}.
-     * Default 10,000.
+     * Default 200,000.
      */
     public Builder maxPendingCallsPerConnection(int calls) {
       settings.maxPendingCallsPerConnection = calls;

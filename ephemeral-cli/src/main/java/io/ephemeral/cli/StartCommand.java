@@ -250,7 +250,7 @@ final class StartCommand implements Callable<Integer> {
       names = "--max-pending-calls",
       paramLabel = "N",
       description =
-          "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 10000).")
+          "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 200000).")
   void maxPendingCalls(int n) {
     maxPendingCalls = require(n > 0, "--max-pending-calls", n, "must be positive");
   }

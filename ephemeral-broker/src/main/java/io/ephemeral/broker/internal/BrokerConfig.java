@@ -96,7 +96,14 @@ record BrokerConfig(
   static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
   static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
   static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
-  static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+
+  /**
+   * Twice what ipc-bro's own concurrent test keeps in flight on one connection (100,000; the
+   * original gateway has no limit). A call in flight holds about 300 bytes (its entry, id and the
+   * caller's context), so a full connection holds about 60 MB.
+   */
+  static final int DEFAULT_MAX_PENDING_CALLS = 200_000;
+
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
   static final int DEFAULT_MAX_KEY_LENGTH = 4096;
   static final int DEFAULT_MAX_NESTING_DEPTH = 64;

@@ -12,6 +12,7 @@ import io.ephemeral.broker.WireClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -332,6 +333,103 @@ class LimitsTest {
       assertThat(svc.read().get("id").asText()).isEqualTo("c2");
       assertThat(hits(f, "maxPendingCallsPerConnection")).isEqualTo(1);
     }
+  }
+
+  /**
+   * ipc-bro's own concurrent test keeps 100,000 calls in flight on one connection (the original
+   * gateway has no limit): with the default limit none of them is refused.
+   */
+  @Test
+  void byDefaultAConnectionKeepsAsManyCallsInFlightAsIpcBrosConcurrentTest() throws Exception {
+    int calls = 100_000;
+    try (BrokerFixture f = new BrokerFixture();
+        FrameClient svc = new FrameClient(f.socket);
+        FrameClient caller = new FrameClient(f.socket)) {
+      svc.sendJson(FrameClient.register("svc", "work"));
+      assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      caller.sendJson(FrameClient.register("caller"));
+      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      long deadline = f.clock.millis() + 600_000;
+      // The service reads its calls as they come, as a client does, and answers none yet; the
+      // caller's side reads whatever comes back meanwhile (a refusal would).
+      AtomicInteger received = new AtomicInteger();
+      AtomicInteger refused = new AtomicInteger();
+      AtomicInteger answers = new AtomicInteger();
+      count(svc, "\"type\":\"CALL\"", received, null);
+      count(caller, "\"status\":\"success\"", answers, refused);
+      Thread sender =
+          new Thread(
+              () ->
+                  caller.sendRaw(
+                      frames(
+                          calls,
+                          i ->
+                              FrameClient.call(
+                                  "c" + i, "caller", "svc", "work", "{}", deadline, 1))));
+      sender.setDaemon(true);
+      sender.start();
+      awaitCount(received, calls);
+      assertThat(refused.get()).as("refusals").isZero();
+      assertThat(received.get()).as("calls the service received").isEqualTo(calls);
+      assertThat(hits(f, "maxPendingCallsPerConnection")).isZero();
+
+      svc.sendRaw(frames(calls, i -> FrameClient.response("c" + i, "svc", "caller", "1")));
+      awaitCount(answers, calls);
+      assertThat(answers.get()).as("answers").isEqualTo(calls);
+    }
+  }
+
+  /**
+   * Counts, on a daemon thread, the frames {@code c} receives that contain {@code mark} into {@code
+   * matching} and the others into {@code other} (null: stop at the first other frame).
+   */
+  private static void count(
+      FrameClient c, String mark, AtomicInteger matching, AtomicInteger other) {
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] body;
+              while ((body = c.readBody()) != null) {
+                if (new String(body, java.nio.charset.StandardCharsets.UTF_8).contains(mark)) {
+                  matching.incrementAndGet();
+                } else if (other == null) {
+                  return;
+                } else {
+                  other.incrementAndGet();
+                }
+              }
+            },
+            "frame-counter");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Waits until {@code count} reaches {@code n} or stops moving for 10 s. */
+  private static void awaitCount(AtomicInteger count, int n) throws InterruptedException {
+    int last = -1;
+    long since = System.nanoTime();
+    while (count.get() < n) {
+      if (count.get() != last) {
+        last = count.get();
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > java.util.concurrent.TimeUnit.SECONDS.toNanos(10)) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static byte[] frames(int n, java.util.function.IntFunction<String> body) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < n; i++) {
+      byte[] b = body.apply(i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.write(b.length >>> 24);
+      out.write(b.length >>> 16);
+      out.write(b.length >>> 8);
+      out.write(b.length);
+      out.writeBytes(b);
+    }
+    return out.toByteArray();
   }
 
   @Test

@@ -336,7 +336,11 @@ final class EventLoop implements ConnectionControl {
       ready = busy ? busyPoll.run(this::pollOnce) : 0;
       if (ready == 0 && tasks.isEmpty()) {
         // select(0) blocks without limit, which is what "no timer" means.
+        long sleptFrom = System.nanoTime();
         ready = selector.select(keyHandler, delay < 0 ? 0 : delay);
+        if (ready > 0) {
+          busyPoll.sleptFor(System.nanoTime() - sleptFrom);
+        }
       }
     }
     busy = ready > 0;

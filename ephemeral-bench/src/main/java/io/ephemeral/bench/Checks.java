@@ -150,13 +150,26 @@ final class Checks {
    * objects) of the idle broker, then again after loading the items over the socket.
    */
   static int memory(String[] argv, PrintStream out) throws IOException {
-    Args args = new Args(argv, Set.of("--items", "--broker"), Set.of());
+    Args args =
+        new Args(argv, Set.of("--items", "--broker", "--redis-server"), Set.of("--no-redis"));
     int items = (int) args.number("--items", 1_000_000, 1, 50_000_000);
     List<String> launcher = Main.brokerLauncher(args);
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     if (!Files.isExecutable(jcmd)) {
       throw new Main.MissingToolException(
           "jcmd not found at " + jcmd + ": run the tool on a JDK, not a JRE");
+    }
+    String redisBinary = null;
+    if (!args.flag("--no-redis")) {
+      String wanted = args.string("--redis-server", "redis-server");
+      redisBinary = Main.findExecutable(wanted);
+      if (redisBinary == null) {
+        throw new Main.MissingToolException(
+            "redis-server not found ("
+                + wanted
+                + "): install it (Debian: apt-get install -y redis-server), pass --redis-server"
+                + " PATH, or run with --no-redis");
+      }
     }
     int keySize = 16;
     int valueSize = 100;
@@ -167,44 +180,33 @@ final class Checks {
     String opts =
         (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0")
             .trim();
-    try (Server broker =
-        Server.broker(
-            launcher, dir, List.of("--max-items", "0"), Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
-      long before = liveHeap(jcmd, broker.pid());
-      Workload checker =
-          new Workload(Workload.Op.SET, Workload.Protocol.KV, 1, valueSize, 3_600_000);
-      byte[] value = new byte[valueSize];
-      Arrays.fill(value, (byte) 'x');
-      String v = new String(value, StandardCharsets.US_ASCII);
-      try (LoadGenerator gen = new LoadGenerator(broker.socket, checker, 1, 32)) {
-        int chunk = 100_000;
-        for (int from = 0; from < items; from += chunk) {
-          int n = Math.min(chunk, items - from);
-          byte[][] sets = new byte[n][];
-          for (int i = 0; i < n; i++) {
-            String key = String.format("key-%012d", from + i);
-            sets[i] =
-                Workload.ascii(
-                    "{\"action\":\"set\",\"key\":\""
-                        + key
-                        + "\",\"value\":\""
-                        + v
-                        + "\",\"ttl\":3600000}\n");
-          }
-          gen.preload(sets, Workload.Op.SET);
-        }
+    out.println("# ephemeral-bench memory");
+    out.println("machine: " + Main.machine());
+    try {
+      long[] brokerRss = new long[3];
+      long before;
+      long after;
+      try (Server broker =
+          Server.broker(
+              launcher,
+              Files.createDirectories(dir.resolve("b")),
+              List.of("--max-items", "0"),
+              Map.of("EPHEMERAL_JAVA_OPTS", opts))) {
+        before = liveHeap(jcmd, broker.pid());
+        brokerRss[0] = rssKib(broker.pid());
+        load(broker, Workload.Protocol.KV, items, valueSize);
+        brokerRss[1] = rssKib(broker.pid());
+        after = liveHeap(jcmd, broker.pid());
+        brokerRss[2] = rssKib(broker.pid());
+        out.println(
+            "broker: "
+                + String.join(" ", launcher)
+                + " start --max-items 0 (pid "
+                + broker.pid()
+                + ") with EPHEMERAL_JAVA_OPTS="
+                + opts);
       }
-      long after = liveHeap(jcmd, broker.pid());
       double perItem = (after - before) / (double) items;
-      out.println("# ephemeral-bench memory");
-      out.println("machine: " + Main.machine());
-      out.println(
-          "broker: "
-              + String.join(" ", launcher)
-              + " start --max-items 0 (pid "
-              + broker.pid()
-              + ") with EPHEMERAL_JAVA_OPTS="
-              + opts);
       out.println(
           "items: "
               + items
@@ -212,8 +214,7 @@ final class Checks {
               + keySize
               + " bytes, values "
               + valueSize
-              + " bytes, sent as JSON"
-              + " strings)");
+              + " bytes, sent as JSON strings to the broker, as SET ... PX to Redis)");
       out.println(
           "live heap: "
               + before
@@ -226,11 +227,77 @@ final class Checks {
               + " bytes, of which overhead beyond key and value bytes: "
               + Report.fixed(perItem - keySize - valueSize, 1)
               + " bytes");
-      out.println("resident set size of the broker: " + rssKib(broker.pid()) / 1024 + " MiB");
+      out.println(
+          "resident set size of the broker: "
+              + brokerRss[0] / 1024
+              + " MiB idle, "
+              + brokerRss[1] / 1024
+              + " MiB loaded ("
+              + brokerRss[2] / 1024
+              + " MiB after the histogram's full collection); loaded minus idle per item: "
+              + Report.fixed((brokerRss[1] - brokerRss[0]) * 1024.0 / items, 1)
+              + " bytes");
+      if (redisBinary != null) {
+        try (Server redis = Server.redis(redisBinary, Files.createDirectories(dir.resolve("r")))) {
+          long idle = rssKib(redis.pid());
+          load(redis, Workload.Protocol.RESP, items, valueSize);
+          long loaded = rssKib(redis.pid());
+          out.println(
+              "redis-server (pid "
+                  + redis.pid()
+                  + "): resident set size "
+                  + idle / 1024
+                  + " MiB idle, "
+                  + loaded / 1024
+                  + " MiB loaded; loaded minus idle per item: "
+                  + Report.fixed((loaded - idle) * 1024.0 / items, 1)
+                  + " bytes");
+          out.println(
+              "broker/Redis: resident set size loaded "
+                  + Report.fixed(brokerRss[1] / (double) loaded, 2)
+                  + ", per item "
+                  + Report.fixed((brokerRss[1] - brokerRss[0]) / (double) (loaded - idle), 2));
+        }
+      }
     } finally {
       Main.deleteTree(dir);
     }
     return 0;
+  }
+
+  /** Stores {@code items} keys {@code key-000000000000} with values of x's, 32 per round trip. */
+  private static void load(Server server, Workload.Protocol protocol, int items, int valueSize)
+      throws IOException {
+    Workload checker = new Workload(Workload.Op.SET, protocol, 1, valueSize, 3_600_000);
+    byte[] value = new byte[valueSize];
+    Arrays.fill(value, (byte) 'x');
+    String v = new String(value, StandardCharsets.US_ASCII);
+    try (LoadGenerator gen = new LoadGenerator(server.socket, checker, 1, 32)) {
+      int chunk = 100_000;
+      for (int from = 0; from < items; from += chunk) {
+        int n = Math.min(chunk, items - from);
+        byte[][] sets = new byte[n][];
+        for (int i = 0; i < n; i++) {
+          String key = String.format("key-%012d", from + i);
+          sets[i] =
+              Workload.ascii(
+                  protocol == Workload.Protocol.KV
+                      ? "{\"action\":\"set\",\"key\":\""
+                          + key
+                          + "\",\"value\":\""
+                          + v
+                          + "\",\"ttl\":3600000}\n"
+                      : "*5\r\n$3\r\nSET\r\n$16\r\n"
+                          + key
+                          + "\r\n$"
+                          + valueSize
+                          + "\r\n"
+                          + v
+                          + "\r\n$2\r\nPX\r\n$7\r\n3600000\r\n");
+        }
+        gen.preload(sets, Workload.Op.SET);
+      }
+    }
   }
 
   static long liveHeap(Path jcmd, long pid) throws IOException {

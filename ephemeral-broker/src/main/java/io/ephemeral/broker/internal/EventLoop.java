@@ -330,7 +330,10 @@ final class EventLoop implements ConnectionControl {
     long delay = millisUntilNextTimer();
     int ready;
     // Ready keys go straight to handleKey (no selected-key set to fill, iterate and clear).
-    if (!tasks.isEmpty() || delay == 0 || !resumed.isEmpty()) {
+    if (!tasks.isEmpty()
+        || delay == 0
+        || !resumed.isEmpty()
+        || remote != null && remote.hasOutgoing()) {
       ready = selector.selectNow(keyHandler);
     } else {
       ready = busy ? busyPoll.run(this::pollOnce) : 0;
@@ -355,6 +358,9 @@ final class EventLoop implements ConnectionControl {
     time.tick();
     runDueTimers();
     continueResumed();
+    if (remote != null) {
+      remote.sendBatches(); // the turn's store calls of every connection, in one pipeline
+    }
     flushDirty();
   }
 

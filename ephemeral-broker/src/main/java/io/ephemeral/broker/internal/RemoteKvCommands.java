@@ -24,12 +24,14 @@ import java.util.function.Consumer;
  * brokers, registered instead of {@link KvCommands}. The memory path is untouched by this class.
  *
  * <p>Implementation notes. The event loop never waits for the store: a handler copies what it needs
- * out of the (reused) request, defers its answer ({@link Reply#defer}) and runs the store call on
- * one of a few store threads; the result is handed back to the loop ({@code onLoop}), which fills
- * in the answer. A connection's later requests are handled meanwhile (pipelined requests reach the
- * store concurrently), but every answer waits in the connection's queue until those before it are
- * written, so answers keep request order. The queue is bounded per connection ({@link
- * EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
+ * out of the (reused) request, defers its answer ({@link Reply#defer}) and queues the store call on
+ * its connection; at the end of the loop turn the calls of all connections go to the store as one
+ * pipeline through one of a few store threads ({@link #sendBatches}); the results are handed back
+ * to the loop ({@code onLoop}), which fills in the answers. A connection's later requests are
+ * handled meanwhile (pipelined requests reach the store concurrently), but every answer waits in
+ * the connection's queue until those before it are written, so answers keep request order. The
+ * queue is bounded per connection ({@link EventLoop#MAX_QUEUED_ANSWERS}); beyond it the
+ * connection's further lines wait.
  *
  * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
  * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
@@ -54,6 +56,9 @@ final class RemoteKvCommands implements KvActions {
   private final ExecutorService threads;
   private final ScheduledExecutorService timer;
   private final boolean lru;
+
+  /** Connections whose queued calls go to the store at the end of this loop turn (loop only). */
+  private final List<Chain> outgoing = new ArrayList<>();
 
   /** Waiting lease requests of this broker by pool key (loop thread only). */
   private final HashMap<String, List<Waiter>> waiters = new HashMap<>();
@@ -643,22 +648,42 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /**
-   * Sends the calls queued on a connection as one batch ({@link RemoteStore#inOrder}): the store
-   * runs them in order, so a connection's requests take effect in the order they were sent. A
-   * waiting lease ends a batch: what came after it waits until it is answered.
+   * Marks a connection's queued calls for sending at the end of this loop turn ({@link
+   * #sendBatches}).
    */
   private void send(Chain chain) {
-    List<Queued<?>> batch = new ArrayList<>(Math.min(chain.queue.size(), MAX_BATCH));
-    List<RemoteStore.Call<?>> calls = new ArrayList<>(batch.size());
-    while (!chain.queue.isEmpty() && batch.size() < MAX_BATCH) {
-      Queued<?> q = chain.queue.poll();
-      batch.add(q);
-      calls.add(q.call);
-      if (q.waiter != null) {
-        break;
-      }
-    }
     chain.busy = true;
+    outgoing.add(chain);
+  }
+
+  /**
+   * Sends the calls of every connection that has some ready, from the end of a loop turn, as one
+   * pipeline ({@link RemoteStore#inOrder}) through one store thread: the store runs them in order,
+   * so each connection's requests take effect in the order they were sent, and the requests of many
+   * connections share one round trip (and one hand-off to a store thread) instead of one each. A
+   * connection sends at most {@link #MAX_BATCH} calls at a time, and a waiting lease ends its
+   * batch: what came after it waits until it is answered.
+   */
+  void sendBatches() {
+    if (outgoing.isEmpty()) {
+      return;
+    }
+    List<Chain> chains = new ArrayList<>(outgoing);
+    outgoing.clear();
+    List<List<Queued<?>>> batches = new ArrayList<>(chains.size());
+    List<RemoteStore.Call<?>> calls = new ArrayList<>();
+    for (Chain chain : chains) {
+      List<Queued<?>> batch = new ArrayList<>(Math.min(chain.queue.size(), MAX_BATCH));
+      while (!chain.queue.isEmpty() && batch.size() < MAX_BATCH) {
+        Queued<?> q = chain.queue.poll();
+        batch.add(q);
+        calls.add(q.call);
+        if (q.waiter != null) {
+          break;
+        }
+      }
+      batches.add(batch);
+    }
     submit(
         () -> {
           List<Object> results;
@@ -668,14 +693,28 @@ final class RemoteKvCommands implements KvActions {
             results = java.util.Collections.nCopies(calls.size(), e);
           }
           List<Object> r = results;
-          onLoop.accept(() -> delivered(chain, batch, r));
+          onLoop.accept(() -> deliverAll(chains, batches, r));
         },
         () ->
-            delivered(
-                chain,
-                batch,
+            deliverAll(
+                chains,
+                batches,
                 java.util.Collections.nCopies(
                     calls.size(), new StoreUnavailableException("the broker is stopping"))));
+  }
+
+  /** Whether calls wait for {@link #sendBatches} (queued after this turn's, e.g. while writing). */
+  boolean hasOutgoing() {
+    return !outgoing.isEmpty();
+  }
+
+  private void deliverAll(List<Chain> chains, List<List<Queued<?>>> batches, List<Object> results) {
+    int from = 0;
+    for (int i = 0; i < chains.size(); i++) {
+      int n = batches.get(i).size();
+      delivered(chains.get(i), batches.get(i), results.subList(from, from + n));
+      from += n;
+    }
   }
 
   private void delivered(Chain chain, List<Queued<?>> batch, List<Object> results) {

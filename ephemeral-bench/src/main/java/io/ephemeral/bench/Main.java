@@ -50,7 +50,7 @@ public final class Main {
           "         --peers nats,grpc (the same calls over NATS request/reply and gRPC on a Unix socket)",
           "         --nats-server PATH",
           "         --markdown FILE",
-          "node-peers: --tests latency,throughput,concurrent,nested-call,stress  --repeat R (1)  --node PATH",
+          "node-peers: --tests latency,throughput,concurrent,nested-call,stress  --repeat R (1)  --prewarm N (1)  --node PATH",
           "         --build DIR (default ephemeral-bench/target/node-peers/ipc-bro/build: ephemeral-bench/node-peers/setup.sh)",
           "compare, store, gateway: --busy-host (every run once more beside --busy-processes N (2) CPU-bound processes)",
           "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",

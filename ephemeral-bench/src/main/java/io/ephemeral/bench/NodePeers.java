@@ -28,7 +28,7 @@ final class NodePeers {
   static final List<String> TESTS =
       List.of("latency", "throughput", "concurrent", "nested-call", "stress");
   private static final Set<String> VALUED =
-      Set.of("--build", "--tests", "--repeat", "--node", "--markdown", "--broker");
+      Set.of("--build", "--tests", "--repeat", "--node", "--markdown", "--broker", "--prewarm");
   private static final long TEST_TIMEOUT_MINUTES = 20;
 
   /** One benchmark of a test (a test may run several) on one gateway. */
@@ -50,6 +50,9 @@ final class NodePeers {
       tests.add(t);
     }
     int repeat = (int) args.number("--repeat", 1, 1, 99);
+    // Unmeasured runs of the throughput test (100,000 calls) on each gateway first: our broker is
+    // a fresh JVM whose compiler would otherwise work through the first measured test.
+    int prewarm = (int) args.number("--prewarm", 1, 0, 99);
     String node = Main.findExecutable(args.string("--node", "node"));
     if (node == null) {
       throw new Main.MissingToolException(
@@ -118,7 +121,15 @@ final class NodePeers {
               + " (their clients in one Node process per run); "
               + repeat
               + " run(s) each, ours and the original alternating; medians reported");
+      out.println(
+          "warm-up: "
+              + prewarm
+              + " unmeasured run(s) of the throughput test on each gateway first (--prewarm)");
       out.flush();
+      for (int w = 0; w < prewarm; w++) {
+        runTest(node, scripts, build, "throughput", broker.socket, dir);
+        runTest(node, scripts, build, "throughput", originalSocket, dir);
+      }
       for (int r = 1; r <= repeat; r++) {
         for (String test : tests) {
           for (boolean oursFirst : new boolean[] {r % 2 == 1, r % 2 == 0}) {

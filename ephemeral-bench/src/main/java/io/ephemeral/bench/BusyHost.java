@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * that runs other jobs. Each is a JVM running {@link #main} that spins on arithmetic and counts its
  * rounds into a memory-mapped file, so the tool reads how much background work got done without
  * disturbing it. They are stopped (SIGSTOP) between busy runs, so quiet and busy runs alternate in
- * one session, and their rate alone on the host is measured first: the work they get done beside a
- * server, divided by that, is the share of the CPU the server and its clients left them.
+ * one run of the tool, and their rate alone on the host is measured first: the work they get done
+ * beside a server, divided by that, is the share of the CPU the server and its clients left them.
  */
 final class BusyHost implements AutoCloseable {
   /** Spins per counted round: about 50 µs on a current core. */

@@ -156,6 +156,25 @@ final class BusyHost implements AutoCloseable {
     }
 
     /**
+     * The table of a KV comparison of two servers, with the medians of their quiet runs ({@code
+     * second} may hold nulls for cells it has no counterpart of).
+     */
+    String table(
+        List<Cell> cells,
+        List<String> systems,
+        List<Report.Stats> first,
+        List<Report.Stats> second) {
+      double[][] quiet = new double[cells.size()][2];
+      List<String> labels = new java.util.ArrayList<>();
+      for (int c = 0; c < cells.size(); c++) {
+        quiet[c][0] = first.get(c).opsPerSec;
+        quiet[c][1] = second.get(c) == null ? Double.NaN : second.get(c).opsPerSec;
+        labels.add(cells.get(c).toString());
+      }
+      return table(labels, systems, quiet);
+    }
+
+    /**
      * The table, with the quiet rates (quiet[cell][system], NaN where a system has no such cell)
      * beside the medians of the busy runs.
      */

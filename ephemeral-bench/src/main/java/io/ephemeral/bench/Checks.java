@@ -159,18 +159,8 @@ final class Checks {
       throw new Main.MissingToolException(
           "jcmd not found at " + jcmd + ": run the tool on a JDK, not a JRE");
     }
-    String redisBinary = null;
-    if (!args.flag("--no-redis")) {
-      String wanted = args.string("--redis-server", "redis-server");
-      redisBinary = Main.findExecutable(wanted);
-      if (redisBinary == null) {
-        throw new Main.MissingToolException(
-            "redis-server not found ("
-                + wanted
-                + "): install it (Debian: apt-get install -y redis-server), pass --redis-server"
-                + " PATH, or run with --no-redis");
-      }
-    }
+    String redisBinary =
+        args.flag("--no-redis") ? null : Main.redisServer(args, "run with --no-redis");
     int keySize = 16;
     int valueSize = 100;
     Path dir = Main.tempDir();

@@ -73,18 +73,7 @@ final class Compare {
     int repeat = (int) args.number("--repeat", 3, 1, 99);
     List<Cell> cells = cells(args);
     boolean withRedis = !args.flag("--no-redis");
-    String redisBinary = null;
-    if (withRedis) {
-      String wanted = args.string("--redis-server", "redis-server");
-      redisBinary = Main.findExecutable(wanted);
-      if (redisBinary == null) {
-        throw new Main.MissingToolException(
-            "redis-server not found ("
-                + wanted
-                + "): install it (Debian: "
-                + "apt-get install -y redis-server), pass --redis-server PATH, or run with --no-redis");
-      }
-    }
+    String redisBinary = withRedis ? Main.redisServer(args, "run with --no-redis") : null;
     List<String> launcher = Main.brokerLauncher(args);
 
     Path dir = Main.tempDir();
@@ -180,14 +169,7 @@ final class Compare {
     out.print(table);
     out.println();
     if (busyRuns != null) {
-      double[][] quiet = new double[cells.size()][2];
-      for (int c = 0; c < cells.size(); c++) {
-        quiet[c][0] = ours.get(c).opsPerSec;
-        quiet[c][1] = redis.get(c) == null ? Double.NaN : redis.get(c).opsPerSec;
-      }
-      List<String> labels = new ArrayList<>();
-      cells.forEach(c -> labels.add(c.toString()));
-      String busyTable = busyRuns.table(labels, List.of("ours", "Redis"), quiet);
+      String busyTable = busyRuns.table(cells, List.of("ours", "Redis"), ours, redis);
       out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
       out.println();
       out.print(busyTable);

@@ -154,6 +154,34 @@ public final class Main {
     return List.of(launcher.toString());
   }
 
+  /**
+   * The redis-server to run: {@code --redis-server PATH}, else the one on the PATH; a missing one
+   * is a {@link MissingToolException} that also names {@code otherwise}, the mode's way round.
+   */
+  static String redisServer(Args args, String otherwise) {
+    String wanted = args.string("--redis-server", "redis-server");
+    String binary = findExecutable(wanted);
+    if (binary == null) {
+      throw new MissingToolException(
+          "redis-server not found ("
+              + wanted
+              + "): install it (Debian: apt-get install -y redis-server), pass --redis-server"
+              + " PATH, or "
+              + otherwise);
+    }
+    return binary;
+  }
+
+  /** The last 20 lines of a log file, for an error message. */
+  static String logTail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
   /** An executable on the PATH (or the path itself when it contains a slash), or null. */
   static String findExecutable(String name) {
     if (name.contains("/")) {

@@ -163,12 +163,7 @@ final class Server implements AutoCloseable {
   }
 
   String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return Main.logTail(log);
   }
 
   /** Stops the server: SIGTERM, up to 10 s for it to exit, then SIGKILL. */

@@ -60,18 +60,8 @@ final class StoreCompare {
             : Compare.cells(args);
     List<String> launcher = Main.brokerLauncher(args);
     String storeUri = args.string("--store", null);
-    String redisBinary = null;
-    if (storeUri == null) {
-      String wanted = args.string("--redis-server", "redis-server");
-      redisBinary = Main.findExecutable(wanted);
-      if (redisBinary == null) {
-        throw new Main.MissingToolException(
-            "redis-server not found ("
-                + wanted
-                + "): install it (Debian: "
-                + "apt-get install -y redis-server), pass --redis-server PATH, or --store URI of a running Redis");
-      }
-    }
+    String redisBinary =
+        storeUri == null ? Main.redisServer(args, "--store URI of a running Redis") : null;
 
     Path dir = Main.tempDir();
     List<AutoCloseable> running = new ArrayList<>();
@@ -185,14 +175,8 @@ final class StoreCompare {
     out.print(table);
     out.println();
     if (busyRuns != null) {
-      double[][] quiet = new double[cells.size()][2];
-      List<String> labels = new ArrayList<>();
-      for (int c = 0; c < cells.size(); c++) {
-        quiet[c][0] = viaBroker.get(c).opsPerSec;
-        quiet[c][1] = direct.get(c) == null ? Double.NaN : direct.get(c).opsPerSec;
-        labels.add(cells.get(c).toString());
-      }
-      String busyTable = busyRuns.table(labels, List.of("redis store", "Redis direct"), quiet);
+      String busyTable =
+          busyRuns.table(cells, List.of("redis store", "Redis direct"), viaBroker, direct);
       out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
       out.println();
       out.print(busyTable);

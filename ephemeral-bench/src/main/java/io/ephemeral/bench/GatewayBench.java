@@ -353,12 +353,7 @@ final class GatewayBench {
       if (peer.equals(GatewayPeers.NATS)) {
         GatewayPeers.NatsServer nats = GatewayPeers.NatsServer.start(natsBinary, dir);
         parts.add(nats);
-        ChildJvm callee =
-            ChildJvm.start(
-                GatewayPeers.class,
-                List.of(),
-                List.of(GatewayPeers.NATS, nats.url()),
-                dir.resolve("nats-callee.log"));
+        ChildJvm callee = peerCallee(GatewayPeers.NATS, nats.url(), dir);
         parts.add(callee);
         io.nats.client.Connection nc = GatewayPeers.natsConnect(nats.url());
         parts.add(nc::close);
@@ -384,12 +379,7 @@ final class GatewayBench {
                 + "), a dispatcher that publishes each request's bytes to its reply subject");
       } else {
         Path socket = dir.resolve("grpc.sock");
-        ChildJvm callee =
-            ChildJvm.start(
-                GatewayPeers.class,
-                List.of(),
-                List.of(GatewayPeers.GRPC, socket.toString()),
-                dir.resolve("grpc-callee.log"));
+        ChildJvm callee = peerCallee(GatewayPeers.GRPC, socket.toString(), dir);
         parts.add(callee);
         GatewayPeers.GrpcChannel ch = new GatewayPeers.GrpcChannel(socket);
         parts.add(ch);
@@ -415,6 +405,12 @@ final class GatewayBench {
       Main.closeAll(parts);
       throw e;
     }
+  }
+
+  /** A peer's callee ({@link GatewayPeers#main}) in a JVM of its own. */
+  private static ChildJvm peerCallee(String peer, String where, Path dir) throws IOException {
+    return ChildJvm.start(
+        GatewayPeers.class, List.of(), List.of(peer, where), dir.resolve(peer + "-callee.log"));
   }
 
   private static GatewayPeers.Codec codec(GatewayCell cell) {

@@ -317,10 +317,7 @@ class LimitsTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxPendingCallsPerConnection(2));
         FrameClient svc = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
-      svc.sendJson(FrameClient.register("svc", "work"));
-      assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-      caller.sendJson(FrameClient.register("caller"));
-      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      register(svc, caller);
       long deadline = f.clock.millis() + 60_000;
       for (int i = 1; i <= 3; i++) {
         caller.sendJson(FrameClient.call("c" + i, "caller", "svc", "work", "{}", deadline, 1));
@@ -345,10 +342,7 @@ class LimitsTest {
     try (BrokerFixture f = new BrokerFixture();
         FrameClient svc = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
-      svc.sendJson(FrameClient.register("svc", "work"));
-      assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-      caller.sendJson(FrameClient.register("caller"));
-      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      register(svc, caller);
       long deadline = f.clock.millis() + 600_000;
       // The service reads its calls as they come, as a client does, and answers none yet; the
       // caller's side reads whatever comes back meanwhile (a refusal would).
@@ -417,6 +411,14 @@ class LimitsTest {
       }
       Thread.sleep(20);
     }
+  }
+
+  /** Registers service "svc" (method "work") and service "caller" on the two connections. */
+  private static void register(FrameClient svc, FrameClient caller) {
+    svc.sendJson(FrameClient.register("svc", "work"));
+    assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+    caller.sendJson(FrameClient.register("caller"));
+    assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
   }
 
   private static byte[] frames(int n, java.util.function.IntFunction<String> body) {

@@ -11,8 +11,15 @@ package io.ephemeral.protocol;
  *
  * Encoding: Node encodes a lone surrogate as EF BF BD (U+FFFD); String.getBytes(UTF_8) writes '?'.
  * Only secrets go through encode(): canonical JSON never contains a lone surrogate unescaped.
+ *
+ * Checking: illFormedAt() accepts exactly the well-formed sequences of the Unicode Standard's
+ * Table 3-7 (shortest form, no surrogates, at most U+10FFFF): the same byte ranges decode() walks,
+ * so decode() replaces nothing in a range it accepts. The broker refuses anything else before
+ * its parser, its HMAC verifier or its store sees the bytes.
  */
-final class Utf8 {
+
+/** UTF-8 decoding, encoding and checking with Node's rules (see the notes above). */
+public final class Utf8 {
 
   private static final char REPLACEMENT = '\uFFFD';
 
@@ -96,6 +103,60 @@ final class Utf8 {
       out[n++] = REPLACEMENT;
     }
     return n;
+  }
+
+  /**
+   * Where {@code b[off, off+len)} stops being well-formed UTF-8: the index of the first byte of the
+   * first ill-formed or truncated sequence (an overlong form, a surrogate, a code point above
+   * U+10FFFF, a byte F5..FF, a stray continuation byte), or -1 if the whole range is well-formed.
+   */
+  public static int illFormedAt(byte[] b, int off, int len) {
+    int end = off + len;
+    int i = off;
+    while (i < end) {
+      int c = b[i];
+      if (c >= 0) {
+        i++;
+        continue;
+      }
+      c &= 0xFF;
+      int needed;
+      int lower = 0x80;
+      int upper = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        needed = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        needed = 2;
+        if (c == 0xE0) {
+          lower = 0xA0; // shorter forms would be overlong
+        } else if (c == 0xED) {
+          upper = 0x9F; // ED A0..BF would encode a surrogate
+        }
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        needed = 3;
+        if (c == 0xF0) {
+          lower = 0x90;
+        } else if (c == 0xF4) {
+          upper = 0x8F; // beyond U+10FFFF
+        }
+      } else {
+        return i; // a continuation byte alone, C0/C1 (overlong) or F5..FF
+      }
+      if (end - i <= needed) {
+        return i;
+      }
+      int second = b[i + 1] & 0xFF;
+      if (second < lower || second > upper) {
+        return i;
+      }
+      for (int k = 2; k <= needed; k++) {
+        if ((b[i + k] & 0xC0) != 0x80) {
+          return i;
+        }
+      }
+      i += needed + 1;
+    }
+    return -1;
   }
 
   /** Encodes like Node's {@code Buffer.from(s, 'utf8')}: a lone surrogate becomes U+FFFD. */

@@ -235,6 +235,35 @@ public final class Hmac {
   }
 
   /**
+   * The proof of the secret that a gateway connection puts in the {@code auth} member of its
+   * REGISTER frame: the lowercase hex HMAC-SHA256 of the UTF-8 bytes of {@code
+   * JSON.stringify({type: "REGISTER", serviceName})}. It binds the secret to the name registered,
+   * so a proof seen for one name registers no other.
+   */
+  public String registrationProof(String serviceName) {
+    return hex(mac(registrationPayload(serviceName)));
+  }
+
+  /**
+   * Whether {@code proof} is {@link #registrationProof} of {@code serviceName}: exactly 64 hex
+   * digits (either case), compared in constant time. Never throws; null gives false.
+   */
+  public boolean verifyRegistrationProof(String serviceName, String proof) {
+    if (serviceName == null || proof == null || proof.length() != 2 * DIGEST_BYTES) {
+      return false;
+    }
+    byte[] given = decodeHexLeniently(proof, DIGEST_BYTES);
+    return given.length == DIGEST_BYTES
+        && MessageDigest.isEqual(given, mac(registrationPayload(serviceName)));
+  }
+
+  private static byte[] registrationPayload(String serviceName) {
+    StringBuilder json = new StringBuilder("{\"type\":\"REGISTER\",\"serviceName\":");
+    JsJson.quote(serviceName, json);
+    return Utf8.encode(json.append('}'));
+  }
+
+  /**
    * Returns the lowercase hex HMAC-SHA256 of {@code data}.
    *
    * @throws NullPointerException if {@code data} is null

@@ -26,6 +26,13 @@ final class Ids {
         + Long.toString(counter.incrementAndGet(), 36);
   }
 
+  /** A pool's key: 128 random bits in hex, shown only to the gateway by the pool's connections. */
+  static String poolKey() {
+    byte[] key = new byte[16];
+    SEEDS.nextBytes(key);
+    return java.util.HexFormat.of().formatHex(key);
+  }
+
   static String root() {
     return "root-"
         + System.currentTimeMillis()

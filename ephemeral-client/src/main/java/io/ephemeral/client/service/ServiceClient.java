@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,6 +111,12 @@ public final class ServiceClient implements AutoCloseable {
   private final long busyPollNanos;
   private final boolean debug;
 
+  /** REGISTER's proof of the broker's secret ({@code auth}), or null without a secret. */
+  private final String registrationProof;
+
+  /** What every connection of this pool presents to join it ({@code metadata.poolKey}). */
+  private final String poolKey;
+
   private final Ids ids = new Ids();
   private final ScheduledThreadPoolExecutor scheduler;
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
@@ -130,8 +137,11 @@ public final class ServiceClient implements AutoCloseable {
   private ScheduledFuture<?> heartbeat;
   private volatile Link[] live = new Link[0];
 
-  private ServiceClient(Builder b, Path gateway) {
+  private ServiceClient(Builder b, Path gateway, String secret) {
     this.serviceName = b.serviceName;
+    this.registrationProof =
+        secret == null ? null : Hmac.withSecret(secret).registrationProof(b.serviceName);
+    this.poolKey = b.poolSize > 1 ? Ids.poolKey() : null;
     this.gateway = gateway;
     this.autoReconnect = b.autoReconnect;
     this.reconnectDelayMs = b.reconnectDelay.toMillis();
@@ -841,6 +851,10 @@ public final class ServiceClient implements AutoCloseable {
     if (poolSize > 1) {
       metadata.put("poolIndex", index);
       metadata.put("poolSize", poolSize);
+      metadata.put("poolKey", poolKey);
+    }
+    if (registrationProof != null) {
+      register.put("auth", registrationProof);
     }
     try {
       link.send(encode(register));
@@ -1466,6 +1480,8 @@ public final class ServiceClient implements AutoCloseable {
     private int maxFrameSize = 16 * 1024 * 1024;
     private Duration busyPoll = Duration.ZERO;
     private boolean debug;
+    private String secret;
+    private boolean secretSet;
     private final List<ServiceListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -1612,6 +1628,17 @@ public final class ServiceClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The broker's HMAC secret: with it, each REGISTER carries the proof a broker with a secret
+     * requires ({@code auth}); null or empty registers without one. Default: {@code CLIENT_SECRET},
+     * then {@code EPHEMERAL_SECRET} from the {@linkplain #environment environment}, else none.
+     */
+    public Builder secret(String secret) {
+      this.secret = secret;
+      this.secretSet = true;
+      return this;
+    }
+
     /** Send handler stack traces in error responses ({@code error.stack}). Default false. */
     public Builder debug(boolean debug) {
       this.debug = debug;
@@ -1651,7 +1678,14 @@ public final class ServiceClient implements AutoCloseable {
                 + " is below reconnectDelay "
                 + reconnectDelay);
       }
-      return new ServiceClient(this, path);
+      String resolvedSecret = secretSet ? secret : environment.get("CLIENT_SECRET");
+      if (!secretSet && (resolvedSecret == null || resolvedSecret.isEmpty())) {
+        resolvedSecret = environment.get("EPHEMERAL_SECRET");
+      }
+      if (resolvedSecret != null && resolvedSecret.isEmpty()) {
+        resolvedSecret = null;
+      }
+      return new ServiceClient(this, path, resolvedSecret);
     }
 
     private static Duration positive(Duration d, String name) {

@@ -99,12 +99,45 @@ class ServiceClientWireTest {
       p.send(obj("type", "REGISTER_ACK"));
     }
     done.get(5, TimeUnit.SECONDS);
+    // Every connection presents the pool's one random key, which proves it belongs to the pool.
+    String key = metadata.get(0).get("poolKey").asText();
+    assertThat(key).matches("[0-9a-f]{32}");
     assertThat(metadata)
         .containsExactly(
-            obj("poolIndex", 0, "poolSize", 3),
-            obj("poolIndex", 1, "poolSize", 3),
-            obj("poolIndex", 2, "poolSize", 3));
+            obj("poolIndex", 0, "poolSize", 3, "poolKey", key),
+            obj("poolIndex", 1, "poolSize", 3, "poolKey", key),
+            obj("poolIndex", 2, "poolSize", 3, "poolKey", key));
     assertThat(c.getStatus().liveConnections()).isEqualTo(3);
+    ServiceClient other = client(builder("pool").poolSize(2));
+    CompletableFuture<Void> second = CompletableFuture.runAsync(other::connect);
+    Peer p = gateway.accept(WAIT);
+    assertThat(p.read("REGISTER", WAIT).message().get("metadata").get("poolKey").asText())
+        .as("another client's pool has another key")
+        .isNotEqualTo(key);
+    p.send(obj("type", "REGISTER_ACK"));
+    Peer p2 = gateway.accept(WAIT);
+    p2.read("REGISTER", WAIT);
+    p2.send(obj("type", "REGISTER_ACK"));
+    second.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void withASecretRegisterCarriesTheProofOfIt() throws Exception {
+    String proof = io.ephemeral.protocol.Hmac.withSecret("s3cret").registrationProof("signed");
+    for (ServiceClient.Builder b :
+        List.of(
+            builder("signed").secret("s3cret"),
+            builder("signed").environment(Map.of("EPHEMERAL_SECRET", "s3cret")),
+            builder("signed")
+                .environment(Map.of("CLIENT_SECRET", "s3cret", "EPHEMERAL_SECRET", "x")))) {
+      ServiceClient c = client(b);
+      CompletableFuture<Void> done = CompletableFuture.runAsync(c::connect);
+      Peer p = gateway.accept(WAIT);
+      assertThat(p.read("REGISTER", WAIT).message().get("auth").asText()).isEqualTo(proof);
+      p.send(obj("type", "REGISTER_ACK"));
+      done.get(5, TimeUnit.SECONDS);
+      c.close();
+    }
   }
 
   @Test

@@ -2,8 +2,10 @@ package io.ephemeral.broker.internal;
 
 /**
  * What Jackson's byte parser would get wrong about JSON that clients send (request lines and
- * gateway frames), checked before it sees the bytes. JSON.parse, which the Node broker and ipc-bro
- * use, refuses all of these.
+ * gateway frames), checked before it sees the bytes: an encoding guessed from the first bytes, and
+ * ill-formed UTF-8. JSON.parse, which the Node broker and ipc-bro use, refuses the first; the
+ * second it would read as U+FFFD, which the broker refuses instead, so that what it stores,
+ * verifies and executes is always the same text.
  */
 final class ClientJson {
   private ClientJson() {}
@@ -21,13 +23,14 @@ final class ClientJson {
         return "a NUL byte at the start";
       }
     }
-    // Jackson looks a member name up among the names it has seen by its bytes, the last four
-    // padded with 0xFF, and decodes (so checks) only names it has not seen: "\xff\xffke" was
-    // read as a "ke" seen before. 0xFF is never part of UTF-8.
-    for (int i = off, end = off + len; i < end; i++) {
-      if (b[i] == (byte) 0xFF) {
-        return "a 0xFF byte, which is never part of UTF-8";
-      }
+    // Ill-formed UTF-8 is refused whole, before anything reads it. Jackson checks only the text it
+    // decodes: a value is kept as raw bytes (and was stored and returned ill-formed), the HMAC
+    // verifier decodes ill-formed bytes to U+FFFD (so one signature covered two different keys),
+    // and Jackson looks a member name up by its bytes, the last four padded with 0xFF, so
+    // "\xff\xffke" was read as a "ke" seen before.
+    int bad = io.ephemeral.protocol.Utf8.illFormedAt(b, off, len);
+    if (bad >= 0) {
+      return "ill-formed UTF-8 at byte " + (bad - off);
     }
     return null;
   }

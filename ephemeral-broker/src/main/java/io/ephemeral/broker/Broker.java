@@ -118,6 +118,16 @@ public final class Broker implements AutoCloseable {
     return engine.awaitStop(timeout);
   }
 
+  /**
+   * Why the broker stopped by itself, if it did because its event loop failed and could not go on
+   * (a failure of one request, timer or task never stops it). Empty while it runs and after a stop
+   * that was asked for ({@link #stop()}, the idle timeout, the spawned command's exit), so a
+   * launcher can tell a failure from a normal end once {@link #awaitStop()} returns.
+   */
+  public java.util.Optional<Throwable> failure() {
+    return java.util.Optional.ofNullable(engine.failure());
+  }
+
   /** Same as {@link #stop()}. */
   @Override
   public void close() {

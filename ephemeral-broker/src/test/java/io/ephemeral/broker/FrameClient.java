@@ -68,10 +68,42 @@ public final class FrameClient implements AutoCloseable {
 
   /** The next frame decoded as a tree (MessagePack bodies converted to JSON). */
   public JsonNode read() {
-    byte[] body = readBody();
+    return decode(readBody());
+  }
+
+  /**
+   * Like {@link #read()}, but fails instead of allocating when the header announces more than 1
+   * MiB: what a peer that is not speaking frames (a JSON line read as a length) would send.
+   */
+  public JsonNode readSmall() {
+    ByteBuffer header = ByteBuffer.allocate(4);
+    if (!fill(header)) {
+      return null;
+    }
+    int size = header.flip().getInt();
+    if (size < 0 || size > 1 << 20) {
+      throw new IllegalStateException(
+          "not a frame: header " + Integer.toHexString(size) + " announces " + size + " bytes");
+    }
+    ByteBuffer body = ByteBuffer.allocate(size);
+    if (!fill(body)) {
+      throw new IllegalStateException("stream ended inside a frame");
+    }
+    return decode(body.array());
+  }
+
+  /** Whether the last frame decoded had a JSON body (else MessagePack). */
+  public boolean lastBodyWasJson() {
+    return lastJson;
+  }
+
+  private boolean lastJson;
+
+  private JsonNode decode(byte[] body) {
     if (body == null) {
       return null;
     }
+    lastJson = body.length > 0 && body[0] == '{';
     try {
       if (body.length > 0 && body[0] == '{') {
         return JSON.readTree(body);

@@ -107,7 +107,8 @@ class LifecycleTest {
       assertThat(existing.readLines(2))
           .containsExactly("{\"ok\":true}", "{\"ok\":true,\"value\":1,\"compressed\":false}");
       try (WireClient late = new WireClient(socket)) {
-        assertThat(late.readLine()).isEqualTo("{\"ok\":false,\"error\":\"draining\"}");
+        assertThat(late.call("{\"action\":\"ping\"}"))
+            .isEqualTo("{\"ok\":false,\"error\":\"draining\"}");
         assertThat(late.readLine()).isNull();
       }
       // Health reports the draining state to connections that were already open.

@@ -47,7 +47,7 @@ class MetricsTest {
       f.call("{\"action\":\"get\",\"key\":\"missing\"}");
       f.broker.drain(Duration.ofSeconds(1));
       try (WireClient late = new WireClient(f.socket)) {
-        late.readLine();
+        late.call("{\"action\":\"ping\"}");
       }
       String text = f.callJson("{\"action\":\"metrics\"}").get("metrics").asText();
       assertThat(text)

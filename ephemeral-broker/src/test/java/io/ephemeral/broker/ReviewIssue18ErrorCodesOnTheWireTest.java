@@ -69,14 +69,14 @@ class ReviewIssue18ErrorCodesOnTheWireTest {
       // The broker's own refusals of a connection: over the limit (the fixture's two are open)...
       f.client().call("{\"action\":\"ping\"}");
       try (WireClient extra = new WireClient(f.socket)) {
-        seen.add(code(extra.readLine()));
+        seen.add(code(extra.call("{\"action\":\"ping\"}")));
       }
     }
     try (BrokerFixture f = new BrokerFixture(b -> b)) {
       // ... and while draining.
       f.broker.drain(Duration.ofSeconds(5));
       try (WireClient late = new WireClient(f.socket)) {
-        seen.add(code(late.readLine()));
+        seen.add(code(late.call("{\"action\":\"ping\"}")));
       }
     }
     assertThat(seen)

@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:broker stopped normally (no command)",
-      "1:the broker could not start",
+      "1:the broker could not start, or stopped after a failure of its own",
       "2:invalid command line",
       "127:the command could not be started",
       "n:otherwise the command's exit status"

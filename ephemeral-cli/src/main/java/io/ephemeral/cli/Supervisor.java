@@ -14,8 +14,9 @@ import java.util.List;
  * listener behind Signals. Two modes:
  *
  *   serve  no command. The main thread blocks in broker.awaitStop(). A signal drains and stops
- *          the broker on the signal thread, which releases the main thread; a second signal
- *          during the drain stops at once. An idle timeout stops the broker by itself. Exit 0.
+ *          the broker on the signal thread, which reports how long that took and releases the
+ *          main thread; a second signal during the drain stops at once. An idle timeout stops the
+ *          broker by itself. Exit 0, or 1 when the broker stopped after a failure of its own.
  *
  *   run    a command. The main thread spawns the child and waits for it. A signal is forwarded
  *          (same signal) to the child, which decides what to do; our exit status is always
@@ -35,6 +36,9 @@ final class Supervisor {
   /** How long in-flight requests may finish before the broker stops. */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Exit status when the broker stopped by itself because its event loop failed. */
+  static final int BROKER_FAILED = 1;
+
   /** Exit status when the command cannot be started, as in POSIX shells. */
   static final int CANNOT_RUN = 127;
 
@@ -45,6 +49,7 @@ final class Supervisor {
   private Process child; // guarded by this
   private String abortedBy; // guarded by this; a signal received before the child started
   private boolean draining; // guarded by this; serve mode: a shutdown is under way
+  private boolean signalHandled; // guarded by this; serve mode: the signal's stop is reported
 
   Supervisor(Broker broker, boolean runMode, PrintWriter err) {
     this.broker = broker;
@@ -59,7 +64,27 @@ final class Supervisor {
     out.flush();
     broker.awaitStop();
     broker.stop();
-    return 0;
+    synchronized (this) {
+      while (draining && !signalHandled) {
+        wait(); // the signal thread still reports how long the stop took
+      }
+    }
+    return failureStatus(0);
+  }
+
+  /**
+   * {@code status}, unless the broker stopped by itself because its event loop failed: then that is
+   * said on stderr and the status is {@link #BROKER_FAILED} (a child that exited 0 does not hide
+   * it).
+   */
+  private int failureStatus(int status) {
+    java.util.Optional<Throwable> failure = broker.failure();
+    if (failure.isEmpty()) {
+      return status;
+    }
+    err.println("ephemeral-broker: the broker stopped after a failure: " + failure.get());
+    err.flush();
+    return status == 0 ? BROKER_FAILED : status;
   }
 
   /** Run mode: spawns {@code command}, waits for it and returns its exit status. */
@@ -85,7 +110,7 @@ final class Supervisor {
     // removed the socket before the JVM exits. Draining here would race that stop.
     broker.stop();
     broker.awaitStop();
-    return status;
+    return failureStatus(status);
   }
 
   /** The one signal listener; called on a JVM signal thread with "INT" or "TERM". */
@@ -102,6 +127,7 @@ final class Supervisor {
       forward(target, name);
       return;
     }
+    long received = System.nanoTime();
     boolean first;
     synchronized (this) {
       first = !draining;
@@ -111,6 +137,18 @@ final class Supervisor {
       broker.drain(DRAIN_TIMEOUT);
     }
     broker.stop();
+    // How long the stop took, on our own clock: from the signal to the socket removed.
+    err.println(
+        "ephemeral-broker: stopped on SIG"
+            + name
+            + " (stopMs="
+            + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received)
+            + ")");
+    err.flush();
+    synchronized (this) {
+      signalHandled = true;
+      notifyAll();
+    }
   }
 
   private void shutdown() {

@@ -84,12 +84,27 @@ final class Cli implements AutoCloseable {
    * behind.
    */
   static Cli start(Path dir, Map<String, String> env, String... args) {
+    return start(dir, env, List.of(), List.of(), args);
+  }
+
+  /**
+   * Like {@link #start(Path, Map, String...)}, with JVM options (such as {@code -Xmx64m}) and a
+   * command that runs the JVM (such as {@code prlimit --nofile=64:64 --}).
+   */
+  static Cli start(
+      Path dir,
+      Map<String, String> env,
+      List<String> launcher,
+      List<String> jvmOptions,
+      String... args) {
     try {
       Path tmp = Files.createDirectories(dir.resolve("tmp"));
       Path out = Files.createTempFile(dir, "stdout", ".txt");
       Path err = Files.createTempFile(dir, "stderr", ".txt");
       List<String> command = javaCommand(args);
       command.add(1, "-Djava.io.tmpdir=" + tmp);
+      command.addAll(1, jvmOptions);
+      command.addAll(0, launcher);
       command.addAll(0, RESET_SIGNALS);
       ProcessBuilder builder =
           new ProcessBuilder(command)

@@ -68,10 +68,16 @@ final class Connection {
   boolean resumeQueued;
 
   /**
-   * Refused (draining, peer, limit): answered, half-closed, input discarded until the client
-   * closes.
+   * Why this connection is refused (draining, peer, limit), or null: it is told why in its own
+   * framing ({@link Admission}), half-closed, and its input discarded until it closes.
    */
-  boolean refusing;
+  Admission.Refusal refusal;
+
+  /** What a refused connection is told. */
+  String refusalMessage;
+
+  /** A refused connection has been told why. */
+  boolean told;
 
   /** Refused at the connection limit: not counted as a connection, kept open only briefly. */
   boolean overLimit;

@@ -97,12 +97,43 @@ final class Dispatcher {
    * output, or queues it behind the answers the connection is still waiting for.
    */
   void handle(Connection conn, byte[] line, int off, int len) {
-    if (conn.answers == null) {
-      handle(conn, conn.out, line, off, len);
-    } else {
-      handle(conn, staged, line, off, len);
+    ByteOutput out = conn.answers == null ? conn.out : staged;
+    int mark = out.mark();
+    try {
+      handle(conn, out, line, off, len);
+    } catch (Throwable t) {
+      // Parsing, an interceptor or the bookkeeping around the command failed (the command's own
+      // failures are answered below): the request still gets its one answer.
+      if (failed(conn, out, mark, t, null)) {
+        metrics.error(ErrorCodes.INTERNAL_ERROR);
+      }
+    }
+    if (out == staged) {
       stage(conn);
     }
+  }
+
+  /**
+   * Answers a request whose handling failed with {@code internal_error}, in place of whatever it
+   * had written, unless it already promised a later answer (parked or deferred); returns whether it
+   * answered.
+   */
+  private boolean failed(Connection conn, ByteOutput out, int mark, Throwable t, String action) {
+    log.error("Request failed", t, "action", action == null ? "(unknown)" : action);
+    if (reply.deferred() || (conn != null && conn.parked)) {
+      return false;
+    }
+    out.truncate(mark);
+    reply.begin(out, request, conn);
+    String what = action == null ? "this request" : action;
+    reply.error(
+        ErrorCodes.INTERNAL_ERROR,
+        t instanceof OutOfMemoryError
+            ? "the broker ran out of memory while handling "
+                + what
+                + " (is maxMemory above the heap?)"
+            : "the broker could not complete " + what + "; see its log");
+    return true;
   }
 
   /** Queues what was written to {@link #staged} (unless the handler deferred its answer). */
@@ -187,12 +218,8 @@ final class Dispatcher {
       int mark = out.mark();
       try {
         c.handler.handle(r, reply);
-      } catch (RuntimeException e) {
-        out.truncate(mark);
-        reply.begin(out, r, conn);
-        log.error("Command failed", e, "action", c.name);
-        reply.error(
-            ErrorCodes.INTERNAL_ERROR, "the broker could not complete " + c.name + "; see its log");
+      } catch (Throwable t) {
+        failed(conn, out, mark, t, c.name);
       }
     }
     String error = reply.errorCode();
@@ -213,7 +240,7 @@ final class Dispatcher {
     for (int i = Math.min(passed, chain.length - 1); i >= directCount; i--) {
       try {
         chain[i].after(view, error);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         log.warn(
             "An interceptor failed after a request",
             "interceptor",

@@ -37,6 +37,7 @@ public final class Engine {
   private SocketPaths.Bound bound;
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
+  private volatile Throwable failure;
   private final List<GatewayListener> addedListeners = new CopyOnWriteArrayList<>();
   private final Map<String, ActionHandler> registered = new ConcurrentHashMap<>();
 
@@ -91,7 +92,8 @@ public final class Engine {
       stopped = new CountDownLatch(1);
       addedListeners.forEach(l.events()::add);
       registered.forEach(l::addAction);
-      l.start(this::stopFromLoop);
+      failure = null;
+      l.start(() -> stopFromLoop(l));
       if (config.shutdownHook()) {
         shutdownHook = new Thread(this::stopOnExit, "ephemeral-broker-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -289,9 +291,21 @@ public final class Engine {
     }
   }
 
-  /** Called by the loop when it decides to stop itself (idle timeout); must not block the loop. */
-  private void stopFromLoop() {
-    Thread t = new Thread(this::stop, "ephemeral-broker-idle-stop");
+  /**
+   * Why the broker stopped by itself, when its event loop failed and could not go on; null while it
+   * runs and after a stop that was asked for (stop, idle timeout, the child's exit).
+   */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /**
+   * Called by the loop when it decides to stop itself (idle timeout, or a failure it cannot get
+   * past); must not block the loop.
+   */
+  private void stopFromLoop(EventLoop l) {
+    failure = l.failure();
+    Thread t = new Thread(this::stop, "ephemeral-broker-self-stop");
     t.setDaemon(true);
     t.start();
   }

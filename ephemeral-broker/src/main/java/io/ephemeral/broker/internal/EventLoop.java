@@ -10,7 +10,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
@@ -63,25 +62,14 @@ final class EventLoop implements ConnectionControl {
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
 
+  /**
+   * Turns in a row that may fail before the loop gives up: a failure that repeats every turn (a
+   * broken selector or clock) would otherwise spin, one that passes costs nothing.
+   */
+  static final int MAX_FAILED_TURNS = 100;
+
   /** Longest a stopping broker spends writing answers already queued. */
   static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
-
-  /**
-   * Most sockets refused at the connection limit that stay half-open for their client to read why.
-   */
-  static final int MAX_LINGERING_REFUSALS = 16;
-
-  /**
-   * How long such a socket may wait for its client to close it (checked with the connection check).
-   */
-  static final long REFUSAL_LINGER_MILLIS = 1_000;
-
-  private static final byte[] DRAINING =
-      "{\"ok\":false,\"error\":\"draining\"}\n".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TOO_MANY =
-      ("{\"ok\":false,\"error\":\"too_many_connections\",\"message\":"
-              + "\"the broker has reached its connection limit\"}\n")
-          .getBytes(StandardCharsets.US_ASCII);
 
   private final BrokerConfig config;
   private final BrokerLog log;
@@ -91,7 +79,6 @@ final class EventLoop implements ConnectionControl {
   private final TurnClock time;
 
   private final Selector selector;
-  private final ServerSocketChannel server;
   private final Metrics metrics;
   private final MemoryStore store;
   private final Leases leases;
@@ -108,7 +95,6 @@ final class EventLoop implements ConnectionControl {
   private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
   private final java.util.ArrayList<Connection> resumed = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
-  private final PeerCheck peers;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
   /** Unsent output at which a connection's further requests wait. */
@@ -117,8 +103,8 @@ final class EventLoop implements ConnectionControl {
   private final int maxOutput;
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
 
-  /** Sockets refused at the connection limit and still open, oldest first. */
-  private final java.util.ArrayDeque<Connection> lingering = new java.util.ArrayDeque<>();
+  /** Accepts and refuses connections. */
+  private final Admission admission;
 
   private final Runnable wakeup;
   private final BusyPoll busyPoll;
@@ -128,6 +114,10 @@ final class EventLoop implements ConnectionControl {
   private boolean busy;
 
   private volatile boolean shutdownRequested;
+
+  /** Set by the loop thread before it stops itself on a failure it cannot get past. */
+  private volatile Throwable failure;
+
   private Thread thread;
   private Runnable onSelfStop;
 
@@ -135,10 +125,12 @@ final class EventLoop implements ConnectionControl {
   private static final class Timer implements Comparable<Timer> {
     long due;
     final Runnable task;
+    final long retryMillis;
 
-    Timer(long due, Runnable task) {
+    Timer(long due, Runnable task, long retryMillis) {
       this.due = due;
       this.task = task;
+      this.retryMillis = retryMillis;
     }
 
     @Override
@@ -149,14 +141,14 @@ final class EventLoop implements ConnectionControl {
 
   EventLoop(BrokerConfig config, BrokerLog log, ServerSocketChannel server, PeerCheck peers)
       throws IOException {
-    this.peers = peers;
     this.config = config;
     this.log = log;
     this.clock = config.clock();
     this.time = new TurnClock(clock);
-    this.server = server;
     this.selector = Selector.open();
-    server.register(selector, SelectionKey.OP_ACCEPT);
+    this.admission =
+        new Admission(
+            config, log, state, peers, selector, server, (due, task) -> schedule(due, task, 0));
     this.metrics = new Metrics(config.metrics());
     this.maxOutput = config.maxOutputBuffer();
     this.pauseAt = Math.min(OUTPUT_HIGH_WATER, maxOutput);
@@ -210,15 +202,18 @@ final class EventLoop implements ConnectionControl {
     state.startedAt = now;
     lastHeartbeatAt = now;
     state.lastActivity = now;
-    schedule(now + config.sweeperIntervalMillis(), this::sweep);
+    schedule(now + config.sweeperIntervalMillis(), this::sweep, config.sweeperIntervalMillis());
     if (config.idleTimeoutMillis() > 0) {
-      schedule(now + config.idleTimeoutMillis(), this::checkIdle);
+      schedule(now + config.idleTimeoutMillis(), this::checkIdle, config.idleTimeoutMillis());
     }
     if (config.heartbeatIntervalMillis() > 0) {
-      schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
+      schedule(
+          now + config.heartbeatIntervalMillis(),
+          this::heartbeat,
+          config.heartbeatIntervalMillis());
     }
-    schedule(now + staleCheckInterval(), this::checkStaleServices);
-    schedule(now + connectionCheckInterval(), this::checkConnections);
+    schedule(now + staleCheckInterval(), this::checkStaleServices, staleCheckInterval());
+    schedule(now + connectionCheckInterval(), this::checkConnections, connectionCheckInterval());
     clock.addJumpListener(wakeup);
     thread = new Thread(this::run, "ephemeral-broker-loop");
     thread.setDaemon(true);
@@ -311,18 +306,37 @@ final class EventLoop implements ConnectionControl {
   }
 
   private void run() {
+    int failedTurns = 0;
     try {
       while (!shutdownRequested) {
-        turn();
+        try {
+          turn();
+          failedTurns = 0;
+        } catch (ClosedSelectorException e) {
+          throw e;
+        } catch (Throwable t) {
+          // Requests, tasks and timers have guards of their own: only the loop's own work gets
+          // here (the selector, the clock). Go on unless it keeps failing turn after turn.
+          if (++failedTurns < MAX_FAILED_TURNS) {
+            log.error("Event loop turn failed; going on", t);
+            continue;
+          }
+          log.error("Event loop failed " + failedTurns + " turns in a row; stopping the broker", t);
+          failure = t;
+          onSelfStop.run();
+          return;
+        }
       }
     } catch (ClosedSelectorException e) {
       // shutdown raced with select; fall through to cleanup
-    } catch (Throwable t) {
-      log.error("Event loop failed; stopping the broker", t);
-      onSelfStop.run();
     } finally {
       closeEverything();
     }
+  }
+
+  /** Why the loop stopped by itself, or null (still running, stopped on request, idle timeout). */
+  Throwable failure() {
+    return failure;
   }
 
   private void turn() throws IOException {
@@ -337,7 +351,9 @@ final class EventLoop implements ConnectionControl {
       ready = selector.selectNow(keyHandler);
     } else {
       ready = busy ? busyPoll.run(this::pollOnce) : 0;
-      if (ready == 0 && tasks.isEmpty()) {
+      // The busy poll's selectNow() takes any wake-up for itself, a stop's too: look at the flag
+      // after it, or the loop would sleep until its next timer.
+      if (ready == 0 && tasks.isEmpty() && !shutdownRequested) {
         // select(0) blocks without limit, which is what "no timer" means.
         long sleptFrom = System.nanoTime();
         ready = selector.select(keyHandler, delay < 0 ? 0 : delay);
@@ -376,7 +392,11 @@ final class EventLoop implements ConnectionControl {
   private void handleKey(SelectionKey key) {
     Object attachment = key.attachment();
     if (attachment == null) {
-      acceptAll();
+      try {
+        admission.acceptAll();
+      } catch (Throwable t) {
+        log.error("Accepting connections failed", t); // the listening socket is ready again
+      }
       return;
     }
     Connection c = (Connection) attachment;
@@ -390,106 +410,19 @@ final class EventLoop implements ConnectionControl {
     } catch (IOException | CancelledKeyException e) {
       close(c);
     } catch (Throwable t) {
-      // Whatever a client managed to provoke costs that client its connection, never the broker.
-      log.error("Closing a connection after an unexpected failure", t);
-      close(c);
+      // Requests answer their own failures; whatever else a client managed to provoke costs that
+      // client its connection, never the broker.
+      closeAfterFailure(c, t);
     }
-  }
-
-  private void acceptAll() {
-    for (int i = 0; i < 64; i++) {
-      SocketChannel ch;
-      try {
-        ch = server.accept();
-      } catch (IOException e) {
-        log.warn("Accept failed", "error", e.getMessage());
-        return;
-      }
-      if (ch == null) {
-        return;
-      }
-      try {
-        ch.configureBlocking(false);
-        if (state.connections >= config.maxConnections()) {
-          log.warn(
-              "Refused a connection: limit reached", "maxConnections", config.maxConnections());
-          state.refused("limit");
-          state.limitHit(Limit.MAX_CONNECTIONS);
-          refuseOverLimit(ch);
-          continue;
-        }
-        String refusal = peers.refusal(ch);
-        if (refusal != null) {
-          log.warn("Refused a connection", "reason", refusal);
-          refuse(ch, forbidden(refusal), "peer_credentials");
-          continue;
-        }
-        if (state.draining) {
-          refuse(ch, DRAINING, "draining");
-          continue;
-        }
-        state.connectionsAccepted++;
-        Connection c = new Connection(ch);
-        c.lastRead = clock.millis();
-        c.key = ch.register(selector, SelectionKey.OP_READ, c);
-        state.connections++;
-      } catch (IOException e) {
-        closeQuietly(ch);
-      }
-    }
-  }
-
-  /**
-   * Answers why, then half-closes: the client can still write its request and read the answer
-   * (closing at once could make its write fail before it reads why). Closed on its EOF.
-   */
-  private void refuse(SocketChannel ch, byte[] answer, String reason) throws IOException {
-    ch.write(ByteBuffer.wrap(answer));
-    ch.shutdownOutput();
-    Connection refused = new Connection(ch);
-    refused.refusing = true;
-    refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
-    state.connections++;
-    state.refused(reason);
-  }
-
-  /**
-   * Answers a connection over the limit and half-closes it like the other refusals, so that a
-   * client that writes its request before it reads still gets the reason (a socket closed at once
-   * would fail that write with EPIPE). The limit is there to bound descriptors, so at most {@value
-   * #MAX_LINGERING_REFUSALS} such sockets stay open: a newer refusal closes the oldest, and the
-   * connection check closes any older than {@value #REFUSAL_LINGER_MILLIS} ms.
-   */
-  private void refuseOverLimit(SocketChannel ch) throws IOException {
-    ch.write(ByteBuffer.wrap(TOO_MANY));
-    ch.shutdownOutput();
-    if (lingering.size() >= MAX_LINGERING_REFUSALS) {
-      close(lingering.peekFirst());
-    }
-    Connection refused = new Connection(ch);
-    refused.refusing = true;
-    refused.overLimit = true;
-    refused.lastRead =
-        clock.millis(); // a refused socket's input is never taken: this stays the refusal time
-    refused.key = ch.register(selector, SelectionKey.OP_READ, refused);
-    lingering.addLast(refused);
-  }
-
-  private static byte[] forbidden(String why) {
-    StringBuilder line = new StringBuilder("{\"ok\":false,\"error\":\"forbidden\",\"message\":");
-    io.ephemeral.protocol.JsJson.quote("connection refused: " + why, line);
-    return line.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private void onReadable(Connection c) throws IOException {
     ByteBuffer rb = readBuffer;
     rb.clear();
     int n = c.channel.read(rb);
-    if (c.refusing) {
-      if (n < 0) {
-        close(c);
-      }
-      return; // refused (draining, peer, limit): whatever it sends is discarded
+    if (c.refusal != null) {
+      admission.refusedSent(c, rb.array(), n); // told why; whatever else it sends is discarded
+      return;
     }
     if (n < 0) {
       // Peer closed its side: like the Node broker, an unterminated last line is dropped, but
@@ -727,9 +660,11 @@ final class EventLoop implements ConnectionControl {
 
   @Override
   public void close(Connection c) {
-    if (c.overLimit) {
-      lingering.remove(c); // never counted as a connection, and owes nothing
-    } else if (c.key != null && c.key.isValid()) {
+    if (c.refusal != null) {
+      admission.close(c); // it owes nothing: none of its input was taken
+      return;
+    }
+    if (c.key != null && c.key.isValid()) {
       c.key.cancel();
       state.connections--;
       int owed = owed(c);
@@ -821,11 +756,28 @@ final class EventLoop implements ConnectionControl {
       Connection c = resumed.get(i);
       c.resumeQueued = false;
       if (c.key != null && c.key.isValid() && c.inLen > 0) {
-        continueHeldBack(c);
+        try {
+          continueHeldBack(c);
+        } catch (Throwable t) {
+          // Each request answers its own failures (Dispatcher, GatewayRouter): this is the
+          // connection's own bookkeeping, the last resort is to close it.
+          closeAfterFailure(c, t);
+          continue;
+        }
         markDirty(c);
       }
     }
     resumed.clear();
+  }
+
+  /** The last resort when a connection's own handling fails: it alone is closed, never the loop. */
+  private void closeAfterFailure(Connection c, Throwable t) {
+    log.error("Closing a connection after an unexpected failure", t);
+    try {
+      close(c);
+    } catch (Throwable again) {
+      closeQuietly(c.channel);
+    }
   }
 
   /** Writes every connection that got output during this turn (gateway forwards, error answers). */
@@ -841,6 +793,8 @@ final class EventLoop implements ConnectionControl {
         flush(c);
       } catch (IOException | CancelledKeyException e) {
         close(c);
+      } catch (Throwable t) {
+        closeAfterFailure(c, t);
       }
     }
     dirty.clear();
@@ -876,6 +830,7 @@ final class EventLoop implements ConnectionControl {
     } catch (IOException | ClosedSelectorException ignored) {
       // Closing is best effort; the channels are closed either way.
     }
+    admission.shutdown();
     log.info(
         "Requests answered",
         "accepted",
@@ -943,8 +898,11 @@ final class EventLoop implements ConnectionControl {
 
   // ---- timers ----
 
-  private void schedule(long due, Runnable task) {
-    timers.add(new Timer(due, task));
+  /**
+   * A periodic task that schedules itself: if it fails, it runs again after {@code retryMillis}.
+   */
+  private void schedule(long due, Runnable task, long retryMillis) {
+    timers.add(new Timer(due, task, retryMillis));
   }
 
   /** -1: no timer; 0: one is due; otherwise milliseconds until the next one. */
@@ -962,23 +920,33 @@ final class EventLoop implements ConnectionControl {
 
   private void runDueTimers() {
     long now = clock.millis();
-    router.expireCalls(now);
-    if (leases.waiters() > 0) {
-      leases.expireWaiters(now);
-      leases.purgeExpired(now); // an expired holder frees a slot for the longest waiter
+    try {
+      router.expireCalls(now);
+      if (leases.waiters() > 0) {
+        leases.expireWaiters(now);
+        leases.purgeExpired(now); // an expired holder frees a slot for the longest waiter
+      }
+    } catch (Throwable e) {
+      log.error("Expiring calls or lease waits failed; the rest is retried next turn", e);
     }
     Timer t;
     while ((t = timers.peek()) != null && t.due <= now) {
       timers.poll();
-      runSafely(t.task);
+      if (!runSafely(t.task) && t.retryMillis > 0) {
+        // A periodic check schedules its next run as it ends; one that failed did not.
+        schedule(now + t.retryMillis, t.task, t.retryMillis);
+      }
     }
   }
 
-  private void runSafely(Runnable task) {
+  /** Runs a task or timer; a failure of any kind is logged, never thrown into the loop. */
+  private boolean runSafely(Runnable task) {
     try {
       task.run();
-    } catch (RuntimeException e) {
+      return true;
+    } catch (Throwable e) {
       log.error("Broker task failed", e);
+      return false;
     }
   }
 
@@ -994,7 +962,10 @@ final class EventLoop implements ConnectionControl {
     }
     // More due than the budget allowed: continue next turn instead of waiting a whole interval.
     boolean more = store.hasDue(now) || leases.hasDue(now);
-    schedule(more ? now : now + config.sweeperIntervalMillis(), this::sweep);
+    schedule(
+        more ? now : now + config.sweeperIntervalMillis(),
+        this::sweep,
+        config.sweeperIntervalMillis());
   }
 
   private void checkIdle() {
@@ -1006,7 +977,10 @@ final class EventLoop implements ConnectionControl {
       onSelfStop.run();
       return;
     }
-    schedule(Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()), this::checkIdle);
+    schedule(
+        Math.max(now + 1, state.lastActivity + config.idleTimeoutMillis()),
+        this::checkIdle,
+        config.idleTimeoutMillis());
   }
 
   private long connectionCheckInterval() {
@@ -1027,11 +1001,6 @@ final class EventLoop implements ConnectionControl {
     long now = clock.millis();
     long stall = config.stallTimeoutMillis();
     long idle = config.connectionIdleTimeoutMillis();
-    Connection oldest;
-    while ((oldest = lingering.peekFirst()) != null
-        && now - oldest.lastRead >= REFUSAL_LINGER_MILLIS) {
-      close(oldest);
-    }
     java.util.List<Connection> stalled = null;
     java.util.List<Limit> why = null;
     for (SelectionKey key : selector.keys()) {
@@ -1039,8 +1008,8 @@ final class EventLoop implements ConnectionControl {
         continue;
       }
       Connection c = (Connection) key.attachment();
-      if (c.overLimit) {
-        continue; // closed above once it has lingered long enough
+      if (c.refusal != null) {
+        continue; // Admission closes refused sockets once they have lingered long enough
       }
       Limit limit = null;
       if (c.writeBlockedSince != 0 && now - c.writeBlockedSince >= stall) {
@@ -1081,7 +1050,7 @@ final class EventLoop implements ConnectionControl {
         close(c);
       }
     }
-    schedule(now + connectionCheckInterval(), this::checkConnections);
+    schedule(now + connectionCheckInterval(), this::checkConnections, connectionCheckInterval());
   }
 
   private long staleCheckInterval() {
@@ -1094,7 +1063,7 @@ final class EventLoop implements ConnectionControl {
   private void checkStaleServices() {
     long now = clock.millis();
     router.evictStale(now);
-    schedule(now + staleCheckInterval(), this::checkStaleServices);
+    schedule(now + staleCheckInterval(), this::checkStaleServices, staleCheckInterval());
   }
 
   /** Adds a custom action to the command table (loop thread, or before the loop starts). */
@@ -1137,7 +1106,8 @@ final class EventLoop implements ConnectionControl {
         usedMb,
         "opsPerSecond",
         opsPerSecond);
-    schedule(now + config.heartbeatIntervalMillis(), this::heartbeat);
+    schedule(
+        now + config.heartbeatIntervalMillis(), this::heartbeat, config.heartbeatIntervalMillis());
   }
 
   private static void closeQuietly(SocketChannel ch) {

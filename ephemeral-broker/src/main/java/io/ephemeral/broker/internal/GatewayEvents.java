@@ -37,7 +37,8 @@ final class GatewayEvents {
     for (GatewayListener l : listeners) {
       try {
         call.on(l);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // A listener's failure, whatever it is, is the listener's: never the gateway's.
         log.warn(
             "A gateway listener failed",
             "listener",

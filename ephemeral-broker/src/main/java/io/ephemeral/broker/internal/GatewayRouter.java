@@ -181,7 +181,26 @@ final class GatewayRouter {
             + " bytes");
   }
 
+  /**
+   * Routes one frame. Whatever goes wrong (out of memory included) is answered with an ERROR frame
+   * to the sender; it never reaches the loop.
+   */
   void onFrame(Connection c, byte[] b, int off, int len) {
+    try {
+      route(c, b, off, len);
+    } catch (Throwable t) {
+      log.error("Routing a frame failed", t);
+      sendError(
+          c,
+          message.id,
+          "INTERNAL_ERROR",
+          t instanceof OutOfMemoryError
+              ? "The gateway ran out of memory while routing this message"
+              : "The gateway could not route this message; see its log");
+    }
+  }
+
+  private void route(Connection c, byte[] b, int off, int len) {
     long now = clock.millis();
     if (c.service != null) {
       c.service.lastSeen = now;
@@ -595,23 +614,27 @@ final class GatewayRouter {
   }
 
   private boolean forward(byte[] b, int off, int len, FrameMessage.Encoding enc, Connection dst) {
-    if (dst.encoding == enc) {
-      dst.out.writeInt(len).write(b, off, len);
-    } else {
-      int mark = dst.out.mark();
-      try {
+    int mark = dst.out.mark();
+    try {
+      if (dst.encoding == enc) {
+        dst.out.writeInt(len).write(b, off, len);
+      } else {
         transcoder.transcode(b, off, len, enc, dst.encoding, dst.out);
-      } catch (Transcoder.TooDeepException e) {
-        dst.out.truncate(mark);
-        state.limitHit(Limit.MAX_FRAME_DEPTH);
-        forwardError = e.getMessage();
-        return false;
-      } catch (IOException | RuntimeException e) {
-        dst.out.truncate(mark);
-        log.warn("Could not convert a frame between encodings", "error", e.getMessage());
-        forwardError = "it is not valid " + enc.name().toLowerCase(java.util.Locale.ROOT);
-        return false;
       }
+    } catch (Transcoder.TooDeepException e) {
+      dst.out.truncate(mark);
+      state.limitHit(Limit.MAX_FRAME_DEPTH);
+      forwardError = e.getMessage();
+      return false;
+    } catch (IOException | RuntimeException e) {
+      dst.out.truncate(mark);
+      log.warn("Could not convert a frame between encodings", "error", e.getMessage());
+      forwardError = "it is not valid " + enc.name().toLowerCase(java.util.Locale.ROOT);
+      return false;
+    } catch (OutOfMemoryError e) {
+      dst.out.truncate(mark);
+      forwardError = "the gateway ran out of memory";
+      return false;
     }
     transport.markDirty(dst);
     return true;

@@ -318,11 +318,40 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
                 value.json().getBytes(StandardCharsets.UTF_8));
       } catch (RuntimeException e) {
         failure = "the provider for '" + key + "' returned invalid JSON: " + e.getMessage();
+      } catch (Error e) {
+        failure = "the provider's value for '" + key + "' could not be read: " + e;
       }
     }
     if (failure != null) {
       log.warn("Value provider failed", "key", key, "error", failure);
     } else {
+      keepProvided(key, value, json);
+    }
+    if (waiters == null) {
+      return;
+    }
+    for (Parked p : waiters) {
+      ByteOutput out = p.connection().out;
+      int mark = out.mark();
+      try {
+        if (failure == null) {
+          out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
+        } else {
+          out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
+          out.ascii(",\"message\":").jsonString(failure);
+        }
+      } catch (Throwable t) {
+        out.truncate(mark);
+        unanswerable(p, t);
+        continue;
+      }
+      finishParked(p);
+    }
+  }
+
+  /** Stores a provided value; a value the store cannot keep is still handed to the waiting gets. */
+  private void keepProvided(String key, ValueProvider.Provided value, byte[] json) {
+    try {
       byte[] k = io.ephemeral.protocol.Wtf8.encode(key);
       long now = clock.millis();
       if (store.put(
@@ -339,20 +368,19 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
           == MemoryStore.FULL) {
         log.warn("A provided value could not be kept: the store is full", "key", key);
       }
+    } catch (Throwable t) {
+      log.error("A provided value could not be kept", t, "key", key);
     }
-    if (waiters == null) {
-      return;
-    }
-    for (Parked p : waiters) {
-      ByteOutput out = p.connection().out;
-      if (failure == null) {
-        out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
-      } else {
-        out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
-        out.ascii(",\"message\":").jsonString(failure);
-      }
-      finishParked(p);
-    }
+  }
+
+  /**
+   * A parked request whose answer could not even be written (out of memory): its connection is
+   * closed, the one way left to tell its client, and never left waiting.
+   */
+  private void unanswerable(Parked p, Throwable t) {
+    log.error("Closing a connection whose waiting request could not be answered", t);
+    p.connection().cancelParked = null;
+    connections.close(p.connection());
   }
 
   /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
@@ -365,15 +393,31 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   @Override
   public void granted(Leases.Waiter waiter, int value, long token) {
     Parked p = (Parked) waiter.owner;
-    ByteOutput out = p.connection().out.write(Reply.OK);
-    out.write(VALUE).number(value).write(TOKEN).number(token);
+    ByteOutput out = p.connection().out;
+    int mark = out.mark();
+    try {
+      out.write(Reply.OK).write(VALUE).number(value).write(TOKEN).number(token);
+    } catch (Throwable t) {
+      // The slot stays granted until its TTL passes, as for any client that goes away.
+      out.truncate(mark);
+      unanswerable(p, t);
+      return;
+    }
     finishParked(p);
   }
 
   @Override
   public void timedOut(Leases.Waiter waiter) {
     Parked p = (Parked) waiter.owner;
-    p.connection().out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
+    ByteOutput out = p.connection().out;
+    int mark = out.mark();
+    try {
+      out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
+    } catch (Throwable t) {
+      out.truncate(mark);
+      unanswerable(p, t);
+      return;
+    }
     finishParked(p);
   }
 

@@ -423,6 +423,8 @@ final class RemoteKvCommands implements KvActions {
             result = store.lease(w.key, w.workerId, w.ttl, w.size, w.ticket);
           } catch (RuntimeException e) {
             failure = e;
+          } catch (Error e) {
+            failure = new IllegalStateException("the store call failed: " + e, e);
           }
           RemoteStore.Lease l = result;
           RuntimeException f = failure;
@@ -691,6 +693,11 @@ final class RemoteKvCommands implements KvActions {
             results = store.inOrder(calls);
           } catch (RuntimeException e) {
             results = java.util.Collections.nCopies(calls.size(), e);
+          } catch (Error e) {
+            // Every call still gets its answer: a store thread that failed this way answers them.
+            results =
+                java.util.Collections.nCopies(
+                    calls.size(), new IllegalStateException("the store call failed: " + e, e));
           }
           List<Object> r = results;
           onLoop.accept(() -> deliverAll(chains, batches, r));
@@ -754,6 +761,9 @@ final class RemoteKvCommands implements KvActions {
       } catch (RuntimeException e) {
         out.truncate(mark);
         code = failed(e, out);
+      } catch (Error e) {
+        out.truncate(mark);
+        code = failed(new IllegalStateException("writing the answer failed: " + e, e), out);
       }
     }
     finish(p, code);

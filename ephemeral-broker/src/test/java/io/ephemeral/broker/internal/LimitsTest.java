@@ -214,7 +214,7 @@ class LimitsTest {
       WireClient second = f.client();
       assertThat(second.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
       WireClient third = f.client();
-      assertThat(third.readLine()).contains("too_many_connections");
+      assertThat(third.call("{\"action\":\"ping\"}")).contains("too_many_connections");
       assertThat(third.readLine()).isNull();
       assertThat(hits(f, "maxConnections")).isEqualTo(1);
     }
@@ -240,7 +240,7 @@ class LimitsTest {
   @Test
   void refusalsAtTheLimitKeepFewSocketsOpenAndNotForLong() throws IOException {
     int extra = 4;
-    int refusals = EventLoop.MAX_LINGERING_REFUSALS + extra;
+    int refusals = Admission.MAX_LINGERING_REFUSALS + extra;
     try (BrokerFixture f =
         new BrokerFixture(b -> b.maxConnections(1).stallTimeout(Duration.ofSeconds(1)))) {
       f.call("{\"action\":\"ping\"}");
@@ -264,7 +264,7 @@ class LimitsTest {
             c.send("{}\n");
           }
         }
-        f.clock.advance(Duration.ofMillis(EventLoop.REFUSAL_LINGER_MILLIS + 500));
+        f.clock.advance(Duration.ofMillis(Admission.REFUSAL_LINGER_MILLIS + 500));
         twoTurns(f);
         for (WireClient c : clients) {
           assertThatThrownBy(() -> c.send("{}\n")).isInstanceOf(IOException.class);

@@ -1,0 +1,53 @@
+package io.ephemeral.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A broker stops at once whenever it is asked, also when the request to stop arrives while the loop
+ * busy-polls after a request: the poll used to take the selector's wake-up for itself, and the loop
+ * then slept until its next timer (the connection check, seconds away).
+ */
+class StopLatencyTest {
+
+  @Test
+  void aStopDuringTheBusyPollWindowIsNotLost() throws IOException {
+    for (int round = 0; round < 20; round++) {
+      // The longest window there is, so that the stop nearly always lands inside it.
+      Broker broker =
+          Broker.builder().environment(Map.of()).shutdownHook(false).busyPollMicros(10_000).build();
+      try (WireClient c = new WireClient(broker.start())) {
+        assertThat(c.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
+        long started = System.nanoTime();
+        broker.stop();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).as("stop() in round %d", round).isLessThan(Duration.ofMillis(200));
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+
+  @Test
+  void aDrainAndStopOfAnIdleBrokerTakesMilliseconds() throws IOException {
+    // What a SIGTERM does: drain (a few round trips through the loop's task queue), then stop.
+    for (int round = 0; round < 20; round++) {
+      Broker broker =
+          Broker.builder().environment(Map.of()).shutdownHook(false).busyPollMicros(10_000).build();
+      broker.start();
+      try {
+        long started = System.nanoTime();
+        assertThat(broker.drain(Duration.ofSeconds(5))).isTrue();
+        broker.stop();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).as("drain and stop in round %d", round).isLessThan(Duration.ofMillis(200));
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.ephemeral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A broker that stops because its event loop cannot go on exits with a non-zero status, so a script
+ * or CI job notices. Before, such a stop exited 0 like a normal one. The failure is provoked by a
+ * plugin whose clock breaks for good on request: every turn of the loop reads the clock.
+ */
+class UnexpectedStopTest {
+  @TempDir Path dir;
+
+  private Path brokenClockPlugin() throws IOException {
+    Path src = Files.createDirectories(dir.resolve("src/demo"));
+    Files.writeString(
+        src.resolve("BrokenClockPlugin.java"),
+        """
+        package demo;
+
+        import io.ephemeral.broker.Broker;
+        import io.ephemeral.broker.BrokerPlugin;
+        import io.ephemeral.broker.Clock;
+
+        public class BrokenClockPlugin implements BrokerPlugin {
+          static volatile boolean broken;
+
+          @Override
+          public void configure(Broker.Builder builder) {
+            builder.clock(() -> {
+              if (broken) {
+                throw new IllegalStateException("the clock is broken");
+              }
+              return System.currentTimeMillis();
+            });
+            builder.action("break-clock", request -> {
+              broken = true;
+              return "{}";
+            });
+          }
+        }
+        """);
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    int status =
+        javac.run(
+            null,
+            null,
+            null,
+            "--release",
+            "17",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-d",
+            classes.toString(),
+            src.resolve("BrokenClockPlugin.java").toString());
+    assertThat(status).isZero();
+    Path jar = dir.resolve("broken-clock.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      for (String name : new String[] {"BrokenClockPlugin.class"}) {
+        out.putNextEntry(new JarEntry("demo/" + name));
+        out.write(Files.readAllBytes(classes.resolve("demo").resolve(name)));
+      }
+      out.putNextEntry(new JarEntry("META-INF/services/io.ephemeral.broker.BrokerPlugin"));
+      OutputStream o = out;
+      o.write("demo.BrokenClockPlugin\n".getBytes(StandardCharsets.UTF_8));
+    }
+    return jar;
+  }
+
+  @Test
+  void aBrokerWhoseLoopCannotGoOnExitsWithAFailureStatus() throws IOException {
+    Path plugin = brokenClockPlugin();
+    Path socket = dir.resolve("b.sock");
+    try (Cli cli =
+        Cli.start(dir, "start", "--socket", socket.toString(), "--plugin", plugin.toString())) {
+      cli.awaitSocket();
+      try (Line c = new Line(socket)) {
+        assertThat(c.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
+        assertThat(c.call("{\"action\":\"break-clock\"}")).startsWith("{\"ok\":true");
+      }
+      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);
+      assertThat(cli.stderr()).contains("the clock is broken");
+    }
+  }
+}

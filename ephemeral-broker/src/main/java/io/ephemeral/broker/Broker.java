@@ -376,8 +376,9 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Most calls one gateway connection may have in flight. Env: {@code BROKER_MAX_PENDING_CALLS}.
-     * Default 200,000.
+     * Most calls one gateway connection may have in flight; 0 sets no count limit (the memory
+     * budget, {@link #maxMemory(long)}, bounds what they hold). Env: {@code
+     * BROKER_MAX_PENDING_CALLS}. Default 0.
      */
     public Builder maxPendingCallsPerConnection(int calls) {
       settings.maxPendingCallsPerConnection = calls;
@@ -397,6 +398,48 @@ public final class Broker implements AutoCloseable {
       }
       if (BUILT_IN_ACTIONS.contains(name) || settings.actions.putIfAbsent(name, handler) != null) {
         throw new IllegalArgumentException("action '" + name + "' is already defined");
+      }
+      return this;
+    }
+
+    /**
+     * The memory budget, in bytes, for everything clients make the broker hold: values, leases and
+     * lease waiters, gateway registrations and calls in flight, unfinished requests and unsent
+     * answers (Redis' {@code maxmemory}). Past it, writes are refused with {@code memory_limit}
+     * before anything is copied (with {@link EvictionPolicy#LRU}, values are evicted first), while
+     * reads, deletes, releases and stats go on. Env: {@code BROKER_MAX_MEMORY} (a size such as
+     * {@code 512m}). Default: half the JVM's maximum heap (at most three quarters of its old
+     * generation).
+     */
+    public Builder maxMemory(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxMemory must be positive, got " + bytes);
+      }
+      settings.maxMemory = bytes;
+      return this;
+    }
+
+    /**
+     * {@link #maxMemory(long)} as a size: bytes, or a number with {@code k}, {@code m} or {@code g}
+     * (binary units), e.g. {@code "512m"}.
+     *
+     * @throws IllegalArgumentException if the text is no positive size
+     */
+    public Builder maxMemory(String size) {
+      settings.maxMemory(Objects.requireNonNull(size, "size"));
+      return this;
+    }
+
+    /**
+     * With a secret, gateway services whose names match one of these patterns ({@code *} matches
+     * any run of characters) may register without proving they hold it: the way to let Node {@code
+     * ipc-bro} services, which cannot sign, onto a broker with a secret. Whoever can reach the
+     * socket may then register those names. Env: {@code BROKER_ALLOW_UNSIGNED_SERVICES}
+     * (comma-separated). Default: none.
+     */
+    public Builder allowUnsignedServices(String... namePatterns) {
+      for (String p : namePatterns) {
+        settings.unsignedServices.add(Objects.requireNonNull(p, "namePattern"));
       }
       return this;
     }

@@ -64,27 +64,41 @@ record BrokerConfig(
     long replayWindowMillis,
     int replayCacheSize,
     int busyPollMicros,
-    io.ephemeral.broker.store.RemoteStore store) {
+    io.ephemeral.broker.store.RemoteStore store,
+    java.util.List<java.util.regex.Pattern> unsignedServices,
+    long maxMemory) {
 
   /** A value provider and the key pattern it serves ({@code *} matches any run of characters). */
   record ProviderEntry(String pattern, java.util.regex.Pattern regex, ValueProvider provider) {
     static ProviderEntry of(String glob, ValueProvider provider) {
-      StringBuilder re = new StringBuilder();
-      for (String part : glob.split("\\*", -1)) {
-        if (re.length() > 0) {
-          re.append(".*");
-        }
-        re.append(java.util.regex.Pattern.quote(part));
-      }
-      return new ProviderEntry(
-          glob,
-          java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL),
-          provider);
+      return new ProviderEntry(glob, glob(glob), provider);
     }
 
     boolean matches(String key) {
       return regex.matcher(key).matches();
     }
+  }
+
+  /** A name pattern: {@code *} matches any run of characters, everything else itself. */
+  static java.util.regex.Pattern glob(String glob) {
+    StringBuilder re = new StringBuilder();
+    for (String part : glob.split("\\*", -1)) {
+      if (re.length() > 0) {
+        re.append(".*");
+      }
+      re.append(java.util.regex.Pattern.quote(part));
+    }
+    return java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL);
+  }
+
+  /** Whether a gateway service may register without proving it holds the secret. */
+  boolean mayRegisterUnsigned(String service) {
+    for (java.util.regex.Pattern p : unsignedServices) {
+      if (p.matcher(service).matches()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static final long DEFAULT_TTL_MILLIS = 1_800_000;
@@ -97,12 +111,8 @@ record BrokerConfig(
   static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
   static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
 
-  /**
-   * Twice what ipc-bro's own concurrent test keeps in flight on one connection (100,000; the
-   * original gateway has no limit). A call in flight holds about 300 bytes (its entry, id and the
-   * caller's context), so a full connection holds about 60 MB.
-   */
-  static final int DEFAULT_MAX_PENDING_CALLS = 200_000;
+  /** No count limit: the memory budget bounds what calls in flight hold. */
+  static final int DEFAULT_MAX_PENDING_CALLS = 0;
 
   static final int DEFAULT_MAX_CONNECTIONS = 4096;
   static final int DEFAULT_MAX_KEY_LENGTH = 4096;
@@ -291,9 +301,36 @@ record BrokerConfig(
                 b.busyPollMicros,
                 env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"),
                 DEFAULT_BUSY_POLL_MICROS),
-            store(b, env));
+            store(b, env),
+            unsignedServices(b, env),
+            b.maxMemory != null
+                ? b.maxMemory
+                : env.text("BROKER_MAX_MEMORY") != null
+                    ? MemoryBudget.parseSize(
+                        env.text("BROKER_MAX_MEMORY"), "environment variable BROKER_MAX_MEMORY")
+                    : MemoryBudget.defaultMax());
     config.validate();
     return config;
+  }
+
+  /**
+   * The builder's unsigned service patterns, else those of BROKER_ALLOW_UNSIGNED_SERVICES
+   * (comma-separated).
+   */
+  private static java.util.List<java.util.regex.Pattern> unsignedServices(
+      BuilderSettings b, Env env) {
+    java.util.List<String> names = b.unsignedServices;
+    String fromEnv = env.text("BROKER_ALLOW_UNSIGNED_SERVICES");
+    if (names.isEmpty() && fromEnv != null) {
+      names = java.util.Arrays.asList(fromEnv.split(","));
+    }
+    java.util.List<java.util.regex.Pattern> patterns = new java.util.ArrayList<>();
+    for (String name : names) {
+      if (!name.isBlank()) {
+        patterns.add(glob(name.trim()));
+      }
+    }
+    return java.util.List.copyOf(patterns);
   }
 
   /** The builder's store, else the one BROKER_STORE names (null: memory). */
@@ -360,7 +397,10 @@ record BrokerConfig(
     require(maxFrameSize >= 64, "maxFrameSize must be at least 64 bytes, got " + maxFrameSize);
     require(callTimeoutMillis > 0, "callTimeout must be positive");
     require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
-    require(maxPendingCallsPerConnection > 0, "maxPendingCallsPerConnection must be positive");
+    require(
+        maxPendingCallsPerConnection >= 0,
+        "maxPendingCallsPerConnection must be 0 (no count limit) or positive");
+    require(maxMemory > 0, "maxMemory must be positive, got " + maxMemory);
     require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
     require(maxKeyLength > 0, "maxKeyLength must be positive, got " + maxKeyLength);
     require(

@@ -164,6 +164,21 @@ public final class BuilderSettings {
   /** The value set by {@link Broker.Builder#store(String)}; null when unset. */
   public String storeUri;
 
+  /** The value set by {@link Broker.Builder#maxMemory}; null when unset. */
+  public Long maxMemory;
+
+  /** What was added with {@link Broker.Builder#allowUnsignedServices}. */
+  public final List<String> unsignedServices = new ArrayList<>();
+
+  /**
+   * Sets the memory budget from a size such as {@code 512m} or {@code 2g}.
+   *
+   * @throws IllegalArgumentException if the text is no positive size
+   */
+  public void maxMemory(String size) {
+    this.maxMemory = MemoryBudget.parseSize(size, "maxMemory");
+  }
+
   /**
    * Sets the log level by name.
    *

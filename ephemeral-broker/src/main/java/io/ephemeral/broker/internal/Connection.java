@@ -49,6 +49,9 @@ final class Connection {
   /** The service this gateway connection registered as, or null. */
   GatewayRouter.Service service;
 
+  /** The pool index this gateway connection registered with, or -1. */
+  int poolIndex = -1;
+
   /** CALLs this connection sent that await a response. */
   int callsInFlight;
 

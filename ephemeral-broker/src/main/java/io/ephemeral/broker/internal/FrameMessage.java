@@ -26,6 +26,8 @@ final class FrameMessage {
   final List<String> methods = new ArrayList<>();
   boolean methodsValid;
   String version;
+  String auth; // REGISTER's proof of the broker's secret
+  String poolKey; // metadata.poolKey: what every connection of one pool presents
   boolean poolMember; // metadata.poolIndex is a number
   double poolIndex;
   double poolSize; // 0 when absent
@@ -54,6 +56,8 @@ final class FrameMessage {
     methods.clear();
     methodsValid = false;
     version = null;
+    auth = null;
+    poolKey = null;
     poolMember = false;
     poolIndex = 0;
     poolSize = 0;

@@ -91,6 +91,7 @@ final class FramePeeker {
       case "status":
       case "serviceName":
       case "version":
+      case "auth":
         return true;
       default:
         return false;
@@ -120,6 +121,9 @@ final class FramePeeker {
       case "serviceName":
         m.serviceName = value;
         break;
+      case "auth":
+        m.auth = value;
+        break;
       default:
         m.version = value;
     }
@@ -134,6 +138,7 @@ final class FramePeeker {
   }
 
   private static void forgetMetadata(FrameMessage m) {
+    m.poolKey = null;
     m.poolMember = false;
     m.poolIndex = 0;
     m.poolSize = 0;
@@ -239,6 +244,8 @@ final class FramePeeker {
         m.poolIndex = t.isNumeric() ? p.getDoubleValue() : 0;
       } else if (name.equals("poolSize")) {
         m.poolSize = t.isNumeric() ? p.getDoubleValue() : 0;
+      } else if (name.equals("poolKey")) {
+        m.poolKey = t == JsonToken.VALUE_STRING ? p.getText() : null;
       }
       p.skipChildren();
     }
@@ -412,6 +419,10 @@ final class FramePeeker {
     int n = u.unpackMapHeader();
     for (int i = 0; i < n; i++) {
       String key = mpString(u);
+      if ("poolKey".equals(key)) {
+        m.poolKey = mpString(u);
+        continue;
+      }
       boolean number = isNumber(u.getNextFormat());
       if ("poolIndex".equals(key)) {
         m.poolMember = number;

@@ -43,7 +43,18 @@ final class GatewayRouter {
     final long connectedAt;
     final ArrayList<Connection> connections = new ArrayList<>(1);
     final HashMap<String, PendingCall> pending = new HashMap<>();
+
+    /** What the pool's first connection presented as metadata.poolKey (null: none). */
+    String poolKey;
+
+    /** Calls this service made that await their answers: a list through the calls themselves. */
+    PendingCall made;
+
     List<String> methods;
+
+    /** {@link #methods} as a set, for the per-method figures. */
+    java.util.Set<String> methodNames = java.util.Set.of();
+
     String version;
     long lastSeen;
     int nextConnection;
@@ -84,17 +95,24 @@ final class GatewayRouter {
     final FrameMessage.Encoding callerEncoding;
     final long startedNanos = System.nanoTime();
 
+    /** The registration that made the call: its answer goes to no other (not a later namesake). */
+    final Service callerService;
+
+    PendingCall madePrev;
+    PendingCall madeNext;
+
     PendingCall(
         Service callee,
         String id,
-        String callerName,
+        Service callerService,
         String method,
         Connection caller,
         byte[] context,
         FrameMessage.Encoding callerEncoding) {
       this.callee = callee;
+      this.callerService = callerService;
       this.id = id;
-      this.callerName = callerName;
+      this.callerName = callerService.name;
       this.method = method;
       this.caller = caller;
       this.context = context;
@@ -132,7 +150,21 @@ final class GatewayRouter {
   private final FrameWriter writer = new FrameWriter();
   private final FrameMessage message = new FrameMessage();
   private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Edge> edges = new LinkedHashMap<>();
+
+  /** Most edges of the call graph kept; the least recently used one goes first. */
+  static final int MAX_EDGES = 10_000;
+
+  private final LinkedHashMap<String, Edge> edges =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Edge> eldest) {
+          return size() > MAX_EDGES;
+        }
+      };
+
+  /** Verifies REGISTER's proof of the secret; null without a secret. */
+  private final io.ephemeral.protocol.Hmac hmac;
+
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
 
@@ -140,6 +172,8 @@ final class GatewayRouter {
   private final LinkedHashMap<String, LatencyStats> methodStats = new LinkedHashMap<>();
 
   private static final int MAX_METHOD_STATS = 10_000;
+
+  private static final String OTHER_METHOD = "(other)";
 
   GatewayRouter(
       BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
@@ -155,6 +189,8 @@ final class GatewayRouter {
     this.config = config;
     this.state = state;
     this.peeker = new FramePeeker(config.maxFrameDepth());
+    this.hmac =
+        config.secret() == null ? null : io.ephemeral.protocol.Hmac.withSecret(config.secret());
     this.transcoder = new Transcoder(config.maxFrameDepth());
     this.clock = config.clock();
     this.log = log;
@@ -267,10 +303,20 @@ final class GatewayRouter {
       sendError(c, null, "INVALID_MESSAGE", "REGISTER needs a non-empty serviceName");
       return;
     }
+    if (name.length() > config.maxKeyLength()) {
+      state.limitHit(Limit.MAX_KEY_LENGTH);
+      sendError(
+          c,
+          null,
+          "INVALID_MESSAGE",
+          "serviceName is longer than maxKeyLength (" + config.maxKeyLength() + " characters)");
+      return;
+    }
     List<String> methods = m.methodsValid ? List.copyOf(m.methods) : List.of();
     if (c.service != null) {
       if (c.service.name.equals(name)) {
         c.service.methods = methods; // re-announcing on the same connection updates the list
+        c.service.methodNames = java.util.Set.copyOf(methods);
         ack(c);
       } else {
         sendError(
@@ -281,32 +327,75 @@ final class GatewayRouter {
       }
       return;
     }
+    if (hmac != null && !config.mayRegisterUnsigned(name)) {
+      if (!hmac.verifyRegistrationProof(name, m.auth)) {
+        log.warn("Refused a gateway registration without a valid proof", "service", name);
+        refuseRegistration(
+            c,
+            "AUTH_FAILED",
+            "REGISTER of '"
+                + name
+                + "' refused: the broker has a secret, and this connection did not prove it holds"
+                + " it (auth = HMAC of the service name; see SECURITY.md)");
+        return;
+      }
+    }
     Service s = services.get(name);
     if (s == null) {
       s = new Service(name, m.poolMember, (int) m.poolSize, now);
       s.methods = methods;
+      s.methodNames = java.util.Set.copyOf(methods);
       s.version = m.version;
+      s.poolKey = m.poolKey;
       services.put(name, s);
-      join(s, c);
+      join(s, c, m);
       ack(c);
       log.info("Service registered", "service", name, "methods", methods);
       events.serviceRegistered(name, methods);
     } else if (s.pooled && m.poolMember && fitsPool(s, m)) {
-      join(s, c);
+      String refusal = poolRefusal(s, m);
+      if (refusal != null) {
+        log.warn("Refused a pool connection", "service", name, "reason", refusal);
+        refuseRegistration(c, "CONNECTION_FAILED", refusal);
+        return;
+      }
+      join(s, c, m);
       ack(c);
       log.debug("Pool connection joined", "service", name, "connections", s.connections.size());
     } else {
       // Exactly what the Node client turns into a gateway-error; the first registrant is untouched.
-      writer.error(
-          c.out,
-          c.encoding,
-          null,
-          "CONNECTION_FAILED",
-          "Service '" + name + "' is already registered",
-          -1);
-      transport.markDirty(c);
-      transport.closeAfterFlush(c);
+      refuseRegistration(c, "CONNECTION_FAILED", "Service '" + name + "' is already registered");
     }
+  }
+
+  /** An ERROR frame, then the connection closes: a refused registration gets nothing else. */
+  private void refuseRegistration(Connection c, String code, String message) {
+    writer.error(c.out, c.encoding, null, code, message, -1);
+    transport.markDirty(c);
+    transport.closeAfterFlush(c);
+  }
+
+  /**
+   * Why a connection may not join this pool although its metadata fits it, or null: its index must
+   * be free, and it must present the pool's key (the key of the pool's first connection; Node pools
+   * have none, and their connections none either).
+   */
+  private static String poolRefusal(Service s, FrameMessage m) {
+    int index = (int) m.poolIndex;
+    for (Connection member : s.connections) {
+      if (member.poolIndex == index) {
+        return "pool index " + index + " of '" + s.name + "' is already held";
+      }
+    }
+    if (s.poolKey == null
+        ? m.poolKey != null
+        : m.poolKey == null
+            || !java.security.MessageDigest.isEqual(
+                s.poolKey.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                m.poolKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      return "the pool key does not match the pool of '" + s.name + "'";
+    }
+    return null;
   }
 
   /**
@@ -323,9 +412,10 @@ final class GatewayRouter {
         && s.connections.size() < s.poolSize;
   }
 
-  private void join(Service s, Connection c) {
+  private void join(Service s, Connection c, FrameMessage m) {
     s.connections.add(c);
     c.service = s;
+    c.poolIndex = m.poolMember ? (int) m.poolIndex : -1;
   }
 
   private void ack(Connection c) {
@@ -389,7 +479,8 @@ final class GatewayRouter {
           "A call with id '" + m.id + "' to '" + m.to + "' is already in flight");
       return;
     }
-    if (c.callsInFlight >= config.maxPendingCallsPerConnection()) {
+    if (config.maxPendingCallsPerConnection() > 0
+        && c.callsInFlight >= config.maxPendingCallsPerConnection()) {
       state.limitHit(Limit.MAX_PENDING_CALLS);
       refuse(
           c,
@@ -419,7 +510,7 @@ final class GatewayRouter {
         m.contextLen == 0
             ? NO_CONTEXT
             : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
-    PendingCall p = new PendingCall(target, m.id, caller.name, m.method, c, context, m.encoding);
+    PendingCall p = new PendingCall(target, m.id, caller, m.method, c, context, m.encoding);
     long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
     // A grace period after the CALL's deadline lets the caller's own timer report first (the
     // Node client sets its timer to the same instant); the gateway then frees what is left.
@@ -431,6 +522,11 @@ final class GatewayRouter {
             : limit;
     target.pending.put(m.id, p);
     deadlines.add(p);
+    p.madeNext = caller.made;
+    if (caller.made != null) {
+      caller.made.madePrev = p;
+    }
+    caller.made = p;
     c.callsInFlight++;
     target.callsReceived++;
     edge(caller.name, target.name).calls++;
@@ -489,7 +585,11 @@ final class GatewayRouter {
       return;
     }
     s.connections.remove(c);
-    if (!s.connections.isEmpty() || services.get(s.name) != s) {
+    if (!s.connections.isEmpty()) {
+      return; // a pool lives on: its calls are answered on its other connections
+    }
+    cancelCallsMadeBy(s);
+    if (services.get(s.name) != s) {
       return;
     }
     services.remove(s.name);
@@ -504,6 +604,26 @@ final class GatewayRouter {
     }
     s.pending.clear();
     events.serviceDisconnected(s.name);
+  }
+
+  /**
+   * The calls a service that is gone made are cancelled: dropped from their callees' calls in
+   * flight, so a late answer is dropped too (the protocol has no way to tell the callee), never
+   * delivered to whoever registers the name next.
+   */
+  private void cancelCallsMadeBy(Service s) {
+    int cancelled = 0;
+    while (s.made != null) {
+      PendingCall p = s.made;
+      p.callee.pending.remove(p.id);
+      deadlines.remove(p);
+      settled(p);
+      cancelled++;
+    }
+    if (cancelled > 0) {
+      log.debug(
+          "Cancelled the calls of a caller that went away", "service", s.name, "calls", cancelled);
+    }
   }
 
   /** Milliseconds epoch of the next call deadline, or Long.MAX_VALUE. */
@@ -600,17 +720,28 @@ final class GatewayRouter {
     if (p.caller.callsInFlight > 0) {
       p.caller.callsInFlight--;
     }
+    Service s = p.callerService;
+    if (p.madePrev != null) {
+      p.madePrev.madeNext = p.madeNext;
+    } else if (s.made == p) {
+      s.made = p.madeNext;
+    }
+    if (p.madeNext != null) {
+      p.madeNext.madePrev = p.madePrev;
+    }
+    p.madePrev = null;
+    p.madeNext = null;
   }
 
   /**
    * Where the answer to p goes: its calling connection, else another one of the caller's service.
    */
   private Connection callerConnection(PendingCall p) {
-    if (p.caller.service != null && p.caller.key != null && p.caller.key.isValid()) {
+    Service s = p.callerService;
+    if (p.caller.service == s && p.caller.key != null && p.caller.key.isValid()) {
       return p.caller;
     }
-    Service s = services.get(p.callerName);
-    return s == null || s.connections.isEmpty() ? null : s.connections.get(0);
+    return services.get(s.name) == s && !s.connections.isEmpty() ? s.connections.get(0) : null;
   }
 
   private boolean forward(byte[] b, int off, int len, FrameMessage.Encoding enc, Connection dst) {
@@ -643,12 +774,7 @@ final class GatewayRouter {
   /** Answers a CALL that the gateway will not deliver. */
   private void refuse(Connection c, FrameMessage m, byte[] b, String code, String message) {
     if (c.service != null) {
-      c.service.errors++;
-    }
-    if (m.from != null && m.to != null) {
-      Edge e = edge(m.from, m.to);
-      e.calls++;
-      e.errors++;
+      c.service.errors++; // the call graph records delivered calls only: names here are unchecked
     }
     writer.errorResponse(
         c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
@@ -657,7 +783,10 @@ final class GatewayRouter {
   }
 
   private LatencyStats methodStats(PendingCall p) {
-    String key = p.callee.name + '\n' + p.method;
+    // Figures per method the callee announced; any other name (a caller may send anything) counts
+    // under "(other)", so made-up names cannot grow this map.
+    String method = p.callee.methodNames.contains(p.method) ? p.method : OTHER_METHOD;
+    String key = p.callee.name + '\n' + method;
     LatencyStats s = methodStats.get(key);
     if (s == null) {
       if (methodStats.size() >= MAX_METHOD_STATS) {

@@ -30,6 +30,7 @@ final class JsonRoutingScanner {
   private static final int METADATA = 10;
   private static final int ERROR = 11;
   private static final int CONTEXT = 12;
+  private static final int AUTH = 13;
 
   /** Thrown when the scanner is not sure; preallocated, no stack trace. */
   private static final class Doubt extends Exception {
@@ -63,9 +64,11 @@ final class JsonRoutingScanner {
     ascii("metadata"),
     ascii("error"),
     ascii("context"),
+    ascii("auth"),
   };
   private static final byte[] POOL_INDEX = ascii("poolIndex");
   private static final byte[] POOL_SIZE = ascii("poolSize");
+  private static final byte[] POOL_KEY = ascii("poolKey");
   private static final byte[] CODE = ascii("code");
   private static final byte[] DEADLINE = ascii("deadline");
   private static final byte[] DEPTH = ascii("depth");
@@ -167,6 +170,9 @@ final class JsonRoutingScanner {
           case CONTEXT:
             context(m);
             break;
+          case AUTH:
+            m.auth = stringOrSkip(1);
+            break;
           default:
             skipValue(1);
         }
@@ -211,19 +217,23 @@ final class JsonRoutingScanner {
     }
     boolean index = false;
     boolean size = false;
+    boolean key = false;
     do {
-      byte[] name = nameOf(POOL_INDEX, POOL_SIZE);
+      byte[] name = nameOf(POOL_INDEX, POOL_SIZE, POOL_KEY);
       colon();
-      if (name == POOL_INDEX ? index : name == POOL_SIZE && size) {
+      if (name == POOL_INDEX ? index : name == POOL_SIZE ? size : name == POOL_KEY && key) {
         throw DOUBT; // repeated: the Jackson path decides
       }
       index |= name == POOL_INDEX;
       size |= name == POOL_SIZE;
+      key |= name == POOL_KEY;
       if (name == POOL_INDEX && isNumberStart(peek())) {
         m.poolMember = true;
         m.poolIndex = numberValue();
       } else if (name == POOL_SIZE && isNumberStart(peek())) {
         m.poolSize = numberValue();
+      } else if (name == POOL_KEY && peek() == '"') {
+        m.poolKey = stringText();
       } else {
         skipValue(2);
       }
@@ -399,8 +409,13 @@ final class JsonRoutingScanner {
     return OTHER;
   }
 
-  /** Reads a member name and returns {@code a} or {@code b} if it is one of them, else null. */
+  /** Reads a member name and returns {@code a} or {@code other} if it is one of them, else null. */
   private byte[] nameOf(byte[] a, byte[] other) throws Doubt {
+    return nameOf(a, other, null);
+  }
+
+  /** Reads a member name and returns whichever of the (non-null) names given it is, else null. */
+  private byte[] nameOf(byte[] a, byte[] other, byte[] third) throws Doubt {
     string(MAX_NAME);
     if (tokAscii) {
       int n = tokEnd - tokStart;
@@ -409,6 +424,9 @@ final class JsonRoutingScanner {
       }
       if (other != null && other.length == n && same(other)) {
         return other;
+      }
+      if (third != null && third.length == n && same(third)) {
+        return third;
       }
     }
     return null;

@@ -1,0 +1,163 @@
+package io.ephemeral.broker.internal;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.Locale;
+
+/**
+ * The broker's one memory budget ({@code maxMemory}, as Redis' {@code maxmemory}): what a peer can
+ * make the broker hold, counted in bytes against one maximum. Loop thread only.
+ *
+ * <p>Implementation notes.
+ *
+ * <ul>
+ *   <li>Each part reports what it holds as it changes, by {@link #add}: the store its keys and
+ *       values, the leases their holders, pools and waiters, the gateway its registrations, calls
+ *       in flight and call graph, and every connection its input and output buffers (by capacity).
+ *       {@link #used} is the sum, kept up to date, so checking a write is one comparison.
+ *   <li>Figures are estimates of what the JVM holds, not exact: byte arrays by length, strings as
+ *       two bytes a character, objects by fixed overheads measured once. They err on the high side.
+ *   <li>Writes check {@link #fits} before they copy anything and are refused ({@code memory_limit})
+ *       otherwise; what completes or frees something (reads, deletes, releases, responses) is never
+ *       refused, so its buffers may take the total a little past the maximum.
+ *   <li>Unfinished input may hold at most half the budget ({@link #fitsInput}), so connections that
+ *       each send a long partial line cannot leave no room for everyone else's writes.
+ * </ul>
+ */
+final class MemoryBudget {
+  /** What is counted, for stats and metrics. */
+  enum Part {
+    VALUES("values"),
+    LEASES("leases"),
+    GATEWAY("gateway"),
+    BUFFERS("buffers");
+
+    final String label;
+
+    Part(String label) {
+      this.label = label;
+    }
+  }
+
+  /** Estimated heap bytes of a string of {@code n} characters (header, array, two bytes each). */
+  static long stringBytes(int n) {
+    return 56 + 2L * n;
+  }
+
+  private final long max;
+  private long used;
+  private final long[] byPart = new long[Part.values().length];
+
+  MemoryBudget(long max) {
+    this.max = max;
+  }
+
+  long max() {
+    return max;
+  }
+
+  long used() {
+    return used;
+  }
+
+  long used(Part part) {
+    return byPart[part.ordinal()];
+  }
+
+  /** Whether {@code more} bytes fit under the maximum. */
+  boolean fits(long more) {
+    return used + more <= max;
+  }
+
+  /** Whether unfinished input may grow by {@code more}: it fits, and input stays under half. */
+  boolean fitsInput(long more) {
+    return fits(more) && byPart[Part.BUFFERS.ordinal()] + more <= max / 2;
+  }
+
+  /** Counts {@code bytes} more (or fewer, when negative) held by {@code part}. */
+  void add(Part part, long bytes) {
+    used += bytes;
+    byPart[part.ordinal()] += bytes;
+  }
+
+  /** The refusal message for a write of {@code bytes} that does not fit. */
+  String refusal(String what, long bytes) {
+    return what
+        + " needs "
+        + bytes
+        + " bytes and the broker holds "
+        + used
+        + " of its maxMemory ("
+        + max
+        + " bytes); delete keys, release leases or raise maxMemory";
+  }
+
+  /**
+   * The default maximum: half the JVM's maximum heap, and no more than three quarters of its old
+   * generation where the collector has one of fixed size (what a broker holds long lives there: the
+   * launcher's small young generation leaves a 64 MiB heap a 32 MiB old generation).
+   */
+  static long defaultMax() {
+    long max = Runtime.getRuntime().maxMemory() / 2;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      String name = pool.getName().toLowerCase(Locale.ROOT);
+      long poolMax = pool.getUsage().getMax();
+      if (pool.getType() == MemoryType.HEAP
+          && (name.contains("old") || name.contains("tenured"))
+          && poolMax > 0) {
+        max = Math.min(max, poolMax / 4 * 3);
+      }
+    }
+    return max;
+  }
+
+  /**
+   * Parses a size: bytes, or a number with a unit {@code k}, {@code m}, {@code g} (binary: 1024,
+   * 1024², 1024³; an optional {@code b} or {@code ib} after it), as in {@code 512m} or {@code
+   * 2GiB}.
+   *
+   * @throws IllegalArgumentException naming {@code what} if the text is no such size or not
+   *     positive
+   */
+  static long parseSize(String text, String what) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    int digits = 0;
+    while (digits < t.length() && Character.isDigit(t.charAt(digits))) {
+      digits++;
+    }
+    String unit = t.substring(digits).trim();
+    if (unit.endsWith("ib")) {
+      unit = unit.substring(0, unit.length() - 2);
+    } else if (unit.endsWith("b") && unit.length() == 2) {
+      unit = unit.substring(0, 1);
+    }
+    int shift;
+    switch (unit) {
+      case "":
+      case "b":
+        shift = 0;
+        break;
+      case "k":
+        shift = 10;
+        break;
+      case "m":
+        shift = 20;
+        break;
+      case "g":
+        shift = 30;
+        break;
+      default:
+        shift = -1;
+    }
+    if (digits == 0 || shift < 0 || digits > 12) {
+      throw new IllegalArgumentException(
+          what + " '" + text + "' is not a size (bytes, or a number with k, m or g: 512m, 2g)");
+    }
+    long value = Long.parseLong(t.substring(0, digits)) << shift;
+    if (value <= 0) {
+      throw new IllegalArgumentException(what + " must be positive, got '" + text + "'");
+    }
+    return value;
+  }
+}

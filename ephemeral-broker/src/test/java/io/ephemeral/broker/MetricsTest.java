@@ -65,7 +65,11 @@ class MetricsTest {
         FrameClient callee = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
       String name = "we\\\"ird\\\\svc"; // JSON text for: we"ird\svc
-      callee.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"" + name + "\",\"methods\":[]}");
+      // Figures are kept per announced method: the hostile method name is announced.
+      callee.sendJson(
+          "{\"type\":\"REGISTER\",\"serviceName\":\""
+              + name
+              + "\",\"methods\":[\"line1\\nline2\"]}");
       callee.read();
       caller.sendJson(FrameClient.register("caller"));
       caller.read();

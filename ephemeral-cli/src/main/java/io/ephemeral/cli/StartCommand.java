@@ -250,9 +250,10 @@ final class StartCommand implements Callable<Integer> {
       names = "--max-pending-calls",
       paramLabel = "N",
       description =
-          "Most gateway calls in flight per connection (env BROKER_MAX_PENDING_CALLS; default 200000).")
+          "Most gateway calls in flight per connection, 0 = no count limit (env"
+              + " BROKER_MAX_PENDING_CALLS; default 0: the memory budget bounds them).")
   void maxPendingCalls(int n) {
-    maxPendingCalls = require(n > 0, "--max-pending-calls", n, "must be positive");
+    maxPendingCalls = require(n >= 0, "--max-pending-calls", n, "must be 0 (no limit) or more");
   }
 
   @Option(
@@ -334,6 +335,24 @@ final class StartCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--max-memory",
+      paramLabel = "SIZE",
+      description =
+          "Memory budget for what clients make the broker hold (values, leases, gateway calls,"
+              + " unfinished and unsent data), in bytes or with k/m/g (512m, 2g); past it writes are"
+              + " refused with memory_limit (env BROKER_MAX_MEMORY; default half the JVM's heap).")
+  String maxMemory;
+
+  @Option(
+      names = "--allow-unsigned-service",
+      paramLabel = "NAME",
+      description =
+          "With a secret, let gateway services with this name (* matches anything) register"
+              + " without proving the secret, e.g. Node ipc-bro services; repeatable"
+              + " (env BROKER_ALLOW_UNSIGNED_SERVICES, comma-separated).")
+  java.util.List<String> unsignedServices = new java.util.ArrayList<>();
+
+  @Option(
       names = "--store",
       paramLabel = "URI",
       description =
@@ -406,6 +425,8 @@ final class StartCommand implements Callable<Integer> {
       given(logLevel, builder::logLevel);
       given(structuredLogging, builder::structuredLogging);
       given(store, builder::store);
+      given(maxMemory, size -> builder.maxMemory(size));
+      unsignedServices.forEach(name -> builder.allowUnsignedServices(name));
       if (socket != null) {
         given(socket.pipeId, builder::pipeId);
         given(socket.path, builder::socketPath);

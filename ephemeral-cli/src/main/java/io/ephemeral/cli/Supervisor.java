@@ -14,9 +14,9 @@ import java.util.List;
  * listener behind Signals. Two modes:
  *
  *   serve  no command. The main thread blocks in broker.awaitStop(). A signal drains and stops
- *          the broker on the signal thread, which reports how long that took and releases the
- *          main thread; a second signal during the drain stops at once. An idle timeout stops the
- *          broker by itself. Exit 0, or 1 when the broker stopped after a failure of its own.
+ *          the broker on the signal thread, which releases the main thread; a second signal during
+ *          the drain stops at once. An idle timeout stops the broker by itself. Exit 0, or 1 when
+ *          the broker stopped after a failure of its own.
  *
  *   run    a command. The main thread spawns the child and waits for it. A signal is forwarded
  *          (same signal) to the child, which decides what to do; our exit status is always
@@ -49,7 +49,6 @@ final class Supervisor {
   private Process child; // guarded by this
   private String abortedBy; // guarded by this; a signal received before the child started
   private boolean draining; // guarded by this; serve mode: a shutdown is under way
-  private boolean signalHandled; // guarded by this; serve mode: the signal's stop is reported
 
   Supervisor(Broker broker, boolean runMode, PrintWriter err) {
     this.broker = broker;
@@ -64,11 +63,6 @@ final class Supervisor {
     out.flush();
     broker.awaitStop();
     broker.stop();
-    synchronized (this) {
-      while (draining && !signalHandled) {
-        wait(); // the signal thread still reports how long the stop took
-      }
-    }
     return failureStatus(0);
   }
 
@@ -127,7 +121,6 @@ final class Supervisor {
       forward(target, name);
       return;
     }
-    long received = System.nanoTime();
     boolean first;
     synchronized (this) {
       first = !draining;
@@ -137,18 +130,6 @@ final class Supervisor {
       broker.drain(DRAIN_TIMEOUT);
     }
     broker.stop();
-    // How long the stop took, on our own clock: from the signal to the socket removed.
-    err.println(
-        "ephemeral-broker: stopped on SIG"
-            + name
-            + " (stopMs="
-            + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received)
-            + ")");
-    err.flush();
-    synchronized (this) {
-      signalHandled = true;
-      notifyAll();
-    }
   }
 
   private void shutdown() {

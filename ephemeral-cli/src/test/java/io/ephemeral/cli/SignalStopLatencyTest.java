@@ -14,10 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGTERM stops an idle broker process in well under 200 ms, every time. About one stop in five to
  * ten used to take 7-10 s: the wake-up of the stop was taken by the loop's busy poll, and the loop
  * then slept until its next timer. The broker logs how long the stop took on its own clock (from
- * the signal to the socket removed), so a slow machine cannot fake the figure.
+ * the drain the signal starts to the socket removed), so a slow machine cannot fake the figure.
  */
 class SignalStopLatencyTest {
-  private static final Pattern STOPPED = Pattern.compile("stopped on SIGTERM \\(stopMs=(\\d+)\\)");
+  private static final Pattern STOPPED =
+      Pattern.compile("Broker stopped and cleaned up \\(stopMs=(\\d+)\\)");
 
   @TempDir Path dir;
 

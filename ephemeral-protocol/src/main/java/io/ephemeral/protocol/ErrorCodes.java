@@ -128,4 +128,11 @@ public final class ErrorCodes {
    * outcome is unknown (it may or may not have been applied); the request can be retried.
    */
   public static final String STORE_UNAVAILABLE = "store_unavailable";
+
+  /**
+   * The broker's memory budget ({@code maxMemory}) cannot hold what the request would add (a value,
+   * a lease, an unfinished request line); nothing was stored and the {@code message} gives the
+   * figures. Reads, deletes and releases still work, and free room.
+   */
+  public static final String MEMORY_LIMIT = "memory_limit";
 }

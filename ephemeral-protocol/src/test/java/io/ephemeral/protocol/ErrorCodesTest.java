@@ -55,6 +55,8 @@ class ErrorCodesTest {
             "replayed_request",
             "replay_cache_full",
             // ours: a shared store (Redis) that cannot be reached
-            "store_unavailable");
+            "store_unavailable",
+            // ours: the memory budget
+            "memory_limit");
   }
 }

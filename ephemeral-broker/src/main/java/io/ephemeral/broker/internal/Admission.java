@@ -190,7 +190,7 @@ final class Admission {
           continue;
         }
         state.connectionsAccepted++;
-        Connection c = new Connection(ch);
+        Connection c = new Connection(ch, state.budget);
         c.lastRead = clock.millis();
         c.key = ch.register(selector, SelectionKey.OP_READ, c);
         state.connections++;

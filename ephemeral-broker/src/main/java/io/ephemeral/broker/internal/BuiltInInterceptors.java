@@ -95,6 +95,7 @@ final class BuiltInInterceptors {
     private final LoopState state;
     private final int maxKeyLength;
     private final Rejection keyTooLong;
+    private final Rejection workerIdTooLong;
 
     Limits(BrokerConfig config, Request r, LoopState state) {
       this.config = config;
@@ -105,6 +106,23 @@ final class BuiltInInterceptors {
           new Rejection(
               ErrorCodes.TOO_LARGE,
               "the key is longer than maxKeyLength (" + maxKeyLength + " bytes)");
+      this.workerIdTooLong =
+          new Rejection(
+              ErrorCodes.TOO_LARGE,
+              "the workerId is longer than maxKeyLength (" + maxKeyLength + " bytes)");
+    }
+
+    /** The UTF-8 length of {@code s}, counted only as far as it must be to exceed {@code max}. */
+    private static int utf8Length(String s, int max) {
+      if (s.length() * 3 <= max) {
+        return s.length(); // short enough whatever its characters
+      }
+      int n = 0;
+      for (int i = 0; i < s.length() && n <= max; i++) {
+        char ch = s.charAt(i);
+        n += ch < 0x80 ? 1 : ch < 0x800 ? 2 : Character.isSurrogate(ch) ? 2 : 3;
+      }
+      return n;
     }
 
     @Override
@@ -125,6 +143,11 @@ final class BuiltInInterceptors {
       }
       if (c.workerError != null && r.workerId == null) {
         return new Rejection(c.workerError, null);
+      }
+      if (r.workerId != null && utf8Length(r.workerId, maxKeyLength) > maxKeyLength) {
+        // A worker id is kept as long as its lease: it is held to the key's limit.
+        state.limitHit(Limit.MAX_KEY_LENGTH);
+        return workerIdTooLong;
       }
       if (c.ttl != Command.Ttl.IGNORED) {
         if (r.ttlState == Request.INVALID) {

@@ -35,6 +35,20 @@ final class ByteOutput {
   private int end; // one past the last appended byte
   private ByteBuffer view; // reused wrapper over buf for channel writes
 
+  /** Where the capacity held is counted (a connection's output), or null (scratch buffers). */
+  private MemoryBudget budget;
+
+  /** Counts this buffer's capacity in {@code budget} from now on (null: no longer). */
+  void track(MemoryBudget budget) {
+    if (this.budget != null) {
+      this.budget.add(MemoryBudget.Part.OUTPUT, -buf.length);
+    }
+    this.budget = budget;
+    if (budget != null) {
+      budget.add(MemoryBudget.Part.OUTPUT, buf.length);
+    }
+  }
+
   int size() {
     return end - start;
   }
@@ -88,6 +102,9 @@ final class ByteOutput {
 
   /** Drops the buffer entirely (idle connections should not pin large arrays). */
   void release() {
+    if (budget != null) {
+      budget.add(MemoryBudget.Part.OUTPUT, -buf.length);
+    }
     buf = EMPTY;
     view = null;
     start = 0;
@@ -111,6 +128,9 @@ final class ByteOutput {
       }
       byte[] next = new byte[cap];
       System.arraycopy(buf, start, next, 0, live);
+      if (budget != null) {
+        budget.add(MemoryBudget.Part.OUTPUT, next.length - buf.length);
+      }
       buf = next;
       view = null;
     }

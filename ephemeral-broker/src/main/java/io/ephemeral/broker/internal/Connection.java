@@ -21,8 +21,11 @@ final class Connection {
   byte[] in = EMPTY;
   int inLen;
 
-  /** Skipping the rest of an over-long line. */
+  /** Skipping the rest of an over-long line (or of one refused before it was whole). */
   boolean discarding;
+
+  /** Why a line refused behind a parked request was refused: answered when its turn comes. */
+  String refusedLine;
 
   /** The client closed its side; answer what was received, then close. */
   boolean inputClosed;
@@ -127,18 +130,73 @@ final class Connection {
     byte[] bytes;
   }
 
+  /** Where this connection's buffers are counted (null in tests that feed a bare connection). */
+  private final MemoryBudget budget;
+
+  /** Fixed heap cost of a connection beyond its buffers (this object, its key, its channel). */
+  static final int OVERHEAD_BYTES = 1024;
+
   Connection(SocketChannel channel) {
+    this(channel, null);
+  }
+
+  Connection(SocketChannel channel, MemoryBudget budget) {
     this.channel = channel;
+    this.budget = budget;
+    if (budget != null) {
+      out.track(budget);
+      budget.add(MemoryBudget.Part.OUTPUT, OVERHEAD_BYTES);
+    }
+  }
+
+  /** What keeping {@code n} more input bytes adds to the input buffer's capacity (0: it fits). */
+  int inputGrowth(int n) {
+    return inLen + n <= in.length ? 0 : newInputCapacity(n) - in.length;
+  }
+
+  private int newInputCapacity(int n) {
+    return Math.max(inLen + n, Math.max(256, in.length * 2));
   }
 
   void keepInput(byte[] src, int from, int to) {
     int n = to - from;
     if (inLen + n > in.length) {
-      in = Arrays.copyOf(in, Math.max(inLen + n, Math.max(256, in.length * 2)));
+      int capacity = newInputCapacity(n);
+      if (budget != null) {
+        budget.add(MemoryBudget.Part.INPUT, capacity - in.length);
+      }
+      in = Arrays.copyOf(in, capacity);
     }
     System.arraycopy(src, from, in, inLen, n);
     inLen += n;
   }
+
+  /** Drops the input kept (a refused unfinished request). */
+  void dropInput() {
+    inLen = 0;
+    releaseInput();
+  }
+
+  private void releaseInput() {
+    if (budget != null) {
+      budget.add(MemoryBudget.Part.INPUT, -in.length);
+    }
+    in = EMPTY;
+  }
+
+  /** The connection closed: what its buffers held is no longer counted. */
+  void releaseBuffers() {
+    if (budget == null || released) {
+      return;
+    }
+    released = true;
+    releaseInput();
+    out.release();
+    out.track(null); // anything still written to a closed connection is not counted
+    budget.add(MemoryBudget.Part.OUTPUT, -OVERHEAD_BYTES);
+  }
+
+  private boolean released;
 
   void consumeInput(int upTo) {
     if (upTo == 0) {
@@ -151,7 +209,7 @@ final class Connection {
     }
     inLen = rest;
     if (inLen == 0 && in.length > 64 * 1024) {
-      in = EMPTY;
+      releaseInput();
     }
   }
 }

@@ -255,13 +255,18 @@ final class Dispatcher {
   void tooLarge(Connection conn) {
     // The Node broker's exact answer (its client matches on it); the counter names the limit.
     state.limitHit(Limit.MAX_REQUEST_SIZE);
+    refuse(conn, ErrorCodes.TOO_LARGE, null);
+  }
+
+  /** The response to a line refused before it was read whole (too large, no room to hold it). */
+  void refuse(Connection conn, String code, String message) {
     request.reset(EMPTY_OBJECT, 0, 2);
     if (conn.answers == null) {
       reply.begin(conn.out, null);
-      reply.error(ErrorCodes.TOO_LARGE);
+      reply.error(code, message);
     } else {
       reply.begin(staged, null);
-      reply.error(ErrorCodes.TOO_LARGE);
+      reply.error(code, message);
       stage(conn);
     }
   }

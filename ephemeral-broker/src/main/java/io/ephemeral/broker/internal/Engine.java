@@ -38,6 +38,12 @@ public final class Engine {
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
   private volatile Throwable failure;
+
+  /**
+   * When a drain or stop was first asked for (System.nanoTime()), or 0: for the stop's log line.
+   */
+  private volatile long stopAskedAt;
+
   private final List<GatewayListener> addedListeners = new CopyOnWriteArrayList<>();
   private final Map<String, ActionHandler> registered = new ConcurrentHashMap<>();
 
@@ -110,6 +116,7 @@ public final class Engine {
 
   /** Stops the broker and cleans up; see {@link Broker#stop()}. Idempotent. */
   public void stop() {
+    stopAsked();
     EventLoop l;
     SocketPaths.Bound b;
     Thread hook;
@@ -139,12 +146,18 @@ public final class Engine {
         // The JVM is exiting and runs the hook (or already ran it); nothing to remove.
       }
     }
-    log.info("Broker stopped and cleaned up");
+    // How long the stop took on the broker's own clock, from the first drain or stop asked for.
+    log.info(
+        "Broker stopped and cleaned up",
+        "stopMs",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAskedAt));
+    stopAskedAt = 0;
     latch.countDown();
   }
 
   /** Stops accepting work and waits for the requests in flight; see {@link Broker#drain}. */
   public boolean drain(Duration timeout) {
+    stopAsked();
     EventLoop l;
     synchronized (lock) {
       l = loop;
@@ -177,6 +190,12 @@ public final class Engine {
               stop();
             });
     return child;
+  }
+
+  private void stopAsked() {
+    if (stopAskedAt == 0) {
+      stopAskedAt = System.nanoTime();
+    }
   }
 
   /** Names of the registered gateway services; empty when stopped. */

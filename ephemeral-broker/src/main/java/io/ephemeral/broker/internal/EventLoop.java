@@ -87,6 +87,10 @@ final class EventLoop implements ConnectionControl {
   private final RemoteKvCommands remote;
 
   private final LoopState state = new LoopState();
+
+  /** What clients make the broker hold, against {@code maxMemory}. */
+  private final MemoryBudget budget;
+
   private final Dispatcher dispatcher;
   private final CommandTable commands;
   private java.util.concurrent.ExecutorService providerThreads;
@@ -149,11 +153,13 @@ final class EventLoop implements ConnectionControl {
     this.admission =
         new Admission(
             config, log, state, peers, selector, server, (due, task) -> schedule(due, task, 0));
+    state.budget = new MemoryBudget(config.maxMemory());
+    this.budget = state.budget;
     this.metrics = new Metrics(config.metrics());
     this.maxOutput = config.maxOutputBuffer();
     this.pauseAt = Math.min(OUTPUT_HIGH_WATER, maxOutput);
-    this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics);
-    this.leases = new Leases(metrics);
+    this.store = new MemoryStore(config.maxItems(), config.evictionPolicy(), metrics, budget);
+    this.leases = new Leases(metrics, budget);
     this.events =
         new GatewayEvents(log, config.debug() || config.logLevel() == BrokerConfig.LogLevel.DEBUG);
     config.gatewayListeners().forEach(events::add);
@@ -455,15 +461,110 @@ final class EventLoop implements ConnectionControl {
       c.protocol = data[0] == 0 ? Connection.FRAMES : Connection.LINES;
     }
     if (c.inLen > 0) {
-      c.keepInput(data, 0, n);
-      c.consumeInput(consume(c, c.in, 0, c.inLen));
-    } else {
-      int used = consume(c, data, 0, n);
-      if (used < n) {
-        c.keepInput(data, used, n);
+      if (c.protocol == Connection.LINES && !c.heldBack && !mayKeep(c, n)) {
+        // The line being received cannot be held: refused, and skipped up to its newline.
+        refuseUnfinishedLine(c, noRoomForLine());
+        keepRest(c, data, consume(c, data, 0, n), n);
+      } else if (keep(c, data, 0, n)) {
+        c.consumeInput(consume(c, c.in, 0, c.inLen));
+      } else {
+        keepRest(c, data, consume(c, data, 0, n), n); // the unfinished request was refused
       }
+    } else {
+      keepRest(c, data, consume(c, data, 0, n), n);
     }
     trackPartial(c, completedBefore, now);
+  }
+
+  /** Keeps {@code data[used, n)}, the start of a request not complete yet (or held back). */
+  private void keepRest(Connection c, byte[] data, int used, int n) {
+    if (used >= n) {
+      return;
+    }
+    if (c.protocol == Connection.LINES && !c.heldBack && !mayKeep(c, n - used)) {
+      refuseUnfinishedLine(c, noRoomForLine());
+      return; // the rest of the line arrives later and is skipped
+    }
+    keep(c, data, used, n);
+  }
+
+  /**
+   * Keeps input; when the heap itself has no room for it (the budget set above the heap), the
+   * unfinished request it belongs to is refused instead, the connection stays usable. Returns
+   * whether it was kept.
+   */
+  private boolean keep(Connection c, byte[] data, int from, int to) {
+    try {
+      c.keepInput(data, from, to);
+      return true;
+    } catch (OutOfMemoryError e) {
+      String why = "the broker ran out of heap memory holding this unfinished request";
+      if (c.protocol == Connection.LINES) {
+        refuseUnfinishedLine(c, why);
+        return false;
+      }
+      // A frame: its header is at the start of what was kept, or of these bytes.
+      byte[] head = c.inLen > 0 ? c.in : data;
+      int at = c.inLen > 0 ? 0 : from;
+      int have = c.inLen > 0 ? c.inLen : to - from;
+      if (have < 4 || c.skipBytes > 0) {
+        throw e; // nothing to refuse by: the connection's last resort
+      }
+      long size =
+          ((head[at] & 0xFFL) << 24)
+              | ((head[at + 1] & 0xFF) << 16)
+              | ((head[at + 2] & 0xFF) << 8)
+              | (head[at + 3] & 0xFF);
+      c.dropInput();
+      c.completed++;
+      router.frameRefused(c, why);
+      c.skipBytes = size - (have - 4);
+      markDirty(c);
+      return false;
+    }
+  }
+
+  private String noRoomForLine() {
+    return "the broker's memory budget cannot hold this unfinished request: unfinished requests may"
+        + " hold half of maxMemory ("
+        + budget.max()
+        + " bytes), and they hold "
+        + budget.used(MemoryBudget.Part.INPUT)
+        + "; the request is skipped";
+  }
+
+  /**
+   * Whether keeping {@code more} input bytes fits the budget: unfinished requests may hold at most
+   * half of it, so that slow senders cannot leave no room for everyone else.
+   */
+  private boolean mayKeep(Connection c, int more) {
+    int growth = c.inputGrowth(more);
+    return growth == 0 || budget.fitsInput(growth);
+  }
+
+  /**
+   * Answers an unfinished line that cannot be held {@code memory_limit} and drops it (skipping it
+   * up to its newline). Behind a parked request the answer waits its turn ({@link
+   * Connection#refusedLine}).
+   */
+  private void refuseUnfinishedLine(Connection c, String why) {
+    c.dropInput();
+    c.discarding = true;
+    if (c.parked) {
+      c.refusedLine = why;
+      return;
+    }
+    answerRefusedLine(c, why);
+  }
+
+  private void answerRefusedLine(Connection c, String why) {
+    state.inFlight++;
+    state.requestsAccepted++;
+    c.unflushed++;
+    c.completed++;
+    state.limitHit(Limit.MAX_MEMORY);
+    dispatcher.refuse(c, io.ephemeral.protocol.ErrorCodes.MEMORY_LIMIT, why);
+    markDirty(c);
   }
 
   /**
@@ -538,6 +639,23 @@ final class EventLoop implements ConnectionControl {
         continue;
       }
       if (to - pos - 4 < size) {
+        if (!budget.fitsInputShare(Math.max(0, size + 4 - c.in.length))) {
+          // A frame the budget cannot hold whole is refused now and its body skipped.
+          state.limitHit(Limit.MAX_MEMORY);
+          router.frameRefused(
+              c,
+              "A frame of "
+                  + size
+                  + " bytes does not fit the broker's memory budget (maxMemory "
+                  + budget.max()
+                  + " bytes, "
+                  + budget.used()
+                  + " used)");
+          c.skipBytes = size - (to - pos - 4);
+          c.completed++;
+          pos = to;
+          continue;
+        }
         break;
       }
       c.completed++;
@@ -549,6 +667,10 @@ final class EventLoop implements ConnectionControl {
 
   /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
   private int process(Connection c, byte[] buf, int from, int to) {
+    if (c.refusedLine != null) {
+      answerRefusedLine(c, c.refusedLine); // its turn has come: the parked request was answered
+      c.refusedLine = null;
+    }
     int max = config.maxRequestSize();
     int pos = from;
     while (pos < to) {
@@ -628,7 +750,9 @@ final class EventLoop implements ConnectionControl {
       }
     } else {
       int unsent = c.out.size();
-      if (unsent > maxOutput) {
+      // Only what other connections forward to a gateway peer can pile up here: a KV client's own
+      // answers stop its requests at pauseAt instead, however large one answer (a list) is.
+      if (unsent > maxOutput && c.protocol == Connection.FRAMES) {
         // Only forwarded gateway traffic (or one huge answer) gets here: requests of its own wait.
         log.warn(
             "Closing a connection that does not read its output",
@@ -680,6 +804,7 @@ final class EventLoop implements ConnectionControl {
         c.cancelParked = null;
       }
     }
+    c.releaseBuffers();
     closeQuietly(c.channel); // once, whether or not the key was still registered
   }
 

@@ -62,6 +62,9 @@ final class GatewayRouter {
     long callsMade;
     long errors;
 
+    /** What this registration counts in the memory budget. */
+    long bytes;
+
     Service(String name, boolean pooled, int poolSize, long now) {
       this.name = name;
       this.pooled = pooled;
@@ -97,6 +100,9 @@ final class GatewayRouter {
 
     /** The registration that made the call: its answer goes to no other (not a later namesake). */
     final Service callerService;
+
+    /** What this call counts in the memory budget. */
+    long bytes;
 
     PendingCall madePrev;
     PendingCall madeNext;
@@ -151,6 +157,18 @@ final class GatewayRouter {
   private final FrameMessage message = new FrameMessage();
   private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
 
+  /** Estimated heap bytes of a registration beyond its strings. */
+  static final int SERVICE_BYTES = 400;
+
+  /** Estimated heap bytes of a call in flight beyond its id, method and context. */
+  static final int CALL_BYTES = 200;
+
+  /** Estimated heap bytes of an edge of the call graph beyond its key. */
+  static final int EDGE_BYTES = 100;
+
+  /** Estimated heap bytes of one method's figures (mostly its latency histogram). */
+  static final int STATS_BYTES = 20_000;
+
   /** Most edges of the call graph kept; the least recently used one goes first. */
   static final int MAX_EDGES = 10_000;
 
@@ -158,9 +176,15 @@ final class GatewayRouter {
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Edge> eldest) {
-          return size() > MAX_EDGES;
+          if (size() <= MAX_EDGES) {
+            return false;
+          }
+          budget.add(MemoryBudget.Part.GATEWAY, -edgeBytes(eldest.getKey()));
+          return true;
         }
       };
+
+  private final MemoryBudget budget;
 
   /** Verifies REGISTER's proof of the secret; null without a secret. */
   private final io.ephemeral.protocol.Hmac hmac;
@@ -188,6 +212,7 @@ final class GatewayRouter {
       LoopState state) {
     this.config = config;
     this.state = state;
+    this.budget = state.budget;
     this.peeker = new FramePeeker(config.maxFrameDepth());
     this.hmac =
         config.secret() == null ? null : io.ephemeral.protocol.Hmac.withSecret(config.secret());
@@ -221,6 +246,11 @@ final class GatewayRouter {
    * Routes one frame. Whatever goes wrong (out of memory included) is answered with an ERROR frame
    * to the sender; it never reaches the loop.
    */
+  /** A frame the memory budget cannot hold: refused from its header; its body is skipped. */
+  void frameRefused(Connection c, String message) {
+    sendError(c, null, "MEMORY_LIMIT", message);
+  }
+
   void onFrame(Connection c, byte[] b, int off, int len) {
     try {
       route(c, b, off, len);
@@ -317,6 +347,7 @@ final class GatewayRouter {
       if (c.service.name.equals(name)) {
         c.service.methods = methods; // re-announcing on the same connection updates the list
         c.service.methodNames = java.util.Set.copyOf(methods);
+        recount(c.service);
         ack(c);
       } else {
         sendError(
@@ -341,6 +372,17 @@ final class GatewayRouter {
       }
     }
     Service s = services.get(name);
+    if (s == null && !budget.fits(serviceBytes(name, methods, m.version))) {
+      state.limitHit(Limit.MAX_MEMORY);
+      refuseRegistration(
+          c,
+          "MEMORY_LIMIT",
+          "REGISTER of '"
+              + name
+              + "' refused: "
+              + budget.refusal("the registration", serviceBytes(name, methods, m.version)));
+      return;
+    }
     if (s == null) {
       s = new Service(name, m.poolMember, (int) m.poolSize, now);
       s.methods = methods;
@@ -348,6 +390,7 @@ final class GatewayRouter {
       s.version = m.version;
       s.poolKey = m.poolKey;
       services.put(name, s);
+      recount(s);
       join(s, c, m);
       ack(c);
       log.info("Service registered", "service", name, "methods", methods);
@@ -497,6 +540,21 @@ final class GatewayRouter {
       refuse(c, m, b, "INTERNAL_ERROR", "Service '" + m.to + "' is not reading its calls");
       return;
     }
+    long callBytes =
+        CALL_BYTES
+            + MemoryBudget.stringBytes(m.id.length())
+            + MemoryBudget.stringBytes(m.method.length())
+            + m.contextLen;
+    if (!budget.fits(callBytes + len + 4)) {
+      state.limitHit(Limit.MAX_MEMORY);
+      refuse(
+          c,
+          m,
+          b,
+          "MEMORY_LIMIT",
+          "The call was refused: " + budget.refusal("it", callBytes + len + 4));
+      return;
+    }
     if (!forward(b, off, len, m.encoding, dst)) {
       refuse(
           c,
@@ -511,6 +569,8 @@ final class GatewayRouter {
             ? NO_CONTEXT
             : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
     PendingCall p = new PendingCall(target, m.id, caller, m.method, c, context, m.encoding);
+    p.bytes = callBytes;
+    budget.add(MemoryBudget.Part.GATEWAY, callBytes);
     long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
     // A grace period after the CALL's deadline lets the caller's own timer report first (the
     // Node client sets its timer to the same instant); the gateway then frees what is left.
@@ -566,7 +626,10 @@ final class GatewayRouter {
       return;
     }
     if (config.metrics()) {
-      methodStats(p).record(System.nanoTime() - p.startedNanos, error);
+      LatencyStats stats = methodStats(p);
+      if (stats != null) {
+        stats.record(System.nanoTime() - p.startedNanos, error);
+      }
     }
     if (dst == null) {
       log.debug("Caller gone; dropping its response", "caller", p.callerName, "id", p.id);
@@ -593,6 +656,8 @@ final class GatewayRouter {
       return;
     }
     services.remove(s.name);
+    budget.add(MemoryBudget.Part.GATEWAY, -s.bytes);
+    s.bytes = 0;
     log.info("Service disconnected", "service", s.name, "pendingCalls", s.pending.size());
     for (PendingCall p : new ArrayList<>(s.pending.values())) {
       deadlines.remove(p);
@@ -670,6 +735,8 @@ final class GatewayRouter {
   void clear() {
     services.clear();
     edges.clear();
+    methodStats.clear();
+    budget.add(MemoryBudget.Part.GATEWAY, -budget.used(MemoryBudget.Part.GATEWAY));
     deadlines.clear();
   }
 
@@ -712,14 +779,45 @@ final class GatewayRouter {
 
   // ---- helpers ----
 
+  /** The edge between two registered services; one not recorded when the budget is full. */
   private Edge edge(String from, String to) {
-    return edges.computeIfAbsent(from + '\n' + to, k -> new Edge(from, to));
+    String key = from + '\n' + to;
+    Edge e = edges.get(key);
+    if (e == null) {
+      e = new Edge(from, to);
+      if (budget.fits(edgeBytes(key))) {
+        budget.add(MemoryBudget.Part.GATEWAY, edgeBytes(key));
+        edges.put(key, e);
+      }
+    }
+    return e;
+  }
+
+  private static long edgeBytes(String key) {
+    return EDGE_BYTES + MemoryBudget.stringBytes(key.length());
+  }
+
+  private static long serviceBytes(String name, List<String> methods, String version) {
+    long bytes = SERVICE_BYTES + MemoryBudget.stringBytes(name.length());
+    for (String m : methods) {
+      bytes += 2 * MemoryBudget.stringBytes(m.length()); // in the list and in the set
+    }
+    return bytes + (version == null ? 0 : MemoryBudget.stringBytes(version.length()));
+  }
+
+  /** Counts a registration again after its method list changed. */
+  private void recount(Service s) {
+    long bytes = serviceBytes(s.name, s.methods, s.version);
+    budget.add(MemoryBudget.Part.GATEWAY, bytes - s.bytes);
+    s.bytes = bytes;
   }
 
   private void settled(PendingCall p) {
     if (p.caller.callsInFlight > 0) {
       p.caller.callsInFlight--;
     }
+    budget.add(MemoryBudget.Part.GATEWAY, -p.bytes);
+    p.bytes = 0;
     Service s = p.callerService;
     if (p.madePrev != null) {
       p.madePrev.madeNext = p.madeNext;
@@ -794,6 +892,10 @@ final class GatewayRouter {
         s = methodStats.get(key);
       }
       if (s == null) {
+        if (!budget.fits(STATS_BYTES)) {
+          return null; // not recorded while the budget is full
+        }
+        budget.add(MemoryBudget.Part.GATEWAY, STATS_BYTES);
         s = new LatencyStats();
         methodStats.put(key, s);
       }
@@ -808,7 +910,10 @@ final class GatewayRouter {
 
   private void failPending(PendingCall p, Connection dst, String code, String message) {
     if (config.metrics()) {
-      methodStats(p).record(System.nanoTime() - p.startedNanos, true);
+      LatencyStats stats = methodStats(p);
+      if (stats != null) {
+        stats.record(System.nanoTime() - p.startedNanos, true);
+      }
     }
     if (dst == null) {
       return;

@@ -34,6 +34,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   private final BrokerLog log;
   private final ConnectionControl connections;
   private final CapacityWarning capacityWarning = new CapacityWarning();
+  private final MemoryBudget budget;
 
   /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
   private record Parked(Connection connection, byte[] id) {}
@@ -63,6 +64,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     this.clock = clock;
     this.log = log;
     this.connections = connections;
+    this.budget = state.budget;
     leases.listener(this);
   }
 
@@ -105,9 +107,24 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     byte[] value = null;
     boolean gzip = false;
-    int valueLength = 0;
+    int valueLength = r.valuePresent ? r.valueEnd - r.valueOff : 0;
+    int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
+    MemoryStore.Entry existing = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
+    long need = MemoryStore.growth(existing, r.keyLen, valueLength);
+    if (need > 0 && !budget.fits(need)) {
+      if (store.makeRoom(need, existing, now)) {
+        // Making room drops expired entries, perhaps the one under this key.
+        existing = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
+        need = MemoryStore.growth(existing, r.keyLen, valueLength);
+      }
+      if (!budget.fits(need)) {
+        // Refused before anything is copied.
+        state.limitHit(Limit.MAX_MEMORY);
+        reply.error(ErrorCodes.MEMORY_LIMIT, budget.refusal("this value", need));
+        return;
+      }
+    }
     if (r.valuePresent) {
-      valueLength = r.valueEnd - r.valueOff;
       value = Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd);
       if (config.compression()
           && !r.compressed
@@ -119,9 +136,18 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
         }
       }
     }
-    int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
     if (store.put(
-            r.keyBuf, r.keyOff, r.keyLen, hash, value, valueLength, gzip, r.compressed, ttl, now)
+            existing,
+            r.keyBuf,
+            r.keyOff,
+            r.keyLen,
+            hash,
+            value,
+            valueLength,
+            gzip,
+            r.compressed,
+            ttl,
+            now)
         == MemoryStore.FULL) {
       reply.error(ErrorCodes.MAX_ITEMS);
       return;
@@ -181,6 +207,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     leases.purgeExpired(now);
     writeStats(
         reply.ok(),
+        budget,
         store.size(),
         leases.size(),
         leases.waiters(),
@@ -223,6 +250,11 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             ErrorCodes.WORKER_ALREADY_WAITING,
             "worker '" + r.workerId + "' is already waiting for a slot");
         return;
+      case Leases.MEMORY_FULL:
+        state.limitHit(Limit.MAX_MEMORY);
+        reply.error(
+            ErrorCodes.MEMORY_LIMIT, budget.refusal("this lease", Leases.leaseBytes(r.workerId)));
+        return;
       case Leases.POOL_FULL:
         if (r.waitMillis > 0
             && reply.connection() != null
@@ -237,10 +269,25 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
                   + "' are held and maxLeaseWaiters ("
                   + config.maxLeaseWaiters()
                   + ") requests already wait for slots");
+        } else if (r.waitMillis > 0
+            && reply.connection() != null
+            && !budget.fits(Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId))) {
+          state.limitHit(Limit.MAX_MEMORY);
+          reply.error(
+              ErrorCodes.MEMORY_LIMIT,
+              budget.refusal(
+                  "waiting for a slot", Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId)));
         } else if (r.waitMillis > 0 && reply.connection() != null) {
           Connection c = reply.connection();
+          byte[] id = reply.idBytes();
           Leases.Waiter w =
-              leases.park(key, r.workerId, ttl, now + r.waitMillis, new Parked(c, reply.idBytes()));
+              leases.park(
+                  key,
+                  r.workerId,
+                  ttl,
+                  now + r.waitMillis,
+                  new Parked(c, id),
+                  id == null ? 0 : id.length);
           c.cancelParked = () -> leases.cancel(w);
           reply.park();
         } else {
@@ -462,6 +509,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   /** The members of a stats answer after its ok, for the memory store and a shared one alike. */
   static void writeStats(
       ByteOutput out,
+      MemoryBudget budget,
       long items,
       long leases,
       long waiters,
@@ -474,7 +522,13 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     out.ascii(",\"leaseWaiters\":").number(waiters);
     out.ascii(",\"capacity\":");
     capacity(out, items, maxItems);
-    memory(out, ",\"approximateStoreBytes\":", storeBytes);
+    memory(out, budget, ",\"approximateStoreBytes\":", storeBytes);
+    out.ascii(",\"usedMemoryBy\":{");
+    for (MemoryBudget.Part part : MemoryBudget.Part.values()) {
+      out.ascii(part.ordinal() == 0 ? "\"" : ",\"").ascii(part.label).ascii("\":");
+      out.number(budget.used(part));
+    }
+    out.write((byte) '}');
     out.ascii(",\"evictions\":").number(evictions);
     out.ascii(",\"uptime\":").number(uptime).write((byte) '}');
   }
@@ -500,20 +554,23 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     out.ascii(",\"leases\":").number(leases);
     out.ascii(",\"capacity\":");
     capacity(out, items, maxItems);
-    memory(out, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
+    memory(out, state.budget, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
     out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
     out.ascii(",\"open\":").number(state.connections);
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
   }
 
   /**
-   * {@code ,"memory":{rss, heapUsed, <extra>}}: stats adds the store size, health the heap size.
+   * {@code ,"memory":{rss, heapUsed, <extra>, usedMemory, maxMemory}}: stats adds the store size,
+   * health the heap size; both the memory budget's use and maximum.
    */
-  static void memory(ByteOutput out, String extraMember, long extraValue) {
+  static void memory(ByteOutput out, MemoryBudget budget, String extraMember, long extraValue) {
     Runtime rt = Runtime.getRuntime();
     out.ascii(",\"memory\":{\"rss\":").number(rss());
     out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(extraMember).number(extraValue).write((byte) '}');
+    out.ascii(extraMember).number(extraValue);
+    out.ascii(",\"usedMemory\":").number(budget.used());
+    out.ascii(",\"maxMemory\":").number(budget.max()).write((byte) '}');
   }
 
   /**

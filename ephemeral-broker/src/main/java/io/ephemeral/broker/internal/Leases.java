@@ -44,11 +44,15 @@ final class Leases {
     final long ttlMillis;
     final Object owner;
 
-    Waiter(String workerId, Pool pool, long ttlMillis, Object owner) {
+    /** What this waiter holds, as counted in the memory budget. */
+    final long bytes;
+
+    Waiter(String workerId, Pool pool, long ttlMillis, Object owner, long bytes) {
       this.workerId = workerId;
       this.pool = pool;
       this.ttlMillis = ttlMillis;
       this.owner = owner;
+      this.bytes = bytes;
     }
   }
 
@@ -132,17 +136,44 @@ final class Leases {
   static final int SIZE_MISMATCH = -3;
   static final int ALREADY_WAITING = -4;
 
+  /** A new lease (and its pool) would not fit the memory budget. */
+  static final int MEMORY_FULL = -5;
+
+  /** Estimated heap bytes of a lease beyond its worker id: the lease, its map entry, heap slot. */
+  static final int LEASE_BYTES = 120;
+
+  /** Estimated heap bytes of a pool beyond its key: the pool, its queues, its map entry. */
+  static final int POOL_BYTES = 200;
+
+  /** Estimated heap bytes of a waiter beyond its worker id and what its owner keeps. */
+  static final int WAITER_BYTES = 200;
+
+  /** What a lease held by {@code workerId} counts in the budget. */
+  static long leaseBytes(String workerId) {
+    return LEASE_BYTES + MemoryBudget.stringBytes(workerId.length());
+  }
+
+  private static long poolBytes(String key) {
+    return POOL_BYTES + MemoryBudget.stringBytes(key.length());
+  }
+
   private final HashMap<String, Lease> byWorker = new HashMap<>();
   private final HashMap<String, Pool> pools = new HashMap<>();
   private final HashMap<String, Waiter> waiting = new HashMap<>();
   private final ExpiryHeap<Lease> expiry = new ExpiryHeap<>();
   private final ExpiryHeap<Waiter> waitDeadlines = new ExpiryHeap<>();
   private final Metrics metrics;
+  private final MemoryBudget budget;
   private WaiterListener listener;
   private long lastToken;
 
   Leases(Metrics metrics) {
+    this(metrics, new MemoryBudget(Long.MAX_VALUE));
+  }
+
+  Leases(Metrics metrics, MemoryBudget budget) {
     this.metrics = metrics;
+    this.budget = budget;
   }
 
   void listener(WaiterListener listener) {
@@ -177,9 +208,14 @@ final class Leases {
       return held.value;
     }
     Pool pool = pools.get(key);
+    long need = leaseBytes(workerId) + (pool == null ? poolBytes(key) : 0);
+    if (!budget.fits(need)) {
+      return MEMORY_FULL;
+    }
     if (pool == null) {
       pool = new Pool(key, size);
       pools.put(key, pool);
+      budget.add(MemoryBudget.Part.LEASES, poolBytes(key));
     } else if (size > 0 && pool.size != size) {
       if (pool.size != 0 || pool.holders > size) {
         return SIZE_MISMATCH;
@@ -193,9 +229,12 @@ final class Leases {
   }
 
   /** Queues a worker for a slot of a full pool until {@code deadline}. */
-  Waiter park(String key, String workerId, long ttlMillis, long deadline, Object owner) {
+  Waiter park(
+      String key, String workerId, long ttlMillis, long deadline, Object owner, long ownerBytes) {
     Pool pool = pools.get(key);
-    Waiter w = new Waiter(workerId, pool, ttlMillis, owner);
+    long bytes = WAITER_BYTES + MemoryBudget.stringBytes(workerId.length()) + ownerBytes;
+    budget.add(MemoryBudget.Part.LEASES, bytes);
+    Waiter w = new Waiter(workerId, pool, ttlMillis, owner, bytes);
     w.deadline = deadline;
     pool.waiters.addLast(w);
     waiting.put(workerId, w);
@@ -206,6 +245,7 @@ final class Leases {
   /** Forgets a waiter whose connection went away. */
   void cancel(Waiter w) {
     if (waiting.remove(w.workerId, w)) {
+      budget.add(MemoryBudget.Part.LEASES, -w.bytes);
       waitDeadlines.remove(w);
       w.pool.waiters.remove(w);
       dropIfUnused(w.pool);
@@ -254,6 +294,7 @@ final class Leases {
     Waiter w;
     while ((w = waitDeadlines.pollDue(now)) != null) {
       waiting.remove(w.workerId);
+      budget.add(MemoryBudget.Part.LEASES, -w.bytes);
       w.pool.waiters.remove(w);
       dropIfUnused(w.pool);
       listener.timedOut(w);
@@ -289,6 +330,7 @@ final class Leases {
   }
 
   void clear() {
+    budget.add(MemoryBudget.Part.LEASES, -budget.used(MemoryBudget.Part.LEASES));
     byWorker.clear();
     pools.clear();
     waiting.clear();
@@ -298,6 +340,7 @@ final class Leases {
 
   private Lease grant(Pool pool, String workerId, long ttlMillis, long now) {
     Lease lease = new Lease(workerId, pool, pool.acquire(), ++lastToken);
+    budget.add(MemoryBudget.Part.LEASES, leaseBytes(workerId));
     lease.deadline = MemoryStore.saturatedAdd(now, ttlMillis);
     byWorker.put(workerId, lease);
     expiry.add(lease);
@@ -306,12 +349,16 @@ final class Leases {
 
   private void unlink(Lease l, long now) {
     byWorker.remove(l.workerId);
+    budget.add(MemoryBudget.Part.LEASES, -leaseBytes(l.workerId));
     Pool pool = l.pool;
+    int freeBefore = pool.free.length;
     pool.release(l.value);
+    budget.add(MemoryBudget.Part.LEASES, 4L * (pool.free.length - freeBefore));
     // First come, first served: the freed slot goes to the longest waiter.
     while (!pool.full() && !pool.waiters.isEmpty()) {
       Waiter w = pool.waiters.pollFirst();
       waiting.remove(w.workerId);
+      budget.add(MemoryBudget.Part.LEASES, -w.bytes);
       waitDeadlines.remove(w);
       Lease granted = grant(pool, w.workerId, w.ttlMillis, now);
       listener.granted(w, granted.value, granted.token);
@@ -320,8 +367,8 @@ final class Leases {
   }
 
   private void dropIfUnused(Pool pool) {
-    if (pool.holders == 0 && pool.waiters.isEmpty()) {
-      pools.remove(pool.key, pool);
+    if (pool.holders == 0 && pool.waiters.isEmpty() && pools.remove(pool.key, pool)) {
+      budget.add(MemoryBudget.Part.LEASES, -poolBytes(pool.key) - 4L * (pool.free.length - 4));
     }
   }
 }

@@ -20,7 +20,8 @@ enum Limit {
   MAX_OUTPUT_BUFFER("maxOutputBuffer"),
   STALL_TIMEOUT("stallTimeout"),
   CONNECTION_IDLE_TIMEOUT("connectionIdleTimeout"),
-  REPLAY_CACHE_SIZE("replayCacheSize");
+  REPLAY_CACHE_SIZE("replayCacheSize"),
+  MAX_MEMORY("maxMemory");
 
   static final Limit[] ALL = values();
 

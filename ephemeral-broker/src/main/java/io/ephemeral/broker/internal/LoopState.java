@@ -15,6 +15,9 @@ final class LoopState {
   /** Accepted requests whose answers could not be written: their connection closed first. */
   long unanswered;
 
+  /** The memory budget every part counts what it holds against (set once, at the start). */
+  MemoryBudget budget = new MemoryBudget(Long.MAX_VALUE);
+
   int connections;
   long connectionsAccepted;
 

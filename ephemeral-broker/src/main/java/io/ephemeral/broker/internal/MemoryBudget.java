@@ -31,7 +31,8 @@ final class MemoryBudget {
     VALUES("values"),
     LEASES("leases"),
     GATEWAY("gateway"),
-    BUFFERS("buffers");
+    INPUT("input"),
+    OUTPUT("output");
 
     final String label;
 
@@ -72,7 +73,16 @@ final class MemoryBudget {
 
   /** Whether unfinished input may grow by {@code more}: it fits, and input stays under half. */
   boolean fitsInput(long more) {
-    return fits(more) && byPart[Part.BUFFERS.ordinal()] + more <= max / 2;
+    return fits(more) && fitsInputShare(more);
+  }
+
+  /**
+   * Whether unfinished input stays under half the budget when it grows by {@code more}, however
+   * full the rest is: a gateway frame is read whole this far, so that a call the budget cannot take
+   * is answered with its id rather than refused unread.
+   */
+  boolean fitsInputShare(long more) {
+    return byPart[Part.INPUT.ordinal()] + more <= max / 2;
   }
 
   /** Counts {@code bytes} more (or fewer, when negative) held by {@code part}. */

@@ -57,16 +57,62 @@ final class MemoryStore {
   private final ExpiryHeap<Entry> expiry = new ExpiryHeap<>();
   private Entry[] table = new Entry[64];
   private int size;
-  private long storedBytes;
+
+  /** Counts what entries hold ({@link MemoryBudget.Part#VALUES}): approximateStoreBytes. */
+  private final MemoryBudget budget;
+
   // LRU list: head is the least recently used. Maintained only with the LRU policy.
   private Entry lruHead;
   private Entry lruTail;
   private final Metrics metrics;
 
   MemoryStore(int maxItems, EvictionPolicy policy, Metrics metrics) {
+    this(maxItems, policy, metrics, new MemoryBudget(Long.MAX_VALUE));
+  }
+
+  MemoryStore(int maxItems, EvictionPolicy policy, Metrics metrics, MemoryBudget budget) {
     this.maxItems = maxItems;
     this.lru = policy == EvictionPolicy.LRU;
     this.metrics = metrics;
+    this.budget = budget;
+  }
+
+  /**
+   * How many bytes storing a value of {@code valueLength} under a key of {@code keyLength} adds to
+   * what the store holds, given the entry now under that key ({@code existing}, may be null).
+   */
+  static long growth(Entry existing, int keyLength, int valueLength) {
+    return existing == null
+        ? keyLength + valueLength + ENTRY_OVERHEAD_BYTES
+        : valueLength - storedValueSize(existing);
+  }
+
+  /**
+   * Makes room for {@code need} more bytes: expired entries go first, then, with the LRU policy,
+   * the least recently used ones (never {@code keep}). Evicts nothing when even an empty store
+   * would not make the room.
+   *
+   * @return whether the bytes now fit the budget
+   */
+  boolean makeRoom(long need, Entry keep, long now) {
+    purgeExpired(now);
+    if (budget.fits(need) || !lru) {
+      return budget.fits(need);
+    }
+    long held = budget.used(MemoryBudget.Part.VALUES) - (keep == null ? 0 : storedSize(keep));
+    if (!budget.fits(need - held)) {
+      return false;
+    }
+    Entry victim = lruHead;
+    while (victim != null && !budget.fits(need)) {
+      Entry next = victim.lruNext;
+      if (victim != keep) {
+        remove(victim);
+        metrics.evicted();
+      }
+      victim = next;
+    }
+    return budget.fits(need);
   }
 
   int hash(byte[] b, int off, int len) {
@@ -138,7 +184,34 @@ final class MemoryStore {
       boolean clientCompressed,
       long ttlMillis,
       long now) {
-    Entry e = find(kb, koff, klen, hash);
+    return put(
+        find(kb, koff, klen, hash),
+        kb,
+        koff,
+        klen,
+        hash,
+        value,
+        valueLength,
+        storedGzip,
+        clientCompressed,
+        ttlMillis,
+        now);
+  }
+
+  /** {@link #put} with the entry {@link #find} returned for the key (null: none). */
+  int put(
+      Entry found,
+      byte[] kb,
+      int koff,
+      int klen,
+      int hash,
+      byte[] value,
+      int valueLength,
+      boolean storedGzip,
+      boolean clientCompressed,
+      long ttlMillis,
+      long now) {
+    Entry e = found;
     if (e == null) {
       if (maxItems > 0 && size >= maxItems) {
         purgeExpired(now);
@@ -157,7 +230,7 @@ final class MemoryStore {
         linkLruTail(e);
       }
     } else {
-      storedBytes -= storedSize(e);
+      budget.add(MemoryBudget.Part.VALUES, -storedSize(e));
       if (lru) {
         unlinkLru(e);
         linkLruTail(e);
@@ -170,7 +243,7 @@ final class MemoryStore {
     e.ttlMillis = ttlMillis;
     e.deadline = saturatedAdd(now, ttlMillis);
     expiry.reschedule(e);
-    storedBytes += storedSize(e);
+    budget.add(MemoryBudget.Part.VALUES, storedSize(e));
     return OK;
   }
 
@@ -225,7 +298,7 @@ final class MemoryStore {
   }
 
   long approximateBytes() {
-    return storedBytes;
+    return budget.used(MemoryBudget.Part.VALUES);
   }
 
   int maxItems() {
@@ -250,7 +323,7 @@ final class MemoryStore {
     }
     expiry.clear();
     size = 0;
-    storedBytes = 0;
+    budget.add(MemoryBudget.Part.VALUES, -budget.used(MemoryBudget.Part.VALUES));
     lruHead = null;
     lruTail = null;
   }
@@ -272,7 +345,7 @@ final class MemoryStore {
         }
         e.next = null;
         size--;
-        storedBytes -= storedSize(e);
+        budget.add(MemoryBudget.Part.VALUES, -storedSize(e));
         if (lru) {
           unlinkLru(e);
         }
@@ -309,9 +382,13 @@ final class MemoryStore {
   }
 
   private static long storedSize(Entry e) {
+    return e.key.length + storedValueSize(e) + ENTRY_OVERHEAD_BYTES;
+  }
+
+  private static int storedValueSize(Entry e) {
     // Unless gzipped, the value array is exactly valueLength long: reading the field spares an
     // overwrite a cache miss on the old value it is about to drop.
-    return e.key.length + (e.storedGzip ? e.value.length : e.valueLength) + ENTRY_OVERHEAD_BYTES;
+    return e.storedGzip ? e.value.length : e.valueLength;
   }
 
   private void linkLruTail(Entry e) {

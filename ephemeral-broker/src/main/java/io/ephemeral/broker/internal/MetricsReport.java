@@ -104,6 +104,8 @@ final class MetricsReport {
         .ascii(",\"leases\":")
         .number(metrics.expiredLeases());
     out.ascii("},\"evictions\":").number(metrics.evictions());
+    out.ascii(",\"memory\":{\"used\":").number(state.budget.used());
+    out.ascii(",\"max\":").number(state.budget.max()).write((byte) '}');
     out.ascii(",\"gateway\":[");
     first = true;
     for (Map.Entry<String, LatencyStats> e : router.methodStats().entrySet()) {
@@ -184,6 +186,21 @@ final class MetricsReport {
       Metrics.escapeLabel(sb, e.getKey());
       sb.append("\"} ").append(e.getValue()).append('\n');
     }
+    Metrics.family(
+        sb,
+        "ephemeral_broker_memory_used_bytes",
+        "gauge",
+        "What clients make the broker hold, counted against maxMemory, by part");
+    for (MemoryBudget.Part part : MemoryBudget.Part.values()) {
+      sb.append("ephemeral_broker_memory_used_bytes{part=\"")
+          .append(part.label)
+          .append("\"} ")
+          .append(state.budget.used(part))
+          .append('\n');
+    }
+    Metrics.family(
+        sb, "ephemeral_broker_memory_max_bytes", "gauge", "The memory budget, maxMemory");
+    sb.append("ephemeral_broker_memory_max_bytes ").append(state.budget.max()).append('\n');
     Metrics.family(
         sb,
         "ephemeral_broker_limit_rejections_total",

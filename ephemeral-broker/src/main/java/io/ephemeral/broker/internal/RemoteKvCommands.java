@@ -294,6 +294,7 @@ final class RemoteKvCommands implements KvActions {
           capacityWarning.check(c.items(), config.maxItems(), log);
           KvCommands.writeStats(
               out.write(Reply.OK),
+              state.budget,
               c.items(),
               c.leases(),
               c.waiters(),

@@ -28,6 +28,8 @@ public final class Main {
           "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
           "       ephemeral-bench node-peers [options]  ipc-bro's own performance tests: our gateway beside the original",
           "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
+          "       ephemeral-bench pressure [options]    many clients past the memory budget of a small heap;",
+          "                                             fails if a request goes unanswered or the broker stops",
           "       ephemeral-bench jmh [JMH options]     microbenchmarks of the hot paths (-h: JMH's help)",
           "",
           "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
@@ -55,6 +57,7 @@ public final class Main {
           "compare, store, gateway: --busy-host (every run once more beside --busy-processes N (2) CPU-bound processes)",
           "soak:    --seconds S (600)  --csv FILE (soak.csv: second, heap after GC, open fds, requests, reconnects)",
           "         --seed N (1)",
+          "pressure: --seconds S (60)  --heap SIZE (64m, the broker's -Xmx)  --seed N (1)",
           "all:     --broker 'CMD ARGS' (default: bin/ephemeral-broker of this repository)");
 
   private Main() {}
@@ -96,6 +99,9 @@ public final class Main {
           break;
         case "soak":
           status = Soak.run(rest, out);
+          break;
+        case "pressure":
+          status = Pressure.run(rest, out);
           break;
         case "jmh":
           org.openjdk.jmh.Main.main(rest);

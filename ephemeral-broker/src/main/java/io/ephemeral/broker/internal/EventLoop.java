@@ -59,6 +59,13 @@ final class EventLoop implements ConnectionControl {
   /** Most answers one connection may have waiting for a shared store; its further lines wait. */
   static final int MAX_QUEUED_ANSWERS = 1024;
 
+  /**
+   * An unfinished request this small is always held, whatever others hold: a get or a lease cut
+   * across two reads is never refused (at most this much per connection, so maxConnections bounds
+   * it).
+   */
+  static final int SMALL_REQUEST = 8 * 1024;
+
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
   static final int SWEEP_BUDGET = 10_000;
 
@@ -515,9 +522,10 @@ final class EventLoop implements ConnectionControl {
               | ((head[at + 1] & 0xFF) << 16)
               | ((head[at + 2] & 0xFF) << 8)
               | (head[at + 3] & 0xFF);
+      String id = idNear(head, at + 4, at + have);
       c.dropInput();
       c.completed++;
-      router.frameRefused(c, why);
+      router.frameRefused(c, id, why);
       c.skipBytes = size - (have - 4);
       markDirty(c);
       return false;
@@ -539,7 +547,7 @@ final class EventLoop implements ConnectionControl {
    */
   private boolean mayKeep(Connection c, int more) {
     int growth = c.inputGrowth(more);
-    return growth == 0 || budget.fitsInput(growth);
+    return growth == 0 || c.inLen + more <= SMALL_REQUEST || budget.fitsInput(growth);
   }
 
   /**
@@ -639,11 +647,12 @@ final class EventLoop implements ConnectionControl {
         continue;
       }
       if (to - pos - 4 < size) {
-        if (!budget.fitsInputShare(Math.max(0, size + 4 - c.in.length))) {
+        if (size + 4 > SMALL_REQUEST && !budget.fitsInput(Math.max(0, size + 4 - c.in.length))) {
           // A frame the budget cannot hold whole is refused now and its body skipped.
           state.limitHit(Limit.MAX_MEMORY);
           router.frameRefused(
               c,
+              idNear(buf, pos + 4, to),
               "A frame of "
                   + size
                   + " bytes does not fit the broker's memory budget (maxMemory "
@@ -663,6 +672,36 @@ final class EventLoop implements ConnectionControl {
       pos += 4 + (int) size;
     }
     return pos;
+  }
+
+  /**
+   * The {@code id} of a JSON frame refused before it was read whole, when it appears early in the
+   * part received (clients write it second, after the type), or null: the refusal then names the
+   * call it refuses, so the caller fails it at once instead of waiting for its timeout.
+   */
+  static String idNear(byte[] buf, int from, int to) {
+    int end = Math.min(to, from + 256);
+    if (from >= end || buf[from] != '{') {
+      return null;
+    }
+    for (int i = from; i + 6 < end; i++) {
+      if (buf[i] == '"'
+          && buf[i + 1] == 'i'
+          && buf[i + 2] == 'd'
+          && buf[i + 3] == '"'
+          && buf[i + 4] == ':'
+          && buf[i + 5] == '"') {
+        for (int j = i + 6; j < end; j++) {
+          if (buf[j] == '"' || buf[j] == '\\' || buf[j] < 0x20) {
+            return buf[j] == '"'
+                ? new String(buf, i + 6, j - i - 6, java.nio.charset.StandardCharsets.US_ASCII)
+                : null;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
   }
 
   /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
@@ -750,9 +789,9 @@ final class EventLoop implements ConnectionControl {
       }
     } else {
       int unsent = c.out.size();
-      // Only what other connections forward to a gateway peer can pile up here: a KV client's own
-      // answers stop its requests at pauseAt instead, however large one answer (a list) is.
-      if (unsent > maxOutput && c.protocol == Connection.FRAMES) {
+      // What other connections forward to a gateway peer, or the answers of a KV client that asks
+      // and does not read; never one answer alone, however large (a list to a client that reads).
+      if (unsent > maxOutput && (c.protocol == Connection.FRAMES || c.unflushed > 1)) {
         // Only forwarded gateway traffic (or one huge answer) gets here: requests of its own wait.
         log.warn(
             "Closing a connection that does not read its output",

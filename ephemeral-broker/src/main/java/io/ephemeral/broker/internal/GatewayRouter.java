@@ -246,9 +246,12 @@ final class GatewayRouter {
    * Routes one frame. Whatever goes wrong (out of memory included) is answered with an ERROR frame
    * to the sender; it never reaches the loop.
    */
-  /** A frame the memory budget cannot hold: refused from its header; its body is skipped. */
-  void frameRefused(Connection c, String message) {
-    sendError(c, null, "MEMORY_LIMIT", message);
+  /**
+   * A frame the memory budget cannot hold: refused from its header (with its id when it was seen);
+   * its body is skipped.
+   */
+  void frameRefused(Connection c, String id, String message) {
+    sendError(c, id, "MEMORY_LIMIT", message);
   }
 
   void onFrame(Connection c, byte[] b, int off, int len) {

@@ -21,8 +21,9 @@ import java.util.Locale;
  *   <li>Writes check {@link #fits} before they copy anything and are refused ({@code memory_limit})
  *       otherwise; what completes or frees something (reads, deletes, releases, responses) is never
  *       refused, so its buffers may take the total a little past the maximum.
- *   <li>Unfinished input may hold at most half the budget ({@link #fitsInput}), so connections that
- *       each send a long partial line cannot leave no room for everyone else's writes.
+ *   <li>Unfinished input (requests not yet read whole) may hold half the budget ({@link
+ *       #fitsInput}), however full the rest is, so that requests keep being read and answered; and
+ *       connections that each send a long partial line cannot take more than that half.
  * </ul>
  */
 final class MemoryBudget {
@@ -71,17 +72,13 @@ final class MemoryBudget {
     return used + more <= max;
   }
 
-  /** Whether unfinished input may grow by {@code more}: it fits, and input stays under half. */
-  boolean fitsInput(long more) {
-    return fits(more) && fitsInputShare(more);
-  }
-
   /**
-   * Whether unfinished input stays under half the budget when it grows by {@code more}, however
-   * full the rest is: a gateway frame is read whole this far, so that a call the budget cannot take
-   * is answered with its id rather than refused unread.
+   * Whether unfinished input may grow by {@code more}: it may hold half the budget, however full
+   * the rest is. A request must be read whole before it can be answered at all: a get cut across
+   * two reads is still served when values fill the budget, and a call the budget cannot take is
+   * answered with its id rather than refused unread.
    */
-  boolean fitsInputShare(long more) {
+  boolean fitsInput(long more) {
     return byPart[Part.INPUT.ordinal()] + more <= max / 2;
   }
 

@@ -6,9 +6,6 @@ import io.ephemeral.client.service.ServiceClient;
 import io.ephemeral.client.service.ServiceException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,14 +128,14 @@ final class Pressure {
       throw new BenchException("a client saw an error: " + failure.get() + "\n" + broker.logTail());
     }
     JsonNode stats;
-    try (Kv c = new Kv(broker.socket)) {
-      expectOk(c.call("{\"action\":\"ping\"}"), "ping after the load");
-      stats = JSON.readTree(c.call("{\"action\":\"stats\"}")).get("stats");
+    try (Soak.Conn c = new Soak.Conn(broker.socket)) {
+      expectOk(call(c, "{\"action\":\"ping\"}"), "ping after the load");
+      stats = JSON.readTree(call(c, "{\"action\":\"stats\"}")).get("stats");
       for (int k = 0; k < KEYS; k++) {
-        c.call("{\"action\":\"del\",\"key\":\"v" + k + "\"}");
+        call(c, "{\"action\":\"del\",\"key\":\"v" + k + "\"}");
       }
       expectOk(
-          c.call("{\"action\":\"set\",\"key\":\"after\",\"value\":1,\"ttl\":60000}"),
+          call(c, "{\"action\":\"set\",\"key\":\"after\",\"value\":1,\"ttl\":60000}"),
           "a set after the values were deleted");
     }
     broker.close();
@@ -217,7 +214,7 @@ final class Pressure {
   }
 
   private static void values(Path socket, Random random, long until) throws IOException {
-    try (Kv c = new Kv(socket)) {
+    try (Soak.Conn c = new Soak.Conn(socket)) {
       while (System.nanoTime() < until) {
         StringBuilder batch = new StringBuilder();
         String[] kinds = new String[BATCH];
@@ -247,12 +244,13 @@ final class Pressure {
 
   private static void leases(Path socket, Random random, int taker, long until) throws IOException {
     String pad = "w".repeat(2_000);
-    try (Kv c = new Kv(socket)) {
+    try (Soak.Conn c = new Soak.Conn(socket)) {
       for (long n = 0; System.nanoTime() < until; n++) {
         String worker = pad + taker + "-" + n;
         outcome(
             "lease",
-            c.call(
+            call(
+                c,
                 "{\"action\":\"lease\",\"key\":\"pool"
                     + random.nextInt(10_000)
                     + "\",\"workerId\":\""
@@ -262,7 +260,7 @@ final class Pressure {
         if (random.nextBoolean()) {
           outcome(
               "release",
-              c.call("{\"action\":\"release\",\"workerId\":\"" + worker + "\"}"),
+              call(c, "{\"action\":\"release\",\"workerId\":\"" + worker + "\"}"),
               Set.of());
         }
       }
@@ -272,7 +270,7 @@ final class Pressure {
   private static void holder(Path socket, long until) throws IOException {
     String head = "{\"action\":\"set\",\"key\":\"held\",\"pad\":\"" + "x".repeat(900_000);
     while (System.nanoTime() < until) {
-      try (Kv c = new Kv(socket)) {
+      try (Soak.Conn c = new Soak.Conn(socket)) {
         c.send(head);
         Server.sleep(500);
         c.send("\",\"value\":1,\"ttl\":60000}\n{\"action\":\"ping\"}\n");
@@ -330,51 +328,8 @@ final class Pressure {
     }
   }
 
-  /** One blocking KV connection. */
-  private static final class Kv implements AutoCloseable {
-    private final SocketChannel channel;
-    private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-    private final StringBuilder line = new StringBuilder();
-
-    Kv(Path socket) throws IOException {
-      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-      in.flip();
-    }
-
-    void send(String text) throws IOException {
-      ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-      while (b.hasRemaining()) {
-        channel.write(b);
-      }
-    }
-
-    String call(String request) throws IOException {
-      send(request + "\n");
-      return readLine();
-    }
-
-    String readLine() throws IOException {
-      line.setLength(0);
-      while (true) {
-        while (in.hasRemaining()) {
-          byte b = in.get();
-          if (b == '\n') {
-            return line.toString();
-          }
-          line.append((char) (b & 0xFF));
-        }
-        in.clear();
-        int n = channel.read(in);
-        in.flip();
-        if (n < 0) {
-          return null;
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      channel.close();
-    }
+  private static String call(Soak.Conn c, String request) throws IOException {
+    c.send(request + "\n");
+    return c.readLine();
   }
 }

@@ -287,8 +287,8 @@ final class Soak {
     }
   }
 
-  /** A blocking line connection. */
-  private static final class Conn implements AutoCloseable {
+  /** A blocking line connection (also the pressure soak's). */
+  static final class Conn implements AutoCloseable {
     private final SocketChannel channel;
     private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
     private final StringBuilder line = new StringBuilder();

@@ -138,6 +138,15 @@ public final class FrameClient implements AutoCloseable {
     }
   }
 
+  /** Registers this connection as {@code name}; fails unless the gateway acknowledges. */
+  public void registerAs(String name, String... methods) {
+    sendJson(register(name, methods));
+    String type = read().get("type").asText();
+    if (!type.equals("REGISTER_ACK")) {
+      throw new IllegalStateException("expected REGISTER_ACK for " + name + ", got " + type);
+    }
+  }
+
   public static String register(String name, String... methods) {
     StringBuilder m = new StringBuilder();
     for (String method : methods) {

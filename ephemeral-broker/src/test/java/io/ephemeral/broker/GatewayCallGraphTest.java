@@ -1,7 +1,6 @@
 package io.ephemeral.broker;
 
 import static io.ephemeral.broker.FrameClient.call;
-import static io.ephemeral.broker.FrameClient.register;
 import static io.ephemeral.broker.FrameClient.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,31 +19,26 @@ import org.junit.jupiter.api.Test;
  * to 500 KB service names filled the heap).
  */
 class GatewayCallGraphTest {
+  private GatewayPeers g;
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
 
   @BeforeEach
   void start() throws IOException {
-    f = new BrokerFixture();
+    g = new GatewayPeers(b -> b);
+    f = g.f;
   }
 
   @AfterEach
   void close() {
-    peers.forEach(FrameClient::close);
-    f.close();
+    g.close();
   }
 
   private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
+    return g.peer();
   }
 
   private FrameClient service(String name, String... methods) {
-    FrameClient c = peer();
-    c.sendJson(register(name, methods));
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    return g.service(name, methods);
   }
 
   private JsonNode edges() {

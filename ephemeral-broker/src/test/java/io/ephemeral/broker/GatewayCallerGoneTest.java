@@ -6,8 +6,6 @@ import static io.ephemeral.broker.FrameClient.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,26 +19,22 @@ import org.junit.jupiter.api.Test;
 class GatewayCallerGoneTest {
   private static final int CALLS = 1_000;
 
+  private GatewayPeers g;
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
 
   @BeforeEach
   void start() throws IOException {
-    f = new BrokerFixture();
+    g = new GatewayPeers(b -> b);
+    f = g.f;
   }
 
   @AfterEach
   void close() {
-    peers.forEach(FrameClient::close);
-    f.close();
+    g.close();
   }
 
   private FrameClient service(String registerFrame) {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    c.sendJson(registerFrame);
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    return g.registered(registerFrame);
   }
 
   private int pendingAt(String service) {

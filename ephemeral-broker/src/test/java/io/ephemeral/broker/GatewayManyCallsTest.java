@@ -1,7 +1,6 @@
 package io.ephemeral.broker;
 
 import static io.ephemeral.broker.FrameClient.call;
-import static io.ephemeral.broker.FrameClient.register;
 import static io.ephemeral.broker.FrameClient.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,10 +30,8 @@ class GatewayManyCallsTest {
     try (BrokerFixture f = new BrokerFixture();
         FrameClient callee = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
-      callee.sendJson(register("callee", "echo"));
-      assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-      caller.sendJson(register("caller"));
-      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      callee.registerAs("callee", "echo");
+      caller.registerAs("caller");
       long deadline = f.clock.millis() + 600_000;
 
       // The callee takes every call before it answers any: all 100,000 are in flight together.

@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,25 +19,23 @@ import org.junit.jupiter.api.Test;
  * in flight with forged results and took a share of its later calls.
  */
 class GatewayPoolMembershipTest {
+  private GatewayPeers g;
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
 
   @AfterEach
   void close() {
-    peers.forEach(FrameClient::close);
-    if (f != null) {
-      f.close();
+    if (g != null) {
+      g.close();
     }
   }
 
   private void start(UnaryOperator<Broker.Builder> options) throws IOException {
-    f = new BrokerFixture(options);
+    g = new GatewayPeers(options);
+    f = g.f;
   }
 
   private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
+    return g.peer();
   }
 
   static String poolRegister(String name, int index, int size, String extraMetadata) {
@@ -54,10 +50,7 @@ class GatewayPoolMembershipTest {
   }
 
   private FrameClient member(String registerFrame) {
-    FrameClient c = peer();
-    c.sendJson(registerFrame);
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    return g.registered(registerFrame);
   }
 
   private static void assertRefused(FrameClient c, String why) {

@@ -8,8 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,25 +22,23 @@ import org.msgpack.core.MessagePack;
 class GatewaySecretTest {
   static final String SECRET = "gateway-secret";
 
+  private GatewayPeers g;
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
 
   @AfterEach
   void close() {
-    peers.forEach(FrameClient::close);
-    if (f != null) {
-      f.close();
+    if (g != null) {
+      g.close();
     }
   }
 
   private void start(UnaryOperator<Broker.Builder> options) throws IOException {
-    f = new BrokerFixture(options);
+    g = new GatewayPeers(options);
+    f = g.f;
   }
 
   private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
+    return g.peer();
   }
 
   static String signedRegister(String secret, String name, String... methods) {
@@ -52,10 +48,7 @@ class GatewaySecretTest {
   }
 
   private FrameClient signedService(String name) {
-    FrameClient c = peer();
-    c.sendJson(signedRegister(SECRET, name, "m"));
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    return g.registered(signedRegister(SECRET, name, "m"));
   }
 
   private void assertRefused(FrameClient c, String name) {

@@ -1,7 +1,6 @@
 package io.ephemeral.broker;
 
 import static io.ephemeral.broker.FrameClient.call;
-import static io.ephemeral.broker.FrameClient.register;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,8 +102,7 @@ class LoopSurvivalTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.gatewayListener(failing))) {
       assertThat(f.client().call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
       try (FrameClient svc = new FrameClient(f.socket)) {
-        svc.sendJson(register("svc", "m"));
-        assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+        svc.registerAs("svc", "m");
       }
       assertThat(f.client().call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
     }
@@ -122,10 +120,8 @@ class LoopSurvivalTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.gatewayListener(failing));
         FrameClient callee = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
-      callee.sendJson(register("callee", "m"));
-      assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-      caller.sendJson(register("caller"));
-      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      callee.registerAs("callee", "m");
+      caller.registerAs("caller");
       caller.sendJson(call("slow", "caller", "callee", "m", "{}", f.clock.millis() + 1_000, 2));
       assertThat(callee.read().get("id").asText()).isEqualTo("slow");
       f.clock.advance(Duration.ofSeconds(5));

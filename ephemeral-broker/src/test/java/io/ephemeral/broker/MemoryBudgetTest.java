@@ -1,7 +1,6 @@
 package io.ephemeral.broker;
 
 import static io.ephemeral.broker.FrameClient.call;
-import static io.ephemeral.broker.FrameClient.register;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -190,10 +189,8 @@ class MemoryBudgetTest {
     try (BrokerFixture f = new BrokerFixture(b -> b.maxMemory(2 * MIB));
         FrameClient callee = new FrameClient(f.socket);
         FrameClient caller = new FrameClient(f.socket)) {
-      callee.sendJson(register("callee", "m"));
-      assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-      caller.sendJson(register("caller"));
-      assertThat(caller.read().get("type").asText()).isEqualTo("REGISTER_ACK");
+      callee.registerAs("callee", "m");
+      caller.registerAs("caller");
       // The callee does not read: the calls forwarded to it wait in its output.
       String params = "\"" + "p".repeat(100_000) + "\"";
       long deadline = f.clock.millis() + 60_000;

@@ -19,17 +19,23 @@ import org.junit.jupiter.api.Test;
  */
 class StopLatencyTest {
 
+  /**
+   * The longest busy-poll window, so that a stop nearly always lands inside one, and the next timer
+   * minutes away.
+   */
+  private static Broker quietBroker() {
+    return Broker.builder()
+        .environment(Map.of())
+        .shutdownHook(false)
+        .busyPollMicros(10_000)
+        .stallTimeout(Duration.ofMinutes(10))
+        .build();
+  }
+
   @Test
   void aStopDuringTheBusyPollWindowIsNotLost() throws IOException {
     for (int round = 0; round < 20; round++) {
-      // The longest window there is, so that the stop nearly always lands inside it.
-      Broker broker =
-          Broker.builder()
-              .environment(Map.of())
-              .shutdownHook(false)
-              .busyPollMicros(10_000)
-              .stallTimeout(java.time.Duration.ofMinutes(10))
-              .build();
+      Broker broker = quietBroker();
       try (WireClient c = new WireClient(broker.start())) {
         assertThat(c.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
         long started = System.nanoTime();
@@ -46,13 +52,7 @@ class StopLatencyTest {
   void aDrainAndStopOfAnIdleBrokerTakesMilliseconds() throws IOException {
     // What a SIGTERM does: drain (a few round trips through the loop's task queue), then stop.
     for (int round = 0; round < 20; round++) {
-      Broker broker =
-          Broker.builder()
-              .environment(Map.of())
-              .shutdownHook(false)
-              .busyPollMicros(10_000)
-              .stallTimeout(java.time.Duration.ofMinutes(10))
-              .build();
+      Broker broker = quietBroker();
       broker.start();
       try {
         long started = System.nanoTime();

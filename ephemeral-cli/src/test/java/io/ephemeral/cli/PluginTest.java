@@ -11,10 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,9 +20,9 @@ class PluginTest {
   @TempDir Path dir;
 
   private Path buildPluginJar() throws IOException {
-    Path src = Files.createDirectories(dir.resolve("src/demo"));
-    Files.writeString(
-        src.resolve("HelloPlugin.java"),
+    return PluginJar.build(
+        dir,
+        "HelloPlugin",
         """
         package demo;
 
@@ -39,30 +36,6 @@ class PluginTest {
           }
         }
         """);
-    Path classes = Files.createDirectories(dir.resolve("classes"));
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    assertThat(javac).as("a JDK compiler").isNotNull();
-    int status =
-        javac.run(
-            null,
-            null,
-            null,
-            "--release",
-            "17",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "-d",
-            classes.toString(),
-            src.resolve("HelloPlugin.java").toString());
-    assertThat(status).isZero();
-    Path jar = dir.resolve("hello-plugin.jar");
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      out.putNextEntry(new JarEntry("demo/HelloPlugin.class"));
-      out.write(Files.readAllBytes(classes.resolve("demo/HelloPlugin.class")));
-      out.putNextEntry(new JarEntry("META-INF/services/io.ephemeral.broker.BrokerPlugin"));
-      out.write("demo.HelloPlugin\n".getBytes(StandardCharsets.UTF_8));
-    }
-    return jar;
   }
 
   private static String request(Path socket, String line) throws IOException {

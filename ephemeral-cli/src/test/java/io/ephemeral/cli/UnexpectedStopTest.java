@@ -3,14 +3,7 @@ package io.ephemeral.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,9 +16,9 @@ class UnexpectedStopTest {
   @TempDir Path dir;
 
   private Path brokenClockPlugin() throws IOException {
-    Path src = Files.createDirectories(dir.resolve("src/demo"));
-    Files.writeString(
-        src.resolve("BrokenClockPlugin.java"),
+    return PluginJar.build(
+        dir,
+        "BrokenClockPlugin",
         """
         package demo;
 
@@ -51,32 +44,6 @@ class UnexpectedStopTest {
           }
         }
         """);
-    Path classes = Files.createDirectories(dir.resolve("classes"));
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    int status =
-        javac.run(
-            null,
-            null,
-            null,
-            "--release",
-            "17",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "-d",
-            classes.toString(),
-            src.resolve("BrokenClockPlugin.java").toString());
-    assertThat(status).isZero();
-    Path jar = dir.resolve("broken-clock.jar");
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      for (String name : new String[] {"BrokenClockPlugin.class"}) {
-        out.putNextEntry(new JarEntry("demo/" + name));
-        out.write(Files.readAllBytes(classes.resolve("demo").resolve(name)));
-      }
-      out.putNextEntry(new JarEntry("META-INF/services/io.ephemeral.broker.BrokerPlugin"));
-      OutputStream o = out;
-      o.write("demo.BrokenClockPlugin\n".getBytes(StandardCharsets.UTF_8));
-    }
-    return jar;
   }
 
   @Test

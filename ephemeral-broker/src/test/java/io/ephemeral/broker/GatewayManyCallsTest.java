@@ -47,18 +47,6 @@ class GatewayManyCallsTest {
                 }
                 return ids;
               });
-      CompletableFuture<Integer> answered =
-          CompletableFuture.supplyAsync(
-              () -> {
-                int ok = 0;
-                for (int i = 0; i < CALLS; i++) {
-                  String body = new String(caller.readBody(), StandardCharsets.UTF_8);
-                  if (body.contains("\"status\":\"success\"")) {
-                    ok++;
-                  }
-                }
-                return ok;
-              });
       for (int i = 0; i < CALLS; i++) {
         caller.sendJson(call("c" + i, "caller", "callee", "echo", "{}", deadline, 2));
         if (i % 10_000 == 9_999) {
@@ -72,6 +60,19 @@ class GatewayManyCallsTest {
       assertThat(ids).hasSize(CALLS);
       assertThat(f.broker.gateway().getService("callee").orElseThrow().pendingCalls())
           .isEqualTo(CALLS);
+      // The caller reads its answers while the callee sends them (no answer comes before).
+      CompletableFuture<Integer> answered =
+          CompletableFuture.supplyAsync(
+              () -> {
+                int ok = 0;
+                for (int i = 0; i < CALLS; i++) {
+                  String body = new String(caller.readBody(), StandardCharsets.UTF_8);
+                  if (body.contains("\"status\":\"success\"")) {
+                    ok++;
+                  }
+                }
+                return ok;
+              });
       for (String id : ids) {
         callee.sendJson(response(id, "callee", "caller", "1"));
       }

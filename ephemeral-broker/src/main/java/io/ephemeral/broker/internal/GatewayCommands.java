@@ -51,7 +51,7 @@ final class GatewayCommands {
     }
     out.ascii("],\"edges\":[");
     first = true;
-    for (GatewayRouter.Edge e : router.edges()) {
+    for (CallGraph.Edge e : router.edges()) {
       if (!first) {
         out.write((byte) ',');
       }

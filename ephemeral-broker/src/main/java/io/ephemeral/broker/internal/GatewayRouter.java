@@ -126,19 +126,6 @@ final class GatewayRouter {
     }
   }
 
-  /** Calls between two services, for the call graph. */
-  static final class Edge {
-    final String from;
-    final String to;
-    long calls;
-    long errors;
-
-    Edge(String from, String to) {
-      this.from = from;
-      this.to = to;
-    }
-  }
-
   private static final byte[] NO_CONTEXT = new byte[0];
 
   private final BrokerConfig config;
@@ -163,41 +150,16 @@ final class GatewayRouter {
   /** Estimated heap bytes of a call in flight beyond its id, method and context. */
   static final int CALL_BYTES = 200;
 
-  /** Estimated heap bytes of an edge of the call graph beyond its key. */
-  static final int EDGE_BYTES = 100;
-
-  /** Estimated heap bytes of one method's figures (mostly its latency histogram). */
-  static final int STATS_BYTES = 20_000;
-
-  /** Most edges of the call graph kept; the least recently used one goes first. */
-  static final int MAX_EDGES = 10_000;
-
-  private final LinkedHashMap<String, Edge> edges =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Edge> eldest) {
-          if (size() <= MAX_EDGES) {
-            return false;
-          }
-          budget.add(MemoryBudget.Part.GATEWAY, -edgeBytes(eldest.getKey()));
-          return true;
-        }
-      };
-
   private final MemoryBudget budget;
+
+  /** Who calls whom, and each method's figures. */
+  private final CallGraph graph;
 
   /** Verifies REGISTER's proof of the secret; null without a secret. */
   private final io.ephemeral.protocol.Hmac hmac;
 
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
-
-  /** Calls, errors and latency per service and method; bounded against made-up method names. */
-  private final LinkedHashMap<String, LatencyStats> methodStats = new LinkedHashMap<>();
-
-  private static final int MAX_METHOD_STATS = 10_000;
-
-  private static final String OTHER_METHOD = "(other)";
 
   GatewayRouter(
       BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
@@ -213,6 +175,7 @@ final class GatewayRouter {
     this.config = config;
     this.state = state;
     this.budget = state.budget;
+    this.graph = new CallGraph(budget);
     this.peeker = new FramePeeker(config.maxFrameDepth());
     this.hmac =
         config.secret() == null ? null : io.ephemeral.protocol.Hmac.withSecret(config.secret());
@@ -737,8 +700,7 @@ final class GatewayRouter {
 
   void clear() {
     services.clear();
-    edges.clear();
-    methodStats.clear();
+    graph.clear();
     budget.add(MemoryBudget.Part.GATEWAY, -budget.used(MemoryBudget.Part.GATEWAY));
     deadlines.clear();
   }
@@ -776,28 +738,12 @@ final class GatewayRouter {
   }
 
   /** Observed calls between services: from, to, calls, errors. */
-  List<Edge> edges() {
-    return new ArrayList<>(edges.values());
+  List<CallGraph.Edge> edges() {
+    return graph.edges();
   }
 
-  // ---- helpers ----
-
-  /** The edge between two registered services; one not recorded when the budget is full. */
-  private Edge edge(String from, String to) {
-    String key = from + '\n' + to;
-    Edge e = edges.get(key);
-    if (e == null) {
-      e = new Edge(from, to);
-      if (budget.fits(edgeBytes(key))) {
-        budget.add(MemoryBudget.Part.GATEWAY, edgeBytes(key));
-        edges.put(key, e);
-      }
-    }
-    return e;
-  }
-
-  private static long edgeBytes(String key) {
-    return EDGE_BYTES + MemoryBudget.stringBytes(key.length());
+  private CallGraph.Edge edge(String from, String to) {
+    return graph.edge(from, to);
   }
 
   private static long serviceBytes(String name, List<String> methods, String version) {
@@ -884,31 +830,12 @@ final class GatewayRouter {
   }
 
   private LatencyStats methodStats(PendingCall p) {
-    // Figures per method the callee announced; any other name (a caller may send anything) counts
-    // under "(other)", so made-up names cannot grow this map.
-    String method = p.callee.methodNames.contains(p.method) ? p.method : OTHER_METHOD;
-    String key = p.callee.name + '\n' + method;
-    LatencyStats s = methodStats.get(key);
-    if (s == null) {
-      if (methodStats.size() >= MAX_METHOD_STATS) {
-        key = p.callee.name + "\n(other)";
-        s = methodStats.get(key);
-      }
-      if (s == null) {
-        if (!budget.fits(STATS_BYTES)) {
-          return null; // not recorded while the budget is full
-        }
-        budget.add(MemoryBudget.Part.GATEWAY, STATS_BYTES);
-        s = new LatencyStats();
-        methodStats.put(key, s);
-      }
-    }
-    return s;
+    return graph.methodStats(p.callee.name, p.callee.methodNames, p.method);
   }
 
   /** Per service and method ("service\nmethod" keys). */
   Map<String, LatencyStats> methodStats() {
-    return methodStats;
+    return graph.methodStats();
   }
 
   private void failPending(PendingCall p, Connection dst, String code, String message) {

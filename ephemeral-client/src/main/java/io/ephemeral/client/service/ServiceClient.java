@@ -4,39 +4,23 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A named service on the broker's service gateway: it serves methods to other processes and calls
@@ -61,6 +45,11 @@ public final class ServiceClient implements AutoCloseable {
   /*
    * Implementation notes.
    *
+   * This class is the API; the work is done beside it by LinkPool (connections, registration,
+   * reconnects, heartbeats), PendingCalls (calls in flight, their timers and failures) and
+   * Handlers (the methods served, running them, responding). Each owns its own state; this class
+   * builds the CALLs and routes what the connections read to the one that handles it.
+   *
    * Threads: one reader thread per pool connection (Link), one scheduler thread per client
    * (timeouts, heartbeats, reconnect attempts, registration timeouts), the handler executor
    * (incoming CALLs) and the callback executor (completes the futures
@@ -70,103 +59,45 @@ public final class ServiceClient implements AutoCloseable {
    * block on a peer that waits for us to read; a blocking call from a reader of this client is
    * refused for the same reason.
    *
-   * State: `state` guards wanted/closed/links/attempts/reconnects/announcedUp. `wanted` is what
-   * the user asked for (connect() sets it, disconnect() clears it); reconnect attempts only run
-   * while it is set. `links[i]` is the registered connection of pool slot i, or null while it is
-   * down; `live` is an immutable snapshot of the non-null ones for lock-free sending. A Link
-   * sets its closed flag before it reports the closure (onClosed takes `state`), so installing a
-   * link under `state` after checking isClosed() cannot miss its loss.
-   *
-   * Calls: `pending` maps request id -> Pending. Exactly one of response / error / timeout /
-   * connection loss / disconnect removes the entry (ConcurrentHashMap.remove(id, p)), and
-   * whoever removes it completes the future and cancels the timer. The timer is armed after the
-   * entry is added and disarmed if the call already finished, so no timer outlives its call;
-   * a send failure removes the entry and the timer at once.
-   *
-   * The gateway enforces context deadlines as well, so for a call that runs out of time its
-   * DEADLINE_EXCEEDED response and our timer race; a DEADLINE_EXCEEDED arriving once the call's
-   * own time is up is reported as TIMEOUT, so the outcome does not depend on who was first.
-   *
    * Context: never kept in a field. A handler gets its CallContext as an argument; nested calls
    * get it as their parent and extend it (append own name, depth + 1, same root and deadline).
    */
-  private static final Logger LOG = LoggerFactory.getLogger(ServiceClient.class);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  static final String PROTOCOL_VERSION = "1.0.0";
 
   private final String serviceName;
   private final Path gateway;
-  private final boolean autoReconnect;
-  private final long reconnectDelayMs;
-  private final long maxReconnectDelayMs;
   private final long timeoutMs;
-  private final long heartbeatMs;
-  private final Serializer serializer;
   private final int poolSize;
-  private final Executor handlerExecutor;
   private final ExecutorService ownedHandlerExecutor;
   private final Executor callbackExecutor;
   private final ObjectMapper mapper;
-  private final int maxFrameSize;
   private final long busyPollNanos;
-  private final boolean debug;
-
-  /** REGISTER's proof of the broker's secret ({@code auth}), or null without a secret. */
-  private final String registrationProof;
-
-  /** What every connection of this pool presents to join it ({@code metadata.poolKey}). */
-  private final String poolKey;
 
   private final Ids ids = new Ids();
   private final ScheduledThreadPoolExecutor scheduler;
-  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-  private final CopyOnWriteArrayList<ServiceListener> listeners;
-  private final Set<Link> openLinks = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger roundRobin = new AtomicInteger();
-  private final ReentrantLock connectLock = new ReentrantLock();
-  private final Object methodsLock = new Object();
-  private volatile Map<String, MethodHandler> methods = Map.of();
-
-  private final Object state = new Object();
-  private boolean wanted;
-  private boolean closed;
-  private boolean announcedUp;
-  private final Link[] links;
-  private final int[] attempts;
-  private final ScheduledFuture<?>[] reconnects;
-  private ScheduledFuture<?> heartbeat;
-  private volatile Link[] live = new Link[0];
+  private final Listeners listeners;
+  private final Frames frames;
+  private final PendingCalls calls;
+  private final Handlers handlers;
+  private final LinkPool links;
 
   private ServiceClient(Builder b, Path gateway, String secret) {
     this.serviceName = b.serviceName;
-    this.registrationProof =
-        secret == null ? null : Hmac.withSecret(secret).registrationProof(b.serviceName);
-    this.poolKey = b.poolSize > 1 ? Ids.poolKey() : null;
     this.gateway = gateway;
-    this.autoReconnect = b.autoReconnect;
-    this.reconnectDelayMs = b.reconnectDelay.toMillis();
-    this.maxReconnectDelayMs = b.maxReconnectDelay.toMillis();
     this.timeoutMs = b.timeout.toMillis();
-    this.heartbeatMs = b.heartbeatInterval.toMillis();
-    this.serializer = b.serializer;
     this.poolSize = b.poolSize;
     this.mapper = b.objectMapper == null ? new ObjectMapper() : b.objectMapper;
-    this.maxFrameSize = b.maxFrameSize;
     this.busyPollNanos = b.busyPoll.toNanos();
-    this.debug = b.debug;
+    Executor handlerExecutor;
     if (b.handlerExecutor == null) {
       this.ownedHandlerExecutor = CallbackExecutor.handlers(serviceName, b.handlerThreads);
-      this.handlerExecutor = ownedHandlerExecutor;
+      handlerExecutor = ownedHandlerExecutor;
     } else {
       this.ownedHandlerExecutor = null;
-      this.handlerExecutor = b.handlerExecutor;
+      handlerExecutor = b.handlerExecutor;
     }
     this.callbackExecutor =
         b.callbackExecutor == null ? CallbackExecutor.shared() : b.callbackExecutor;
-    this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-    this.links = new Link[poolSize];
-    this.attempts = new int[poolSize];
-    this.reconnects = new ScheduledFuture<?>[poolSize];
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1,
@@ -177,6 +108,24 @@ public final class ServiceClient implements AutoCloseable {
             });
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.listeners = new Listeners(serviceName, callbackExecutor, b.listeners);
+    this.frames = new Frames(b.serializer, b.maxFrameSize);
+    this.calls = new PendingCalls(serviceName, scheduler, listeners);
+    this.handlers =
+        new Handlers(
+            this, serviceName, handlerExecutor, scheduler, frames, mapper, b.debug, listeners);
+    this.links =
+        new LinkPool(
+            b,
+            gateway,
+            secret,
+            frames,
+            scheduler,
+            listeners,
+            calls,
+            handlers::names,
+            this::dispatch);
+    handlers.sendOn(links);
   }
 
   /** A builder; {@link Builder#serviceName(String)} is required. */
@@ -195,16 +144,7 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void registerMethod(String name, MethodHandler handler) {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(handler, "handler");
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("method name must not be empty");
-    }
-    synchronized (methodsLock) {
-      Map<String, MethodHandler> next = new LinkedHashMap<>(methods);
-      next.put(name, handler);
-      methods = Collections.unmodifiableMap(next);
-    }
+    handlers.register(name, handler);
   }
 
   /**
@@ -222,22 +162,7 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void registerNonBlockingMethod(String name, MethodHandler handler) {
-    Objects.requireNonNull(handler, "handler");
-    registerMethod(name, new NonBlocking(handler));
-  }
-
-  /** Marks a handler to run on the reader thread. */
-  private static final class NonBlocking implements MethodHandler {
-    private final MethodHandler handler;
-
-    NonBlocking(MethodHandler handler) {
-      this.handler = handler;
-    }
-
-    @Override
-    public Object handle(JsonNode params, CallContext context) throws Exception {
-      return handler.handle(params, context);
-    }
+    handlers.registerNonBlocking(name, handler);
   }
 
   /**
@@ -273,20 +198,12 @@ public final class ServiceClient implements AutoCloseable {
    * @return whether the method was registered
    */
   public boolean unregisterMethod(String name) {
-    synchronized (methodsLock) {
-      if (!methods.containsKey(name)) {
-        return false;
-      }
-      Map<String, MethodHandler> next = new LinkedHashMap<>(methods);
-      next.remove(name);
-      methods = Collections.unmodifiableMap(next);
-      return true;
-    }
+    return handlers.unregister(name);
   }
 
   /** The methods this service serves, in registration order. */
   public List<String> getRegisteredMethods() {
-    return List.copyOf(methods.keySet());
+    return handlers.names();
   }
 
   // ======================================================================== lifecycle
@@ -304,82 +221,7 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalStateException if the client is closed
    */
   public void connect() {
-    connectLock.lock();
-    try {
-      synchronized (state) {
-        if (closed) {
-          throw new IllegalStateException("ServiceClient '" + serviceName + "' is closed");
-        }
-        if (wanted && live.length > 0) {
-          return;
-        }
-        wanted = true;
-        cancelReconnectsLocked();
-      }
-      List<Link> opened = new ArrayList<>(poolSize);
-      try {
-        opened.add(openAndRegister(0));
-        awaitRegistration(opened.get(0));
-        for (int i = 1; i < poolSize; i++) {
-          opened.add(openAndRegister(i));
-        }
-        for (int i = 1; i < poolSize; i++) {
-          awaitRegistration(opened.get(i));
-        }
-      } catch (ServiceException e) {
-        synchronized (state) {
-          wanted = false;
-        }
-        for (Link l : opened) {
-          l.close(null);
-        }
-        throw e;
-      }
-      boolean becameUp;
-      List<Integer> lost = new ArrayList<>();
-      List<Link> redundant = new ArrayList<>();
-      synchronized (state) {
-        if (!wanted || closed) {
-          for (Link l : opened) {
-            l.close(null);
-          }
-          throw new ServiceException(
-              ServiceException.NOT_CONNECTED, "Client disconnected while connecting");
-        }
-        for (Link l : opened) {
-          if (l.isClosed()) {
-            lost.add(l.index);
-          } else if (links[l.index] != null) {
-            redundant.add(l); // a background reconnect got there first
-          } else {
-            links[l.index] = l;
-            attempts[l.index] = 0;
-          }
-        }
-        refreshLiveLocked();
-        becameUp = !announcedUp && live.length > 0;
-        announcedUp |= live.length > 0;
-        for (int index : lost) {
-          scheduleReconnectLocked(index);
-        }
-        startHeartbeatLocked();
-      }
-      for (Link l : redundant) {
-        l.close(null);
-      }
-      if (live.length == 0) {
-        throw new ServiceException(
-            ServiceException.CONNECTION_FAILED, "Connection closed right after registration");
-      }
-      for (int i = 0; i < opened.size() - lost.size() - redundant.size(); i++) {
-        emit(ServiceListener::onRegistered);
-      }
-      if (becameUp) {
-        emit(ServiceListener::onConnected);
-      }
-    } finally {
-      connectLock.unlock();
-    }
+    links.connect();
   }
 
   /**
@@ -388,29 +230,7 @@ public final class ServiceClient implements AutoCloseable {
    * again.
    */
   public void disconnect() {
-    List<Link> toClose;
-    boolean wasUp;
-    synchronized (state) {
-      wanted = false;
-      cancelReconnectsLocked();
-      Arrays.fill(links, null);
-      Arrays.fill(attempts, 0);
-      refreshLiveLocked();
-      wasUp = announcedUp;
-      announcedUp = false;
-      if (heartbeat != null) {
-        heartbeat.cancel(false);
-        heartbeat = null;
-      }
-      toClose = new ArrayList<>(openLinks);
-    }
-    failPending(p -> true, ServiceException.NOT_CONNECTED, "Client disconnected");
-    for (Link l : toClose) {
-      l.close(null);
-    }
-    if (wasUp) {
-      emit(ServiceListener::onDisconnected);
-    }
+    links.disconnect();
   }
 
   /**
@@ -419,10 +239,7 @@ public final class ServiceClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    disconnect();
-    synchronized (state) {
-      closed = true;
-    }
+    links.close();
     scheduler.shutdownNow();
     if (ownedHandlerExecutor != null) {
       ownedHandlerExecutor.shutdown();
@@ -431,24 +248,21 @@ public final class ServiceClient implements AutoCloseable {
 
   /** Whether at least one connection is registered with the gateway. */
   public boolean isConnected() {
-    return live.length > 0;
+    return links.isConnected();
   }
 
   /** A snapshot of this client's state. */
   public ServiceStatus getStatus() {
-    int reconnectAttempts;
-    synchronized (state) {
-      reconnectAttempts = Arrays.stream(attempts).sum();
-    }
-    Link[] now = live;
+    int reconnectAttempts = links.reconnectAttempts();
+    int live = links.liveCount();
     return new ServiceStatus(
         serviceName,
-        now.length > 0,
+        live > 0,
         gateway,
         getRegisteredMethods(),
-        pending.size(),
+        calls.size(),
         poolSize,
-        now.length,
+        live,
         reconnectAttempts);
   }
 
@@ -464,7 +278,7 @@ public final class ServiceClient implements AutoCloseable {
 
   /** Adds a listener; listeners given to the builder are already added. */
   public void addListener(ServiceListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    listeners.add(listener);
   }
 
   /** Removes a listener. */
@@ -669,7 +483,7 @@ public final class ServiceClient implements AutoCloseable {
    * that thread would have to read can only end in a timeout, so it fails at once.
    */
   private void refuseBlockingOnReader() {
-    if (Link.isReaderOf(owner)) {
+    if (links.isReaderThread()) {
       throw new ServiceException(
           ServiceException.INTERNAL_ERROR,
           "A blocking call from a non-blocking handler would wait for its own connection's"
@@ -677,7 +491,7 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private static ServiceException unwrap(Throwable error) {
+  static ServiceException unwrap(Throwable error) {
     Throwable t = error;
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {
@@ -702,14 +516,15 @@ public final class ServiceClient implements AutoCloseable {
             : new CallContext(Ids.root(), List.of(serviceName), 1, now + limit, null);
     CallContext context = base.extend(serviceName, null);
     if (now > context.deadline()) {
-      return failed(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded");
+      return PendingCalls.failed(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded");
     }
     if (context.depth() > CallContext.MAX_DEPTH) {
-      return failed(ServiceException.MAX_DEPTH_EXCEEDED, "Maximum call depth exceeded");
+      return PendingCalls.failed(
+          ServiceException.MAX_DEPTH_EXCEEDED, "Maximum call depth exceeded");
     }
-    Link link = pickLink();
+    Link link = links.pick();
     if (link == null) {
-      return failed(ServiceException.NOT_CONNECTED, "Not connected to Gateway");
+      return PendingCalls.failed(ServiceException.NOT_CONNECTED, "Not connected to Gateway");
     }
     String id = ids.request();
     byte[] body;
@@ -718,9 +533,9 @@ public final class ServiceClient implements AutoCloseable {
           request.params() == null ? NODES.objectNode() : Mapping.toTree(mapper, request.params());
       try {
         body =
-            checkSize(
+            frames.checkSize(
                 WireCodec.encodeCall(
-                    serializer,
+                    frames.serializer,
                     id,
                     serviceName,
                     request.service(),
@@ -728,349 +543,13 @@ public final class ServiceClient implements AutoCloseable {
                     params,
                     context));
       } catch (IOException | RuntimeException e) {
-        throw serializationFailed(e);
+        throw Frames.serializationFailed(e);
       }
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     }
     long wait = Math.max(1, Math.min(context.deadline() - now, limit));
-    Pending p = new Pending(id, link, wait, now + wait);
-    pending.put(id, p);
-    p.future.whenComplete(
-        (v, e) -> {
-          if (e instanceof CancellationException && pending.remove(id, p)) {
-            p.disarm();
-          }
-        });
-    try {
-      p.arm(
-          scheduler.schedule(
-              () -> {
-                if (pending.remove(id, p)) {
-                  p.fail(timeout(wait));
-                }
-              },
-              wait,
-              TimeUnit.MILLISECONDS));
-    } catch (RejectedExecutionException e) {
-      pending.remove(id, p);
-      return failed(ServiceException.NOT_CONNECTED, "Client closed");
-    }
-    try {
-      link.send(body);
-    } catch (IOException e) {
-      if (pending.remove(id, p)) {
-        p.fail(
-            new ServiceException(
-                ServiceException.CONNECTION_LOST, "Connection closed: " + e.getMessage(), e));
-      }
-    }
-    return p.future;
-  }
-
-  private static ServiceException timeout(long waitMillis) {
-    return new ServiceException(
-        ServiceException.TIMEOUT, "Request timeout after " + waitMillis + "ms");
-  }
-
-  private static CompletableFuture<JsonNode> failed(String code, String message) {
-    return CompletableFuture.failedFuture(new ServiceException(code, message));
-  }
-
-  private Link pickLink() {
-    Link[] now = live;
-    for (int tries = 0; tries < now.length; tries++) {
-      Link l = now[Math.floorMod(roundRobin.getAndIncrement(), now.length)];
-      if (!l.isClosed()) {
-        return l;
-      }
-    }
-    return null;
-  }
-
-  private byte[] encode(ObjectNode message) {
-    byte[] body;
-    try {
-      body = WireCodec.encode(message, serializer);
-    } catch (IOException | RuntimeException e) {
-      throw serializationFailed(e);
-    }
-    return checkSize(body);
-  }
-
-  private static ServiceException serializationFailed(Exception e) {
-    if (e instanceof ServiceException) {
-      return (ServiceException) e;
-    }
-    return new ServiceException(
-        ServiceException.SERIALIZATION_FAILED,
-        "Failed to serialize message: " + Mapping.rootMessage(e),
-        e);
-  }
-
-  private byte[] checkSize(byte[] body) {
-    if (body.length > maxFrameSize) {
-      throw new ServiceException(
-          ServiceException.INVALID_MESSAGE,
-          "Message of "
-              + body.length
-              + " bytes exceeds the maximum frame size of "
-              + maxFrameSize
-              + " bytes");
-    }
-    return body;
-  }
-
-  // ======================================================================== connections
-
-  private Link openAndRegister(int index) {
-    Link link;
-    try {
-      link =
-          Link.open(
-              gateway,
-              index,
-              owner,
-              maxFrameSize,
-              busyPollNanos,
-              "ephemeral-service-" + serviceName + "-reader-" + index);
-    } catch (IOException | RuntimeException e) {
-      throw new ServiceException(
-          ServiceException.CONNECTION_FAILED,
-          "Cannot connect to the gateway at " + gateway + ": " + e.getMessage(),
-          e);
-    }
-    openLinks.add(link);
-    ObjectNode register = NODES.objectNode();
-    register.put("type", "REGISTER");
-    register.put("serviceName", serviceName);
-    ArrayNode list = register.putArray("methods");
-    methods.keySet().forEach(list::add);
-    register.put("version", PROTOCOL_VERSION);
-    ObjectNode metadata = register.putObject("metadata");
-    if (poolSize > 1) {
-      metadata.put("poolIndex", index);
-      metadata.put("poolSize", poolSize);
-      metadata.put("poolKey", poolKey);
-    }
-    if (registrationProof != null) {
-      register.put("auth", registrationProof);
-    }
-    try {
-      link.send(encode(register));
-      ScheduledFuture<?> timer =
-          scheduler.schedule(
-              () ->
-                  link.registration.completeExceptionally(
-                      new ServiceException(
-                          ServiceException.CONNECTION_FAILED,
-                          "Registration timeout after " + timeoutMs + "ms")),
-              timeoutMs,
-              TimeUnit.MILLISECONDS);
-      link.registration.whenComplete((v, e) -> timer.cancel(false));
-    } catch (IOException | RuntimeException e) {
-      link.close(e);
-      throw new ServiceException(
-          ServiceException.CONNECTION_FAILED,
-          "Cannot register with the gateway at " + gateway + ": " + e.getMessage(),
-          e);
-    }
-    return link;
-  }
-
-  private void awaitRegistration(Link link) {
-    try {
-      link.registration.get();
-    } catch (ExecutionException e) {
-      ServiceException se = unwrap(e);
-      throw new ServiceException(
-          ServiceException.CONNECTION_FAILED.equals(se.code())
-              ? se.code()
-              : ServiceException.CONNECTION_FAILED,
-          se.getMessage(),
-          se);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServiceException(
-          ServiceException.CONNECTION_FAILED, "Interrupted while registering", e);
-    }
-  }
-
-  private void refreshLiveLocked() {
-    List<Link> up = new ArrayList<>(poolSize);
-    for (Link l : links) {
-      if (l != null) {
-        up.add(l);
-      }
-    }
-    live = up.toArray(new Link[0]);
-  }
-
-  private void cancelReconnectsLocked() {
-    for (int i = 0; i < reconnects.length; i++) {
-      if (reconnects[i] != null) {
-        reconnects[i].cancel(false);
-        reconnects[i] = null;
-      }
-    }
-  }
-
-  private void scheduleReconnectLocked(int index) {
-    if (!wanted || closed || !autoReconnect || reconnects[index] != null) {
-      return;
-    }
-    int attempt = attempts[index] + 1;
-    long delay = reconnectDelayMs;
-    for (int i = 1; i < attempt && delay < maxReconnectDelayMs; i++) {
-      delay *= 2;
-    }
-    delay = Math.min(delay, maxReconnectDelayMs);
-    try {
-      reconnects[index] = scheduler.schedule(() -> reconnect(index), delay, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // closing
-    }
-  }
-
-  private void reconnect(int index) {
-    synchronized (state) {
-      reconnects[index] = null;
-      if (!wanted || closed || links[index] != null) {
-        return;
-      }
-      attempts[index]++;
-    }
-    Link link;
-    try {
-      link = openAndRegister(index);
-    } catch (ServiceException e) {
-      LOG.debug("service '{}': reconnect attempt failed: {}", serviceName, e.getMessage());
-      synchronized (state) {
-        scheduleReconnectLocked(index);
-      }
-      return;
-    }
-    link.registration.whenComplete(
-        (v, error) -> {
-          if (error != null) {
-            link.close(error);
-            emit(l -> l.onError(unwrap(error)));
-            synchronized (state) {
-              scheduleReconnectLocked(index);
-            }
-            return;
-          }
-          boolean becameUp;
-          synchronized (state) {
-            if (!wanted || closed || links[index] != null || link.isClosed()) {
-              if (link.isClosed()) {
-                scheduleReconnectLocked(index);
-              }
-              becameUp = false;
-            } else {
-              links[index] = link;
-              attempts[index] = 0;
-              refreshLiveLocked();
-              becameUp = !announcedUp;
-              announcedUp = true;
-              emitLater(ServiceListener::onRegistered);
-              if (becameUp) {
-                emitLater(ServiceListener::onConnected);
-              }
-              return;
-            }
-          }
-          link.close(null);
-        });
-  }
-
-  private void startHeartbeatLocked() {
-    if (heartbeat != null) {
-      return;
-    }
-    heartbeat =
-        scheduler.scheduleAtFixedRate(
-            this::sendHeartbeats, heartbeatMs, heartbeatMs, TimeUnit.MILLISECONDS);
-  }
-
-  private void sendHeartbeats() {
-    ObjectNode hb = NODES.objectNode();
-    hb.put("type", "HEARTBEAT");
-    hb.put("from", serviceName);
-    hb.put("timestamp", System.currentTimeMillis());
-    byte[] body = encode(hb);
-    for (Link l : live) {
-      try {
-        l.send(body);
-      } catch (IOException e) {
-        LOG.debug("service '{}': heartbeat failed: {}", serviceName, e.getMessage());
-      }
-    }
-  }
-
-  private final Link.Owner owner =
-      new Link.Owner() {
-        @Override
-        public void onMessage(Link link, WireMessage message) {
-          try {
-            dispatch(link, message);
-          } catch (RuntimeException e) {
-            LOG.warn("service '{}': failed to process a message", serviceName, e);
-            emit(l -> l.onError(e));
-          }
-        }
-
-        @Override
-        public void onUndecodable(Link link, Exception error) {
-          ServiceException e =
-              new ServiceException(
-                  ServiceException.DESERIALIZATION_FAILED,
-                  "Failed to deserialize message: " + Mapping.rootMessage(error),
-                  error);
-          LOG.warn("service '{}': {}", serviceName, e.getMessage());
-          emit(l -> l.onError(e));
-        }
-
-        @Override
-        public void onClosed(Link link, Throwable cause) {
-          linkClosed(link, cause);
-        }
-      };
-
-  private void linkClosed(Link link, Throwable cause) {
-    openLinks.remove(link);
-    boolean lostLast;
-    synchronized (state) {
-      if (links[link.index] != link) {
-        return; // never installed, or already replaced by disconnect()
-      }
-      links[link.index] = null;
-      refreshLiveLocked();
-      lostLast = live.length == 0 && announcedUp;
-      if (lostLast) {
-        announcedUp = false;
-      }
-      scheduleReconnectLocked(link.index);
-    }
-    failPending(
-        p -> p.link == link,
-        ServiceException.CONNECTION_LOST,
-        "Connection closed" + (cause == null ? "" : ": " + cause.getMessage()));
-    if (cause != null) {
-      LOG.debug("service '{}': connection {} lost: {}", serviceName, link.index, cause.toString());
-    }
-    if (lostLast) {
-      emit(ServiceListener::onDisconnected);
-    }
-  }
-
-  private void failPending(
-      java.util.function.Predicate<Pending> which, String code, String message) {
-    for (Pending p : pending.values()) {
-      if (which.test(p) && pending.remove(p.id, p)) {
-        p.fail(new ServiceException(code, message));
-      }
-    }
+    return calls.send(id, link, body, wait, now);
   }
 
   // ======================================================================== incoming messages
@@ -1078,7 +557,7 @@ public final class ServiceClient implements AutoCloseable {
   private void dispatch(Link link, WireMessage message) {
     String type = message.type;
     if (type == null) {
-      emit(
+      listeners.emit(
           l ->
               l.onError(
                   new ServiceException(
@@ -1090,10 +569,10 @@ public final class ServiceClient implements AutoCloseable {
         link.registration.complete(null);
         break;
       case "RESPONSE":
-        onResponse(message);
+        calls.onResponse(message);
         break;
       case "CALL":
-        onCall(link, message);
+        handlers.onCall(link, message);
         break;
       case "ERROR":
         onErrorFrame(link, message);
@@ -1101,7 +580,7 @@ public final class ServiceClient implements AutoCloseable {
       case "HEARTBEAT":
         break;
       default:
-        emit(
+        listeners.emit(
             l ->
                 l.onError(
                     new ServiceException(
@@ -1109,380 +588,41 @@ public final class ServiceClient implements AutoCloseable {
     }
   }
 
-  private void onResponse(WireMessage message) {
-    String id = message.id;
-    Pending p = id == null ? null : pending.remove(id);
-    if (p == null) {
-      LOG.debug("service '{}': dropped a response for unknown request {}", serviceName, id);
-      return;
-    }
-    if ("success".equals(message.status)) {
-      JsonNode data = message.data;
-      p.complete(data == null ? NODES.nullNode() : data);
-      emit(l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, true, null)));
-    } else {
-      ServiceException e = remoteError(message.error, ServiceException.EXECUTION_FAILED);
-      if (ServiceException.DEADLINE_EXCEEDED.equals(e.code())
-          && System.currentTimeMillis() >= p.expiresAt - 2) {
-        // The gateway enforces deadlines too and may notice the expiry just before our timer:
-        // a call that ran out of its time is a TIMEOUT whoever saw it first.
-        e = timeout(p.wait);
-      }
-      p.fail(e);
-      String error = e.getMessage();
-      emit(l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, false, error)));
-    }
-  }
-
   private void onErrorFrame(Link link, WireMessage message) {
     String id = message.id;
-    ServiceException e = remoteError(message.error, ServiceException.INTERNAL_ERROR);
-    emit(l -> l.onGatewayError(new ServiceListener.GatewayError(e.getMessage(), e.code(), id)));
-    if (id != null) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        p.fail(e);
-        return;
-      }
-    }
-    if (!link.registration.isDone()) {
-      link.registration.completeExceptionally(
-          new ServiceException(ServiceException.CONNECTION_FAILED, e.getMessage(), e));
-    }
-  }
-
-  private static ServiceException remoteError(JsonNode error, String defaultCode) {
-    String message = error == null ? null : text(error, "message");
-    String code = error == null ? null : text(error, "code");
-    String stack = error == null ? null : text(error, "stack");
-    return new ServiceException(
-        code == null || code.isEmpty() ? defaultCode : code,
-        message == null ? "Unknown error" : message,
-        stack,
-        null);
-  }
-
-  private void onCall(Link link, WireMessage message) {
-    if (message.method != null && methods.get(message.method) instanceof NonBlocking) {
-      serve(link, message); // on this reader thread, as the method asked
+    ServiceException e = Handlers.remoteError(message.error, ServiceException.INTERNAL_ERROR);
+    listeners.emit(
+        l -> l.onGatewayError(new ServiceListener.GatewayError(e.getMessage(), e.code(), id)));
+    if (id != null && calls.fail(id, e)) {
       return;
     }
-    try {
-      handlerExecutor.execute(() -> serve(link, message));
-    } catch (RejectedExecutionException e) {
-      // The handler pool refused: answer from the timer thread, never from this reader.
-      try {
-        scheduler.execute(
-            () ->
-                respond(
-                    link,
-                    message,
-                    null,
-                    new ServiceException(
-                        ServiceException.INTERNAL_ERROR,
-                        "Service '" + serviceName + "' cannot accept calls now")));
-      } catch (RejectedExecutionException closing) {
-        LOG.debug("service '{}': dropped a call while closing", serviceName);
-      }
-    }
-  }
-
-  private void serve(Link link, WireMessage message) {
-    String method = message.method;
-    CallContext context = parseContext(message.context);
-    if (context == null) {
-      respond(
-          link,
-          message,
-          null,
-          new ServiceException(ServiceException.INVALID_CONTEXT, "Invalid context"));
-      return;
-    }
-    MethodHandler handler = method == null ? null : methods.get(method);
-    if (handler == null) {
-      respond(
-          link,
-          message,
-          null,
-          new ServiceException(
-              ServiceException.METHOD_NOT_FOUND, "Method '" + method + "' not found"));
-      return;
-    }
-    if (System.currentTimeMillis() > context.deadline()) {
-      respond(
-          link,
-          message,
-          null,
-          new ServiceException(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded"));
-      return;
-    }
-    JsonNode params = message.params;
-    Object result;
-    try {
-      result = handler.handle(params == null ? NODES.nullNode() : params, context);
-    } catch (Throwable t) {
-      respond(link, message, null, t);
-      rethrowFatal(t);
-      return;
-    }
-    if (result instanceof CompletionStage) {
-      ((CompletionStage<?>) result)
-          .whenComplete((value, error) -> respond(link, message, value, error));
-    } else {
-      respond(link, message, result, null);
-    }
-  }
-
-  private static void rethrowFatal(Throwable t) {
-    if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
-      throw (VirtualMachineError) t;
-    }
-  }
-
-  private CallContext parseContext(JsonNode c) {
-    if (c == null || !c.isObject()) {
-      return null;
-    }
-    JsonNode root = c.get("root");
-    JsonNode chain = c.get("chain");
-    JsonNode depth = c.get("depth");
-    JsonNode deadline = c.get("deadline");
-    if (root == null
-        || !root.isTextual()
-        || chain == null
-        || !chain.isArray()
-        || depth == null
-        || !depth.isNumber()
-        || deadline == null
-        || !deadline.isNumber()) {
-      return null;
-    }
-    List<String> names = new ArrayList<>(chain.size());
-    for (JsonNode n : chain) {
-      if (!n.isTextual()) {
-        return null;
-      }
-      names.add(n.textValue());
-    }
-    return new CallContext(
-        root.textValue(),
-        Collections.unmodifiableList(names),
-        depth.asInt(),
-        deadline.asLong(),
-        this);
-  }
-
-  /** Sends the RESPONSE for {@code call}: success with {@code value}, or {@code error}. */
-  private void respond(Link link, WireMessage call, Object value, Throwable error) {
-    String id = call.id;
-    String method = call.method;
-    if (id == null) {
-      emit(
-          l ->
-              l.onError(new ServiceException(ServiceException.INVALID_MESSAGE, "CALL without id")));
-      return;
-    }
-    JsonNode to =
-        call.from != null
-            ? NODES.textNode(call.from)
-            : call.fromOther != null ? call.fromOther : NODES.nullNode();
-    Throwable failure = error;
-    JsonNode data = null;
-    if (failure == null) {
-      try {
-        data = Mapping.toTree(mapper, value);
-      } catch (ServiceException e) {
-        failure = e;
-      }
-    }
-    byte[] body = null;
-    String errorMessage = null;
-    if (failure == null) {
-      try {
-        try {
-          body =
-              checkSize(
-                  WireCodec.encodeResponse(
-                      serializer,
-                      id,
-                      serviceName,
-                      to,
-                      "success",
-                      "data",
-                      data,
-                      contextOrNull(call)));
-        } catch (IOException | RuntimeException e) {
-          throw serializationFailed(e);
-        }
-      } catch (ServiceException e) {
-        failure = e;
-      }
-    }
-    if (body == null) {
-      ObjectNode response = NODES.objectNode();
-      response.put("type", "RESPONSE");
-      response.put("id", id);
-      response.put("from", serviceName);
-      response.set("to", to);
-      failure = rootOf(failure);
-      ObjectNode err = NODES.objectNode();
-      errorMessage = failure.getMessage() == null ? failure.toString() : failure.getMessage();
-      err.put("message", errorMessage);
-      err.put(
-          "code",
-          failure instanceof ServiceException
-              ? ((ServiceException) failure).code()
-              : ServiceException.EXECUTION_FAILED);
-      if (debug) {
-        java.io.StringWriter trace = new java.io.StringWriter();
-        failure.printStackTrace(new java.io.PrintWriter(trace));
-        err.put("stack", trace.toString());
-      }
-      response.put("status", "error");
-      response.set("error", err);
-      response.set("context", contextOrNull(call));
-      try {
-        body = encode(response);
-      } catch (ServiceException e) {
-        LOG.warn("service '{}': cannot encode the error response to {}", serviceName, id, e);
-        return;
-      }
-    }
-    Link out = link.isClosed() ? pickLink() : link;
-    boolean sent = false;
-    if (out != null) {
-      try {
-        out.send(body);
-        sent = true;
-      } catch (IOException e) {
-        Link other = pickLink();
-        if (other != null) {
-          try {
-            other.send(body);
-            sent = true;
-          } catch (IOException ignored) {
-            // both gone
-          }
-        }
-      }
-    }
-    if (!sent) {
-      LOG.debug("service '{}': response to {} lost, no connection", serviceName, id);
-    }
-    boolean success = errorMessage == null;
-    String reported = errorMessage;
-    emit(
-        l -> l.onMethodExecuted(new ServiceListener.MethodExecuted(method, id, success, reported)));
-  }
-
-  private static JsonNode contextOrNull(WireMessage call) {
-    JsonNode c = call.context;
-    return c == null ? NODES.nullNode() : c;
-  }
-
-  private static Throwable rootOf(Throwable t) {
-    Throwable e = t;
-    while ((e instanceof CompletionException
-            || e instanceof ExecutionException
-            || e instanceof java.lang.reflect.InvocationTargetException)
-        && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v != null && v.isTextual() ? v.textValue() : null;
-  }
-
-  // ======================================================================== events
-
-  private void emit(java.util.function.Consumer<ServiceListener> event) {
-    for (ServiceListener l : listeners) {
-      try {
-        event.accept(l);
-      } catch (RuntimeException e) {
-        LOG.warn("service '{}': a listener threw", serviceName, e);
-      }
-    }
-  }
-
-  /** Emits after the current lock is released: on the callback executor. */
-  private void emitLater(java.util.function.Consumer<ServiceListener> event) {
-    try {
-      callbackExecutor.execute(() -> emit(event));
-    } catch (RejectedExecutionException e) {
-      emit(event);
-    }
-  }
-
-  // ======================================================================== pending call
-
-  private static final class Pending {
-    final String id;
-    final Link link;
-    final long wait;
-    final long expiresAt;
-    final CompletableFuture<JsonNode> future = new CompletableFuture<>();
-    private volatile ScheduledFuture<?> timer;
-
-    Pending(String id, Link link, long wait, long expiresAt) {
-      this.id = id;
-      this.link = link;
-      this.wait = wait;
-      this.expiresAt = expiresAt;
-    }
-
-    void arm(ScheduledFuture<?> t) {
-      timer = t;
-      if (future.isDone()) {
-        t.cancel(false);
-      }
-    }
-
-    void disarm() {
-      ScheduledFuture<?> t = timer;
-      if (t != null) {
-        t.cancel(false);
-      }
-    }
-
-    void complete(JsonNode value) {
-      disarm();
-      future.complete(value);
-    }
-
-    void fail(ServiceException e) {
-      disarm();
-      future.completeExceptionally(e);
-    }
+    links.refuseRegistration(link, e);
   }
 
   // ======================================================================== builder
 
   /** Options of a {@link ServiceClient}; only {@link #serviceName(String)} is required. */
   public static final class Builder {
-    private String serviceName;
-    private Path gateway;
-    private Map<String, String> environment = System.getenv();
-    private boolean autoReconnect = true;
-    private Duration reconnectDelay = Duration.ofSeconds(1);
-    private Duration maxReconnectDelay = Duration.ofSeconds(30);
-    private Duration timeout = Duration.ofSeconds(30);
-    private Duration heartbeatInterval = Duration.ofSeconds(30);
-    private Serializer serializer = Serializer.JSON;
-    private int poolSize = 1;
-    private Executor handlerExecutor;
-    private int handlerThreads = 64;
-    private Executor callbackExecutor;
-    private ObjectMapper objectMapper;
-    private int maxFrameSize = 16 * 1024 * 1024;
-    private Duration busyPoll = Duration.ZERO;
-    private boolean debug;
-    private String secret;
-    private boolean secretSet;
-    private final List<ServiceListener> listeners = new ArrayList<>();
+    String serviceName;
+    Path gateway;
+    Map<String, String> environment = System.getenv();
+    boolean autoReconnect = true;
+    Duration reconnectDelay = Duration.ofSeconds(1);
+    Duration maxReconnectDelay = Duration.ofSeconds(30);
+    Duration timeout = Duration.ofSeconds(30);
+    Duration heartbeatInterval = Duration.ofSeconds(30);
+    Serializer serializer = Serializer.JSON;
+    int poolSize = 1;
+    Executor handlerExecutor;
+    int handlerThreads = 64;
+    Executor callbackExecutor;
+    ObjectMapper objectMapper;
+    int maxFrameSize = 16 * 1024 * 1024;
+    Duration busyPoll = Duration.ZERO;
+    boolean debug;
+    String secret;
+    boolean secretSet;
+    final List<ServiceListener> listeners = new ArrayList<>();
 
     private Builder() {}
 

@@ -23,7 +23,20 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Contexts are immutable and belong to one call: many handlers can run at once, each with its
  * own context. A client call made without a context always starts a new chain, also from inside a
- * handler.
+ * handler; {@linkplain ServiceClient#proxy typed proxies} are the exception: they nest their calls
+ * in {@link #current()}.
+ *
+ * <p><b>Cancellation.</b> When the caller gives a call up (a cancelled future, an interrupted wait,
+ * its timeout) or the gateway fails it at its deadline, the callee is told: {@link #isCancelled()}
+ * becomes true, a handler blocked on a handler thread is interrupted, a pending {@code
+ * CompletableFuture} it returned is cancelled, and the calls nested in this context are cancelled
+ * in turn (and their callees told). Calls started from a cancelled context fail at once with {@code
+ * CANCELLED}.
+ *
+ * <p><b>Trace context.</b> A context may carry a W3C {@code traceparent} and {@code tracestate};
+ * they travel in the CALL's context (Node peers ignore them) and are copied to nested calls. A
+ * {@link CallInterceptor} can set them to join a tracing system's trace; {@link #traceId()} is the
+ * trace id for logs.
  */
 public final class CallContext {
   /** Calls deeper than this are refused with {@code MAX_DEPTH_EXCEEDED}. */
@@ -34,13 +47,56 @@ public final class CallContext {
   private final int depth;
   private final long deadline;
   private final ServiceClient client;
+  private final String traceparent;
+  private final String tracestate;
+  private final Cancellation cancellation;
+
+  private static final ThreadLocal<CallContext> CURRENT = new ThreadLocal<>();
 
   CallContext(String root, List<String> chain, int depth, long deadline, ServiceClient client) {
+    this(root, chain, depth, deadline, client, null, null, null);
+  }
+
+  CallContext(
+      String root,
+      List<String> chain,
+      int depth,
+      long deadline,
+      ServiceClient client,
+      String traceparent,
+      String tracestate,
+      Cancellation cancellation) {
     this.root = root;
     this.chain = chain;
     this.depth = depth;
     this.deadline = deadline;
     this.client = client;
+    this.traceparent = traceparent;
+    this.tracestate = traceparent == null ? null : tracestate;
+    this.cancellation = cancellation;
+  }
+
+  /**
+   * The context of the call the current thread is serving, while a handler runs on it (its
+   * synchronous part); {@code null} elsewhere. Typed proxies nest their calls in it.
+   */
+  public static CallContext current() {
+    return CURRENT.get();
+  }
+
+  /** Makes {@code context} the current one; returns the one to restore. */
+  static CallContext enter(CallContext context) {
+    CallContext previous = CURRENT.get();
+    CURRENT.set(context);
+    return previous;
+  }
+
+  static void restore(CallContext previous) {
+    if (previous == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(previous);
+    }
   }
 
   /**
@@ -96,6 +152,61 @@ public final class CallContext {
   }
 
   /**
+   * Whether the call this context belongs to was cancelled: its caller gave it up or the gateway
+   * failed it at its deadline. Always false for a context not received by a handler.
+   */
+  public boolean isCancelled() {
+    return cancellation != null && cancellation.isCancelled();
+  }
+
+  /**
+   * Runs {@code hook} once if the call is cancelled (at once if it already is), on the thread that
+   * learns it; for handlers that do their work asynchronously. Ignored for a context not received
+   * by a handler.
+   */
+  public void onCancel(Runnable hook) {
+    Objects.requireNonNull(hook, "hook");
+    if (cancellation != null) {
+      cancellation.onCancel(hook);
+    }
+  }
+
+  /** The W3C {@code traceparent} of the call, or {@code null}. */
+  public String traceparent() {
+    return traceparent;
+  }
+
+  /** The W3C {@code tracestate} of the call, or {@code null}. */
+  public String tracestate() {
+    return tracestate;
+  }
+
+  /** The trace id of the {@code traceparent} (32 hex digits), or {@code null}. */
+  public String traceId() {
+    return traceparent == null ? null : traceparent.substring(3, 35);
+  }
+
+  /**
+   * This context with another trace context (for a call made under it).
+   *
+   * @param traceparent a W3C traceparent ({@code 00-<trace id>-<parent id>-<flags>}), or {@code
+   *     null} for none
+   * @param tracestate a W3C tracestate, or {@code null}
+   * @throws IllegalArgumentException if traceparent is not a valid W3C traceparent
+   */
+  public CallContext withTrace(String traceparent, String tracestate) {
+    if (traceparent != null && !TraceContext.isValid(traceparent)) {
+      throw new IllegalArgumentException("not a W3C traceparent: " + traceparent);
+    }
+    return new CallContext(
+        root, chain, depth, deadline, client, traceparent, tracestate, cancellation);
+  }
+
+  Cancellation cancellation() {
+    return cancellation;
+  }
+
+  /**
    * A nested call in this chain, through the client that received this context.
    *
    * @see ServiceClient#call(String, String, Object, Class, CallContext)
@@ -139,19 +250,25 @@ public final class CallContext {
     return client;
   }
 
-  /** The context for a call made by {@code self} under this one. */
-  CallContext extend(String self, ServiceClient via) {
+  /**
+   * The context sent with a call made by {@code self} under this one, with the given trace context.
+   */
+  CallContext extend(String self, String traceparent, String tracestate) {
     List<String> next = new ArrayList<>(chain.size() + 1);
     next.addAll(chain);
     next.add(self);
-    return new CallContext(root, Collections.unmodifiableList(next), depth + 1, deadline, via);
+    return new CallContext(
+        root,
+        Collections.unmodifiableList(next),
+        depth + 1,
+        deadline,
+        null,
+        traceparent,
+        tracestate,
+        null);
   }
 
-  CallContext withClient(ServiceClient via) {
-    return new CallContext(root, chain, depth, deadline, via);
-  }
-
-  /** Equal when root, chain, depth and deadline are. */
+  /** Equal when root, chain, depth, deadline and the trace context are. */
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof CallContext)) {
@@ -161,12 +278,14 @@ public final class CallContext {
     return depth == c.depth
         && deadline == c.deadline
         && root.equals(c.root)
-        && chain.equals(c.chain);
+        && chain.equals(c.chain)
+        && Objects.equals(traceparent, c.traceparent)
+        && Objects.equals(tracestate, c.tracestate);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(root, chain, depth, deadline);
+    return Objects.hash(root, chain, depth, deadline, traceparent);
   }
 
   @Override
@@ -179,6 +298,7 @@ public final class CallContext {
         + depth
         + ", deadline="
         + deadline
+        + (traceparent == null ? "" : ", traceparent=" + traceparent)
         + "}";
   }
 }

@@ -1,20 +1,19 @@
 package io.ephemeral.client.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The outcome of one call of a batch: either a value or a {@link ServiceException}. */
 public final class CallResult {
   private final CallRequest request;
-  private final JsonNode value;
+  private final Params value;
   private final ServiceException error;
-  private final ObjectMapper mapper;
+  private final Values values;
 
-  CallResult(CallRequest request, JsonNode value, ServiceException error, ObjectMapper mapper) {
+  CallResult(CallRequest request, Params value, ServiceException error, Values values) {
     this.request = request;
     this.value = value;
     this.error = error;
-    this.mapper = mapper;
+    this.values = values;
   }
 
   /** The request this is the result of. */
@@ -38,6 +37,15 @@ public final class CallResult {
    * @throws ServiceException the call's error, if it failed
    */
   public JsonNode value() {
+    return raw().tree();
+  }
+
+  /**
+   * The result as it came ({@link Params}).
+   *
+   * @throws ServiceException the call's error, if it failed
+   */
+  public Params raw() {
     if (error != null) {
       throw error.rethrown();
     }
@@ -45,13 +53,13 @@ public final class CallResult {
   }
 
   /**
-   * The result mapped to {@code type} by the client's {@code ObjectMapper}.
+   * The result mapped to {@code type} by the client's {@link ValueMapper}.
    *
    * @throws ServiceException the call's error if it failed, or {@code DESERIALIZATION_FAILED} if
    *     the result does not fit the type
    */
   public <T> T value(Class<T> type) {
-    return Mapping.fromTree(mapper, value(), mapper.constructType(type));
+    return values.incoming(raw(), type);
   }
 
   @Override

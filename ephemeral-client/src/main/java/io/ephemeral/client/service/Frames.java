@@ -35,7 +35,7 @@ final class Frames {
    */
   byte[] checkSize(byte[] body) {
     if (body.length > maxFrameSize) {
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.INVALID_MESSAGE,
           "Message of "
               + body.length
@@ -50,9 +50,9 @@ final class Frames {
     if (e instanceof ServiceException) {
       return (ServiceException) e;
     }
-    return new ServiceException(
+    return ServiceException.of(
         ServiceException.SERIALIZATION_FAILED,
-        "Failed to serialize message: " + Mapping.rootMessage(e),
+        "Failed to serialize message: " + Values.rootMessage(e),
         e);
   }
 }

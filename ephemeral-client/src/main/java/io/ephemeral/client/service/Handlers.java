@@ -1,7 +1,6 @@
 package io.ephemeral.client.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -16,8 +15,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -39,6 +40,13 @@ final class Handlers {
    *
    * The response goes out on the connection the CALL came in on, or on any other registered one
    * if that closed (the gateway accepts a service's answer on any of its connections).
+   *
+   * Cancellation: every CALL with an id gets a Cancellation in `inFlight` as soon as it is read
+   * (so a CANCEL that overtakes a call still queued for a handler thread is not lost) until its
+   * response is sent. A CANCEL runs its hooks: interrupt the handler thread while the handler runs
+   * on one (never a reader thread), cancel a CompletableFuture the handler returned, cancel the
+   * calls nested in the context. The interrupt is sent and cleared under the Runner's lock, so it
+   * can never reach the thread's next task.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ServiceClient.class);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -48,13 +56,15 @@ final class Handlers {
   private final Executor handlerExecutor;
   private final ScheduledExecutorService scheduler;
   private final Frames frames;
-  private final ObjectMapper mapper;
+  private final Values values;
+  private final Interceptors interceptors;
   private final boolean debug;
   private final Listeners listeners;
   private LinkPool links;
 
   private final Object methodsLock = new Object();
-  private volatile Map<String, MethodHandler> methods = Map.of();
+  private volatile Map<String, CallHandler> methods = Map.of();
+  private final ConcurrentHashMap<String, Cancellation> inFlight = new ConcurrentHashMap<>();
 
   Handlers(
       ServiceClient client,
@@ -62,7 +72,8 @@ final class Handlers {
       Executor handlerExecutor,
       ScheduledExecutorService scheduler,
       Frames frames,
-      ObjectMapper mapper,
+      Values values,
+      Interceptors interceptors,
       boolean debug,
       Listeners listeners) {
     this.client = client;
@@ -70,7 +81,8 @@ final class Handlers {
     this.handlerExecutor = handlerExecutor;
     this.scheduler = scheduler;
     this.frames = frames;
-    this.mapper = mapper;
+    this.values = values;
+    this.interceptors = interceptors;
     this.debug = debug;
     this.listeners = listeners;
   }
@@ -82,20 +94,20 @@ final class Handlers {
 
   // ---------------------------------------------------------------------- the registry
 
-  void register(String name, MethodHandler handler) {
+  void register(String name, CallHandler handler) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(handler, "handler");
     if (name.isEmpty()) {
       throw new IllegalArgumentException("method name must not be empty");
     }
     synchronized (methodsLock) {
-      Map<String, MethodHandler> next = new LinkedHashMap<>(methods);
+      Map<String, CallHandler> next = new LinkedHashMap<>(methods);
       next.put(name, handler);
       methods = Collections.unmodifiableMap(next);
     }
   }
 
-  void registerNonBlocking(String name, MethodHandler handler) {
+  void registerNonBlocking(String name, CallHandler handler) {
     Objects.requireNonNull(handler, "handler");
     register(name, new NonBlocking(handler));
   }
@@ -105,7 +117,7 @@ final class Handlers {
       if (!methods.containsKey(name)) {
         return false;
       }
-      Map<String, MethodHandler> next = new LinkedHashMap<>(methods);
+      Map<String, CallHandler> next = new LinkedHashMap<>(methods);
       next.remove(name);
       methods = Collections.unmodifiableMap(next);
       return true;
@@ -117,15 +129,15 @@ final class Handlers {
   }
 
   /** Marks a handler to run on the reader thread. */
-  private static final class NonBlocking implements MethodHandler {
-    private final MethodHandler handler;
+  private static final class NonBlocking implements CallHandler {
+    private final CallHandler handler;
 
-    NonBlocking(MethodHandler handler) {
+    NonBlocking(CallHandler handler) {
       this.handler = handler;
     }
 
     @Override
-    public Object handle(JsonNode params, CallContext context) throws Exception {
+    public Object handle(Params params, CallContext context) throws Exception {
       return handler.handle(params, context);
     }
   }
@@ -134,12 +146,16 @@ final class Handlers {
 
   /** A CALL arrived on {@code link} (on its reader thread). */
   void onCall(Link link, WireMessage message) {
+    Cancellation cancellation = new Cancellation();
+    if (message.id != null) {
+      inFlight.put(message.id, cancellation);
+    }
     if (message.method != null && methods.get(message.method) instanceof NonBlocking) {
-      serve(link, message); // on this reader thread, as the method asked
+      serve(link, message, cancellation, false); // on this reader thread, as the method asked
       return;
     }
     try {
-      handlerExecutor.execute(() -> serve(link, message));
+      handlerExecutor.execute(() -> serve(link, message, cancellation, true));
     } catch (RejectedExecutionException e) {
       // The handler pool refused: answer from the timer thread, never from this reader.
       try {
@@ -149,7 +165,7 @@ final class Handlers {
                     link,
                     message,
                     null,
-                    new ServiceException(
+                    ServiceException.of(
                         ServiceException.INTERNAL_ERROR,
                         "Service '" + serviceName + "' cannot accept calls now")));
       } catch (RejectedExecutionException closing) {
@@ -158,24 +174,33 @@ final class Handlers {
     }
   }
 
-  private void serve(Link link, WireMessage message) {
+  /** The gateway says the caller gave the call {@code id} up. */
+  void onCancel(String id) {
+    Cancellation c = id == null ? null : inFlight.remove(id);
+    if (c != null) {
+      LOG.debug("service '{}': call {} cancelled", serviceName, id);
+      c.cancel();
+    }
+  }
+
+  private void serve(Link link, WireMessage message, Cancellation cancellation, boolean mayBlock) {
     String method = message.method;
-    CallContext context = parseContext(message.context);
+    CallContext context = parseContext(message.context, cancellation);
     if (context == null) {
       respond(
           link,
           message,
           null,
-          new ServiceException(ServiceException.INVALID_CONTEXT, "Invalid context"));
+          ServiceException.of(ServiceException.INVALID_CONTEXT, "Invalid context"));
       return;
     }
-    MethodHandler handler = method == null ? null : methods.get(method);
+    CallHandler handler = method == null ? null : methods.get(method);
     if (handler == null) {
       respond(
           link,
           message,
           null,
-          new ServiceException(
+          ServiceException.of(
               ServiceException.METHOD_NOT_FOUND, "Method '" + method + "' not found"));
       return;
     }
@@ -184,23 +209,73 @@ final class Handlers {
           link,
           message,
           null,
-          new ServiceException(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded"));
+          ServiceException.of(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded"));
       return;
     }
-    JsonNode params = message.params;
+    if (cancellation.isCancelled()) {
+      respond(
+          link,
+          message,
+          null,
+          ServiceException.of(ServiceException.CANCELLED, "Call cancelled before it started"));
+      return;
+    }
+    Params params =
+        message.params == null
+            ? Params.nullValue(values)
+            : new Params(message.params, message.msgpack, values);
+    Runner runner = mayBlock ? new Runner() : null;
+    if (runner != null) {
+      cancellation.onCancel(runner);
+    }
+    CallContext previous = CallContext.enter(context);
     Object result;
     try {
-      result = handler.handle(params == null ? NODES.nullNode() : params, context);
+      result = interceptors.serve(new IncomingCall(method, params, context), handler);
     } catch (Throwable t) {
       respond(link, message, null, t);
       rethrowFatal(t);
       return;
+    } finally {
+      CallContext.restore(previous);
+      if (runner != null) {
+        runner.finished();
+        cancellation.remove(runner);
+      }
     }
     if (result instanceof CompletionStage) {
+      if (result instanceof Future) {
+        cancellation.onCancel(() -> ((Future<?>) result).cancel(true));
+      }
       ((CompletionStage<?>) result)
           .whenComplete((value, error) -> respond(link, message, value, error));
     } else {
       respond(link, message, result, null);
+    }
+  }
+
+  /**
+   * Interrupts the thread running a blocking handler when its call is cancelled, only while the
+   * handler runs; {@link #finished} clears an interrupt it sent.
+   */
+  private static final class Runner implements Runnable {
+    private Thread thread = Thread.currentThread();
+    private boolean interrupted;
+
+    @Override
+    public synchronized void run() {
+      if (thread != null) {
+        interrupted = true;
+        thread.interrupt();
+      }
+    }
+
+    /** On the handler's thread, when the handler returned. */
+    synchronized void finished() {
+      thread = null;
+      if (interrupted) {
+        Thread.interrupted();
+      }
     }
   }
 
@@ -210,7 +285,7 @@ final class Handlers {
     }
   }
 
-  private CallContext parseContext(JsonNode c) {
+  private CallContext parseContext(JsonNode c, Cancellation cancellation) {
     if (c == null || !c.isObject()) {
       return null;
     }
@@ -235,22 +310,34 @@ final class Handlers {
       }
       names.add(n.textValue());
     }
+    // A malformed traceparent is ignored, with its tracestate (W3C Trace Context, 4.3).
+    JsonNode traceparent = c.get("traceparent");
+    JsonNode tracestate = c.get("tracestate");
+    boolean traced =
+        traceparent != null
+            && traceparent.isTextual()
+            && TraceContext.isValid(traceparent.textValue());
     return new CallContext(
         root.textValue(),
         Collections.unmodifiableList(names),
         depth.asInt(),
         deadline.asLong(),
-        client);
+        client,
+        traced ? traceparent.textValue() : null,
+        traced && tracestate != null && tracestate.isTextual() ? tracestate.textValue() : null,
+        cancellation);
   }
 
   /** Sends the RESPONSE for {@code call}: success with {@code value}, or {@code error}. */
   private void respond(Link link, WireMessage call, Object value, Throwable error) {
     String id = call.id;
     String method = call.method;
+    if (id != null) {
+      inFlight.remove(id);
+    }
     if (id == null) {
       listeners.emit(
-          l ->
-              l.onError(new ServiceException(ServiceException.INVALID_MESSAGE, "CALL without id")));
+          l -> l.onError(ServiceException.of(ServiceException.INVALID_MESSAGE, "CALL without id")));
       return;
     }
     JsonNode to =
@@ -258,10 +345,10 @@ final class Handlers {
             ? NODES.textNode(call.from)
             : call.fromOther != null ? call.fromOther : NODES.nullNode();
     Throwable failure = error;
-    JsonNode data = null;
+    Object data = null;
     if (failure == null) {
       try {
-        data = Mapping.toTree(mapper, value);
+        data = values.outgoing(value);
       } catch (ServiceException e) {
         failure = e;
       }
@@ -367,7 +454,7 @@ final class Handlers {
     String message = error == null ? null : text(error, "message");
     String code = error == null ? null : text(error, "code");
     String stack = error == null ? null : text(error, "stack");
-    return new ServiceException(
+    return ServiceException.of(
         code == null || code.isEmpty() ? defaultCode : code,
         message == null ? "Unknown error" : message,
         stack,

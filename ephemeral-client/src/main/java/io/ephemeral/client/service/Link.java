@@ -64,6 +64,10 @@ final class Link {
 
   final int index;
   final CompletableFuture<Void> registration = new CompletableFuture<>();
+
+  /** The name this connection calls as: its service's, or the identity the gateway gave it. */
+  private volatile String callerName;
+
   private final SocketChannel channel;
   private final Selector selector;
   private final SelectionKey key;
@@ -132,6 +136,14 @@ final class Link {
 
   boolean isClosed() {
     return closed.get();
+  }
+
+  String callerName() {
+    return callerName;
+  }
+
+  void callerName(String name) {
+    this.callerName = name;
   }
 
   /** Whether the calling thread is the reader of a link of {@code owner}. */
@@ -281,7 +293,7 @@ final class Link {
     }
     selector.wakeup();
     registration.completeExceptionally(
-        new ServiceException(
+        ServiceException.of(
             ServiceException.CONNECTION_FAILED,
             "Connection closed before registration"
                 + (cause == null ? "" : ": " + cause.getMessage()),

@@ -157,7 +157,7 @@ final class LinkPool {
           for (Link l : opened) {
             l.close(null);
           }
-          throw new ServiceException(
+          throw ServiceException.of(
               ServiceException.NOT_CONNECTED, "Client disconnected while connecting");
         }
         for (Link l : opened) {
@@ -182,7 +182,7 @@ final class LinkPool {
         l.close(null);
       }
       if (live.length == 0) {
-        throw new ServiceException(
+        throw ServiceException.of(
             ServiceException.CONNECTION_FAILED, "Connection closed right after registration");
       }
       for (int i = 0; i < opened.size() - lost.size() - redundant.size(); i++) {
@@ -276,12 +276,13 @@ final class LinkPool {
               busyPollNanos,
               "ephemeral-service-" + serviceName + "-reader-" + index);
     } catch (IOException | RuntimeException e) {
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.CONNECTION_FAILED,
           "Cannot connect to the gateway at " + gateway + ": " + e.getMessage(),
           e);
     }
     openLinks.add(link);
+    link.callerName(serviceName);
     ObjectNode register = NODES.objectNode();
     register.put("type", "REGISTER");
     register.put("serviceName", serviceName);
@@ -303,7 +304,7 @@ final class LinkPool {
           scheduler.schedule(
               () ->
                   link.registration.completeExceptionally(
-                      new ServiceException(
+                      ServiceException.of(
                           ServiceException.CONNECTION_FAILED,
                           "Registration timeout after " + registrationTimeoutMs + "ms")),
               registrationTimeoutMs,
@@ -311,7 +312,7 @@ final class LinkPool {
       link.registration.whenComplete((v, e) -> timer.cancel(false));
     } catch (IOException | RuntimeException e) {
       link.close(e);
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.CONNECTION_FAILED,
           "Cannot register with the gateway at " + gateway + ": " + e.getMessage(),
           e);
@@ -323,8 +324,8 @@ final class LinkPool {
     try {
       link.registration.get();
     } catch (ExecutionException e) {
-      ServiceException se = ServiceClient.unwrap(e);
-      throw new ServiceException(
+      ServiceException se = ServiceException.unwrap(e);
+      throw ServiceException.of(
           ServiceException.CONNECTION_FAILED.equals(se.code())
               ? se.code()
               : ServiceException.CONNECTION_FAILED,
@@ -332,7 +333,7 @@ final class LinkPool {
           se);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.CONNECTION_FAILED, "Interrupted while registering", e);
     }
   }
@@ -341,7 +342,7 @@ final class LinkPool {
   void refuseRegistration(Link link, ServiceException e) {
     if (!link.registration.isDone()) {
       link.registration.completeExceptionally(
-          new ServiceException(ServiceException.CONNECTION_FAILED, e.getMessage(), e));
+          ServiceException.of(ServiceException.CONNECTION_FAILED, e.getMessage(), e));
     }
   }
 
@@ -405,7 +406,7 @@ final class LinkPool {
         (v, error) -> {
           if (error != null) {
             link.close(error);
-            listeners.emit(l -> l.onError(ServiceClient.unwrap(error)));
+            listeners.emit(l -> l.onError(ServiceException.unwrap(error)));
             synchronized (state) {
               scheduleReconnectLocked(index);
             }
@@ -474,9 +475,9 @@ final class LinkPool {
         @Override
         public void onUndecodable(Link link, Exception error) {
           ServiceException e =
-              new ServiceException(
+              ServiceException.of(
                   ServiceException.DESERIALIZATION_FAILED,
-                  "Failed to deserialize message: " + Mapping.rootMessage(error),
+                  "Failed to deserialize message: " + Values.rootMessage(error),
                   error);
           LOG.warn("service '{}': {}", serviceName, e.getMessage());
           listeners.emit(l -> l.onError(e));

@@ -1,8 +1,9 @@
 package io.ephemeral.client.service;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,12 +38,28 @@ final class PendingCalls {
   private final String serviceName;
   private final ScheduledExecutorService scheduler;
   private final Listeners listeners;
+  private final Values values;
+  private final Frames frames;
+  private final Ids ids = new Ids();
+  private LinkPool links;
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
 
-  PendingCalls(String serviceName, ScheduledExecutorService scheduler, Listeners listeners) {
+  PendingCalls(
+      String serviceName,
+      ScheduledExecutorService scheduler,
+      Listeners listeners,
+      Values values,
+      Frames frames) {
     this.serviceName = serviceName;
     this.scheduler = scheduler;
     this.listeners = listeners;
+    this.values = values;
+    this.frames = frames;
+  }
+
+  /** The connections calls go out on (set once, before any connection opens). */
+  void sendOn(LinkPool links) {
+    this.links = links;
   }
 
   /** Calls awaiting an answer. */
@@ -50,17 +67,56 @@ final class PendingCalls {
     return pending.size();
   }
 
+  /** Sends the CALL (the end of the interceptor chain). */
+  CompletableFuture<Params> send(OutgoingCall call) {
+    long now = System.currentTimeMillis();
+    Link link = links.pick();
+    if (link == null) {
+      return PendingCalls.failed(ServiceException.NOT_CONNECTED, "Not connected to Gateway");
+    }
+    String self = link.callerName();
+    CallContext parent = call.parent();
+    CallContext base =
+        parent != null
+            ? parent
+            : new CallContext(Ids.root(), List.of(self), 1, call.deadline(), null);
+    CallContext context = base.extend(self, call.traceparent(), call.tracestate());
+    String id = ids.request();
+    byte[] body;
+    try {
+      Object params =
+          call.params() == null
+              ? JsonNodeFactory.instance.objectNode()
+              : values.outgoing(call.params());
+      try {
+        body =
+            frames.checkSize(
+                WireCodec.encodeCall(
+                    frames.serializer, id, self, call.service(), call.method(), params, context));
+      } catch (IOException | RuntimeException e) {
+        throw Frames.serializationFailed(e);
+      }
+    } catch (ServiceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    long wait = Math.max(1, Math.min(call.deadline() - now, call.timeoutMillis()));
+    return send(id, call.service(), link, body, wait, now);
+  }
+
   /**
-   * Records the call, arms its timer of {@code wait} ms and sends {@code body} on {@code link}.
-   * Never throws: the future carries every failure.
+   * Records the call to {@code target}, arms its timer of {@code wait} ms and sends {@code body} on
+   * {@code link}. Never throws: the future carries every failure. A call given up before its answer
+   * (the future cancelled, or its time up) is cancelled at the gateway too, which tells the callee.
    */
-  CompletableFuture<JsonNode> send(String id, Link link, byte[] body, long wait, long now) {
-    Pending p = new Pending(id, link, wait, now + wait);
+  CompletableFuture<Params> send(
+      String id, String target, Link link, byte[] body, long wait, long now) {
+    Pending p = new Pending(id, target, link, wait, now + wait);
     pending.put(id, p);
     p.future.whenComplete(
         (v, e) -> {
           if (e instanceof CancellationException && pending.remove(id, p)) {
             p.disarm();
+            cancelAtGateway(p);
           }
         });
     try {
@@ -69,6 +125,7 @@ final class PendingCalls {
               () -> {
                 if (pending.remove(id, p)) {
                   p.fail(timeout(wait));
+                  cancelAtGateway(p);
                 }
               },
               wait,
@@ -82,11 +139,32 @@ final class PendingCalls {
     } catch (IOException e) {
       if (pending.remove(id, p)) {
         p.fail(
-            new ServiceException(
+            ServiceException.of(
                 ServiceException.CONNECTION_LOST, "Connection closed: " + e.getMessage(), e));
       }
     }
     return p.future;
+  }
+
+  /**
+   * Sends {@code {type: "CANCEL", id, from, to}} for a call given up, on the connection that sent
+   * it (the gateway knows the call by that connection). Best effort: a closed connection has
+   * cancelled its calls anyway.
+   */
+  private void cancelAtGateway(Pending p) {
+    if (p.link.isClosed()) {
+      return;
+    }
+    ObjectNode cancel = JsonNodeFactory.instance.objectNode();
+    cancel.put("type", "CANCEL");
+    cancel.put("id", p.id);
+    cancel.put("from", p.link.callerName());
+    cancel.put("to", p.target);
+    try {
+      p.link.send(frames.encode(cancel));
+    } catch (IOException | ServiceException e) {
+      LOG.debug("service '{}': could not cancel {}: {}", serviceName, p.id, e.toString());
+    }
   }
 
   /** Settles the call a RESPONSE answers; a response for no pending call is dropped. */
@@ -98,8 +176,9 @@ final class PendingCalls {
       return;
     }
     if ("success".equals(message.status)) {
-      JsonNode data = message.data;
-      p.complete(data == null ? JsonNodeFactory.instance.nullNode() : data);
+      byte[] data = message.data;
+      p.complete(
+          data == null ? Params.nullValue(values) : new Params(data, message.msgpack, values));
       listeners.emit(
           l -> l.onResponseReceived(new ServiceListener.ResponseReceived(id, true, null)));
     } else {
@@ -140,31 +219,33 @@ final class PendingCalls {
   private void failAll(Predicate<Pending> which, String code, String message) {
     for (Pending p : pending.values()) {
       if (which.test(p) && pending.remove(p.id, p)) {
-        p.fail(new ServiceException(code, message));
+        p.fail(ServiceException.of(code, message));
       }
     }
   }
 
   static ServiceException timeout(long waitMillis) {
-    return new ServiceException(
+    return ServiceException.of(
         ServiceException.TIMEOUT, "Request timeout after " + waitMillis + "ms");
   }
 
-  static CompletableFuture<JsonNode> failed(String code, String message) {
-    return CompletableFuture.failedFuture(new ServiceException(code, message));
+  static CompletableFuture<Params> failed(String code, String message) {
+    return CompletableFuture.failedFuture(ServiceException.of(code, message));
   }
 
   /** One call in flight. */
   private static final class Pending {
     final String id;
+    final String target;
     final Link link;
     final long wait;
     final long expiresAt;
-    final CompletableFuture<JsonNode> future = new CompletableFuture<>();
+    final CompletableFuture<Params> future = new CompletableFuture<>();
     private volatile ScheduledFuture<?> timer;
 
-    Pending(String id, Link link, long wait, long expiresAt) {
+    Pending(String id, String target, Link link, long wait, long expiresAt) {
       this.id = id;
+      this.target = target;
       this.link = link;
       this.wait = wait;
       this.expiresAt = expiresAt;
@@ -184,7 +265,7 @@ final class PendingCalls {
       }
     }
 
-    void complete(JsonNode value) {
+    void complete(Params value) {
       disarm();
       future.complete(value);
     }

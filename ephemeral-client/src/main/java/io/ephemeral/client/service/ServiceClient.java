@@ -1,11 +1,8 @@
 package io.ephemeral.client.service;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import java.io.IOException;
+import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,13 +11,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A named service on the broker's service gateway: it serves methods to other processes and calls
@@ -62,7 +56,6 @@ public final class ServiceClient implements AutoCloseable {
    * Context: never kept in a field. A handler gets its CallContext as an argument; nested calls
    * get it as their parent and extend it (append own name, depth + 1, same root and deadline).
    */
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final String serviceName;
   private final Path gateway;
@@ -70,23 +63,23 @@ public final class ServiceClient implements AutoCloseable {
   private final int poolSize;
   private final ExecutorService ownedHandlerExecutor;
   private final Executor callbackExecutor;
-  private final ObjectMapper mapper;
+  private final Values values;
   private final long busyPollNanos;
 
-  private final Ids ids = new Ids();
   private final ScheduledThreadPoolExecutor scheduler;
   private final Listeners listeners;
   private final Frames frames;
   private final PendingCalls calls;
   private final Handlers handlers;
   private final LinkPool links;
+  private final Interceptors interceptors;
 
   private ServiceClient(Builder b, Path gateway, String secret) {
     this.serviceName = b.serviceName;
     this.gateway = gateway;
     this.timeoutMs = b.timeout.toMillis();
     this.poolSize = b.poolSize;
-    this.mapper = b.objectMapper == null ? new ObjectMapper() : b.objectMapper;
+    this.values = new Values(b.valueMapper == null ? ValueMapper.forClassPath() : b.valueMapper);
     this.busyPollNanos = b.busyPoll.toNanos();
     Executor handlerExecutor;
     if (b.handlerExecutor == null) {
@@ -110,10 +103,19 @@ public final class ServiceClient implements AutoCloseable {
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.listeners = new Listeners(serviceName, callbackExecutor, b.listeners);
     this.frames = new Frames(b.serializer, b.maxFrameSize);
-    this.calls = new PendingCalls(serviceName, scheduler, listeners);
+    this.calls = new PendingCalls(serviceName, scheduler, listeners, values, frames);
+    this.interceptors = new Interceptors(b.callInterceptors, b.serveInterceptors);
     this.handlers =
         new Handlers(
-            this, serviceName, handlerExecutor, scheduler, frames, mapper, b.debug, listeners);
+            this,
+            serviceName,
+            handlerExecutor,
+            scheduler,
+            frames,
+            values,
+            interceptors,
+            b.debug,
+            listeners);
     this.links =
         new LinkPool(
             b,
@@ -126,6 +128,7 @@ public final class ServiceClient implements AutoCloseable {
             handlers::names,
             this::dispatch);
     handlers.sendOn(links);
+    calls.sendOn(links);
   }
 
   /** A builder; {@link Builder#serviceName(String)} is required. */
@@ -144,7 +147,33 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void registerMethod(String name, MethodHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    handlers.register(name, adapt(handler));
+  }
+
+  /**
+   * Serves {@code name} with a handler that gets the params as they came ({@link Params}: raw
+   * bytes, mapped to a type on demand), with no JSON library in its signature. Otherwise as {@link
+   * #registerMethod(String, MethodHandler)}, which it replaces for that name.
+   *
+   * @throws IllegalArgumentException if the name is empty
+   */
+  public void serve(String name, CallHandler handler) {
     handlers.register(name, handler);
+  }
+
+  /**
+   * {@link #serve(String, CallHandler)} for a handler that never blocks: as {@link
+   * #registerNonBlockingMethod(String, MethodHandler)}, run on the connection's reader thread.
+   *
+   * @throws IllegalArgumentException if the name is empty
+   */
+  public void serveNonBlocking(String name, CallHandler handler) {
+    handlers.registerNonBlocking(name, handler);
+  }
+
+  private static CallHandler adapt(MethodHandler handler) {
+    return (params, ctx) -> handler.handle(params.tree(), ctx);
   }
 
   /**
@@ -162,7 +191,8 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void registerNonBlockingMethod(String name, MethodHandler handler) {
-    handlers.registerNonBlocking(name, handler);
+    Objects.requireNonNull(handler, "handler");
+    handlers.registerNonBlocking(name, adapt(handler));
   }
 
   /**
@@ -175,21 +205,49 @@ public final class ServiceClient implements AutoCloseable {
   public <P> void registerMethod(String name, Class<P> paramsType, MethodHandler.Typed<P> handler) {
     Objects.requireNonNull(paramsType, "paramsType");
     Objects.requireNonNull(handler, "handler");
-    JavaType type = mapper.constructType(paramsType);
-    registerMethod(
+    serve(
         name,
         (params, ctx) -> {
           P typed;
           try {
-            typed = mapper.treeToValue(params, type);
-          } catch (Exception e) {
-            throw new ServiceException(
+            typed = params.as(paramsType);
+          } catch (ServiceException e) {
+            throw ServiceException.of(
                 ServiceException.DESERIALIZATION_FAILED,
-                "Invalid params for '" + name + "': " + Mapping.rootMessage(e),
+                "Invalid params for '" + name + "': " + Values.rootMessage(e),
                 e);
           }
           return handler.handle(typed, ctx);
         });
+  }
+
+  /**
+   * Serves every method of the {@link ServiceInterface} interfaces {@code implementation}
+   * implements, each under its name; the params are mapped to the method's arguments as the
+   * interface's documentation says, and what it returns (or its {@code CompletableFuture} completes
+   * with) is the result. While a method runs, {@link CallContext#current()} is its call's context,
+   * so proxies used in it nest their calls.
+   *
+   * @throws IllegalArgumentException if it implements no such interface, one names another service
+   *     than this client's, or two name the same method
+   * @throws IllegalStateException if this client is anonymous (it cannot be called)
+   */
+  public void registerService(Object implementation) {
+    Objects.requireNonNull(implementation, "implementation");
+    for (ServiceContract.Operation op : ServiceContract.servedBy(implementation, serviceName)) {
+      serve(op.name, (params, ctx) -> op.invoke(implementation, params, values));
+    }
+  }
+
+  /**
+   * A proxy of the {@link ServiceInterface} {@code type}: its methods call the service the
+   * interface names, through this client. Thread-safe; make one and share it.
+   *
+   * @throws IllegalArgumentException if {@code type} is not an interface annotated
+   *     {@code @ServiceInterface}, or a method cannot be mapped (see there)
+   */
+  public <T> T proxy(Class<T> type) {
+    return ServiceProxy.create(this, type, values);
   }
 
   /**
@@ -271,6 +329,11 @@ public final class ServiceClient implements AutoCloseable {
     return scheduler.getQueue().size();
   }
 
+  @Override
+  public String toString() {
+    return "ServiceClient[" + serviceName + " at " + gateway + "]";
+  }
+
   /** This service's name. */
   public String serviceName() {
     return serviceName;
@@ -331,15 +394,19 @@ public final class ServiceClient implements AutoCloseable {
       TypeReference<T> resultType,
       CallContext parent) {
     return await(
-        start(new CallRequest(service, method, params, null, parent)),
-        mapper.getTypeFactory().constructType(resultType));
+        start(new CallRequest(service, method, params, null, parent)), resultType.getType());
   }
 
   /**
    * The call described by {@code request} (its own timeout, its parent), waiting for the result.
    */
   public <T> T call(CallRequest request, Class<T> resultType) {
-    return await(start(request), mapper.constructType(resultType));
+    return await(start(request), resultType);
+  }
+
+  /** {@link #call(CallRequest, Class)} for any type (typed proxies). */
+  <T> T callForType(CallRequest request, Type resultType) {
+    return await(start(request), resultType);
   }
 
   /**
@@ -364,9 +431,13 @@ public final class ServiceClient implements AutoCloseable {
    * it is no longer pending and its timer is gone; a late response is dropped.
    */
   public <T> CompletableFuture<T> callAsync(CallRequest request, Class<T> resultType) {
-    JavaType type = mapper.constructType(resultType);
+    return callAsyncForType(request, resultType);
+  }
+
+  /** {@link #callAsync(CallRequest, Class)} for any type (typed proxies). */
+  <T> CompletableFuture<T> callAsyncForType(CallRequest request, Type resultType) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    CompletableFuture<JsonNode> call = start(request);
+    CompletableFuture<Params> call = start(request);
     out.whenComplete(
         (v, e) -> {
           if (e instanceof CancellationException) {
@@ -374,13 +445,13 @@ public final class ServiceClient implements AutoCloseable {
           }
         });
     call.whenCompleteAsync(
-        (tree, error) -> {
+        (value, error) -> {
           if (error != null) {
-            out.completeExceptionally(unwrap(error));
+            out.completeExceptionally(ServiceException.unwrap(error));
             return;
           }
           try {
-            out.complete(Mapping.fromTree(mapper, tree, type));
+            out.complete(values.incoming(value, resultType));
           } catch (RuntimeException e) {
             out.completeExceptionally(e);
           }
@@ -402,69 +473,30 @@ public final class ServiceClient implements AutoCloseable {
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
     }
-    List<CallRequest> requests = List.copyOf(calls);
-    int n = requests.size();
-    if (n == 0) {
-      return List.of();
-    }
-    CallResult[] results = new CallResult[n];
-    AtomicInteger next = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(n);
-    Runnable worker =
-        new Runnable() {
-          @Override
-          public void run() {
-            int i = next.getAndIncrement();
-            if (i >= n) {
-              return;
-            }
-            CallRequest r = requests.get(i);
-            start(r)
-                .whenCompleteAsync(
-                    (tree, error) -> {
-                      results[i] =
-                          error == null
-                              ? new CallResult(r, tree, null, mapper)
-                              : new CallResult(r, null, unwrap(error), mapper);
-                      done.countDown();
-                      run();
-                    },
-                    callbackExecutor);
-          }
-        };
-    for (int k = 0; k < Math.min(concurrency, n); k++) {
-      worker.run();
-    }
-    if (done.getCount() > 0) {
+    Batch batch = new Batch(List.copyOf(calls), this::start, values, callbackExecutor);
+    if (!batch.startAll(concurrency)) {
       refuseBlockingOnReader();
     }
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ServiceException(
-          ServiceException.INTERNAL_ERROR, "Interrupted while waiting for a batch of calls", e);
-    }
-    return List.of(results);
+    return batch.await();
   }
 
-  private <T> T await(CompletableFuture<JsonNode> future, JavaType type) {
-    JsonNode tree;
+  private <T> T await(CompletableFuture<Params> future, Type type) {
+    Params value;
     if (!future.isDone()) {
       refuseBlockingOnReader();
       spinUntilDone(future);
     }
     try {
-      tree = future.get();
+      value = future.get();
     } catch (ExecutionException e) {
-      throw unwrap(e).rethrown();
+      throw ServiceException.unwrap(e).rethrown();
     } catch (InterruptedException e) {
       future.cancel(false);
       Thread.currentThread().interrupt();
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.INTERNAL_ERROR, "Interrupted while waiting for a response", e);
     }
-    return Mapping.fromTree(mapper, tree, type);
+    return values.incoming(value, type);
   }
 
   /** Polls a call's future for up to busyPoll before the caller parks in get(). */
@@ -484,72 +516,53 @@ public final class ServiceClient implements AutoCloseable {
    */
   private void refuseBlockingOnReader() {
     if (links.isReaderThread()) {
-      throw new ServiceException(
+      throw ServiceException.of(
           ServiceException.INTERNAL_ERROR,
           "A blocking call from a non-blocking handler would wait for its own connection's"
               + " reader; use callAsync");
     }
   }
 
-  static ServiceException unwrap(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof ServiceException) {
-      return (ServiceException) t;
-    }
-    if (t instanceof CancellationException) {
-      return new ServiceException(ServiceException.INTERNAL_ERROR, "Call cancelled", t);
-    }
-    return new ServiceException(ServiceException.INTERNAL_ERROR, String.valueOf(t.getMessage()), t);
-  }
-
-  /** Sends a CALL. Never throws for protocol failures: the returned future carries them. */
-  private CompletableFuture<JsonNode> start(CallRequest request) {
+  /**
+   * Starts a call: checks its chain, runs it through the call interceptors and sends it. Never
+   * throws for protocol failures: the returned future carries them. A call nested in a context is
+   * cancelled with it.
+   */
+  private CompletableFuture<Params> start(CallRequest request) {
     long now = System.currentTimeMillis();
     long limit = request.timeout() == null ? timeoutMs : request.timeout().toMillis();
-    CallContext base =
-        request.parent() != null
-            ? request.parent()
-            : new CallContext(Ids.root(), List.of(serviceName), 1, now + limit, null);
-    CallContext context = base.extend(serviceName, null);
-    if (now > context.deadline()) {
+    CallContext parent = request.parent();
+    long deadline = parent != null ? parent.deadline() : now + limit;
+    if (now > deadline) {
       return PendingCalls.failed(ServiceException.DEADLINE_EXCEEDED, "Request deadline exceeded");
     }
-    if (context.depth() > CallContext.MAX_DEPTH) {
+    if ((parent != null ? parent.depth() + 1 : 2) > CallContext.MAX_DEPTH) {
       return PendingCalls.failed(
           ServiceException.MAX_DEPTH_EXCEEDED, "Maximum call depth exceeded");
     }
-    Link link = links.pick();
-    if (link == null) {
-      return PendingCalls.failed(ServiceException.NOT_CONNECTED, "Not connected to Gateway");
+    if (parent != null && parent.isCancelled()) {
+      return PendingCalls.failed(
+          ServiceException.CANCELLED, "The call this one is nested in was cancelled");
     }
-    String id = ids.request();
-    byte[] body;
-    try {
-      JsonNode params =
-          request.params() == null ? NODES.objectNode() : Mapping.toTree(mapper, request.params());
-      try {
-        body =
-            frames.checkSize(
-                WireCodec.encodeCall(
-                    frames.serializer,
-                    id,
-                    serviceName,
-                    request.service(),
-                    request.method(),
-                    params,
-                    context));
-      } catch (IOException | RuntimeException e) {
-        throw Frames.serializationFailed(e);
-      }
-    } catch (ServiceException e) {
-      return CompletableFuture.failedFuture(e);
+    OutgoingCall call =
+        new OutgoingCall(
+            request.service(),
+            request.method(),
+            request.params(),
+            parent,
+            Math.max(1, Math.min(deadline - now, limit)),
+            deadline,
+            parent == null ? null : parent.traceparent(),
+            parent == null ? null : parent.tracestate());
+    CompletableFuture<Params> result =
+        interceptors.interceptsCalls() ? interceptors.call(call, calls::send) : calls.send(call);
+    Cancellation scope = parent == null ? null : parent.cancellation();
+    if (scope != null && !result.isDone()) {
+      Runnable cancel = () -> result.cancel(false);
+      scope.onCancel(cancel);
+      result.whenComplete((v, e) -> scope.remove(cancel));
     }
-    long wait = Math.max(1, Math.min(context.deadline() - now, limit));
-    return calls.send(id, link, body, wait, now);
+    return result;
   }
 
   // ======================================================================== incoming messages
@@ -560,7 +573,7 @@ public final class ServiceClient implements AutoCloseable {
       listeners.emit(
           l ->
               l.onError(
-                  new ServiceException(
+                  ServiceException.of(
                       ServiceException.INVALID_MESSAGE, "Message missing \"type\" field")));
       return;
     }
@@ -577,13 +590,16 @@ public final class ServiceClient implements AutoCloseable {
       case "ERROR":
         onErrorFrame(link, message);
         break;
+      case "CANCEL":
+        handlers.onCancel(message.id);
+        break;
       case "HEARTBEAT":
         break;
       default:
         listeners.emit(
             l ->
                 l.onError(
-                    new ServiceException(
+                    ServiceException.of(
                         ServiceException.INVALID_MESSAGE, "Unknown message type: " + type)));
     }
   }
@@ -616,13 +632,15 @@ public final class ServiceClient implements AutoCloseable {
     Executor handlerExecutor;
     int handlerThreads = 64;
     Executor callbackExecutor;
-    ObjectMapper objectMapper;
+    ValueMapper valueMapper;
     int maxFrameSize = 16 * 1024 * 1024;
     Duration busyPoll = Duration.ZERO;
     boolean debug;
     String secret;
     boolean secretSet;
     final List<ServiceListener> listeners = new ArrayList<>();
+    final List<CallInterceptor> callInterceptors = new ArrayList<>();
+    final List<ServeInterceptor> serveInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -728,9 +746,20 @@ public final class ServiceClient implements AutoCloseable {
       return this;
     }
 
-    /** Maps params and results. Default: {@code new ObjectMapper()}. */
+    /**
+     * Maps params and results with this Jackson 2 mapper: {@code
+     * valueMapper(Jackson2Values.of(mapper))}.
+     */
     public Builder objectMapper(ObjectMapper mapper) {
-      this.objectMapper = Objects.requireNonNull(mapper, "objectMapper");
+      return valueMapper(Jackson2Values.of(mapper));
+    }
+
+    /**
+     * Maps params and results (see {@link ValueMapper}); e.g. {@code Jackson3Values.of(jsonMapper)}
+     * for an application's Jackson 3 mapper. Default: {@link ValueMapper#forClassPath()}.
+     */
+    public Builder valueMapper(ValueMapper mapper) {
+      this.valueMapper = Objects.requireNonNull(mapper, "valueMapper");
       return this;
     }
 
@@ -782,6 +811,24 @@ public final class ServiceClient implements AutoCloseable {
     /** Send handler stack traces in error responses ({@code error.stack}). Default false. */
     public Builder debug(boolean debug) {
       this.debug = debug;
+      return this;
+    }
+
+    /**
+     * Adds an interceptor of the calls this client makes; interceptors run in the order added, the
+     * first one outermost.
+     */
+    public Builder interceptor(CallInterceptor interceptor) {
+      callInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Adds an interceptor of the calls this client serves; interceptors run in the order added, the
+     * first one outermost, the handler last.
+     */
+    public Builder serveInterceptor(ServeInterceptor interceptor) {
+      serveInterceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
       return this;
     }
 

@@ -1,12 +1,19 @@
 package io.ephemeral.client.service;
 
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A service call or a connection to the gateway failed. {@link #code()} is the protocol's error
  * code, one of the constants of this class, or a custom code that a remote handler put on its error
  * (for example {@code "E_CUSTOM"}); {@link #getMessage()} is the message as the remote side wrote
  * it.
+ *
+ * <p>The client throws the subtype that stands for the code ({@link #of(String, String)}), so a
+ * caller can catch {@link ServiceNotFoundException}, {@link CallTimeoutException} and the like;
+ * each carries its code as well.
  *
  * <p>Handlers may throw this exception to choose the code of their error response: {@code throw new
  * ServiceException("E_OUT_OF_STOCK", "No stock for " + sku)}.
@@ -56,6 +63,12 @@ public class ServiceException extends RuntimeException {
   /** Anything else, e.g. the calling thread was interrupted. */
   public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
 
+  /**
+   * The call was cancelled: by its caller (a cancelled future, an interrupted wait), or because the
+   * call it was nested in was cancelled.
+   */
+  public static final String CANCELLED = "CANCELLED";
+
   private final String code;
   private final String remoteStack;
 
@@ -82,6 +95,58 @@ public class ServiceException extends RuntimeException {
     this.remoteStack = remoteStack;
   }
 
+  /**
+   * An exception of the type that stands for {@code code}: {@link ServiceNotFoundException}, {@link
+   * MethodNotFoundException}, {@link CallTimeoutException} ({@code TIMEOUT}, {@code
+   * DEADLINE_EXCEEDED}), {@link CallCancelledException}, {@link ServiceUnavailableException}
+   * ({@code CONNECTION_FAILED}, {@code CONNECTION_LOST}, {@code NOT_CONNECTED}); a plain {@code
+   * ServiceException} for every other code, custom codes of remote handlers included.
+   */
+  public static ServiceException of(String code, String message) {
+    return of(code, message, null, null);
+  }
+
+  /** {@link #of(String, String)} with a local cause (never sent). */
+  public static ServiceException of(String code, String message, Throwable cause) {
+    return of(code, message, null, cause);
+  }
+
+  static ServiceException of(String code, String message, String remoteStack, Throwable cause) {
+    switch (code) {
+      case SERVICE_NOT_FOUND:
+        return new ServiceNotFoundException(message, remoteStack, cause);
+      case METHOD_NOT_FOUND:
+        return new MethodNotFoundException(message, remoteStack, cause);
+      case TIMEOUT:
+      case DEADLINE_EXCEEDED:
+        return new CallTimeoutException(code, message, remoteStack, cause);
+      case CANCELLED:
+        return new CallCancelledException(message, remoteStack, cause);
+      case CONNECTION_FAILED:
+      case CONNECTION_LOST:
+      case NOT_CONNECTED:
+        return new ServiceUnavailableException(code, message, remoteStack, cause);
+      default:
+        return new ServiceException(code, message, remoteStack, cause);
+    }
+  }
+
+  /** The ServiceException behind a failed future's exception ({@code INTERNAL_ERROR} if none). */
+  static ServiceException unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof ServiceException) {
+      return (ServiceException) t;
+    }
+    if (t instanceof CancellationException) {
+      return of(ServiceException.CANCELLED, "Call cancelled", t);
+    }
+    return of(ServiceException.INTERNAL_ERROR, String.valueOf(t.getMessage()), t);
+  }
+
   /** The error code: a protocol code (the constants of this class) or a handler's custom one. */
   public String code() {
     return code;
@@ -94,8 +159,7 @@ public class ServiceException extends RuntimeException {
 
   /** The same error with the calling thread's stack, for rethrowing from a blocking call. */
   ServiceException rethrown() {
-    ServiceException copy = new ServiceException(code, getMessage(), remoteStack, this);
-    return copy;
+    return of(code, getMessage(), remoteStack, this);
   }
 
   @Override

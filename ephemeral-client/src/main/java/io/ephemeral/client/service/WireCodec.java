@@ -62,7 +62,7 @@ final class WireCodec {
   private static final long INT_MIN = Integer.MIN_VALUE;
   private static final long UINT_MAX = 0xFFFF_FFFFL;
   private static final double SAFE_INTEGER = 9007199254740992d; // 2^53
-  private static final Object UNDEFINED = new Object();
+  static final Object UNDEFINED = new Object();
 
   /** Date.prototype.toJSON's format. */
   private static final DateTimeFormatter DATE_JSON =
@@ -132,7 +132,7 @@ final class WireCodec {
       }
       input.reset(body, off, len);
       unpacker.reset(input);
-      return readMsgpack(unpacker);
+      return readMsgpack(unpacker, body, off);
     }
   }
 
@@ -171,10 +171,10 @@ final class WireCodec {
             m.status = jsonText(p, t);
             break;
           case "params":
-            m.params = tree(p, t, 0);
+            m.params = jsonSlice(p, t, body, off);
             break;
           case "data":
-            m.data = tree(p, t, 0);
+            m.data = jsonSlice(p, t, body, off);
             break;
           case "error":
             m.error = tree(p, t, 0);
@@ -189,6 +189,21 @@ final class WireCodec {
       // Like ObjectMapper.readTree: whatever follows the object is not read.
       return m;
     }
+  }
+
+  /**
+   * The bytes of the value at the parser's current token (start of a container or a scalar), read
+   * past it. The parser's offsets count from {@code off}.
+   */
+  static byte[] jsonSlice(JsonParser p, JsonToken t, byte[] body, int off) throws IOException {
+    long start = p.currentTokenLocation().getByteOffset();
+    if (t.isStructStart()) {
+      p.skipChildren();
+    } else {
+      p.finishToken();
+    }
+    long end = p.currentLocation().getByteOffset();
+    return Arrays.copyOfRange(body, off + (int) start, off + (int) end);
   }
 
   private static String jsonText(JsonParser p, JsonToken t) throws IOException {
@@ -254,8 +269,10 @@ final class WireCodec {
     }
   }
 
-  private static WireMessage readMsgpack(MessageUnpacker u) throws IOException {
+  private static WireMessage readMsgpack(MessageUnpacker u, byte[] body, int off)
+      throws IOException {
     WireMessage m = new WireMessage();
+    m.msgpack = true;
     if (!u.hasNext()) {
       throw new IOException("empty MessagePack body");
     }
@@ -297,10 +314,10 @@ final class WireCodec {
             m.status = mpText(u);
             break;
           case "params":
-            m.params = mpTree(u);
+            m.params = mpSlice(u, body, off);
             break;
           case "data":
-            m.data = mpTree(u);
+            m.data = mpSlice(u, body, off);
             break;
           case "error":
             m.error = mpTree(u);
@@ -327,6 +344,21 @@ final class WireCodec {
     return null;
   }
 
+  /**
+   * The bytes of the next value, read past it; null for {@code undefined}, which removes the field.
+   * The unpacker's count of bytes read starts at {@code off}.
+   */
+  private static byte[] mpSlice(MessageUnpacker u, byte[] body, int off) throws IOException {
+    long start = u.getTotalReadBytes();
+    u.skipValue();
+    int from = off + (int) start;
+    int to = off + (int) u.getTotalReadBytes();
+    if (to - from == 3 && body[from] == (byte) 0xd4 && body[from + 1] == 0) {
+      return null; // undefined (fixext1 type 0)
+    }
+    return Arrays.copyOfRange(body, from, to);
+  }
+
   /** A map value as a tree; null for {@code undefined}, which removes the field. */
   private static JsonNode mpTree(MessageUnpacker u) throws IOException {
     Object v = unpack(u, 1);
@@ -340,7 +372,7 @@ final class WireCodec {
       String from,
       String to,
       String method,
-      JsonNode params,
+      Object params,
       CallContext context)
       throws IOException {
     Writer w = Writer.get();
@@ -353,7 +385,7 @@ final class WireCodec {
         jsonField(g, "to", to);
         jsonField(g, "method", method);
         g.writeFieldName("params");
-        writeJson(g, params);
+        writeValue(g, params);
         g.writeFieldName("context");
         g.writeStartObject();
         jsonField(g, "root", context.root());
@@ -366,6 +398,12 @@ final class WireCodec {
         g.writeEndArray();
         g.writeNumberField("depth", context.depth());
         g.writeNumberField("deadline", context.deadline());
+        if (context.traceparent() != null) {
+          jsonField(g, "traceparent", context.traceparent());
+          if (context.tracestate() != null) {
+            jsonField(g, "tracestate", context.tracestate());
+          }
+        }
         g.writeEndObject();
         g.writeEndObject();
       }
@@ -380,9 +418,9 @@ final class WireCodec {
     mpField(out, "to", to);
     mpField(out, "method", method);
     out.packString("params");
-    pack(params, out);
+    packValue(params, out);
     out.packString("context");
-    out.packMapHeader(4);
+    out.packMapHeader(context.traceparent() == null ? 4 : context.tracestate() == null ? 5 : 6);
     mpField(out, "root", context.root());
     out.packString("chain");
     List<String> chain = context.chain();
@@ -394,6 +432,12 @@ final class WireCodec {
     packLong(context.depth(), out);
     out.packString("deadline");
     packLong(context.deadline(), out);
+    if (context.traceparent() != null) {
+      mpField(out, "traceparent", context.traceparent());
+      if (context.tracestate() != null) {
+        mpField(out, "tracestate", context.tracestate());
+      }
+    }
     return out.toByteArray();
   }
 
@@ -408,7 +452,7 @@ final class WireCodec {
       JsonNode to,
       String status,
       String bodyName,
-      JsonNode body,
+      Object body,
       JsonNode context)
       throws IOException {
     Writer w = Writer.get();
@@ -422,7 +466,7 @@ final class WireCodec {
         writeJson(g, to);
         jsonField(g, "status", status);
         g.writeFieldName(bodyName);
-        writeJson(g, body);
+        writeValue(g, body);
         g.writeFieldName("context");
         writeJson(g, context);
         g.writeEndObject();
@@ -439,10 +483,38 @@ final class WireCodec {
     pack(to, out);
     mpField(out, "status", status);
     out.packString(bodyName);
-    pack(body, out);
+    packValue(body, out);
     out.packString("context");
     pack(context, out);
     return out.toByteArray();
+  }
+
+  /** Writes a JsonNode tree, or the bytes of a {@link Params} (converted if MessagePack). */
+  private static void writeValue(JsonGenerator g, Object value) throws IOException {
+    if (value instanceof Params) {
+      Params p = (Params) value;
+      if (p.isMessagePack()) {
+        writeJson(g, ValueBytes.treeOf(p));
+      } else {
+        g.writeRawValue(new RawJson(p.raw()));
+      }
+      return;
+    }
+    writeJson(g, (JsonNode) value);
+  }
+
+  /** Packs a JsonNode tree, or the bytes of a {@link Params} (converted if JSON). */
+  private static void packValue(Object value, MessagePacker out) throws IOException {
+    if (value instanceof Params) {
+      Params p = (Params) value;
+      if (p.isMessagePack()) {
+        out.writePayload(p.raw());
+      } else {
+        pack(ValueBytes.treeOf(p), out);
+      }
+      return;
+    }
+    pack((JsonNode) value, out);
   }
 
   private static void jsonField(JsonGenerator g, String name, String value) throws IOException {
@@ -669,7 +741,7 @@ final class WireCodec {
 
   // ------------------------------------------------------------------ MessagePack reading
 
-  private static Object unpack(MessageUnpacker in, int depth) throws IOException {
+  static Object unpack(MessageUnpacker in, int depth) throws IOException {
     if (depth > 10_000) {
       throw new IOException("MessagePack value nested too deeply");
     }

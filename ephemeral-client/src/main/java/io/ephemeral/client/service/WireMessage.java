@@ -3,12 +3,16 @@ package io.ephemeral.client.service;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * One decoded frame: the envelope's string fields, and as trees only the values the client hands on
- * or inspects ({@code params}, {@code data}, {@code error}, {@code context}). A field that is
- * absent, or whose value is not a string, is null, as {@code JsonNode.get(...) .textValue()} would
- * read it from the whole tree.
+ * One decoded frame: the envelope's string fields; {@code params} and {@code data} as the bytes
+ * they were sent in (copied out of the read buffer, never parsed here); and as trees the small
+ * values the client inspects ({@code error}, {@code context}). A field that is absent, or whose
+ * value is not a string, is null, as {@code JsonNode.get(...) .textValue()} would read it from the
+ * whole tree.
  */
 final class WireMessage {
+  /** Whether the frame, and so {@code params} and {@code data}, is MessagePack. */
+  boolean msgpack;
+
   String type;
   String id;
   String from;
@@ -19,8 +23,8 @@ final class WireMessage {
   String to;
   String method;
   String status;
-  JsonNode params;
-  JsonNode data;
+  byte[] params;
+  byte[] data;
   JsonNode error;
   JsonNode context;
 }

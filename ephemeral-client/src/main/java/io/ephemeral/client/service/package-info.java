@@ -3,14 +3,42 @@
  * IPCClient}: {@link io.ephemeral.client.service.ServiceClient} registers a name, serves methods
  * and calls the methods of other services (Java or Node) through the hub.
  *
+ * <h2>Typed interfaces</h2>
+ *
+ * <p>An interface annotated {@link io.ephemeral.client.service.ServiceInterface} is a service's
+ * contract: {@code client.proxy(Users.class)} calls it, {@code client.registerService(impl)} serves
+ * it. One parameter is the call's params as it is, none is <code>{}</code>, several are an object
+ * of their names, so Node {@code ipc-bro} peers send and receive the objects a record or POJO maps
+ * to.
+ *
+ * <h2>Values</h2>
+ *
+ * <p>Params and results travel as the bytes they were sent in ({@link
+ * io.ephemeral.client.service.Params}) and are mapped to Java types on demand by the client's
+ * {@link io.ephemeral.client.service.ValueMapper}: the application's Jackson 2 {@code ObjectMapper}
+ * or Jackson 3 {@code JsonMapper}, or by default the Jackson the class path has. {@code serve} and
+ * {@code CallHandler} take the params without any JSON library in the signature; the {@code
+ * JsonNode} methods remain for Jackson 2 users.
+ *
+ * <h2>Interceptors, trace context, cancellation</h2>
+ *
+ * <p>{@link io.ephemeral.client.service.CallInterceptor}s wrap the calls a client makes and {@link
+ * io.ephemeral.client.service.ServeInterceptor}s the calls it serves, as OkHttp's interceptor
+ * chain. A call's context carries a W3C {@code traceparent}/{@code tracestate} to nested calls.
+ * When a caller gives a call up (a cancelled future, an interrupted wait, its timeout), the client
+ * sends the gateway a {@code CANCEL} frame, which the gateway passes on to the callee: its context
+ * reports {@code isCancelled()}, a blocked handler thread is interrupted, and the calls nested in
+ * it are cancelled in turn.
+ *
  * <h2>Calls and errors</h2>
  *
  * <p>{@code call} waits for the result, {@code callAsync} returns a future completed on the
  * callback executor, {@code callAll} runs a batch with a concurrency limit and reports failures per
  * item. Every failure is a {@link io.ephemeral.client.service.ServiceException} whose {@code
- * code()} is one of its constants or a remote handler's custom code. Routing failures, a callee
- * that disconnects and a connection that closes fail calls at once; a call's timeout is the smaller
- * of the client's timeout and the time left to its chain's deadline.
+ * code()} is one of its constants or a remote handler's custom code, of the subtype that stands for
+ * the code ({@code ServiceNotFoundException}, {@code CallTimeoutException}, ...). Routing failures,
+ * a callee that disconnects and a connection that closes fail calls at once; a call's timeout is
+ * the smaller of the client's timeout and the time left to its chain's deadline.
  *
  * <h2>Context</h2>
  *

@@ -221,4 +221,86 @@ class NodeServiceInteropTest {
         .isEqualTo(ServiceException.CONNECTION_LOST);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
   }
+
+  // ---- typed interfaces: a record or POJO is the params a Node peer sends and receives
+
+  /** The sample's fields as a record. */
+  public record Sample(String text, int count, long big, double ratio, List<String> tags) {}
+
+  public record Person(String name, int age) {}
+
+  public record Greeting(String text, int nextAge) {}
+
+  @ServiceInterface("node-svc")
+  public interface NodeSvc {
+    Sample echo(Sample sample);
+
+    int add(int a, int b);
+
+    CompletableFuture<Integer> add2(@Param("a") int x, @Param("b") int y); // no such method
+  }
+
+  @ServiceInterface("java-svc")
+  public interface JavaSvc {
+    Greeting greet(Person person);
+
+    int add(int a, int b);
+
+    List<String> nothing();
+  }
+
+  @ParameterizedTest(name = "node {0}, java {1}")
+  @CsvSource({"json,JSON", "msgpack,MSGPACK", "json,MSGPACK", "msgpack,JSON"})
+  void aJavaProxyCallsANodeService(String nodeEncoding, Serializer javaEncoding) throws Exception {
+    node(nodeEncoding, "node-svc");
+    ServiceClient a = java("java-caller", javaEncoding);
+    a.connect();
+    NodeSvc svc = a.proxy(NodeSvc.class);
+
+    Sample s = new Sample("h\u00e9llo", 3, 5_000_000_000L, 0.25, List.of("a", "b"));
+    assertThat(svc.echo(s)).as("the record is the params, as Node sees it").isEqualTo(s);
+    assertThat(svc.add(2, 40)).as("two parameters are {a, b}").isEqualTo(42);
+    ExecutionException missing =
+        catchThrowableOfType(
+            ExecutionException.class, () -> svc.add2(1, 2).get(10, TimeUnit.SECONDS));
+    assertThat(missing.getCause()).isInstanceOf(MethodNotFoundException.class);
+  }
+
+  @ParameterizedTest(name = "node {0}, java {1}")
+  @CsvSource({"json,JSON", "msgpack,MSGPACK", "json,MSGPACK", "msgpack,JSON"})
+  void aNodeCallerCallsARegisteredJavaImplementation(String nodeEncoding, Serializer javaEncoding)
+      throws Exception {
+    ServiceClient j = java("java-svc", javaEncoding);
+    j.registerService(
+        new JavaSvc() {
+          @Override
+          public Greeting greet(Person person) {
+            return new Greeting("hello " + person.name(), person.age() + 1);
+          }
+
+          @Override
+          public int add(int a, int b) {
+            return a + b;
+          }
+
+          @Override
+          public List<String> nothing() {
+            return List.of();
+          }
+        });
+    j.connect();
+    NodeService n = node(nodeEncoding, "node-caller");
+
+    JsonNode greet = n.call("java-svc", "greet", Map.of("name", "Ada", "age", 36), CALL);
+    assertThat(greet.get("result"))
+        .as("%s", greet)
+        .isEqualTo(JSON.readTree("{\"text\":\"hello Ada\",\"nextAge\":37}"));
+    assertThat(n.call("java-svc", "add", Map.of("a", 2, "b", 3), CALL).get("result").asInt())
+        .isEqualTo(5);
+    assertThat(n.call("java-svc", "nothing", Map.of(), CALL).get("result"))
+        .isEqualTo(JSON.readTree("[]"));
+    JsonNode bad = n.call("java-svc", "greet", Map.of("name", List.of()), CALL);
+    assertThat(bad.get("code").asText()).isEqualTo("DESERIALIZATION_FAILED");
+    assertThat(bad.get("message").asText()).startsWith("Invalid params for 'greet': ");
+  }
 }

@@ -171,10 +171,15 @@ class WireCodecStreamingTest {
     JsonNode from = tree.get("from");
     assertThat(m.from).as(what).isEqualTo(text(tree, "from"));
     assertThat(m.fromOther).as(what).isEqualTo(from != null && !from.isTextual() ? from : null);
-    assertThat(m.params).as(what).isEqualTo(tree.get("params"));
-    assertThat(m.data).as(what).isEqualTo(tree.get("data"));
+    // params and data are kept as their bytes: decoded, they are what the tree codec read
+    assertThat(treeOf(m.params, m.msgpack)).as(what).isEqualTo(tree.get("params"));
+    assertThat(treeOf(m.data, m.msgpack)).as(what).isEqualTo(tree.get("data"));
     assertThat(m.error).as(what).isEqualTo(tree.get("error"));
     assertThat(m.context).as(what).isEqualTo(tree.get("context"));
+  }
+
+  private static JsonNode treeOf(byte[] raw, boolean msgpack) {
+    return raw == null ? null : ValueBytes.treeOf(new Params(raw, msgpack, null));
   }
 
   private static String text(JsonNode node, String field) {

@@ -107,4 +107,46 @@ class WireCodecTest {
       assertThat(packed.toByteArray()).isEqualTo(reference.toByteArray());
     }
   }
+
+  @Test
+  void paramsAreCutOutOfTheFrameAsTheirBytesWhateverTheyAre() throws IOException {
+    String[] values = {
+      "5",
+      "-1.5e3",
+      "true",
+      "null",
+      "\"a\\\"b\"",
+      "\"\"",
+      "[]",
+      "{}",
+      "[1,{\"x\":[2]}]",
+      "{\"k\":\"\u00e9\"}"
+    };
+    WireCodec.Reader reader = new WireCodec.Reader();
+    for (String v : values) {
+      for (String frame :
+          new String[] {
+            "{\"type\":\"CALL\",\"params\":" + v + "}",
+            "{\"params\" :  " + v + "  ,\"type\":\"CALL\"}",
+            "{\"params\":0,\"params\":" + v + "}" // the last of duplicate names, as JSON.parse
+          }) {
+        byte[] body = frame.getBytes(UTF_8);
+        byte[] framed = new byte[body.length + 5];
+        System.arraycopy(body, 0, framed, 2, body.length);
+        WireMessage m = reader.read(framed, 2, body.length);
+        assertThat(new String(m.params, UTF_8)).as(frame).isEqualTo(v);
+      }
+    }
+  }
+
+  @Test
+  void messagePackParamsAreCutOutAsTheirBytesAndUndefinedIsAbsent() throws IOException {
+    // {type:"CALL", params:{a:1}} and {type:"CALL", params:undefined}, as msgpackr packs them
+    WireCodec.Reader reader = new WireCodec.Reader();
+    byte[] withParams = HEX.parseHex("de0002a474797065a443414c4ca6706172616d73de0001a16101");
+    assertThat(HEX.formatHex(reader.read(withParams, 0, withParams.length).params))
+        .isEqualTo("de0001a16101");
+    byte[] undefined = HEX.parseHex("de0002a474797065a443414c4ca6706172616d73d40000");
+    assertThat(reader.read(undefined, 0, undefined.length).params).isNull();
+  }
 }

@@ -1,0 +1,136 @@
+package io.ephemeral.client.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+
+/**
+ * One client's conversions between user objects and the values on the wire, through its {@link
+ * ValueMapper}, with failures turned into protocol codes. Values that are already in wire form pass
+ * through: a {@link Params} is sent as its bytes, a Jackson 2 {@code JsonNode} as its tree.
+ */
+final class Values {
+  /** For values made outside a client: mapped with {@link ValueMapper#forClassPath()}. */
+  static Values byDefault() {
+    return Default.VALUES;
+  }
+
+  private static final class Default {
+    static final Values VALUES = new Values(ValueMapper.forClassPath());
+  }
+
+  private static final boolean JACKSON_3 = jackson3Present();
+
+  final ValueMapper mapper;
+
+  Values(ValueMapper mapper) {
+    this.mapper = mapper;
+  }
+
+  /**
+   * {@code value} ready for the wire: a {@link Params} or a Jackson 2 {@code JsonNode}.
+   *
+   * @throws ServiceException {@code SERIALIZATION_FAILED} if the mapper cannot write it
+   */
+  Object outgoing(Object value) {
+    if (value == null) {
+      return JsonNodeFactory.instance.nullNode();
+    }
+    if (value instanceof Params) {
+      return value;
+    }
+    if (value instanceof JsonNode) {
+      return value;
+    }
+    byte[] json;
+    try {
+      json = mapper.toJson(value);
+    } catch (Exception e) {
+      throw ServiceException.of(
+          ServiceException.SERIALIZATION_FAILED,
+          "Cannot serialize " + value.getClass().getName() + ": " + rootMessage(e),
+          e);
+    }
+    return new Params(json, false, this);
+  }
+
+  /** The JSON text of {@code value}, as {@link #outgoing} would send it. */
+  byte[] json(Object value) {
+    Object out = outgoing(value);
+    if (out instanceof Params) {
+      return ((Params) out).json();
+    }
+    try {
+      return WireCodec.JSON.writeValueAsBytes(out);
+    } catch (java.io.IOException e) {
+      throw ServiceException.of(
+          ServiceException.SERIALIZATION_FAILED, "Cannot serialize a tree: " + rootMessage(e), e);
+    }
+  }
+
+  /**
+   * {@code value} as a {@code type}: the tree for {@code JsonNode}, the value itself for {@code
+   * Params}, nothing for {@code Void}, else what the mapper reads.
+   *
+   * @throws ServiceException {@code DESERIALIZATION_FAILED} if it does not fit the type
+   */
+  @SuppressWarnings("unchecked")
+  <T> T incoming(Params value, Type type) {
+    Class<?> raw = rawClass(type);
+    if (raw == Params.class) {
+      return (T) value.mappedBy(this);
+    }
+    if (raw == JsonNode.class) {
+      return (T) value.tree();
+    }
+    if (raw == Void.class || raw == void.class) {
+      return null;
+    }
+    try {
+      byte[] json = value.isMessagePack() ? value.json() : value.raw();
+      return (T) mapper.fromJson(json, 0, json.length, type);
+    } catch (Exception e) {
+      throw ServiceException.of(
+          ServiceException.DESERIALIZATION_FAILED,
+          "Cannot map the value to " + type.getTypeName() + ": " + rootMessage(e),
+          e);
+    }
+  }
+
+  /** See {@link ValueMapper#forClassPath()}. */
+  static ValueMapper mapperForClassPath() {
+    if (JACKSON_3) {
+      return Jackson3Values.create(); // Jackson3Values is loaded only now: it needs Jackson 3
+    }
+    return Jackson2Values.create();
+  }
+
+  private static boolean jackson3Present() {
+    try {
+      Class.forName("tools.jackson.databind.json.JsonMapper", false, Values.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  static Class<?> rawClass(Type type) {
+    if (type instanceof Class) {
+      return (Class<?>) type;
+    }
+    if (type instanceof ParameterizedType) {
+      return rawClass(((ParameterizedType) type).getRawType());
+    }
+    return Object.class;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return m == null ? t.getClass().getName() : m;
+  }
+}

@@ -18,14 +18,13 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The connections of one {@link ServiceClient}: opening and registering them, picking one per
- * message, heartbeats, and re-establishing lost ones in the background.
+ * message, heartbeats, re-establishing lost ones in the background, and handing what they read to
+ * the part of the client it is for.
  */
 final class LinkPool {
   /*
@@ -66,8 +65,7 @@ final class LinkPool {
   private final ScheduledExecutorService scheduler;
   private final Listeners listeners;
   private final PendingCalls calls;
-  private final Supplier<List<String>> methodNames;
-  private final BiConsumer<Link, WireMessage> onMessage;
+  private final Handlers handlers;
 
   private final Set<Link> openLinks = ConcurrentHashMap.newKeySet();
   private final AtomicInteger roundRobin = new AtomicInteger();
@@ -91,13 +89,16 @@ final class LinkPool {
       ScheduledExecutorService scheduler,
       Listeners listeners,
       PendingCalls calls,
-      Supplier<List<String>> methodNames,
-      BiConsumer<Link, WireMessage> onMessage) {
+      Handlers handlers) {
     this.serviceName = b.serviceName;
     this.gateway = gateway;
     this.poolSize = b.poolSize;
+    // An anonymous caller proves the secret with the proof of the empty name, which no service
+    // can have, so it cannot be replayed to register one.
     this.registrationProof =
-        secret == null ? null : Hmac.withSecret(secret).registrationProof(b.serviceName);
+        secret == null
+            ? null
+            : Hmac.withSecret(secret).registrationProof(b.serviceName == null ? "" : b.serviceName);
     this.poolKey = b.poolSize > 1 ? Ids.poolKey() : null;
     this.autoReconnect = b.autoReconnect;
     this.reconnectDelayMs = b.reconnectDelay.toMillis();
@@ -109,8 +110,7 @@ final class LinkPool {
     this.scheduler = scheduler;
     this.listeners = listeners;
     this.calls = calls;
-    this.methodNames = methodNames;
-    this.onMessage = onMessage;
+    this.handlers = handlers;
     this.links = new Link[poolSize];
     this.attempts = new int[poolSize];
     this.reconnects = new ScheduledFuture<?>[poolSize];
@@ -122,7 +122,8 @@ final class LinkPool {
     try {
       synchronized (state) {
         if (closed) {
-          throw new IllegalStateException("ServiceClient '" + serviceName + "' is closed");
+          throw new IllegalStateException(
+              "ServiceClient '" + ServiceClient.threadName(serviceName) + "' is closed");
         }
         if (wanted && live.length > 0) {
           return;
@@ -274,7 +275,7 @@ final class LinkPool {
               owner,
               frames.maxFrameSize,
               busyPollNanos,
-              "ephemeral-service-" + serviceName + "-reader-" + index);
+              "ephemeral-service-" + ServiceClient.threadName(serviceName) + "-reader-" + index);
     } catch (IOException | RuntimeException e) {
       throw ServiceException.of(
           ServiceException.CONNECTION_FAILED,
@@ -282,12 +283,16 @@ final class LinkPool {
           e);
     }
     openLinks.add(link);
-    link.callerName(serviceName);
+    link.callerName(serviceName); // an anonymous link learns its name from the REGISTER_ACK
     ObjectNode register = NODES.objectNode();
     register.put("type", "REGISTER");
-    register.put("serviceName", serviceName);
+    if (serviceName != null) {
+      register.put("serviceName", serviceName);
+    } else {
+      register.put("anonymous", true);
+    }
     ArrayNode list = register.putArray("methods");
-    methodNames.get().forEach(list::add);
+    handlers.names().forEach(list::add);
     register.put("version", PROTOCOL_VERSION);
     ObjectNode metadata = register.putObject("metadata");
     if (poolSize > 1) {
@@ -336,6 +341,25 @@ final class LinkPool {
       throw ServiceException.of(
           ServiceException.CONNECTION_FAILED, "Interrupted while registering", e);
     }
+  }
+
+  /**
+   * The gateway acknowledged {@code link}'s REGISTER. An anonymous link takes the caller identity
+   * the gateway gave it; a gateway that gave none does not know anonymous callers.
+   */
+  void registered(Link link, WireMessage ack) {
+    if (serviceName == null) {
+      if (ack.caller == null || ack.caller.isEmpty()) {
+        link.registration.completeExceptionally(
+            ServiceException.of(
+                ServiceException.CONNECTION_FAILED,
+                "The gateway gave this anonymous caller no identity: it does not support"
+                    + " anonymous callers; set a service name"));
+        return;
+      }
+      link.callerName(ack.caller);
+    }
+    link.registration.complete(null);
   }
 
   /** An ERROR frame on a link still waiting for its REGISTER_ACK refuses the registration. */
@@ -448,7 +472,7 @@ final class LinkPool {
   private void sendHeartbeats() {
     ObjectNode hb = NODES.objectNode();
     hb.put("type", "HEARTBEAT");
-    hb.put("from", serviceName);
+    hb.put("from", serviceName); // null for an anonymous client: the gateway knows the link
     hb.put("timestamp", System.currentTimeMillis());
     byte[] body = frames.encode(hb);
     for (Link l : live) {
@@ -465,7 +489,7 @@ final class LinkPool {
         @Override
         public void onMessage(Link link, WireMessage message) {
           try {
-            onMessage.accept(link, message);
+            dispatch(link, message);
           } catch (RuntimeException e) {
             LOG.warn("service '{}': failed to process a message", serviceName, e);
             listeners.emit(l -> l.onError(e));
@@ -514,5 +538,55 @@ final class LinkPool {
     if (lostLast) {
       listeners.emit(ServiceListener::onDisconnected);
     }
+  }
+
+  // ---------------------------------------------------------------------- incoming messages
+
+  private void dispatch(Link link, WireMessage message) {
+    String type = message.type;
+    if (type == null) {
+      listeners.emit(
+          l ->
+              l.onError(
+                  ServiceException.of(
+                      ServiceException.INVALID_MESSAGE, "Message missing \"type\" field")));
+      return;
+    }
+    switch (type) {
+      case "REGISTER_ACK":
+        registered(link, message);
+        break;
+      case "RESPONSE":
+        calls.onResponse(message);
+        break;
+      case "CALL":
+        handlers.onCall(link, message);
+        break;
+      case "ERROR":
+        onErrorFrame(link, message);
+        break;
+      case "CANCEL":
+        handlers.onCancel(message.id);
+        break;
+      case "HEARTBEAT":
+        break;
+      default:
+        listeners.emit(
+            l ->
+                l.onError(
+                    ServiceException.of(
+                        ServiceException.INVALID_MESSAGE, "Unknown message type: " + type)));
+    }
+  }
+
+  private void onErrorFrame(Link link, WireMessage message) {
+    String id = message.id;
+    ServiceException e = Handlers.remoteError(message.error, ServiceException.INTERNAL_ERROR);
+    listeners.emit(
+        l -> l.onGatewayError(new ServiceListener.GatewayError(e.getMessage(), e.code(), id)));
+    if (id != null && calls.fail(id, e)) {
+      return;
+    }
+    refuseRegistration(link, e);
   }
 }

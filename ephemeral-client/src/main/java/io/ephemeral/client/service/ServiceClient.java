@@ -83,7 +83,8 @@ public final class ServiceClient implements AutoCloseable {
     this.busyPollNanos = b.busyPoll.toNanos();
     Executor handlerExecutor;
     if (b.handlerExecutor == null) {
-      this.ownedHandlerExecutor = CallbackExecutor.handlers(serviceName, b.handlerThreads);
+      this.ownedHandlerExecutor =
+          CallbackExecutor.handlers(threadName(serviceName), b.handlerThreads);
       handlerExecutor = ownedHandlerExecutor;
     } else {
       this.ownedHandlerExecutor = null;
@@ -95,7 +96,7 @@ public final class ServiceClient implements AutoCloseable {
         new ScheduledThreadPoolExecutor(
             1,
             r -> {
-              Thread t = new Thread(r, "ephemeral-service-" + serviceName + "-timer");
+              Thread t = new Thread(r, "ephemeral-service-" + threadName(serviceName) + "-timer");
               t.setDaemon(true);
               return t;
             });
@@ -116,24 +117,34 @@ public final class ServiceClient implements AutoCloseable {
             interceptors,
             b.debug,
             listeners);
-    this.links =
-        new LinkPool(
-            b,
-            gateway,
-            secret,
-            frames,
-            scheduler,
-            listeners,
-            calls,
-            handlers::names,
-            this::dispatch);
+    this.links = new LinkPool(b, gateway, secret, frames, scheduler, listeners, calls, handlers);
     handlers.sendOn(links);
     calls.sendOn(links);
   }
 
-  /** A builder; {@link Builder#serviceName(String)} is required. */
+  /**
+   * A builder. With {@link Builder#serviceName(String)}, the client registers that service: it can
+   * serve methods and call. Without one it is an anonymous caller: the gateway gives it a private
+   * caller identity, it is not listed as a service nor in the call graph, and it cannot be called.
+   */
   public static Builder builder() {
     return new Builder();
+  }
+
+  static String threadName(String serviceName) {
+    return serviceName == null ? "anonymous" : serviceName;
+  }
+
+  /** Whether this client calls without a service name (see {@link #builder()}). */
+  public boolean isAnonymous() {
+    return serviceName == null;
+  }
+
+  private void requireName(String what) {
+    if (serviceName == null) {
+      throw new IllegalStateException(
+          "An anonymous client cannot " + what + ": give the builder a serviceName");
+    }
   }
 
   // ======================================================================== methods served
@@ -148,6 +159,7 @@ public final class ServiceClient implements AutoCloseable {
    */
   public void registerMethod(String name, MethodHandler handler) {
     Objects.requireNonNull(handler, "handler");
+    requireName("serve methods");
     handlers.register(name, adapt(handler));
   }
 
@@ -159,6 +171,7 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void serve(String name, CallHandler handler) {
+    requireName("serve methods");
     handlers.register(name, handler);
   }
 
@@ -169,6 +182,7 @@ public final class ServiceClient implements AutoCloseable {
    * @throws IllegalArgumentException if the name is empty
    */
   public void serveNonBlocking(String name, CallHandler handler) {
+    requireName("serve methods");
     handlers.registerNonBlocking(name, handler);
   }
 
@@ -192,6 +206,7 @@ public final class ServiceClient implements AutoCloseable {
    */
   public void registerNonBlockingMethod(String name, MethodHandler handler) {
     Objects.requireNonNull(handler, "handler");
+    requireName("serve methods");
     handlers.registerNonBlocking(name, adapt(handler));
   }
 
@@ -234,6 +249,7 @@ public final class ServiceClient implements AutoCloseable {
    */
   public void registerService(Object implementation) {
     Objects.requireNonNull(implementation, "implementation");
+    requireName("serve a service");
     for (ServiceContract.Operation op : ServiceContract.servedBy(implementation, serviceName)) {
       serve(op.name, (params, ctx) -> op.invoke(implementation, params, values));
     }
@@ -331,10 +347,10 @@ public final class ServiceClient implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ServiceClient[" + serviceName + " at " + gateway + "]";
+    return "ServiceClient[" + threadName(serviceName) + " at " + gateway + "]";
   }
 
-  /** This service's name. */
+  /** This service's name; {@code null} for an anonymous client. */
   public String serviceName() {
     return serviceName;
   }
@@ -565,59 +581,9 @@ public final class ServiceClient implements AutoCloseable {
     return result;
   }
 
-  // ======================================================================== incoming messages
-
-  private void dispatch(Link link, WireMessage message) {
-    String type = message.type;
-    if (type == null) {
-      listeners.emit(
-          l ->
-              l.onError(
-                  ServiceException.of(
-                      ServiceException.INVALID_MESSAGE, "Message missing \"type\" field")));
-      return;
-    }
-    switch (type) {
-      case "REGISTER_ACK":
-        link.registration.complete(null);
-        break;
-      case "RESPONSE":
-        calls.onResponse(message);
-        break;
-      case "CALL":
-        handlers.onCall(link, message);
-        break;
-      case "ERROR":
-        onErrorFrame(link, message);
-        break;
-      case "CANCEL":
-        handlers.onCancel(message.id);
-        break;
-      case "HEARTBEAT":
-        break;
-      default:
-        listeners.emit(
-            l ->
-                l.onError(
-                    ServiceException.of(
-                        ServiceException.INVALID_MESSAGE, "Unknown message type: " + type)));
-    }
-  }
-
-  private void onErrorFrame(Link link, WireMessage message) {
-    String id = message.id;
-    ServiceException e = Handlers.remoteError(message.error, ServiceException.INTERNAL_ERROR);
-    listeners.emit(
-        l -> l.onGatewayError(new ServiceListener.GatewayError(e.getMessage(), e.code(), id)));
-    if (id != null && calls.fail(id, e)) {
-      return;
-    }
-    links.refuseRegistration(link, e);
-  }
-
   // ======================================================================== builder
 
-  /** Options of a {@link ServiceClient}; only {@link #serviceName(String)} is required. */
+  /** Options of a {@link ServiceClient}; all optional, but see {@link #serviceName(String)}. */
   public static final class Builder {
     String serviceName;
     Path gateway;
@@ -644,7 +610,10 @@ public final class ServiceClient implements AutoCloseable {
 
     private Builder() {}
 
-    /** The service's name, unique at the gateway. Required. */
+    /**
+     * The service's name, unique at the gateway. Without one the client is an anonymous caller (see
+     * {@link ServiceClient#builder()}).
+     */
     public Builder serviceName(String serviceName) {
       this.serviceName = Objects.requireNonNull(serviceName, "serviceName");
       return this;
@@ -841,13 +810,13 @@ public final class ServiceClient implements AutoCloseable {
     /**
      * Validates the options; does not connect.
      *
-     * @throws IllegalStateException if no service name is set, or no gateway is set and {@code
-     *     EPHEMERAL_PIPE} is unset
+     * @throws IllegalStateException if no gateway is set and {@code EPHEMERAL_PIPE} is unset
      * @throws IllegalArgumentException if maxReconnectDelay is below reconnectDelay
      */
     public ServiceClient build() {
-      if (serviceName == null || serviceName.isEmpty()) {
-        throw new IllegalStateException("serviceName is required");
+      if (serviceName != null && serviceName.isEmpty()) {
+        throw new IllegalStateException(
+            "serviceName must not be empty (leave it out to call anonymously)");
       }
       Path path = gateway;
       if (path == null) {

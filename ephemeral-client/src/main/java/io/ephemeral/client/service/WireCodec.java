@@ -170,6 +170,9 @@ final class WireCodec {
           case "status":
             m.status = jsonText(p, t);
             break;
+          case "caller":
+            m.caller = jsonText(p, t);
+            break;
           case "params":
             m.params = jsonSlice(p, t, body, off);
             break;
@@ -312,6 +315,9 @@ final class WireCodec {
             break;
           case "status":
             m.status = mpText(u);
+            break;
+          case "caller":
+            m.caller = mpText(u);
             break;
           case "params":
             m.params = mpSlice(u, body, off);

@@ -23,6 +23,10 @@ final class WireMessage {
   String to;
   String method;
   String status;
+
+  /** REGISTER_ACK to an anonymous caller: the identity the gateway gave it. */
+  String caller;
+
   byte[] params;
   byte[] data;
   JsonNode error;

@@ -99,18 +99,21 @@ final class PendingCalls {
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     }
-    long wait = Math.max(1, Math.min(call.deadline() - now, call.timeoutMillis()));
-    return send(id, call.service(), link, body, wait, now);
+    // The timer fires at the deadline or after the timeout, whichever comes first; a call that
+    // runs out of time reports the timeout it was given.
+    long delay = Math.max(1, Math.min(call.deadline() - now, call.timeoutMillis()));
+    return send(id, call.service(), link, body, delay, call.timeoutMillis(), now);
   }
 
   /**
-   * Records the call to {@code target}, arms its timer of {@code wait} ms and sends {@code body} on
-   * {@code link}. Never throws: the future carries every failure. A call given up before its answer
-   * (the future cancelled, or its time up) is cancelled at the gateway too, which tells the callee.
+   * Records the call to {@code target}, arms its timer of {@code delay} ms (a timeout reported as
+   * {@code wait} ms) and sends {@code body} on {@code link}. Never throws: the future carries every
+   * failure. A call given up before its answer (the future cancelled, or its time up) is cancelled
+   * at the gateway too, which tells the callee.
    */
-  CompletableFuture<Params> send(
-      String id, String target, Link link, byte[] body, long wait, long now) {
-    Pending p = new Pending(id, target, link, wait, now + wait);
+  private CompletableFuture<Params> send(
+      String id, String target, Link link, byte[] body, long delay, long wait, long now) {
+    Pending p = new Pending(id, target, link, wait, now + delay);
     pending.put(id, p);
     p.future.whenComplete(
         (v, e) -> {
@@ -128,7 +131,7 @@ final class PendingCalls {
                   cancelAtGateway(p);
                 }
               },
-              wait,
+              delay,
               TimeUnit.MILLISECONDS));
     } catch (RejectedExecutionException e) {
       pending.remove(id, p);

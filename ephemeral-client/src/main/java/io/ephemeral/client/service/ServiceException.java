@@ -131,6 +131,26 @@ public class ServiceException extends RuntimeException {
     }
   }
 
+  /**
+   * The protocol code that stands for {@code failure}, as a handler's error would be sent: the code
+   * of a {@code ServiceException} (also wrapped in a {@code CompletionException}, {@code
+   * ExecutionException} or {@code InvocationTargetException}), {@code CANCELLED} for a
+   * cancellation, {@code EXECUTION_FAILED} for anything else.
+   */
+  public static String codeOf(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException
+            || t instanceof ExecutionException
+            || t instanceof java.lang.reflect.InvocationTargetException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof ServiceException) {
+      return ((ServiceException) t).code();
+    }
+    return t instanceof CancellationException ? CANCELLED : EXECUTION_FAILED;
+  }
+
   /** The ServiceException behind a failed future's exception ({@code INTERNAL_ERROR} if none). */
   static ServiceException unwrap(Throwable error) {
     Throwable t = error;

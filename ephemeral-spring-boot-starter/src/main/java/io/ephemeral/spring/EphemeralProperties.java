@@ -1,0 +1,101 @@
+package io.ephemeral.spring;
+
+import io.ephemeral.client.service.Serializer;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** The {@code ephemeral.*} properties of the Spring Boot starter. */
+@ConfigurationProperties(prefix = "ephemeral")
+public class EphemeralProperties {
+  /** The broker's socket path. Default: the {@code EPHEMERAL_PIPE} environment variable. */
+  private Path pipe;
+
+  /**
+   * A named broker scope to find or start when no pipe is given (the find-or-start of {@code
+   * ephemeral-broker start --scope}).
+   */
+  private String scope;
+
+  /**
+   * The name this application registers as a service. Default: the name of the
+   * {@code @ServiceInterface} its {@code @BrokerService} beans implement, else none (it calls as an
+   * anonymous caller).
+   */
+  private String serviceName;
+
+  /** The timeout of a call (and of connecting); nested calls wait at most until their deadline. */
+  private Duration timeout = Duration.ofSeconds(30);
+
+  /**
+   * Start a broker inside the application (for development and tests); needs {@code
+   * io.ephemeral:ephemeral-broker} on the class path. Its socket is {@code pipe} if given, else a
+   * private temporary path.
+   */
+  private boolean embedded;
+
+  /** The encoding of the frames this application sends. */
+  private Serializer serializer = Serializer.JSON;
+
+  /**
+   * Give every call a W3C traceparent (a new trace for a request that has none) and put the trace
+   * id into the logging MDC as {@code traceId} while a call is served.
+   */
+  private boolean traceIds = true;
+
+  public Path getPipe() {
+    return pipe;
+  }
+
+  public void setPipe(Path pipe) {
+    this.pipe = pipe;
+  }
+
+  public String getScope() {
+    return scope;
+  }
+
+  public void setScope(String scope) {
+    this.scope = scope;
+  }
+
+  public String getServiceName() {
+    return serviceName;
+  }
+
+  public void setServiceName(String serviceName) {
+    this.serviceName = serviceName;
+  }
+
+  public Duration getTimeout() {
+    return timeout;
+  }
+
+  public void setTimeout(Duration timeout) {
+    this.timeout = timeout;
+  }
+
+  public boolean isEmbedded() {
+    return embedded;
+  }
+
+  public void setEmbedded(boolean embedded) {
+    this.embedded = embedded;
+  }
+
+  public Serializer getSerializer() {
+    return serializer;
+  }
+
+  public void setSerializer(Serializer serializer) {
+    this.serializer = serializer;
+  }
+
+  public boolean isTraceIds() {
+    return traceIds;
+  }
+
+  public void setTraceIds(boolean traceIds) {
+    this.traceIds = traceIds;
+  }
+}

@@ -109,6 +109,10 @@ final class GatewayBench {
     boolean directCallbacks = directCallbacks(args.string("--caller-callbacks", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
     List<String> peers = GatewayPeers.parse(args.string("--peers", ""));
+    if (!peers.isEmpty() && cells.stream().anyMatch(c -> c.proxy)) {
+      throw new IllegalArgumentException(
+          "proxy cells compare our typed proxy with our call; leave --peers out for them");
+    }
     boolean busyHost = args.flag("--busy-host");
     int busyProcesses = (int) args.number("--busy-processes", 2, 1, 64);
     String natsBinary = null;
@@ -191,7 +195,10 @@ final class GatewayBench {
           new Contender(
               OURS,
               "broker",
-              cell -> ourCaller(callers.get(cell.serializer), cell),
+              cell ->
+                  cell.proxy
+                      ? GatewayEcho.proxyCaller(callers.get(cell.serializer), cell)
+                      : ourCaller(callers.get(cell.serializer), cell),
               GatewayLoad.meter(
                   broker::cpuTicks,
                   () -> Server.cpuTicks(tool, "ephemeral-bench"),

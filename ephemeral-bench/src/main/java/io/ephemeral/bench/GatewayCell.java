@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One cell of the gateway benchmark: a payload size, the callers' and callee's encoding, and how
- * many calls are kept in flight. Written {@code PAYLOAD:ENCODING:INFLIGHT}, e.g. {@code
- * small:json:1} or {@code 10k:msgpack:64}.
+ * One cell of the gateway benchmark: a payload size, the callers' and callee's encoding, how many
+ * calls are kept in flight, and the caller's API. Written {@code PAYLOAD:ENCODING:INFLIGHT[:API]},
+ * e.g. {@code small:json:1} or {@code 10k:msgpack:64:proxy}; the API is {@code call} (the default:
+ * {@code ServiceClient.call} with a JsonNode) or {@code proxy} (a typed {@code @ServiceInterface}
+ * proxy with a record).
  */
 final class GatewayCell {
   static final List<String> DEFAULTS =
@@ -32,7 +34,14 @@ final class GatewayCell {
   final Serializer serializer;
   final int inFlight;
 
+  /** Whether the caller uses a typed proxy instead of {@code call}. */
+  final boolean proxy;
+
   GatewayCell(int payloadBytes, Serializer serializer, int inFlight) {
+    this(payloadBytes, serializer, inFlight, false);
+  }
+
+  GatewayCell(int payloadBytes, Serializer serializer, int inFlight, boolean proxy) {
     if (payloadBytes < 0 || payloadBytes > MAX_PAYLOAD) {
       throw new IllegalArgumentException(
           "a payload must be 0.." + MAX_PAYLOAD + " bytes, got " + payloadBytes);
@@ -44,6 +53,7 @@ final class GatewayCell {
     this.payloadBytes = payloadBytes;
     this.serializer = serializer;
     this.inFlight = inFlight;
+    this.proxy = proxy;
   }
 
   static List<GatewayCell> parseAll(String csv) {
@@ -57,16 +67,39 @@ final class GatewayCell {
     return cells;
   }
 
-  /** {@code small:json:1}, {@code 10k:msgpack:64}, {@code 512:json:8}. */
+  /**
+   * {@code small:json:1}, {@code 10k:msgpack:64}, {@code 512:json:8}, {@code small:json:1:proxy}.
+   */
   static GatewayCell parse(String spec) {
     String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
-    if (p.length != 3) {
+    if (p.length != 3 && p.length != 4) {
       throw new IllegalArgumentException(
-          "a gateway cell is PAYLOAD:ENCODING:INFLIGHT, e.g. small:json:1 or 10k:msgpack:64; got '"
+          "a gateway cell is PAYLOAD:ENCODING:INFLIGHT[:call|proxy], e.g. small:json:1 or"
+              + " 10k:msgpack:64:proxy; got '"
               + spec
               + "'");
     }
-    return new GatewayCell(parsePayload(p[0]), parseSerializer(p[1]), parseInFlight(p[2], spec));
+    return new GatewayCell(
+        parsePayload(p[0]),
+        parseSerializer(p[1]),
+        parseInFlight(p[2], spec),
+        p.length == 4 && parseApi(p[3]));
+  }
+
+  private static boolean parseApi(String s) {
+    switch (s.trim()) {
+      case "call":
+        return false;
+      case "proxy":
+        return true;
+      default:
+        throw new IllegalArgumentException("unknown caller API '" + s + "' (call, proxy)");
+    }
+  }
+
+  /** {@code call} or {@code proxy}. */
+  String apiLabel() {
+    return proxy ? "proxy" : "call";
   }
 
   /** {@code small} (0), {@code 10k} (10,240), {@code 1m} (1,048,576) or a byte count. */
@@ -145,6 +178,7 @@ final class GatewayCell {
         + " "
         + encodingLabel()
         + " "
-        + (inFlight == 1 ? "sequential" : inFlight + " in flight");
+        + (inFlight == 1 ? "sequential" : inFlight + " in flight")
+        + (proxy ? " proxy" : "");
   }
 }

@@ -11,6 +11,9 @@ final class GatewayReport {
   /** Target: median latency of sequential calls (small payload), µs. */
   static final double TARGET_SEQUENTIAL_P50_MICROS = 60;
 
+  /** Target: a call through a typed proxy costs at most this much more CPU than call. */
+  static final double TARGET_PROXY_OVERHEAD = 0.05;
+
   /** The figures of one run of a cell, or their medians over the runs. */
   static final class Stats {
     final double callsPerSec;
@@ -112,8 +115,11 @@ final class GatewayReport {
    *     caller reaches the callee directly
    */
   static String table(List<Row> rows, boolean calleeApart, String middle) {
+    boolean apis = rows.stream().anyMatch(r -> r.cell.proxy);
     StringBuilder sb = new StringBuilder();
-    sb.append("| payload | encoding | calls in flight | calls/s | p50 µs | p99 µs | p999 µs | ");
+    sb.append("| payload | encoding | calls in flight | ")
+        .append(apis ? "caller API | " : "")
+        .append("calls/s | p50 µs | p99 µs | p999 µs | ");
     if (middle != null) {
       sb.append(middle).append(" CPU µs/call | ");
     }
@@ -121,7 +127,7 @@ final class GatewayReport {
         calleeApart
             ? "caller JVM CPU µs/call | callee JVM CPU µs/call |\n"
             : "caller+callee JVM CPU µs/call |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|")
+    sb.append("|---|---|---:|" + (apis ? "---|" : "") + "---:|---:|---:|---:|")
         .append(middle != null ? "---:|" : "")
         .append(calleeApart ? "---:|---:|\n" : "---:|\n");
     for (Row r : rows) {
@@ -133,6 +139,7 @@ final class GatewayReport {
           .append(" | ")
           .append(r.cell.inFlight)
           .append(" | ")
+          .append(apis ? r.cell.apiLabel() + " | " : "")
           .append(Report.rate(s.callsPerSec))
           .append(" | ")
           .append(Report.fixed(s.p50Micros, 1))
@@ -209,6 +216,10 @@ final class GatewayReport {
   static List<String> verdicts(List<Row> rows) {
     List<String> out = new ArrayList<>();
     for (Row r : rows) {
+      if (r.cell.proxy) {
+        proxyVerdict(r, rows, out);
+        continue;
+      }
       if (r.cell.payloadBytes != 0) {
         continue;
       }
@@ -238,5 +249,59 @@ final class GatewayReport {
       }
     }
     return out;
+  }
+
+  /**
+   * A proxy cell against the call cell of the same payload, encoding and calls in flight: the CPU
+   * per call of all the processes (what a call costs; the target), of the caller JVM alone (the
+   * only side a proxy changes), and the calls per second.
+   */
+  private static void proxyVerdict(Row proxy, List<Row> rows, List<String> out) {
+    for (Row call : rows) {
+      GatewayCell c = call.cell;
+      if (!c.proxy
+          && c.payloadBytes == proxy.cell.payloadBytes
+          && c.serializer == proxy.cell.serializer
+          && c.inFlight == proxy.cell.inFlight) {
+        double p = proxy.stats.totalCpuMicrosPerCall();
+        double q = call.stats.totalCpuMicrosPerCall();
+        double caller = proxy.stats.callerCpuMicrosPerCall / call.stats.callerCpuMicrosPerCall - 1;
+        double rate = proxy.stats.callsPerSec / call.stats.callsPerSec - 1;
+        out.add(
+            "proxy vs call, "
+                + c.payloadLabel()
+                + " "
+                + c.encodingLabel()
+                + " "
+                + (c.inFlight == 1 ? "sequential" : c.inFlight + " in flight")
+                + ": CPU "
+                + Report.fixed(p, 2)
+                + " vs "
+                + Report.fixed(q, 2)
+                + " µs/call ("
+                + percent(p / q - 1)
+                + "; the caller's "
+                + Report.fixed(proxy.stats.callerCpuMicrosPerCall, 2)
+                + " vs "
+                + Report.fixed(call.stats.callerCpuMicrosPerCall, 2)
+                + ", "
+                + percent(caller)
+                + "), calls/s "
+                + Report.rate(proxy.stats.callsPerSec)
+                + " vs "
+                + Report.rate(call.stats.callsPerSec)
+                + " ("
+                + percent(rate)
+                + "); target ≤ +"
+                + Report.fixed(TARGET_PROXY_OVERHEAD * 100, 0)
+                + "% CPU per call: "
+                + (p / q - 1 <= TARGET_PROXY_OVERHEAD ? "met" : "MISSED"));
+        return;
+      }
+    }
+  }
+
+  private static String percent(double fraction) {
+    return (fraction >= 0 ? "+" : "") + Report.fixed(fraction * 100, 1) + "%";
   }
 }

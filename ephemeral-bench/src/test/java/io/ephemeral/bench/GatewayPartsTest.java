@@ -25,12 +25,51 @@ class GatewayPartsTest {
     assertThat(GatewayCell.parse("512:json:8").payloadLabel()).isEqualTo("512 B");
     assertThat(GatewayCell.parse("1m:json:8").payloadLabel()).isEqualTo("1 MiB");
     assertThat(GatewayCell.parseAll(String.join(",", GatewayCell.DEFAULTS))).hasSize(8);
+    GatewayCell proxy = GatewayCell.parse("small:json:1:proxy");
+    assertThat(proxy.proxy).isTrue();
+    assertThat(proxy).hasToString("small JSON sequential proxy");
+    assertThat(GatewayCell.parse("small:json:1:call").proxy).isFalse();
+    assertThat(small.proxy).isFalse();
+  }
+
+  @Test
+  void aProxyCellIsJudgedAgainstItsCallCellOnTheCpuPerCall() {
+    GatewayReport.Stats call = new GatewayReport.Stats(10_000, 90, 120, 200, 20, 40, 30);
+    GatewayReport.Stats near = new GatewayReport.Stats(9_900, 91, 125, 210, 20, 41.6, 30);
+    GatewayReport.Stats far = new GatewayReport.Stats(9_000, 99, 130, 220, 20, 44, 30);
+    List<GatewayReport.Row> rows =
+        List.of(
+            new GatewayReport.Row(GatewayCell.parse("small:json:1"), call),
+            new GatewayReport.Row(GatewayCell.parse("small:json:1:proxy"), near),
+            new GatewayReport.Row(GatewayCell.parse("small:msgpack:1"), call),
+            new GatewayReport.Row(GatewayCell.parse("small:msgpack:1:proxy"), far));
+    assertThat(GatewayReport.verdicts(rows))
+        .contains(
+            "proxy vs call, small JSON sequential: CPU 91.60 vs 90.00 µs/call (+1.8%; the"
+                + " caller's 41.60 vs 40.00, +4.0%), calls/s 9.9k vs 10.0k (-1.0%); target ≤ +5%"
+                + " CPU per call: met",
+            "proxy vs call, small MessagePack sequential: CPU 94.00 vs 90.00 µs/call (+4.4%; the"
+                + " caller's 44.00 vs 40.00, +10.0%), calls/s 9.0k vs 10.0k (-10.0%); target ≤"
+                + " +5% CPU per call: met");
+    GatewayReport.Stats costly = new GatewayReport.Stats(8_000, 99, 130, 220, 22, 48, 30);
+    assertThat(
+            GatewayReport.verdicts(
+                List.of(
+                    new GatewayReport.Row(GatewayCell.parse("small:json:64"), call),
+                    new GatewayReport.Row(GatewayCell.parse("small:json:64:proxy"), costly))))
+        .contains(
+            "proxy vs call, small JSON 64 in flight: CPU 100.00 vs 90.00 µs/call (+11.1%; the"
+                + " caller's 48.00 vs 40.00, +20.0%), calls/s 8.0k vs 10.0k (-20.0%); target ≤ +5%"
+                + " CPU per call: MISSED");
+    assertThat(GatewayReport.table(rows, true)).contains("| caller API |").contains("| proxy |");
   }
 
   @Test
   void badCellsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> GatewayCell.parse("small:json"))
         .hasMessageContaining("PAYLOAD:ENCODING:INFLIGHT");
+    assertThatThrownBy(() -> GatewayCell.parse("small:json:1:rpc"))
+        .hasMessageContaining("unknown caller API 'rpc'");
     assertThatThrownBy(() -> GatewayCell.parse("small:xml:1"))
         .hasMessageContaining("unknown encoding 'xml'");
     assertThatThrownBy(() -> GatewayCell.parse("huge:json:1"))

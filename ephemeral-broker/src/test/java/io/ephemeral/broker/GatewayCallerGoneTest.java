@@ -56,6 +56,15 @@ class GatewayCallerGoneTest {
 
     caller.close();
     Awaits.until("the closed caller's calls to be cancelled", () -> pendingAt("callee") == 0);
+    // ... and the callee is told, call by call, that nobody waits for the answers any more.
+    java.util.Set<String> cancelled = new java.util.HashSet<>();
+    for (int i = 0; i < CALLS; i++) {
+      com.fasterxml.jackson.databind.JsonNode cancel = callee.read();
+      assertThat(cancel.get("type").asText()).isEqualTo("CANCEL");
+      assertThat(cancel.get("from").asText()).isEqualTo("caller");
+      cancelled.add(cancel.get("id").asText());
+    }
+    assertThat(cancelled).hasSize(CALLS).contains("c0", "c" + (CALLS - 1));
 
     FrameClient successor = service(register("caller"));
     for (int i = 0; i < CALLS; i++) {

@@ -50,7 +50,7 @@ final class Connection {
   FrameMessage.Encoding encoding;
 
   /** The service this gateway connection registered as, or null. */
-  GatewayRouter.Service service;
+  GatewayService service;
 
   /** The pool index this gateway connection registered with, or -1. */
   int poolIndex = -1;

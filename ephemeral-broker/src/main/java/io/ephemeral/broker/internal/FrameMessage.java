@@ -28,6 +28,7 @@ final class FrameMessage {
   String version;
   String auth; // REGISTER's proof of the broker's secret
   String poolKey; // metadata.poolKey: what every connection of one pool presents
+  boolean anonymous; // REGISTER: anonymous is true (an anonymous caller)
   boolean poolMember; // metadata.poolIndex is a number
   double poolIndex;
   double poolSize; // 0 when absent
@@ -58,6 +59,7 @@ final class FrameMessage {
     version = null;
     auth = null;
     poolKey = null;
+    anonymous = false;
     poolMember = false;
     poolIndex = 0;
     poolSize = 0;

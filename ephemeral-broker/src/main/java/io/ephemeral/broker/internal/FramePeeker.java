@@ -193,6 +193,10 @@ final class FramePeeker {
           case "context":
             jsonContext(p, v, m, off);
             break;
+          case "anonymous":
+            m.anonymous = v == JsonToken.VALUE_TRUE;
+            p.skipChildren();
+            break;
           default:
             p.skipChildren();
         }
@@ -335,6 +339,12 @@ final class FramePeeker {
         case "context":
           mpContext(u, m, off);
           break;
+        case "anonymous":
+          m.anonymous =
+              u.getNextFormat().getValueType() == ValueType.BOOLEAN
+                  ? u.unpackBoolean()
+                  : skipFalse(u);
+          break;
         default:
           skip(u, 1);
       }
@@ -360,6 +370,12 @@ final class FramePeeker {
       }
       count--;
     }
+  }
+
+  /** Skips a value that is not a boolean: not {@code true}. */
+  private static boolean skipFalse(MessageUnpacker u) throws IOException {
+    skip(u, 1);
+    return false;
   }
 
   private static void requireEnd(MessageUnpacker u) throws IOException {

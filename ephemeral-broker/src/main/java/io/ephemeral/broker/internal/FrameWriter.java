@@ -6,9 +6,9 @@ import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
 /**
- * The few messages the gateway writes itself (REGISTER_ACK, ERROR, error RESPONSE), in the encoding
- * of the connection they go to. Numbers follow msgpackr's rules so Node peers never see a BigInt:
- * integers that fit in 32 bits as integers, larger ones as float64.
+ * The few messages the gateway writes itself (REGISTER_ACK, ERROR, error RESPONSE, CANCEL), in the
+ * encoding of the connection they go to. Numbers follow msgpackr's rules so Node peers never see a
+ * BigInt: integers that fit in 32 bits as integers, larger ones as float64.
  */
 final class FrameWriter {
   private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
@@ -23,6 +23,47 @@ final class FrameWriter {
     try {
       packer.clear();
       packer.packMapHeader(1).packString("type").packString("REGISTER_ACK");
+      emit(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The REGISTER_ACK of an anonymous caller: {@code {type, caller}} with its identity. */
+  void registerAck(ByteOutput out, FrameMessage.Encoding enc, String caller) {
+    if (enc == FrameMessage.Encoding.JSON) {
+      int mark = begin(out);
+      out.ascii("{\"type\":\"REGISTER_ACK\",\"caller\":").jsonString(caller).ascii("}");
+      end(out, mark);
+      return;
+    }
+    try {
+      packer.clear();
+      packer.packMapHeader(2).packString("type").packString("REGISTER_ACK");
+      packer.packString("caller").packString(caller);
+      emit(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A CANCEL frame to the callee of a call its caller gave up (or whose deadline passed): {@code
+   * {type, id, from, to}}. Node peers ignore frames of a type they do not know.
+   */
+  void cancel(ByteOutput out, FrameMessage.Encoding enc, String id, String from, String to) {
+    if (enc == FrameMessage.Encoding.JSON) {
+      int mark = begin(out);
+      out.ascii("{\"type\":\"CANCEL\",\"id\":").jsonString(id);
+      out.ascii(",\"from\":").jsonString(from).ascii(",\"to\":").jsonString(to).ascii("}");
+      end(out, mark);
+      return;
+    }
+    try {
+      packer.clear();
+      packer.packMapHeader(4).packString("type").packString("CANCEL");
+      packer.packString("id").packString(id).packString("from").packString(from);
+      packer.packString("to").packString(to);
       emit(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -5,7 +5,6 @@ import io.ephemeral.broker.ServiceInfo;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +26,15 @@ import java.util.Map;
  *       Node client then fails the call at once with the code instead of timing out.
  *   <li>Deadlines live in an {@link ExpiryHeap}: the loop wakes for the earliest and fails it.
  *   <li>A service is alive while any of its connections sent a frame within the stale timeout.
+ *   <li>An anonymous caller (REGISTER with {@code anonymous: true}) gets a service entry of its own
+ *       with a private identity ({@value #ANONYMOUS_PREFIX}n) that is never entered in {@code
+ *       services}: it can call, but it is not listed, has no call-graph edges, and cannot be
+ *       called. Names starting with {@code ~} are refused to services, so no one can take such an
+ *       identity.
+ *   <li>A caller that gives a call up sends CANCEL with its id: the call stops being in flight and
+ *       the callee is sent CANCEL (on the connection the CALL went to, else another one of its
+ *       service), as it is when the gateway fails a call at its deadline or cancels the calls of a
+ *       caller that went away. Node peers ignore CANCEL.
  * </ul>
  */
 final class GatewayRouter {
@@ -35,96 +43,8 @@ final class GatewayRouter {
   /** How long after a call's deadline the gateway fails it itself. */
   static final long DEADLINE_GRACE_MILLIS = 250;
 
-  /** One registered service name and its connections. */
-  static final class Service {
-    final String name;
-    final boolean pooled;
-    final int poolSize; // announced by the first pool connection (0: unknown)
-    final long connectedAt;
-    final ArrayList<Connection> connections = new ArrayList<>(1);
-    final HashMap<String, PendingCall> pending = new HashMap<>();
-
-    /** What the pool's first connection presented as metadata.poolKey (null: none). */
-    String poolKey;
-
-    /** Calls this service made that await their answers: a list through the calls themselves. */
-    PendingCall made;
-
-    List<String> methods;
-
-    /** {@link #methods} as a set, for the per-method figures. */
-    java.util.Set<String> methodNames = java.util.Set.of();
-
-    String version;
-    long lastSeen;
-    int nextConnection;
-    long callsReceived;
-    long callsMade;
-    long errors;
-
-    /** What this registration counts in the memory budget. */
-    long bytes;
-
-    Service(String name, boolean pooled, int poolSize, long now) {
-      this.name = name;
-      this.pooled = pooled;
-      this.poolSize = poolSize;
-      this.connectedAt = now;
-      this.lastSeen = now;
-    }
-
-    /** Round-robin over connections that are not backlogged; null if all are. */
-    Connection nextConnection(int maxBacklog) {
-      int n = connections.size();
-      for (int i = 0; i < n; i++) {
-        Connection c = connections.get((nextConnection + i) % n);
-        if (c.out.size() < maxBacklog) {
-          nextConnection = (nextConnection + i + 1) % n;
-          return c;
-        }
-      }
-      return null;
-    }
-  }
-
-  /** A CALL delivered and not yet answered. */
-  static final class PendingCall extends ExpiryHeap.Node {
-    final Service callee;
-    final String id;
-    final String callerName;
-    final String method;
-    final Connection caller;
-    final byte[] context; // the caller's context bytes, in the caller's encoding
-    final FrameMessage.Encoding callerEncoding;
-    final long startedNanos = System.nanoTime();
-
-    /** The registration that made the call: its answer goes to no other (not a later namesake). */
-    final Service callerService;
-
-    /** What this call counts in the memory budget. */
-    long bytes;
-
-    PendingCall madePrev;
-    PendingCall madeNext;
-
-    PendingCall(
-        Service callee,
-        String id,
-        Service callerService,
-        String method,
-        Connection caller,
-        byte[] context,
-        FrameMessage.Encoding callerEncoding) {
-      this.callee = callee;
-      this.callerService = callerService;
-      this.id = id;
-      this.callerName = callerService.name;
-      this.method = method;
-      this.caller = caller;
-      this.context = context;
-      this.callerEncoding = callerEncoding;
-    }
-  }
+  /** The identities of anonymous callers start with this; no service name may. */
+  static final String ANONYMOUS_PREFIX = "~anonymous-";
 
   private static final byte[] NO_CONTEXT = new byte[0];
 
@@ -142,7 +62,7 @@ final class GatewayRouter {
 
   private final FrameWriter writer = new FrameWriter();
   private final FrameMessage message = new FrameMessage();
-  private final LinkedHashMap<String, Service> services = new LinkedHashMap<>();
+  private final LinkedHashMap<String, GatewayService> services = new LinkedHashMap<>();
 
   /** Estimated heap bytes of a registration beyond its strings. */
   static final int SERVICE_BYTES = 400;
@@ -160,6 +80,9 @@ final class GatewayRouter {
 
   private final ExpiryHeap<PendingCall> deadlines = new ExpiryHeap<>();
   private final int maxBacklog;
+
+  /** Anonymous callers registered so far: the number in the next one's identity. */
+  private long anonymousCallers;
 
   GatewayRouter(
       BrokerConfig config, BrokerLog log, GatewayEvents events, ConnectionControl transport) {
@@ -282,6 +205,9 @@ final class GatewayRouter {
       case "RESPONSE":
         response(c, m, b, off, len);
         break;
+      case "CANCEL":
+        cancel(c, m);
+        break;
       case "HEARTBEAT":
         break; // lastSeen is already refreshed; never answered
       case "ERROR":
@@ -294,9 +220,21 @@ final class GatewayRouter {
   }
 
   private void register(Connection c, FrameMessage m, long now) {
+    if (m.anonymous) {
+      registerAnonymous(c, m, now);
+      return;
+    }
     String name = m.serviceName;
     if (name == null || name.isEmpty()) {
       sendError(c, null, "INVALID_MESSAGE", "REGISTER needs a non-empty serviceName");
+      return;
+    }
+    if (name.startsWith("~")) {
+      sendError(
+          c,
+          null,
+          "INVALID_MESSAGE",
+          "Service names starting with '~' are reserved for anonymous callers: '" + name + "'");
       return;
     }
     if (name.length() > config.maxKeyLength()) {
@@ -337,7 +275,7 @@ final class GatewayRouter {
         return;
       }
     }
-    Service s = services.get(name);
+    GatewayService s = services.get(name);
     if (s == null && !budget.fits(serviceBytes(name, methods, m.version))) {
       state.limitHit(Limit.MAX_MEMORY);
       refuseRegistration(
@@ -350,7 +288,7 @@ final class GatewayRouter {
       return;
     }
     if (s == null) {
-      s = new Service(name, m.poolMember, (int) m.poolSize, now);
+      s = new GatewayService(name, m.poolMember, (int) m.poolSize, now);
       s.methods = methods;
       s.methodNames = java.util.Set.copyOf(methods);
       s.version = m.version;
@@ -361,8 +299,8 @@ final class GatewayRouter {
       ack(c);
       log.info("Service registered", "service", name, "methods", methods);
       events.serviceRegistered(name, methods);
-    } else if (s.pooled && m.poolMember && fitsPool(s, m)) {
-      String refusal = poolRefusal(s, m);
+    } else if (s.pooled && m.poolMember && s.fitsPool(m)) {
+      String refusal = s.poolRefusal(m);
       if (refusal != null) {
         log.warn("Refused a pool connection", "service", name, "reason", refusal);
         refuseRegistration(c, "CONNECTION_FAILED", refusal);
@@ -377,6 +315,94 @@ final class GatewayRouter {
     }
   }
 
+  /**
+   * An anonymous caller: a private identity, acknowledged, never listed or callable. With a secret
+   * it proves it as a service would, with the proof of the empty name (no service can have it).
+   */
+  private void registerAnonymous(Connection c, FrameMessage m, long now) {
+    if (c.service != null) {
+      sendError(
+          c,
+          null,
+          "INVALID_MESSAGE",
+          "This connection is already registered as '" + c.service.name + "'");
+      return;
+    }
+    if (hmac != null && !hmac.verifyRegistrationProof("", m.auth)) {
+      log.warn("Refused an anonymous caller without a valid proof");
+      refuseRegistration(
+          c,
+          "AUTH_FAILED",
+          "REGISTER of an anonymous caller refused: the broker has a secret, and this connection"
+              + " did not prove it holds it (auth = HMAC of the empty service name; see"
+              + " SECURITY.md)");
+      return;
+    }
+    String name = ANONYMOUS_PREFIX + ++anonymousCallers;
+    long bytes = serviceBytes(name, List.of(), null);
+    if (!budget.fits(bytes)) {
+      state.limitHit(Limit.MAX_MEMORY);
+      refuseRegistration(
+          c,
+          "MEMORY_LIMIT",
+          "REGISTER of an anonymous caller refused: " + budget.refusal("the registration", bytes));
+      return;
+    }
+    GatewayService s = new GatewayService(name, false, 0, now, true);
+    s.methods = List.of();
+    s.bytes = bytes;
+    budget.add(MemoryBudget.Part.GATEWAY, bytes);
+    join(s, c, m);
+    writer.registerAck(c.out, c.encoding, name);
+    transport.markDirty(c);
+    log.debug("Anonymous caller registered", "caller", name);
+  }
+
+  /**
+   * A caller gave the call {@code m.id} to {@code m.to} up: it is no longer in flight, and its
+   * callee is told. Only the connection that made the call may cancel it; anything else is dropped.
+   */
+  private void cancel(Connection c, FrameMessage m) {
+    GatewayService callee = m.to == null ? null : services.get(m.to);
+    PendingCall p = callee == null || m.id == null ? null : callee.pending.get(m.id);
+    if (p == null || p.caller != c) {
+      log.debug("Dropping a CANCEL for no call of this connection", "id", m.id, "to", m.to);
+      return;
+    }
+    callee.pending.remove(p.id);
+    deadlines.remove(p);
+    settled(p);
+    callee.errors++;
+    if (!p.callerService.anonymous) {
+      edge(p.callerName, callee.name).errors++;
+    }
+    if (config.metrics()) {
+      LatencyStats stats = methodStats(p);
+      if (stats != null) {
+        stats.record(System.nanoTime() - p.startedNanos, true);
+      }
+    }
+    tellCallee(p);
+  }
+
+  /** Sends CANCEL for {@code p} to its callee (best effort: a callee that left needs nothing). */
+  private void tellCallee(PendingCall p) {
+    Connection dst = p.delivered;
+    if (dst == null || dst.service != p.callee || dst.key == null || !dst.key.isValid()) {
+      dst = p.callee.connections.isEmpty() ? null : p.callee.connections.get(0);
+    }
+    if (dst == null) {
+      return;
+    }
+    writer.cancel(
+        dst.out,
+        dst.encoding == null ? FrameMessage.Encoding.JSON : dst.encoding,
+        p.id,
+        p.callerName,
+        p.callee.name);
+    transport.markDirty(dst);
+  }
+
   /** An ERROR frame, then the connection closes: a refused registration gets nothing else. */
   private void refuseRegistration(Connection c, String code, String message) {
     writer.error(c.out, c.encoding, null, code, message, -1);
@@ -384,44 +410,7 @@ final class GatewayRouter {
     transport.closeAfterFlush(c);
   }
 
-  /**
-   * Why a connection may not join this pool although its metadata fits it, or null: its index must
-   * be free, and it must present the pool's key (the key of the pool's first connection; Node pools
-   * have none, and their connections none either).
-   */
-  private static String poolRefusal(Service s, FrameMessage m) {
-    int index = (int) m.poolIndex;
-    for (Connection member : s.connections) {
-      if (member.poolIndex == index) {
-        return "pool index " + index + " of '" + s.name + "' is already held";
-      }
-    }
-    if (s.poolKey == null
-        ? m.poolKey != null
-        : m.poolKey == null
-            || !java.security.MessageDigest.isEqual(
-                s.poolKey.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                m.poolKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-      return "the pool key does not match the pool of '" + s.name + "'";
-    }
-    return null;
-  }
-
-  /**
-   * A pool connection may join only the pool it belongs to: same announced size, an index within
-   * it, and room left. (Anyone on the socket could otherwise join any pool's round robin.)
-   */
-  private static boolean fitsPool(Service s, FrameMessage m) {
-    if (s.poolSize <= 0 || m.poolSize != s.poolSize) {
-      return false;
-    }
-    return m.poolIndex >= 0
-        && m.poolIndex < s.poolSize
-        && m.poolIndex == Math.rint(m.poolIndex)
-        && s.connections.size() < s.poolSize;
-  }
-
-  private void join(Service s, Connection c, FrameMessage m) {
+  private void join(GatewayService s, Connection c, FrameMessage m) {
     s.connections.add(c);
     c.service = s;
     c.poolIndex = m.poolMember ? (int) m.poolIndex : -1;
@@ -437,7 +426,7 @@ final class GatewayRouter {
       sendError(c, null, "INVALID_MESSAGE", "CALL needs a string id");
       return;
     }
-    Service caller = c.service;
+    GatewayService caller = c.service;
     if (caller == null) {
       refuse(
           c, m, b, "NOT_CONNECTED", "Register before calling: this connection has no service name");
@@ -474,7 +463,7 @@ final class GatewayRouter {
       refuse(c, m, b, "MAX_DEPTH_EXCEEDED", "Maximum call depth exceeded");
       return;
     }
-    Service target = services.get(m.to);
+    GatewayService target = services.get(m.to);
     if (target == null) {
       refuse(c, m, b, "SERVICE_NOT_FOUND", "Target service '" + m.to + "' not found");
       return;
@@ -536,6 +525,7 @@ final class GatewayRouter {
             : Arrays.copyOfRange(b, m.contextOff, m.contextOff + m.contextLen);
     PendingCall p = new PendingCall(target, m.id, caller, m.method, c, context, m.encoding);
     p.bytes = callBytes;
+    p.delivered = dst;
     budget.add(MemoryBudget.Part.GATEWAY, callBytes);
     long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
     // A grace period after the CALL's deadline lets the caller's own timer report first (the
@@ -555,12 +545,14 @@ final class GatewayRouter {
     caller.made = p;
     c.callsInFlight++;
     target.callsReceived++;
-    edge(caller.name, target.name).calls++;
+    if (!caller.anonymous) {
+      edge(caller.name, target.name).calls++;
+    }
     events.callRouted(caller.name, target.name, m.method, m.id);
   }
 
   private void response(Connection c, FrameMessage m, byte[] b, int off, int len) {
-    Service callee = c.service;
+    GatewayService callee = c.service;
     if (callee == null || m.id == null) {
       log.debug("Dropping a RESPONSE from an unregistered connection or without id");
       return;
@@ -577,7 +569,9 @@ final class GatewayRouter {
     boolean error = !converted || !"success".equals(m.status);
     if (error) {
       callee.errors++;
-      edge(p.callerName, callee.name).errors++;
+      if (!p.callerService.anonymous) {
+        edge(p.callerName, callee.name).errors++;
+      }
     }
     if (!converted) {
       // failPending records the call in the method figures (once, as an error).
@@ -608,7 +602,7 @@ final class GatewayRouter {
 
   /** A gateway connection closed: drop it from its service; fail calls to a service now gone. */
   void onClose(Connection c) {
-    Service s = c.service;
+    GatewayService s = c.service;
     c.service = null;
     if (s == null) {
       return;
@@ -618,6 +612,10 @@ final class GatewayRouter {
       return; // a pool lives on: its calls are answered on its other connections
     }
     cancelCallsMadeBy(s);
+    if (s.anonymous) {
+      budget.add(MemoryBudget.Part.GATEWAY, -s.bytes);
+      s.bytes = 0;
+    }
     if (services.get(s.name) != s) {
       return;
     }
@@ -629,7 +627,9 @@ final class GatewayRouter {
       deadlines.remove(p);
       settled(p);
       s.errors++;
-      edge(p.callerName, s.name).errors++;
+      if (!p.callerService.anonymous) {
+        edge(p.callerName, s.name).errors++;
+      }
       failPending(
           p, callerConnection(p), "CONNECTION_LOST", "Service '" + s.name + "' disconnected");
     }
@@ -639,16 +639,17 @@ final class GatewayRouter {
 
   /**
    * The calls a service that is gone made are cancelled: dropped from their callees' calls in
-   * flight, so a late answer is dropped too (the protocol has no way to tell the callee), never
-   * delivered to whoever registers the name next.
+   * flight, so a late answer is dropped too, never delivered to whoever registers the name next;
+   * each callee is sent CANCEL (Node peers ignore it).
    */
-  private void cancelCallsMadeBy(Service s) {
+  private void cancelCallsMadeBy(GatewayService s) {
     int cancelled = 0;
     while (s.made != null) {
       PendingCall p = s.made;
       p.callee.pending.remove(p.id);
       deadlines.remove(p);
       settled(p);
+      tellCallee(p);
       cancelled++;
     }
     if (cancelled > 0) {
@@ -670,15 +671,18 @@ final class GatewayRouter {
       p.callee.pending.remove(p.id);
       settled(p);
       p.callee.errors++;
-      edge(p.callerName, p.callee.name).errors++;
+      if (!p.callerService.anonymous) {
+        edge(p.callerName, p.callee.name).errors++;
+      }
       failPending(p, callerConnection(p), "DEADLINE_EXCEEDED", "Request deadline exceeded");
+      tellCallee(p);
     }
   }
 
   /** Closes the connections of services that sent nothing for longer than the stale timeout. */
   void evictStale(long now) {
     long limit = config.staleServiceTimeoutMillis();
-    for (Service s : new ArrayList<>(services.values())) {
+    for (GatewayService s : new ArrayList<>(services.values())) {
       if (now - s.lastSeen > limit) {
         log.warn("Evicting a stale service", "service", s.name, "silentMs", now - s.lastSeen);
         events.error(
@@ -712,7 +716,7 @@ final class GatewayRouter {
   }
 
   ServiceInfo info(String name) {
-    Service s = services.get(name);
+    GatewayService s = services.get(name);
     if (s == null) {
       return null;
     }
@@ -755,7 +759,7 @@ final class GatewayRouter {
   }
 
   /** Counts a registration again after its method list changed. */
-  private void recount(Service s) {
+  private void recount(GatewayService s) {
     long bytes = serviceBytes(s.name, s.methods, s.version);
     budget.add(MemoryBudget.Part.GATEWAY, bytes - s.bytes);
     s.bytes = bytes;
@@ -767,7 +771,7 @@ final class GatewayRouter {
     }
     budget.add(MemoryBudget.Part.GATEWAY, -p.bytes);
     p.bytes = 0;
-    Service s = p.callerService;
+    GatewayService s = p.callerService;
     if (p.madePrev != null) {
       p.madePrev.madeNext = p.madeNext;
     } else if (s.made == p) {
@@ -784,7 +788,7 @@ final class GatewayRouter {
    * Where the answer to p goes: its calling connection, else another one of the caller's service.
    */
   private Connection callerConnection(PendingCall p) {
-    Service s = p.callerService;
+    GatewayService s = p.callerService;
     if (p.caller.service == s && p.caller.key != null && p.caller.key.isValid()) {
       return p.caller;
     }

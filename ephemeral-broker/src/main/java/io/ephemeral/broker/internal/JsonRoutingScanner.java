@@ -31,6 +31,7 @@ final class JsonRoutingScanner {
   private static final int ERROR = 11;
   private static final int CONTEXT = 12;
   private static final int AUTH = 13;
+  private static final int ANONYMOUS = 14;
 
   /** Thrown when the scanner is not sure; preallocated, no stack trace. */
   private static final class Doubt extends Exception {
@@ -65,6 +66,7 @@ final class JsonRoutingScanner {
     ascii("error"),
     ascii("context"),
     ascii("auth"),
+    ascii("anonymous"),
   };
   private static final byte[] POOL_INDEX = ascii("poolIndex");
   private static final byte[] POOL_SIZE = ascii("poolSize");
@@ -172,6 +174,10 @@ final class JsonRoutingScanner {
             break;
           case AUTH:
             m.auth = stringOrSkip(1);
+            break;
+          case ANONYMOUS:
+            m.anonymous = peek() == 't';
+            skipValue(1);
             break;
           default:
             skipValue(1);

@@ -304,6 +304,9 @@ class GatewayTest {
     JsonNode r = a.read();
     assertThat(r.get("id").asText()).isEqualTo("slow");
     assertThat(r.get("error").get("code").asText()).isEqualTo("DEADLINE_EXCEEDED");
+    JsonNode cancel = b.read(); // and the callee is told to stop
+    assertThat(cancel.get("type").asText()).isEqualTo("CANCEL");
+    assertThat(cancel.get("id").asText()).isEqualTo("slow");
     b.sendJson(response("slow", "b", "a", "\"too late\""));
     a.sendJson(call("next", "a", "b", "m", "{}", later(), 2));
     b.read();

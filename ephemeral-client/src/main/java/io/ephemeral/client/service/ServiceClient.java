@@ -506,6 +506,9 @@ public final class ServiceClient implements AutoCloseable {
       value = future.get();
     } catch (ExecutionException e) {
       throw ServiceException.unwrap(e).rethrown();
+    } catch (CancellationException e) {
+      // cancelled with the call it is nested in, maybe before an interrupt of this thread landed
+      throw ServiceException.unwrap(e);
     } catch (InterruptedException e) {
       future.cancel(false);
       Thread.currentThread().interrupt();

@@ -356,13 +356,32 @@ final class WireCodec {
    */
   private static byte[] mpSlice(MessageUnpacker u, byte[] body, int off) throws IOException {
     long start = u.getTotalReadBytes();
-    u.skipValue();
+    skipValue(u);
     int from = off + (int) start;
     int to = off + (int) u.getTotalReadBytes();
     if (to - from == 3 && body[from] == (byte) 0xd4 && body[from + 1] == 0) {
       return null; // undefined (fixext1 type 0)
     }
     return Arrays.copyOfRange(body, from, to);
+  }
+
+  /**
+   * Skips one value with its contents. Not {@code MessageUnpacker.skipValue} alone: it counts in an
+   * int, so a map32 header of 2^30 or more entries wraps its count.
+   */
+  private static void skipValue(MessageUnpacker u) throws IOException {
+    long count = 1;
+    while (count > 0) {
+      MessageFormat f = u.getNextFormat();
+      if (f.getValueType() == org.msgpack.value.ValueType.ARRAY) {
+        count += u.unpackArrayHeader();
+      } else if (f.getValueType() == org.msgpack.value.ValueType.MAP) {
+        count += 2L * u.unpackMapHeader();
+      } else {
+        u.skipValue();
+      }
+      count--;
+    }
   }
 
   /** A map value as a tree; null for {@code undefined}, which removes the field. */

@@ -51,6 +51,11 @@ final class GatewayFixture implements AutoCloseable {
     startBroker();
   }
 
+  /** Calls delivered by the gateway and not yet answered, failed or cancelled. */
+  int pendingCalls() {
+    return broker.gateway().getStatus().pendingCalls();
+  }
+
   /** A client builder for this gateway with test-friendly defaults. */
   ServiceClient.Builder client(String name) {
     return ServiceClient.builder()

@@ -303,4 +303,43 @@ class NodeServiceInteropTest {
     assertThat(bad.get("code").asText()).isEqualTo("DESERIALIZATION_FAILED");
     assertThat(bad.get("message").asText()).startsWith("Invalid params for 'greet': ");
   }
+
+  // ---- cancellation with ipc-bro peers, which know no CANCEL frame
+
+  @Test
+  void aNodeCalleeIgnoresTheCancelOfACallItServes() throws Exception {
+    NodeService n = node("json", "node-svc");
+    ServiceClient a = java("java-caller", Serializer.JSON);
+    a.connect();
+    CompletableFuture<JsonNode> hung = a.callAsync("node-svc", "hang", null, JsonNode.class);
+    n.awaitEvent("hanging", CALL);
+    hung.cancel(true); // the gateway sends the Node service a CANCEL it does not know
+
+    assertThat(a.call("node-svc", "add", Map.of("a", 1, "b", 2), Integer.class)).isEqualTo(3);
+  }
+
+  @ParameterizedTest(name = "node {0}")
+  @ValueSource(strings = {"json", "msgpack"})
+  void aNodeCallerThatTimesOutStopsTheJavaHandler(String nodeEncoding) throws Exception {
+    java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+    ServiceClient j = java("java-svc", Serializer.JSON);
+    j.serve(
+        "block",
+        (params, ctx) -> {
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            interrupted.countDown();
+            throw e;
+          }
+          return null;
+        });
+    j.connect();
+    NodeService n = node(nodeEncoding, "node-caller");
+
+    JsonNode r = n.call("java-svc", "block", Map.of(), Duration.ofMillis(500));
+    assertThat(r.get("code").asText()).isEqualTo("TIMEOUT");
+    // The gateway fails the call at its deadline (plus a grace) and tells the callee.
+    assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+  }
 }

@@ -231,7 +231,8 @@ final class Ctl {
       name = "call",
       description =
           "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the result as"
-              + " indented JSON. brokerctl registers as a short-lived service named brokerctl-<pid> to make the call.")
+              + " indented JSON. brokerctl calls as an anonymous caller: it is not listed as a service"
+              + " and leaves no node in the call graph.")
   int call(
       @Parameters(paramLabel = "SERVICE") String service,
       @Parameters(paramLabel = "METHOD") String method,
@@ -252,7 +253,6 @@ final class Ctl {
         java.time.Duration.ofMillis(timeoutMs != null ? timeoutMs : 30_000);
     try (io.ephemeral.client.service.ServiceClient client =
         io.ephemeral.client.service.ServiceClient.builder()
-            .serviceName("brokerctl-" + ProcessHandle.current().pid())
             .gateway(path)
             .autoReconnect(false)
             .timeout(timeout)

@@ -143,8 +143,13 @@ class ServicesCommandTest {
             .serviceName("calc")
             .gateway(pipe)
             .build()) {
+      java.util.List<String> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
       calc.registerMethod(
-          "double", (params, ctx) -> java.util.Map.of("result", params.path("n").asInt() * 2));
+          "double",
+          (params, ctx) -> {
+            callers.add(ctx.caller());
+            return java.util.Map.of("result", params.path("n").asInt() * 2);
+          });
       calc.connect();
       Result ok = Cli.ctl(pipe, "call", "calc", "double", "{\"n\":21}");
       assertThat(ok.status()).as(ok.toString()).isZero();
@@ -157,6 +162,11 @@ class ServicesCommandTest {
       Result badJson = Cli.ctl(pipe, "call", "calc", "double", "{nope");
       assertThat(badJson.status()).isEqualTo(1);
       assertThat(badJson.err()).contains("PARAMS is not valid JSON");
+
+      // brokerctl called as an anonymous caller: no service, no node in the call graph
+      assertThat(callers).hasSize(2).allSatisfy(c -> assertThat(c).startsWith("~anonymous-"));
+      Result graph = Cli.ctl(pipe, "services", "--graph");
+      assertThat(graph.out()).isEqualTo("graph LR\n  s0[\"calc\"]\n");
     }
   }
 }

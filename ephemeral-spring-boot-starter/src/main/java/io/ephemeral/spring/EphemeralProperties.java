@@ -3,6 +3,8 @@ package io.ephemeral.spring;
 import io.ephemeral.client.service.Serializer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** The {@code ephemeral.*} properties of the Spring Boot starter. */
@@ -33,6 +35,12 @@ public class EphemeralProperties {
    * private temporary path.
    */
   private boolean embedded;
+
+  /**
+   * Packages to scan for {@code @ServiceInterface} interfaces to inject as proxies, besides the
+   * application's own (e.g. those of a library of shared contracts).
+   */
+  private List<String> proxyPackages = new ArrayList<>();
 
   /** The encoding of the frames this application sends. */
   private Serializer serializer = Serializer.JSON;
@@ -81,6 +89,14 @@ public class EphemeralProperties {
 
   public void setEmbedded(boolean embedded) {
     this.embedded = embedded;
+  }
+
+  public List<String> getProxyPackages() {
+    return proxyPackages;
+  }
+
+  public void setProxyPackages(List<String> proxyPackages) {
+    this.proxyPackages = proxyPackages;
   }
 
   public Serializer getSerializer() {

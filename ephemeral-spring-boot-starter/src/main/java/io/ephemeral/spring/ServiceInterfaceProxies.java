@@ -2,6 +2,8 @@ package io.ephemeral.spring;
 
 import io.ephemeral.client.service.ServiceClient;
 import io.ephemeral.client.service.ServiceInterface;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
@@ -21,7 +23,8 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Makes every {@link ServiceInterface} interface in the application's packages (those of its
- * {@code @SpringBootApplication}) injectable: a bean named after the interface whose instance is
+ * {@code @SpringBootApplication}) and in the packages of {@code ephemeral.proxy-packages} (for
+ * contracts shared in a library) injectable: a bean named after the interface whose instance is
  * {@link ServiceClient#proxy}. An interface that one of the application's own
  * {@code @BrokerService} beans implements is left to that bean, so injecting it finds the local
  * implementation, not a proxy calling itself through the broker.
@@ -53,10 +56,14 @@ final class ServiceInterfaceProxies
   @Override
   public void registerBeanDefinitions(
       AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
-    if (!AutoConfigurationPackages.has(beanFactory)) {
-      return;
+    List<String> packages = new ArrayList<>();
+    if (AutoConfigurationPackages.has(beanFactory)) {
+      packages.addAll(AutoConfigurationPackages.get(beanFactory));
     }
-    List<String> packages = AutoConfigurationPackages.get(beanFactory);
+    String[] extra = environment.getProperty("ephemeral.proxy-packages", String[].class);
+    if (extra != null) {
+      packages.addAll(Arrays.asList(extra));
+    }
     ClassPathScanningCandidateComponentProvider scanner =
         new ClassPathScanningCandidateComponentProvider(false, environment) {
           @Override

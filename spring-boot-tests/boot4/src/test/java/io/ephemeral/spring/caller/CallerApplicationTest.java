@@ -1,12 +1,15 @@
 package io.ephemeral.spring.caller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.ServicesReport;
 import io.ephemeral.client.service.CallContext;
 import io.ephemeral.client.service.ServiceClient;
+import io.ephemeral.client.service.ServiceNotFoundException;
+import io.ephemeral.spring.it.Users;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,7 +25,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * An application that only calls, against a broker it did not start ({@code ephemeral.pipe}): it is
  * an anonymous caller, absent from the broker's services and call graph.
  */
-@SpringBootTest(classes = CallerApplication.class)
+@SpringBootTest(
+    classes = CallerApplication.class,
+    properties = "ephemeral.proxy-packages=io.ephemeral.spring.it")
 class CallerApplicationTest {
   private static Broker broker;
   private static ServiceClient greeter;
@@ -63,6 +68,7 @@ class CallerApplicationTest {
   @Autowired ServiceClient client;
   @Autowired BrokerClient kv;
   @Autowired Greeter proxy;
+  @Autowired Users users; // a contract from another package, by ephemeral.proxy-packages
 
   @Test
   void anApplicationThatOnlyCallsIsAnAnonymousCaller() {
@@ -75,5 +81,12 @@ class CallerApplicationTest {
         .extracting(ServicesReport.Service::name)
         .containsExactly("greeter");
     assertThat(report.edges()).isEmpty();
+  }
+
+  @Test
+  void contractsOfOtherPackagesAreInjectableWhenListed() {
+    assertThatThrownBy(() -> users.get(new Users.UserId(1)))
+        .isInstanceOf(ServiceNotFoundException.class)
+        .hasMessageContaining("'users'");
   }
 }

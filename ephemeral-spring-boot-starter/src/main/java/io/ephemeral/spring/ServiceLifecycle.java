@@ -11,6 +11,10 @@ import org.springframework.context.SmartLifecycle;
  * Registers the {@code @BrokerService} beans with the application's {@link ServiceClient} and
  * connects it when the context starts (before a web server would, so requests find it connected);
  * disconnects it when the context stops. Proxies can be used once the context has started.
+ *
+ * <p>An application that serves is kept running while its context is: the client's threads are
+ * daemons, so without a web server or another non-daemon thread the JVM would exit as soon as
+ * {@code main} returns. A non-daemon thread waits until the context stops.
  */
 final class ServiceLifecycle implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceLifecycle.class);
@@ -23,6 +27,7 @@ final class ServiceLifecycle implements SmartLifecycle {
   private final BrokerPipe pipe;
   private volatile boolean running;
   private boolean registered;
+  private Thread keepAlive;
 
   ServiceLifecycle(ServiceClient client, ApplicationContext context, BrokerPipe pipe) {
     this.client = client;
@@ -39,6 +44,11 @@ final class ServiceLifecycle implements SmartLifecycle {
     }
     client.connect();
     running = true;
+    if (!client.isAnonymous() && keepAlive == null) {
+      keepAlive = new Thread(this::awaitStop, "ephemeral-keep-alive");
+      keepAlive.setDaemon(false);
+      keepAlive.start();
+    }
     LOG.info(
         "Connected to the broker at {} as {} serving {}",
         pipe,
@@ -49,7 +59,19 @@ final class ServiceLifecycle implements SmartLifecycle {
   @Override
   public synchronized void stop() {
     running = false;
+    notifyAll();
+    keepAlive = null;
     client.disconnect();
+  }
+
+  private synchronized void awaitStop() {
+    while (running) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
   }
 
   @Override

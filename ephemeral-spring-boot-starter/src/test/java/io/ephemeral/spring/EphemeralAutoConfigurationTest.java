@@ -117,6 +117,46 @@ class EphemeralAutoConfigurationTest {
     assertThat(broker[0].isRunning()).as("stopped with the context").isFalse();
   }
 
+  @BrokerService
+  static class AlphaService implements Alpha {
+    @Override
+    public int a() {
+      return 1;
+    }
+  }
+
+  @Configuration
+  static class OnlyAlpha {
+    @Bean
+    AlphaService alpha() {
+      return new AlphaService();
+    }
+  }
+
+  @Test
+  void anApplicationThatServesIsKeptRunningUntilItsContextCloses() {
+    runner
+        .withPropertyValues("ephemeral.embedded=true")
+        .withUserConfiguration(OnlyAlpha.class)
+        .run(
+            ctx -> {
+              assertThat(ctx.getBean(ServiceClient.class).serviceName())
+                  .as("named after the contract its bean implements")
+                  .isEqualTo("alpha");
+              assertThat(keepAlive()).as("a non-daemon thread keeps the JVM up").isTrue();
+            });
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (keepAlive() && System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+    assertThat(keepAlive()).as("gone once the context closed").isFalse();
+  }
+
+  private static boolean keepAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals("ephemeral-keep-alive") && t.isAlive() && !t.isDaemon());
+  }
+
   @Test
   void beansServingSeveralServicesNeedAServiceName() {
     runner

@@ -47,6 +47,7 @@ import org.springframework.core.annotation.Order;
 @EnableConfigurationProperties(EphemeralProperties.class)
 @Import({
   EphemeralAutoConfiguration.Embedded.class,
+  EphemeralAutoConfiguration.TraceIds.class,
   EphemeralAutoConfiguration.Jackson3Mapper.class,
   EphemeralAutoConfiguration.Jackson2Mapper.class,
   EphemeralAutoConfiguration.Metrics.class,
@@ -108,26 +109,24 @@ public class EphemeralAutoConfiguration {
   }
 
   /** Trace ids: started for calls that have none, and put into the MDC of served calls. */
-  @Bean
-  @Order(Ordered.HIGHEST_PRECEDENCE)
+  @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(
       prefix = "ephemeral",
       name = "trace-ids",
       havingValue = "true",
       matchIfMissing = true)
-  CallInterceptor ephemeralTracePropagation() {
-    return TraceContext.propagator();
-  }
+  static class TraceIds {
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    CallInterceptor ephemeralTracePropagation() {
+      return TraceContext.propagator();
+    }
 
-  @Bean
-  @Order(Ordered.HIGHEST_PRECEDENCE)
-  @ConditionalOnProperty(
-      prefix = "ephemeral",
-      name = "trace-ids",
-      havingValue = "true",
-      matchIfMissing = true)
-  ServeInterceptor ephemeralTraceIdLogging() {
-    return new TraceIdLogging();
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    ServeInterceptor ephemeralTraceIdLogging() {
+      return new TraceIdLogging();
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

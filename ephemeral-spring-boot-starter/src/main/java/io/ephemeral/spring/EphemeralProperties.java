@@ -51,66 +51,82 @@ public class EphemeralProperties {
    */
   private boolean traceIds = true;
 
+  /** The value of {@code ephemeral.pipe}. */
   public Path getPipe() {
     return pipe;
   }
 
+  /** Sets {@code ephemeral.pipe}. */
   public void setPipe(Path pipe) {
     this.pipe = pipe;
   }
 
+  /** The value of {@code ephemeral.scope}. */
   public String getScope() {
     return scope;
   }
 
+  /** Sets {@code ephemeral.scope}. */
   public void setScope(String scope) {
     this.scope = scope;
   }
 
+  /** The value of {@code ephemeral.service-name}. */
   public String getServiceName() {
     return serviceName;
   }
 
+  /** Sets {@code ephemeral.service-name}. */
   public void setServiceName(String serviceName) {
     this.serviceName = serviceName;
   }
 
+  /** The value of {@code ephemeral.timeout}. */
   public Duration getTimeout() {
     return timeout;
   }
 
+  /** Sets {@code ephemeral.timeout}. */
   public void setTimeout(Duration timeout) {
     this.timeout = timeout;
   }
 
+  /** The value of {@code ephemeral.embedded}. */
   public boolean isEmbedded() {
     return embedded;
   }
 
+  /** Sets {@code ephemeral.embedded}. */
   public void setEmbedded(boolean embedded) {
     this.embedded = embedded;
   }
 
+  /** The value of {@code ephemeral.proxy-packages}. */
   public List<String> getProxyPackages() {
     return proxyPackages;
   }
 
+  /** Sets {@code ephemeral.proxy-packages}. */
   public void setProxyPackages(List<String> proxyPackages) {
     this.proxyPackages = proxyPackages;
   }
 
+  /** The value of {@code ephemeral.serializer}. */
   public Serializer getSerializer() {
     return serializer;
   }
 
+  /** Sets {@code ephemeral.serializer}. */
   public void setSerializer(Serializer serializer) {
     this.serializer = serializer;
   }
 
+  /** The value of {@code ephemeral.trace-ids}. */
   public boolean isTraceIds() {
     return traceIds;
   }
 
+  /** Sets {@code ephemeral.trace-ids}. */
   public void setTraceIds(boolean traceIds) {
     this.traceIds = traceIds;
   }

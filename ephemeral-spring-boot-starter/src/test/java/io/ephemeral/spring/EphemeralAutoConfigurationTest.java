@@ -10,6 +10,7 @@ import io.ephemeral.client.service.ValueMapper;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -54,31 +55,28 @@ class EphemeralAutoConfigurationTest {
     }
   }
 
+  private static void failsSaying(AssertableApplicationContext ctx, String... phrases) {
+    assertThat(ctx).hasFailed();
+    for (String phrase : phrases) {
+      assertThat(ctx.getStartupFailure()).rootCause().hasMessageContaining(phrase);
+    }
+  }
+
   @Test
   void withoutABrokerTheContextFailsNamingWhatToSet() {
     runner
         .withPropertyValues("ephemeral.pipe=")
         .run(
             ctx ->
-                assertThat(ctx)
-                    .hasFailed()
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("set ephemeral.pipe or EPHEMERAL_PIPE")
-                    .hasMessageContaining("ephemeral.embedded=true"));
+                failsSaying(
+                    ctx, "set ephemeral.pipe or EPHEMERAL_PIPE", "ephemeral.embedded=true"));
   }
 
   @Test
   void aScopeWithoutAPipeIsRefusedWithTheReason() {
     runner
         .withPropertyValues("ephemeral.scope=build-1")
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .hasFailed()
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("ephemeral.scope is set (build-1)"));
+        .run(ctx -> failsSaying(ctx, "ephemeral.scope is set (build-1)"));
   }
 
   @Test
@@ -86,13 +84,7 @@ class EphemeralAutoConfigurationTest {
     runner
         .withPropertyValues("ephemeral.embedded=true")
         .withClassLoader(new FilteredClassLoader(Broker.class))
-        .run(
-            ctx ->
-                assertThat(ctx)
-                    .hasFailed()
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("needs io.ephemeral:ephemeral-broker on the class path"));
+        .run(ctx -> failsSaying(ctx, "needs io.ephemeral:ephemeral-broker on the class path"));
   }
 
   @Test
@@ -164,11 +156,6 @@ class EphemeralAutoConfigurationTest {
         .withUserConfiguration(Both.class)
         .run(
             ctx ->
-                assertThat(ctx)
-                    .hasFailed()
-                    .getFailure()
-                    .rootCause()
-                    .hasMessageContaining("several services [alpha, beta]")
-                    .hasMessageContaining("set ephemeral.service-name"));
+                failsSaying(ctx, "several services [alpha, beta]", "set ephemeral.service-name"));
   }
 }

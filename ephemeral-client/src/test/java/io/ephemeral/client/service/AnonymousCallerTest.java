@@ -5,41 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.ServicesReport;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Clients without a service name, through the real gateway. */
 class AnonymousCallerTest {
-  private GatewayFixture gateway;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  @RegisterExtension final Gateways gateways = Gateways.real();
 
   @ServiceInterface("echo")
   public interface Echo {
     String echo(String text);
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
   private ServiceClient anonymous() {
-    ServiceClient c = ServiceClient.builder().gateway(gateway.socket).environment(Map.of()).build();
-    open.add(c);
+    ServiceClient c = gateways.anonymous();
     c.connect();
     return c;
   }
@@ -47,8 +29,8 @@ class AnonymousCallerTest {
   @Test
   void anonymousCallersCallButAreNotServicesAndCannotBeCalled() {
     AtomicReference<CallContext> seen = new AtomicReference<>();
-    ServiceClient echo = gateway.client("echo").build();
-    open.add(echo);
+    ServiceClient echo = gateways.client("echo").build();
+    gateways.track(echo);
     echo.registerService(
         (Echo)
             text -> {
@@ -64,8 +46,8 @@ class AnonymousCallerTest {
     }
     String caller = seen.get().caller();
     assertThat(caller).startsWith("~anonymous-");
-    BrokerClient kv = BrokerClient.builder().pipe(gateway.socket).environment(Map.of()).build();
-    open.add(kv);
+    BrokerClient kv = BrokerClient.builder().pipe(gateways.socket()).environment(Map.of()).build();
+    gateways.track(kv);
     ServicesReport report = kv.services();
     assertThat(report.services()).extracting(ServicesReport.Service::name).containsExactly("echo");
     assertThat(report.edges()).as("no call-graph node for anonymous callers").isEmpty();

@@ -5,40 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A client without a service name, against a scripted gateway: what it sends and expects. */
 class AnonymousCallerWireTest {
+  @RegisterExtension final Gateways gateways = Gateways.scripted();
+
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private ScriptedGateway gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws IOException {
-    gateway = new ScriptedGateway();
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
   private ServiceClient anonymous() {
-    ServiceClient c = ServiceClient.builder().gateway(gateway.socket).environment(Map.of()).build();
-    clients.add(c);
-    return c;
+    return gateways.build(ServiceClient.builder().gateway(gateways.socket()).environment(Map.of()));
   }
 
   @Test
@@ -46,7 +27,7 @@ class AnonymousCallerWireTest {
     ServiceClient c = anonymous();
     assertThat(c.isAnonymous()).isTrue();
     CompletableFuture<Void> connected = CompletableFuture.runAsync(c::connect);
-    Peer p = gateway.accept(WAIT);
+    Peer p = gateways.script().accept(WAIT);
     JsonNode register = p.read("REGISTER", WAIT).message();
     assertThat(register.get("anonymous").asBoolean()).isTrue();
     assertThat(register.has("serviceName")).isFalse();
@@ -65,7 +46,7 @@ class AnonymousCallerWireTest {
   void aGatewayThatGivesNoIdentityFailsTheConnectWithTheReason() throws Exception {
     ServiceClient c = anonymous();
     CompletableFuture<Void> connected = CompletableFuture.runAsync(c::connect);
-    Peer p = gateway.accept(WAIT);
+    Peer p = gateways.script().accept(WAIT);
     p.read("REGISTER", WAIT);
     p.send(obj("type", "REGISTER_ACK"));
     assertThatThrownBy(() -> connected.get(10, TimeUnit.SECONDS))
@@ -86,7 +67,7 @@ class AnonymousCallerWireTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("anonymous client cannot serve a service");
     assertThatThrownBy(
-            () -> ServiceClient.builder().serviceName("").gateway(gateway.socket).build())
+            () -> ServiceClient.builder().serviceName("").gateway(gateways.socket()).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("must not be empty");
   }

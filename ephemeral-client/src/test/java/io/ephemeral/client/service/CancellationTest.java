@@ -6,39 +6,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cancellation and deadlines end to end, through the real gateway. */
 class CancellationTest {
+  @RegisterExtension final Gateways gateways = Gateways.real();
+
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
-  private ServiceClient connected(ServiceClient.Builder b) {
-    ServiceClient c = b.build();
-    clients.add(c);
-    return c;
+  /** Connects service {@code name} serving {@code method} with {@code handler}. */
+  private void serve(String name, String method, CallHandler handler) {
+    ServiceClient c = gateways.build(gateways.client(name));
+    c.serve(method, handler);
+    c.connect();
   }
 
   /** A service whose "block" handler sleeps until interrupted, recording what it saw. */
@@ -65,11 +50,8 @@ class CancellationTest {
   @Test
   void cancellingAFutureInterruptsTheBlockedHandlerOfTheCallee() throws Exception {
     Blocker blocker = new Blocker();
-    ServiceClient b = connected(gateway.client("B"));
-    b.serve("block", blocker.handler());
-    b.connect();
-    ServiceClient a = connected(gateway.client("A"));
-    a.connect();
+    serve("B", "block", blocker.handler());
+    ServiceClient a = gateways.connected(gateways.client("A"));
 
     CompletableFuture<String> f = a.callAsync("B", "block", null, String.class);
     assertThat(blocker.running.await(10, TimeUnit.SECONDS)).isTrue();
@@ -79,17 +61,14 @@ class CancellationTest {
         .as("the handler's thread is interrupted")
         .isTrue();
     assertThat(blocker.sawCancelled).isTrue();
-    await("the gateway to forget the call", WAIT, () -> gateway.pendingCalls() == 0);
+    await("the gateway to forget the call", WAIT, () -> gateways.fixture().pendingCalls() == 0);
   }
 
   @Test
   void aCallerTimeoutStopsTheCalleesHandler() throws Exception {
     Blocker blocker = new Blocker();
-    ServiceClient b = connected(gateway.client("B"));
-    b.serve("block", blocker.handler());
-    b.connect();
-    ServiceClient a = connected(gateway.client("A"));
-    a.connect();
+    serve("B", "block", blocker.handler());
+    ServiceClient a = gateways.connected(gateways.client("A"));
 
     assertThatThrownBy(
             () ->
@@ -103,12 +82,10 @@ class CancellationTest {
   @Test
   void aCancelledCallCancelsTheCallsNestedInIt() throws Exception {
     Blocker leaf = new Blocker();
-    ServiceClient c = connected(gateway.client("C"));
-    c.serve("block", leaf.handler());
-    c.connect();
+    serve("C", "block", leaf.handler());
     Blocker middle = new Blocker();
-    ServiceClient b = connected(gateway.client("B"));
-    b.serve(
+    serve(
+        "B",
         "relay",
         (params, ctx) -> {
           middle.running.countDown();
@@ -120,9 +97,7 @@ class CancellationTest {
             throw e;
           }
         });
-    b.connect();
-    ServiceClient a = connected(gateway.client("A"));
-    a.connect();
+    ServiceClient a = gateways.connected(gateways.client("A"));
 
     CompletableFuture<String> f = a.callAsync("B", "relay", null, String.class);
     assertThat(leaf.running.await(10, TimeUnit.SECONDS)).isTrue();
@@ -136,17 +111,14 @@ class CancellationTest {
         .as("C, two hops away, was told too")
         .isTrue();
     assertThat(leaf.sawCancelled).isTrue();
-    await("the gateway to forget both calls", WAIT, () -> gateway.pendingCalls() == 0);
+    await("the gateway to forget both calls", WAIT, () -> gateways.fixture().pendingCalls() == 0);
   }
 
   @Test
   void aProxyCallInterruptedWhileWaitingCancelsTheCall() throws Exception {
     Blocker blocker = new Blocker();
-    ServiceClient b = connected(gateway.client("B"));
-    b.serve("block", blocker.handler());
-    b.connect();
-    ServiceClient a = connected(gateway.client("A"));
-    a.connect();
+    serve("B", "block", blocker.handler());
+    ServiceClient a = gateways.connected(gateways.client("A"));
     Thread caller =
         new Thread(
             () -> {

@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -19,34 +17,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cancellation on the wire, against a scripted gateway: CANCEL frames sent and obeyed. */
 class CancellationWireTest {
+  @RegisterExtension final Gateways gateways = Gateways.scripted();
+
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  private ScriptedGateway gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws IOException {
-    gateway = new ScriptedGateway();
-  }
-
-  @AfterEach
-  void stop() throws IOException {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
-  private ServiceClient client(ServiceClient.Builder b) {
-    ServiceClient c = b.build();
-    clients.add(c);
-    return c;
-  }
 
   private static JsonNode call(String id, String method) {
     return obj(
@@ -76,8 +54,8 @@ class CancellationWireTest {
 
   @Test
   void aCancelledFutureCancelsItsCallAtTheGateway() throws Exception {
-    ServiceClient a = client(gateway.client("A"));
-    Peer p = gateway.connect(a, WAIT);
+    ServiceClient a = gateways.build(gateways.client("A"));
+    Peer p = gateways.script().connect(a, WAIT);
     CompletableFuture<JsonNode> f = a.callAsync("B", "slow", null, JsonNode.class);
     JsonNode sent = p.read("CALL", WAIT).message();
 
@@ -92,8 +70,8 @@ class CancellationWireTest {
 
   @Test
   void aCallThatTimesOutIsCancelledAtTheGateway() throws Exception {
-    ServiceClient a = client(gateway.client("A"));
-    Peer p = gateway.connect(a, WAIT);
+    ServiceClient a = gateways.build(gateways.client("A"));
+    Peer p = gateways.script().connect(a, WAIT);
     CompletableFuture<JsonNode> f =
         a.callAsync(
             CallRequest.of("B", "slow", null).withTimeout(Duration.ofMillis(100)), JsonNode.class);
@@ -111,7 +89,7 @@ class CancellationWireTest {
     AtomicReference<CallContext> context = new AtomicReference<>();
     AtomicBoolean interrupted = new AtomicBoolean();
     AtomicBoolean nextSawInterrupt = new AtomicBoolean(true);
-    ServiceClient a = client(gateway.client("A").handlerThreads(1));
+    ServiceClient a = gateways.build(gateways.client("A").handlerThreads(1));
     a.serve(
         "block",
         (params, ctx) -> {
@@ -131,7 +109,7 @@ class CancellationWireTest {
           nextSawInterrupt.set(Thread.currentThread().isInterrupted());
           return "ok";
         });
-    Peer p = gateway.connect(a, WAIT);
+    Peer p = gateways.script().connect(a, WAIT);
     p.send(call("c1", "block"));
     assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(context.get().isCancelled()).isFalse();
@@ -155,7 +133,7 @@ class CancellationWireTest {
     AtomicReference<CompletableFuture<JsonNode>> nested = new AtomicReference<>();
     AtomicReference<CallContext> context = new AtomicReference<>();
     CompletableFuture<Object> never = new CompletableFuture<>();
-    ServiceClient a = client(gateway.client("A"));
+    ServiceClient a = gateways.build(gateways.client("A"));
     a.serve(
         "fanout",
         (params, ctx) -> {
@@ -164,7 +142,7 @@ class CancellationWireTest {
           nestedStarted.countDown();
           return never; // answers later, asynchronously
         });
-    Peer p = gateway.connect(a, WAIT);
+    Peer p = gateways.script().connect(a, WAIT);
     p.send(call("outer", "fanout"));
     assertThat(nestedStarted.await(10, TimeUnit.SECONDS)).isTrue();
     JsonNode nestedCall = p.read("CALL", WAIT).message();
@@ -189,9 +167,9 @@ class CancellationWireTest {
 
   @Test
   void aCancelForAnUnknownCallIsIgnored() throws Exception {
-    ServiceClient a = client(gateway.client("A"));
+    ServiceClient a = gateways.build(gateways.client("A"));
     a.serve("m", (params, ctx) -> "ok");
-    Peer p = gateway.connect(a, WAIT);
+    Peer p = gateways.script().connect(a, WAIT);
     p.send(obj("type", "CANCEL", "id", "nothing", "from", "X", "to", "A"));
     p.send(call("c1", "m"));
     assertThat(p.read("RESPONSE", WAIT).message().get("data").asText()).isEqualTo("ok");
@@ -199,8 +177,8 @@ class CancellationWireTest {
 
   @Test
   void cancellingADoneCallSendsNothing() throws Exception {
-    ServiceClient a = client(gateway.client("A"));
-    Peer p = gateway.connect(a, WAIT);
+    ServiceClient a = gateways.build(gateways.client("A"));
+    Peer p = gateways.script().connect(a, WAIT);
     CompletableFuture<JsonNode> f = a.callAsync("B", "m", null, JsonNode.class);
     JsonNode sent = p.read("CALL", WAIT).message();
     p.send(ScriptedGateway.response(sent, "success", 1));

@@ -5,48 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Call and serve interceptors, and the W3C trace context they carry, through the real gateway. */
 class InterceptorsTest {
+  @RegisterExtension final Gateways gateways = Gateways.real();
+
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
-  private ServiceClient connected(ServiceClient.Builder b) {
-    ServiceClient c = b.build();
-    clients.add(c);
-    return c;
-  }
 
   @Test
   void interceptorsRunInOrderAroundTheCallAndTheHandler() {
     List<String> log = new CopyOnWriteArrayList<>();
     ServiceClient callee =
-        connected(
-            gateway
+        gateways.build(
+            gateways
                 .client("B")
                 .serveInterceptor(
                     chain -> {
@@ -68,8 +47,8 @@ class InterceptorsTest {
         });
     callee.connect();
     ServiceClient caller =
-        connected(
-            gateway
+        gateways.build(
+            gateways
                 .client("A")
                 .interceptor(
                     chain -> {
@@ -100,7 +79,7 @@ class InterceptorsTest {
   @Test
   void aCallInterceptorMayAnswerWithoutCallingAndMayRetry() {
     AtomicInteger served = new AtomicInteger();
-    ServiceClient callee = connected(gateway.client("B"));
+    ServiceClient callee = gateways.build(gateways.client("B"));
     callee.serve(
         "flaky",
         (params, ctx) -> {
@@ -111,8 +90,8 @@ class InterceptorsTest {
         });
     callee.connect();
     ServiceClient caller =
-        connected(
-            gateway
+        gateways.build(
+            gateways
                 .client("A")
                 .interceptor(
                     chain ->
@@ -131,8 +110,8 @@ class InterceptorsTest {
   @Test
   void interceptorFailuresFailTheCallWithAClearError() {
     ServiceClient callee =
-        connected(
-            gateway
+        gateways.build(
+            gateways
                 .client("B")
                 .serveInterceptor(
                     chain -> {
@@ -143,7 +122,7 @@ class InterceptorsTest {
                     }));
     callee.serve("m", (params, ctx) -> "ok");
     callee.connect();
-    ServiceClient a = connected(gateway.client("A"));
+    ServiceClient a = gateways.build(gateways.client("A"));
     a.connect();
     assertThatThrownBy(() -> a.call("B", "m", null, String.class))
         .isInstanceOf(ServiceException.class)
@@ -161,7 +140,7 @@ class InterceptorsTest {
             return "broken";
           }
         };
-    ServiceClient c = connected(gateway.client("C").interceptor(broken));
+    ServiceClient c = gateways.build(gateways.client("C").interceptor(broken));
     c.connect();
     assertThatThrownBy(() -> c.call("B", "m", null, String.class))
         .isInstanceOf(ServiceException.class)
@@ -171,8 +150,8 @@ class InterceptorsTest {
                 assertThat(((ServiceException) e).code())
                     .isEqualTo(ServiceException.INTERNAL_ERROR));
     ServiceClient d =
-        connected(
-            gateway
+        gateways.build(
+            gateways
                 .client("D")
                 .interceptor(
                     chain ->
@@ -188,7 +167,7 @@ class InterceptorsTest {
   void aTraceStartedByTheCallerReachesEveryServiceOfTheRequest() {
     AtomicReference<CallContext> atB = new AtomicReference<>();
     AtomicReference<CallContext> atC = new AtomicReference<>();
-    ServiceClient c = connected(gateway.client("C"));
+    ServiceClient c = gateways.build(gateways.client("C"));
     c.serve(
         "leaf",
         (params, ctx) -> {
@@ -196,7 +175,7 @@ class InterceptorsTest {
           return "leaf";
         });
     c.connect();
-    ServiceClient b = connected(gateway.client("B")); // no interceptor: copies the trace
+    ServiceClient b = gateways.build(gateways.client("B")); // no interceptor: copies the trace
     b.serve(
         "mid",
         (params, ctx) -> {
@@ -204,7 +183,7 @@ class InterceptorsTest {
           return ctx.call("C", "leaf", null, String.class);
         });
     b.connect();
-    ServiceClient a = connected(gateway.client("A").interceptor(TraceContext.propagator()));
+    ServiceClient a = gateways.build(gateways.client("A").interceptor(TraceContext.propagator()));
     a.connect();
 
     assertThat(a.call("B", "mid", null, String.class)).isEqualTo("leaf");
@@ -213,7 +192,7 @@ class InterceptorsTest {
     assertThat(atC.get().traceparent()).isEqualTo(atB.get().traceparent());
 
     // With the propagator, each hop gets a new parent id under the same trace id.
-    ServiceClient b2 = connected(gateway.client("B2").interceptor(TraceContext.propagator()));
+    ServiceClient b2 = gateways.build(gateways.client("B2").interceptor(TraceContext.propagator()));
     b2.serve("mid", (params, ctx) -> ctx.call("C", "leaf", null, String.class));
     b2.connect();
     a.call("B2", "mid", null, String.class);
@@ -225,7 +204,7 @@ class InterceptorsTest {
   @Test
   void theTraceContextTravelsInTheCallsContextAndABadOneIsIgnored() throws Exception {
     try (ScriptedGateway scripted = new ScriptedGateway()) {
-      ServiceClient a = connected(scripted.client("A"));
+      ServiceClient a = gateways.build(scripted.client("A"));
       AtomicReference<CallContext> seen = new AtomicReference<>();
       a.serve(
           "m",

@@ -3,12 +3,9 @@ package io.ephemeral.client.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,32 +15,13 @@ import tools.jackson.databind.json.JsonMapper;
  * surefire execution {@code with-jackson-3}), as in a Spring Boot 4 application.
  */
 class Jackson3ValuesTest {
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
+  @RegisterExtension final Gateways gateways = Gateways.real();
 
   public record Account(String accountId, int balanceCents) {}
 
   @ServiceInterface("accounts")
   public interface Accounts {
     Account open(String ownerName, int initialCents);
-  }
-
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-  }
-
-  private ServiceClient connected(ServiceClient.Builder b) {
-    ServiceClient c = b.build();
-    clients.add(c);
-    c.connect();
-    return c;
   }
 
   @Test
@@ -57,19 +35,20 @@ class Jackson3ValuesTest {
         JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
     AtomicReference<String> wire = new AtomicReference<>();
     ServiceClient service =
-        gateway.client("accounts").valueMapper(Jackson3Values.of(snake)).build();
-    clients.add(service);
+        gateways.client("accounts").valueMapper(Jackson3Values.of(snake)).build();
+    gateways.track(service);
     service.registerService(
         (Accounts) (ownerName, initialCents) -> new Account(ownerName + "-1", initialCents));
     service.connect();
-    ServiceClient raw = connected(gateway.client("raw"));
+    ServiceClient raw = gateways.connected(gateways.client("raw"));
     raw.serve(
         "open",
         (params, ctx) -> {
           wire.set(new String(params.bytes(), StandardCharsets.UTF_8));
           return params;
         });
-    ServiceClient caller = connected(gateway.client("web").valueMapper(Jackson3Values.of(snake)));
+    ServiceClient caller =
+        gateways.connected(gateways.client("web").valueMapper(Jackson3Values.of(snake)));
 
     Account a = caller.proxy(Accounts.class).open("ada", 500);
     assertThat(a).isEqualTo(new Account("ada-1", 500));

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,27 +16,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Params and results as raw bytes ({@link Params}, {@link CallHandler}) through the real gateway.
  */
 class RawValuesTest {
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
+  @RegisterExtension final Gateways gateways = Gateways.real();
 
   record Sum(int a, int b) {}
 
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
   private ServiceClient connected(String name, Serializer serializer) {
-    ServiceClient c = gateway.client(name).serializer(serializer).build();
-    clients.add(c);
-    return c;
+    return gateways.build(gateways.client(name).serializer(serializer));
   }
 
   @Test

@@ -18,15 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Typed service interfaces: proxies and registered implementations through the real gateway. */
 class TypedServicesTest {
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
+  @RegisterExtension final Gateways gateways = Gateways.real();
 
   public record UserId(long id) {}
 
@@ -102,22 +100,8 @@ class TypedServicesTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-    GatewayFixture.assertNoServiceThreadsLeft();
-  }
-
   private ServiceClient connected(String name) {
-    ServiceClient c = gateway.client(name).timeout(Duration.ofSeconds(10)).build();
-    clients.add(c);
-    return c;
+    return gateways.build(gateways.client(name));
   }
 
   @Test
@@ -221,8 +205,8 @@ class TypedServicesTest {
     service.serve("count", (params, ctx) -> new CompletableFuture<>()); // never answers
     service.connect();
     ServiceClient caller =
-        gateway.client("web").timeout(Duration.ofMillis(300)).build(); // the proxy's wait
-    clients.add(caller);
+        gateways.client("web").timeout(Duration.ofMillis(300)).build(); // the proxy's wait
+    gateways.track(caller);
     caller.connect();
     assertThatThrownBy(() -> caller.proxy(Users.class).count())
         .isInstanceOf(CallTimeoutException.class)

@@ -4,30 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Values mapped by an application's Jackson 2 mapper, with Jackson 2 only on the class path. */
 class ValueMapperTest {
-  private GatewayFixture gateway;
-  private final List<ServiceClient> clients = new ArrayList<>();
+  @RegisterExtension final Gateways gateways = Gateways.real();
 
   public record Account(String accountId, int balanceCents) {}
-
-  @BeforeEach
-  void start() throws Exception {
-    gateway = GatewayFixture.start();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(ServiceClient::close);
-    gateway.close();
-  }
 
   @Test
   void withJackson2OnlyTheDefaultMapsWithJackson2() {
@@ -38,12 +23,12 @@ class ValueMapperTest {
   void theApplicationsJackson2MapperMapsValues() {
     ObjectMapper snake =
         new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    ServiceClient b = gateway.client("B").objectMapper(snake).build();
-    clients.add(b);
+    ServiceClient b = gateways.client("B").objectMapper(snake).build();
+    gateways.track(b);
     b.serve("echo", (params, ctx) -> params.as(Account.class));
     b.connect();
-    ServiceClient a = gateway.client("A").valueMapper(Jackson2Values.of(snake)).build();
-    clients.add(a);
+    ServiceClient a = gateways.client("A").valueMapper(Jackson2Values.of(snake)).build();
+    gateways.track(a);
     a.connect();
 
     assertThat(a.call("B", "echo", new Account("x", 3), Map.class))

@@ -17,23 +17,26 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
- * A named service on the broker's service gateway: it serves methods to other processes and calls
- * theirs, wire compatible with the Node {@code ipc-bro} {@code IPCClient}.
+ * A client of the broker's service gateway, wire compatible with the Node {@code ipc-bro} {@code
+ * IPCClient}: as a named service it serves methods to other processes and calls theirs; without a
+ * name it is an anonymous caller.
  *
  * <pre>{@code
  * try (ServiceClient orders = ServiceClient.builder().serviceName("order-service").build()) {
- *   orders.registerMethod("getOrder", (params, ctx) -> {
+ *   orders.registerService(new OrdersImpl());              // an @ServiceInterface contract
+ *   orders.registerMethod("getOrder", (params, ctx) -> {   // or a method at a time
  *     User user = ctx.call("user-service", "getUser", Map.of("id", 7), User.class); // nested
  *     return new Order(params.get("orderId").asText(), user);
  *   });
  *   orders.connect();
- *   Stock stock = orders.call("inventory", "check", Map.of("sku", "A-1"), Stock.class);
+ *   Stock stock = orders.proxy(Inventory.class).check("A-1");
  * }
  * }</pre>
  *
  * <p>Thread-safe; share one client per service name. Calls fail with a {@link ServiceException}
- * whose {@link ServiceException#code() code} says why. See the package documentation for the
- * threading model, reconnection and the context rules.
+ * whose {@link ServiceException#code() code} says why. See the package documentation for typed
+ * interfaces, values, interceptors, cancellation, the threading model, reconnection and the context
+ * rules.
  */
 public final class ServiceClient implements AutoCloseable {
   /*

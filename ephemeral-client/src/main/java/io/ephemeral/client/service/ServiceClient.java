@@ -82,7 +82,9 @@ public final class ServiceClient implements AutoCloseable {
     this.gateway = gateway;
     this.timeoutMs = b.timeout.toMillis();
     this.poolSize = b.poolSize;
-    this.values = new Values(b.valueMapper == null ? ValueMapper.forClassPath() : b.valueMapper);
+    this.values =
+        new Values(
+            b.valueMapper == null ? ValueMapper.forClassPath() : b.valueMapper, b.serializer);
     this.busyPollNanos = b.busyPoll.toNanos();
     Executor handlerExecutor;
     if (b.handlerExecutor == null) {

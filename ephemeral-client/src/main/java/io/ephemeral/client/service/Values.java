@@ -24,8 +24,22 @@ final class Values {
 
   final ValueMapper mapper;
 
+  /**
+   * A Jackson 2 mapper, when the frames are MessagePack: values are then mapped to and from the
+   * frames' trees directly, not through JSON text (which would be parsed or written once more).
+   */
+  private final com.fasterxml.jackson.databind.ObjectMapper treeMapper;
+
   Values(ValueMapper mapper) {
+    this(mapper, Serializer.JSON);
+  }
+
+  Values(ValueMapper mapper, Serializer serializer) {
     this.mapper = mapper;
+    this.treeMapper =
+        serializer == Serializer.MSGPACK && mapper instanceof Jackson2Values
+            ? ((Jackson2Values) mapper).mapper()
+            : null;
   }
 
   /**
@@ -42,6 +56,17 @@ final class Values {
     }
     if (value instanceof JsonNode) {
       return value;
+    }
+    if (treeMapper != null) {
+      try {
+        JsonNode tree = treeMapper.valueToTree(value);
+        return tree == null ? JsonNodeFactory.instance.nullNode() : tree;
+      } catch (IllegalArgumentException e) {
+        throw ServiceException.of(
+            ServiceException.SERIALIZATION_FAILED,
+            "Cannot serialize " + value.getClass().getName() + ": " + rootMessage(e),
+            e);
+      }
     }
     byte[] json;
     try {
@@ -88,6 +113,9 @@ final class Values {
       return null;
     }
     try {
+      if (treeMapper != null && value.isMessagePack()) {
+        return (T) treeMapper.treeToValue(value.tree(), treeMapper.constructType(type));
+      }
       byte[] json = value.isMessagePack() ? value.json() : value.raw();
       return (T) mapper.fromJson(json, 0, json.length, type);
     } catch (Exception e) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Values mapped by an application's Jackson 2 mapper, with Jackson 2 only on the class path. */
 class ValueMapperTest {
@@ -19,15 +21,17 @@ class ValueMapperTest {
     assertThat(ValueMapper.forClassPath()).isInstanceOf(Jackson2Values.class);
   }
 
-  @Test
-  void theApplicationsJackson2MapperMapsValues() {
+  @ParameterizedTest
+  @EnumSource(Serializer.class)
+  void theApplicationsJackson2MapperMapsValues(Serializer serializer) {
     ObjectMapper snake =
         new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-    ServiceClient b = gateways.client("B").objectMapper(snake).build();
+    ServiceClient b = gateways.client("B").serializer(serializer).objectMapper(snake).build();
     gateways.track(b);
     b.serve("echo", (params, ctx) -> params.as(Account.class));
     b.connect();
-    ServiceClient a = gateways.client("A").valueMapper(Jackson2Values.of(snake)).build();
+    ServiceClient a =
+        gateways.client("A").serializer(serializer).valueMapper(Jackson2Values.of(snake)).build();
     gateways.track(a);
     a.connect();
 

@@ -32,6 +32,9 @@ import java.util.Locale;
  *       kept in reserve: it is given up to accept a waiting client, tell it {@code
  *       too_many_connections} and close it, then taken back; accepting pauses for {@link
  *       #ACCEPT_BACKOFF_MILLIS}, and the shortage is logged once per {@link #LOG_INTERVAL_MILLIS}.
+ *       A client accepted this way before its first bytes arrived keeps the reserve's place until
+ *       they do (or the linger time passes): closed at once, its request would arrive at a closed
+ *       socket and it would see a broken pipe instead of the reason.
  *   <li>At start, {@code maxConnections} is lowered below the process's descriptor limit (with
  *       {@link #SPARE_DESCRIPTORS} to spare for the broker itself), so the limit refuses first.
  * </ul>
@@ -105,6 +108,12 @@ final class Admission {
 
   /** Held so that one descriptor is free when the process has no other; null while given up. */
   private java.nio.channels.Channel reserve;
+
+  /**
+   * The client accepted on the reserve's descriptor that has not sent its first bytes yet; the
+   * reserve is taken back when it is closed.
+   */
+  private Connection waitingOnReserve;
 
   private long lastShortageLog = -LOG_INTERVAL_MILLIS;
   private long shortageRefusals;
@@ -258,6 +267,9 @@ final class Admission {
     } catch (IOException e) {
       // The client is gone already: its EOF (or the linger check) closes the socket.
     }
+    if (c == waitingOnReserve) {
+      close(c); // its input is read, so it reads the answer and then the end of the stream
+    }
   }
 
   /**
@@ -337,6 +349,13 @@ final class Admission {
       c.key.cancel();
     }
     closeQuietly(c.channel);
+    if (c == waitingOnReserve) {
+      waitingOnReserve = null;
+      reserve = openReserve();
+      if (serverKey.isValid()) {
+        serverKey.interestOps(SelectionKey.OP_ACCEPT);
+      }
+    }
   }
 
   // ---- out of file descriptors ----
@@ -355,10 +374,13 @@ final class Admission {
       closeQuietly(reserve);
       reserve = null;
       SocketChannel ch = null;
+      boolean keptOpen = false;
       try {
         ch = server.accept();
         if (ch != null) {
           ch.configureBlocking(false);
+          state.refused("descriptors");
+          shortageRefusals++;
           // Read what it sent (it decides the framing; data left unread would make the close a
           // reset), answer, close.
           firstBytes.clear();
@@ -367,6 +389,14 @@ final class Admission {
             got = ch.read(firstBytes);
           } while (got > 0 && firstBytes.hasRemaining());
           int n = firstBytes.position();
+          if (n == 0 && got == 0) {
+            // Nothing sent yet: it is told when its first bytes arrive (see tell and close).
+            Connection refused = refuse(ch, Refusal.TOO_MANY_CONNECTIONS, null);
+            refused.overLimit = true; // never counted as a connection
+            waitingOnReserve = refused;
+            keptOpen = true;
+            return;
+          }
           ch.write(
               ByteBuffer.wrap(
                   answer(
@@ -374,21 +404,26 @@ final class Admission {
                       Refusal.TOO_MANY_CONNECTIONS.message,
                       firstBytes.array(),
                       n)));
-          state.refused("descriptors");
-          shortageRefusals++;
         }
       } catch (IOException e) {
         // This client is lost either way; the next one may fare better.
       } finally {
-        if (ch != null) {
-          closeQuietly(ch);
+        if (!keptOpen) {
+          if (ch != null) {
+            closeQuietly(ch);
+          }
+          reserve = openReserve();
         }
-        reserve = openReserve();
+        logShortage();
       }
       if (ch == null) {
         break;
       }
     }
+  }
+
+  /** Logs the descriptor shortage, at most once per {@link #LOG_INTERVAL_MILLIS}. */
+  private void logShortage() {
     long now = clock.millis();
     if (now - lastShortageLog >= LOG_INTERVAL_MILLIS) {
       log.warn(

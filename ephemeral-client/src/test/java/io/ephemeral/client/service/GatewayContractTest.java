@@ -43,12 +43,18 @@ class GatewayContractTest {
   @BeforeEach
   void start() throws IOException {
     dir = Files.createTempDirectory("svc-");
+    // The raw peers send no heartbeats: a short stale timeout would evict them mid-test on a busy
+    // host. The eviction test starts its own broker with a short one.
+    startBroker(Duration.ofMinutes(10));
+  }
+
+  private void startBroker(Duration staleServiceTimeout) throws IOException {
     broker =
         Broker.builder()
             .environment(Map.of())
             .shutdownHook(false)
             .socketPath(dir.resolve("b.sock"))
-            .staleServiceTimeout(Duration.ofSeconds(1))
+            .staleServiceTimeout(staleServiceTimeout)
             .logLevel("warn")
             .build();
     broker.start();
@@ -263,6 +269,8 @@ class GatewayContractTest {
 
   @Test
   void heartbeatsKeepAServiceAliveAndSilenceGetsItEvicted() throws Exception {
+    broker.stop();
+    startBroker(Duration.ofSeconds(1));
     ServiceClient.Builder builder =
         ServiceClient.builder()
             .gateway(broker.socketPath())

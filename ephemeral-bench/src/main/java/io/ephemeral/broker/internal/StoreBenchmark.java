@@ -51,7 +51,9 @@ public class StoreBenchmark {
           0,
           16,
           store.hash(keys[i], 0, 16),
-          value.clone(),
+          value,
+          0,
+          value.length,
           value.length,
           false,
           false,
@@ -79,19 +81,30 @@ public class StoreBenchmark {
     byte[] k = nextKey();
     MemoryStore.Entry e = store.find(k, 0, 16, store.hash(k, 0, 16));
     store.touch(e, now, false);
-    return e.value;
+    return e.data;
   }
 
   /**
-   * Overwrites an existing key (the set of a get/set workload): new value array, deadline moved in
-   * the heap.
+   * Overwrites an existing key (the set of a get/set workload): new key-and-value array, deadline
+   * moved in the heap.
    */
   @Benchmark
   public int set() {
     byte[] k = nextKey();
     now++;
     return store.put(
-        k, 0, 16, store.hash(k, 0, 16), value.clone(), value.length, false, false, 3_600_000, now);
+        k,
+        0,
+        16,
+        store.hash(k, 0, 16),
+        value,
+        0,
+        value.length,
+        value.length,
+        false,
+        false,
+        3_600_000,
+        now);
   }
 
   /** A new key that expires: insert, heap add, then popped and unlinked by the sweep. */
@@ -104,6 +117,8 @@ public class StoreBenchmark {
         16,
         store.hash(shortLived, 0, 16),
         value,
+        0,
+        value.length,
         value.length,
         false,
         false,

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
@@ -89,12 +88,12 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     }
     store.touch(e, now, config.refreshTtlOnGet());
     ByteOutput out = reply.ok();
-    if (e.value != null) {
+    if (e.hasValue()) {
       reply.member(VALUE);
       if (e.storedGzip) {
-        codec.inflate(e.value, out);
+        codec.inflate(e.data, e.valueOffset(), e.storedValueLength(), out);
       } else {
-        out.write(e.value);
+        out.write(e.data, e.valueOffset(), e.valueLength);
       }
     }
     reply.member(COMPRESSED).bool(e.clientCompressed);
@@ -105,7 +104,6 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   public void set(Request r, Reply reply) {
     long now = clock.millis();
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
-    byte[] value = null;
     boolean gzip = false;
     int valueLength = r.valuePresent ? r.valueEnd - r.valueOff : 0;
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
@@ -124,16 +122,20 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
         return;
       }
     }
-    if (r.valuePresent) {
-      value = Arrays.copyOfRange(r.line, r.valueOff, r.valueEnd);
-      if (config.compression()
-          && !r.compressed
-          && valueLength >= Math.max(64, config.compressionThreshold())) {
-        byte[] packed = codec.deflate(value);
-        if (packed.length < value.length) {
-          value = packed;
-          gzip = true;
-        }
+    // Stored as sent, straight from the request line, unless compressed below.
+    byte[] stored = r.valuePresent ? r.line : null;
+    int storedOff = r.valueOff;
+    int storedLength = valueLength;
+    if (r.valuePresent
+        && config.compression()
+        && !r.compressed
+        && valueLength >= Math.max(64, config.compressionThreshold())) {
+      byte[] packed = codec.deflate(r.line, r.valueOff, valueLength);
+      if (packed.length < valueLength) {
+        stored = packed;
+        storedOff = 0;
+        storedLength = packed.length;
+        gzip = true;
       }
     }
     if (store.put(
@@ -142,7 +144,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             r.keyOff,
             r.keyLen,
             hash,
-            value,
+            stored,
+            storedOff,
+            storedLength,
             valueLength,
             gzip,
             r.compressed,
@@ -182,11 +186,11 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             out.write((byte) ',');
           }
           first[0] = false;
-          out.jsonString(e.key, 0, e.key.length)
+          out.jsonString(e.data, 0, e.keyLength)
               .write(EXPIRES)
               .number(e.deadline)
               .write(HAS_VALUE)
-              .bool(e.value != null)
+              .bool(e.hasValue())
               .write((byte) '}');
         });
     out.write((byte) '}');
@@ -407,6 +411,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
               k.length,
               store.hash(k, 0, k.length),
               json,
+              0,
+              json.length,
               json.length,
               false,
               false,

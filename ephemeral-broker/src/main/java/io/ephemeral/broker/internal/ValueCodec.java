@@ -15,11 +15,11 @@ final class ValueCodec {
   private final Inflater inflater = new Inflater(true);
   private final byte[] chunk = new byte[16 * 1024];
 
-  byte[] deflate(byte[] data) {
+  byte[] deflate(byte[] data, int off, int len) {
     deflater.reset();
-    deflater.setInput(data);
+    deflater.setInput(data, off, len);
     deflater.finish();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 4));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, len / 4));
     while (!deflater.finished()) {
       int n = deflater.deflate(chunk);
       out.write(chunk, 0, n);
@@ -27,9 +27,9 @@ final class ValueCodec {
     return out.toByteArray();
   }
 
-  void inflate(byte[] packed, ByteOutput out) {
+  void inflate(byte[] packed, int off, int len, ByteOutput out) {
     inflater.reset();
-    inflater.setInput(packed);
+    inflater.setInput(packed, off, len);
     try {
       while (!inflater.finished()) {
         int n = inflater.inflate(chunk);

@@ -31,6 +31,8 @@ class ReviewIssue24IdleSweepTest {
           key.length,
           store.hash(key, 0, key.length),
           value,
+          0,
+          1,
           1,
           false,
           false,

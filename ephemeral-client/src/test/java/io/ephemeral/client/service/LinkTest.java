@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -112,6 +113,51 @@ class LinkTest {
       assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("NOTE");
       assertThat(link.selects() - before).as("select() returns while idle").isLessThanOrEqualTo(2);
     } finally {
+      link.close(null);
+    }
+  }
+
+  /**
+   * A caller writes its own frame on its own thread when no other thread is writing: it does not
+   * hand it to the reader or to a writer thread, which would cost a thread wake-up per call. The
+   * reader is held inside onMessage throughout, so a frame left to it could not reach the gateway.
+   */
+  @Test
+  void aSenderWritesItsFrameOnItsOwnThreadWhileTheReaderIsBusy() throws Exception {
+    CountDownLatch readerHeld = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Link.Owner owner =
+        new Link.Owner() {
+          @Override
+          public void onMessage(Link l, WireMessage message) {
+            readerHeld.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          @Override
+          public void onUndecodable(Link l, Exception error) {}
+
+          @Override
+          public void onClosed(Link l, Throwable cause) {}
+        };
+    Link link = Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, "test-link-reader");
+    try (SocketChannel gateway = server.accept()) {
+      writeFrame(gateway, "{\"type\":\"HOLD\"}");
+      assertThat(readerHeld.await(10, TimeUnit.SECONDS)).isTrue();
+      byte[] call = "{\"type\":\"CALL\"}".getBytes(StandardCharsets.UTF_8);
+      link.send(call);
+      // Already in the socket when send() returns: read it without waiting.
+      gateway.configureBlocking(false);
+      ByteBuffer in = ByteBuffer.allocate(64);
+      gateway.read(in);
+      assertThat(in.flip().remaining()).as("bytes in the socket").isEqualTo(4 + call.length);
+      assertThat(in.getInt()).isEqualTo(call.length);
+    } finally {
+      release.countDown();
       link.close(null);
     }
   }

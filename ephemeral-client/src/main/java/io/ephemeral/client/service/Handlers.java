@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,14 @@ final class Handlers {
    * `methods` is an immutable map replaced under `methodsLock` on every change, so an incoming
    * CALL looks its handler up without a lock. A CALL is served on the handler executor, or on the
    * reader thread that read it for methods registered non-blocking; if the executor refuses it,
-   * the refusal is answered from the timer thread, never from the reader. A handler that returns
+   * the refusal is answered from the timer thread, never from the reader.
+   *
+   * With the client's own handler pool, a CALL may instead be served on the thread that read it,
+   * once that thread has handed its reading to the connection's spare thread (Link.handOffAndRun):
+   * the handler may block as on the pool, and the call's path loses a thread wake-up (the
+   * hand-off to a pool thread), which is most of what a sequential call costs beyond the wire.
+   * `permits` (as many as the pool has threads) keeps the handlers running at once, on the pool
+   * or handed over, within handlerThreads. A handler that returns
    * a CompletionStage is answered when it completes, without holding a thread.
    *
    * The response goes out on the connection the CALL came in on, or on any other registered one
@@ -54,6 +62,10 @@ final class Handlers {
   private final ServiceClient client;
   private final String serviceName;
   private final Executor handlerExecutor;
+
+  /** Null with an executor of the user's: then every CALL goes to it. */
+  private final Semaphore permits;
+
   private final ScheduledExecutorService scheduler;
   private final Frames frames;
   private final Values values;
@@ -70,6 +82,7 @@ final class Handlers {
       ServiceClient client,
       String serviceName,
       Executor handlerExecutor,
+      Semaphore permits,
       ScheduledExecutorService scheduler,
       Frames frames,
       Values values,
@@ -79,6 +92,7 @@ final class Handlers {
     this.client = client;
     this.serviceName = serviceName;
     this.handlerExecutor = handlerExecutor;
+    this.permits = permits;
     this.scheduler = scheduler;
     this.frames = frames;
     this.values = values;
@@ -154,8 +168,20 @@ final class Handlers {
       serve(link, message, cancellation, false); // on this reader thread, as the method asked
       return;
     }
+    if (permits != null && permits.tryAcquire()) {
+      if (link.handOffAndRun(() -> serveWithPermit(link, message, cancellation))) {
+        return; // on this thread, once the connection's spare thread reads
+      }
+      permits.release();
+    }
     try {
-      handlerExecutor.execute(() -> serve(link, message, cancellation, true));
+      handlerExecutor.execute(
+          permits == null
+              ? () -> serve(link, message, cancellation, true)
+              : () -> {
+                permits.acquireUninterruptibly();
+                serveWithPermit(link, message, cancellation);
+              });
     } catch (RejectedExecutionException e) {
       // The handler pool refused: answer from the timer thread, never from this reader.
       try {
@@ -180,6 +206,15 @@ final class Handlers {
     if (c != null) {
       LOG.debug("service '{}': call {} cancelled", serviceName, id);
       c.cancel();
+    }
+  }
+
+  /** Serves a call that may block, holding one of the permits, and gives the permit back. */
+  private void serveWithPermit(Link link, WireMessage message, Cancellation cancellation) {
+    try {
+      serve(link, message, cancellation, true);
+    } finally {
+      permits.release();
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /*
  * Implementation notes.
  *
- * One connection to the gateway: a non-blocking SocketChannel, one daemon reader thread that
- * owns a Selector, and a queue of outgoing frames.
+ * One connection to the gateway: a non-blocking SocketChannel, a daemon reader thread that owns
+ * a Selector (the role can pass to the link's spare thread, below), and a queue of outgoing
+ * frames.
  *
  * Reading: the reader reads whatever has arrived into one buffer and cuts every complete frame
  * from it (a frame's length is checked against maxFrameSize before the buffer grows for it), so
@@ -41,6 +43,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * responses this way). Whichever thread writes the queue empty clears the mark, so that the
  * reader's select() waits for data only again (with the mark left set, select() would return at
  * once for as long as the socket has room, and the reader would spin).
+ *
+ * Handing reading over: the owner may ask, while the reader delivers a frame, to run a task on
+ * this very thread once another thread reads (handOffAndRun: a handler that may block runs on
+ * the thread that read its CALL, without waking a handler thread first). A link has at most two
+ * threads: the reader and a spare that waits to read. At a hand-off the reader stops after the
+ * frame it delivered, leaves its buffer (with any frames after that one) in `readBuf`, makes the
+ * spare the reader (a volatile write the spare waits for, so it sees the buffer) and runs the
+ * task; then it becomes the spare. While the other thread runs a task there is no spare and no
+ * hand-off: the owner uses its executor. The wake-up of the next reader is off the call's path.
  *
  * close() is idempotent and reports the closure to the owner exactly once, with the first cause
  * (null for a deliberate close). `closed` is set before the owner hears of it, so an owner that
@@ -75,7 +86,20 @@ final class Link {
   private final int maxFrameSize;
   private final long spinNanos;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread reader;
+  private final String threadName;
+
+  /** The thread that reads now (it changes at a hand-off). */
+  private volatile Thread reader;
+
+  /** A thread of this link waiting to read, or null (see the notes on handing reading over). */
+  private volatile LinkThread spare;
+
+  /** This link's threads alive: the reader, and a spare or a thread running a handed-off task. */
+  private final AtomicInteger threads = new AtomicInteger();
+
+  // Reader only: the read buffer, kept here across a hand-off, and the task to run after one.
+  private ByteBuffer readBuf = ByteBuffer.allocate(READ_BUFFER);
+  private Runnable afterHandOff;
   private final WireCodec.Reader decoder = new WireCodec.Reader();
 
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
@@ -113,8 +137,7 @@ final class Link {
       selector.close();
       throw e;
     }
-    this.reader = new ReaderThread(this::readLoop, name, owner);
-    reader.setDaemon(true);
+    this.threadName = name;
   }
 
   /** Connects to the gateway and starts reading. */
@@ -130,7 +153,7 @@ final class Link {
       ch.close();
       throw e;
     }
-    link.reader.start();
+    link.startThread(true);
     return link;
   }
 
@@ -146,19 +169,92 @@ final class Link {
     this.callerName = name;
   }
 
-  /** Whether the calling thread is the reader of a link of {@code owner}. */
+  /** Whether the calling thread is now the reader of a link of {@code owner}. */
   static boolean isReaderOf(Owner owner) {
     Thread t = Thread.currentThread();
-    return t instanceof ReaderThread && ((ReaderThread) t).owner == owner;
+    return t instanceof LinkThread
+        && ((LinkThread) t).link.owner == owner
+        && ((LinkThread) t).link.reader == t;
   }
 
-  /** A reader thread knows its owner, so that the owner can recognize its own readers. */
-  private static final class ReaderThread extends Thread {
-    final Owner owner;
+  /** A thread of a link, so that the owner can recognize its own readers. */
+  private static final class LinkThread extends Thread {
+    final Link link;
 
-    ReaderThread(Runnable run, String name, Owner owner) {
-      super(run, name);
-      this.owner = owner;
+    LinkThread(Link link, String name) {
+      super(name);
+      this.link = link;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      link.serveAsThread(this);
+    }
+  }
+
+  /** Starts a thread of this link: the reader, or a spare that waits to read. */
+  private void startThread(boolean asReader) {
+    LinkThread t = new LinkThread(this, threadName);
+    threads.incrementAndGet();
+    if (asReader) {
+      reader = t;
+    }
+    try {
+      t.start();
+    } catch (RuntimeException | Error e) {
+      threads.decrementAndGet();
+      throw e;
+    }
+  }
+
+  /**
+   * Called by the owner on the reader thread while it delivers a frame: once the delivery returns,
+   * another thread of this link reads and this thread runs {@code task}. False, and the task is not
+   * taken, when no thread waits to read (then one is started for next time, if this link has fewer
+   * than two).
+   */
+  boolean handOffAndRun(Runnable task) {
+    if (Thread.currentThread() != reader || afterHandOff != null || closed.get()) {
+      return false;
+    }
+    if (spare == null) {
+      if (threads.get() < 2) {
+        startThread(false);
+      }
+      return false;
+    }
+    afterHandOff = task;
+    return true;
+  }
+
+  /** A link thread's life: read while it is the reader, run what it was handed, wait to read. */
+  private void serveAsThread(LinkThread me) {
+    try {
+      while (true) {
+        if (reader != me) {
+          spare = me;
+          while (reader != me) {
+            if (closed.get()) {
+              return;
+            }
+            LockSupport.park(this);
+          }
+        }
+        Runnable task = readLoop();
+        if (task != null) {
+          try {
+            task.run();
+          } finally {
+            Thread.interrupted(); // an interrupt meant for the task must not reach select()
+          }
+        }
+        if (closed.get()) {
+          return;
+        }
+      }
+    } finally {
+      threads.decrementAndGet();
     }
   }
 
@@ -292,6 +388,10 @@ final class Link {
       // nothing left to release
     }
     selector.wakeup();
+    LinkThread idle = spare;
+    if (idle != null) {
+      LockSupport.unpark(idle);
+    }
     registration.completeExceptionally(
         ServiceException.of(
             ServiceException.CONNECTION_FAILED,
@@ -301,10 +401,17 @@ final class Link {
     owner.onClosed(this, cause);
   }
 
-  private void readLoop() {
-    ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER);
+  /**
+   * Reads and delivers frames while this thread is the reader. Returns the task to run after a
+   * hand-off (another thread reads from then on); once the link is closed, a task that was handed
+   * over just before (it still runs: its call has to be answered or failed), else null.
+   */
+  private Runnable readLoop() {
+    ByteBuffer buf = readBuf;
+    boolean handedOff = false;
     try {
-      while (true) {
+      buf = cutFrames(buf); // frames the previous reader left behind at its hand-off
+      while (afterHandOff == null) {
         int n = channel.read(buf);
         if (n < 0) {
           throw new EOFException("Connection closed by the gateway");
@@ -315,16 +422,30 @@ final class Link {
         }
         buf = cutFrames(buf);
       }
+      Runnable task = afterHandOff;
+      afterHandOff = null;
+      readBuf = buf;
+      LinkThread next = spare;
+      spare = null;
+      handedOff = true;
+      reader = next; // publishes readBuf to the next reader
+      LockSupport.unpark(next);
+      return task;
     } catch (IOException | RuntimeException e) {
       close(closed.get() ? null : e);
+      Runnable left = afterHandOff;
+      afterHandOff = null;
+      return left;
     } catch (Error e) {
       close(closed.get() ? null : e); // e.g. out of memory in a handler run on this thread
       throw e;
     } finally {
-      try {
-        selector.close(); // releases the channel if close() deferred it
-      } catch (IOException ignored) {
-        // nothing left to release
+      if (!handedOff) {
+        try {
+          selector.close(); // releases the channel if close() deferred it
+        } catch (IOException ignored) {
+          // nothing left to release
+        }
       }
     }
   }
@@ -384,6 +505,9 @@ final class Link {
       if (closed.get()) {
         throw new IOException("Connection closed");
       }
+      if (afterHandOff != null) {
+        break; // the next reader cuts the frames after this one
+      }
     }
     int left = end - pos;
     int need = left >= 4 ? 4 + buf.getInt(pos) : 4;
@@ -409,6 +533,11 @@ final class Link {
       return;
     }
     owner.onMessage(this, message);
+  }
+
+  /** Whether a thread of this link waits to take reading over (for tests). */
+  boolean hasSpare() {
+    return spare != null && !closed.get();
   }
 
   /** Whether the reader still has frames to write once the socket has room (for tests). */

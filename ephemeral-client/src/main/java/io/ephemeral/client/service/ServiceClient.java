@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 
 /**
  * A client of the broker's service gateway, wire compatible with the Node {@code ipc-bro} {@code
@@ -51,7 +52,10 @@ public final class ServiceClient implements AutoCloseable {
    * (timeouts, heartbeats, reconnect attempts, registration timeouts), the handler executor
    * (incoming CALLs) and the callback executor (completes the futures
    * of the async API, so user code never runs on a reader or on the scheduler). The one
-   * exception: methods registered non-blocking run on the reader, which saves the hand-off. A
+   * exception: methods registered non-blocking run on the reader, which saves the hand-off. With
+   * the default handler pool, a CALL may also run on the thread that read it once that thread has
+   * handed reading to its connection's spare thread (Handlers, Link): the same guarantees as the
+   * pool, one thread wake-up fewer on the call's path. A
    * reader never waits on a write (Link queues what the socket cannot take), so it can never
    * block on a peer that waits for us to read; a blocking call from a reader of this client is
    * refused for the same reason.
@@ -116,6 +120,7 @@ public final class ServiceClient implements AutoCloseable {
             this,
             serviceName,
             handlerExecutor,
+            ownedHandlerExecutor == null ? null : new Semaphore(b.handlerThreads),
             scheduler,
             frames,
             values,
@@ -698,14 +703,20 @@ public final class ServiceClient implements AutoCloseable {
 
     /**
      * Runs the handlers of incoming calls. Default: a pool of {@link #handlerThreads} daemon
-     * threads owned (and shut down) by the client.
+     * threads owned (and shut down) by the client; with it, a handler may also run on the
+     * connection thread that read its call, after that thread has passed its reading on to the
+     * connection's other thread (a handler may block there as on the pool). An executor given here
+     * runs every handler.
      */
     public Builder handlerExecutor(Executor executor) {
       this.handlerExecutor = Objects.requireNonNull(executor, "handlerExecutor");
       return this;
     }
 
-    /** The size of the default handler pool. Default 64. */
+    /**
+     * The size of the default handler pool, and the most handlers that run at once with it (whether
+     * on the pool or on a connection's thread). Default 64.
+     */
     public Builder handlerThreads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("handlerThreads must be at least 1: " + threads);

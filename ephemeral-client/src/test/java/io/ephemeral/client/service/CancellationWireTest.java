@@ -8,14 +8,17 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -125,6 +128,57 @@ class CancellationWireTest {
     p.send(call("c2", "next"));
     assertThat(p.read("RESPONSE", WAIT).message().get("data").asText()).isEqualTo("ok");
     assertThat(nextSawInterrupt).isFalse();
+  }
+
+  /**
+   * handlerThreads bounds the handlers running at once, also when a call runs on the connection
+   * thread that read it (handed over) while another runs on the pool.
+   */
+  @Test
+  void oneHandlerThreadRunsOneHandlerAtATimeAlsoOnTheConnectionsThreads() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    ServiceClient a = gateways.build(gateways.client("A").handlerThreads(1));
+    a.serve(
+        "hold",
+        (params, ctx) -> {
+          most.accumulateAndGet(running.incrementAndGet(), Math::max);
+          try {
+            release.await();
+          } finally {
+            running.decrementAndGet();
+          }
+          return "held";
+        });
+    a.serve(
+        "quick",
+        (params, ctx) -> {
+          most.accumulateAndGet(running.incrementAndGet(), Math::max);
+          running.decrementAndGet();
+          return "ok";
+        });
+    Peer p = gateways.script().connect(a, WAIT);
+    // The first call starts the connection's spare thread; later ones may be handed over.
+    p.send(call("c0", "quick"));
+    assertThat(p.read("RESPONSE", WAIT).message().get("data").asText()).isEqualTo("ok");
+    p.send(call("c1", "hold"));
+    try {
+      await("the first call running", WAIT, () -> running.get() == 1);
+      p.send(call("c2", "quick"));
+      GatewayFixture.assertNever(
+          "a second handler running beside the first",
+          Duration.ofMillis(300),
+          () -> most.get() > 1);
+    } finally {
+      release.countDown();
+    }
+    Set<String> answered = new HashSet<>();
+    for (int i = 0; i < 2; i++) {
+      answered.add(p.read("RESPONSE", WAIT).message().get("id").asText());
+    }
+    assertThat(answered).containsExactlyInAnyOrder("c1", "c2");
+    assertThat(most).hasValue(1);
   }
 
   @Test

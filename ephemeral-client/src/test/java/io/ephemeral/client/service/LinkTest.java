@@ -11,6 +11,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -162,9 +164,108 @@ class LinkTest {
     }
   }
 
-  private static void writeFrame(SocketChannel ch, String json) throws IOException {
-    byte[] b = json.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer buf = ByteBuffer.allocate(4 + b.length).putInt(b.length).put(b).flip();
+  /**
+   * A reader handed a task while it delivers a frame runs it on its own thread once the link's
+   * spare thread reads: the frames after that one are read and delivered by the other thread while
+   * the task blocks, and the task's thread waits to read again when it is done.
+   */
+  @Test
+  void aReaderHandsItsReadingOverAndRunsATaskThatMayBlock() throws Exception {
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CountDownLatch release = new CountDownLatch(1);
+    Link.Owner owner =
+        new Link.Owner() {
+          @Override
+          public void onMessage(Link l, WireMessage message) {
+            String reader = Thread.currentThread().getName() + "@" + id(Thread.currentThread());
+            events.add(message.type + " read by " + reader);
+            if (!message.type.equals("BLOCK")) {
+              return;
+            }
+            boolean handed =
+                l.handOffAndRun(
+                    () -> {
+                      events.add("task on " + id(Thread.currentThread()));
+                      try {
+                        release.await();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      events.add("task done");
+                    });
+            events.add("handed over: " + handed);
+          }
+
+          @Override
+          public void onUndecodable(Link l, Exception error) {}
+
+          @Override
+          public void onClosed(Link l, Throwable cause) {}
+        };
+    Link link = Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, "test-handoff-link");
+    try (SocketChannel gateway = server.accept()) {
+      // No spare yet: nothing is handed over, and a spare is started for next time.
+      writeFrame(gateway, "{\"type\":\"BLOCK\"}");
+      String first = events.poll(10, TimeUnit.SECONDS);
+      assertThat(first).startsWith("BLOCK read by ");
+      long firstReader = Long.parseLong(first.substring(first.indexOf('@') + 1));
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handed over: false");
+      awaitSpare(link, true);
+
+      // Two frames in one write: the first is handed over, the second read by the other thread
+      // while the task blocks.
+      writeFrame(gateway, "{\"type\":\"BLOCK\"}", "{\"type\":\"NEXT\"}");
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(first);
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handed over: true");
+      List<String> rest = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        rest.add(events.poll(10, TimeUnit.SECONDS));
+      }
+      assertThat(rest).contains("task on " + firstReader);
+      String next = rest.stream().filter(e -> e.startsWith("NEXT")).findFirst().orElseThrow();
+      assertThat(next).doesNotEndWith("@" + firstReader).startsWith("NEXT read by test-handoff");
+      assertThat(link.hasSpare()).as("no spare while the task runs").isFalse();
+
+      release.countDown();
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("task done");
+      awaitSpare(link, true); // the task's thread waits to read again
+    } finally {
+      release.countDown();
+      link.close(null);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (threadsNamed("test-handoff-link") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(threadsNamed("test-handoff-link")).as("the link's threads after close").isZero();
+  }
+
+  private static void awaitSpare(Link link, boolean expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (link.hasSpare() != expected && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(link.hasSpare()).as("a spare thread waits").isEqualTo(expected);
+  }
+
+  private static long threadsNamed(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals(name))
+        .count();
+  }
+
+  @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
+  private static long id(Thread t) {
+    return t.getId();
+  }
+
+  private static void writeFrame(SocketChannel ch, String... jsons) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(1024);
+    for (String json : jsons) {
+      byte[] b = json.getBytes(StandardCharsets.UTF_8);
+      buf.putInt(b.length).put(b);
+    }
+    buf.flip();
     while (buf.hasRemaining()) {
       ch.write(buf);
     }

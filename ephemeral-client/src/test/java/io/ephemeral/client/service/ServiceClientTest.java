@@ -608,10 +608,10 @@ class ServiceClientTest {
     assertThat(e.code()).isEqualTo(ServiceException.INTERNAL_ERROR);
     assertThat(e.getMessage()).contains("non-blocking handler");
 
-    b.registerMethod("thread", (p, ctx) -> Thread.currentThread().getName());
-    assertThat(a.call("B", "thread", null, String.class))
-        .as("registerMethod replaces a non-blocking registration")
-        .contains("-handler-");
+    b.registerMethod("relayBlocking", (p, ctx) -> ctx.call("C", "whoami", null, JsonNode.class));
+    assertThat(a.call("B", "relayBlocking", null, JsonNode.class).get("chain"))
+        .as("registerMethod replaces a non-blocking registration: its blocking call is allowed")
+        .isEqualTo(JSON.valueToTree(List.of("A", "A", "B")));
   }
 
   @ParameterizedTest

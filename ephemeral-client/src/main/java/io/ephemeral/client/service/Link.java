@@ -51,7 +51,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * frame it delivered, leaves its buffer (with any frames after that one) in `readBuf`, makes the
  * spare the reader (a volatile write the spare waits for, so it sees the buffer) and runs the
  * task; then it becomes the spare. While the other thread runs a task there is no spare and no
- * hand-off: the owner uses its executor. The wake-up of the next reader is off the call's path.
+ * hand-off: the owner uses its executor. Only the last complete frame of what was read can be
+ * handed over, so the frames of a burst are never left waiting for the next reader to wake. The wake-up of the next reader is off the call's path.
  *
  * close() is idempotent and reports the closure to the owner exactly once, with the first cause
  * (null for a deliberate close). `closed` is set before the owner hears of it, so an owner that
@@ -100,6 +101,10 @@ final class Link {
   // Reader only: the read buffer, kept here across a hand-off, and the task to run after one.
   private ByteBuffer readBuf = ByteBuffer.allocate(READ_BUFFER);
   private Runnable afterHandOff;
+
+  /** Reader only: whether the frame being delivered is the last complete one read so far. */
+  private boolean lastInBuffer;
+
   private final WireCodec.Reader decoder = new WireCodec.Reader();
 
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
@@ -212,10 +217,11 @@ final class Link {
    * Called by the owner on the reader thread while it delivers a frame: once the delivery returns,
    * another thread of this link reads and this thread runs {@code task}. False, and the task is not
    * taken, when no thread waits to read (then one is started for next time, if this link has fewer
-   * than two).
+   * than two), or when more complete frames wait behind this one: those would wait for the next
+   * reader to wake up, and a burst is better read to its end by the thread that is awake.
    */
   boolean handOffAndRun(Runnable task) {
-    if (Thread.currentThread() != reader || afterHandOff != null || closed.get()) {
+    if (Thread.currentThread() != reader || afterHandOff != null || !lastInBuffer || closed.get()) {
       return false;
     }
     if (spare == null) {
@@ -500,8 +506,10 @@ final class Link {
       if (end - pos - 4 < length) {
         break;
       }
+      int next = pos + 4 + (int) length;
+      lastInBuffer = end - next < 4 || end - next - 4 < Integer.toUnsignedLong(buf.getInt(next));
       deliver(a, pos + 4, (int) length);
-      pos += 4 + (int) length;
+      pos = next;
       if (closed.get()) {
         throw new IOException("Connection closed");
       }

@@ -11,8 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -212,18 +210,24 @@ class LinkTest {
       assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handed over: false");
       awaitSpare(link, true);
 
-      // Two frames in one write: the first is handed over, the second read by the other thread
-      // while the task blocks.
+      // A frame with another behind it is not handed over: the awake reader reads the burst on.
       writeFrame(gateway, "{\"type\":\"BLOCK\"}", "{\"type\":\"NEXT\"}");
       assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(first);
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handed over: false");
+      assertThat(events.poll(10, TimeUnit.SECONDS))
+          .isEqualTo("NEXT read by test-handoff-link@" + firstReader);
+
+      // The last frame read is handed over; what comes next is read by the other thread while
+      // the task blocks.
+      writeFrame(gateway, "{\"type\":\"BLOCK\"}");
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(first);
       assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("handed over: true");
-      List<String> rest = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        rest.add(events.poll(10, TimeUnit.SECONDS));
-      }
-      assertThat(rest).contains("task on " + firstReader);
-      String next = rest.stream().filter(e -> e.startsWith("NEXT")).findFirst().orElseThrow();
-      assertThat(next).doesNotEndWith("@" + firstReader).startsWith("NEXT read by test-handoff");
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("task on " + firstReader);
+      writeFrame(gateway, "{\"type\":\"NEXT\"}");
+      String next = events.poll(10, TimeUnit.SECONDS);
+      assertThat(next)
+          .startsWith("NEXT read by test-handoff-link@")
+          .doesNotEndWith("@" + firstReader);
       assertThat(link.hasSpare()).as("no spare while the task runs").isFalse();
 
       release.countDown();

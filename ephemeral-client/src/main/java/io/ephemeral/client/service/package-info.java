@@ -56,9 +56,11 @@
  * handlers registered with {@code registerNonBlockingMethod} and writes their responses without
  * ever waiting on the socket), one timer thread per client (call timeouts, heartbeats, reconnect
  * attempts), the handler executor (every other incoming call) and the callback executor (async
- * results, batch bookkeeping). Listeners run on these internal threads and must be quick. With
- * {@code busyPoll} set, readers and threads waiting in {@code call} poll for that long before they
- * sleep, trading CPU for the latency of a wake-up.
+ * results, batch bookkeeping). With the default handler pool a connection keeps a second thread, to
+ * which its reader may pass its reading so as to run a call's handler itself (no pool thread to
+ * wake); such a handler may block as on the pool. Listeners run on these internal threads and must
+ * be quick. With {@code busyPoll} set, readers and threads waiting in {@code call} poll for that
+ * long before they sleep, trading CPU for the latency of a wake-up.
  *
  * <h2>Connections</h2>
  *

@@ -15,6 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,25 +127,17 @@ class LinkTest {
   void aSenderWritesItsFrameOnItsOwnThreadWhileTheReaderIsBusy() throws Exception {
     CountDownLatch readerHeld = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Link.Owner owner =
-        new Link.Owner() {
-          @Override
-          public void onMessage(Link l, WireMessage message) {
-            readerHeld.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-
-          @Override
-          public void onUndecodable(Link l, Exception error) {}
-
-          @Override
-          public void onClosed(Link l, Throwable cause) {}
-        };
-    Link link = Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, "test-link-reader");
+    Link link =
+        open(
+            "test-link-reader",
+            (l, message) -> {
+              readerHeld.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     try (SocketChannel gateway = server.accept()) {
       writeFrame(gateway, "{\"type\":\"HOLD\"}");
       assertThat(readerHeld.await(10, TimeUnit.SECONDS)).isTrue();
@@ -163,44 +156,37 @@ class LinkTest {
   }
 
   /**
-   * A reader handed a task while it delivers a frame runs it on its own thread once the link's
-   * spare thread reads: the frames after that one are read and delivered by the other thread while
-   * the task blocks, and the task's thread waits to read again when it is done.
+   * A reader handed a task while it delivers the last frame it has read runs it on its own thread
+   * once the link's spare thread reads: later frames are read and delivered by the other thread
+   * while the task blocks, and the task's thread waits to read again when it is done. A frame with
+   * more behind it is not handed over.
    */
   @Test
   void aReaderHandsItsReadingOverAndRunsATaskThatMayBlock() throws Exception {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     CountDownLatch release = new CountDownLatch(1);
-    Link.Owner owner =
-        new Link.Owner() {
-          @Override
-          public void onMessage(Link l, WireMessage message) {
-            String reader = Thread.currentThread().getName() + "@" + id(Thread.currentThread());
-            events.add(message.type + " read by " + reader);
-            if (!message.type.equals("BLOCK")) {
-              return;
-            }
-            boolean handed =
-                l.handOffAndRun(
-                    () -> {
-                      events.add("task on " + id(Thread.currentThread()));
-                      try {
-                        release.await();
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                      events.add("task done");
-                    });
-            events.add("handed over: " + handed);
-          }
-
-          @Override
-          public void onUndecodable(Link l, Exception error) {}
-
-          @Override
-          public void onClosed(Link l, Throwable cause) {}
-        };
-    Link link = Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, "test-handoff-link");
+    Link link =
+        open(
+            "test-handoff-link",
+            (l, message) -> {
+              String reader = Thread.currentThread().getName() + "@" + id(Thread.currentThread());
+              events.add(message.type + " read by " + reader);
+              if (!message.type.equals("BLOCK")) {
+                return;
+              }
+              boolean handed =
+                  l.handOffAndRun(
+                      () -> {
+                        events.add("task on " + id(Thread.currentThread()));
+                        try {
+                          release.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                        events.add("task done");
+                      });
+              events.add("handed over: " + handed);
+            });
     try (SocketChannel gateway = server.accept()) {
       // No spare yet: nothing is handed over, and a spare is started for next time.
       writeFrame(gateway, "{\"type\":\"BLOCK\"}");
@@ -242,6 +228,24 @@ class LinkTest {
       Thread.sleep(5);
     }
     assertThat(threadsNamed("test-handoff-link")).as("the link's threads after close").isZero();
+  }
+
+  /** A link to the test's socket whose owner only handles messages. */
+  private Link open(String threadName, BiConsumer<Link, WireMessage> onMessage) throws IOException {
+    Link.Owner owner =
+        new Link.Owner() {
+          @Override
+          public void onMessage(Link l, WireMessage message) {
+            onMessage.accept(l, message);
+          }
+
+          @Override
+          public void onUndecodable(Link l, Exception error) {}
+
+          @Override
+          public void onClosed(Link l, Throwable cause) {}
+        };
+    return Link.open(dir.resolve("gw.sock"), 0, owner, 1 << 20, 0, threadName);
   }
 
   private static void awaitSpare(Link link, boolean expected) {

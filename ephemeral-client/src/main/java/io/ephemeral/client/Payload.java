@@ -45,6 +45,11 @@ final class Payload {
     return this;
   }
 
+  /** Appends the member only when {@code value} is positive (an option left to the broker). */
+  Payload optionalNumber(String name, long value) {
+    return value > 0 ? number(name, value) : this;
+  }
+
   Payload bool(String name, boolean value) {
     name(name);
     ascii(value ? "true" : "false");

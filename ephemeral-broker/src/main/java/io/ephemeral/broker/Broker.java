@@ -101,6 +101,14 @@ public final class Broker implements AutoCloseable {
     return engine.socketPath();
   }
 
+  /**
+   * Client connections open now (key/value and gateway alike; refused ones do not count), or 0 when
+   * the broker is not running.
+   */
+  public int connections() {
+    return engine.connections();
+  }
+
   /** True between a successful {@link #start()} and the next stop. */
   public boolean isRunning() {
     return engine.isRunning();

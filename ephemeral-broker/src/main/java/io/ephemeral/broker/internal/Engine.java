@@ -213,8 +213,18 @@ public final class Engine {
     return onGateway(GatewayRouter::pendingCalls, 0);
   }
 
+  /** Client connections open now (refused ones do not count); 0 when stopped. */
+  public int connections() {
+    return onLoop(EventLoop::openConnections, 0);
+  }
+
   /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
   private <T> T onGateway(Function<GatewayRouter, T> query, T whenStopped) {
+    return onLoop(l -> query.apply(l.router()), whenStopped);
+  }
+
+  /** Runs a query on the loop thread; {@code whenStopped} if not running. */
+  private <T> T onLoop(Function<EventLoop, T> query, T whenStopped) {
     EventLoop l;
     synchronized (lock) {
       l = loop;
@@ -223,7 +233,7 @@ public final class Engine {
       return whenStopped;
     }
     try {
-      return l.call(() -> query.apply(l.router()), Duration.ofSeconds(5));
+      return l.call(() -> query.apply(l), Duration.ofSeconds(5));
     } catch (IllegalStateException stopping) {
       return whenStopped;
     }

@@ -276,6 +276,11 @@ final class EventLoop implements ConnectionControl {
     }
   }
 
+  /** Client connections open now (loop thread). */
+  int openConnections() {
+    return state.connections;
+  }
+
   /** Stops taking connections and waits until everything received has been answered. */
   boolean drain(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

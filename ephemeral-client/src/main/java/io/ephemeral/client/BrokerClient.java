@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Client for the ephemeral broker: key/value with TTL and leases over the broker's Unix-domain
@@ -53,6 +55,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * transparently on read.
  */
 public final class BrokerClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BrokerClient.class);
+
   /*
    * Implementation notes.
    *
@@ -80,25 +84,23 @@ public final class BrokerClient implements AutoCloseable {
   private final Requests requests;
   private final ObjectMapper mapper;
 
-  private BrokerClient(Builder b, Path pipe, String pipeLabel, String secret, Duration timeout) {
-    this.signer = new Signer(secret, b.replayProtection);
-    this.timeout = timeout;
-    this.mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
+  /** The scope's broker this client keeps up, or null. */
+  private final ScopedBroker scoped;
+
+  private BrokerClient(ClientSettings b, ScopedBroker scoped) {
+    this.scoped = scoped;
+    this.signer = new Signer(b.secret, b.replayProtection);
+    this.timeout = b.timeout;
+    this.mapper = b.mapper;
     this.answers = new Answers(mapper, b.maxDecompressedBytes, signer.signs());
     this.attempts =
         new Attempts(
-            pipe,
-            new Failures(pipe, pipeLabel),
+            b.pipe,
+            new Failures(b.pipe, b.pipeLabel),
             "ephemeral-client-" + CLIENT_IDS.incrementAndGet(),
-            timeout,
+            b.timeout,
             b.debug);
-    this.calls =
-        new Calls(
-            attempts,
-            signer,
-            answers,
-            b.executor != null ? b.executor : AsyncExecutor.get(),
-            timeout.toNanos());
+    this.calls = new Calls(attempts, signer, answers, b.executor, b.timeout.toNanos());
     // Values are written with surrogate pairs as UTF-8 (like JSON.stringify), not as escapes.
     this.requests =
         new Requests(
@@ -132,6 +134,19 @@ public final class BrokerClient implements AutoCloseable {
    */
   public static BrokerClient fromEnvironment() {
     return builder().build();
+  }
+
+  /**
+   * A client of this build's broker with nothing configured: {@code EPHEMERAL_PIPE} when set, else
+   * the broker of {@link BrokerScope#ofThisBuild()} (named by {@code EPHEMERAL_SCOPE} or {@code
+   * -Dephemeral.scope}, else shared by every JVM of the build), found or started. Logs which broker
+   * it uses.
+   */
+  public static BrokerClient forBuild() {
+    Builder b = builder();
+    return System.getenv("EPHEMERAL_PIPE") == null || System.getenv("EPHEMERAL_PIPE").isEmpty()
+        ? b.scope(BrokerScope.ofThisBuild()).build()
+        : b.build();
   }
 
   /** The socket path this client connects to. */
@@ -490,7 +505,9 @@ public final class BrokerClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    attempts.close();
+    if (attempts.close() && scoped != null) {
+      scoped.close();
+    }
   }
 
   /** Prefix of the names of this client's threads (tests). */
@@ -552,33 +569,42 @@ public final class BrokerClient implements AutoCloseable {
    * always win.
    */
   public static final class Builder {
-    private static final int DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024;
+    // read by ClientSettings.resolve
+    static final int DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024;
 
-    private Map<String, String> environment = System.getenv();
-    private Path pipe;
-    private String secret;
-    private boolean secretSet;
-    private Duration timeout;
-    private Boolean allowNoTtlOption;
-    private Boolean compressionOption;
-    private Integer thresholdOption;
-    private Boolean debugOption;
-    private boolean replayProtection;
-    private int maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED;
-    private ObjectMapper objectMapper;
-    private Executor executor;
-
-    // resolved in build()
-    private boolean allowNoTtl;
-    private boolean compression;
-    private int compressionThreshold;
-    private boolean debug;
+    Map<String, String> environment = System.getenv();
+    Path pipe;
+    BrokerScope scope;
+    String secret;
+    boolean secretSet;
+    Duration timeout;
+    Boolean allowNoTtlOption;
+    Boolean compressionOption;
+    Integer thresholdOption;
+    Boolean debugOption;
+    boolean replayProtection;
+    int maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED;
+    ObjectMapper objectMapper;
+    Executor executor;
 
     private Builder() {}
 
     /** The broker's socket path. Default: {@code EPHEMERAL_PIPE}. */
     public Builder pipe(Path pipe) {
       this.pipe = Objects.requireNonNull(pipe, "pipe");
+      this.scope = null;
+      return this;
+    }
+
+    /**
+     * Uses the broker of {@code scope} instead of a socket path: finds it, or starts it when none
+     * runs (this needs {@code ephemeral-broker} on the class path). The client keeps it up until
+     * the client is closed. Use {@link BrokerScope#ofThisBuild()} for the build's scope, {@link
+     * BrokerScope#named} for one of your own.
+     */
+    public Builder scope(BrokerScope scope) {
+      this.scope = Objects.requireNonNull(scope, "scope");
+      this.pipe = null;
       return this;
     }
 
@@ -688,55 +714,13 @@ public final class BrokerClient implements AutoCloseable {
      * @throws IllegalArgumentException if an environment variable does not parse
      */
     public BrokerClient build() {
-      ClientEnvironment vars = new ClientEnvironment(environment);
-      Path resolvedPipe = pipe;
-      String label;
-      if (resolvedPipe == null) {
-        String env = vars.get("EPHEMERAL_PIPE");
-        if (env == null) {
-          throw new IllegalStateException(
-              "EPHEMERAL_PIPE is not set: start the client under a running broker (which exports "
-                  + "EPHEMERAL_PIPE to the processes it starts) or pass the socket path with "
-                  + "BrokerClient.builder().pipe(path)");
-        }
-        try {
-          resolvedPipe = Path.of(env);
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException("EPHEMERAL_PIPE is not a valid path: " + env, e);
-        }
-        label = "EPHEMERAL_PIPE=" + env;
-      } else {
-        label = "pipe=" + resolvedPipe;
+      ClientSettings settings = ClientSettings.resolve(this);
+      ScopedBroker scoped = null;
+      if (scope != null) {
+        scoped = scope.findOrStart();
+        LOG.info("Using the {}", scoped);
       }
-      String resolvedSecret = secretSet ? secret : vars.get("CLIENT_SECRET");
-      if (!secretSet && resolvedSecret == null) {
-        resolvedSecret = vars.get("EPHEMERAL_SECRET");
-      }
-      if (resolvedSecret != null && resolvedSecret.isEmpty()) {
-        resolvedSecret = null;
-      }
-      Duration resolvedTimeout = timeout;
-      if (resolvedTimeout == null) {
-        Integer ms = vars.integer("CLIENT_TIMEOUT", 1);
-        resolvedTimeout = ms == null ? Duration.ofSeconds(5) : Duration.ofMillis(ms);
-      }
-      allowNoTtl =
-          allowNoTtlOption != null ? allowNoTtlOption : vars.bool("CLIENT_ALLOW_NO_TTL", false);
-      compression =
-          compressionOption != null ? compressionOption : vars.bool("CLIENT_COMPRESSION", true);
-      debug = debugOption != null ? debugOption : vars.bool("CLIENT_DEBUG", false);
-      if (thresholdOption != null) {
-        compressionThreshold = thresholdOption;
-      } else {
-        Integer t = vars.integer("CLIENT_COMPRESSION_THRESHOLD", 0);
-        compressionThreshold = t == null ? 1024 : t;
-      }
-      if (replayProtection && resolvedSecret == null) {
-        throw new IllegalStateException(
-            "replayProtection needs a secret: only signed requests carry a timestamp and nonce "
-                + "(set CLIENT_SECRET or EPHEMERAL_SECRET, or the builder's secret)");
-      }
-      return new BrokerClient(this, resolvedPipe, label, resolvedSecret, resolvedTimeout);
+      return new BrokerClient(settings, scoped);
     }
   }
 }

@@ -36,18 +36,27 @@ final class OwnConnection implements AutoCloseable {
    * @throws BrokerConnectionException if the broker cannot be reached
    */
   static OwnConnection open(Attempts attempts) {
+    return open(attempts.pipe(), attempts.failures());
+  }
+
+  /**
+   * Connects to {@code pipe}.
+   *
+   * @throws BrokerConnectionException if the broker cannot be reached
+   */
+  static OwnConnection open(java.nio.file.Path pipe, Failures failures) {
     SocketChannel ch = null;
     Selector sel = null;
     try {
       ch = SocketChannel.open(StandardProtocolFamily.UNIX);
       sel = Selector.open();
-      ch.connect(UnixDomainSocketAddress.of(attempts.pipe()));
+      ch.connect(UnixDomainSocketAddress.of(pipe));
       ch.configureBlocking(false);
       return new OwnConnection(ch, sel, ch.register(sel, SelectionKey.OP_READ));
     } catch (IOException | RuntimeException e) {
       closeQuietly(ch);
       closeQuietly(sel);
-      throw attempts.failures().connectFailed(e);
+      throw failures.connectFailed(e);
     }
   }
 

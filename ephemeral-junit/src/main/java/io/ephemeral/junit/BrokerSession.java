@@ -1,15 +1,14 @@
 package io.ephemeral.junit;
 
-import io.ephemeral.broker.Broker;
 import io.ephemeral.client.BrokerClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.ephemeral.client.BrokerScope;
+import io.ephemeral.client.ScopedBroker;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /*
@@ -23,21 +22,24 @@ import java.util.function.UnaryOperator;
  * hook closes.
  *
  * A session resolves its broker lazily, once: the system property ephemeral.pipe, then the
- * variable EPHEMERAL_PIPE; with neither it starts a broker in this JVM on a fresh private
- * socket. close() stops only a broker it started itself, which removes the socket and its
- * directory, and closes the clients it handed out. All state is guarded by `this`.
+ * variable EPHEMERAL_PIPE; with neither it attaches to the broker of its scope (BrokerScope:
+ * ephemeral.scope, EPHEMERAL_SCOPE, else this build), which the first JVM of the build starts as
+ * a process of its own, so every fork of the build shares it, and which ends a few seconds after
+ * the last session detached. Each broker is announced once per JVM on standard error. close()
+ * detaches and closes the client it handed out. All state is guarded by `this`.
  */
 final class BrokerSession implements AutoCloseable {
   static final String PIPE_PROPERTY = "ephemeral.pipe";
   static final String PIPE_VARIABLE = "EPHEMERAL_PIPE";
 
   private static final Deque<BrokerSession> OPEN = new ArrayDeque<>();
+  private static final Set<Path> ANNOUNCED = ConcurrentHashMap.newKeySet();
   private static BrokerSession jvmWide;
 
   private final UnaryOperator<String> environment;
   private final UnaryOperator<String> properties;
   private Path pipe;
-  private Broker broker;
+  private ScopedBroker scoped;
   private BrokerClient client;
   private boolean closed;
 
@@ -82,41 +84,39 @@ final class BrokerSession implements AutoCloseable {
     s.close();
   }
 
-  /** The broker's socket: the configured one, or that of a broker started now in this JVM. */
+  /** The broker's socket: the configured one, or that of the scope's broker. */
   synchronized Path pipe() {
     if (closed) {
       throw new IllegalStateException("The broker session is closed");
     }
     if (pipe == null) {
-      Path configured = configuredPipe();
-      if (configured != null) {
-        pipe = configured;
+      String configured = properties.apply(PIPE_PROPERTY);
+      String source = PIPE_PROPERTY;
+      if (configured == null || configured.isBlank()) {
+        configured = environment.apply(PIPE_VARIABLE);
+        source = PIPE_VARIABLE;
+      }
+      if (configured != null && !configured.isBlank()) {
+        pipe = Paths.get(configured);
+        announce(pipe, "broker at " + pipe + " (" + source + ")");
       } else {
-        Map<String, String> env = new HashMap<>();
-        String tmp = environment.apply("TMPDIR");
-        if (tmp != null) {
-          env.put("TMPDIR", tmp);
-        }
-        // Hermetic: the BROKER_* variables configure brokers the user starts, not this one.
-        Broker b = Broker.builder().environment(env).build();
-        try {
-          pipe = b.start();
-        } catch (IOException e) {
-          throw new UncheckedIOException(
-              "Could not start the session's broker: " + e.getMessage(), e);
-        }
-        broker = b;
+        scoped = BrokerScope.ofThisBuild(environment, properties).findOrStart();
+        pipe = scoped.pipe();
+        announce(pipe, scoped.toString());
       }
     }
     return pipe;
   }
 
-  private Path configuredPipe() {
-    String p = properties.apply(PIPE_PROPERTY);
-    if (p == null || p.isBlank()) {
-      p = environment.apply(PIPE_VARIABLE);
+  /** The attached broker of the session's scope, or null when a pipe was configured (tests). */
+  synchronized ScopedBroker scoped() {
+    return scoped;
+  }
+
+  private static void announce(Path pipe, String line) {
+    if (ANNOUNCED.add(pipe)) {
+      System.err.println("[ephemeral-junit] " + line);
     }
-    return p == null || p.isBlank() ? null : Paths.get(p);
   }
 
   /** The session's own client (leases, locks); shared, never closed by callers. */
@@ -129,17 +129,7 @@ final class BrokerSession implements AutoCloseable {
 
   /** A new client of the session's broker; the caller closes it. */
   synchronized BrokerClient newClient() {
-    Path p = pipe();
-    BrokerClient.Builder b = BrokerClient.builder().pipe(p);
-    if (broker != null) {
-      b.environment(Map.of()); // our own broker has no secret
-    }
-    return b.build();
-  }
-
-  /** The broker this session started, or null when it uses a configured one (tests). */
-  synchronized Broker startedBroker() {
-    return broker;
+    return BrokerClient.builder().pipe(pipe()).build();
   }
 
   @Override
@@ -151,8 +141,8 @@ final class BrokerSession implements AutoCloseable {
     if (client != null) {
       client.close();
     }
-    if (broker != null) {
-      broker.stop();
+    if (scoped != null) {
+      scoped.close();
     }
   }
 }

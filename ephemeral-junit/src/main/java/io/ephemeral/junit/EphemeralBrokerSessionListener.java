@@ -4,10 +4,11 @@ import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
- * Gives each launcher session its own broker: started on first use by {@link
- * EphemeralBrokerExtension}, stopped when the session closes, leaving no socket or directory
- * behind. Registered through {@code META-INF/services}; a configured broker ({@code ephemeral.pipe}
- * or {@code EPHEMERAL_PIPE}) is used as it is and never stopped.
+ * Attaches each launcher session to the broker of its scope (the build's, shared with every other
+ * JVM of the build) on first use by {@link EphemeralBrokerExtension}, and detaches when the session
+ * closes; the broker ends by itself a few seconds after its last session detached, leaving no
+ * socket behind. Registered through {@code META-INF/services}; a configured broker ({@code
+ * ephemeral.pipe} or {@code EPHEMERAL_PIPE}) is used as it is and never stopped.
  */
 public final class EphemeralBrokerSessionListener implements LauncherSessionListener {
   private BrokerSession session;

@@ -11,8 +11,10 @@
  * </ul>
  *
  * <p>The broker is the one named by the system property {@code ephemeral.pipe} or the variable
- * {@code EPHEMERAL_PIPE}; without either, {@link io.ephemeral.junit.EphemeralBrokerSessionListener}
- * gives each launcher session a broker of its own, started on first use and stopped with the
- * session. Without the listener, one broker per JVM is stopped when the JVM exits.
+ * {@code EPHEMERAL_PIPE}; without either, every JVM of one build (all Surefire and Failsafe forks
+ * of a Maven invocation, all Gradle test workers) shares the build's broker, a process of its own
+ * that the first JVM starts and that ends a few seconds after the last one left ({@link
+ * io.ephemeral.client.BrokerScope}; {@code ephemeral.scope} or {@code EPHEMERAL_SCOPE} name a scope
+ * explicitly). Each JVM prints one line saying which broker and scope it uses.
  */
 package io.ephemeral.junit;

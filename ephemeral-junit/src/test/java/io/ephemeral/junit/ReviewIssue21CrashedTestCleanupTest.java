@@ -20,12 +20,14 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * Review issue #21: when a test crashed, the original's after() hook did not run and the broker
- * kept running. Here cleanup does not depend on the tests behaving: a failing test, a test JVM that
- * exits in the middle of a test, and a program that never stops its broker all end with the socket
- * and its directory gone, and no broker ever keeps a JVM alive.
+ * kept running. Here cleanup does not depend on the tests behaving: after a failing test, a test
+ * JVM that exits or is killed in the middle of a test, the scope's broker ends by itself and its
+ * socket is gone; a program that never stops an embedded broker leaves nothing behind either, and
+ * no broker ever keeps a JVM alive.
  */
 class ReviewIssue21CrashedTestCleanupTest {
   static volatile Path seenPipe;
+  static volatile long seenPid;
 
   /**
    * The fixtures misbehave only when a test here runs them (not when a test filter picks them up).
@@ -45,7 +47,7 @@ class ReviewIssue21CrashedTestCleanupTest {
   }
 
   @Test
-  void aFailingTestLeavesNothingBehind() {
+  void aFailingTestLeavesNothingBehind() throws Exception {
     assumeTrue(
         System.getProperty(BrokerSession.PIPE_PROPERTY) == null
             && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
@@ -53,6 +55,8 @@ class ReviewIssue21CrashedTestCleanupTest {
     seenPipe = null;
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     armed = true;
+    Map<String, String> props = Scopes.fresh();
+    props.forEach(System::setProperty);
     try (LauncherSession session = LauncherFactory.openSession()) {
       session
           .getLauncher()
@@ -61,29 +65,51 @@ class ReviewIssue21CrashedTestCleanupTest {
       assertThat(seenPipe).exists();
     } finally {
       armed = false;
+      props.keySet().forEach(System::clearProperty);
     }
-    assertGone(seenPipe);
+    Scopes.assertEnds(seenPid);
+    assertThat(seenPipe).doesNotExist();
   }
 
   @Test
   void aTestJvmThatExitsInTheMiddleOfATestLeavesNothingBehind(@TempDir Path dir) throws Exception {
-    assertGone(
-        pipeOfChild(
-            dir,
-            Map.of(ARMED_VARIABLE, "1"),
-            3,
-            FixtureRunner.class,
-            ExitingFixture.class.getName()));
+    Map<String, String> env = new java.util.HashMap<>(Scopes.freshVariables());
+    env.put(ARMED_VARIABLE, "1");
+    String output = outputOfChild(dir, env, 3, FixtureRunner.class, ExitingFixture.class.getName());
+    Scopes.assertEnds(Long.parseLong(Scopes.printed(output, "pid=")));
+    assertThat(Path.of(Scopes.printed(output, "pipe="))).doesNotExist();
+  }
+
+  @Test
+  void aTestJvmKilledInTheMiddleOfATestLeavesNothingBehind() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(Scopes.freshVariables());
+    env.put(ARMED_VARIABLE, "hang");
+    Process child = Children.java(env, null, FixtureRunner.class, ExitingFixture.class.getName());
+    java.io.BufferedReader out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    String line;
+    while ((line = out.readLine()) != null && !line.startsWith("pid=")) {
+      seen.append(line).append('\n'); // blocks until the test printed its broker
+    }
+    assertThat(line).as(seen.toString()).isNotNull();
+    long pid = Long.parseLong(line.substring("pid=".length()));
+    child.destroyForcibly(); // SIGKILL in the middle of the test: nothing of the JVM runs after
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Scopes.assertEnds(pid);
+    assertThat(Path.of(Scopes.printed(seen.toString(), "pipe="))).doesNotExist();
   }
 
   @Test
   void aBrokerNobodyStopsNeitherKeepsItsJvmAliveNorOutlivesIt(@TempDir Path dir) throws Exception {
     // The child's main thread returns with the broker running: the JVM must still end.
-    assertGone(pipeOfChild(dir, Map.of(), 0, AbandonedBroker.class));
+    assertGone(printedPipe(outputOfChild(dir, Map.of(), 0, AbandonedBroker.class)));
   }
 
-  /** Runs a child JVM, checks its exit status and returns the pipe it printed. */
-  private static Path pipeOfChild(
+  /** Runs a child JVM, checks its exit status and returns what it printed. */
+  private static String outputOfChild(
       Path dir, Map<String, String> env, int status, Class<?> main, String... args)
       throws Exception {
     Path out = dir.resolve("child.out");
@@ -91,7 +117,7 @@ class ReviewIssue21CrashedTestCleanupTest {
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
     String output = Files.readString(out);
     assertThat(child.exitValue()).as(output).isEqualTo(status);
-    return printedPipe(output);
+    return output;
   }
 
   private static void assertGone(Path pipe) {
@@ -105,6 +131,7 @@ class ReviewIssue21CrashedTestCleanupTest {
     void crashes(BrokerClient client) {
       assumeTrue(armed, "a fixture of ReviewIssue21CrashedTestCleanupTest");
       seenPipe = client.pipe();
+      seenPid = BrokerSession.current().scoped().pid();
       client.ping();
       fail("on purpose: the broker must be cleaned up anyway");
     }
@@ -113,13 +140,17 @@ class ReviewIssue21CrashedTestCleanupTest {
   @EphemeralBroker
   static class ExitingFixture {
     @Test
-    void exits(BrokerClient client) {
+    void exits(BrokerClient client) throws InterruptedException {
       assumeTrue(
           System.getenv(ARMED_VARIABLE) != null,
           "a fixture of ReviewIssue21CrashedTestCleanupTest");
       client.ping();
       System.out.println("pipe=" + client.pipe());
+      System.out.println("pid=" + BrokerSession.current().scoped().pid());
       System.out.flush();
+      if (System.getenv(ARMED_VARIABLE).equals("hang")) {
+        Thread.sleep(Long.MAX_VALUE); // until killed
+      }
       System.exit(3); // no after-hook of any kind runs past this point
     }
   }

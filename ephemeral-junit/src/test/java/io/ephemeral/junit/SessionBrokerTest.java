@@ -7,6 +7,7 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.client.BrokerClient;
+import io.ephemeral.client.ScopedBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,14 @@ import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
-/** Where the broker comes from, and that a session's own broker leaves nothing behind. */
+/**
+ * Where the broker comes from: a configured pipe, else the scope's broker (a process of its own),
+ * which leaves nothing behind once the last session of the scope closed.
+ */
 class SessionBrokerTest {
   static volatile Path seenPipe;
   static volatile boolean socketExisted;
+  static volatile long seenPid;
 
   @Test
   void aSessionUsesThePipeOfThePropertyAndLeavesThatBrokerRunning() throws Exception {
@@ -31,7 +36,7 @@ class SessionBrokerTest {
           new BrokerSession(
               name -> null, Map.of(BrokerSession.PIPE_PROPERTY, pipe.toString())::get);
       assertThat(session.pipe()).isEqualTo(pipe);
-      assertThat(session.startedBroker()).isNull();
+      assertThat(session.scoped()).isNull();
       session.client().set("via-property", 1, Duration.ofMinutes(1));
       session.close();
       assertThat(external.isRunning()).isTrue();
@@ -47,7 +52,7 @@ class SessionBrokerTest {
           new BrokerSession(
               Map.of(BrokerSession.PIPE_VARIABLE, pipe.toString())::get, name -> null)) {
         assertThat(session.pipe()).isEqualTo(pipe);
-        assertThat(session.startedBroker()).isNull();
+        assertThat(session.scoped()).isNull();
         assertThat(session.client().ping()).isPositive();
       }
     }
@@ -64,25 +69,36 @@ class SessionBrokerTest {
   }
 
   @Test
-  void aSessionWithoutAPipeStartsABrokerAndRemovesItsSocketAndDirectoryWhenClosed() {
-    BrokerSession session = new BrokerSession(name -> null, name -> null);
-    Path pipe = session.pipe();
-    assertThat(session.startedBroker()).isNotNull();
-    assertThat(session.client().ping()).isPositive();
-    assertThat(pipe).exists();
-    session.close();
+  void sessionsWithoutAPipeShareTheBrokerOfTheirScopeWhichEndsAfterTheLastLeft() throws Exception {
+    Map<String, String> props = Scopes.fresh();
+    BrokerSession first = new BrokerSession(name -> null, props::get);
+    BrokerSession second = new BrokerSession(name -> null, props::get);
+    Path pipe = first.pipe();
+    assertThat(second.pipe()).isEqualTo(pipe);
+    assertThat(first.scoped().started()).isTrue();
+    assertThat(second.scoped().started()).as("the second finds the first's broker").isFalse();
+    long pid = first.scoped().pid();
+    assertThat(second.scoped().pid()).isEqualTo(pid);
+    first.client().set("shared", 1, Duration.ofMinutes(1));
+    assertThat(second.client().get("shared", Integer.class)).isEqualTo(1);
+    first.close();
+    assertThat(second.client().ping()).as("still up for the second").isPositive();
+    second.close();
+    Scopes.assertEnds(pid);
     assertThat(pipe).doesNotExist();
-    assertThat(pipe.getParent()).doesNotExist();
   }
 
   @Test
-  void aLauncherSessionStartsItsBrokerOnFirstUseAndLeavesNothingBehind() {
+  void aLauncherSessionAttachesOnFirstUseAndItsBrokerEndsAfterItClosed() throws Exception {
     assumeTrue(
         System.getProperty(BrokerSession.PIPE_PROPERTY) == null
             && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
         "runs only without a configured broker");
     seenPipe = null;
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
+    long pid;
+    Map<String, String> props = Scopes.fresh();
+    props.forEach(System::setProperty);
     try (LauncherSession session = LauncherFactory.openSession()) {
       session
           .getLauncher()
@@ -90,12 +106,15 @@ class SessionBrokerTest {
       assertThat(summary.getSummary().getTestsSucceededCount()).isEqualTo(1);
       assertThat(socketExisted).isTrue();
       assertThat(seenPipe).exists();
+      pid = seenPid;
+    } finally {
+      props.keySet().forEach(System::clearProperty);
     }
+    Scopes.assertEnds(pid);
     assertThat(seenPipe).doesNotExist();
-    assertThat(seenPipe.getParent()).doesNotExist();
     assertThat(seenPipe)
         .isNotEqualTo(BrokerSession.current().pipe())
-        .as("the outer session's broker is another");
+        .as("the outer session's broker is the build's");
   }
 
   @Test
@@ -137,19 +156,25 @@ class SessionBrokerTest {
   }
 
   @Test
-  void withoutTheListenerAJvmWideBrokerIsRemovedWhenTheJvmExits(@TempDir Path dir)
+  void withoutTheListenerAJvmWideSessionAttachesAndItsBrokerEndsWhenTheJvmExits(@TempDir Path dir)
       throws Exception {
     Path out = dir.resolve("child.out");
     Process child =
         Children.java(
-            Map.of(), out, FixtureRunner.class, "--no-listener", JvmWideFixture.class.getName());
+            Scopes.freshVariables(),
+            out,
+            FixtureRunner.class,
+            "--no-listener",
+            JvmWideFixture.class.getName());
     assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String output = Files.readString(out);
     assertThat(child.exitValue()).as(output).isZero();
-    String line = output.lines().filter(l -> l.startsWith("pipe=")).findFirst().orElseThrow();
-    Path pipe = Path.of(line.substring("pipe=".length()));
+    assertThat(output)
+        .as("the one line naming the broker")
+        .contains("[ephemeral-junit] broker pid ");
+    Path pipe = Path.of(Scopes.printed(output, "pipe="));
+    Scopes.assertEnds(Long.parseLong(Scopes.printed(output, "pid=")));
     assertThat(pipe).doesNotExist();
-    assertThat(pipe.getParent()).doesNotExist();
   }
 
   @EphemeralBroker
@@ -158,6 +183,8 @@ class SessionBrokerTest {
     void records(BrokerClient client) {
       seenPipe = client.pipe();
       socketExisted = Files.exists(client.pipe());
+      ScopedBroker scoped = BrokerSession.current().scoped();
+      seenPid = scoped == null ? -1 : scoped.pid();
       client.ping();
     }
   }
@@ -176,6 +203,7 @@ class SessionBrokerTest {
     void prints(BrokerClient client) {
       assertThat(Files.exists(client.pipe())).isTrue();
       System.out.println("pipe=" + client.pipe());
+      System.out.println("pid=" + BrokerSession.current().scoped().pid());
     }
   }
 }

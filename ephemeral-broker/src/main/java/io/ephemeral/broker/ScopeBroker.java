@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,8 +17,9 @@ import java.util.Set;
 
 /**
  * The broker of a scope, in a process of its own: started by the first JVM of a build that finds
- * none ({@code io.ephemeral.client.BrokerScope}), it serves every JVM of that scope and ends by
- * itself once none has been connected for a while.
+ * none ({@code io.ephemeral.client.BrokerScope}, which also writes the pid file), it serves every
+ * JVM of that scope and ends by itself once none has been connected for a while, removing the pid
+ * file.
  *
  * <pre>
  * java -cp CLASSPATH io.ephemeral.broker.ScopeBroker --socket S --lock L --pid-file P --scope NAME
@@ -73,21 +73,14 @@ public final class ScopeBroker {
     Path socket = Path.of(required(options, "--socket"));
     Path lock = Path.of(required(options, "--lock"));
     Path pidFile = Path.of(required(options, "--pid-file"));
-    String scope = required(options, "--scope");
+    required(options, "--scope"); // names the process in `ps`
     Duration linger =
         Duration.ofMillis(
             Long.parseLong(
                 options.getOrDefault("--linger-ms", Long.toString(DEFAULT_LINGER.toMillis()))));
     // Hermetic: BROKER_* variables configure brokers a user starts, not one a build shares.
     Broker broker = Broker.builder().environment(Map.of()).socketPath(socket).build();
-    // Before the socket: whoever connects can then always read who serves the scope.
-    writePidFile(pidFile, scope);
-    try {
-      broker.start();
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(pidFile);
-      throw e;
-    }
+    broker.start();
     serveUntilUnused(broker, lock, pidFile, linger);
     String log = options.get("--log-file");
     if (log != null) {
@@ -97,22 +90,8 @@ public final class ScopeBroker {
   }
 
   /**
-   * Writes the pid file the clients of a scope read to say which process serves it: the pid, then
-   * the scope's name, one per line.
-   */
-  public static void writePidFile(Path pidFile, String scope) throws IOException {
-    Files.writeString(
-        pidFile,
-        ProcessHandle.current().pid() + "\n" + scope + "\n",
-        StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE);
-  }
-
-  /**
    * Returns once the broker has stopped: by itself after {@code linger} without connections (it
-   * then removes the pid file), or by someone else (a signal's shutdown hook).
+   * then removes the pid file under the lock), or by someone else (a signal's shutdown hook).
    */
   static void serveUntilUnused(Broker broker, Path lock, Path pidFile, Duration linger)
       throws IOException, InterruptedException {
@@ -142,7 +121,8 @@ public final class ScopeBroker {
       }
       unusedSince = -1;
     }
-    Files.deleteIfExists(pidFile);
+    // Stopped by someone else (a signal): the pid file stays until the next broker of the scope
+    // overwrites it; removing it here could remove that broker's.
   }
 
   private static Map<String, String> options(String[] args) {

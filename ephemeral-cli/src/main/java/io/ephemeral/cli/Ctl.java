@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
+import io.ephemeral.client.BrokerScope;
 import io.ephemeral.client.ServicesReport;
 import io.ephemeral.protocol.JsJson;
 import java.io.PrintWriter;
@@ -48,6 +49,16 @@ final class Ctl {
       scope = ScopeType.INHERIT,
       description = "Broker socket (default: $EPHEMERAL_PIPE).")
   Path pipe;
+
+  @Option(
+      names = "--scope",
+      paramLabel = "NAME",
+      arity = "0..1",
+      fallbackValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "The broker serving scope NAME (default: the current directory), instead of --pipe.")
+  String scope;
 
   @Option(
       names = "--secret",
@@ -280,9 +291,24 @@ final class Ctl {
     out.println(JsonText.indent(new String(json, StandardCharsets.UTF_8)));
   }
 
-  /** The broker's socket from --pipe or EPHEMERAL_PIPE; it must exist. */
+  /** The broker's socket from --pipe, --scope or EPHEMERAL_PIPE; it must exist. */
   private Path pipePath() {
     Path path = pipe;
+    if (path == null && scope != null) {
+      BrokerScope s =
+          scope.isEmpty()
+              ? BrokerScope.ofDirectory(Path.of(""), env::get)
+              : BrokerScope.named(scope, env::get);
+      if (!Files.exists(s.socket())) {
+        throw new IllegalStateException(
+            "no broker serves "
+                + s
+                + " (start one with: ephemeral-broker start --scope '"
+                + s.name()
+                + "' --detach)");
+      }
+      return s.socket();
+    }
     if (path == null) {
       String fromEnv = env.get("EPHEMERAL_PIPE");
       if (fromEnv == null || fromEnv.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.ephemeral.cli;
 
 import io.ephemeral.broker.Broker;
+import io.ephemeral.client.BrokerScope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -130,7 +131,23 @@ final class StartCommand implements Callable<Integer> {
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Bind exactly this path.")
     Path path;
+
+    @Option(
+        names = "--scope",
+        paramLabel = "NAME",
+        arity = "0..1",
+        fallbackValue = "",
+        description =
+            "Serve the scope NAME (default: the current directory): clients find the broker by"
+                + " the name (brokerctl --scope NAME, EPHEMERAL_SCOPE=NAME), not by a socket path.")
+    String scope;
   }
+
+  @Option(
+      names = "--detach",
+      description =
+          "With --scope: run the broker in the background, print its socket and pid, and return.")
+  boolean detach;
 
   @Option(
       names = "--ttl",
@@ -379,24 +396,51 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Broker broker = buildBroker();
+    BrokerScope scope = scope();
+    if (detach) {
+      if (scope == null) {
+        throw new ParameterException(spec.commandLine(), "--detach needs --scope");
+      }
+      return Detach.start(scope, out, err);
+    }
+    Broker broker = buildBroker(scope);
     Path path;
     try {
-      path = broker.start();
+      path = scope == null ? broker.start() : scope.serveHere(broker::start);
     } catch (IOException | RuntimeException e) {
       broker.stop();
       err.println("Failed to start broker: " + e.getMessage());
       err.flush();
       return 1;
     }
-    boolean runMode = command != null && !command.isEmpty();
-    Supervisor supervisor = new Supervisor(broker, runMode, err);
-    Signals.install(supervisor::onSignal);
-    return runMode ? supervisor.run(command) : supervisor.serve(path, out);
+    try {
+      boolean runMode = command != null && !command.isEmpty();
+      Supervisor supervisor = new Supervisor(broker, runMode, err);
+      Signals.install(supervisor::onSignal);
+      return runMode ? supervisor.run(command) : supervisor.serve(path, out);
+    } finally {
+      if (scope != null) {
+        scope.leave();
+      }
+    }
+  }
+
+  /** The scope of {@code --scope}, or null without it. */
+  private BrokerScope scope() {
+    if (socket == null || socket.scope == null) {
+      return null;
+    }
+    try {
+      return socket.scope.isEmpty()
+          ? BrokerScope.ofDirectory(Path.of(""), env::get)
+          : BrokerScope.named(socket.scope, env::get);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
   }
 
   /** A broker with exactly the options given, or a usage error for what the builder rejects. */
-  private Broker buildBroker() {
+  private Broker buildBroker(BrokerScope scope) {
     Broker.Builder builder = Broker.builder().environment(env);
     try {
       given(ttlMs, ms -> builder.defaultTtl(Duration.ofMillis(ms)));
@@ -430,6 +474,9 @@ final class StartCommand implements Callable<Integer> {
       if (socket != null) {
         given(socket.pipeId, builder::pipeId);
         given(socket.path, builder::socketPath);
+      }
+      if (scope != null) {
+        builder.socketPath(scope.socket());
       }
       if (secret != null) {
         builder.secret(secret.resolve(env));

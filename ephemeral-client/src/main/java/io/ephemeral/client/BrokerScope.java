@@ -83,7 +83,16 @@ public final class BrokerScope {
    * @throws IllegalArgumentException if the name is empty or longer than 1,000 characters
    */
   public static BrokerScope named(String name) {
-    return named(name, System.getenv("TMPDIR"), linger(System::getProperty));
+    return named(name, System::getenv);
+  }
+
+  /**
+   * The scope of this name, its rendezvous directory under {@code TMPDIR} of {@code variables}.
+   *
+   * @throws IllegalArgumentException if the name is empty or longer than 1,000 characters
+   */
+  public static BrokerScope named(String name, Function<String, String> variables) {
+    return named(name, variables.apply("TMPDIR"), linger(System::getProperty));
   }
 
   static BrokerScope named(String name, String tmpdir, long lingerMillis) {
@@ -96,8 +105,8 @@ public final class BrokerScope {
   }
 
   /** The scope named after a directory (its absolute path), the CLI's default. */
-  public static BrokerScope ofDirectory(Path directory) {
-    return named(directory.toAbsolutePath().normalize().toString());
+  public static BrokerScope ofDirectory(Path directory, Function<String, String> variables) {
+    return named(directory.toAbsolutePath().normalize().toString(), variables);
   }
 
   /**
@@ -167,7 +176,8 @@ public final class BrokerScope {
     return directory.resolve("rendezvous.lock");
   }
 
-  Path logFile() {
+  /** The output of a broker started for the scope in the background (kept when it fails). */
+  public Path logFile() {
     return directory.resolve(fileName + ".log");
   }
 
@@ -208,10 +218,49 @@ public final class BrokerScope {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException(e.getMessage(), e);
     } finally {
       IN_JVM.unlock();
     }
+  }
+
+  /**
+   * Serves the scope from this process: under the rendezvous lock, refuses when a broker already
+   * serves it, removes a stale socket file, runs {@code start} (which must bind {@link #socket()})
+   * and records this process in the pid file. Call {@link #leave()} after the broker stopped.
+   *
+   * @return what {@code start} returned
+   * @throws IllegalStateException if a broker serves the scope already
+   */
+  public <T> T serveHere(Callable<T> start) {
+    return locked(
+        () -> {
+          Optional<ScopedBroker> running = attach();
+          if (running.isPresent()) {
+            running.get().close();
+            throw new IllegalStateException(
+                "A broker already serves " + this + ": " + running.get());
+          }
+          T started = start.call();
+          writePidFile(ProcessHandle.current().pid());
+          return started;
+        });
+  }
+
+  /** Removes the pid file if it names this process (after its broker for the scope stopped). */
+  public void leave() {
+    locked(
+        () -> {
+          if (recordedPid() == ProcessHandle.current().pid()) {
+            Files.deleteIfExists(pidFile());
+          }
+          return null;
+        });
+  }
+
+  /** Records who serves the scope: the pid, then the scope's name, one per line. */
+  void writePidFile(long pid) throws IOException {
+    Files.writeString(pidFile(), pid + "\n" + name + "\n", StandardCharsets.UTF_8);
   }
 
   /** The pid in the scope's pid file, or -1. */

@@ -119,6 +119,7 @@ public final class ScopedBroker implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(Redirect.appendTo(scope.logFile().toFile()))
               .start();
+      scope.writePidFile(process.pid()); // before it listens: whoever finds it can say who it is
     } catch (IOException e) {
       throw startFailed(scope, "cannot run " + command.get(0) + ": " + e.getMessage(), e);
     }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,9 @@ public final class BrokerClient implements AutoCloseable {
    *  - Attempts: the shared connection, retries with backoff and every call's deadline;
    *  - OwnConnection: requests that may wait long at the broker (waiting leases) on a connection
    *    of their own, so they hold back no other call;
-   *  - Answers and Reports: answer lines to values and exceptions.
+   *  - Answers and Reports: answer lines to values and exceptions;
+   *  - Coordination (with RateLimiter): setIfAbsent, incr, compute, barrier, acquire and locks;
+   *  - BrokerScope and ScopedBroker: the broker of a scope, found or started (Builder.scope).
    *
    * Responses are decoded (parsed, error-mapped, values mapped by Jackson) on the caller's
    * thread for the blocking methods and on `executor` for the async ones (see AsyncExecutor for
@@ -76,6 +79,8 @@ public final class BrokerClient implements AutoCloseable {
 
   private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
 
+  private static final Duration DEFAULT_COMPUTE_WAIT = Duration.ofMinutes(5);
+
   private final Signer signer;
   private final Attempts attempts;
   private final Answers answers;
@@ -83,6 +88,7 @@ public final class BrokerClient implements AutoCloseable {
   private final Duration timeout;
   private final Requests requests;
   private final ObjectMapper mapper;
+  private final Coordination coordination;
 
   /** The scope's broker this client keeps up, or null. */
   private final ScopedBroker scoped;
@@ -116,6 +122,7 @@ public final class BrokerClient implements AutoCloseable {
                     Text.quote(key),
                     before,
                     after));
+    this.coordination = new Coordination(this, calls, requests, answers);
   }
 
   /** A builder; options not set on it fall back to the environment variables, then defaults. */
@@ -497,6 +504,131 @@ public final class BrokerClient implements AutoCloseable {
   /** Asynchronous {@link #release(String)}. */
   public CompletableFuture<Boolean> releaseAsync(String workerId) {
     return calls.async(releaseCall(workerId), r -> r.member("released").asBoolean());
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // coordination (actions of this broker beyond the Node protocol)
+
+  /**
+   * Stores a value only if the key has no live value: of all concurrent callers, on any process,
+   * exactly one stores.
+   *
+   * @return whether this call stored it
+   * @throws IllegalArgumentException if the key or TTL is invalid or the value cannot be serialised
+   * @throws BrokerException as {@link #set(String, Object, Duration)} does
+   */
+  public boolean setIfAbsent(String key, Object value, Duration ttl) {
+    return calls.sync(coordination.setIfAbsent(key, value, ttl), Coordination::stored);
+  }
+
+  /** Asynchronous {@link #setIfAbsent(String, Object, Duration)}. */
+  public CompletableFuture<Boolean> setIfAbsentAsync(String key, Object value, Duration ttl) {
+    return calls.async(coordination.setIfAbsent(key, value, ttl), Coordination::stored);
+  }
+
+  /**
+   * Adds {@code delta} to the counter under {@code key} (a missing key counts as 0) and keeps it
+   * for {@code ttl} from now. The counter is a plain value: {@code get(key, Long.class)} reads it.
+   *
+   * @return the counter after this call's addition; concurrent callers each see another number
+   * @throws BrokerException {@code not_a_counter} when the key holds something else than a whole
+   *     number, {@code out_of_range} when the result would leave ±(2^53 - 1)
+   */
+  public long increment(String key, long delta, Duration ttl) {
+    return calls.sync(coordination.increment(key, delta, ttl), Coordination::counter);
+  }
+
+  /** Asynchronous {@link #increment(String, long, Duration)}. */
+  public CompletableFuture<Long> incrementAsync(String key, long delta, Duration ttl) {
+    return calls.async(coordination.increment(key, delta, ttl), Coordination::counter);
+  }
+
+  /**
+   * Like {@link #getOrCompute(String, Duration, Duration, Class, Callable)}, waiting up to five
+   * minutes while another caller computes.
+   */
+  public <T> T getOrCompute(String key, Duration ttl, Class<T> type, Callable<T> compute) {
+    return getOrCompute(key, ttl, DEFAULT_COMPUTE_WAIT, type, compute);
+  }
+
+  /**
+   * Returns the value under {@code key}; if there is none, exactly one caller among all processes
+   * on the broker computes it and stores it for {@code ttl}, while the others wait for it and
+   * return it. If the computing process dies, or its {@code compute} throws, a waiting caller
+   * computes instead; the caller whose {@code compute} threw gets its own exception (a checked one
+   * wrapped in a {@link java.util.concurrent.CompletionException}).
+   *
+   * @param wait how long to wait while another caller computes
+   * @throws BrokerException {@code compute_timeout} when another caller computed longer than {@code
+   *     wait}
+   * @throws ValueDecodingException if the stored value cannot be read as {@code type}
+   */
+  public <T> T getOrCompute(
+      String key, Duration ttl, Duration wait, Class<T> type, Callable<T> compute) {
+    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    return coordination.getOrCompute(key, ttl, wait, t, compute);
+  }
+
+  /** {@link #getOrCompute(String, Duration, Class, Callable)} without blocking the caller. */
+  public <T> CompletableFuture<T> getOrComputeAsync(
+      String key, Duration ttl, Class<T> type, Callable<T> compute) {
+    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    attempts.requireOpen();
+    return Coordination.waiting(
+        () -> coordination.getOrCompute(key, ttl, DEFAULT_COMPUTE_WAIT, t, compute));
+  }
+
+  /**
+   * Waits until {@code parties} callers, in any processes, have arrived at the barrier {@code
+   * name}, then releases them all together. The barrier can be used again once released.
+   *
+   * @return this caller's arrival index, 0 for the first to arrive
+   * @throws BrokerException {@code barrier_timeout} when not all parties arrived within {@code
+   *     timeout}; {@code barrier_broken} when another party timed out or went away (its process
+   *     died) while this one waited; {@code barrier_parties_mismatch} when the parties waiting
+   *     expect another number
+   */
+  public int awaitBarrier(String name, int parties, Duration timeout) {
+    return coordination.awaitBarrier(name, parties, timeout);
+  }
+
+  /** {@link #awaitBarrier(String, int, Duration)} without blocking the caller. */
+  public CompletableFuture<Integer> awaitBarrierAsync(String name, int parties, Duration timeout) {
+    attempts.requireOpen();
+    return Coordination.waiting(() -> coordination.awaitBarrier(name, parties, timeout));
+  }
+
+  /**
+   * A rate limiter of at most {@code permits} grants in any window of {@code per} across all
+   * processes on the broker (see {@link RateLimiter}). Nothing is sent until it is used.
+   *
+   * @throws IllegalArgumentException if permits is not 1 to 10,000 or per not 1 ms to a day
+   */
+  public RateLimiter rateLimiter(String name, int permits, Duration per) {
+    return new RateLimiter(coordination, name, permits, per);
+  }
+
+  /**
+   * Takes the lock {@code name} across all processes on the broker, waiting up to {@code wait}: a
+   * lease of a pool of one. The lock is renewed every third of {@code ttl} until released (close
+   * the returned lease), so it is lost only when this process stops renewing it; its {@link
+   * Lease#token() fencing token} grows with every grant.
+   *
+   * @throws BrokerException {@code lease_timeout} when the lock was not free within {@code wait}
+   */
+  public Lease lock(String name, Duration ttl, Duration wait) {
+    return coordination.lock(name, ttl, wait);
+  }
+
+  /** {@link #lock(String, Duration, Duration)} without blocking the caller. */
+  public CompletableFuture<Lease> lockAsync(String name, Duration ttl, Duration wait) {
+    attempts.requireOpen();
+    return Coordination.waiting(() -> coordination.lock(name, ttl, wait));
+  }
+
+  /** Takes the lock {@code name} if it is free now (see {@link #lock}). */
+  public Optional<Lease> tryLock(String name, Duration ttl) {
+    return coordination.tryLock(name, ttl);
   }
 
   /**

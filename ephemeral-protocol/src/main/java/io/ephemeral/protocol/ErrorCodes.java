@@ -135,4 +135,52 @@ public final class ErrorCodes {
    * figures. Reads, deletes and releases still work, and free room.
    */
   public static final String MEMORY_LIMIT = "memory_limit";
+
+  // Coordination actions (setIfAbsent, incr, compute, barrier, acquire): additive to the Node
+  // protocol.
+
+  /** {@code incr} of a key whose value is not a whole number within ±(2^53 - 1). */
+  public static final String NOT_A_COUNTER = "not_a_counter";
+
+  /** {@code incr} whose result would leave ±(2^53 - 1), the integers JavaScript holds exactly. */
+  public static final String OUT_OF_RANGE = "out_of_range";
+
+  /** {@code delta} is not a whole number within ±(2^53 - 1). */
+  public static final String INVALID_DELTA = "invalid_delta";
+
+  /** {@code parties} is not a whole number from 1 to 10,000. */
+  public static final String INVALID_PARTIES = "invalid_parties";
+
+  /** {@code permits} is not a whole number from 1 to 10,000. */
+  public static final String INVALID_PERMITS = "invalid_permits";
+
+  /** {@code per} is not a whole number of milliseconds from 1 to 24 hours. */
+  public static final String INVALID_PER = "invalid_per";
+
+  /** {@code token} is missing or not a positive whole number. */
+  public static final String INVALID_TOKEN = "invalid_token";
+
+  /** Another caller computed the key longer than the request's {@code wait}. */
+  public static final String COMPUTE_TIMEOUT = "compute_timeout";
+
+  /** {@code computed} by a caller whose claim ended and that another caller holds now. */
+  public static final String CLAIM_LOST = "claim_lost";
+
+  /** Not all parties reached the barrier within the request's {@code wait}. */
+  public static final String BARRIER_TIMEOUT = "barrier_timeout";
+
+  /** A party of the barrier timed out or went away while this one waited. */
+  public static final String BARRIER_BROKEN = "barrier_broken";
+
+  /** The request's {@code parties} differs from that of the parties already waiting. */
+  public static final String BARRIER_PARTIES_MISMATCH = "barrier_parties_mismatch";
+
+  /** No permit of the rate limiter became free within the request's {@code wait}. */
+  public static final String ACQUIRE_TIMEOUT = "acquire_timeout";
+
+  /** The request's {@code permits} or {@code per} differ from the rate limiter's. */
+  public static final String LIMITER_MISMATCH = "limiter_mismatch";
+
+  /** The broker already holds its limit of waiting requests (maxLeaseWaiters) of this kind. */
+  public static final String TOO_MANY_WAITERS = "too_many_waiters";
 }

@@ -57,6 +57,22 @@ class ErrorCodesTest {
             // ours: a shared store (Redis) that cannot be reached
             "store_unavailable",
             // ours: the memory budget
-            "memory_limit");
+            "memory_limit",
+            // ours: the coordination actions
+            "not_a_counter",
+            "out_of_range",
+            "invalid_delta",
+            "invalid_parties",
+            "invalid_permits",
+            "invalid_per",
+            "invalid_token",
+            "compute_timeout",
+            "claim_lost",
+            "barrier_timeout",
+            "barrier_broken",
+            "barrier_parties_mismatch",
+            "acquire_timeout",
+            "limiter_mismatch",
+            "too_many_waiters");
   }
 }

@@ -90,6 +90,29 @@ public final class WireClient implements AutoCloseable {
     }
   }
 
+  /** Whether a whole response line can be read now, without waiting for the broker. */
+  public boolean lineReady() throws IOException {
+    for (int i = in.position(); i < in.limit(); i++) {
+      if (in.get(i) == '\n') {
+        return true;
+      }
+    }
+    in.compact();
+    channel.configureBlocking(false);
+    try {
+      channel.read(in);
+    } finally {
+      channel.configureBlocking(true);
+      in.flip();
+    }
+    for (int i = in.position(); i < in.limit(); i++) {
+      if (in.get(i) == '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public List<String> readLines(int count) throws IOException {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < count; i++) {

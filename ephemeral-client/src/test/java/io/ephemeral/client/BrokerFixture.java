@@ -80,6 +80,19 @@ final class BrokerFixture implements AutoCloseable {
     return BrokerClient.builder().environment(Map.of()).pipe(socket);
   }
 
+  /**
+   * Waits until the broker holds at least {@code n} requests in flight besides the health check
+   * that asks (a request waiting at the broker is in flight until it is answered).
+   */
+  static void awaitInFlight(BrokerClient client, int n) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (client.health().connections().inFlight() < n + 1) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(n + " requests did not come to wait at the broker");
+      }
+    }
+  }
+
   RawWire raw() throws IOException {
     return new RawWire(socket);
   }

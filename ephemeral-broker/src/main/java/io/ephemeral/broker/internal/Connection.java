@@ -70,6 +70,9 @@ final class Connection {
   /** Withdraws the wait behind {@link #parked} (a lease or a provider) if the connection closes. */
   Runnable cancelParked;
 
+  /** Gives back what the connection holds until it closes (compute claims bound to it), or null. */
+  Runnable releaseOnClose;
+
   /** Queued to continue its held-back requests at the end of the turn. */
   boolean resumeQueued;
 

@@ -93,6 +93,9 @@ final class EventLoop implements ConnectionControl {
   /** The KV actions on a shared store, or null when values and leases are in memory. */
   private final RemoteKvCommands remote;
 
+  /** The coordination actions (setIfAbsent, incr, compute, barrier, acquire). */
+  private final CoordinationActions coordination;
+
   private final LoopState state = new LoopState();
 
   /** What clients make the broker hold, against {@code maxMemory}. */
@@ -178,10 +181,21 @@ final class EventLoop implements ConnectionControl {
       remote =
           new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
       remote.registerAll(commands);
+      if (config.store().coordination() != null) {
+        RemoteCoordination shared = new RemoteCoordination(config, config.store(), remote);
+        shared.registerAll(commands);
+        coordination = shared;
+      } else {
+        coordination = null; // the actions are unknown to a broker whose store lacks them
+      }
     } else {
       remote = null;
       kv = new KvCommands(config, time, store, leases, metrics, state, log, this);
       kv.registerAll(commands);
+      MemoryCoordination memory =
+          new MemoryCoordination(config, store, kv, time, metrics, log, this);
+      memory.registerAll(commands);
+      coordination = memory;
     }
     if (kv != null && !config.providers().isEmpty()) {
       providerThreads =
@@ -847,6 +861,10 @@ final class EventLoop implements ConnectionControl {
         c.cancelParked.run();
         c.cancelParked = null;
       }
+      if (c.releaseOnClose != null) {
+        c.releaseOnClose.run();
+        c.releaseOnClose = null;
+      }
     }
     c.releaseBuffers();
     closeQuietly(c.channel); // once, whether or not the key was still registered
@@ -970,7 +988,10 @@ final class EventLoop implements ConnectionControl {
   }
 
   private boolean idle() {
-    if (state.inFlight > 0 || router.pendingCalls() > 0 || leases.waiters() > 0) {
+    if (state.inFlight > 0
+        || router.pendingCalls() > 0
+        || leases.waiters() > 0
+        || (coordination instanceof MemoryCoordination m && m.waiting() > 0)) {
       return false;
     }
     for (SelectionKey key : selector.keys()) {
@@ -1024,6 +1045,9 @@ final class EventLoop implements ConnectionControl {
   void clearState() {
     store.clear();
     leases.clear();
+    if (coordination instanceof MemoryCoordination m) {
+      m.clear();
+    }
     router.clear();
     timers.clear();
     tasks.clear();
@@ -1080,7 +1104,9 @@ final class EventLoop implements ConnectionControl {
     long due =
         Math.min(
             Math.min(next == null ? Long.MAX_VALUE : next.due, router.nextDeadline()),
-            leases.nextDeadline());
+            Math.min(
+                leases.nextDeadline(),
+                coordination == null ? Long.MAX_VALUE : coordination.nextDeadline()));
     if (due == Long.MAX_VALUE) {
       return -1;
     }
@@ -1091,12 +1117,15 @@ final class EventLoop implements ConnectionControl {
     long now = clock.millis();
     try {
       router.expireCalls(now);
+      if (coordination != null) {
+        coordination.expire(now);
+      }
       if (leases.waiters() > 0) {
         leases.expireWaiters(now);
         leases.purgeExpired(now); // an expired holder frees a slot for the longest waiter
       }
     } catch (Throwable e) {
-      log.error("Expiring calls or lease waits failed; the rest is retried next turn", e);
+      log.error("Expiring calls or waits failed; the rest is retried next turn", e);
     }
     Timer t;
     while ((t = timers.peek()) != null && t.due <= now) {

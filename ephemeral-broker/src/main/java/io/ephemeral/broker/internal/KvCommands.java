@@ -35,10 +35,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   private final CapacityWarning capacityWarning = new CapacityWarning();
   private final MemoryBudget budget;
 
-  /** A request answered later (a lease waiting for a slot, a get waiting for a provider). */
-  private record Parked(Connection connection, byte[] id) {}
-
-  private final java.util.HashMap<String, java.util.List<Parked>> loading =
+  private final java.util.HashMap<String, java.util.List<ParkedReply>> loading =
       new java.util.HashMap<>();
   private java.util.concurrent.ExecutorService providerThreads;
   private java.util.function.Consumer<Runnable> onLoop;
@@ -87,25 +84,56 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       return;
     }
     store.touch(e, now, config.refreshTtlOnGet());
-    ByteOutput out = reply.ok();
+    writeValue(e, reply.ok());
+    reply.end();
+  }
+
+  /** The live entry of the request's key, or null (an expired one is removed). */
+  MemoryStore.Entry live(Request r, long now) {
+    MemoryStore.Entry e =
+        store.find(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
+    if (e != null && e.deadline <= now) {
+      store.expire(e);
+      return null;
+    }
+    return e;
+  }
+
+  /** The members of a get answer after its ok: the value (when the entry has one), compressed. */
+  void writeValue(MemoryStore.Entry e, ByteOutput out) {
     if (e.hasValue()) {
-      reply.member(VALUE);
+      out.write(VALUE);
       if (e.storedGzip) {
         codec.inflate(e.data, e.valueOffset(), e.storedValueLength(), out);
       } else {
         out.write(e.data, e.valueOffset(), e.valueLength);
       }
     }
-    reply.member(COMPRESSED).bool(e.clientCompressed);
-    reply.end();
+    out.write(COMPRESSED).bool(e.clientCompressed);
   }
 
   @Override
   public void set(Request r, Reply reply) {
+    if (put(r, null, reply)) {
+      reply.ok();
+      reply.end();
+    }
+  }
+
+  /**
+   * Stores the request's value under its key as set does (within the memory budget, compressed when
+   * large, counted in the compression metrics), or {@code counter} instead when it is not null (an
+   * incr's new value, never compressed).
+   *
+   * @return whether it was stored; if not, {@code reply} holds the refusal (memory_limit or
+   *     max_items)
+   */
+  boolean put(Request r, byte[] counter, Reply reply) {
     long now = clock.millis();
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     boolean gzip = false;
-    int valueLength = r.valuePresent ? r.valueEnd - r.valueOff : 0;
+    int valueLength =
+        counter != null ? counter.length : r.valuePresent ? r.valueEnd - r.valueOff : 0;
     int hash = store.hash(r.keyBuf, r.keyOff, r.keyLen);
     MemoryStore.Entry existing = store.find(r.keyBuf, r.keyOff, r.keyLen, hash);
     long need = MemoryStore.growth(existing, r.keyLen, valueLength);
@@ -119,14 +147,16 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
         // Refused before anything is copied.
         state.limitHit(Limit.MAX_MEMORY);
         reply.error(ErrorCodes.MEMORY_LIMIT, budget.refusal("this value", need));
-        return;
+        return false;
       }
     }
-    // Stored as sent, straight from the request line, unless compressed below.
-    byte[] stored = r.valuePresent ? r.line : null;
-    int storedOff = r.valueOff;
+    // Stored as sent, straight from the request line, unless compressed below; a counter as its
+    // digits.
+    byte[] stored = counter != null ? counter : r.valuePresent ? r.line : null;
+    int storedOff = counter != null ? 0 : r.valueOff;
     int storedLength = valueLength;
-    if (r.valuePresent
+    if (counter == null
+        && r.valuePresent
         && config.compression()
         && !r.compressed
         && valueLength >= Math.max(64, config.compressionThreshold())) {
@@ -149,17 +179,18 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             storedLength,
             valueLength,
             gzip,
-            r.compressed,
+            counter == null && r.compressed,
             ttl,
             now)
         == MemoryStore.FULL) {
       reply.error(ErrorCodes.MAX_ITEMS);
-      return;
+      return false;
     }
-    metrics.compression(r.compressed, r.beforeSize, r.afterSize);
+    if (counter == null) {
+      metrics.compression(r.compressed, r.beforeSize, r.afterSize);
+    }
     capacityWarning.check(store.size(), store.maxItems(), log);
-    reply.ok();
-    reply.end();
+    return true;
   }
 
   @Override
@@ -282,18 +313,9 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
               budget.refusal(
                   "waiting for a slot", Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId)));
         } else if (r.waitMillis > 0 && reply.connection() != null) {
-          Connection c = reply.connection();
-          byte[] id = reply.idBytes();
-          Leases.Waiter w =
-              leases.park(
-                  key,
-                  r.workerId,
-                  ttl,
-                  now + r.waitMillis,
-                  new Parked(c, id),
-                  id == null ? 0 : id.length);
-          c.cancelParked = () -> leases.cancel(w);
-          reply.park();
+          ParkedReply p = ParkedReply.park(reply, log);
+          Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, p, p.idLength());
+          p.cancelWith(() -> leases.cancel(w));
         } else {
           reply.error(
               ErrorCodes.POOL_EXHAUSTED,
@@ -324,9 +346,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (match == null || reply.connection() == null) {
       return false;
     }
-    Connection c = reply.connection();
-    Parked parked = new Parked(c, reply.idBytes());
-    java.util.List<Parked> waiters = loading.get(key);
+    ParkedReply parked = ParkedReply.park(reply, log);
+    java.util.List<ParkedReply> waiters = loading.get(key);
     if (waiters == null) {
       waiters = new java.util.ArrayList<>();
       loading.put(key, waiters);
@@ -348,16 +369,15 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             onLoop.accept(() -> provided(key, value, error));
           });
     }
-    java.util.List<Parked> list = waiters;
+    java.util.List<ParkedReply> list = waiters;
     list.add(parked);
-    c.cancelParked = () -> list.remove(parked);
-    reply.park();
+    parked.cancelWith(() -> list.remove(parked));
     return true;
   }
 
   /** The provider's run for {@code key} ended: store the value and answer every waiting get. */
   private void provided(String key, ValueProvider.Provided value, Throwable error) {
-    java.util.List<Parked> waiters = loading.remove(key);
+    java.util.List<ParkedReply> waiters = loading.remove(key);
     byte[] json = null;
     String failure = null;
     if (error != null) {
@@ -381,22 +401,13 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (waiters == null) {
       return;
     }
-    for (Parked p : waiters) {
-      ByteOutput out = p.connection().out;
-      int mark = out.mark();
-      try {
-        if (failure == null) {
-          out.write(Reply.OK).write(VALUE).write(json).write(COMPRESSED).bool(false);
-        } else {
-          out.write(Reply.ERROR).ascii(ErrorCodes.PROVIDER_FAILED).write((byte) '"');
-          out.ascii(",\"message\":").jsonString(failure);
-        }
-      } catch (Throwable t) {
-        out.truncate(mark);
-        unanswerable(p, t);
-        continue;
+    for (ParkedReply p : waiters) {
+      if (failure == null) {
+        byte[] provided = json;
+        p.ok(connections, out -> out.write(VALUE).write(provided).write(COMPRESSED).bool(false));
+      } else {
+        p.error(ErrorCodes.PROVIDER_FAILED, failure, connections);
       }
-      finishParked(p);
     }
   }
 
@@ -426,16 +437,6 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     }
   }
 
-  /**
-   * A parked request whose answer could not even be written (out of memory): its connection is
-   * closed, the one way left to tell its client, and never left waiting.
-   */
-  private void unanswerable(Parked p, Throwable t) {
-    log.error("Closing a connection whose waiting request could not be answered", t);
-    p.connection().cancelParked = null;
-    connections.close(p.connection());
-  }
-
   /** Runs providers on {@code threads} and hands their results back through {@code onLoop}. */
   void providers(
       java.util.concurrent.ExecutorService threads, java.util.function.Consumer<Runnable> onLoop) {
@@ -445,43 +446,15 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
 
   @Override
   public void granted(Leases.Waiter waiter, int value, long token) {
-    Parked p = (Parked) waiter.owner;
-    ByteOutput out = p.connection().out;
-    int mark = out.mark();
-    try {
-      out.write(Reply.OK).write(VALUE).number(value).write(TOKEN).number(token);
-    } catch (Throwable t) {
-      // The slot stays granted until its TTL passes, as for any client that goes away.
-      out.truncate(mark);
-      unanswerable(p, t);
-      return;
-    }
-    finishParked(p);
+    // An answer that cannot be written closes the connection; the slot stays granted until its TTL
+    // passes, as for any client that goes away.
+    ((ParkedReply) waiter.owner)
+        .ok(connections, out -> out.write(VALUE).number(value).write(TOKEN).number(token));
   }
 
   @Override
   public void timedOut(Leases.Waiter waiter) {
-    Parked p = (Parked) waiter.owner;
-    ByteOutput out = p.connection().out;
-    int mark = out.mark();
-    try {
-      out.write(Reply.ERROR).ascii(ErrorCodes.LEASE_TIMEOUT).write((byte) '"');
-    } catch (Throwable t) {
-      out.truncate(mark);
-      unanswerable(p, t);
-      return;
-    }
-    finishParked(p);
-  }
-
-  private void finishParked(Parked p) {
-    ByteOutput out = p.connection().out;
-    if (p.id() != null) {
-      out.ascii(",\"id\":").write(p.id());
-    }
-    out.ascii("}\n");
-    p.connection().cancelParked = null;
-    connections.resume(p.connection());
+    ((ParkedReply) waiter.owner).error(ErrorCodes.LEASE_TIMEOUT, null, connections);
   }
 
   @Override

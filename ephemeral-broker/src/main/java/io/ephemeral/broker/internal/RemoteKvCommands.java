@@ -72,6 +72,26 @@ final class RemoteKvCommands implements KvActions {
   /** Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes. */
   private final ByteOutput scratch = new ByteOutput();
 
+  /** Where a deferred answer's body is written before {@link #finish} (loop thread only). */
+  ByteOutput scratch() {
+    return scratch;
+  }
+
+  /** The store's timer thread (for polls). */
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** Runs {@code task} on the loop thread. */
+  void onLoop(Runnable task) {
+    onLoop.accept(task);
+  }
+
+  /** A ticket unique to one wait, among all brokers. */
+  String newTicket() {
+    return ticketPrefix + Long.toHexString(++tickets);
+  }
+
   private final String ticketPrefix =
       Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
   private long tickets;
@@ -80,7 +100,7 @@ final class RemoteKvCommands implements KvActions {
   private final CapacityWarning capacityWarning = new CapacityWarning();
 
   /** A request answered when the store call completes. */
-  private static final class Pending {
+  static final class Pending {
     final Connection connection;
     final Connection.Answer answer;
     final byte[] id;
@@ -111,7 +131,7 @@ final class RemoteKvCommands implements KvActions {
 
   /** Writes a store result as the body of an answer; returns the error code, or null for ok. */
   @FunctionalInterface
-  private interface Answer<T> {
+  interface Answer<T> {
     String write(T result, ByteOutput out);
   }
 
@@ -349,21 +369,19 @@ final class RemoteKvCommands implements KvActions {
           (l, out) -> leaseAnswer(l, key, worker, size, out));
       return;
     }
-    Waiter w =
-        new Waiter(
-            p,
-            key,
-            worker,
-            ttl,
-            size,
-            ticketPrefix + Long.toHexString(++tickets),
-            clock.millis() + wait);
+    Waiter w = new Waiter(p, key, worker, ttl, size, newTicket(), clock.millis() + wait);
     waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
     // The first ask is in request order with the connection's other calls; the connection's later
     // calls wait until this one is answered (as in memory mode), the polls go straight to the
     // store.
     w.inFlight = true;
-    enqueue(new Queued<>(p, st -> st.lease(key, worker, ttl, size, w.ticket), null, w));
+    holding(
+        p,
+        st -> st.lease(key, worker, ttl, size, w.ticket),
+        result -> {
+          RuntimeException f = result instanceof RuntimeException e ? e : null;
+          polled(w, f == null ? (RemoteStore.Lease) result : null, f);
+        });
   }
 
   private String leaseAnswer(
@@ -596,7 +614,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /** Defers the answer: it is written when the store call completes, in request order. */
-  private Pending park(Request r, Reply reply) {
+  Pending park(Request r, Reply reply) {
     byte[] id = reply.idBytes();
     String extra = reply.extraMembers();
     return new Pending(reply.connection(), reply.defer(), id, extra, r.command, System.nanoTime());
@@ -606,8 +624,22 @@ final class RemoteKvCommands implements KvActions {
    * Runs a store call off the loop, in order with the connection's other calls, and answers with
    * its result.
    */
-  private <T> void run(Pending p, RemoteStore.Call<T> call, Answer<T> answer) {
+  <T> void run(Pending p, RemoteStore.Call<T> call, Answer<T> answer) {
     enqueue(new Queued<>(p, call, answer, null));
+  }
+
+  /**
+   * Sends the first ask of a waiting request in order with the connection's other calls and hands
+   * its result (or the RuntimeException) to {@code firstAnswer} on the loop. The connection's later
+   * calls wait until {@link #waitEnded} is called for it, as in memory mode.
+   */
+  void holding(Pending p, RemoteStore.Call<?> call, Consumer<Object> firstAnswer) {
+    enqueue(new Queued<>(p, call, null, firstAnswer));
+  }
+
+  /** A waiting request of {@code c} is answered: its later calls go on. */
+  void waitEnded(Connection c) {
+    next(chain(c));
   }
 
   /** A connection's store calls not yet sent, and whether a batch of them is with the store. */
@@ -622,14 +654,17 @@ final class RemoteKvCommands implements KvActions {
     final RemoteStore.Call<T> call;
     final Answer<T> answer;
 
-    /** Set for the first ask of a waiting lease: the chain stays busy until the wait ends. */
-    final Waiter waiter;
+    /**
+     * Set for the first ask of a waiting request: gets its result, and the chain stays busy until
+     * the wait ends ({@link #waitEnded}).
+     */
+    final Consumer<Object> hold;
 
-    Queued(Pending pending, RemoteStore.Call<T> call, Answer<T> answer, Waiter waiter) {
+    Queued(Pending pending, RemoteStore.Call<T> call, Answer<T> answer, Consumer<Object> hold) {
       this.pending = pending;
       this.call = call;
       this.answer = answer;
-      this.waiter = waiter;
+      this.hold = hold;
     }
   }
 
@@ -670,7 +705,7 @@ final class RemoteKvCommands implements KvActions {
    * pipeline ({@link RemoteStore#inOrder}) through one store thread: the store runs them in order,
    * so each connection's requests take effect in the order they were sent, and the requests of many
    * connections share one round trip (and one hand-off to a store thread) instead of one each. A
-   * connection sends at most {@link #MAX_BATCH} calls at a time, and a waiting lease ends its
+   * connection sends at most {@link #MAX_BATCH} calls at a time, and a waiting request ends its
    * batch: what came after it waits until it is answered.
    */
   void sendBatches() {
@@ -687,7 +722,7 @@ final class RemoteKvCommands implements KvActions {
         Queued<?> q = chain.queue.poll();
         batch.add(q);
         calls.add(q.call);
-        if (q.waiter != null) {
+        if (q.hold != null) {
           break;
         }
       }
@@ -736,10 +771,9 @@ final class RemoteKvCommands implements KvActions {
     for (int i = 0; i < batch.size(); i++) {
       Object result = results.get(i);
       Queued<?> q = batch.get(i);
-      if (q.waiter != null) {
-        RuntimeException f = result instanceof RuntimeException ? (RuntimeException) result : null;
-        polled(q.waiter, f == null ? (RemoteStore.Lease) result : null, f);
-        // polled() releases the chain when the wait is over; while it polls, the chain waits.
+      if (q.hold != null) {
+        // The wait releases the chain when it is over (waitEnded); while it polls, the chain waits.
+        q.hold.accept(result);
         waiting = true;
       } else {
         complete(q, result);
@@ -777,7 +811,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /** Runs {@code task} on a store thread, or {@code whenStopping} on the loop if they are gone. */
-  private void submit(Runnable task, Runnable whenStopping) {
+  void submit(Runnable task, Runnable whenStopping) {
     try {
       threads.execute(task);
     } catch (RejectedExecutionException e) {
@@ -786,7 +820,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /** A store call whose outcome nobody waits for (giving back a slot, leaving a queue). */
-  private void background(Runnable task) {
+  void background(Runnable task) {
     submit(() -> quietly(task), () -> {});
   }
 
@@ -804,7 +838,7 @@ final class RemoteKvCommands implements KvActions {
    * Completes a deferred answer whose body is in {@link #scratch}: id, interceptors' members, end
    * of line; hands it to the connection and records the action's metrics.
    */
-  private void finish(Pending p, String errorCode) {
+  void finish(Pending p, String errorCode) {
     Connection c = p.connection;
     if (p.cancelled()) {
       scratch.clear();
@@ -833,7 +867,7 @@ final class RemoteKvCommands implements KvActions {
     }
   }
 
-  private String failed(RuntimeException e, ByteOutput out) {
+  String failed(RuntimeException e, ByteOutput out) {
     if (e instanceof StoreUnavailableException) {
       if (!unavailableLogged) {
         unavailableLogged = true;
@@ -851,7 +885,7 @@ final class RemoteKvCommands implements KvActions {
         out, ErrorCodes.INTERNAL_ERROR, "the broker could not complete the request; see its log");
   }
 
-  private static String error(ByteOutput out, String code, String message) {
+  static String error(ByteOutput out, String code, String message) {
     out.write(Reply.ERROR).ascii(code).write((byte) '"');
     if (message != null) {
       out.ascii(",\"message\":").jsonString(message);
@@ -860,7 +894,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /** The store answered: if it had been unavailable, say that it is back. */
-  private void answered() {
+  void answered() {
     if (unavailableLogged) {
       unavailableLogged = false;
       log.info("The store answers again", "store", store.describe());

@@ -162,10 +162,21 @@ public interface RemoteStore extends AutoCloseable {
    */
   long[] sweep(int budget);
 
+  /**
+   * The store's coordination primitives (set-if-absent, counters, single-flight claims, barriers,
+   * rate limiters), or null when it has none: the broker then refuses those actions, saying so.
+   */
+  default CoordinationStore coordination() {
+    return null;
+  }
+
   /** One call of this interface's methods, bound to its arguments, for {@link #inOrder}. */
   @FunctionalInterface
   interface Call<T> {
-    /** Makes exactly one method call on {@code store} and returns its result. */
+    /**
+     * Makes exactly one method call on {@code store}, or on its {@link #coordination()}, and
+     * returns its result.
+     */
     T on(RemoteStore store);
   }
 

@@ -76,6 +76,10 @@ public final class RedisStore implements RemoteStore {
   private final int threads;
   private final Clock clock;
   private final long graceMillis;
+
+  /** The coordination primitives, each run as its own script call. */
+  private final RedisCoordination coordination;
+
   private final long waitHoldMillis;
   private final List<byte[]> keys;
 
@@ -107,6 +111,16 @@ public final class RedisStore implements RemoteStore {
     this.threads = b.threads;
     this.clock = b.clock;
     this.graceMillis = b.grace.toMillis();
+    this.coordination =
+        new RedisCoordination(
+            new RedisCoordination.Runner() {
+              @Override
+              public <T> T run(
+                  Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {
+                return invoke(new Invocation<>(script, args, decode));
+              }
+            },
+            graceMillis);
     this.waitHoldMillis = b.waitHold.toMillis();
     this.keys = List.of(("{" + prefix + "}:m").getBytes(StandardCharsets.UTF_8));
     this.valueKeyPrefix = ("{" + prefix + "}:v:").getBytes(StandardCharsets.UTF_8);
@@ -372,16 +386,7 @@ public final class RedisStore implements RemoteStore {
       byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
     return new Invocation<>(
         Scripts.SET,
-        new byte[][] {
-          key,
-          flag(json != null),
-          json == null ? EMPTY : json,
-          flag(compressed),
-          number(ttlMillis),
-          number(maxItems),
-          flag(lru),
-          number(graceMillis)
-        },
+        valueArgs(key, json, compressed, ttlMillis, maxItems, lru, graceMillis),
         raw -> {
           List<?> r = (List<?>) raw;
           return new Stored((Long) r.get(0) == 1, ((Long) r.get(1)).intValue());
@@ -551,6 +556,11 @@ public final class RedisStore implements RemoteStore {
     return invoke(sweepCall(budget));
   }
 
+  @Override
+  public io.ephemeral.broker.store.CoordinationStore coordination() {
+    return coordination;
+  }
+
   /**
    * Sends the calls as one pipeline: Redis runs them in order on one connection, in one round trip.
    * A connection failure fails them all (their outcome is unknown).
@@ -627,6 +637,22 @@ public final class RedisStore implements RemoteStore {
     private <T> T record(Invocation<T> inv) {
       invocations.add(inv);
       return null;
+    }
+
+    private final RedisCoordination coordination =
+        new RedisCoordination(
+            new RedisCoordination.Runner() {
+              @Override
+              public <T> T run(
+                  Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {
+                return record(new Invocation<>(script, args, decode));
+              }
+            },
+            graceMillis);
+
+    @Override
+    public io.ephemeral.broker.store.CoordinationStore coordination() {
+      return coordination;
     }
 
     @Override
@@ -841,19 +867,40 @@ public final class RedisStore implements RemoteStore {
     return message;
   }
 
-  private static byte[] flag(boolean b) {
+  /** A value write as set.lua (and the scripts that store like it) takes it, after the time. */
+  static byte[][] valueArgs(
+      byte[] key,
+      byte[] json,
+      boolean compressed,
+      long ttlMillis,
+      int maxItems,
+      boolean lru,
+      long graceMillis) {
+    return new byte[][] {
+      key,
+      flag(json != null),
+      json == null ? EMPTY : json,
+      flag(compressed),
+      number(ttlMillis),
+      number(maxItems),
+      flag(lru),
+      number(graceMillis)
+    };
+  }
+
+  static byte[] flag(boolean b) {
     return b ? new byte[] {'1'} : new byte[] {'0'};
   }
 
-  private static boolean isOne(Object o) {
+  static boolean isOne(Object o) {
     return o instanceof byte[] && ((byte[]) o).length == 1 && ((byte[]) o)[0] == '1';
   }
 
-  private static byte[] number(long n) {
+  static byte[] number(long n) {
     return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static byte[] utf8(String s) {
+  static byte[] utf8(String s) {
     return io.ephemeral.protocol.Wtf8.encode(s);
   }
 

@@ -20,7 +20,14 @@ enum Scripts {
   CANCEL("cancel"),
   RELEASE("release"),
   SWEEP("sweep"),
-  EXPIRED("expired");
+  EXPIRED("expired"),
+  SET_IF_ABSENT("setnx"),
+  INCR("incr"),
+  COMPUTE("compute"),
+  COMPUTED("computed"),
+  CLAIM("claim"),
+  BARRIER("barrier"),
+  ACQUIRE("acquire");
 
   final String name;
   final byte[] source;

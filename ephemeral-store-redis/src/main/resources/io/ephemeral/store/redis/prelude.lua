@@ -18,6 +18,16 @@
 --   :qw           hash   worker -> ticket it waits with
 --   :qt           hash   ticket -> "<#worker>:<worker><pool>"
 --   :qd           zset   ticket -> time after which an unpolled wait is abandoned
+--   :c:<key>      hash   t (token), d (deadline): the claim to compute a missing key
+--   :b:<name>     hash   p (parties), n (arrived in this round), g (round)
+--   :bh:<name>    zset   ticket -> time after which an unpolled party is abandoned
+--   :bi:<name>    hash   ticket -> "round:index" of a waiting party
+--   :bo:<name>    hash   round -> "R" (released) or "B<why>" (broken)
+--   :r:<name>     hash   p (permits), w (window ms) of a rate limiter
+--   :rg:<name>    zset   grant number -> time, the grants still in the window
+--   :rq:<name>    zset   ticket -> arrival number (the waiting queue, first come first served)
+--   :rh:<name>    zset   ticket -> time after which an unpolled wait is abandoned
+-- (META also holds ctoken, the last claim token, and rseq, the last grant or arrival number.)
 --
 -- Time is ARGV[1] when given (tests drive a manual clock), else the Redis server's TIME, so that
 -- brokers on different hosts agree on what has expired.
@@ -98,6 +108,66 @@ end
 
 local function touch(k)
   redis.call('ZADD', base .. ':u', redis.call('HINCRBY', META, 'lru', 1), k)
+end
+
+-- The live item of key k as read_item gives it, or nil; an item whose TTL has passed is removed.
+local function live_item(k, now)
+  local item = read_item(k)
+  if not item then
+    if redis.call('ZSCORE', base .. ':k', k) then
+      remove_item(k)
+    end
+    return nil
+  end
+  if item[2] <= now then
+    remove_item(k)
+    return nil
+  end
+  return item
+end
+
+-- Writes key k's item as set does: json (nil for a set without value), compressed ('0'/'1'), ttl
+-- ms, max items (0 = no limit), lru, grace ms. Returns {1, 0} when a new key is refused for max
+-- items, else {0, evicted}.
+local function put_item(now, k, json, compressed, ttl, max, lru, grace)
+  local kz = base .. ':k'
+  local evicted = 0
+  -- An existing key, even one whose TTL passed, is overwritten without counting against maxItems.
+  if max > 0 and not redis.call('ZSCORE', kz, k) and redis.call('ZCOUNT', kz, '(' .. num(now), '+inf') >= max then
+    -- Expired items make room first; then the least recently used item goes, or the write is
+    -- refused.
+    while purge_items(now, 1000) > 0 do
+    end
+    if redis.call('ZCARD', kz) >= max then
+      if not lru then
+        return {1, 0}
+      end
+      local victim = redis.call('ZRANGE', base .. ':u', 0, 0)[1]
+      if not victim then
+        victim = redis.call('ZRANGE', kz, 0, 0)[1]
+      end
+      remove_item(victim)
+      evicted = 1
+    end
+  end
+  local d = deadline(now, ttl)
+  -- Redis drops the key a little after its deadline; until then a get answers "expired", as the
+  -- memory store does until its sweeper runs.
+  write_item(k, compressed, d, ttl, json, now, grace)
+  redis.call('ZADD', kz, num(d), k)
+  -- 120: the memory store's per-item estimate (MemoryStore.ENTRY_OVERHEAD_BYTES), so both modes
+  -- report the same approximate bytes.
+  local size = #k + 120
+  if json then
+    size = size + #json
+  end
+  local old = redis.call('HGET', base .. ':s', k)
+  redis.call('HSET', base .. ':s', k, size)
+  redis.call('HINCRBY', META, 'bytes', size - tonumber(old or '0'))
+  if lru then
+    touch(k)
+  end
+  return {0, evicted}
 end
 
 -- leases

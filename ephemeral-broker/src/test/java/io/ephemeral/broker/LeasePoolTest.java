@@ -187,4 +187,30 @@ class LeasePoolTest {
     pool.shutdown();
     assertThat(maxConcurrent.get()).isBetween(1, 3);
   }
+
+  @Test
+  void aLeaseWithoutSizeJoinsASizedPoolWaitsWithWaitAndErrorsNameThePoolsSize() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      f.call(lease("java" + i, 3, 0)); // a pool of 3 made by the Java client
+    }
+    // What the Node client's lease() sends: no size, no wait.
+    JsonNode full =
+        f.callJson(
+            "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"node\",\"ttl\":60000}");
+    assertThat(full.get("error").asText()).isEqualTo("pool_exhausted");
+    assertThat(full.get("message").asText())
+        .isEqualTo(
+            "all 3 slots of lease pool 'accounts' are held; send \"wait\" (ms) to wait for a slot");
+    JsonNode mismatch = f.callJson(lease("java9", 5, 0));
+    assertThat(mismatch.get("message").asText())
+        .isEqualTo("lease pool 'accounts' has size 3, not 5");
+    // request({action: 'lease', ..., wait}): the pool's size governs and the worker waits.
+    WireClient node = f.client();
+    node.send(
+        "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"node\",\"ttl\":60000,\"wait\":60000}\n");
+    awaitWaiters(1);
+    f.call("{\"action\":\"release\",\"workerId\":\"java1\"}");
+    JsonNode granted = json(node.readLine());
+    assertThat(granted.get("value").asInt()).isEqualTo(1);
+  }
 }

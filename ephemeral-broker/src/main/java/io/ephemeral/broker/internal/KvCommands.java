@@ -277,8 +277,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
         reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
         return;
       case Leases.SIZE_MISMATCH:
-        reply.error(
-            ErrorCodes.POOL_SIZE_MISMATCH, "lease pool '" + key + "' already has another size");
+        reply.error(ErrorCodes.POOL_SIZE_MISMATCH, sizeMismatch(key, leases.sizeOf(key), r.size));
         return;
       case Leases.ALREADY_WAITING:
         reply.error(
@@ -297,11 +296,8 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
           state.limitHit(Limit.MAX_LEASE_WAITERS);
           reply.error(
               ErrorCodes.POOL_EXHAUSTED,
-              "all "
-                  + r.size
-                  + " slots of lease pool '"
-                  + key
-                  + "' are held and maxLeaseWaiters ("
+              poolFull(key, leases.sizeOf(key))
+                  + " and maxLeaseWaiters ("
                   + config.maxLeaseWaiters()
                   + ") requests already wait for slots");
         } else if (r.waitMillis > 0
@@ -317,9 +313,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
           Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, p, p.idLength());
           p.cancelWith(() -> leases.cancel(w));
         } else {
-          reply.error(
-              ErrorCodes.POOL_EXHAUSTED,
-              "all " + r.size + " slots of lease pool '" + key + "' are held");
+          reply.error(ErrorCodes.POOL_EXHAUSTED, poolFull(key, leases.sizeOf(key)) + WAIT_HINT);
         }
         return;
       default:
@@ -463,6 +457,19 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     reply.ok();
     reply.member(RELEASED).bool(released);
     reply.end();
+  }
+
+  /** How a request that got pool_exhausted waits for a slot instead. */
+  static final String WAIT_HINT = "; send \"wait\" (ms) to wait for a slot";
+
+  /** The pool_exhausted message, naming the pool's real size (not the request's). */
+  static String poolFull(String key, int poolSize) {
+    return "all " + poolSize + " slots of lease pool '" + key + "' are held";
+  }
+
+  /** The pool_size_mismatch message. */
+  static String sizeMismatch(String key, int poolSize, int asked) {
+    return "lease pool '" + key + "' has size " + poolSize + ", not " + asked;
   }
 
   /**

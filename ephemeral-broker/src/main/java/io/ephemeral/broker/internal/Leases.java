@@ -320,6 +320,12 @@ final class Leases {
     return top != null && top.deadline <= now;
   }
 
+  /** The size of the pool {@code key} (0: no limit, or no such pool). */
+  int sizeOf(String key) {
+    Pool pool = pools.get(key);
+    return pool == null ? 0 : pool.size;
+  }
+
   /** Leases held, including expired ones not yet purged. */
   int size() {
     return byWorker.size();

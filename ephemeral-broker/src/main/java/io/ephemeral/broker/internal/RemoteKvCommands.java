@@ -398,9 +398,7 @@ final class RemoteKvCommands implements KvActions {
         return error(out, ErrorCodes.WORKER_ALREADY_HAS_LEASE, null);
       case SIZE_MISMATCH:
         return error(
-            out,
-            ErrorCodes.POOL_SIZE_MISMATCH,
-            "lease pool '" + key + "' already has another size");
+            out, ErrorCodes.POOL_SIZE_MISMATCH, KvCommands.sizeMismatch(key, l.poolSize(), size));
       case ALREADY_WAITING:
         return error(
             out,
@@ -410,7 +408,7 @@ final class RemoteKvCommands implements KvActions {
         return error(
             out,
             ErrorCodes.POOL_EXHAUSTED,
-            "all " + size + " slots of lease pool '" + key + "' are held");
+            KvCommands.poolFull(key, l.poolSize()) + KvCommands.WAIT_HINT);
     }
   }
 

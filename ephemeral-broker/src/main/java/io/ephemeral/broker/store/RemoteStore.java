@@ -74,8 +74,17 @@ public interface RemoteStore extends AutoCloseable {
     QUEUED
   }
 
-  /** The answer to a lease request. */
-  record Lease(LeaseOutcome outcome, int slot, long token) {}
+  /**
+   * The answer to a lease request.
+   *
+   * @param poolSize the pool's size (0: no limit), for {@code POOL_FULL} and {@code SIZE_MISMATCH}
+   */
+  record Lease(LeaseOutcome outcome, int slot, long token, int poolSize) {
+    /** An answer that does not name the pool's size. */
+    public Lease(LeaseOutcome outcome, int slot, long token) {
+      this(outcome, slot, token, 0);
+    }
+  }
 
   /** What {@link #release} did. */
   enum ReleaseOutcome {

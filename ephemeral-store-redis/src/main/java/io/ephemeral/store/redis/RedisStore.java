@@ -450,9 +450,9 @@ public final class RedisStore implements RemoteStore {
             case -1:
               return new Lease(LeaseOutcome.HOLDS_OTHER_KEY, -1, 0);
             case -2:
-              return new Lease(LeaseOutcome.POOL_FULL, -1, 0);
+              return new Lease(LeaseOutcome.POOL_FULL, -1, 0, ((Long) r.get(1)).intValue());
             case -3:
-              return new Lease(LeaseOutcome.SIZE_MISMATCH, -1, 0);
+              return new Lease(LeaseOutcome.SIZE_MISMATCH, -1, 0, ((Long) r.get(1)).intValue());
             case -4:
               return new Lease(LeaseOutcome.ALREADY_WAITING, -1, 0);
             case -5:

@@ -1,7 +1,7 @@
 -- ARGV: now, pool, worker, ttl ms, size (0 = as the pool is), ticket ('' = do not wait),
 --       hold ms (an unpolled wait is abandoned after it), token floor
--- Returns {slot, token} granted or renewed, {-1} holds another key, {-2} pool full,
---         {-3} size mismatch, {-4} already waiting, {-5} queued.
+-- Returns {slot, token} granted or renewed, {-1} holds another key, {-2, pool size} pool full,
+--         {-3, pool size} size mismatch, {-4} already waiting, {-5} queued.
 local now = now_ms()
 local pool = ARGV[2]
 local worker = ARGV[3]
@@ -55,7 +55,7 @@ else
   psize, holders, nxt = tonumber(p[1]), tonumber(p[2]), tonumber(p[3])
   if size > 0 and psize ~= size then
     if psize ~= 0 or holders > size then
-      return {-3}
+      return {-3, psize}
     end
     -- An unlimited pool takes the first size asked for while it fits.
     psize = size
@@ -107,4 +107,4 @@ if ticket ~= '' then
   redis.call('ZADD', base .. ':qd', num(now + hold), ticket)
   return {-5}
 end
-return {-2}
+return {-2, psize}

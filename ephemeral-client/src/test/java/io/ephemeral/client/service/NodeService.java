@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * A Node process running {@code src/test/node/ipc-service.mjs}, an ipc-bro style service: it serves
  * echo/add/fail/failPlain/whoami/types/hang/callBack and runs call commands from stdin.
  */
-final class NodeService implements AutoCloseable {
-  static final Path DIR = Path.of("src", "test", "node");
+public final class NodeService implements AutoCloseable {
+  public static final Path DIR = Path.of("src", "test", "node");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static boolean installed;
 
@@ -53,12 +53,16 @@ final class NodeService implements AutoCloseable {
   }
 
   /**
-   * Installs the script's npm dependencies (msgpackr, pinned in package.json and package-lock.json)
-   * once, when {@code node_modules} is missing. Optional native add-ons are left out: msgpackr's
+   * Installs the scripts' npm dependencies (msgpackr and the published {@code
+   * @ephemeral-broker/core} client, pinned in package.json and package-lock.json) once, when they
+   * are missing from {@code node_modules}. Optional native add-ons are left out: msgpackr's
    * pure JavaScript codec is the one under test.
    */
-  static synchronized void installDependencies() throws Exception {
-    if (installed || Files.isDirectory(DIR.resolve("node_modules").resolve("msgpackr"))) {
+  public static synchronized void installDependencies() throws Exception {
+    Path modules = DIR.resolve("node_modules");
+    if (installed
+        || (Files.isDirectory(modules.resolve("msgpackr"))
+            && Files.isDirectory(modules.resolve("@ephemeral-broker").resolve("core")))) {
       installed = true;
       return;
     }
@@ -72,7 +76,7 @@ final class NodeService implements AutoCloseable {
             "--ignore-scripts",
             "--no-audit",
             "--no-fund"),
-        "npm on the PATH and access to the npm registry (to install msgpackr into "
+        "npm on the PATH and access to the npm registry (to install the packages into "
             + DIR.resolve("node_modules")
             + ")");
     installed = true;

@@ -80,7 +80,7 @@ class SharedValuesTest {
   }
 
   @Test
-  void aFailingSupplierReleasesTheLockForTheNextCaller(BrokerClient client) {
+  void aFailingSupplierHandsTheComputationToTheNextCaller(BrokerClient client) {
     assertThatThrownBy(
             () ->
                 SharedValues.computeIfAbsent(
@@ -97,10 +97,10 @@ class SharedValuesTest {
                 SharedValues.computeIfAbsent(
                     client, "flaky", Integer.class, Duration.ofMinutes(1), () -> null))
         .isInstanceOf(NullPointerException.class);
+    // Without a wait: it would fail with compute_timeout if the failed callers still held a claim.
     assertThat(
             SharedValues.computeIfAbsent(
-                client, "flaky", Integer.class, Duration.ofMinutes(1), () -> 42))
+                client, "flaky", Integer.class, Duration.ofMinutes(1), Duration.ZERO, () -> 42))
         .isEqualTo(42);
-    assertThat(LeaseLifecycleTest.free(SharedValues.LOCK_PREFIX + "flaky")).isTrue();
   }
 }

@@ -1,0 +1,3 @@
+package com.example.zeroconfig;
+
+class Fork3Test extends AbstractFork {}

@@ -1,0 +1,3 @@
+package com.example.zeroconfig;
+
+class Fork4Test extends AbstractFork {}

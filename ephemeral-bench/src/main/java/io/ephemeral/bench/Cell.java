@@ -54,7 +54,10 @@ final class Cell {
     try {
       return Workload.Op.valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown op '" + s + "' (ping, get, set, lease)");
+      throw new IllegalArgumentException(
+          "unknown op '"
+              + s
+              + "' (ping, get, set, lease, setnx, incr, compute, barrier, acquire, lock)");
     }
   }
 
@@ -70,9 +73,14 @@ final class Cell {
     }
   }
 
-  /** The operation as the table names it; a lease cell counts lease+release pairs. */
+  /** The operation as the table names it; a lease or lock cell counts lease+release pairs. */
   String label() {
-    return op == Workload.Op.LEASE ? "lease+release" : op.name().toLowerCase(Locale.ROOT);
+    return switch (op) {
+      case LEASE -> "lease+release";
+      case LOCK -> "lock+release";
+      case SETNX -> "setIfAbsent";
+      default -> op.name().toLowerCase(Locale.ROOT);
+    };
   }
 
   String shape() {
@@ -81,7 +89,7 @@ final class Cell {
 
   /** Requests per counted operation: a lease cell counts pairs. */
   int requestsPerOp() {
-    return op == Workload.Op.LEASE ? 2 : 1;
+    return op.pairs() ? 2 : 1;
   }
 
   @Override

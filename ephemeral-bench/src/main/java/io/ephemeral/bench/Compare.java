@@ -127,7 +127,9 @@ final class Compare {
           Report.Stats a = once(broker, Workload.Protocol.KV, cell, s);
           mine.add(a);
           Report.Stats b = null;
-          boolean redisToo = redisServer != null && cell.op != Workload.Op.LEASE;
+          // A lease has a Redis counterpart (a plain lock) for the store comparison, not here.
+          boolean redisToo =
+              redisServer != null && cell.op != Workload.Op.LEASE && cell.op.onRedis();
           if (redisToo) {
             b = once(redisServer, Workload.Protocol.RESP, cell, s);
             theirs.add(b);
@@ -240,13 +242,10 @@ final class Compare {
       Runnable atStart,
       Runnable atEnd)
       throws IOException {
-    int keys =
-        cell.op == Workload.Op.LEASE
-            ? Math.max(s.keys, 16 * cell.connections * cell.pipeline)
-            : s.keys;
+    int keys = cell.op.pairs() ? Math.max(s.keys, 16 * cell.connections * cell.pipeline) : s.keys;
     Workload w = new Workload(cell.op, protocol, keys, s.valueSize, s.ttl);
     try (LoadGenerator gen = new LoadGenerator(server.socket, w, cell.connections, cell.pipeline)) {
-      if (cell.op == Workload.Op.GET) {
+      if (cell.op.readsValues()) {
         byte[][] sets = new byte[keys][];
         for (int i = 0; i < keys; i++) {
           sets[i] = w.set(i);

@@ -231,13 +231,13 @@ final class LoadGenerator implements AutoCloseable {
         if (kind == Workload.Op.LEASE) {
           request = 0; // the answer of a lease (even index)
         }
-      } else if (workload.op == Workload.Op.LEASE) {
+      } else if (workload.op.pairs()) {
         // Each connection cycles through its own workers, lease then release of each.
         int perConn = workload.requestCount() / 2 / conns.length * 2; // even: pairs never split
         request = c.index * perConn + c.leaseCursor;
         c.leaseCursor = c.leaseCursor + 1 == perConn ? 0 : c.leaseCursor + 1;
         bytes = workload.request(request);
-        kind = Workload.Op.LEASE;
+        kind = workload.op;
       } else {
         long x = c.rng;
         x ^= x << 13;

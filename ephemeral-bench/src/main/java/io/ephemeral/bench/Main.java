@@ -35,6 +35,8 @@ public final class Main {
           "compare: --seconds S (per run, default 2) | --requests N (per run instead of a duration)",
           "         --warmup N (requests before each measured run, default 50000)   --repeat R (default 3)",
           "         --cells get:1x32,set:8x1,... | --ops ping,get,set,lease --shapes 1x1,8x1,1x32,50x1",
+          "         coordination ops: setnx (Redis: SET NX PX), incr (Redis: INCR), compute, barrier,",
+          "         acquire, lock (lock+release pairs; Redis: SET NX PX + DEL); e.g. --cells setnx:1x1,...",
           "         --keys K (default 1000)  --value-size B (100)  --ttl MS (60000)  --holders H (10000)",
           "         --markdown FILE  --svg FILE  --redis-server PATH  --no-redis",
           "store:   as compare (cells, --seconds, --repeat, ...), plus --store URI (default: a redis-server started",

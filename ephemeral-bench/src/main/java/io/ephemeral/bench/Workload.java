@@ -16,7 +16,37 @@ final class Workload {
     PING,
     GET,
     SET,
-    LEASE
+    LEASE,
+    /** setIfAbsent; Redis: SET key value NX PX ttl. Keys are stored after the first round. */
+    SETNX,
+    /** incr of one of 16 counters; Redis: INCR. */
+    INCR,
+    /** compute of a stored key (the single-flight read once the value exists); preloaded. */
+    COMPUTE,
+    /** barrier of one party: the action's own cost, released at once. */
+    BARRIER,
+    /** acquire of one of 16 rate limiters that never run out (10,000 permits per ms). */
+    ACQUIRE,
+    /**
+     * lock: lease of a pool of one, then release, on a lock of its own per worker; Redis: SET NX PX
+     * and DEL, as for a lease.
+     */
+    LOCK;
+
+    /** A counted operation is a lease and its release (two requests). */
+    boolean pairs() {
+      return this == LEASE || this == LOCK;
+    }
+
+    /** Whether Redis runs a counterpart (for leases and locks: a plain Redis lock). */
+    boolean onRedis() {
+      return this != COMPUTE && this != BARRIER && this != ACQUIRE;
+    }
+
+    /** Whether the keys are stored before the run (the answers carry their values). */
+    boolean readsValues() {
+      return this == GET || this == COMPUTE;
+    }
   }
 
   enum Protocol {
@@ -53,11 +83,19 @@ final class Workload {
   private static final byte[] KV_VALUE = ascii("{\"ok\":true,\"value\":");
   private static final byte[] KV_PONG = ascii("{\"ok\":true,\"pong\":");
   private static final byte[] KV_RELEASED = ascii("{\"ok\":true,\"released\":true");
+  private static final byte[] KV_STORED = ascii("{\"ok\":true,\"stored\":");
+  private static final byte[] KV_INDEX = ascii("{\"ok\":true,\"index\":0,");
+  private static final byte[] KV_GRANTED = ascii("{\"ok\":true,\"granted\":true,");
+  private static final byte[] KV_LOCKED = ascii("{\"ok\":true,\"value\":0,");
+  private static final byte[] RESP_NIL = ascii("$-1\r\n");
   private static final byte[] RESP_OK = ascii("+OK\r\n");
   private static final byte[] RESP_PONG = ascii("+PONG\r\n");
   private static final byte[] RESP_ONE = ascii(":1\r\n");
 
   Workload(Op op, Protocol protocol, int keys, int valueSize, long ttlMillis) {
+    if (!op.onRedis() && protocol == Protocol.RESP) {
+      throw new IllegalArgumentException(op + " has no Redis counterpart");
+    }
     this.op = op;
     this.protocol = protocol;
     this.keys = keys;
@@ -70,11 +108,11 @@ final class Workload {
     }
     this.ping =
         protocol == Protocol.KV ? ascii("{\"action\":\"ping\"}\n") : ascii("*1\r\n$4\r\nPING\r\n");
-    if (op == Op.LEASE) {
+    if (op.pairs()) {
       // Even slots lease, odd slots release, worker w<i/2>: one pair per two requests.
       requests = new byte[keys * 2][];
       for (int i = 0; i < keys; i++) {
-        requests[2 * i] = lease("w" + i);
+        requests[2 * i] = op == Op.LEASE ? lease("w" + i) : lock(i);
         requests[2 * i + 1] =
             protocol == Protocol.KV
                 ? ascii("{\"action\":\"release\",\"workerId\":\"w" + i + "\"}\n")
@@ -83,8 +121,48 @@ final class Workload {
     } else {
       requests = new byte[keys][];
       for (int i = 0; i < keys; i++) {
-        requests[i] = op == Op.GET ? get(i) : op == Op.SET ? set(i) : ping;
+        requests[i] = request(op, i);
       }
+    }
+  }
+
+  private byte[] request(Op op, int i) {
+    boolean kv = protocol == Protocol.KV;
+    String k = "k" + i;
+    String c = "c" + (i % 16);
+    switch (op) {
+      case GET:
+        return get(i);
+      case SET:
+        return set(i);
+      case SETNX:
+        if (kv) {
+          return concat(
+              ascii("{\"action\":\"setIfAbsent\",\"key\":\"" + k + "\",\"value\":"),
+              values[i],
+              ascii(",\"ttl\":" + ttlMillis + "}\n"));
+        }
+        String ttl = Long.toString(ttlMillis);
+        return concat(
+            ascii("*6\r\n$3\r\nSET\r\n$" + k.length() + "\r\n" + k + "\r\n$" + valueSize + "\r\n"),
+            values[i],
+            ascii("\r\n$2\r\nNX\r\n$2\r\nPX\r\n$" + ttl.length() + "\r\n" + ttl + "\r\n"));
+      case INCR:
+        return kv
+            ? ascii("{\"action\":\"incr\",\"key\":\"" + c + "\",\"ttl\":" + ttlMillis + "}\n")
+            : ascii("*2\r\n$4\r\nINCR\r\n$" + c.length() + "\r\n" + c + "\r\n");
+      case COMPUTE:
+        return ascii("{\"action\":\"compute\",\"key\":\"" + k + "\"}\n");
+      case BARRIER:
+        return ascii(
+            "{\"action\":\"barrier\",\"key\":\"b" + i + "\",\"parties\":1,\"wait\":1000}\n");
+      case ACQUIRE:
+        return ascii(
+            "{\"action\":\"acquire\",\"key\":\"r"
+                + (i % 16)
+                + "\",\"permits\":10000,\"per\":1,\"wait\":0}\n");
+      default:
+        return ping;
     }
   }
 
@@ -133,6 +211,21 @@ final class Workload {
         : resp("SET", lockKey(worker), "1", "NX", "PX", Long.toString(ttlMillis));
   }
 
+  /** The lock of worker w{@code i}: a lease of a pool of one of its own (KV), or a Redis lock. */
+  private byte[] lock(int i) {
+    if (protocol == Protocol.RESP) {
+      return lease("w" + i);
+    }
+    return ascii(
+        "{\"action\":\"lease\",\"key\":\"lock:l"
+            + i
+            + "\",\"workerId\":\"w"
+            + i
+            + "\",\"ttl\":"
+            + ttlMillis
+            + ",\"size\":1}\n");
+  }
+
   /**
    * A lock key of this workload's own: a run may end between a worker's lease and its release, and
    * a later run must not find that lock still taken.
@@ -174,7 +267,7 @@ final class Workload {
   }
 
   private int checkKv(byte[] buf, int from, int to, Op kind, int request) {
-    if (kind == Op.GET) {
+    if (kind.readsValues()) {
       // Most bytes of a get's answer are the value: compare it first, then look for the end of
       // the line only after it, so the generator does not walk every byte twice.
       byte[] v = values[request];
@@ -205,7 +298,26 @@ final class Workload {
       case PING:
         good = startsWith(buf, from, nl, KV_PONG);
         break;
+      case SETNX:
+        good = startsWith(buf, from, nl, KV_STORED);
+        break;
+      case INCR:
+        good = startsWith(buf, from, nl, KV_VALUE) && isDigit(buf[from + KV_VALUE.length]);
+        break;
+      case BARRIER:
+        good = startsWith(buf, from, nl, KV_INDEX);
+        break;
+      case ACQUIRE:
+        good = startsWith(buf, from, nl, KV_GRANTED);
+        break;
+      case LOCK:
+        good =
+            (request & 1) == 0
+                ? startsWith(buf, from, nl, KV_LOCKED)
+                : startsWith(buf, from, nl, KV_RELEASED);
+        break;
       case GET:
+      case COMPUTE:
         {
           byte[] v = values[request];
           good =
@@ -247,7 +359,22 @@ final class Workload {
       case SET:
         return expectExactly(buf, from, to, RESP_OK, kind, request);
       case LEASE:
+      case LOCK:
         return expectExactly(buf, from, to, (request & 1) == 0 ? RESP_OK : RESP_ONE, kind, request);
+      case SETNX:
+        return expectExactly(buf, from, to, buf[from] == '+' ? RESP_OK : RESP_NIL, kind, request);
+      case INCR:
+        { // :<n>\r\n
+          if (buf[from] != ':') {
+            return expectExactly(buf, from, to, new byte[] {':'}, kind, request);
+          }
+          for (int i = from + 1; i < to; i++) {
+            if (buf[i] == '\n') {
+              return i + 1 - from;
+            }
+          }
+          return 0;
+        }
       default:
         { // GET: $<len>\r\n<value>\r\n
           if (buf[from] != '$') {
@@ -298,7 +425,7 @@ final class Workload {
 
   private String describe(Op kind, int request) {
     String p = protocol == Protocol.KV ? "KV " : "RESP ";
-    if (kind == Op.LEASE) {
+    if (kind.pairs()) {
       return p + ((request & 1) == 0 ? "lease" : "release") + " of worker w" + (request >>> 1);
     }
     return p

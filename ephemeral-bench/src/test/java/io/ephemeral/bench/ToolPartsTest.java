@@ -84,6 +84,31 @@ class ToolPartsTest {
   }
 
   @Test
+  void coordinationAnswersAreChecked() {
+    Workload incr = new Workload(Workload.Op.INCR, Workload.Protocol.KV, 4, 20, 60_000);
+    byte[] counted = "{\"ok\":true,\"value\":17}\n".getBytes(StandardCharsets.UTF_8);
+    assertThat(incr.check(counted, 0, counted.length, Workload.Op.INCR, 1))
+        .isEqualTo(counted.length);
+    byte[] refused =
+        "{\"ok\":false,\"error\":\"not_a_counter\"}\n".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> incr.check(refused, 0, refused.length, Workload.Op.INCR, 1))
+        .hasMessageContaining("not_a_counter");
+    Workload acquire = new Workload(Workload.Op.ACQUIRE, Workload.Protocol.KV, 4, 20, 60_000);
+    byte[] none =
+        "{\"ok\":true,\"granted\":false,\"retryAfter\":1}\n".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> acquire.check(none, 0, none.length, Workload.Op.ACQUIRE, 0))
+        .as("a limiter that ran out is a failed measurement")
+        .isInstanceOf(BenchException.class);
+    Workload setnx = new Workload(Workload.Op.SETNX, Workload.Protocol.RESP, 4, 20, 60_000);
+    byte[] answers = "+OK\r\n$-1\r\n".getBytes(StandardCharsets.UTF_8);
+    assertThat(setnx.check(answers, 0, answers.length, Workload.Op.SETNX, 0)).isEqualTo(5);
+    assertThat(setnx.check(answers, 5, answers.length, Workload.Op.SETNX, 1)).isEqualTo(5);
+    assertThatThrownBy(
+            () -> new Workload(Workload.Op.BARRIER, Workload.Protocol.RESP, 4, 20, 60_000))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void tableAndChartShowBothServersAndTheRatio() {
     Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9, 0.8);
     Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1, 0.7);

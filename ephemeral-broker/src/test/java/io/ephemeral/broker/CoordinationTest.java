@@ -466,14 +466,9 @@ class CoordinationTest {
     for (WireClient c : gone) {
       c.close();
     }
-    // A request that may wait is accepted again (a fresh limiter grants it at once).
+    // Their waits end (with a shared store when the store answers their next poll).
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    for (int i = 0; ; i++) {
-      JsonNode probe = f.callJson(acquire("probe-" + i, 1, 1000, 60_000));
-      if (probe.path("granted").asBoolean()) {
-        break;
-      }
-      assertThat(probe.get("error").asText()).isEqualTo("too_many_waiters");
+    while (coordinationBytes(f) > 0) {
       assertThat(System.nanoTime()).as("the waits of closed connections end").isLessThan(deadline);
     }
     for (int i = 0; i < 16; i++) {
@@ -482,5 +477,65 @@ class CoordinationTest {
     awaitWaiting(16);
     assertThat(f.callJson(barrier("again", 100, 60_000)).get("error").asText())
         .isEqualTo("too_many_waiters");
+  }
+
+  private static long coordinationBytes(BrokerFixture f) {
+    return f.callJson("{\"action\":\"stats\"}")
+        .get("stats")
+        .get("usedMemoryBy")
+        .get("coordination")
+        .asLong();
+  }
+
+  @Test
+  void waitingRequestsCountInTheMemoryBudgetAndAreRefusedPastIt() throws Exception {
+    try (BrokerFixture small =
+        new BrokerFixture(b -> b.maxMemory(MemoryBudgetTest.MIB).maxLeaseWaiters(10_000))) {
+      // Each wait counts with its id (here 16 KB), however many may wait by count.
+      String id = "i".repeat(16_000);
+      List<WireClient> waiting = new ArrayList<>();
+      String refused = null;
+      while (refused == null) {
+        WireClient c = small.client();
+        waiting.add(c);
+        c.send(barrier("b", 10_000, 60_000).replace("}", ",\"id\":\"" + id + "\"}") + "\n");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (coordinationBytes(small) < waiting.size() * 16_000L && refused == null) {
+          if (c.lineReady()) {
+            refused = c.readLine();
+          }
+          assertThat(System.nanoTime()).as("waits counted").isLessThan(deadline);
+        }
+        assertThat(waiting.size()).isLessThan(70);
+      }
+      assertThat(refused)
+          .startsWith("{\"ok\":false,\"error\":\"memory_limit\"")
+          .contains("waiting needs 16202 bytes"); // 200 and the id with its quotes
+      assertThat(waiting.size()).isGreaterThan(5);
+      for (WireClient c : waiting) {
+        c.close();
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (coordinationBytes(small) > 0) {
+        assertThat(System.nanoTime())
+            .as("the waits of closed connections end")
+            .isLessThan(deadline);
+      }
+      if (BrokerFixture.store == null) {
+        // Rate limiters in memory count their ring of grant times (10,000 permits: 80 KB).
+        int made = 0;
+        String answer;
+        while ((answer = small.call(acquire("l" + made, 10_000, 60_000, 0)))
+            .contains("\"granted\":true")) {
+          made++;
+          assertThat(made).isLessThan(20);
+        }
+        assertThat(answer).contains("memory_limit").contains("a rate limiter needs");
+        assertThat(coordinationBytes(small)).isGreaterThan(made * 80_000L);
+        small.clock.advance(Duration.ofMillis(60_000));
+        small.sync();
+        assertThat(coordinationBytes(small)).as("idle limiters are dropped").isZero();
+      }
+    }
   }
 }

@@ -25,6 +25,11 @@ final class Barriers {
       this.name = name;
       this.parties = parties;
     }
+
+    /** What it counts in the memory budget besides its parties' waits (counted as waits). */
+    long bytes() {
+      return 100 + MemoryBudget.stringBytes(name.length()) + 8L * parties;
+    }
   }
 
   private final HashMap<String, Barrier> barriers = new HashMap<>();
@@ -59,7 +64,7 @@ final class Barriers {
     int index = b == null ? 0 : b.arrived.size();
     if (index + 1 == parties) {
       if (b != null) {
-        barriers.remove(name);
+        remove(b);
         for (int i = 0; i < b.arrived.size(); i++) {
           Waits.Waiter w = b.arrived.get(i);
           waits.answering(w);
@@ -72,13 +77,14 @@ final class Barriers {
       reply.end();
       return;
     }
-    if (waits.full()) {
-      reply.error(ErrorCodes.TOO_MANY_WAITERS, Claims.tooMany(waits));
+    Barrier created = b == null ? new Barrier(name, parties) : null;
+    if (waits.refused(reply, created == null ? 0 : created.bytes())) {
       return;
     }
-    if (b == null) {
-      b = new Barrier(name, parties);
+    if (created != null) {
+      b = created;
       barriers.put(name, b);
+      waits.hold(b.bytes());
     }
     Barrier barrier = b;
     long wait = r.waitMillis;
@@ -114,7 +120,7 @@ final class Barriers {
     if (barriers.get(b.name) != b) {
       return;
     }
-    barriers.remove(b.name);
+    remove(b);
     int arrived = b.arrived.size();
     for (Waits.Waiter w : b.arrived) {
       if (w == cause) {
@@ -138,6 +144,11 @@ final class Barriers {
               + why,
           connections);
     }
+  }
+
+  private void remove(Barrier b) {
+    barriers.remove(b.name);
+    waits.hold(-b.bytes());
   }
 
   void clear() {

@@ -36,6 +36,11 @@ final class Claims {
     Claim(String key) {
       this.key = key;
     }
+
+    /** What it counts in the memory budget besides its waiters (counted as waits). */
+    long bytes() {
+      return 150 + MemoryBudget.stringBytes(key.length());
+    }
   }
 
   private final HashMap<String, Claim> claims = new HashMap<>();
@@ -78,7 +83,11 @@ final class Claims {
         return false;
       }
       c = new Claim(key);
+      if (waits.refusedMemory(reply, "a compute claim", c.bytes())) {
+        return true;
+      }
       claims.put(key, c);
+      waits.hold(c.bytes());
       grant(c, reply.connection(), bind, ttl, now);
       reply.ok().write(COMPUTE).number(c.token);
       reply.end();
@@ -88,8 +97,7 @@ final class Claims {
       reply.error(ErrorCodes.COMPUTE_TIMEOUT, beingComputed(key, c.waiters.size()));
       return true;
     }
-    if (waits.full()) {
-      reply.error(ErrorCodes.TOO_MANY_WAITERS, tooMany(waits));
+    if (waits.refused(reply, 0)) {
       return true;
     }
     Claim claim = c;
@@ -225,7 +233,13 @@ final class Claims {
 
   private void end(Claim c) {
     unbind(c);
-    claims.remove(c.key, c);
+    drop(c);
+  }
+
+  private void drop(Claim c) {
+    if (claims.remove(c.key, c)) {
+      waits.hold(-c.bytes());
+    }
   }
 
   /** The claim ended without a value: the longest waiter gets it, or it is dropped. */
@@ -233,7 +247,7 @@ final class Claims {
     unbind(c);
     Waits.Waiter next = c.waiters.poll();
     if (next == null) {
-      claims.remove(c.key, c);
+      drop(c);
       return;
     }
     waits.answering(next);

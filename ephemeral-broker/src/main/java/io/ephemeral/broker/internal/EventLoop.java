@@ -182,7 +182,7 @@ final class EventLoop implements ConnectionControl {
           new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
       remote.registerAll(commands);
       if (config.store().coordination() != null) {
-        RemoteCoordination shared = new RemoteCoordination(config, config.store(), remote);
+        RemoteCoordination shared = new RemoteCoordination(config, config.store(), remote, state);
         shared.registerAll(commands);
         coordination = shared;
       } else {
@@ -193,7 +193,7 @@ final class EventLoop implements ConnectionControl {
       kv = new KvCommands(config, time, store, leases, metrics, state, log, this);
       kv.registerAll(commands);
       MemoryCoordination memory =
-          new MemoryCoordination(config, store, kv, time, metrics, log, this);
+          new MemoryCoordination(config, store, kv, time, metrics, state, log, this);
       memory.registerAll(commands);
       coordination = memory;
     }

@@ -31,6 +31,20 @@ final class LoopState {
     limitHits[limit.ordinal()]++;
   }
 
+  /**
+   * Refuses {@code what} with {@code memory_limit} when its {@code bytes} do not fit the budget.
+   *
+   * @return whether it did
+   */
+  boolean refusedMemory(Reply reply, String what, long bytes) {
+    if (budget.fits(bytes)) {
+      return false;
+    }
+    limitHit(Limit.MAX_MEMORY);
+    reply.error(io.ephemeral.protocol.ErrorCodes.MEMORY_LIMIT, budget.refusal(what, bytes));
+    return true;
+  }
+
   void refused(String reason) {
     connectionsRefused.merge(reason, 1L, Long::sum);
   }

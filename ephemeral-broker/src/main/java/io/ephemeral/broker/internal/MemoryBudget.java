@@ -33,7 +33,8 @@ final class MemoryBudget {
     LEASES("leases"),
     GATEWAY("gateway"),
     INPUT("input"),
-    OUTPUT("output");
+    OUTPUT("output"),
+    COORDINATION("coordination");
 
     final String label;
 

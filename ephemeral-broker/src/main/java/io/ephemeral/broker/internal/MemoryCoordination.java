@@ -29,13 +29,14 @@ final class MemoryCoordination implements CoordinationActions {
       KvCommands kv,
       TurnClock clock,
       Metrics metrics,
+      LoopState state,
       BrokerLog log,
       ConnectionControl connections) {
     this.config = config;
     this.store = store;
     this.kv = kv;
     this.clock = clock;
-    this.waits = new Waits(config.maxLeaseWaiters(), log);
+    this.waits = new Waits(config.maxLeaseWaiters(), state, log);
     this.claims = new Claims(kv, waits, metrics, connections, clock);
     this.barriers = new Barriers(waits, metrics, connections, clock);
     this.limits = new RateLimits(waits, metrics, connections, clock);

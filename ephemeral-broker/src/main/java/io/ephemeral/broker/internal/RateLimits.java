@@ -36,6 +36,14 @@ final class RateLimits {
       this.per = per;
     }
 
+    /**
+     * What it counts in the memory budget besides its waiters (counted as waits): its ring of grant
+     * times as it may grow, to {@code permits}.
+     */
+    long bytes() {
+      return 120 + MemoryBudget.stringBytes(name.length()) + 8L * permits;
+    }
+
     /** Drops the grants that left the window by {@code now}. */
     void purge(long now) {
       while (count > 0 && grants[first] <= now - per) {
@@ -116,7 +124,11 @@ final class RateLimits {
         return false;
       }
       l = new Limiter(name, permits, per);
+      if (waits.refusedMemory(reply, "a rate limiter", l.bytes())) {
+        return true;
+      }
       limiters.put(name, l);
+      waits.hold(l.bytes());
     }
     l.purge(now);
     if (l.queue.isEmpty() && l.free()) {
@@ -127,8 +139,8 @@ final class RateLimits {
       long after = l.queue.isEmpty() ? Math.max(1, l.nextFree() - now) : 1;
       reply.ok().write(REFUSED).number(after);
       reply.end();
-    } else if (waits.full()) {
-      reply.error(ErrorCodes.TOO_MANY_WAITERS, Claims.tooMany(waits));
+    } else if (waits.refused(reply, 0)) {
+      // refused; a limiter made for it is dropped below
     } else {
       Limiter limiter = l;
       long wait = r.waitMillis;
@@ -193,7 +205,9 @@ final class RateLimits {
     l.purge(now);
     if (l.queue.isEmpty() && l.count == 0) {
       events.remove(l);
-      limiters.remove(l.name, l);
+      if (limiters.remove(l.name, l)) {
+        waits.hold(-l.bytes());
+      }
       return;
     }
     l.deadline = l.queue.isEmpty() ? l.empty() : l.free() ? now : l.nextFree();

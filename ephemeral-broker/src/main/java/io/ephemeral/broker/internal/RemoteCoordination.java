@@ -49,16 +49,24 @@ final class RemoteCoordination implements CoordinationActions {
   private final RemoteKvCommands kv;
   private final Clock clock;
   private final boolean lru;
+  private final LoopState state;
 
   /** Claims bound to connections of this broker, renewed while they live. */
   private final HashMap<Connection, List<BoundClaim>> bound = new HashMap<>();
 
-  private record BoundClaim(byte[] key, long token, ScheduledFuture<?> renewal) {}
+  private record BoundClaim(byte[] key, long token, ScheduledFuture<?> renewal) {
+    /** What it counts in the memory budget (with its renewal task). */
+    static long bytes(byte[] key) {
+      return 250 + key.length;
+    }
+  }
 
-  RemoteCoordination(BrokerConfig config, RemoteStore remote, RemoteKvCommands kv) {
+  RemoteCoordination(
+      BrokerConfig config, RemoteStore remote, RemoteKvCommands kv, LoopState state) {
     this.config = config;
     this.remote = remote;
     this.kv = kv;
+    this.state = state;
     this.clock = config.clock();
     this.lru = config.evictionPolicy() == io.ephemeral.broker.EvictionPolicy.LRU;
   }
@@ -201,6 +209,10 @@ final class RemoteCoordination implements CoordinationActions {
             ? BOUND_CLAIM_TTL
             : r.ttlState == Request.VALID ? r.ttl : CoordinationMembers.DEFAULT_CLAIM_TTL;
     byte[] key = key(r);
+    if (bind
+        && state.refusedMemory(reply, "a claim bound to its connection", BoundClaim.bytes(key))) {
+      return;
+    }
     String name = r.keyString();
     long wait = r.waitMillis;
     Connection connection = reply.connection();
@@ -430,6 +442,9 @@ final class RemoteCoordination implements CoordinationActions {
     /** Counted among this broker's requests that may wait (until it is answered). */
     boolean counted;
 
+    /** What it counts in the memory budget while counted. */
+    long bytes;
+
     Poll(
         RemoteKvCommands.Pending pending,
         RemoteStore.Call<T> first,
@@ -449,6 +464,8 @@ final class RemoteCoordination implements CoordinationActions {
       if (waitMillis > 0) {
         counted = true;
         waiting++;
+        bytes = Waits.waiterBytes(pending.id);
+        hold(bytes);
       }
       kv.holding(pending, first, this::answered);
     }
@@ -530,6 +547,7 @@ final class RemoteCoordination implements CoordinationActions {
       if (counted) {
         counted = false;
         waiting--;
+        hold(-bytes);
       }
     }
   }
@@ -542,15 +560,23 @@ final class RemoteCoordination implements CoordinationActions {
    * did. Checked before anything reaches the store, so a refused request leaves no trace there.
    */
   private boolean refusedWaiting(long waitMillis, Reply reply) {
-    if (waitMillis <= 0 || waiting < config.maxLeaseWaiters()) {
+    if (waitMillis <= 0) {
       return false;
     }
-    reply.error(
-        ErrorCodes.TOO_MANY_WAITERS,
-        "the broker already holds "
-            + config.maxLeaseWaiters()
-            + " waiting coordination requests (maxLeaseWaiters)");
-    return true;
+    if (waiting >= config.maxLeaseWaiters()) {
+      reply.error(
+          ErrorCodes.TOO_MANY_WAITERS,
+          "the broker already holds "
+              + config.maxLeaseWaiters()
+              + " waiting coordination requests (maxLeaseWaiters)");
+      return true;
+    }
+    return state.refusedMemory(reply, "waiting", Waits.waiterBytes(reply.idBytes()));
+  }
+
+  /** Counts {@code bytes} more (fewer when negative) of coordination state in the budget. */
+  private void hold(long bytes) {
+    state.budget.add(MemoryBudget.Part.COORDINATION, bytes);
   }
 
   /** The error code settle() wrote, if it wrote an error (loop thread only). */
@@ -591,6 +617,7 @@ final class RemoteCoordination implements CoordinationActions {
       c.releaseOnClose = () -> closed(c);
     }
     held.add(new BoundClaim(key, token, renewal));
+    hold(BoundClaim.bytes(key));
   }
 
   private void unbind(Connection c, byte[] key, long token) {
@@ -602,6 +629,7 @@ final class RemoteCoordination implements CoordinationActions {
         b -> {
           if (b.token() == token && java.util.Arrays.equals(b.key(), key)) {
             b.renewal().cancel(false);
+            hold(-BoundClaim.bytes(key));
             return true;
           }
           return false;
@@ -620,6 +648,7 @@ final class RemoteCoordination implements CoordinationActions {
     }
     for (BoundClaim b : held) {
       b.renewal().cancel(false);
+      hold(-BoundClaim.bytes(b.key()));
       kv.background(() -> of(remote).releaseClaim(b.key(), b.token()));
     }
   }

@@ -1,13 +1,18 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.protocol.ErrorCodes;
 import java.util.function.Consumer;
 
 /**
  * The requests of the coordination actions that wait at the broker (compute, barrier, acquire),
- * with their deadlines; at most {@code max} at once, so waiting requests cannot grow the broker's
- * memory without bound. Loop thread only.
+ * with their deadlines; at most {@code max} at once. It also keeps the coordination part of the
+ * memory budget: its waiting requests and the claims, barriers and rate limiters that {@link #hold}
+ * their bytes. Loop thread only.
  */
 final class Waits {
+  /** What a waiting request counts in the memory budget besides its id. */
+  static final long WAITER_BYTES = Leases.WAITER_BYTES;
+
   /** One waiting request. */
   static final class Waiter extends ExpiryHeap.Node {
     final ParkedReply reply;
@@ -21,6 +26,9 @@ final class Waits {
 
     long claimTtl;
 
+    /** What it counts in the memory budget until it is answered, times out or goes away. */
+    long bytes;
+
     Waiter(ParkedReply reply, Object on, Consumer<Waiter> onTimeout) {
       this.reply = reply;
       this.on = on;
@@ -31,10 +39,50 @@ final class Waits {
   private final ExpiryHeap<Waiter> deadlines = new ExpiryHeap<>();
   private final int max;
   private final BrokerLog log;
+  private final LoopState state;
 
-  Waits(int max, BrokerLog log) {
+  Waits(int max, LoopState state, BrokerLog log) {
     this.max = max;
+    this.state = state;
     this.log = log;
+  }
+
+  /**
+   * Refuses a request that would wait: {@code too_many_waiters} when {@code max} wait, {@code
+   * memory_limit} when its wait and {@code extra} bytes of new state do not fit the memory budget.
+   *
+   * @return whether it did
+   */
+  boolean refused(Reply reply, long extra) {
+    if (full()) {
+      reply.error(ErrorCodes.TOO_MANY_WAITERS, Claims.tooMany(this));
+      return true;
+    }
+    return refusedMemory(reply, "waiting", waiterBytes(reply) + extra);
+  }
+
+  /** Refuses {@code what} with memory_limit when its {@code bytes} do not fit; true if it did. */
+  boolean refusedMemory(Reply reply, String what, long bytes) {
+    return state.refusedMemory(reply, what, bytes);
+  }
+
+  /** Counts {@code bytes} more (fewer when negative) of coordination state in the budget. */
+  void hold(long bytes) {
+    state.budget.add(MemoryBudget.Part.COORDINATION, bytes);
+  }
+
+  private static long waiterBytes(Reply reply) {
+    return waiterBytes(reply.idBytes());
+  }
+
+  /** What a request with this id counts in the memory budget while it waits. */
+  static long waiterBytes(byte[] id) {
+    return WAITER_BYTES + (id == null ? 0 : id.length);
+  }
+
+  private void release(Waiter w) {
+    hold(-w.bytes);
+    w.bytes = 0;
   }
 
   /** Whether no more requests may wait. */
@@ -56,12 +104,16 @@ final class Waits {
    */
   Waiter park(
       Reply reply, Object on, long deadline, Consumer<Waiter> onTimeout, Consumer<Waiter> onGone) {
+    long bytes = waiterBytes(reply);
     Waiter w = new Waiter(ParkedReply.park(reply, log), on, onTimeout);
     w.deadline = deadline;
+    w.bytes = bytes;
+    hold(bytes);
     deadlines.add(w);
     w.reply.cancelWith(
         () -> {
           deadlines.remove(w);
+          release(w);
           onGone.accept(w);
         });
     return w;
@@ -70,6 +122,7 @@ final class Waits {
   /** The waiter is being answered: it no longer times out. */
   void answering(Waiter w) {
     deadlines.remove(w);
+    release(w);
   }
 
   long nextDeadline() {
@@ -81,11 +134,14 @@ final class Waits {
   void expire(long now) {
     Waiter w;
     while ((w = deadlines.pollDue(now)) != null) {
+      release(w);
       w.onTimeout.accept(w);
     }
   }
 
+  /** Forgets every waiting request, and every byte of coordination state held. */
   void clear() {
     deadlines.clear();
+    hold(-state.budget.used(MemoryBudget.Part.COORDINATION));
   }
 }

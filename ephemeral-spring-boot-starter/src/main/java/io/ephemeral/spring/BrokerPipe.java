@@ -1,25 +1,39 @@
 package io.ephemeral.spring;
 
+import io.ephemeral.client.BrokerScope;
+import io.ephemeral.client.ScopedBroker;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Where the application's broker is: the embedded broker's socket, {@code ephemeral.pipe}, or
- * {@code EPHEMERAL_PIPE}, in this order.
+ * Where the application's broker is: the embedded broker's socket, {@code ephemeral.pipe}, {@code
+ * EPHEMERAL_PIPE}, or the broker of the scope {@code ephemeral.scope} (found, or started as a
+ * process of its own), in this order. A scope's broker is kept up until this is closed (with the
+ * context); it ends a few seconds after its last client left.
  */
-public final class BrokerPipe {
+public final class BrokerPipe implements AutoCloseable {
   private final Path path;
   private final String source;
 
+  /** The scope's broker this application keeps up, or null. */
+  private final ScopedBroker scoped;
+
   private BrokerPipe(Path path, String source) {
+    this(path, source, null);
+  }
+
+  private BrokerPipe(Path path, String source, ScopedBroker scoped) {
     this.path = path;
     this.source = source;
+    this.scoped = scoped;
   }
 
   /**
-   * @throws IllegalStateException naming what to set when no broker is configured, when {@code
-   *     ephemeral.embedded} is set without the broker on the class path, or when only {@code
-   *     ephemeral.scope} is set (this version finds no broker by scope)
+   * @throws IllegalStateException naming what to set when no broker is configured, or when {@code
+   *     ephemeral.embedded} is set without the broker on the class path
+   * @throws io.ephemeral.client.BrokerConnectionException when the broker of {@code
+   *     ephemeral.scope} runs nowhere and cannot be started (e.g. without {@code ephemeral-broker}
+   *     on the class path), saying why
    */
   static BrokerPipe resolve(
       EphemeralProperties properties, EmbeddedBroker embedded, Map<String, String> environment) {
@@ -38,16 +52,14 @@ public final class BrokerPipe {
     if (env != null && !env.isEmpty()) {
       return new BrokerPipe(Path.of(env), "EPHEMERAL_PIPE");
     }
-    if (properties.getScope() != null) {
-      throw new IllegalStateException(
-          "ephemeral.scope is set ("
-              + properties.getScope()
-              + ") but this client cannot find a broker by scope; set ephemeral.pipe or"
-              + " EPHEMERAL_PIPE to the broker's socket, or ephemeral.embedded=true");
+    if (properties.getScope() != null && !properties.getScope().isBlank()) {
+      ScopedBroker scoped = BrokerScope.named(properties.getScope()).findOrStart();
+      return new BrokerPipe(scoped.pipe(), "ephemeral.scope: the " + scoped, scoped);
     }
     throw new IllegalStateException(
         "No broker for this application: set ephemeral.pipe or EPHEMERAL_PIPE to a broker's socket,"
-            + " or ephemeral.embedded=true (with io.ephemeral:ephemeral-broker on the class path)");
+            + " ephemeral.scope to share the broker of a scope, or ephemeral.embedded=true (with"
+            + " io.ephemeral:ephemeral-broker on the class path)");
   }
 
   /** The socket path. */
@@ -58,6 +70,19 @@ public final class BrokerPipe {
   /** Where the path came from, for messages. */
   public String source() {
     return source;
+  }
+
+  /** The scope's broker this application keeps up, or null when it uses no scope. */
+  ScopedBroker scoped() {
+    return scoped;
+  }
+
+  /** Stops keeping the scope's broker up, if it uses one. */
+  @Override
+  public void close() {
+    if (scoped != null) {
+      scoped.close();
+    }
   }
 
   @Override

@@ -57,7 +57,7 @@ import org.springframework.core.annotation.Order;
 })
 public class EphemeralAutoConfiguration {
 
-  @Bean
+  @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   BrokerPipe ephemeralBrokerPipe(
       EphemeralProperties properties, ObjectProvider<EmbeddedBroker> embedded) {

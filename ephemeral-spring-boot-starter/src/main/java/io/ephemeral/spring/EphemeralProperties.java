@@ -15,7 +15,9 @@ public class EphemeralProperties {
 
   /**
    * A named broker scope to find or start when no pipe is given (the find-or-start of {@code
-   * ephemeral-broker start --scope}).
+   * ephemeral-broker start --scope}): every application and process using the scope shares its
+   * broker, which ends a few seconds after the last left. Starting it needs {@code
+   * io.ephemeral:ephemeral-broker} on the class path.
    */
   private String scope;
 

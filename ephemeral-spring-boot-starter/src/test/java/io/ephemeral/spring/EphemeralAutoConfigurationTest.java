@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.client.BrokerClient;
+import io.ephemeral.client.BrokerScope;
 import io.ephemeral.client.service.ServiceClient;
 import io.ephemeral.client.service.ServiceInterface;
 import io.ephemeral.client.service.ValueMapper;
+import java.time.Duration;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -69,14 +72,46 @@ class EphemeralAutoConfigurationTest {
         .run(
             ctx ->
                 failsSaying(
-                    ctx, "set ephemeral.pipe or EPHEMERAL_PIPE", "ephemeral.embedded=true"));
+                    ctx,
+                    "set ephemeral.pipe or EPHEMERAL_PIPE",
+                    "ephemeral.scope",
+                    "ephemeral.embedded=true"));
   }
 
   @Test
-  void aScopeWithoutAPipeIsRefusedWithTheReason() {
-    runner
-        .withPropertyValues("ephemeral.scope=build-1")
-        .run(ctx -> failsSaying(ctx, "ephemeral.scope is set (build-1)"));
+  void applicationsOfOneScopeShareItsBrokerWhichEndsAfterTheLastLeft() {
+    String scope = "starter-test-" + UUID.randomUUID();
+    ApplicationContextRunner inScope = runner.withPropertyValues("ephemeral.scope=" + scope);
+    long[] pid = new long[1];
+    inScope.run(
+        first -> {
+          assertThat(first).hasNotFailed();
+          BrokerPipe pipe = first.getBean(BrokerPipe.class);
+          assertThat(pipe.scoped().started()).as("the first application starts it").isTrue();
+          assertThat(pipe.path()).isEqualTo(BrokerScope.named(scope).socket());
+          assertThat(pipe.source()).startsWith("ephemeral.scope").contains(scope);
+          pid[0] = pipe.scoped().pid();
+          assertThat(pid[0]).isNotEqualTo(ProcessHandle.current().pid());
+          first.getBean(BrokerClient.class).set("token", "t-1", Duration.ofMinutes(1));
+          inScope.run(
+              second -> {
+                assertThat(second).hasNotFailed();
+                BrokerPipe found = second.getBean(BrokerPipe.class);
+                assertThat(found.scoped().started()).as("the second finds it").isFalse();
+                assertThat(found.scoped().pid()).isEqualTo(pid[0]);
+                assertThat(second.getBean(BrokerClient.class).get("token", String.class))
+                    .isEqualTo("t-1");
+              });
+          assertThat(first.getBean(BrokerClient.class).ping())
+              .as("the broker outlives the second application")
+              .isPositive();
+        });
+    // It ends by itself (5 s after its last client left); give a busy machine 30 s.
+    ProcessHandle broker = ProcessHandle.of(pid[0]).orElse(null);
+    if (broker != null) {
+      assertThat(broker.onExit()).succeedsWithin(Duration.ofSeconds(30));
+    }
+    assertThat(BrokerScope.named(scope).find()).as("nothing serves the scope").isEmpty();
   }
 
   @Test

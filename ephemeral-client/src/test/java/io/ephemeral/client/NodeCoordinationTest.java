@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * The Node snippets of the broker README's coordination section, run as written with the published
  * {@code @ephemeral-broker/core} client (from npm) against a real broker, beside Java clients: a
  * Node worker joins a pool of 3 made by Java and waits for a slot through {@code request()}, shares
- * a computed value with Java, counts, meets Java at a barrier and keeps to a rate limit.
+ * a computed value with Java, takes a job with setIfAbsent, counts, meets Java at a barrier and
+ * keeps to a rate limit.
  */
 class NodeCoordinationTest {
   private static final Path README = Path.of("..", "ephemeral-broker", "README.md");
@@ -150,6 +151,24 @@ class NodeCoordinationTest {
     }
     assertThat(java.getOrCompute("auth-token", MINUTE, String.class, () -> "never"))
         .isEqualTo("from-node");
+  }
+
+  @Test
+  void setIfAbsentStoresForTheFirstOfNodeAndJavaOnly() throws Exception {
+    String migrator;
+    try (Node node = new Node("set-if-absent", "")) {
+      assertThat(node.line()).isEqualTo("I migrate the schema");
+      migrator = "worker-" + node.process.pid();
+      node.finished();
+    }
+    assertThat(java.setIfAbsent("schema-migrator", "java", MINUTE)).isFalse();
+    assertThat(java.get("schema-migrator", String.class)).isEqualTo(migrator);
+    java.del("schema-migrator");
+    assertThat(java.setIfAbsent("schema-migrator", "java", MINUTE)).isTrue();
+    try (Node node = new Node("set-if-absent", "")) {
+      assertThat(node.line()).isEqualTo("java migrates the schema");
+      node.finished();
+    }
   }
 
   @Test

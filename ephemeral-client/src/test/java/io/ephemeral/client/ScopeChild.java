@@ -55,7 +55,7 @@ public final class ScopeChild {
    * Starts a child JVM running {@code main} on this test run's class path; its output goes to
    * {@code log}, or to {@link Process#getInputStream()} when {@code log} is null.
    */
-  static Process start(
+  public static Process start(
       Map<String, String> env, List<String> jvmOptions, Path log, Class<?> main, String... args)
       throws IOException {
     String classPath =

@@ -229,7 +229,7 @@ final class RemoteCoordination implements CoordinationActions {
             switch (c.outcome()) {
               case VALUE -> {
                 RemoteStore.Value v = c.value();
-                ByteOutput out = kv.scratch().write(Reply.OK);
+                ByteOutput out = kv.scratch.write(Reply.OK);
                 if (v.json() != null) {
                   out.write(KvCommands.VALUE).write(v.json());
                 }
@@ -240,7 +240,7 @@ final class RemoteCoordination implements CoordinationActions {
                 if (bind) {
                   bind(connection, key, c.token());
                 }
-                kv.scratch().write(Reply.OK).write(COMPUTE).number(c.token());
+                kv.scratch.write(Reply.OK).write(COMPUTE).number(c.token());
                 yield true;
               }
               case WAIT -> {
@@ -293,7 +293,7 @@ final class RemoteCoordination implements CoordinationActions {
         a ->
             switch (a.outcome()) {
               case RELEASED -> {
-                kv.scratch()
+                kv.scratch
                     .write(Reply.OK)
                     .write(INDEX)
                     .number(a.index())
@@ -374,11 +374,11 @@ final class RemoteCoordination implements CoordinationActions {
         g ->
             switch (g.outcome()) {
               case GRANTED -> {
-                kv.scratch().write(Reply.OK).write(GRANTED).number(g.at());
+                kv.scratch.write(Reply.OK).write(GRANTED).number(g.at());
                 yield true;
               }
               case REFUSED -> {
-                kv.scratch().write(Reply.OK).write(REFUSED).number(g.retryAfter());
+                kv.scratch.write(Reply.OK).write(REFUSED).number(g.retryAfter());
                 yield true;
               }
               case MISMATCH -> {
@@ -484,7 +484,7 @@ final class RemoteCoordination implements CoordinationActions {
           // Its connection closes once its answers are written; this one is a refusal.
           end(
               RemoteKvCommands.error(
-                  kv.scratch(), timeout.get().code(), "the connection was closed while waiting"));
+                  kv.scratch, timeout.get().code(), "the connection was closed while waiting"));
         } else {
           uncount();
           kv.waitEnded(c);
@@ -499,19 +499,19 @@ final class RemoteCoordination implements CoordinationActions {
         return;
       }
       kv.answered();
-      int mark = kv.scratch().mark();
+      int mark = kv.scratch.mark();
       errorCode = null;
       if (settle.apply((T) result)) {
         end(errorCode);
         return;
       }
-      kv.scratch().truncate(mark);
+      kv.scratch.truncate(mark);
       if (clock.millis() >= deadline) {
         Timeout t = timeout.get();
         if (t.leave() != null) {
           kv.background(() -> t.leave().on(remote));
         }
-        end(RemoteKvCommands.error(kv.scratch(), t.code(), t.message()));
+        end(RemoteKvCommands.error(kv.scratch, t.code(), t.message()));
         return;
       }
       long delay = Math.min(RemoteKvCommands.MAX_POLL_MILLIS, 1L << Math.min(polls++, 5));
@@ -583,11 +583,11 @@ final class RemoteCoordination implements CoordinationActions {
   private String errorCode;
 
   private void error(String code, String message) {
-    errorCode = RemoteKvCommands.error(kv.scratch(), code, message);
+    errorCode = RemoteKvCommands.error(kv.scratch, code, message);
   }
 
   private String failed(RuntimeException e) {
-    return kv.failed(e, kv.scratch());
+    return kv.failed(e, kv.scratch);
   }
 
   // ---- claims bound to connections ----

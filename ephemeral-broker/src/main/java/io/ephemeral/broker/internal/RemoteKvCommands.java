@@ -69,13 +69,11 @@ final class RemoteKvCommands implements KvActions {
   /** Waiting lease requests of this broker by pool key (loop thread only). */
   private final HashMap<String, List<Waiter>> waiters = new HashMap<>();
 
-  /** Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes. */
-  private final ByteOutput scratch = new ByteOutput();
-
-  /** Where a deferred answer's body is written before {@link #finish} (loop thread only). */
-  ByteOutput scratch() {
-    return scratch;
-  }
+  /**
+   * Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes: a
+   * deferred answer's body is written here before {@link #finish} (loop thread only).
+   */
+  final ByteOutput scratch = new ByteOutput();
 
   /** The store's timer thread (for polls). */
   ScheduledExecutorService timer() {

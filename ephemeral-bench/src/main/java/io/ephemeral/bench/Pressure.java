@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ephemeral.client.service.ServiceClient;
 import io.ephemeral.client.service.ServiceException;
+import io.ephemeral.protocol.GatewayErrorCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -294,7 +295,8 @@ final class Pressure {
             f.join();
             count("call ok");
           } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof ServiceException se && se.code().equals("MEMORY_LIMIT")) {
+            if (e.getCause() instanceof ServiceException se
+                && se.code().equals(GatewayErrorCodes.MEMORY_LIMIT)) {
               count("call MEMORY_LIMIT");
             } else {
               throw e;

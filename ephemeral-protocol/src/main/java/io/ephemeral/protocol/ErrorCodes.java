@@ -10,8 +10,8 @@ package io.ephemeral.protocol;
  * <p>Naming: a KV error code is lower snake_case ({@code not_found}, {@code too_large}), as the
  * Node broker writes them, and each constant here is the code in upper case. Codes of the service
  * gateway follow the {@code ipc-bro} convention instead: upper snake_case ({@code
- * SERVICE_NOT_FOUND}), in {@code error.code} of a frame. Custom actions choose their own codes and
- * should follow the KV convention.
+ * SERVICE_NOT_FOUND}), in {@code error.code} of a frame; they are {@link GatewayErrorCodes}. Custom
+ * actions choose their own codes and should follow the KV convention.
  */
 public final class ErrorCodes {
 

@@ -3,6 +3,7 @@
  *
  * <ul>
  *   <li>{@link io.ephemeral.protocol.ErrorCodes}: the error strings of KV responses.
+ *   <li>{@link io.ephemeral.protocol.GatewayErrorCodes}: the error codes of the service gateway.
  *   <li>{@link io.ephemeral.protocol.JsJson}: JSON exactly as Node's {@code JSON.parse} and {@code
  *       JSON.stringify} see it, which is what request signatures are computed over.
  *   <li>{@link io.ephemeral.protocol.Hmac}: HMAC-SHA256 signing and verification of KV requests,

@@ -1,5 +1,19 @@
 package io.ephemeral.broker.internal;
 
+import static io.ephemeral.protocol.GatewayErrorCodes.AUTH_FAILED;
+import static io.ephemeral.protocol.GatewayErrorCodes.CONNECTION_FAILED;
+import static io.ephemeral.protocol.GatewayErrorCodes.CONNECTION_LOST;
+import static io.ephemeral.protocol.GatewayErrorCodes.DEADLINE_EXCEEDED;
+import static io.ephemeral.protocol.GatewayErrorCodes.DESERIALIZATION_FAILED;
+import static io.ephemeral.protocol.GatewayErrorCodes.INTERNAL_ERROR;
+import static io.ephemeral.protocol.GatewayErrorCodes.INVALID_CONTEXT;
+import static io.ephemeral.protocol.GatewayErrorCodes.INVALID_MESSAGE;
+import static io.ephemeral.protocol.GatewayErrorCodes.MAX_DEPTH_EXCEEDED;
+import static io.ephemeral.protocol.GatewayErrorCodes.MEMORY_LIMIT;
+import static io.ephemeral.protocol.GatewayErrorCodes.NOT_CONNECTED;
+import static io.ephemeral.protocol.GatewayErrorCodes.SERIALIZATION_FAILED;
+import static io.ephemeral.protocol.GatewayErrorCodes.SERVICE_NOT_FOUND;
+
 import io.ephemeral.broker.Clock;
 import io.ephemeral.broker.ServiceInfo;
 import java.io.IOException;
@@ -120,7 +134,7 @@ final class GatewayRouter {
     sendError(
         c,
         null,
-        "INVALID_MESSAGE",
+        INVALID_MESSAGE,
         "Frame of "
             + size
             + " bytes exceeds the gateway's limit of "
@@ -137,7 +151,7 @@ final class GatewayRouter {
    * its body is skipped.
    */
   void frameRefused(Connection c, String id, String message) {
-    sendError(c, id, "MEMORY_LIMIT", message);
+    sendError(c, id, MEMORY_LIMIT, message);
   }
 
   void onFrame(Connection c, byte[] b, int off, int len) {
@@ -148,7 +162,7 @@ final class GatewayRouter {
       sendError(
           c,
           message.id,
-          "INTERNAL_ERROR",
+          INTERNAL_ERROR,
           t instanceof OutOfMemoryError
               ? "The gateway ran out of memory while routing this message"
               : "The gateway could not route this message; see its log");
@@ -168,7 +182,7 @@ final class GatewayRouter {
       sendError(
           c,
           null,
-          "DESERIALIZATION_FAILED",
+          DESERIALIZATION_FAILED,
           "Failed to deserialize message: it nests deeper than the gateway's limit of "
               + config.maxFrameDepth()
               + " levels");
@@ -176,15 +190,15 @@ final class GatewayRouter {
     }
     if (peeked == FramePeeker.UNDECODABLE) {
       sendError(
-          c, null, "DESERIALIZATION_FAILED", "Failed to deserialize message: " + peeker.error());
+          c, null, DESERIALIZATION_FAILED, "Failed to deserialize message: " + peeker.error());
       return;
     }
     if (peeked == FramePeeker.NOT_AN_OBJECT) {
-      sendError(c, null, "INVALID_MESSAGE", "Message is not an object");
+      sendError(c, null, INVALID_MESSAGE, "Message is not an object");
       return;
     }
     if (m.type == null) {
-      sendError(c, m.id, "INVALID_MESSAGE", "Message missing \"type\" field");
+      sendError(c, m.id, INVALID_MESSAGE, "Message missing \"type\" field");
       return;
     }
     if (events.logging()) {
@@ -215,7 +229,7 @@ final class GatewayRouter {
         log.debug("Ignoring a client-sent frame", "type", m.type);
         break;
       default:
-        sendError(c, m.id, "INVALID_MESSAGE", "Unknown message type: " + m.type);
+        sendError(c, m.id, INVALID_MESSAGE, "Unknown message type: " + m.type);
     }
   }
 
@@ -226,14 +240,14 @@ final class GatewayRouter {
     }
     String name = m.serviceName;
     if (name == null || name.isEmpty()) {
-      sendError(c, null, "INVALID_MESSAGE", "REGISTER needs a non-empty serviceName");
+      sendError(c, null, INVALID_MESSAGE, "REGISTER needs a non-empty serviceName");
       return;
     }
     if (name.startsWith("~")) {
       sendError(
           c,
           null,
-          "INVALID_MESSAGE",
+          INVALID_MESSAGE,
           "Service names starting with '~' are reserved for anonymous callers: '" + name + "'");
       return;
     }
@@ -242,7 +256,7 @@ final class GatewayRouter {
       sendError(
           c,
           null,
-          "INVALID_MESSAGE",
+          INVALID_MESSAGE,
           "serviceName is longer than maxKeyLength (" + config.maxKeyLength() + " characters)");
       return;
     }
@@ -257,7 +271,7 @@ final class GatewayRouter {
         sendError(
             c,
             null,
-            "INVALID_MESSAGE",
+            INVALID_MESSAGE,
             "This connection is already registered as '" + c.service.name + "'");
       }
       return;
@@ -267,7 +281,7 @@ final class GatewayRouter {
         log.warn("Refused a gateway registration without a valid proof", "service", name);
         refuseRegistration(
             c,
-            "AUTH_FAILED",
+            AUTH_FAILED,
             "REGISTER of '"
                 + name
                 + "' refused: the broker has a secret, and this connection did not prove it holds"
@@ -280,7 +294,7 @@ final class GatewayRouter {
       state.limitHit(Limit.MAX_MEMORY);
       refuseRegistration(
           c,
-          "MEMORY_LIMIT",
+          MEMORY_LIMIT,
           "REGISTER of '"
               + name
               + "' refused: "
@@ -303,7 +317,7 @@ final class GatewayRouter {
       String refusal = s.poolRefusal(m);
       if (refusal != null) {
         log.warn("Refused a pool connection", "service", name, "reason", refusal);
-        refuseRegistration(c, "CONNECTION_FAILED", refusal);
+        refuseRegistration(c, CONNECTION_FAILED, refusal);
         return;
       }
       join(s, c, m);
@@ -311,7 +325,7 @@ final class GatewayRouter {
       log.debug("Pool connection joined", "service", name, "connections", s.connections.size());
     } else {
       // Exactly what the Node client turns into a gateway-error; the first registrant is untouched.
-      refuseRegistration(c, "CONNECTION_FAILED", "Service '" + name + "' is already registered");
+      refuseRegistration(c, CONNECTION_FAILED, "Service '" + name + "' is already registered");
     }
   }
 
@@ -324,7 +338,7 @@ final class GatewayRouter {
       sendError(
           c,
           null,
-          "INVALID_MESSAGE",
+          INVALID_MESSAGE,
           "This connection is already registered as '" + c.service.name + "'");
       return;
     }
@@ -332,7 +346,7 @@ final class GatewayRouter {
       log.warn("Refused an anonymous caller without a valid proof");
       refuseRegistration(
           c,
-          "AUTH_FAILED",
+          AUTH_FAILED,
           "REGISTER of an anonymous caller refused: the broker has a secret, and this connection"
               + " did not prove it holds it (auth = HMAC of the empty service name; see"
               + " SECURITY.md)");
@@ -344,7 +358,7 @@ final class GatewayRouter {
       state.limitHit(Limit.MAX_MEMORY);
       refuseRegistration(
           c,
-          "MEMORY_LIMIT",
+          MEMORY_LIMIT,
           "REGISTER of an anonymous caller refused: " + budget.refusal("the registration", bytes));
       return;
     }
@@ -423,13 +437,13 @@ final class GatewayRouter {
 
   private void call(Connection c, FrameMessage m, byte[] b, int off, int len, long now) {
     if (m.id == null) {
-      sendError(c, null, "INVALID_MESSAGE", "CALL needs a string id");
+      sendError(c, null, INVALID_MESSAGE, "CALL needs a string id");
       return;
     }
     GatewayService caller = c.service;
     if (caller == null) {
       refuse(
-          c, m, b, "NOT_CONNECTED", "Register before calling: this connection has no service name");
+          c, m, b, NOT_CONNECTED, "Register before calling: this connection has no service name");
       return;
     }
     caller.callsMade++;
@@ -438,34 +452,30 @@ final class GatewayRouter {
           c,
           m,
           b,
-          "INVALID_MESSAGE",
+          INVALID_MESSAGE,
           "CALL from '" + m.from + "' on a connection registered as '" + caller.name + "'");
       return;
     }
     if (m.to == null || m.method == null) {
-      refuse(c, m, b, "INVALID_MESSAGE", "CALL needs a target service (to) and a method");
+      refuse(c, m, b, INVALID_MESSAGE, "CALL needs a target service (to) and a method");
       return;
     }
     if (!m.hasContext || !m.contextValid) {
       refuse(
-          c,
-          m,
-          b,
-          "INVALID_CONTEXT",
-          "CALL needs a context object with numeric deadline and depth");
+          c, m, b, INVALID_CONTEXT, "CALL needs a context object with numeric deadline and depth");
       return;
     }
     if (m.hasDeadline && m.deadline < now) {
-      refuse(c, m, b, "DEADLINE_EXCEEDED", "Request deadline exceeded");
+      refuse(c, m, b, DEADLINE_EXCEEDED, "Request deadline exceeded");
       return;
     }
     if (m.hasDepth && m.depth > MAX_DEPTH) {
-      refuse(c, m, b, "MAX_DEPTH_EXCEEDED", "Maximum call depth exceeded");
+      refuse(c, m, b, MAX_DEPTH_EXCEEDED, "Maximum call depth exceeded");
       return;
     }
     GatewayService target = services.get(m.to);
     if (target == null) {
-      refuse(c, m, b, "SERVICE_NOT_FOUND", "Target service '" + m.to + "' not found");
+      refuse(c, m, b, SERVICE_NOT_FOUND, "Target service '" + m.to + "' not found");
       return;
     }
     if (target.pending.containsKey(m.id)) {
@@ -473,7 +483,7 @@ final class GatewayRouter {
           c,
           m,
           b,
-          "INVALID_MESSAGE",
+          INVALID_MESSAGE,
           "A call with id '" + m.id + "' to '" + m.to + "' is already in flight");
       return;
     }
@@ -484,7 +494,7 @@ final class GatewayRouter {
           c,
           m,
           b,
-          "INTERNAL_ERROR",
+          INTERNAL_ERROR,
           "Too many calls in flight on this connection (maxPendingCallsPerConnection = "
               + config.maxPendingCallsPerConnection()
               + ")");
@@ -492,7 +502,7 @@ final class GatewayRouter {
     }
     Connection dst = target.nextConnection(maxBacklog);
     if (dst == null) {
-      refuse(c, m, b, "INTERNAL_ERROR", "Service '" + m.to + "' is not reading its calls");
+      refuse(c, m, b, INTERNAL_ERROR, "Service '" + m.to + "' is not reading its calls");
       return;
     }
     long callBytes =
@@ -506,7 +516,7 @@ final class GatewayRouter {
           c,
           m,
           b,
-          "MEMORY_LIMIT",
+          MEMORY_LIMIT,
           "The call was refused: " + budget.refusal("it", callBytes + len + 4));
       return;
     }
@@ -515,7 +525,7 @@ final class GatewayRouter {
           c,
           m,
           b,
-          "SERIALIZATION_FAILED",
+          SERIALIZATION_FAILED,
           "The call could not be converted for service '" + m.to + "': " + forwardError);
       return;
     }
@@ -578,7 +588,7 @@ final class GatewayRouter {
       failPending(
           p,
           dst,
-          "SERIALIZATION_FAILED",
+          SERIALIZATION_FAILED,
           "The response could not be converted for service '"
               + p.callerName
               + "': "
@@ -630,8 +640,7 @@ final class GatewayRouter {
       if (!p.callerService.anonymous) {
         edge(p.callerName, s.name).errors++;
       }
-      failPending(
-          p, callerConnection(p), "CONNECTION_LOST", "Service '" + s.name + "' disconnected");
+      failPending(p, callerConnection(p), CONNECTION_LOST, "Service '" + s.name + "' disconnected");
     }
     s.pending.clear();
     events.serviceDisconnected(s.name);
@@ -674,7 +683,7 @@ final class GatewayRouter {
       if (!p.callerService.anonymous) {
         edge(p.callerName, p.callee.name).errors++;
       }
-      failPending(p, callerConnection(p), "DEADLINE_EXCEEDED", "Request deadline exceeded");
+      failPending(p, callerConnection(p), DEADLINE_EXCEEDED, "Request deadline exceeded");
       tellCallee(p);
     }
   }

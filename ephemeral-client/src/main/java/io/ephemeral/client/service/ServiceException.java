@@ -1,5 +1,6 @@
 package io.ephemeral.client.service;
 
+import io.ephemeral.protocol.GatewayErrorCodes;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -22,52 +23,52 @@ public class ServiceException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** Connecting or registering failed, e.g. the service name is already registered. */
-  public static final String CONNECTION_FAILED = "CONNECTION_FAILED";
+  public static final String CONNECTION_FAILED = GatewayErrorCodes.CONNECTION_FAILED;
 
   /** The connection the call was sent on, or the callee's last connection, closed. */
-  public static final String CONNECTION_LOST = "CONNECTION_LOST";
+  public static final String CONNECTION_LOST = GatewayErrorCodes.CONNECTION_LOST;
 
   /** The client is not connected, or was disconnected while the call was pending. */
-  public static final String NOT_CONNECTED = "NOT_CONNECTED";
+  public static final String NOT_CONNECTED = GatewayErrorCodes.NOT_CONNECTED;
 
   /** No service of that name is registered at the gateway. */
-  public static final String SERVICE_NOT_FOUND = "SERVICE_NOT_FOUND";
+  public static final String SERVICE_NOT_FOUND = GatewayErrorCodes.SERVICE_NOT_FOUND;
 
   /** The callee has no handler for the method. */
-  public static final String METHOD_NOT_FOUND = "METHOD_NOT_FOUND";
+  public static final String METHOD_NOT_FOUND = GatewayErrorCodes.METHOD_NOT_FOUND;
 
   /** The remote handler failed without a code of its own. */
-  public static final String EXECUTION_FAILED = "EXECUTION_FAILED";
+  public static final String EXECUTION_FAILED = GatewayErrorCodes.EXECUTION_FAILED;
 
   /** No response within the call's timeout. */
-  public static final String TIMEOUT = "TIMEOUT";
+  public static final String TIMEOUT = GatewayErrorCodes.TIMEOUT;
 
   /** The call chain's deadline passed. */
-  public static final String DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED";
+  public static final String DEADLINE_EXCEEDED = GatewayErrorCodes.DEADLINE_EXCEEDED;
 
   /** A message was malformed or too large. */
-  public static final String INVALID_MESSAGE = "INVALID_MESSAGE";
+  public static final String INVALID_MESSAGE = GatewayErrorCodes.INVALID_MESSAGE;
 
   /** Parameters or a result could not be serialized. */
-  public static final String SERIALIZATION_FAILED = "SERIALIZATION_FAILED";
+  public static final String SERIALIZATION_FAILED = GatewayErrorCodes.SERIALIZATION_FAILED;
 
   /** A frame, parameters or a result could not be decoded or mapped to the requested type. */
-  public static final String DESERIALIZATION_FAILED = "DESERIALIZATION_FAILED";
+  public static final String DESERIALIZATION_FAILED = GatewayErrorCodes.DESERIALIZATION_FAILED;
 
   /** A call arrived with a missing or malformed context. */
-  public static final String INVALID_CONTEXT = "INVALID_CONTEXT";
+  public static final String INVALID_CONTEXT = GatewayErrorCodes.INVALID_CONTEXT;
 
   /** The call chain is deeper than 100 calls. */
-  public static final String MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED";
+  public static final String MAX_DEPTH_EXCEEDED = GatewayErrorCodes.MAX_DEPTH_EXCEEDED;
 
   /** Anything else, e.g. the calling thread was interrupted. */
-  public static final String INTERNAL_ERROR = "INTERNAL_ERROR";
+  public static final String INTERNAL_ERROR = GatewayErrorCodes.INTERNAL_ERROR;
 
   /**
    * The call was cancelled: by its caller (a cancelled future, an interrupted wait), or because the
    * call it was nested in was cancelled.
    */
-  public static final String CANCELLED = "CANCELLED";
+  public static final String CANCELLED = GatewayErrorCodes.CANCELLED;
 
   private final String code;
   private final String remoteStack;

@@ -6,6 +6,8 @@
  *   <li>{@link io.ephemeral.protocol.GatewayErrorCodes}: the error codes of the service gateway.
  *   <li>{@link io.ephemeral.protocol.JsJson}: JSON exactly as Node's {@code JSON.parse} and {@code
  *       JSON.stringify} see it, which is what request signatures are computed over.
+ *   <li>{@link io.ephemeral.protocol.Msgpackr}: msgpackr's MessagePack rules (numbers, dates,
+ *       {@code undefined}, map keys), for the broker's conversions and the Java service client.
  *   <li>{@link io.ephemeral.protocol.Hmac}: HMAC-SHA256 signing and verification of KV requests,
  *       compatible with the Node {@code ephemeral-broker} broker and client.
  * </ul>

@@ -1,5 +1,6 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.protocol.Msgpackr;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.msgpack.core.MessageBufferPacker;
@@ -7,8 +8,8 @@ import org.msgpack.core.MessagePack;
 
 /**
  * The few messages the gateway writes itself (REGISTER_ACK, ERROR, error RESPONSE, CANCEL), in the
- * encoding of the connection they go to. Numbers follow msgpackr's rules so Node peers never see a
- * BigInt: integers that fit in 32 bits as integers, larger ones as float64.
+ * encoding of the connection they go to. Numbers follow msgpackr's rules ({@link Msgpackr}) so Node
+ * peers never see a BigInt.
  */
 final class FrameWriter {
   private final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
@@ -110,7 +111,7 @@ final class FrameWriter {
       packer.packString("message").packString(message).packString("code").packString(code);
       if (timestamp >= 0) {
         packer.packString("timestamp");
-        packNumber(packer, timestamp);
+        Msgpackr.packInteger(packer, timestamp);
       }
       emit(out);
     } catch (IOException e) {
@@ -177,15 +178,6 @@ final class FrameWriter {
       emit(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** msgpackr's number rule for a long. */
-  static void packNumber(MessageBufferPacker p, long v) throws IOException {
-    if (v >= Integer.MIN_VALUE && v <= 0xFFFF_FFFFL) {
-      p.packLong(v);
-    } else {
-      p.packDouble(v);
     }
   }
 

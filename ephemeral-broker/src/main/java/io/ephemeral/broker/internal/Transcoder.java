@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.ephemeral.protocol.JsJson;
+import io.ephemeral.protocol.Msgpackr;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,18 +25,14 @@ import org.msgpack.value.ValueType;
  * Converts a whole frame body between JSON and MessagePack, for the one case where bytes cannot be
  * forwarded as they are: caller and callee use different encodings. The conversion follows what the
  * Node peers would see had the sender used the receiver's serializer: JSON numbers in JavaScript
- * form, MessagePack numbers by msgpackr's rules (32-bit integers as integers, other numbers as
- * float64), {@code undefined} dropped from objects and null in arrays, timestamps as ISO strings,
+ * form; MessagePack numbers, timestamps (as {@code Date.toJSON} text), {@code undefined} (dropped
+ * from objects, null in arrays) and non-string map keys by msgpackr's rules ({@link Msgpackr});
  * binary as Node's Buffer JSON. It is given only bodies the {@link FramePeeker} accepted, so JSON
  * arrives as well-formed UTF-8 without what {@link ClientJson} refuses.
  */
 final class Transcoder {
   /** MessagePack's {@code undefined} as msgpackr writes it (fixext1 type 0). */
   private static final Object UNDEFINED = new Object();
-
-  private static final java.time.format.DateTimeFormatter ISO =
-      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-          .withZone(java.time.ZoneOffset.UTC);
 
   /** A body nested deeper than the limit: refused before the (recursive) conversion can go deep. */
   static final class TooDeepException extends IOException {
@@ -193,8 +189,8 @@ final class Transcoder {
           int n = u.unpackMapHeader();
           Map<String, Object> map = new LinkedHashMap<>();
           for (int i = 0; i < n; i++) {
-            Object key = msgpackValue(u, depth + 1);
-            map.put(keyString(key), msgpackValue(u, depth + 1));
+            String key = Msgpackr.readKey(u);
+            map.put(key, msgpackValue(u, depth + 1));
           }
           return map;
         }
@@ -203,60 +199,16 @@ final class Transcoder {
           ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
           byte[] data = new byte[h.getLength()];
           u.readPayload(data);
-          if (h.getType() == 0) {
+          if (Msgpackr.isUndefined(h.getType())) {
             return UNDEFINED;
           }
-          if (h.getType() == -1) {
-            return timestamp(data);
+          if (h.getType() == Msgpackr.TIMESTAMP_TYPE) {
+            return Msgpackr.date(data); // null (an Invalid Date) outside a Date's range
           }
           return null;
         }
       default:
         u.skipValue();
-        return null;
-    }
-  }
-
-  /** A non-string key as the JavaScript object msgpackr decodes names it: String(key). */
-  private static String keyString(Object key) {
-    if (key instanceof byte[]) {
-      return new String((byte[]) key, StandardCharsets.UTF_8);
-    }
-    if (key instanceof Double) {
-      double d = (Double) key;
-      return Double.isFinite(d)
-          ? JsJson.formatNumber(d)
-          : Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
-    }
-    return key == UNDEFINED ? "undefined" : String.valueOf(key);
-  }
-
-  /** Most seconds from the epoch a JavaScript Date can hold (8.64e15 ms). */
-  private static final long MAX_DATE_SECONDS = 8_640_000_000_000L;
-
-  /**
-   * The MessagePack timestamp extension (type -1) in its 4, 8 and 12 byte forms. Outside the range
-   * of a JavaScript Date msgpackr makes an Invalid Date, which JSON writes as null.
-   */
-  private static Object timestamp(byte[] d) {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(d);
-    switch (d.length) {
-      case 4:
-        return Instant.ofEpochSecond(b.getInt() & 0xFFFF_FFFFL);
-      case 8:
-        {
-          long v = b.getLong();
-          return Instant.ofEpochSecond(v & 0x3_FFFF_FFFFL, v >>> 34);
-        }
-      case 12:
-        {
-          long nanos = b.getInt() & 0xFFFF_FFFFL;
-          long seconds = b.getLong();
-          return seconds > MAX_DATE_SECONDS || seconds < -MAX_DATE_SECONDS
-              ? null
-              : Instant.ofEpochSecond(seconds, nanos);
-        }
-      default:
         return null;
     }
   }
@@ -288,7 +240,7 @@ final class Transcoder {
       }
       out.ascii("]}");
     } else if (v instanceof Instant) {
-      out.jsonString(ISO.format((Instant) v)); // as JavaScript's Date.toISOString()
+      out.jsonString(Msgpackr.dateJson((Instant) v));
     } else if (v instanceof List) {
       out.write((byte) '[');
       boolean first = true;
@@ -325,17 +277,9 @@ final class Transcoder {
     } else if (v instanceof String) {
       p.packString((String) v);
     } else if (v instanceof Long) {
-      FrameWriter.packNumber(p, (Long) v);
+      Msgpackr.packInteger(p, (Long) v);
     } else if (v instanceof Double) {
-      double d = (Double) v;
-      if (d == Math.rint(d)
-          && d >= Integer.MIN_VALUE
-          && d <= 0xFFFF_FFFFL
-          && !(d == 0 && 1 / d < 0)) {
-        p.packLong((long) d);
-      } else {
-        p.packDouble(d);
-      }
+      Msgpackr.packNumber(p, (Double) v);
     } else if (v instanceof Boolean) {
       p.packBoolean((Boolean) v);
     } else if (v instanceof byte[]) {

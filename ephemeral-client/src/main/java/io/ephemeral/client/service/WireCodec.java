@@ -10,14 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ephemeral.protocol.Msgpackr;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -44,10 +42,11 @@ import org.msgpack.core.buffer.ArrayBufferInput;
  *
  * Decoding accepts everything msgpackr's default pack writes: map16 for every object, float64
  * for large integers (turned back into a long when integral, outside int32 and within 2^53),
- * int64/uint64 from other encoders, `undefined` (fixext1 type 0: dropped from maps, null in
- * arrays, as JSON.stringify does), Dates (timestamp ext -1: an ISO-8601 string with
- * milliseconds, as Date.toJSON writes it), other extensions as binary, non-string map keys as
- * their text. Trailing bytes after the value are an error, as in msgpackr.
+ * int64/uint64 from other encoders, `undefined` (extension 0: dropped from maps, null in
+ * arrays, as JSON.stringify does), Dates (timestamp ext -1: Date.toJSON's text, null for an
+ * Invalid Date), other extensions as binary, non-string map keys as msgpackr names them (keys
+ * it refuses are an error). The msgpackr rules themselves are io.ephemeral.protocol.Msgpackr,
+ * shared with the broker. Trailing bytes after the value are an error, as in msgpackr.
  *
  * The client's own frames go through the streaming half: read() walks a body once with a
  * streaming parser, keeps the envelope's strings and builds trees only for params, data, error
@@ -59,14 +58,8 @@ import org.msgpack.core.buffer.ArrayBufferInput;
  */
 final class WireCodec {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final long INT_MIN = Integer.MIN_VALUE;
-  private static final long UINT_MAX = 0xFFFF_FFFFL;
   private static final double SAFE_INTEGER = 9007199254740992d; // 2^53
   static final Object UNDEFINED = new Object();
-
-  /** Date.prototype.toJSON's format. */
-  private static final DateTimeFormatter DATE_JSON =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   /** Plain JSON for frames: no size limits beyond the frame's own, as JSON.parse. */
   static final ObjectMapper JSON =
@@ -284,13 +277,7 @@ final class WireCodec {
     } else {
       int n = u.unpackMapHeader();
       for (int i = 0; i < n; i++) {
-        String name;
-        if (u.getNextFormat().getValueType() == org.msgpack.value.ValueType.STRING) {
-          name = u.unpackString();
-        } else {
-          Object k = unpack(u, 1);
-          name = k == UNDEFINED ? "undefined" : keyText((JsonNode) k);
-        }
+        String name = Msgpackr.readKey(u);
         switch (name) {
           case "type":
             m.type = mpText(u);
@@ -454,9 +441,9 @@ final class WireCodec {
       out.packString(chain.get(i));
     }
     out.packString("depth");
-    packLong(context.depth(), out);
+    Msgpackr.packInteger(out, context.depth());
     out.packString("deadline");
-    packLong(context.deadline(), out);
+    Msgpackr.packInteger(out, context.deadline());
     if (context.traceparent() != null) {
       mpField(out, "traceparent", context.traceparent());
       if (context.tracestate() != null) {
@@ -627,14 +614,6 @@ final class WireCodec {
     out.writePayload(utf8);
   }
 
-  private static void packLong(long v, MessagePacker out) throws IOException {
-    if (v >= INT_MIN && v <= UINT_MAX) {
-      out.packLong(v);
-    } else {
-      out.packDouble((double) v);
-    }
-  }
-
   /** A thread's reusable output: the bytes of a JSON generator, or a MessagePack packer. */
   private static final class Writer {
     private static final ThreadLocal<Writer> OF_THREAD = ThreadLocal.withInitial(Writer::new);
@@ -750,16 +729,13 @@ final class WireCodec {
   private static void packNumber(JsonNode node, MessagePacker out) throws IOException {
     if (node.isIntegralNumber()) {
       if (node.canConvertToLong()) {
-        long v = node.longValue();
-        if (v >= INT_MIN && v <= UINT_MAX) {
-          out.packLong(v); // msgpack-core picks the smallest int format
-        } else {
-          out.packDouble((double) v);
-        }
+        Msgpackr.packInteger(out, node.longValue());
       } else {
         out.packDouble(node.bigIntegerValue().doubleValue());
       }
     } else {
+      // Not msgpackr's rule for a JavaScript number: a Java double stays float64, so a Java peer
+      // reads a double back (Node peers read the same number either way).
       out.packDouble(node.doubleValue());
     }
   }
@@ -815,8 +791,7 @@ final class WireCodec {
           int n = in.unpackMapHeader();
           ObjectNode map = NODES.objectNode();
           for (int i = 0; i < n; i++) {
-            Object k = unpack(in, depth + 1);
-            String key = k == UNDEFINED ? "undefined" : keyText((JsonNode) k);
+            String key = Msgpackr.readKey(in);
             Object v = unpack(in, depth + 1);
             if (v == UNDEFINED) {
               map.remove(key);
@@ -829,28 +804,18 @@ final class WireCodec {
       case EXTENSION:
         {
           ExtensionTypeHeader header = in.unpackExtensionTypeHeader();
-          if (header.getType() == 0 && header.getLength() == 1) {
-            in.readPayload(1);
+          byte[] payload = in.readPayload(header.getLength());
+          if (Msgpackr.isUndefined(header.getType())) {
             return UNDEFINED;
           }
-          if (header.isTimestampType()) {
-            Instant t = in.unpackTimestamp(header);
-            return NODES.textNode(DATE_JSON.format(t));
+          if (header.getType() == Msgpackr.TIMESTAMP_TYPE) {
+            Instant t = Msgpackr.date(payload);
+            return t == null ? NODES.nullNode() : NODES.textNode(Msgpackr.dateJson(t));
           }
-          return NODES.binaryNode(in.readPayload(header.getLength()));
+          return NODES.binaryNode(payload);
         }
       default:
         throw new IOException("Unsupported MessagePack format " + format);
     }
-  }
-
-  private static String keyText(JsonNode key) {
-    if (key.isTextual()) {
-      return key.textValue();
-    }
-    if (key.getNodeType() == JsonNodeType.NULL) {
-      return "null";
-    }
-    return key.isValueNode() ? key.asText() : key.toString();
   }
 }

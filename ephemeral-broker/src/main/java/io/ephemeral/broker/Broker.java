@@ -184,8 +184,10 @@ public final class Broker implements AutoCloseable {
 
   /**
    * Options of a {@link Broker}. Every option left unset falls back to its {@code BROKER_*}
-   * environment variable, then to the documented default; an explicit option always wins. A value
-   * that does not parse is reported by {@link #build()}, never silently ignored.
+   * environment variable, then to the documented default; an explicit option always wins. Each
+   * option is a row of {@link BrokerOption}, whose rule checks it: a setter refuses a value out of
+   * range at once ({@link IllegalArgumentException} naming the option), and {@link #build()} an
+   * environment variable that does not parse, never silently ignored.
    */
   public static final class Builder {
     static {
@@ -194,20 +196,21 @@ public final class Broker implements AutoCloseable {
 
     private final BuilderSettings settings = new BuilderSettings();
 
+    /** What {@link #allowUnsignedServices} was given so far (each call adds). */
+    private final List<String> unsignedServices = new java.util.ArrayList<>();
+
     private Builder() {}
 
     /**
      * Debug logging (same as {@code logLevel("debug")}). Env: {@code BROKER_DEBUG}. Default false.
      */
     public Builder debug(boolean debug) {
-      settings.debug = debug;
-      return this;
+      return set(BrokerOption.DEBUG, debug);
     }
 
     /** Whether {@code set} must carry a ttl. Env: {@code BROKER_REQUIRE_TTL}. Default true. */
     public Builder requireTtl(boolean requireTtl) {
-      settings.requireTtl = requireTtl;
-      return this;
+      return set(BrokerOption.REQUIRE_TTL, requireTtl);
     }
 
     /**
@@ -215,42 +218,36 @@ public final class Broker implements AutoCloseable {
      * BROKER_DEFAULT_TTL} (ms). Default 30 min.
      */
     public Builder defaultTtl(Duration defaultTtl) {
-      settings.defaultTtl = positive(defaultTtl, "defaultTtl");
-      return this;
+      return set(BrokerOption.DEFAULT_TTL, defaultTtl);
     }
 
     /** Most live items; 0 = unlimited. Env: {@code BROKER_MAX_ITEMS}. Default 10,000. */
     public Builder maxItems(int maxItems) {
-      settings.maxItems = maxItems;
-      return this;
+      return set(BrokerOption.MAX_ITEMS, maxItems);
     }
 
     /** Longest request line in bytes. Env: {@code BROKER_MAX_REQUEST_SIZE}. Default 1 MiB. */
     public Builder maxRequestSize(int maxRequestSize) {
-      settings.maxRequestSize = maxRequestSize;
-      return this;
+      return set(BrokerOption.MAX_REQUEST_SIZE, maxRequestSize);
     }
 
     /**
      * Largest value in UTF-8 bytes as sent. Env: {@code BROKER_MAX_VALUE_SIZE}. Default 256 KiB.
      */
     public Builder maxValueSize(int maxValueSize) {
-      settings.maxValueSize = maxValueSize;
-      return this;
+      return set(BrokerOption.MAX_VALUE_SIZE, maxValueSize);
     }
 
     /** HMAC secret; every request must then be signed. Env: {@code BROKER_SECRET}. Default none. */
     public Builder secret(String secret) {
-      settings.secret = Objects.requireNonNull(secret, "secret");
-      return this;
+      return set(BrokerOption.SECRET, secret);
     }
 
     /**
      * Keep large values gzip-compressed in memory. Env: {@code BROKER_COMPRESSION}. Default true.
      */
     public Builder compression(boolean compression) {
-      settings.compression = compression;
-      return this;
+      return set(BrokerOption.COMPRESSION, compression);
     }
 
     /**
@@ -258,8 +255,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_COMPRESSION_THRESHOLD}. Default 1024.
      */
     public Builder compressionThreshold(int bytes) {
-      settings.compressionThreshold = bytes;
-      return this;
+      return set(BrokerOption.COMPRESSION_THRESHOLD, bytes);
     }
 
     /**
@@ -267,16 +263,14 @@ public final class Broker implements AutoCloseable {
      * Default 30 s.
      */
     public Builder sweeperInterval(Duration interval) {
-      settings.sweeperInterval = positive(interval, "sweeperInterval");
-      return this;
+      return set(BrokerOption.SWEEPER_INTERVAL, interval);
     }
 
     /**
      * Stop after this long without a request. Env: {@code BROKER_IDLE_TIMEOUT} (ms). Default off.
      */
     public Builder idleTimeout(Duration timeout) {
-      settings.idleTimeout = positive(timeout, "idleTimeout");
-      return this;
+      return set(BrokerOption.IDLE_TIMEOUT, timeout);
     }
 
     /**
@@ -284,32 +278,29 @@ public final class Broker implements AutoCloseable {
      * off.
      */
     public Builder heartbeatInterval(Duration interval) {
-      settings.heartbeatInterval = positive(interval, "heartbeatInterval");
-      return this;
+      return set(BrokerOption.HEARTBEAT_INTERVAL, interval);
     }
 
     /** debug, info, warn or error. Env: {@code BROKER_LOG_LEVEL}. Default info. */
     public Builder logLevel(String level) {
-      settings.logLevel(level);
-      return this;
+      return set(
+          BrokerOption.LOG_LEVEL,
+          Objects.requireNonNull(level, "level").trim().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** One JSON object per log line. Env: {@code BROKER_STRUCTURED_LOGGING}. Default false. */
     public Builder structuredLogging(boolean structured) {
-      settings.structuredLogging = structured;
-      return this;
+      return set(BrokerOption.STRUCTURED_LOGGING, structured);
     }
 
     /** Record metrics. Env: {@code BROKER_METRICS}. Default true. */
     public Builder metrics(boolean metrics) {
-      settings.metrics = metrics;
-      return this;
+      return set(BrokerOption.METRICS, metrics);
     }
 
     /** Fixed id instead of a random one: the socket becomes {@code broker-<id>.sock}. */
     public Builder pipeId(String pipeId) {
-      settings.pipeId = Objects.requireNonNull(pipeId, "pipeId");
-      return this;
+      return set(BrokerOption.PIPE_ID, pipeId);
     }
 
     /**
@@ -317,8 +308,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_REFRESH_TTL_ON_GET}. Default false.
      */
     public Builder refreshTtlOnGet(boolean refresh) {
-      settings.refreshTtlOnGet = refresh;
-      return this;
+      return set(BrokerOption.REFRESH_TTL_ON_GET, refresh);
     }
 
     /**
@@ -326,8 +316,7 @@ public final class Broker implements AutoCloseable {
      * Default reject.
      */
     public Builder evictionPolicy(EvictionPolicy policy) {
-      settings.evictionPolicy = Objects.requireNonNull(policy, "policy");
-      return this;
+      return set(BrokerOption.EVICTION_POLICY, policy);
     }
 
     /** Bind exactly this path instead of a fresh private directory (the parent must exist). */
@@ -361,8 +350,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_FRAME_SIZE}. Default 16 MiB.
      */
     public Builder maxFrameSize(int bytes) {
-      settings.maxFrameSize = bytes;
-      return this;
+      return set(BrokerOption.MAX_FRAME_SIZE, bytes);
     }
 
     /**
@@ -370,8 +358,7 @@ public final class Broker implements AutoCloseable {
      * sooner). Default 30 s.
      */
     public Builder callTimeout(Duration timeout) {
-      settings.callTimeout = positive(timeout, "callTimeout");
-      return this;
+      return set(BrokerOption.CALL_TIMEOUT, timeout);
     }
 
     /**
@@ -379,8 +366,7 @@ public final class Broker implements AutoCloseable {
      * s heartbeats).
      */
     public Builder staleServiceTimeout(Duration timeout) {
-      settings.staleServiceTimeout = positive(timeout, "staleServiceTimeout");
-      return this;
+      return set(BrokerOption.STALE_SERVICE_TIMEOUT, timeout);
     }
 
     /**
@@ -389,8 +375,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_PENDING_CALLS}. Default 0.
      */
     public Builder maxPendingCallsPerConnection(int calls) {
-      settings.maxPendingCallsPerConnection = calls;
-      return this;
+      return set(BrokerOption.MAX_PENDING_CALLS, calls);
     }
 
     /**
@@ -420,11 +405,7 @@ public final class Broker implements AutoCloseable {
      * generation).
      */
     public Builder maxMemory(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("maxMemory must be positive, got " + bytes);
-      }
-      settings.maxMemory = bytes;
-      return this;
+      return set(BrokerOption.MAX_MEMORY, bytes);
     }
 
     /**
@@ -434,8 +415,7 @@ public final class Broker implements AutoCloseable {
      * @throws IllegalArgumentException if the text is no positive size
      */
     public Builder maxMemory(String size) {
-      settings.maxMemory(Objects.requireNonNull(size, "size"));
-      return this;
+      return option(BrokerOption.MAX_MEMORY, Objects.requireNonNull(size, "size"));
     }
 
     /**
@@ -447,9 +427,9 @@ public final class Broker implements AutoCloseable {
      */
     public Builder allowUnsignedServices(String... namePatterns) {
       for (String p : namePatterns) {
-        settings.unsignedServices.add(Objects.requireNonNull(p, "namePattern"));
+        unsignedServices.add(Objects.requireNonNull(p, "namePattern"));
       }
-      return this;
+      return set(BrokerOption.ALLOW_UNSIGNED_SERVICES, List.copyOf(unsignedServices));
     }
 
     /**
@@ -457,16 +437,14 @@ public final class Broker implements AutoCloseable {
      * only the broker's user.
      */
     public Builder peerAccess(PeerAccess access) {
-      settings.peerAccess = Objects.requireNonNull(access, "access");
-      return this;
+      return set(BrokerOption.PEER_ACCESS, access);
     }
 
     /**
      * Most open connections; more are refused. Env: {@code BROKER_MAX_CONNECTIONS}. Default 4096.
      */
     public Builder maxConnections(int connections) {
-      settings.maxConnections = connections;
-      return this;
+      return set(BrokerOption.MAX_CONNECTIONS, connections);
     }
 
     /**
@@ -474,8 +452,7 @@ public final class Broker implements AutoCloseable {
      * Env: {@code BROKER_MAX_KEY_LENGTH}. Default 4096.
      */
     public Builder maxKeyLength(int bytes) {
-      settings.maxKeyLength = bytes;
-      return this;
+      return set(BrokerOption.MAX_KEY_LENGTH, bytes);
     }
 
     /**
@@ -485,7 +462,7 @@ public final class Broker implements AutoCloseable {
      */
     public Builder store(io.ephemeral.broker.store.RemoteStore store) {
       settings.store = Objects.requireNonNull(store, "store");
-      settings.storeUri = null;
+      settings.set(BrokerOption.STORE, null);
       return this;
     }
 
@@ -495,8 +472,7 @@ public final class Broker implements AutoCloseable {
      * Default 64.
      */
     public Builder maxNestingDepth(int depth) {
-      settings.maxNestingDepth = depth;
-      return this;
+      return set(BrokerOption.MAX_NESTING_DEPTH, depth);
     }
 
     /**
@@ -504,8 +480,7 @@ public final class Broker implements AutoCloseable {
      * invalid_json} naming the limit. Env: {@code BROKER_MAX_NUMBER_LENGTH}. Default 1000.
      */
     public Builder maxNumberLength(int characters) {
-      settings.maxNumberLength = characters;
-      return this;
+      return set(BrokerOption.MAX_NUMBER_LENGTH, characters);
     }
 
     /**
@@ -515,8 +490,7 @@ public final class Broker implements AutoCloseable {
      * wherever it sits. Env: {@code BROKER_MAX_STRING_LENGTH}. Default 20,000,000.
      */
     public Builder maxStringLength(int characters) {
-      settings.maxStringLength = characters;
-      return this;
+      return set(BrokerOption.MAX_STRING_LENGTH, characters);
     }
 
     /**
@@ -524,8 +498,7 @@ public final class Broker implements AutoCloseable {
      * an ERROR and are not forwarded. Env: {@code BROKER_MAX_FRAME_DEPTH}. Default 256.
      */
     public Builder maxFrameDepth(int depth) {
-      settings.maxFrameDepth = depth;
-      return this;
+      return set(BrokerOption.MAX_FRAME_DEPTH, depth);
     }
 
     /**
@@ -534,8 +507,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_LEASE_WAITERS}. Default 1024.
      */
     public Builder maxLeaseWaiters(int waiters) {
-      settings.maxLeaseWaiters = waiters;
-      return this;
+      return set(BrokerOption.MAX_LEASE_WAITERS, waiters);
     }
 
     /**
@@ -545,8 +517,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_MAX_OUTPUT_BUFFER}. Default 64 MiB.
      */
     public Builder maxOutputBuffer(int bytes) {
-      settings.maxOutputBuffer = bytes;
-      return this;
+      return set(BrokerOption.MAX_OUTPUT_BUFFER, bytes);
     }
 
     /**
@@ -555,8 +526,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_STALL_TIMEOUT} (ms). Default 30 s.
      */
     public Builder stallTimeout(Duration timeout) {
-      settings.stallTimeout = positive(timeout, "stallTimeout");
-      return this;
+      return set(BrokerOption.STALL_TIMEOUT, timeout);
     }
 
     /**
@@ -564,8 +534,7 @@ public final class Broker implements AutoCloseable {
      * clients reconnect on demand). Env: {@code BROKER_CONNECTION_IDLE_TIMEOUT} (ms). Default off.
      */
     public Builder connectionIdleTimeout(Duration timeout) {
-      settings.connectionIdleTimeout = positive(timeout, "connectionIdleTimeout");
-      return this;
+      return set(BrokerOption.CONNECTION_IDLE_TIMEOUT, timeout);
     }
 
     /**
@@ -575,8 +544,7 @@ public final class Broker implements AutoCloseable {
      * default, so unmodified Node clients keep working. Env: {@code BROKER_REPLAY_WINDOW} (ms).
      */
     public Builder replayProtection(Duration window) {
-      settings.replayWindow = positive(window, "replayProtection window");
-      return this;
+      return set(BrokerOption.REPLAY_PROTECTION, window);
     }
 
     /**
@@ -585,8 +553,7 @@ public final class Broker implements AutoCloseable {
      * BROKER_REPLAY_CACHE_SIZE}. Default 100,000.
      */
     public Builder replayCacheSize(int nonces) {
-      settings.replayCacheSize = nonces;
-      return this;
+      return set(BrokerOption.REPLAY_CACHE_SIZE, nonces);
     }
 
     /**
@@ -597,8 +564,7 @@ public final class Broker implements AutoCloseable {
      * {@code BROKER_BUSY_POLL_MICROS}. Default 50.
      */
     public Builder busyPollMicros(int micros) {
-      settings.busyPollMicros = micros;
-      return this;
+      return set(BrokerOption.BUSY_POLL_MICROS, micros);
     }
 
     /**
@@ -607,8 +573,27 @@ public final class Broker implements AutoCloseable {
      * path. Env: {@code BROKER_STORE}. {@link #build()} reports a URI no store module understands.
      */
     public Builder store(String uri) {
-      settings.storeUri = Objects.requireNonNull(uri, "uri");
+      set(BrokerOption.STORE, uri);
       settings.store = null;
+      return this;
+    }
+
+    /**
+     * Sets an option from its text, as an environment variable, a command line or a POM gives it
+     * (milliseconds for durations; {@code true}/{@code false} or 1/0; the names of {@link
+     * BrokerOption#choices()}).
+     *
+     * @throws IllegalArgumentException naming the option when the text does not parse or is out of
+     *     range
+     */
+    public Builder option(BrokerOption option, String text) {
+      Object value;
+      try {
+        value = option.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(option.optionName() + ": " + e.getMessage(), e);
+      }
+      settings.set(option, value);
       return this;
     }
 
@@ -649,12 +634,10 @@ public final class Broker implements AutoCloseable {
       return new Broker(Engine.create(this));
     }
 
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, got " + d);
-      }
-      return d;
+    /** Sets a table option after checking it against its row. */
+    private Builder set(BrokerOption option, Object value) {
+      settings.set(option, option.check(value));
+      return this;
     }
   }
 }

@@ -2,8 +2,9 @@
  * The broker: an in-memory key/value store with TTL and leases on a private Unix-domain socket,
  * speaking the newline-delimited JSON protocol of the Node {@code ephemeral-broker}.
  *
- * <p>This package is the whole public surface: {@link io.ephemeral.broker.Broker} (and its
- * builder), {@link io.ephemeral.broker.Clock}, {@link io.ephemeral.broker.ManualClock}, {@link
+ * <p>This package is the whole public surface: {@link io.ephemeral.broker.Broker} (and its builder,
+ * whose options are the rows of {@link io.ephemeral.broker.BrokerOption}), {@link
+ * io.ephemeral.broker.Clock}, {@link io.ephemeral.broker.ManualClock}, {@link
  * io.ephemeral.broker.EvictionPolicy} and {@link io.ephemeral.broker.PeerAccess}; the extension
  * points {@link io.ephemeral.broker.Interceptor}, {@link io.ephemeral.broker.ActionHandler} (with
  * {@link io.ephemeral.broker.ActionRequest}), {@link io.ephemeral.broker.ValueProvider} and {@link

@@ -1,6 +1,7 @@
 package io.ephemeral.maven;
 
 import io.ephemeral.broker.Broker;
+import io.ephemeral.broker.BrokerOption;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
 import io.ephemeral.client.BrokerException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -95,6 +97,13 @@ public class StartMojo extends AbstractMojo {
   @Parameter(property = "ephemeral.logLevel")
   String logLevel;
 
+  /**
+   * Any other broker option by its name ({@code io.ephemeral.broker.BrokerOption}), as text: for
+   * example {@code <options><maxConnections>100</maxConnections><stallTimeout>5000</stallTimeout>
+   * </options>} (durations in milliseconds).
+   */
+  @Parameter Map<String, String> options = Map.of();
+
   /** The environment of the Maven process; replaced in tests. */
   Map<String, String> environment = System.getenv();
 
@@ -167,46 +176,44 @@ public class StartMojo extends AbstractMojo {
 
   private Broker newBroker(String resolvedSecret) {
     Broker.Builder b = Broker.builder().environment(environment).shutdownHook(false);
-    if (maxItems != null) {
-      b.maxItems(maxItems);
-    }
-    if (defaultTtl != null) {
-      b.defaultTtl(Duration.ofMillis(defaultTtl));
-    }
-    if (requireTtl != null) {
-      b.requireTtl(requireTtl);
-    }
+    givenOptions().forEach((option, text) -> b.option(option, text));
     if (resolvedSecret != null) {
       b.secret(resolvedSecret);
-    }
-    if (pipeId != null && !pipeId.isEmpty()) {
-      b.pipeId(pipeId);
     }
     if (socket != null) {
       b.socketPath(socket.toPath());
     }
-    if (logLevel != null && !logLevel.isEmpty()) {
-      b.logLevel(logLevel);
-    }
     return b.build();
+  }
+
+  /**
+   * Every broker option this execution sets, by its row of the option table, as text: the named
+   * parameters and {@link #options}. The table's rule checks each when the broker is built.
+   */
+  private Map<BrokerOption, String> givenOptions() {
+    Map<BrokerOption, String> given = new TreeMap<>();
+    options.forEach((name, text) -> given.put(BrokerOption.named(name), text));
+    given(given, BrokerOption.MAX_ITEMS, maxItems);
+    given(given, BrokerOption.DEFAULT_TTL, defaultTtl);
+    given(given, BrokerOption.REQUIRE_TTL, requireTtl);
+    given(given, BrokerOption.PIPE_ID, pipeId);
+    given(given, BrokerOption.LOG_LEVEL, logLevel);
+    return given;
+  }
+
+  private static void given(Map<BrokerOption, String> given, BrokerOption option, Object value) {
+    if (value != null && !value.toString().isEmpty()) {
+      given.put(option, value.toString());
+    }
   }
 
   /** The options that make two brokers interchangeable (the secret only as a hash). */
   private String options(String resolvedSecret) {
-    return "maxItems="
-        + maxItems
-        + ";defaultTtl="
-        + defaultTtl
-        + ";requireTtl="
-        + requireTtl
+    return givenOptions()
         + ";secret="
         + (resolvedSecret == null ? "-" : Integer.toHexString(resolvedSecret.hashCode()))
-        + ";pipeId="
-        + pipeId
         + ";socket="
-        + socket
-        + ";logLevel="
-        + logLevel;
+        + socket;
   }
 
   /** Whether a broker answers on {@code pipe}: any answer counts, an error (e.g. auth) too. */

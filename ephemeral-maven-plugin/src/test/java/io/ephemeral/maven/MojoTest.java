@@ -108,6 +108,38 @@ class MojoTest {
   }
 
   @Test
+  void anyOptionOfTheTableCanBeSetByName() throws Exception {
+    MavenProject p = project("table");
+    StartMojo m = start(p, Map.of());
+    m.options = Map.of("maxValueSize", "100", "requireTtl", "false");
+    m.execute();
+    try (BrokerClient c =
+        BrokerClient.builder().environment(Map.of()).pipe(pipe(p)).allowNoTtl(true).build()) {
+      c.set("small", "x");
+      assertThatThrownBy(() -> c.set("large", "x".repeat(200))).hasMessageContaining("too_large");
+    }
+    stop(p).execute();
+  }
+
+  @Test
+  void optionsAreCheckedByTheirRowOfTheTable() {
+    StartMojo unknown = start(project("unknown"), Map.of());
+    unknown.options = Map.of("maxWidgets", "3");
+    assertThatThrownBy(unknown::execute)
+        .isInstanceOf(MojoExecutionException.class)
+        .hasMessageContaining("no broker option is called 'maxWidgets'");
+    StartMojo small = start(project("small"), Map.of());
+    small.options = Map.of("maxOutputBuffer", "100");
+    assertThatThrownBy(small::execute)
+        .hasMessageContaining("maxOutputBuffer: 100 must be at least 65536 bytes");
+    StartMojo negative = start(project("negative"), Map.of());
+    negative.maxItems = -1;
+    assertThatThrownBy(negative::execute)
+        .hasMessageContaining("maxItems: -1 must be 0 (unlimited) or more");
+    assertThat(RunningBrokers.running()).isZero();
+  }
+
+  @Test
   void explicitSocketPath(@TempDir Path dir) throws Exception {
     Path socket = dir.resolve("b.sock");
     MavenProject p = project("sock");

@@ -2,6 +2,7 @@ package io.ephemeral.broker.internal;
 
 import io.ephemeral.broker.ActionHandler;
 import io.ephemeral.broker.Broker;
+import io.ephemeral.broker.BrokerOption;
 import io.ephemeral.broker.Clock;
 import io.ephemeral.broker.EvictionPolicy;
 import io.ephemeral.broker.GatewayListener;
@@ -9,10 +10,8 @@ import io.ephemeral.broker.Interceptor;
 import io.ephemeral.broker.PeerAccess;
 import io.ephemeral.broker.ValueProvider;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The broker's resolved settings: for each option, the explicit builder value, else the {@code
@@ -101,58 +100,8 @@ record BrokerConfig(
     return false;
   }
 
-  static final long DEFAULT_TTL_MILLIS = 1_800_000;
-  static final int DEFAULT_MAX_ITEMS = 10_000;
-  static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
-  static final int DEFAULT_MAX_VALUE_SIZE = 262_144;
-  static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
-  static final long DEFAULT_SWEEPER_INTERVAL_MILLIS = 30_000;
-  static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
-  static final long DEFAULT_CALL_TIMEOUT_MILLIS = 30_000;
-  static final long DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS = 90_000;
-
-  /** No count limit: the memory budget bounds what calls in flight hold. */
-  static final int DEFAULT_MAX_PENDING_CALLS = 0;
-
-  static final int DEFAULT_MAX_CONNECTIONS = 4096;
-  static final int DEFAULT_MAX_KEY_LENGTH = 4096;
-  static final int DEFAULT_MAX_NESTING_DEPTH = 64;
-
-  /** Jackson's default, made explicit (also the HMAC canonicaliser's fixed limit). */
-  static final int DEFAULT_MAX_NUMBER_LENGTH = 1000;
-
-  /**
-   * Jackson's default, made explicit: in practice a string is bounded by the request line first.
-   */
-  static final int DEFAULT_MAX_STRING_LENGTH = 20_000_000;
-
-  /** Longest number length that can be configured. */
-  static final int MAX_MAX_NUMBER_LENGTH = 100_000;
-
-  static final int DEFAULT_MAX_FRAME_DEPTH = 256;
-  static final int DEFAULT_MAX_LEASE_WAITERS = 1024;
-  static final int DEFAULT_MAX_OUTPUT_BUFFER = 64 << 20;
-  static final long DEFAULT_STALL_TIMEOUT_MILLIS = 30_000;
-  static final int DEFAULT_REPLAY_CACHE_SIZE = 100_000;
-
-  /** Deepest nesting accepted anywhere: Jackson's own default, and well inside the thread stack. */
-  static final int MAX_NESTING_DEPTH = 1000;
-
   /** Longest number accepted in a request line or JSON frame (Jackson's default, made explicit). */
-  static final int MAX_NUMBER_LENGTH = 1000;
-
-  /** Smallest output limit: room for a few ordinary responses. */
-  static final int MIN_OUTPUT_BUFFER = 64 * 1024;
-
-  static final int DEFAULT_BUSY_POLL_MICROS = 50;
-
-  /** Longest accepted busy-poll window: 10 ms. */
-  static final int MAX_BUSY_POLL_MICROS = 10_000;
-
-  /** Smallest accepted request line limit: a request must at least fit its action. */
-  static final int MIN_REQUEST_SIZE = 64;
-
-  private static final Pattern PIPE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  static final int MAX_NUMBER_LENGTH = (Integer) BrokerOption.MAX_NUMBER_LENGTH.defaultValue();
 
   /** Log levels the broker filters on before handing a line to SLF4J. */
   enum LogLevel {
@@ -171,174 +120,95 @@ record BrokerConfig(
     }
   }
 
-  /** Resolves a builder against the environment. */
+  /**
+   * Resolves a builder against the environment: each option is the builder's value, else its {@code
+   * BROKER_*} variable's (checked by its row, the message naming the variable), else its default;
+   * then the checks that span options.
+   */
   static BrokerConfig resolve(Broker.Builder builder) {
     BuilderSettings b = BuilderSettings.of(builder);
-    Env env = new Env(b.environment);
-    boolean debug = first(b.debug, env.bool("BROKER_DEBUG"), false);
-    LogLevel level =
-        b.logLevel != null
-            ? LogLevel.parse(b.logLevel)
-            : env.text("BROKER_LOG_LEVEL") != null
-                ? LogLevel.parse(env.text("BROKER_LOG_LEVEL"))
-                : (debug ? LogLevel.DEBUG : LogLevel.INFO);
-    String secret = b.secret != null ? b.secret : env.text("BROKER_SECRET");
+    Options o = new Options(b);
+    boolean debug = o.bool(BrokerOption.DEBUG);
+    String level = (String) o.value(BrokerOption.LOG_LEVEL);
+    String secret = (String) o.value(BrokerOption.SECRET);
     if (secret != null && secret.isEmpty()) {
       secret = null;
-    }
-    String pipeId = b.pipeId;
-    if (pipeId != null && !PIPE_ID.matcher(pipeId).matches()) {
-      throw new IllegalArgumentException(
-          "pipeId '" + pipeId + "' must be 1-64 characters of letters, digits, '.', '_' or '-'");
     }
     BrokerConfig config =
         new BrokerConfig(
             debug,
-            first(b.requireTtl, env.bool("BROKER_REQUIRE_TTL"), true),
-            first(millis(b.defaultTtl), env.positiveLong("BROKER_DEFAULT_TTL"), DEFAULT_TTL_MILLIS),
-            first(b.maxItems, env.nonNegativeInt("BROKER_MAX_ITEMS"), DEFAULT_MAX_ITEMS),
-            first(
-                b.maxRequestSize,
-                env.nonNegativeInt("BROKER_MAX_REQUEST_SIZE"),
-                DEFAULT_MAX_REQUEST_SIZE),
-            first(
-                b.maxValueSize,
-                env.nonNegativeInt("BROKER_MAX_VALUE_SIZE"),
-                DEFAULT_MAX_VALUE_SIZE),
+            o.bool(BrokerOption.REQUIRE_TTL),
+            o.millis(BrokerOption.DEFAULT_TTL),
+            o.integer(BrokerOption.MAX_ITEMS),
+            o.integer(BrokerOption.MAX_REQUEST_SIZE),
+            o.integer(BrokerOption.MAX_VALUE_SIZE),
             secret,
-            first(b.compression, env.bool("BROKER_COMPRESSION"), true),
-            first(
-                b.compressionThreshold,
-                env.nonNegativeInt("BROKER_COMPRESSION_THRESHOLD"),
-                DEFAULT_COMPRESSION_THRESHOLD),
-            first(
-                millis(b.sweeperInterval),
-                env.positiveLong("BROKER_SWEEPER_INTERVAL"),
-                DEFAULT_SWEEPER_INTERVAL_MILLIS),
-            first(millis(b.idleTimeout), env.positiveLong("BROKER_IDLE_TIMEOUT"), 0L),
-            first(millis(b.heartbeatInterval), env.positiveLong("BROKER_HEARTBEAT_INTERVAL"), 0L),
-            level,
-            first(b.structuredLogging, env.bool("BROKER_STRUCTURED_LOGGING"), false),
-            first(b.metrics, env.bool("BROKER_METRICS"), true),
-            pipeId,
-            first(b.refreshTtlOnGet, env.bool("BROKER_REFRESH_TTL_ON_GET"), false),
-            b.evictionPolicy != null
-                ? b.evictionPolicy
-                : env.text("BROKER_EVICTION_POLICY") != null
-                    ? parseEvictionPolicy(env.text("BROKER_EVICTION_POLICY"))
-                    : EvictionPolicy.REJECT,
+            o.bool(BrokerOption.COMPRESSION),
+            o.integer(BrokerOption.COMPRESSION_THRESHOLD),
+            o.millis(BrokerOption.SWEEPER_INTERVAL),
+            o.millis(BrokerOption.IDLE_TIMEOUT),
+            o.millis(BrokerOption.HEARTBEAT_INTERVAL),
+            level != null ? LogLevel.parse(level) : debug ? LogLevel.DEBUG : LogLevel.INFO,
+            o.bool(BrokerOption.STRUCTURED_LOGGING),
+            o.bool(BrokerOption.METRICS),
+            (String) o.value(BrokerOption.PIPE_ID),
+            o.bool(BrokerOption.REFRESH_TTL_ON_GET),
+            (EvictionPolicy) o.value(BrokerOption.EVICTION_POLICY),
             b.socketPath,
             b.clock != null ? b.clock : Clock.system(),
             b.shutdownHook,
             b.environment,
-            first(
-                b.maxFrameSize,
-                env.nonNegativeInt("BROKER_MAX_FRAME_SIZE"),
-                DEFAULT_MAX_FRAME_SIZE),
-            b.callTimeout != null ? b.callTimeout.toMillis() : DEFAULT_CALL_TIMEOUT_MILLIS,
-            b.staleServiceTimeout != null
-                ? b.staleServiceTimeout.toMillis()
-                : DEFAULT_STALE_SERVICE_TIMEOUT_MILLIS,
-            first(
-                b.maxPendingCallsPerConnection,
-                env.nonNegativeInt("BROKER_MAX_PENDING_CALLS"),
-                DEFAULT_MAX_PENDING_CALLS),
+            o.integer(BrokerOption.MAX_FRAME_SIZE),
+            o.millis(BrokerOption.CALL_TIMEOUT),
+            o.millis(BrokerOption.STALE_SERVICE_TIMEOUT),
+            o.integer(BrokerOption.MAX_PENDING_CALLS),
             java.util.List.copyOf(b.gatewayListeners),
             java.util.List.copyOf(b.interceptors),
             Map.copyOf(b.actions),
             java.util.List.copyOf(b.providers),
-            b.peerAccess != null
-                ? b.peerAccess
-                : env.text("BROKER_PEER_ACCESS") != null
-                    ? parsePeerAccess(env.text("BROKER_PEER_ACCESS"))
-                    : PeerAccess.SAME_USER,
-            first(
-                b.maxConnections,
-                env.nonNegativeInt("BROKER_MAX_CONNECTIONS"),
-                DEFAULT_MAX_CONNECTIONS),
-            first(
-                b.maxKeyLength,
-                env.nonNegativeInt("BROKER_MAX_KEY_LENGTH"),
-                DEFAULT_MAX_KEY_LENGTH),
-            first(
-                b.maxNestingDepth,
-                env.nonNegativeInt("BROKER_MAX_NESTING_DEPTH"),
-                DEFAULT_MAX_NESTING_DEPTH),
-            first(
-                b.maxNumberLength,
-                env.nonNegativeInt("BROKER_MAX_NUMBER_LENGTH"),
-                DEFAULT_MAX_NUMBER_LENGTH),
-            first(
-                b.maxStringLength,
-                env.nonNegativeInt("BROKER_MAX_STRING_LENGTH"),
-                DEFAULT_MAX_STRING_LENGTH),
-            first(
-                b.maxFrameDepth,
-                env.nonNegativeInt("BROKER_MAX_FRAME_DEPTH"),
-                DEFAULT_MAX_FRAME_DEPTH),
-            first(
-                b.maxLeaseWaiters,
-                env.nonNegativeInt("BROKER_MAX_LEASE_WAITERS"),
-                DEFAULT_MAX_LEASE_WAITERS),
-            first(
-                b.maxOutputBuffer,
-                env.nonNegativeInt("BROKER_MAX_OUTPUT_BUFFER"),
-                DEFAULT_MAX_OUTPUT_BUFFER),
-            first(
-                millis(b.stallTimeout),
-                env.positiveLong("BROKER_STALL_TIMEOUT"),
-                DEFAULT_STALL_TIMEOUT_MILLIS),
-            first(
-                millis(b.connectionIdleTimeout),
-                env.positiveLong("BROKER_CONNECTION_IDLE_TIMEOUT"),
-                0L),
-            first(millis(b.replayWindow), env.positiveLong("BROKER_REPLAY_WINDOW"), 0L),
-            first(
-                b.replayCacheSize,
-                env.nonNegativeInt("BROKER_REPLAY_CACHE_SIZE"),
-                DEFAULT_REPLAY_CACHE_SIZE),
-            first(
-                b.busyPollMicros,
-                env.nonNegativeInt("BROKER_BUSY_POLL_MICROS"),
-                DEFAULT_BUSY_POLL_MICROS),
-            store(b, env),
-            unsignedServices(b, env),
-            b.maxMemory != null
-                ? b.maxMemory
-                : env.text("BROKER_MAX_MEMORY") != null
-                    ? MemoryBudget.parseSize(
-                        env.text("BROKER_MAX_MEMORY"), "environment variable BROKER_MAX_MEMORY")
-                    : MemoryBudget.defaultMax());
+            (PeerAccess) o.value(BrokerOption.PEER_ACCESS),
+            o.integer(BrokerOption.MAX_CONNECTIONS),
+            o.integer(BrokerOption.MAX_KEY_LENGTH),
+            o.integer(BrokerOption.MAX_NESTING_DEPTH),
+            o.integer(BrokerOption.MAX_NUMBER_LENGTH),
+            o.integer(BrokerOption.MAX_STRING_LENGTH),
+            o.integer(BrokerOption.MAX_FRAME_DEPTH),
+            o.integer(BrokerOption.MAX_LEASE_WAITERS),
+            o.integer(BrokerOption.MAX_OUTPUT_BUFFER),
+            o.millis(BrokerOption.STALL_TIMEOUT),
+            o.millis(BrokerOption.CONNECTION_IDLE_TIMEOUT),
+            o.millis(BrokerOption.REPLAY_PROTECTION),
+            o.integer(BrokerOption.REPLAY_CACHE_SIZE),
+            o.integer(BrokerOption.BUSY_POLL_MICROS),
+            store(b, o),
+            unsignedServices(o),
+            maxMemory(o));
     config.validate();
     return config;
   }
 
-  /**
-   * The builder's unsigned service patterns, else those of BROKER_ALLOW_UNSIGNED_SERVICES
-   * (comma-separated).
-   */
-  private static java.util.List<java.util.regex.Pattern> unsignedServices(
-      BuilderSettings b, Env env) {
-    java.util.List<String> names = b.unsignedServices;
-    String fromEnv = env.text("BROKER_ALLOW_UNSIGNED_SERVICES");
-    if (names.isEmpty() && fromEnv != null) {
-      names = java.util.Arrays.asList(fromEnv.split(","));
-    }
+  /** The name patterns of the gateway services that may register without the secret's proof. */
+  @SuppressWarnings("unchecked")
+  private static java.util.List<java.util.regex.Pattern> unsignedServices(Options o) {
     java.util.List<java.util.regex.Pattern> patterns = new java.util.ArrayList<>();
-    for (String name : names) {
-      if (!name.isBlank()) {
-        patterns.add(glob(name.trim()));
-      }
+    for (String name : (java.util.List<String>) o.value(BrokerOption.ALLOW_UNSIGNED_SERVICES)) {
+      patterns.add(glob(name));
     }
     return java.util.List.copyOf(patterns);
   }
 
-  /** The builder's store, else the one BROKER_STORE names (null: memory). */
-  private static io.ephemeral.broker.store.RemoteStore store(BuilderSettings b, Env env) {
+  /** The memory budget set, else the default share of the heap. */
+  private static long maxMemory(Options o) {
+    Long set = (Long) o.value(BrokerOption.MAX_MEMORY);
+    return set != null ? set : MemoryBudget.defaultMax();
+  }
+
+  /** The builder's store, else the one its URI names (null: memory). */
+  private static io.ephemeral.broker.store.RemoteStore store(BuilderSettings b, Options o) {
     if (b.store != null) {
       return b.store;
     }
-    String uri = b.storeUri != null ? b.storeUri : env.text("BROKER_STORE");
+    String uri = (String) o.value(BrokerOption.STORE);
     if (uri == null) {
       return null;
     }
@@ -346,96 +216,19 @@ record BrokerConfig(
       return io.ephemeral.broker.store.StoreProvider.forUri(uri, b.environment);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          (b.storeUri != null ? "store: " : "environment variable BROKER_STORE: ") + e.getMessage(),
+          (b.get(BrokerOption.STORE) != null
+                  ? "store: "
+                  : "environment variable " + BrokerOption.STORE.environmentVariable() + ": ")
+              + e.getMessage(),
           e);
     }
   }
 
-  private static EvictionPolicy parseEvictionPolicy(String text) {
-    switch (text.trim().toLowerCase(Locale.ROOT)) {
-      case "reject":
-        return EvictionPolicy.REJECT;
-      case "lru":
-        return EvictionPolicy.LRU;
-      default:
-        throw new IllegalArgumentException(
-            "unknown eviction policy '" + text + "' (expected reject or lru)");
-    }
-  }
-
-  private static PeerAccess parsePeerAccess(String text) {
-    switch (text.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
-      case "same_user":
-      case "user":
-        return PeerAccess.SAME_USER;
-      case "same_group":
-      case "group":
-        return PeerAccess.SAME_GROUP;
-      case "any":
-        return PeerAccess.ANY;
-      default:
-        throw new IllegalArgumentException(
-            "unknown peer access '" + text + "' (expected user, group or any)");
-    }
-  }
-
+  /** The checks that span options (each option alone was checked by its row). */
   private void validate() {
-    require(defaultTtlMillis > 0, "defaultTTL must be positive, got " + defaultTtlMillis);
-    require(maxItems >= 0, "maxItems must be 0 (unlimited) or positive, got " + maxItems);
-    require(
-        maxRequestSize >= MIN_REQUEST_SIZE,
-        "maxRequestSize must be at least " + MIN_REQUEST_SIZE + " bytes, got " + maxRequestSize);
-    require(maxValueSize > 0, "maxValueSize must be positive, got " + maxValueSize);
-    require(
-        sweeperIntervalMillis > 0,
-        "sweeperInterval must be positive, got " + sweeperIntervalMillis);
-    require(idleTimeoutMillis >= 0, "idleTimeout must be positive, got " + idleTimeoutMillis);
-    require(
-        heartbeatIntervalMillis >= 0,
-        "heartbeatInterval must be positive, got " + heartbeatIntervalMillis);
-    require(compressionThreshold >= 0, "compressionThreshold must not be negative");
-    require(maxFrameSize >= 64, "maxFrameSize must be at least 64 bytes, got " + maxFrameSize);
-    require(callTimeoutMillis > 0, "callTimeout must be positive");
-    require(staleServiceTimeoutMillis > 0, "staleServiceTimeout must be positive");
-    require(
-        maxPendingCallsPerConnection >= 0,
-        "maxPendingCallsPerConnection must be 0 (no count limit) or positive");
-    require(maxMemory > 0, "maxMemory must be positive, got " + maxMemory);
-    require(maxConnections > 0, "maxConnections must be positive, got " + maxConnections);
-    require(maxKeyLength > 0, "maxKeyLength must be positive, got " + maxKeyLength);
-    require(
-        maxNestingDepth >= 2 && maxNestingDepth <= MAX_NESTING_DEPTH,
-        "maxNestingDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxNestingDepth);
-    require(
-        maxNumberLength >= 1 && maxNumberLength <= MAX_MAX_NUMBER_LENGTH,
-        "maxNumberLength must be from 1 to " + MAX_MAX_NUMBER_LENGTH + ", got " + maxNumberLength);
-    require(maxStringLength >= 1, "maxStringLength must be positive, got " + maxStringLength);
-    require(
-        maxFrameDepth >= 2 && maxFrameDepth <= MAX_NESTING_DEPTH,
-        "maxFrameDepth must be from 2 to " + MAX_NESTING_DEPTH + ", got " + maxFrameDepth);
-    require(
-        maxLeaseWaiters >= 0,
-        "maxLeaseWaiters must be 0 (no waiting) or positive, got " + maxLeaseWaiters);
-    require(
-        maxOutputBuffer >= MIN_OUTPUT_BUFFER,
-        "maxOutputBuffer must be at least " + MIN_OUTPUT_BUFFER + " bytes, got " + maxOutputBuffer);
-    require(stallTimeoutMillis > 0, "stallTimeout must be positive, got " + stallTimeoutMillis);
-    require(
-        connectionIdleTimeoutMillis >= 0,
-        "connectionIdleTimeout must be positive, got " + connectionIdleTimeoutMillis);
-    require(
-        replayWindowMillis >= 0,
-        "replayProtection window must be positive, got " + replayWindowMillis);
-    require(replayCacheSize > 0, "replayCacheSize must be positive, got " + replayCacheSize);
     require(
         replayWindowMillis == 0 || secret != null,
         "replay protection needs a secret: only signed requests carry a protected timestamp and nonce");
-    require(
-        busyPollMicros >= 0 && busyPollMicros <= MAX_BUSY_POLL_MICROS,
-        "busyPollMicros must be between 0 (off) and "
-            + MAX_BUSY_POLL_MICROS
-            + ", got "
-            + busyPollMicros);
     require(
         store == null || providers.isEmpty(),
         "value providers work only with the memory store, not with "
@@ -446,20 +239,6 @@ record BrokerConfig(
     if (!condition) {
       throw new IllegalArgumentException(message);
     }
-  }
-
-  private static Long millis(Duration d) {
-    if (d == null) {
-      return null;
-    }
-    return d.toMillis();
-  }
-
-  private static <T> T first(T explicit, T fromEnv, T fallback) {
-    if (explicit != null) {
-      return explicit;
-    }
-    return fromEnv != null ? fromEnv : fallback;
   }
 
   @Override
@@ -500,90 +279,41 @@ record BrokerConfig(
         + "]";
   }
 
-  /**
-   * Strict parsing of {@code BROKER_*} variables: a value that does not parse is an error, never
-   * NaN.
-   */
-  private static final class Env {
-    private final Map<String, String> vars;
+  /** Each option's value: the builder's, else its environment variable's, else its default. */
+  private static final class Options {
+    private final BuilderSettings b;
 
-    Env(Map<String, String> vars) {
-      this.vars = vars;
+    Options(BuilderSettings b) {
+      this.b = b;
     }
 
-    String text(String name) {
-      String v = vars.get(name);
-      return v == null || v.isBlank() ? null : v;
-    }
-
-    Boolean bool(String name) {
-      String v = text(name);
-      if (v == null) {
-        return null;
+    Object value(BrokerOption option) {
+      Object set = b.get(option);
+      if (set != null) {
+        return set;
       }
-      switch (v.trim().toLowerCase(Locale.ROOT)) {
-        case "true":
-        case "1":
-        case "yes":
-        case "on":
-          return true;
-        case "false":
-        case "0":
-        case "no":
-        case "off":
-          return false;
-        default:
-          throw new IllegalArgumentException(
-              "environment variable "
-                  + name
-                  + "='"
-                  + v
-                  + "' is not a boolean (use true/false or 1/0)");
+      String text = b.environment.get(option.environmentVariable());
+      if (text == null || text.isBlank()) {
+        return option.defaultValue();
       }
-    }
-
-    Long positiveLong(String name) {
-      String v = text(name);
-      if (v == null) {
-        return null;
-      }
-      long parsed = parseLong(name, v);
-      if (parsed <= 0) {
-        throw new IllegalArgumentException(
-            "environment variable "
-                + name
-                + "='"
-                + v
-                + "' must be a positive number of milliseconds");
-      }
-      return parsed;
-    }
-
-    Integer nonNegativeInt(String name) {
-      String v = text(name);
-      if (v == null) {
-        return null;
-      }
-      long parsed = parseLong(name, v);
-      if (parsed < 0 || parsed > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            "environment variable "
-                + name
-                + "='"
-                + v
-                + "' must be between 0 and "
-                + Integer.MAX_VALUE);
-      }
-      return (int) parsed;
-    }
-
-    private static long parseLong(String name, String v) {
       try {
-        return Long.parseLong(v.trim());
-      } catch (NumberFormatException e) {
+        return option.parse(text);
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "environment variable " + name + "='" + v + "' is not an integer");
+            "environment variable " + option.environmentVariable() + ": " + e.getMessage(), e);
       }
+    }
+
+    boolean bool(BrokerOption option) {
+      return (Boolean) value(option);
+    }
+
+    int integer(BrokerOption option) {
+      return (Integer) value(option);
+    }
+
+    long millis(BrokerOption option) {
+      return (Long) value(option);
     }
   }
 }

@@ -1,33 +1,35 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.broker.BrokerOption;
+
 /**
  * The limits on what arrives from the wire, each counted when it is hit ({@code
  * ephemeral_broker_limit_rejections_total{limit="<label>"}}). The label is the option's name, so a
  * counter points straight at the setting to look at.
  */
 enum Limit {
-  MAX_CONNECTIONS("maxConnections"),
-  MAX_REQUEST_SIZE("maxRequestSize"),
-  MAX_VALUE_SIZE("maxValueSize"),
-  MAX_KEY_LENGTH("maxKeyLength"),
-  MAX_NESTING_DEPTH("maxNestingDepth"),
-  MAX_NUMBER_LENGTH("maxNumberLength"),
-  MAX_STRING_LENGTH("maxStringLength"),
-  MAX_FRAME_SIZE("maxFrameSize"),
-  MAX_FRAME_DEPTH("maxFrameDepth"),
-  MAX_PENDING_CALLS("maxPendingCallsPerConnection"),
-  MAX_LEASE_WAITERS("maxLeaseWaiters"),
-  MAX_OUTPUT_BUFFER("maxOutputBuffer"),
-  STALL_TIMEOUT("stallTimeout"),
-  CONNECTION_IDLE_TIMEOUT("connectionIdleTimeout"),
-  REPLAY_CACHE_SIZE("replayCacheSize"),
-  MAX_MEMORY("maxMemory");
+  MAX_CONNECTIONS(BrokerOption.MAX_CONNECTIONS),
+  MAX_REQUEST_SIZE(BrokerOption.MAX_REQUEST_SIZE),
+  MAX_VALUE_SIZE(BrokerOption.MAX_VALUE_SIZE),
+  MAX_KEY_LENGTH(BrokerOption.MAX_KEY_LENGTH),
+  MAX_NESTING_DEPTH(BrokerOption.MAX_NESTING_DEPTH),
+  MAX_NUMBER_LENGTH(BrokerOption.MAX_NUMBER_LENGTH),
+  MAX_STRING_LENGTH(BrokerOption.MAX_STRING_LENGTH),
+  MAX_FRAME_SIZE(BrokerOption.MAX_FRAME_SIZE),
+  MAX_FRAME_DEPTH(BrokerOption.MAX_FRAME_DEPTH),
+  MAX_PENDING_CALLS(BrokerOption.MAX_PENDING_CALLS),
+  MAX_LEASE_WAITERS(BrokerOption.MAX_LEASE_WAITERS),
+  MAX_OUTPUT_BUFFER(BrokerOption.MAX_OUTPUT_BUFFER),
+  STALL_TIMEOUT(BrokerOption.STALL_TIMEOUT),
+  CONNECTION_IDLE_TIMEOUT(BrokerOption.CONNECTION_IDLE_TIMEOUT),
+  REPLAY_CACHE_SIZE(BrokerOption.REPLAY_CACHE_SIZE),
+  MAX_MEMORY(BrokerOption.MAX_MEMORY);
 
   static final Limit[] ALL = values();
 
   final String label;
 
-  Limit(String label) {
-    this.label = label;
+  Limit(BrokerOption option) {
+    this.label = option.optionName();
   }
 }

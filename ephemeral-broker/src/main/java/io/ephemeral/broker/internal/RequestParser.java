@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.ephemeral.broker.BrokerOption;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -104,8 +105,8 @@ final class RequestParser {
     this(
         commands,
         maxNestingDepth,
-        BrokerConfig.DEFAULT_MAX_NUMBER_LENGTH,
-        BrokerConfig.DEFAULT_MAX_STRING_LENGTH);
+        (Integer) BrokerOption.MAX_NUMBER_LENGTH.defaultValue(),
+        (Integer) BrokerOption.MAX_STRING_LENGTH.defaultValue());
   }
 
   RequestParser(

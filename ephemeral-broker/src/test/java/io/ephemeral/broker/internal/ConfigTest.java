@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.broker.BrokerFixture;
+import io.ephemeral.broker.BrokerOption;
 import io.ephemeral.broker.EvictionPolicy;
 import java.time.Duration;
 import java.util.Map;
@@ -134,7 +135,8 @@ class ConfigTest {
   @Test
   void busyPollIsBoundedAndCanBeTurnedOff() {
     assertThat(resolve(Broker.builder().environment(Map.of())).busyPollMicros())
-        .isEqualTo(BrokerConfig.DEFAULT_BUSY_POLL_MICROS);
+        .isEqualTo(BrokerOption.BUSY_POLL_MICROS.defaultValue())
+        .isEqualTo(50);
     assertThat(
             resolve(Broker.builder().environment(Map.of("BROKER_BUSY_POLL_MICROS", "0")))
                 .busyPollMicros())

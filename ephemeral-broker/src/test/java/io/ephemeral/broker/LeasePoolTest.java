@@ -105,6 +105,34 @@ class LeasePoolTest {
   }
 
   @Test
+  void aTimedOutWaitIsAnErrorInTheMetricsAndKeepsTheInterceptorsMembers() throws Exception {
+    try (BrokerFixture g =
+        new BrokerFixture(
+            b ->
+                b.intercept(
+                    r -> {
+                      r.annotate("tenant", "\"t1\"");
+                      return null;
+                    }))) {
+      g.call(lease("holder", 1, 0));
+      WireClient b = g.client();
+      b.send(lease("b", 1, 5_000).replace("}", ",\"id\":7}") + "\n");
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (g.callJson("{\"action\":\"stats\"}").get("stats").get("leaseWaiters").asInt() != 1) {
+        assertThat(System.nanoTime()).as("the waiter").isLessThan(deadline);
+      }
+      g.clock.advance(Duration.ofMillis(5_000));
+      assertThat(b.readLine())
+          .isEqualTo("{\"ok\":false,\"error\":\"lease_timeout\",\"id\":7,\"tenant\":\"t1\"}");
+      JsonNode metrics = g.callJson("{\"action\":\"metrics\",\"format\":\"json\"}").get("metrics");
+      // Two leases: the holder's (granted) and the one that timed out.
+      assertThat(metrics.at("/actions/lease/requests").asLong()).isEqualTo(2);
+      assertThat(metrics.at("/actions/lease/errors").asLong()).isEqualTo(1);
+      assertThat(metrics.at("/errors/lease_timeout").asLong()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anExpiringHolderHandsItsSlotToTheWaiter() throws Exception {
     f.call(
         "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\"holder\",\"ttl\":1000,\"size\":1}");

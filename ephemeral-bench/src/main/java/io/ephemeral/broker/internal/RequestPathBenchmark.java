@@ -67,8 +67,7 @@ public class RequestPathBenchmark {
             leases,
             metrics,
             new LoopState(),
-            new BrokerLog(BrokerConfig.LogLevel.ERROR, false),
-            NO_CONNECTIONS)
+            new BrokerLog(BrokerConfig.LogLevel.ERROR, false))
         .registerAll(commands);
     parser = new RequestParser(commands, 64);
     request = new Request();
@@ -87,15 +86,14 @@ public class RequestPathBenchmark {
             new Leases(off),
             off,
             new LoopState(),
-            new BrokerLog(BrokerConfig.LogLevel.ERROR, false),
-            NO_CONNECTIONS)
+            new BrokerLog(BrokerConfig.LogLevel.ERROR, false))
         .registerAll(quietCommands);
     dispatcherWithoutMetrics =
         new Dispatcher(
             quiet, quietCommands, off, new BrokerLog(BrokerConfig.LogLevel.ERROR, false));
     connection = new Connection(null); // never written to a socket here
     out = connection.out;
-    reply = new Reply();
+    reply = new Reply(null);
     dispatcher.handle(connection, setLine, 0, setLine.length);
     dispatcherWithoutMetrics.handle(connection, setLine, 0, setLine.length);
     out.clear();
@@ -180,24 +178,6 @@ public class RequestPathBenchmark {
    * Only parked and deferred requests (lease waits, providers, a shared store) use it; these
    * benchmarks have none.
    */
-  private static final ConnectionControl NO_CONNECTIONS =
-      new ConnectionControl() {
-        @Override
-        public void markDirty(Connection c) {}
-
-        @Override
-        public void closeAfterFlush(Connection c) {}
-
-        @Override
-        public void close(Connection c) {}
-
-        @Override
-        public void resume(Connection c) {}
-
-        @Override
-        public void answered(Connection c) {}
-      };
-
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

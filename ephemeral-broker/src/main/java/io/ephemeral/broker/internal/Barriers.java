@@ -34,14 +34,10 @@ final class Barriers {
 
   private final HashMap<String, Barrier> barriers = new HashMap<>();
   private final Waits waits;
-  private final Metrics metrics;
-  private final ConnectionControl connections;
   private final TurnClock clock;
 
-  Barriers(Waits waits, Metrics metrics, ConnectionControl connections, TurnClock clock) {
+  Barriers(Waits waits, TurnClock clock) {
     this.waits = waits;
-    this.metrics = metrics;
-    this.connections = connections;
     this.clock = clock;
   }
 
@@ -69,8 +65,7 @@ final class Barriers {
           Waits.Waiter w = b.arrived.get(i);
           waits.answering(w);
           int at = i;
-          w.reply.ok(
-              connections, out -> out.write(INDEX).number(at).write(PARTIES).number(parties));
+          w.reply.ok(out -> out.write(INDEX).number(at).write(PARTIES).number(parties));
         }
       }
       reply.ok().write(INDEX).number(index).write(PARTIES).number(parties);
@@ -125,13 +120,11 @@ final class Barriers {
     for (Waits.Waiter w : b.arrived) {
       if (w == cause) {
         if (code != null) {
-          metrics.error(code);
-          w.reply.error(code, message, connections);
+          w.reply.error(code, message);
         }
         continue;
       }
       waits.answering(w);
-      metrics.error(ErrorCodes.BARRIER_BROKEN);
       w.reply.error(
           ErrorCodes.BARRIER_BROKEN,
           "barrier '"
@@ -141,8 +134,7 @@ final class Barriers {
               + " of "
               + b.parties
               + " parties waiting: "
-              + why,
-          connections);
+              + why);
     }
   }
 

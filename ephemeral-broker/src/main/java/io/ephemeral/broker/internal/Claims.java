@@ -48,17 +48,12 @@ final class Claims {
   private final HashMap<Connection, List<Claim>> bound = new HashMap<>();
   private final KvCommands kv;
   private final Waits waits;
-  private final Metrics metrics;
-  private final ConnectionControl connections;
   private final TurnClock clock;
   private long tokens;
 
-  Claims(
-      KvCommands kv, Waits waits, Metrics metrics, ConnectionControl connections, TurnClock clock) {
+  Claims(KvCommands kv, Waits waits, TurnClock clock) {
     this.kv = kv;
     this.waits = waits;
-    this.metrics = metrics;
-    this.connections = connections;
     this.clock = clock;
   }
 
@@ -109,15 +104,13 @@ final class Claims {
             now + wait,
             timedOut -> {
               claim.waiters.remove(timedOut);
-              metrics.error(ErrorCodes.COMPUTE_TIMEOUT);
               timedOut.reply.error(
                   ErrorCodes.COMPUTE_TIMEOUT,
                   "another caller has been computing '"
                       + claim.key
                       + "' for longer than the wait ("
                       + wait
-                      + " ms)",
-                  connections);
+                      + " ms)");
             },
             gone -> claim.waiters.remove(gone));
     w.bind = bind;
@@ -159,7 +152,7 @@ final class Claims {
       end(c);
       for (Waits.Waiter w : c.waiters) {
         waits.answering(w);
-        w.reply.ok(connections, out -> kv.writeValue(e, out));
+        w.reply.ok(out -> kv.writeValue(e, out));
       }
     }
     reply.ok().write(STORED).bool(true);
@@ -253,7 +246,7 @@ final class Claims {
     waits.answering(next);
     grant(c, next.reply.connection(), next.bind, next.claimTtl, now);
     long granted = c.token;
-    next.reply.ok(connections, out -> out.write(COMPUTE).number(granted));
+    next.reply.ok(out -> out.write(COMPUTE).number(granted));
   }
 
   /** A connection closed: the claims bound to it go to their waiters. */

@@ -14,12 +14,15 @@ interface ConnectionControl {
   /** Close the connection now. */
   void close(Connection c);
 
-  /** A parked request was answered: continue with the connection's held-back requests this turn. */
+  /**
+   * A request that held the connection's later ones ({@link Deferred.Order#HOLD}) was answered:
+   * continue with them this turn.
+   */
   void resume(Connection c);
 
   /**
-   * A deferred answer ({@link Reply#defer}) got its bytes: move the answers now in turn to the
-   * output.
+   * A queued answer ({@link Deferred.Order#PIPELINE}) got its bytes: move the answers now in turn
+   * to the output.
    */
   void answered(Connection c);
 }

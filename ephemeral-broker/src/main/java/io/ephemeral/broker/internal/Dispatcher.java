@@ -18,7 +18,7 @@ final class Dispatcher {
   private final Metrics metrics;
   private final BrokerLog log;
   private final Request request = new Request();
-  private final Reply reply = new Reply();
+  private final Reply reply;
 
   /** Where an answer is written while earlier answers of its connection are still awaited. */
   private final ByteOutput staged = new ByteOutput();
@@ -32,13 +32,20 @@ final class Dispatcher {
   /** Leading interceptors that are the broker's own and have no after step. */
   private final int directCount;
 
+  /** A dispatcher without connections (benchmarks, tests): no request is answered later. */
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
-    this(config, commands, metrics, log, new LoopState());
+    this(config, commands, metrics, log, new LoopState(), null);
   }
 
   Dispatcher(
-      BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log, LoopState state) {
+      BrokerConfig config,
+      CommandTable commands,
+      Metrics metrics,
+      BrokerLog log,
+      LoopState state,
+      ConnectionControl connections) {
     this.commands = commands;
+    this.reply = new Reply(new Deferred.Context(metrics, connections, log));
     this.parser =
         new RequestParser(
             commands, config.maxNestingDepth(), config.maxNumberLength(), config.maxStringLength());
@@ -193,6 +200,9 @@ final class Dispatcher {
     Command known = r.command;
     boolean timed = recording && known != null && known.stats.sampleNext();
     long started = timed ? System.nanoTime() : 0;
+    if (timed) {
+      reply.sampledAt(started);
+    }
     // Interceptors in order; the first rejection answers the request.
     int passed = 0;
     Interceptor.Rejection rejection = null;
@@ -223,18 +233,13 @@ final class Dispatcher {
       }
     }
     String error = reply.errorCode();
-    // Per-action counters: for known actions, including those refused by a later check.
-    if (c != null && passed > knownActionIndex && !reply.deferred()) {
-      metrics.operation(c.metricIndex, error == null);
-      if (recording) {
-        if (timed && c == known) {
-          c.stats.record(System.nanoTime() - started, error != null);
-        } else {
-          c.stats.count(error != null);
-        }
+    // Per-action counters: for known actions, including those refused by a later check; an answer
+    // given later is counted when it is given (Deferred).
+    if (c != null && passed > knownActionIndex) {
+      if (!reply.deferred()) {
+        metrics.outcome(c, error, timed && c == known ? started : Deferred.NOT_SAMPLED);
       }
-    }
-    if (error != null) {
+    } else if (error != null) {
       metrics.error(error);
     }
     for (int i = Math.min(passed, chain.length - 1); i >= directCount; i--) {

@@ -178,8 +178,7 @@ final class EventLoop implements ConnectionControl {
     KvCommands kv = null;
     if (config.store() != null) {
       // Values and leases live in a shared store; the memory store and leases stay empty.
-      remote =
-          new RemoteKvCommands(config, config.store(), metrics, state, log, this, this::execute);
+      remote = new RemoteKvCommands(config, config.store(), metrics, state, log, this::execute);
       remote.registerAll(commands);
       if (config.store().coordination() != null) {
         RemoteCoordination shared = new RemoteCoordination(config, config.store(), remote, state);
@@ -190,10 +189,9 @@ final class EventLoop implements ConnectionControl {
       }
     } else {
       remote = null;
-      kv = new KvCommands(config, time, store, leases, metrics, state, log, this);
+      kv = new KvCommands(config, time, store, leases, metrics, state, log);
       kv.registerAll(commands);
-      MemoryCoordination memory =
-          new MemoryCoordination(config, store, kv, time, metrics, state, log, this);
+      MemoryCoordination memory = new MemoryCoordination(config, store, kv, time, state);
       memory.registerAll(commands);
       coordination = memory;
     }
@@ -216,7 +214,7 @@ final class EventLoop implements ConnectionControl {
             Command.Ttl.IGNORED,
             false,
             new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
-    this.dispatcher = new Dispatcher(config, commands, metrics, log, state);
+    this.dispatcher = new Dispatcher(config, commands, metrics, log, state, this);
     this.commands = commands;
     config.actions().forEach(this::addAction);
     this.wakeup = selector::wakeup;
@@ -895,7 +893,7 @@ final class EventLoop implements ConnectionControl {
   @Override
   public void resume(Connection c) {
     c.parked = false;
-    c.unflushed++; // its answer is now in the output (see Reply.park)
+    c.unflushed++; // its answer is now in the output (see Deferred)
     markDirty(c);
     resumeHeldBack(c);
   }

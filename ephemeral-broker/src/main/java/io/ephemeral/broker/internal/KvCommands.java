@@ -31,12 +31,13 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   private final Clock clock;
   private final ValueCodec codec = new ValueCodec();
   private final BrokerLog log;
-  private final ConnectionControl connections;
   private final CapacityWarning capacityWarning = new CapacityWarning();
   private final MemoryBudget budget;
 
-  private final java.util.HashMap<String, java.util.List<ParkedReply>> loading =
+  /** The gets waiting for a provider's run, by key. */
+  private final java.util.HashMap<String, java.util.List<Deferred>> loading =
       new java.util.HashMap<>();
+
   private java.util.concurrent.ExecutorService providerThreads;
   private java.util.function.Consumer<Runnable> onLoop;
 
@@ -50,8 +51,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
       Leases leases,
       Metrics metrics,
       LoopState state,
-      BrokerLog log,
-      ConnectionControl connections) {
+      BrokerLog log) {
     this.config = config;
     this.store = store;
     this.leases = leases;
@@ -59,7 +59,6 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     this.state = state;
     this.clock = clock;
     this.log = log;
-    this.connections = connections;
     this.budget = state.budget;
     leases.listener(this);
   }
@@ -309,9 +308,10 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
               budget.refusal(
                   "waiting for a slot", Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId)));
         } else if (r.waitMillis > 0 && reply.connection() != null) {
-          ParkedReply p = ParkedReply.park(reply, log);
-          Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, p, p.idLength());
-          p.cancelWith(() -> leases.cancel(w));
+          Deferred later = reply.defer(Deferred.Order.HOLD);
+          Leases.Waiter w =
+              leases.park(key, r.workerId, ttl, now + r.waitMillis, later, later.bytes());
+          later.onClose(() -> leases.cancel(w));
         } else {
           reply.error(ErrorCodes.POOL_EXHAUSTED, poolFull(key, leases.sizeOf(key)) + WAIT_HINT);
         }
@@ -340,8 +340,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (match == null || reply.connection() == null) {
       return false;
     }
-    ParkedReply parked = ParkedReply.park(reply, log);
-    java.util.List<ParkedReply> waiters = loading.get(key);
+    java.util.List<Deferred> waiters = loading.get(key);
     if (waiters == null) {
       waiters = new java.util.ArrayList<>();
       loading.put(key, waiters);
@@ -363,15 +362,16 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
             onLoop.accept(() -> provided(key, value, error));
           });
     }
-    java.util.List<ParkedReply> list = waiters;
-    list.add(parked);
-    parked.cancelWith(() -> list.remove(parked));
+    Deferred later = reply.defer(Deferred.Order.HOLD);
+    waiters.add(later);
+    java.util.List<Deferred> list = waiters;
+    later.onClose(() -> list.remove(later));
     return true;
   }
 
   /** The provider's run for {@code key} ended: store the value and answer every waiting get. */
   private void provided(String key, ValueProvider.Provided value, Throwable error) {
-    java.util.List<ParkedReply> waiters = loading.remove(key);
+    java.util.List<Deferred> waiters = loading.remove(key);
     byte[] json = null;
     String failure = null;
     if (error != null) {
@@ -395,12 +395,14 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     if (waiters == null) {
       return;
     }
-    for (ParkedReply p : waiters) {
+    for (Deferred later : waiters) {
       if (failure == null) {
-        byte[] provided = json;
-        p.ok(connections, out -> out.write(VALUE).write(provided).write(COMPRESSED).bool(false));
+        byte[] body = json;
+        later.answer(
+            null,
+            out -> out.write(Reply.OK).write(VALUE).write(body).write(COMPRESSED).bool(false));
       } else {
-        p.error(ErrorCodes.PROVIDER_FAILED, failure, connections);
+        later.error(ErrorCodes.PROVIDER_FAILED, failure);
       }
     }
   }
@@ -440,15 +442,16 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
 
   @Override
   public void granted(Leases.Waiter waiter, int value, long token) {
-    // An answer that cannot be written closes the connection; the slot stays granted until its TTL
-    // passes, as for any client that goes away.
-    ((ParkedReply) waiter.owner)
-        .ok(connections, out -> out.write(VALUE).number(value).write(TOKEN).number(token));
+    Deferred later = (Deferred) waiter.owner;
+    // A grant that cannot be answered (out of memory) keeps its slot until its TTL passes, as for
+    // any client that goes away.
+    later.answer(
+        null, out -> out.write(Reply.OK).write(VALUE).number(value).write(TOKEN).number(token));
   }
 
   @Override
   public void timedOut(Leases.Waiter waiter) {
-    ((ParkedReply) waiter.owner).error(ErrorCodes.LEASE_TIMEOUT, null, connections);
+    ((Deferred) waiter.owner).error(ErrorCodes.LEASE_TIMEOUT, null);
   }
 
   @Override

@@ -24,22 +24,15 @@ final class MemoryCoordination implements CoordinationActions {
   private final RateLimits limits;
 
   MemoryCoordination(
-      BrokerConfig config,
-      MemoryStore store,
-      KvCommands kv,
-      TurnClock clock,
-      Metrics metrics,
-      LoopState state,
-      BrokerLog log,
-      ConnectionControl connections) {
+      BrokerConfig config, MemoryStore store, KvCommands kv, TurnClock clock, LoopState state) {
     this.config = config;
     this.store = store;
     this.kv = kv;
     this.clock = clock;
-    this.waits = new Waits(config.maxLeaseWaiters(), state, log);
-    this.claims = new Claims(kv, waits, metrics, connections, clock);
-    this.barriers = new Barriers(waits, metrics, connections, clock);
-    this.limits = new RateLimits(waits, metrics, connections, clock);
+    this.waits = new Waits(config.maxLeaseWaiters(), state);
+    this.claims = new Claims(kv, waits, clock);
+    this.barriers = new Barriers(waits, clock);
+    this.limits = new RateLimits(waits, clock);
   }
 
   void registerAll(CommandTable table) {

@@ -62,6 +62,25 @@ final class Metrics {
     }
   }
 
+  /**
+   * Counts an answered request of a known action: its operation counter, its calls and errors, its
+   * latency when it was sampled ({@code sampledAt}, else {@link Deferred#NOT_SAMPLED}), and the
+   * error code.
+   */
+  void outcome(Command c, String errorCode, long sampledAt) {
+    operation(c.metricIndex, errorCode == null);
+    if (enabled) {
+      if (sampledAt != Deferred.NOT_SAMPLED) {
+        c.stats.record(System.nanoTime() - sampledAt, errorCode != null);
+      } else {
+        c.stats.count(errorCode != null);
+      }
+    }
+    if (errorCode != null) {
+      error(errorCode);
+    }
+  }
+
   void compression(boolean wasCompressed, long before, long after) {
     if (!enabled) {
       return;

@@ -83,14 +83,10 @@ final class RateLimits {
   private final HashMap<String, Limiter> limiters = new HashMap<>();
   private final ExpiryHeap<Limiter> events = new ExpiryHeap<>();
   private final Waits waits;
-  private final Metrics metrics;
-  private final ConnectionControl connections;
   private final TurnClock clock;
 
-  RateLimits(Waits waits, Metrics metrics, ConnectionControl connections, TurnClock clock) {
+  RateLimits(Waits waits, TurnClock clock) {
     this.waits = waits;
-    this.metrics = metrics;
-    this.connections = connections;
     this.clock = clock;
   }
 
@@ -151,7 +147,6 @@ final class RateLimits {
               now + wait,
               timedOut -> {
                 limiter.queue.remove(timedOut);
-                metrics.error(ErrorCodes.ACQUIRE_TIMEOUT);
                 timedOut.reply.error(
                     ErrorCodes.ACQUIRE_TIMEOUT,
                     "no permit of rate limiter '"
@@ -162,8 +157,7 @@ final class RateLimits {
                         + limiter.permits
                         + " per "
                         + limiter.per
-                        + " ms)",
-                    connections);
+                        + " ms)");
                 schedule(limiter, clock.millis());
               },
               gone -> {
@@ -189,7 +183,7 @@ final class RateLimits {
         Waits.Waiter w = l.queue.poll();
         waits.answering(w);
         l.grant(now);
-        w.reply.ok(connections, out -> out.write(GRANTED).number(now));
+        w.reply.ok(out -> out.write(GRANTED).number(now));
       }
       schedule(l, now);
     }

@@ -91,7 +91,7 @@ final class RemoteCoordination implements CoordinationActions {
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     int max = config.maxItems();
     kv.run(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         st -> of(st).setIfAbsent(key, value, compressed, ttl, max, lru),
         (put, out) ->
             switch (put) {
@@ -113,7 +113,7 @@ final class RemoteCoordination implements CoordinationActions {
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     int max = config.maxItems();
     kv.run(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         st -> of(st).increment(key, delta, ttl, max, lru),
         (c, out) ->
             switch (c.outcome()) {
@@ -155,7 +155,7 @@ final class RemoteCoordination implements CoordinationActions {
     int max = config.maxItems();
     Connection c = reply.connection();
     kv.run(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         st -> of(st).computed(key, token, value, compressed, ttl, max, lru),
         (done, out) -> {
           if (done != CoordinationStore.Computed.CLAIM_LOST) {
@@ -187,7 +187,7 @@ final class RemoteCoordination implements CoordinationActions {
     long token = m.token;
     Connection c = reply.connection();
     kv.run(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         st -> of(st).releaseClaim(key, token),
         (held, out) -> {
           unbind(c, key, token);
@@ -221,7 +221,7 @@ final class RemoteCoordination implements CoordinationActions {
     RemoteStore.Call<CoordinationStore.Compute> ask =
         st -> of(st).compute(key, ttl, ticket, HOLD_MILLIS);
     new Poll<CoordinationStore.Compute>(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         ask,
         ask,
         wait,
@@ -229,7 +229,7 @@ final class RemoteCoordination implements CoordinationActions {
             switch (c.outcome()) {
               case VALUE -> {
                 RemoteStore.Value v = c.value();
-                ByteOutput out = kv.scratch.write(Reply.OK);
+                ByteOutput out = body.write(Reply.OK);
                 if (v.json() != null) {
                   out.write(KvCommands.VALUE).write(v.json());
                 }
@@ -240,7 +240,7 @@ final class RemoteCoordination implements CoordinationActions {
                 if (bind) {
                   bind(connection, key, c.token());
                 }
-                kv.scratch.write(Reply.OK).write(COMPUTE).number(c.token());
+                body.write(Reply.OK).write(COMPUTE).number(c.token());
                 yield true;
               }
               case WAIT -> {
@@ -286,15 +286,14 @@ final class RemoteCoordination implements CoordinationActions {
     String ticket = kv.newTicket();
     int[] arrived = {0}; // as last seen, for the timeout's message
     new Poll<CoordinationStore.Arrival>(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         st -> of(st).barrierArrive(name, parties, ticket, HOLD_MILLIS),
         st -> of(st).barrierPoll(name, ticket, HOLD_MILLIS),
         wait,
         a ->
             switch (a.outcome()) {
               case RELEASED -> {
-                kv.scratch
-                    .write(Reply.OK)
+                body.write(Reply.OK)
                     .write(INDEX)
                     .number(a.index())
                     .write(PARTIES)
@@ -367,18 +366,18 @@ final class RemoteCoordination implements CoordinationActions {
     RemoteStore.Call<CoordinationStore.Grant> ask =
         st -> of(st).acquire(name, permits, per, ticket, HOLD_MILLIS);
     new Poll<CoordinationStore.Grant>(
-        kv.park(r, reply),
+        RemoteKvCommands.park(reply),
         ask,
         ask,
         wait,
         g ->
             switch (g.outcome()) {
               case GRANTED -> {
-                kv.scratch.write(Reply.OK).write(GRANTED).number(g.at());
+                body.write(Reply.OK).write(GRANTED).number(g.at());
                 yield true;
               }
               case REFUSED -> {
-                kv.scratch.write(Reply.OK).write(REFUSED).number(g.retryAfter());
+                body.write(Reply.OK).write(REFUSED).number(g.retryAfter());
                 yield true;
               }
               case MISMATCH -> {
@@ -426,11 +425,11 @@ final class RemoteCoordination implements CoordinationActions {
 
   /**
    * One waiting request: its first ask goes in order with its connection's calls, later asks
-   * straight to the store, until {@code settle} wrote the final answer into the scratch buffer or
-   * the wait is over.
+   * straight to the store, until {@code settle} wrote the final answer into its body or the wait is
+   * over.
    */
   private final class Poll<T> {
-    final RemoteKvCommands.Pending pending;
+    final Deferred pending;
     final RemoteStore.Call<T> again;
     final long deadline;
     final Function<T, Boolean> settle;
@@ -446,7 +445,7 @@ final class RemoteCoordination implements CoordinationActions {
     long bytes;
 
     Poll(
-        RemoteKvCommands.Pending pending,
+        Deferred pending,
         RemoteStore.Call<T> first,
         RemoteStore.Call<T> again,
         long waitMillis,
@@ -464,7 +463,7 @@ final class RemoteCoordination implements CoordinationActions {
       if (waitMillis > 0) {
         counted = true;
         waiting++;
-        bytes = Waits.waiterBytes(pending.id);
+        bytes = Waits.WAITER_BYTES + pending.bytes();
         hold(bytes);
       }
       kv.holding(pending, first, this::answered);
@@ -472,7 +471,8 @@ final class RemoteCoordination implements CoordinationActions {
 
     @SuppressWarnings("unchecked")
     private void answered(Object result) {
-      Connection c = pending.connection;
+      Connection c = pending.connection();
+      body = pending.body();
       if (pending.cancelled() || c.inputClosed) {
         if (!(result instanceof RuntimeException)) {
           giveBack.accept((T) result);
@@ -484,7 +484,7 @@ final class RemoteCoordination implements CoordinationActions {
           // Its connection closes once its answers are written; this one is a refusal.
           end(
               RemoteKvCommands.error(
-                  kv.scratch, timeout.get().code(), "the connection was closed while waiting"));
+                  body, timeout.get().code(), "the connection was closed while waiting"));
         } else {
           uncount();
           kv.waitEnded(c);
@@ -499,19 +499,19 @@ final class RemoteCoordination implements CoordinationActions {
         return;
       }
       kv.answered();
-      int mark = kv.scratch.mark();
+      int mark = body.mark();
       errorCode = null;
       if (settle.apply((T) result)) {
         end(errorCode);
         return;
       }
-      kv.scratch.truncate(mark);
+      body.truncate(mark);
       if (clock.millis() >= deadline) {
         Timeout t = timeout.get();
         if (t.leave() != null) {
           kv.background(() -> t.leave().on(remote));
         }
-        end(RemoteKvCommands.error(kv.scratch, t.code(), t.message()));
+        end(RemoteKvCommands.error(body, t.code(), t.message()));
         return;
       }
       long delay = Math.min(RemoteKvCommands.MAX_POLL_MILLIS, 1L << Math.min(polls++, 5));
@@ -539,8 +539,8 @@ final class RemoteCoordination implements CoordinationActions {
 
     private void end(String code) {
       uncount();
-      kv.finish(pending, code);
-      kv.waitEnded(pending.connection);
+      pending.complete(code);
+      kv.waitEnded(pending.connection());
     }
 
     private void uncount() {
@@ -571,7 +571,7 @@ final class RemoteCoordination implements CoordinationActions {
               + " waiting coordination requests (maxLeaseWaiters)");
       return true;
     }
-    return state.refusedMemory(reply, "waiting", Waits.waiterBytes(reply.idBytes()));
+    return state.refusedMemory(reply, "waiting", Waits.waiterBytes(reply));
   }
 
   /** Counts {@code bytes} more (fewer when negative) of coordination state in the budget. */
@@ -579,15 +579,18 @@ final class RemoteCoordination implements CoordinationActions {
     state.budget.add(MemoryBudget.Part.COORDINATION, bytes);
   }
 
+  /** Where settle() writes the answer of the wait being settled (loop thread only). */
+  private ByteOutput body;
+
   /** The error code settle() wrote, if it wrote an error (loop thread only). */
   private String errorCode;
 
   private void error(String code, String message) {
-    errorCode = RemoteKvCommands.error(kv.scratch, code, message);
+    errorCode = RemoteKvCommands.error(body, code, message);
   }
 
   private String failed(RuntimeException e) {
-    return kv.failed(e, kv.scratch);
+    return kv.failed(e, body);
   }
 
   // ---- claims bound to connections ----

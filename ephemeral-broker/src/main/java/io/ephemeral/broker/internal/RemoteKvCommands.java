@@ -24,14 +24,14 @@ import java.util.function.Consumer;
  * brokers, registered instead of {@link KvCommands}. The memory path is untouched by this class.
  *
  * <p>Implementation notes. The event loop never waits for the store: a handler copies what it needs
- * out of the (reused) request, defers its answer ({@link Reply#defer}) and queues the store call on
- * its connection; at the end of the loop turn the calls of all connections go to the store as one
- * pipeline through one of a few store threads ({@link #sendBatches}); the results are handed back
- * to the loop ({@code onLoop}), which fills in the answers. A connection's later requests are
- * handled meanwhile (pipelined requests reach the store concurrently), but every answer waits in
- * the connection's queue until those before it are written, so answers keep request order. The
- * queue is bounded per connection ({@link EventLoop#MAX_QUEUED_ANSWERS}); beyond it the
- * connection's further lines wait.
+ * out of the (reused) request, defers its answer ({@link Reply#defer}, {@link
+ * Deferred.Order#PIPELINE}) and queues the store call on its connection; at the end of the loop
+ * turn the calls of all connections go to the store as one pipeline through one of a few store
+ * threads ({@link #sendBatches}); the results are handed back to the loop ({@code onLoop}), which
+ * completes the {@link Deferred}s. A connection's later requests are handled meanwhile (pipelined
+ * requests reach the store concurrently), but every answer waits in the connection's queue until
+ * those before it are written, so answers keep request order. The queue is bounded per connection
+ * ({@link EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
  *
  * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
  * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
@@ -56,7 +56,6 @@ final class RemoteKvCommands implements KvActions {
   private final Metrics metrics;
   private final LoopState state;
   private final BrokerLog log;
-  private final ConnectionControl connections;
   private final Clock clock;
   private final Consumer<Runnable> onLoop;
   private final ExecutorService threads;
@@ -68,12 +67,6 @@ final class RemoteKvCommands implements KvActions {
 
   /** Waiting lease requests of this broker by pool key (loop thread only). */
   private final HashMap<String, List<Waiter>> waiters = new HashMap<>();
-
-  /**
-   * Where an answer is put together before it becomes its {@link Connection.Answer}'s bytes: a
-   * deferred answer's body is written here before {@link #finish} (loop thread only).
-   */
-  final ByteOutput scratch = new ByteOutput();
 
   /** The store's timer thread (for polls). */
   ScheduledExecutorService timer() {
@@ -97,36 +90,6 @@ final class RemoteKvCommands implements KvActions {
   private boolean unavailableLogged;
   private final CapacityWarning capacityWarning = new CapacityWarning();
 
-  /** A request answered when the store call completes. */
-  static final class Pending {
-    final Connection connection;
-    final Connection.Answer answer;
-    final byte[] id;
-    final String extraMembers;
-    final Command command;
-    final long startedNanos;
-
-    Pending(
-        Connection connection,
-        Connection.Answer answer,
-        byte[] id,
-        String extraMembers,
-        Command command,
-        long startedNanos) {
-      this.connection = connection;
-      this.answer = answer;
-      this.id = id;
-      this.extraMembers = extraMembers;
-      this.command = command;
-      this.startedNanos = startedNanos;
-    }
-
-    /** The connection closed: the answer has nowhere to go. */
-    boolean cancelled() {
-      return connection.key == null || !connection.key.isValid();
-    }
-  }
-
   /** Writes a store result as the body of an answer; returns the error code, or null for ok. */
   @FunctionalInterface
   interface Answer<T> {
@@ -135,7 +98,7 @@ final class RemoteKvCommands implements KvActions {
 
   /** A lease request waiting for a slot (loop thread only). */
   private static final class Waiter {
-    final Pending pending;
+    final Deferred pending;
     final String key;
     final String workerId;
     final long ttl;
@@ -149,7 +112,7 @@ final class RemoteKvCommands implements KvActions {
     ScheduledFuture<?> next;
 
     Waiter(
-        Pending pending,
+        Deferred pending,
         String key,
         String workerId,
         long ttl,
@@ -172,14 +135,12 @@ final class RemoteKvCommands implements KvActions {
       Metrics metrics,
       LoopState state,
       BrokerLog log,
-      ConnectionControl connections,
       Consumer<Runnable> onLoop) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
     this.state = state;
     this.log = log;
-    this.connections = connections;
     this.clock = config.clock();
     this.onLoop = onLoop;
     this.lru = config.evictionPolicy() == EvictionPolicy.LRU;
@@ -214,7 +175,7 @@ final class RemoteKvCommands implements KvActions {
     byte[] key = key(r);
     boolean refresh = config.refreshTtlOnGet();
     run(
-        park(r, reply),
+        park(reply),
         st -> st.get(key, refresh, lru),
         (v, out) -> {
           switch (v.found()) {
@@ -244,7 +205,7 @@ final class RemoteKvCommands implements KvActions {
     long after = r.afterSize;
     int maxItems = config.maxItems();
     run(
-        park(r, reply),
+        park(reply),
         st -> st.set(key, value, compressed, ttl, maxItems, lru),
         (s, out) -> {
           if (s.full()) {
@@ -269,7 +230,7 @@ final class RemoteKvCommands implements KvActions {
     }
     byte[] key = key(r);
     run(
-        park(r, reply),
+        park(reply),
         st -> st.delete(key),
         (deleted, out) -> {
           out.write(Reply.OK).write(KvCommands.DELETED).bool(deleted);
@@ -280,7 +241,7 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void list(Request r, Reply reply) {
     run(
-        park(r, reply),
+        park(reply),
         RemoteStore::list,
         (items, out) -> {
           out.write(Reply.OK).write(KvCommands.ITEMS);
@@ -312,7 +273,7 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void stats(Request r, Reply reply) {
     run(
-        park(r, reply),
+        park(reply),
         RemoteStore::counts,
         (c, out) -> {
           capacityWarning.check(c.items(), config.maxItems(), log);
@@ -333,7 +294,7 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void health(Request r, Reply reply) {
     run(
-        park(r, reply),
+        park(reply),
         RemoteStore::counts,
         (c, out) -> {
           capacityWarning.check(c.items(), config.maxItems(), log);
@@ -359,7 +320,7 @@ final class RemoteKvCommands implements KvActions {
     String worker = r.workerId;
     int size = r.size;
     long wait = r.waitMillis;
-    Pending p = park(r, reply);
+    Deferred p = park(reply);
     if (wait <= 0) {
       run(
           p,
@@ -414,7 +375,7 @@ final class RemoteKvCommands implements KvActions {
   public void release(Request r, Reply reply) {
     String worker = r.workerId;
     run(
-        park(r, reply),
+        park(reply),
         st -> st.release(worker, 0),
         (rel, out) -> {
           if (rel.outcome() == RemoteStore.ReleaseOutcome.EXPIRED) {
@@ -456,7 +417,7 @@ final class RemoteKvCommands implements KvActions {
 
   private void polled(Waiter w, RemoteStore.Lease l, RuntimeException failure) {
     w.inFlight = false;
-    if (w.pending.cancelled() || w.pending.connection.inputClosed) {
+    if (w.pending.cancelled() || w.pending.connection().inputClosed) {
       // The client went away (or stopped sending) while it waited: give back whatever it was given.
       forget(w);
       if (l != null && l.outcome() == RemoteStore.LeaseOutcome.GRANTED) {
@@ -466,41 +427,39 @@ final class RemoteKvCommands implements KvActions {
       }
       if (!w.pending.cancelled()) {
         // Its connection closes once its answers are written; this one is a refusal.
-        finish(
-            w.pending,
-            error(scratch, ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting"));
+        w.pending.error(ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting");
       }
-      next(chain(w.pending.connection));
+      next(chain(w.pending.connection()));
       return;
     }
     if (failure != null) {
       forget(w);
       leaveQueue(w);
-      finish(w.pending, failed(failure, scratch));
-      next(chain(w.pending.connection));
+      w.pending.complete(failed(failure, w.pending.body()));
+      next(chain(w.pending.connection()));
       return;
     }
     answered();
     if (l.outcome() != RemoteStore.LeaseOutcome.QUEUED) {
       forget(w);
-      finish(w.pending, leaseAnswer(l, w.key, w.workerId, w.size, scratch));
-      next(chain(w.pending.connection));
+      w.pending.complete(leaseAnswer(l, w.key, w.workerId, w.size, w.pending.body()));
+      next(chain(w.pending.connection()));
       return;
     }
     if (clock.millis() >= w.deadline) {
       forget(w);
-      Pending p = w.pending;
+      Deferred p = w.pending;
       submit(
           () -> {
             quietly(() -> store.cancelWait(w.workerId, w.ticket));
             onLoop.accept(
                 () -> {
                   wake(w.key); // the next in the queue may be first now
-                  finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null));
-                  next(chain(p.connection));
+                  p.error(ErrorCodes.LEASE_TIMEOUT, null);
+                  next(chain(p.connection()));
                 });
           },
-          () -> finish(p, error(scratch, ErrorCodes.LEASE_TIMEOUT, null)));
+          () -> p.error(ErrorCodes.LEASE_TIMEOUT, null));
       return;
     }
     if (w.again) {
@@ -610,17 +569,15 @@ final class RemoteKvCommands implements KvActions {
   }
 
   /** Defers the answer: it is written when the store call completes, in request order. */
-  Pending park(Request r, Reply reply) {
-    byte[] id = reply.idBytes();
-    String extra = reply.extraMembers();
-    return new Pending(reply.connection(), reply.defer(), id, extra, r.command, System.nanoTime());
+  static Deferred park(Reply reply) {
+    return reply.defer(Deferred.Order.PIPELINE);
   }
 
   /**
    * Runs a store call off the loop, in order with the connection's other calls, and answers with
    * its result.
    */
-  <T> void run(Pending p, RemoteStore.Call<T> call, Answer<T> answer) {
+  <T> void run(Deferred p, RemoteStore.Call<T> call, Answer<T> answer) {
     enqueue(new Queued<>(p, call, answer, null));
   }
 
@@ -629,7 +586,7 @@ final class RemoteKvCommands implements KvActions {
    * its result (or the RuntimeException) to {@code firstAnswer} on the loop. The connection's later
    * calls wait until {@link #waitEnded} is called for it, as in memory mode.
    */
-  void holding(Pending p, RemoteStore.Call<?> call, Consumer<Object> firstAnswer) {
+  void holding(Deferred p, RemoteStore.Call<?> call, Consumer<Object> firstAnswer) {
     enqueue(new Queued<>(p, call, null, firstAnswer));
   }
 
@@ -646,7 +603,7 @@ final class RemoteKvCommands implements KvActions {
 
   /** One store call of a connection and what to do with its result. */
   private static final class Queued<T> {
-    final Pending pending;
+    final Deferred pending;
     final RemoteStore.Call<T> call;
     final Answer<T> answer;
 
@@ -656,7 +613,7 @@ final class RemoteKvCommands implements KvActions {
      */
     final Consumer<Object> hold;
 
-    Queued(Pending pending, RemoteStore.Call<T> call, Answer<T> answer, Consumer<Object> hold) {
+    Queued(Deferred pending, RemoteStore.Call<T> call, Answer<T> answer, Consumer<Object> hold) {
       this.pending = pending;
       this.call = call;
       this.answer = answer;
@@ -672,7 +629,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   private void enqueue(Queued<?> q) {
-    Chain chain = chain(q.pending.connection);
+    Chain chain = chain(q.pending.connection());
     chain.queue.add(q);
     if (!chain.busy) {
       send(chain);
@@ -782,11 +739,11 @@ final class RemoteKvCommands implements KvActions {
 
   @SuppressWarnings("unchecked")
   private <T> void complete(Queued<T> q, Object result) {
-    Pending p = q.pending;
+    Deferred p = q.pending;
     if (p.cancelled()) {
       return;
     }
-    ByteOutput out = scratch;
+    ByteOutput out = p.body();
     String code;
     if (result instanceof RuntimeException) {
       code = failed((RuntimeException) result, out);
@@ -803,7 +760,7 @@ final class RemoteKvCommands implements KvActions {
         code = failed(new IllegalStateException("writing the answer failed: " + e, e), out);
       }
     }
-    finish(p, code);
+    p.complete(code);
   }
 
   /** Runs {@code task} on a store thread, or {@code whenStopping} on the loop if they are gone. */
@@ -830,39 +787,6 @@ final class RemoteKvCommands implements KvActions {
     }
   }
 
-  /**
-   * Completes a deferred answer whose body is in {@link #scratch}: id, interceptors' members, end
-   * of line; hands it to the connection and records the action's metrics.
-   */
-  void finish(Pending p, String errorCode) {
-    Connection c = p.connection;
-    if (p.cancelled()) {
-      scratch.clear();
-      return;
-    }
-    ByteOutput out = scratch;
-    if (p.id != null) {
-      out.ascii(",\"id\":").write(p.id);
-    }
-    if (p.extraMembers != null) {
-      out.jsonMembers(p.extraMembers);
-    }
-    out.ascii("}\n");
-    p.answer.bytes = out.toByteArray();
-    c.answerBytes += p.answer.bytes.length;
-    out.clear();
-    connections.answered(c);
-    if (p.command != null) {
-      metrics.operation(p.command.metricIndex, errorCode == null);
-      if (config.metrics()) {
-        p.command.stats.record(System.nanoTime() - p.startedNanos, errorCode != null);
-      }
-    }
-    if (errorCode != null) {
-      metrics.error(errorCode);
-    }
-  }
-
   String failed(RuntimeException e, ByteOutput out) {
     if (e instanceof StoreUnavailableException) {
       if (!unavailableLogged) {
@@ -882,10 +806,7 @@ final class RemoteKvCommands implements KvActions {
   }
 
   static String error(ByteOutput out, String code, String message) {
-    out.write(Reply.ERROR).ascii(code).write((byte) '"');
-    if (message != null) {
-      out.ascii(",\"message\":").jsonString(message);
-    }
+    Reply.writeError(out, code, message);
     return code;
   }
 

@@ -14,12 +14,20 @@ final class Reply {
   private static final byte[] ID = ascii(",\"id\":");
   private static final byte[] END = ascii("}\n");
 
+  /** Where deferred answers complete (null in a dispatcher without connections). */
+  private final Deferred.Context later;
+
   private ByteOutput out;
   private Request request;
   private Connection connection;
   private String errorCode;
   private String extraMembers;
   private boolean deferred;
+  private long sampledAt = Deferred.NOT_SAMPLED;
+
+  Reply(Deferred.Context later) {
+    this.later = later;
+  }
 
   void begin(ByteOutput out, Request request) {
     begin(out, request, null);
@@ -32,6 +40,12 @@ final class Reply {
     this.errorCode = null;
     this.extraMembers = null;
     this.deferred = false;
+    this.sampledAt = Deferred.NOT_SAMPLED;
+  }
+
+  /** The request's latency is sampled: the dispatcher took it at this System.nanoTime(). */
+  void sampledAt(long nanos) {
+    this.sampledAt = nanos;
   }
 
   /** The connection the request came on (null for internal replies). */
@@ -39,41 +53,27 @@ final class Reply {
     return connection;
   }
 
-  /** The raw {@code id} of the request, or null: kept by requests answered later. */
-  byte[] idBytes() {
-    return request == null || request.idOff < 0
-        ? null
-        : java.util.Arrays.copyOfRange(request.line, request.idOff, request.idEnd);
-  }
-
   /**
-   * The request will be answered later (a lease waiting for a slot): nothing is written now and the
-   * connection's next requests wait, so responses stay in request order.
+   * The request will be answered later, through the returned {@link Deferred}; nothing is written
+   * now, and the dispatcher records the action's metrics only when it is answered. With {@link
+   * Deferred.Order#HOLD} the connection's next requests wait for this answer; with {@link
+   * Deferred.Order#PIPELINE} they go on, their answers queued behind this one.
    */
-  void park() {
-    connection.parked = true;
-    // Still in flight, but not among the responses the next flush completes.
-    connection.unflushed--;
-  }
-
-  /**
-   * The request will be answered later, by filling the returned answer's bytes and calling {@link
-   * ConnectionControl#answered}; nothing is written now. Unlike {@link #park()} the connection's
-   * next requests go on, their answers queued behind this one. The handler records the action's
-   * metrics itself when it answers (the outcome is not known yet).
-   */
-  Connection.Answer defer() {
-    Connection.Answer a = new Connection.Answer();
-    if (connection.answers == null) {
-      connection.answers = new java.util.ArrayDeque<>();
-    }
-    connection.answers.add(a);
-    connection.unflushed--; // still in flight; counted again when it reaches the output
+  Deferred defer(Deferred.Order order) {
+    byte[] id =
+        request == null || request.idOff < 0
+            ? null
+            : java.util.Arrays.copyOfRange(request.line, request.idOff, request.idEnd);
     deferred = true;
-    return a;
+    return new Deferred(later, connection, id, extraMembers, request.command, sampledAt, order);
   }
 
-  /** Whether the handler deferred its answer with {@link #defer()}. */
+  /** The length of the request's id (0 without one), as the memory budget counts it. */
+  int idLength() {
+    return request == null || request.idOff < 0 ? 0 : request.idEnd - request.idOff;
+  }
+
+  /** Whether the handler deferred its answer with {@link #defer}. */
   boolean deferred() {
     return deferred;
   }
@@ -103,6 +103,17 @@ final class Reply {
     out.write(END);
   }
 
+  /** Ends an answer given later: its request's id (raw JSON, or null), members, end of line. */
+  static void endAnswer(ByteOutput out, byte[] id, String extraMembers) {
+    if (id != null) {
+      out.write(ID).write(id);
+    }
+    if (extraMembers != null) {
+      out.jsonMembers(extraMembers);
+    }
+    out.write(END);
+  }
+
   /** Members added by interceptors ({@link ActionRequest#annotate}), as {@code ,"a":1,...} text. */
   void extraMembers(String members) {
     this.extraMembers = members;
@@ -119,11 +130,16 @@ final class Reply {
    */
   void error(String code, String message) {
     errorCode = code;
+    writeError(out, code, message);
+    end();
+  }
+
+  /** The body of an error answer: {@code {"ok":false,"error":"code"} and the message, if any. */
+  static void writeError(ByteOutput out, String code, String message) {
     out.write(ERROR).ascii(code).write((byte) '"');
     if (message != null) {
       out.write(MESSAGE).jsonString(message);
     }
-    end();
   }
 
   /** The error code of the response just written, or null if it succeeded. */

@@ -15,7 +15,7 @@ final class Waits {
 
   /** One waiting request. */
   static final class Waiter extends ExpiryHeap.Node {
-    final ParkedReply reply;
+    final Deferred reply;
     final Consumer<Waiter> onTimeout;
 
     /** What it waits for (a claim, a barrier, a rate limiter). */
@@ -29,7 +29,7 @@ final class Waits {
     /** What it counts in the memory budget until it is answered, times out or goes away. */
     long bytes;
 
-    Waiter(ParkedReply reply, Object on, Consumer<Waiter> onTimeout) {
+    Waiter(Deferred reply, Object on, Consumer<Waiter> onTimeout) {
       this.reply = reply;
       this.on = on;
       this.onTimeout = onTimeout;
@@ -38,13 +38,11 @@ final class Waits {
 
   private final ExpiryHeap<Waiter> deadlines = new ExpiryHeap<>();
   private final int max;
-  private final BrokerLog log;
   private final LoopState state;
 
-  Waits(int max, LoopState state, BrokerLog log) {
+  Waits(int max, LoopState state) {
     this.max = max;
     this.state = state;
-    this.log = log;
   }
 
   /**
@@ -71,13 +69,9 @@ final class Waits {
     state.budget.add(MemoryBudget.Part.COORDINATION, bytes);
   }
 
-  private static long waiterBytes(Reply reply) {
-    return waiterBytes(reply.idBytes());
-  }
-
-  /** What a request with this id counts in the memory budget while it waits. */
-  static long waiterBytes(byte[] id) {
-    return WAITER_BYTES + (id == null ? 0 : id.length);
+  /** What the request being handled counts in the memory budget while it waits. */
+  static long waiterBytes(Reply reply) {
+    return WAITER_BYTES + reply.idLength();
   }
 
   private void release(Waiter w) {
@@ -105,12 +99,12 @@ final class Waits {
   Waiter park(
       Reply reply, Object on, long deadline, Consumer<Waiter> onTimeout, Consumer<Waiter> onGone) {
     long bytes = waiterBytes(reply);
-    Waiter w = new Waiter(ParkedReply.park(reply, log), on, onTimeout);
+    Waiter w = new Waiter(reply.defer(Deferred.Order.HOLD), on, onTimeout);
     w.deadline = deadline;
     w.bytes = bytes;
     hold(bytes);
     deadlines.add(w);
-    w.reply.cancelWith(
+    w.reply.onClose(
         () -> {
           deadlines.remove(w);
           release(w);

@@ -3,17 +3,38 @@ package io.ephemeral.broker.internal;
 import io.ephemeral.broker.ActionRequest;
 import io.ephemeral.broker.Interceptor;
 import io.ephemeral.protocol.ErrorCodes;
+import io.ephemeral.protocol.Hmac;
 
 /**
- * Runs one request line through parse → the interceptor chain (authentication, counting, action
- * lookup, the command table's central checks, logging, then user interceptors) → handler, and
- * writes exactly one response line. Nothing a client sends can make it throw: a handler failure is
- * logged and answered with an {@code internal_error} response.
+ * Runs one request line through parse → the central checks → the user's interceptors → the
+ * command's handler, and writes exactly one response line (or hands it to a {@link Deferred}).
+ * Nothing a client sends can make it throw: a handler failure is logged and answered with an {@code
+ * internal_error} response.
+ *
+ * <p>Implementation notes. The central checks are straight-line code here, in order, as Redis's
+ * {@code processCommand}: authentication (the HMAC over the canonical request, then replay
+ * protection), counting, the action's existence, then what its command table entry requires (a key
+ * within maxKeyLength, a workerId, a valid or required ttl, a value within maxValueSize). So the
+ * user's interceptors only ever see authenticated, well-formed requests for known actions, and no
+ * check of the broker's own goes through the (megamorphic) interceptor call. Per-action counters
+ * count known actions, those refused by a later check included; the latency of every {@link
+ * LatencyStats#SAMPLE_EVERY}th request is timed.
  */
 final class Dispatcher {
   private static final byte[] EMPTY_OBJECT = {'{', '}'};
+  private static final Interceptor.Rejection AUTH_FAILED =
+      new Interceptor.Rejection(ErrorCodes.AUTH_FAILED, null);
+  private static final Interceptor.Rejection UNKNOWN_ACTION =
+      new Interceptor.Rejection(ErrorCodes.UNKNOWN_ACTION, null);
+  private static final Interceptor.Rejection INVALID_TTL =
+      new Interceptor.Rejection(ErrorCodes.INVALID_TTL, null);
+  private static final Interceptor.Rejection TTL_REQUIRED =
+      new Interceptor.Rejection(ErrorCodes.TTL_REQUIRED, null);
 
-  private final CommandTable commands;
+  /** The Node broker's exact answer to a value over maxValueSize (no message). */
+  private static final Interceptor.Rejection VALUE_TOO_LARGE =
+      new Interceptor.Rejection(ErrorCodes.TOO_LARGE, null);
+
   private final RequestParser parser;
   private final Metrics metrics;
   private final BrokerLog log;
@@ -24,13 +45,26 @@ final class Dispatcher {
   private final ByteOutput staged = new ByteOutput();
 
   private final RealActionRequest view = new RealActionRequest(request);
-  private final Interceptor[] chain;
-  private final int knownActionIndex;
   private final boolean recording;
   private final LoopState state;
 
-  /** Leading interceptors that are the broker's own and have no after step. */
-  private final int directCount;
+  /** The secret's HMAC, or null when requests are not signed. */
+  private final Hmac hmac;
+
+  /** Nonces seen, when replay protection is on; else null. */
+  private final ReplayCache replay;
+
+  private final boolean requireTtl;
+  private final int maxKeyLength;
+  private final int maxValueSize;
+  private final Interceptor.Rejection keyTooLong;
+  private final Interceptor.Rejection workerIdTooLong;
+
+  /** The user's interceptors, in the order they were added. */
+  private final Interceptor[] interceptors;
+
+  /** One debug line per request that passed the central checks (debug level only). */
+  private final boolean logRequests;
 
   /** A dispatcher without connections (benchmarks, tests): no request is answered later. */
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
@@ -44,7 +78,6 @@ final class Dispatcher {
       BrokerLog log,
       LoopState state,
       ConnectionControl connections) {
-    this.commands = commands;
     this.reply = new Reply(new Deferred.Context(metrics, connections, log));
     this.parser =
         new RequestParser(
@@ -52,46 +85,26 @@ final class Dispatcher {
     this.metrics = metrics;
     this.log = log;
     this.state = state;
-    java.util.List<Interceptor> all =
-        BuiltInInterceptors.chain(config, metrics, log, request, state);
-    all.addAll(config.interceptors());
-    this.chain = all.toArray(new Interceptor[0]);
-    int known = 0;
-    for (int i = 0; i < chain.length; i++) {
-      if (chain[i] instanceof BuiltInInterceptors.KnownAction) {
-        known = i;
-      }
-    }
-    this.knownActionIndex = known;
     this.recording = config.metrics();
-    // The leading built-ins (none of which has an after step) are called directly below: one
-    // interface call site over several classes costs an itable dispatch per interceptor.
-    int builtIns = 0;
-    while (builtIns < chain.length && isPlainBuiltIn(chain[builtIns])) {
-      builtIns++;
-    }
-    this.directCount = builtIns;
-  }
-
-  private static boolean isPlainBuiltIn(Interceptor i) {
-    return i instanceof BuiltInInterceptors.Auth
-        || i instanceof BuiltInInterceptors.Count
-        || i instanceof BuiltInInterceptors.KnownAction
-        || i instanceof BuiltInInterceptors.Limits;
-  }
-
-  /** The built-in {@code before} steps of chain[0, directCount), each called at its own site. */
-  private Interceptor.Rejection builtIn(Interceptor i) {
-    if (i instanceof BuiltInInterceptors.Count) {
-      return ((BuiltInInterceptors.Count) i).before(view);
-    }
-    if (i instanceof BuiltInInterceptors.KnownAction) {
-      return ((BuiltInInterceptors.KnownAction) i).before(view);
-    }
-    if (i instanceof BuiltInInterceptors.Limits) {
-      return ((BuiltInInterceptors.Limits) i).before(view);
-    }
-    return ((BuiltInInterceptors.Auth) i).before(view);
+    this.hmac = config.secret() == null ? null : Hmac.withSecret(config.secret());
+    this.replay =
+        config.secret() != null && config.replayWindowMillis() > 0
+            ? new ReplayCache(
+                config.clock(), config.replayWindowMillis(), config.replayCacheSize(), state)
+            : null;
+    this.requireTtl = config.requireTtl();
+    this.maxKeyLength = config.maxKeyLength();
+    this.maxValueSize = config.maxValueSize();
+    this.keyTooLong =
+        new Interceptor.Rejection(
+            ErrorCodes.TOO_LARGE,
+            "the key is longer than maxKeyLength (" + maxKeyLength + " bytes)");
+    this.workerIdTooLong =
+        new Interceptor.Rejection(
+            ErrorCodes.TOO_LARGE,
+            "the workerId is longer than maxKeyLength (" + maxKeyLength + " bytes)");
+    this.interceptors = config.interceptors().toArray(new Interceptor[0]);
+    this.logRequests = log.debugEnabled();
   }
 
   /** The view of the current request that custom actions read. */
@@ -185,8 +198,7 @@ final class Dispatcher {
     }
     if (parsed == RequestParser.NOT_AN_OBJECT) {
       // Authentication still comes first: an unsigned line is auth_failed whatever it is.
-      Interceptor.Rejection auth =
-          chain[0] instanceof BuiltInInterceptors.Auth ? chain[0].before(view) : null;
+      Interceptor.Rejection auth = authenticate();
       if (auth != null) {
         reply.error(auth.code(), auth.message());
       } else {
@@ -203,22 +215,25 @@ final class Dispatcher {
     if (timed) {
       reply.sampledAt(started);
     }
-    // Interceptors in order; the first rejection answers the request.
-    int passed = 0;
-    Interceptor.Rejection rejection = null;
-    for (; passed < directCount; passed++) {
-      rejection = builtIn(chain[passed]);
-      if (rejection != null) {
-        break;
+    // The central checks; a known action is counted from here on, even when a later check
+    // refuses it.
+    Interceptor.Rejection rejection = authenticate();
+    boolean counted = false;
+    if (rejection == null) {
+      metrics.request(); // requests_total counts what passed authentication, as in Node
+      if (r.command == null) {
+        rejection = UNKNOWN_ACTION;
+      } else {
+        counted = true;
+        rejection = commandChecks(r, r.command);
       }
     }
-    if (rejection == null) {
-      for (; passed < chain.length; passed++) {
-        rejection = chain[passed].before(view);
-        if (rejection != null) {
-          break;
-        }
-      }
+    // The user's interceptors in order; the first rejection answers the request. Those whose
+    // before step ran get their after step.
+    int ran = 0;
+    boolean checked = rejection == null;
+    while (rejection == null && ran < interceptors.length) {
+      rejection = interceptors[ran++].before(view);
     }
     reply.extraMembers(view.extraMembers());
     Command c = r.command;
@@ -235,25 +250,99 @@ final class Dispatcher {
     String error = reply.errorCode();
     // Per-action counters: for known actions, including those refused by a later check; an answer
     // given later is counted when it is given (Deferred).
-    if (c != null && passed > knownActionIndex) {
+    if (counted) {
       if (!reply.deferred()) {
         metrics.outcome(c, error, timed && c == known ? started : Deferred.NOT_SAMPLED);
       }
     } else if (error != null) {
       metrics.error(error);
     }
-    for (int i = Math.min(passed, chain.length - 1); i >= directCount; i--) {
+    for (int i = ran - 1; i >= 0; i--) {
       try {
-        chain[i].after(view, error);
+        interceptors[i].after(view, error);
       } catch (Throwable e) {
         log.warn(
             "An interceptor failed after a request",
             "interceptor",
-            chain[i].getClass().getName(),
+            interceptors[i].getClass().getName(),
             "error",
             String.valueOf(e));
       }
     }
+    if (logRequests && checked) {
+      log.debug(
+          "Request",
+          "action",
+          view.action(),
+          "key",
+          view.key(),
+          "result",
+          error == null ? "ok" : error);
+    }
+  }
+
+  /** Authentication: the HMAC of the canonical request, then replay protection if it is on. */
+  private Interceptor.Rejection authenticate() {
+    if (hmac == null) {
+      return null;
+    }
+    Request r = request;
+    if (replay == null) {
+      return hmac.verifyRequest(r.line, r.lineOff, r.lineLen) ? null : AUTH_FAILED;
+    }
+    Hmac.Signed signed = hmac.verifySigned(r.line, r.lineOff, r.lineLen);
+    return signed == null ? AUTH_FAILED : replay.check(signed);
+  }
+
+  /** The UTF-8 length of {@code s}, counted only as far as it must be to exceed {@code max}. */
+  private static int utf8Length(String s, int max) {
+    if (s.length() * 3 <= max) {
+      return s.length(); // short enough whatever its characters
+    }
+    int n = 0;
+    for (int i = 0; i < s.length() && n <= max; i++) {
+      char ch = s.charAt(i);
+      n += ch < 0x80 ? 1 : ch < 0x800 ? 2 : Character.isSurrogate(ch) ? 2 : 3;
+    }
+    return n;
+  }
+
+  /** What the command's table entry requires: key, worker, ttl and value size. */
+  private Interceptor.Rejection commandChecks(Request r, Command c) {
+    if (c.keyError != null
+        && (!r.hasKey()
+            || (r.keyLen == 0 && c.keyError.equals(ErrorCodes.KEY_AND_WORKER_REQUIRED)))) {
+      return new Interceptor.Rejection(
+          c.keyError,
+          c.keyError.equals(ErrorCodes.INVALID_REQUEST)
+              ? c.name + " needs a string \"key\""
+              : null);
+    }
+    if (r.keyLen > maxKeyLength) {
+      state.limitHit(Limit.MAX_KEY_LENGTH);
+      return keyTooLong;
+    }
+    if (c.workerError != null && r.workerId == null) {
+      return new Interceptor.Rejection(c.workerError, null);
+    }
+    if (r.workerId != null && utf8Length(r.workerId, maxKeyLength) > maxKeyLength) {
+      // A worker id is kept as long as its lease: it is held to the key's limit.
+      state.limitHit(Limit.MAX_KEY_LENGTH);
+      return workerIdTooLong;
+    }
+    if (c.ttl != Command.Ttl.IGNORED) {
+      if (r.ttlState == Request.INVALID) {
+        return INVALID_TTL;
+      }
+      if (c.ttl == Command.Ttl.REQUIRED_BY_CONFIG && r.ttlState == Request.ABSENT && requireTtl) {
+        return TTL_REQUIRED;
+      }
+    }
+    if (c.checksValueSize && r.valuePresent && r.valueSize > maxValueSize) {
+      state.limitHit(Limit.MAX_VALUE_SIZE); // the counter names the limit
+      return VALUE_TOO_LARGE;
+    }
+    return null;
   }
 
   /** The response to a line longer than maxRequestSize (the line itself is discarded unread). */

@@ -1,28 +1,16 @@
 package io.ephemeral.broker.internal;
 
 import io.ephemeral.broker.Clock;
+import io.ephemeral.broker.Interceptor;
 import io.ephemeral.broker.ValueProvider;
 import io.ephemeral.protocol.ErrorCodes;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The built-in actions of the KV protocol: get, set, del, list, ping, stats, health, metrics,
  * lease, release. Every check common to several actions already ran in {@link Dispatcher}.
  */
 final class KvCommands implements KvActions, Leases.WaiterListener {
-  static final byte[] VALUE = Reply.ascii(",\"value\":");
-  static final byte[] COMPRESSED = Reply.ascii(",\"compressed\":");
-  static final byte[] DELETED = Reply.ascii(",\"deleted\":");
-  static final byte[] PONG = Reply.ascii(",\"pong\":");
-  static final byte[] RELEASED = Reply.ascii(",\"released\":");
-  static final byte[] TOKEN = Reply.ascii(",\"token\":");
-  static final byte[] ITEMS = Reply.ascii(",\"items\":{");
-  static final byte[] EXPIRES = Reply.ascii(":{\"expires\":");
-  static final byte[] HAS_VALUE = Reply.ascii(",\"hasValue\":");
-
   private final BrokerConfig config;
   private final MemoryStore store;
   private final Leases leases;
@@ -100,15 +88,14 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
 
   /** The members of a get answer after its ok: the value (when the entry has one), compressed. */
   void writeValue(MemoryStore.Entry e, ByteOutput out) {
-    if (e.hasValue()) {
-      out.write(VALUE);
-      if (e.storedGzip) {
-        codec.inflate(e.data, e.valueOffset(), e.storedValueLength(), out);
-      } else {
-        out.write(e.data, e.valueOffset(), e.valueLength);
-      }
-    }
-    out.write(COMPRESSED).bool(e.clientCompressed);
+    KvReplies.value(
+        out,
+        e.hasValue() ? e.data : null,
+        e.valueOffset(),
+        e.storedGzip ? e.storedValueLength() : e.valueLength,
+        e.storedGzip,
+        codec,
+        e.clientCompressed);
   }
 
   @Override
@@ -197,8 +184,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     boolean deleted =
         r.hasKey()
             && store.delete(r.keyBuf, r.keyOff, r.keyLen, store.hash(r.keyBuf, r.keyOff, r.keyLen));
-    reply.ok();
-    reply.member(DELETED).bool(deleted);
+    KvReplies.deleted(reply.ok(), deleted);
     reply.end();
   }
 
@@ -207,30 +193,21 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long now = clock.millis();
     store.purgeExpired(now);
     ByteOutput out = reply.ok();
-    out.write(ITEMS);
+    KvReplies.items(out);
     boolean[] first = {true};
     store.forEachLive(
         now,
         e -> {
-          if (!first[0]) {
-            out.write((byte) ',');
-          }
+          KvReplies.item(out, first[0], e.data, e.keyLength, e.deadline, e.hasValue());
           first[0] = false;
-          out.jsonString(e.data, 0, e.keyLength)
-              .write(EXPIRES)
-              .number(e.deadline)
-              .write(HAS_VALUE)
-              .bool(e.hasValue())
-              .write((byte) '}');
         });
-    out.write((byte) '}');
+    KvReplies.endItems(out);
     reply.end();
   }
 
   @Override
   public void ping(Request r, Reply reply) {
-    reply.ok();
-    reply.member(PONG).number(clock.millis());
+    KvReplies.pong(reply.ok(), clock.millis());
     reply.end();
   }
 
@@ -239,7 +216,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     long now = clock.millis();
     store.purgeExpired(now);
     leases.purgeExpired(now);
-    writeStats(
+    KvReplies.stats(
         reply.ok(),
         budget,
         store.size(),
@@ -258,69 +235,57 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     store.purgeExpired(now);
     leases.purgeExpired(now);
     capacityWarning.check(store.size(), store.maxItems(), log);
-    writeHealth(reply.ok(), metrics, state, store.size(), leases.size(), store.maxItems(), now);
+    KvReplies.health(
+        reply.ok(), metrics, state, store.size(), leases.size(), store.maxItems(), now);
     reply.end();
   }
 
   @Override
   public void lease(Request r, Reply reply) {
-    if (refusedLeaseArguments(r, reply)) {
+    Interceptor.Rejection badArguments = KvReplies.leaseArgumentsRefused(r);
+    if (badArguments != null) {
+      reply.error(badArguments.code(), badArguments.message());
       return;
     }
     long now = clock.millis();
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
     String key = r.keyString();
     int value = leases.acquire(key, r.workerId, ttl, r.size, now);
-    switch (value) {
-      case Leases.HOLDS_OTHER_KEY:
-        reply.error(ErrorCodes.WORKER_ALREADY_HAS_LEASE);
-        return;
-      case Leases.SIZE_MISMATCH:
-        reply.error(ErrorCodes.POOL_SIZE_MISMATCH, sizeMismatch(key, leases.sizeOf(key), r.size));
-        return;
-      case Leases.ALREADY_WAITING:
-        reply.error(
-            ErrorCodes.WORKER_ALREADY_WAITING,
-            "worker '" + r.workerId + "' is already waiting for a slot");
-        return;
-      case Leases.MEMORY_FULL:
-        state.limitHit(Limit.MAX_MEMORY);
-        reply.error(
-            ErrorCodes.MEMORY_LIMIT, budget.refusal("this lease", Leases.leaseBytes(r.workerId)));
-        return;
-      case Leases.POOL_FULL:
-        if (r.waitMillis > 0
-            && reply.connection() != null
-            && leases.waiters() >= config.maxLeaseWaiters()) {
-          state.limitHit(Limit.MAX_LEASE_WAITERS);
-          reply.error(
-              ErrorCodes.POOL_EXHAUSTED,
-              poolFull(key, leases.sizeOf(key))
-                  + " and maxLeaseWaiters ("
-                  + config.maxLeaseWaiters()
-                  + ") requests already wait for slots");
-        } else if (r.waitMillis > 0
-            && reply.connection() != null
-            && !budget.fits(Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId))) {
-          state.limitHit(Limit.MAX_MEMORY);
-          reply.error(
-              ErrorCodes.MEMORY_LIMIT,
-              budget.refusal(
-                  "waiting for a slot", Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId)));
-        } else if (r.waitMillis > 0 && reply.connection() != null) {
-          Deferred later = reply.defer(Deferred.Order.HOLD);
-          Leases.Waiter w =
-              leases.park(key, r.workerId, ttl, now + r.waitMillis, later, later.bytes());
-          later.onClose(() -> leases.cancel(w));
-        } else {
-          reply.error(ErrorCodes.POOL_EXHAUSTED, poolFull(key, leases.sizeOf(key)) + WAIT_HINT);
-        }
-        return;
-      default:
-        reply.ok();
-        reply.member(VALUE).number(value);
-        reply.member(TOKEN).number(leases.lastToken());
-        reply.end();
+    if (value >= 0) {
+      KvReplies.granted(reply.ok(), value, leases.lastToken());
+      reply.end();
+      return;
+    }
+    if (value == Leases.MEMORY_FULL) {
+      state.limitHit(Limit.MAX_MEMORY);
+      reply.error(
+          ErrorCodes.MEMORY_LIMIT, budget.refusal("this lease", Leases.leaseBytes(r.workerId)));
+      return;
+    }
+    boolean wait = value == Leases.POOL_FULL && r.waitMillis > 0 && reply.connection() != null;
+    if (wait && leases.waiters() >= config.maxLeaseWaiters()) {
+      state.limitHit(Limit.MAX_LEASE_WAITERS);
+      reply.error(
+          ErrorCodes.POOL_EXHAUSTED,
+          KvReplies.poolFull(key, leases.sizeOf(key))
+              + " and maxLeaseWaiters ("
+              + config.maxLeaseWaiters()
+              + ") requests already wait for slots");
+    } else if (wait && !budget.fits(Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId))) {
+      state.limitHit(Limit.MAX_MEMORY);
+      reply.error(
+          ErrorCodes.MEMORY_LIMIT,
+          budget.refusal(
+              "waiting for a slot", Leases.WAITER_BYTES + Leases.leaseBytes(r.workerId)));
+    } else if (wait) {
+      Deferred later = reply.defer(Deferred.Order.HOLD);
+      Leases.Waiter w = leases.park(key, r.workerId, ttl, now + r.waitMillis, later, later.bytes());
+      later.onClose(() -> leases.cancel(w));
+    } else {
+      Interceptor.Rejection refused =
+          KvReplies.leaseRefused(
+              Leases.outcome(value), key, r.workerId, leases.sizeOf(key), r.size);
+      reply.error(refused.code(), refused.message());
     }
   }
 
@@ -398,9 +363,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     for (Deferred later : waiters) {
       if (failure == null) {
         byte[] body = json;
-        later.answer(
-            null,
-            out -> out.write(Reply.OK).write(VALUE).write(body).write(COMPRESSED).bool(false));
+        later.answer(null, out -> KvReplies.value(out.write(Reply.OK), body, false, codec, false));
       } else {
         later.error(ErrorCodes.PROVIDER_FAILED, failure);
       }
@@ -445,8 +408,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     Deferred later = (Deferred) waiter.owner;
     // A grant that cannot be answered (out of memory) keeps its slot until its TTL passes, as for
     // any client that goes away.
-    later.answer(
-        null, out -> out.write(Reply.OK).write(VALUE).number(value).write(TOKEN).number(token));
+    later.answer(null, out -> KvReplies.granted(out.write(Reply.OK), value, token));
   }
 
   @Override
@@ -457,148 +419,7 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
   @Override
   public void release(Request r, Reply reply) {
     boolean released = leases.release(r.workerId, clock.millis());
-    reply.ok();
-    reply.member(RELEASED).bool(released);
+    KvReplies.released(reply.ok(), released);
     reply.end();
-  }
-
-  /** How a request that got pool_exhausted waits for a slot instead. */
-  static final String WAIT_HINT = "; send \"wait\" (ms) to wait for a slot";
-
-  /** The pool_exhausted message, naming the pool's real size (not the request's). */
-  static String poolFull(String key, int poolSize) {
-    return "all " + poolSize + " slots of lease pool '" + key + "' are held";
-  }
-
-  /** The pool_size_mismatch message. */
-  static String sizeMismatch(String key, int poolSize, int asked) {
-    return "lease pool '" + key + "' has size " + poolSize + ", not " + asked;
-  }
-
-  /**
-   * Answers a lease whose size or wait is out of range (both stores check this before anything
-   * else); returns true if it did.
-   */
-  static boolean refusedLeaseArguments(Request r, Reply reply) {
-    if (r.sizeState == Request.INVALID) {
-      reply.error(
-          ErrorCodes.INVALID_SIZE,
-          "size must be a whole number from 1 to " + RequestParser.MAX_POOL_SIZE);
-      return true;
-    }
-    if (r.waitState == Request.INVALID) {
-      reply.error(
-          ErrorCodes.INVALID_WAIT,
-          "wait must be a whole number of milliseconds from 0 to " + RequestParser.MAX_WAIT);
-      return true;
-    }
-    return false;
-  }
-
-  /** The members of a stats answer after its ok, for the memory store and a shared one alike. */
-  static void writeStats(
-      ByteOutput out,
-      MemoryBudget budget,
-      long items,
-      long leases,
-      long waiters,
-      int maxItems,
-      long storeBytes,
-      long evictions,
-      long uptime) {
-    out.ascii(",\"stats\":{\"items\":").number(items);
-    out.ascii(",\"leases\":").number(leases);
-    out.ascii(",\"leaseWaiters\":").number(waiters);
-    out.ascii(",\"capacity\":");
-    capacity(out, items, maxItems);
-    memory(out, budget, ",\"approximateStoreBytes\":", storeBytes);
-    out.ascii(",\"usedMemoryBy\":{");
-    for (MemoryBudget.Part part : MemoryBudget.Part.values()) {
-      out.ascii(part.ordinal() == 0 ? "\"" : ",\"").ascii(part.label).ascii("\":");
-      out.number(budget.used(part));
-    }
-    out.write((byte) '}');
-    out.ascii(",\"evictions\":").number(evictions);
-    out.ascii(",\"uptime\":").number(uptime).write((byte) '}');
-  }
-
-  /**
-   * The members of a health answer after its ok, for the memory store and a shared one alike; also
-   * updates the capacity gauge in the metrics.
-   */
-  static void writeHealth(
-      ByteOutput out,
-      Metrics metrics,
-      LoopState state,
-      long items,
-      long leases,
-      int maxItems,
-      long now) {
-    metrics.capacity(items, maxItems, maxItems <= 0 ? 0 : (double) items / maxItems);
-    boolean atCapacity = maxItems > 0 && utilization(items, maxItems) >= 1.0;
-    out.ascii(",\"status\":\"").ascii(atCapacity ? "degraded" : "healthy").write((byte) '"');
-    out.ascii(",\"uptime\":").number(now - state.startedAt);
-    out.ascii(",\"timestamp\":").number(now);
-    out.ascii(",\"items\":").number(items);
-    out.ascii(",\"leases\":").number(leases);
-    out.ascii(",\"capacity\":");
-    capacity(out, items, maxItems);
-    memory(out, state.budget, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
-    out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
-    out.ascii(",\"open\":").number(state.connections);
-    out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
-  }
-
-  /**
-   * {@code ,"memory":{rss, heapUsed, <extra>, usedMemory, maxMemory}}: stats adds the store size,
-   * health the heap size; both the memory budget's use and maximum.
-   */
-  static void memory(ByteOutput out, MemoryBudget budget, String extraMember, long extraValue) {
-    Runtime rt = Runtime.getRuntime();
-    out.ascii(",\"memory\":{\"rss\":").number(rss());
-    out.ascii(",\"heapUsed\":").number(rt.totalMemory() - rt.freeMemory());
-    out.ascii(extraMember).number(extraValue);
-    out.ascii(",\"usedMemory\":").number(budget.used());
-    out.ascii(",\"maxMemory\":").number(budget.max()).write((byte) '}');
-  }
-
-  /**
-   * {items, maxItems, utilization, nearCapacity, atCapacity, warning}, as the Node broker reports
-   * it.
-   */
-  static void capacity(ByteOutput out, long items, int max) {
-    double u = utilization(items, max);
-    boolean near = max > 0 && u >= 0.9;
-    boolean at = max > 0 && u >= 1.0;
-    out.ascii("{\"items\":").number(items);
-    out.ascii(",\"maxItems\":").number(max);
-    out.ascii(",\"utilization\":").ascii(formatRatio(u));
-    out.ascii(",\"nearCapacity\":").bool(near);
-    out.ascii(",\"atCapacity\":").bool(at);
-    out.ascii(",\"warning\":").ascii(at ? "\"at_capacity\"" : near ? "\"near_capacity\"" : "null");
-    out.write((byte) '}');
-  }
-
-  /** items / maxItems rounded to two decimals; 0 when unlimited. */
-  static double utilization(long items, int max) {
-    return max <= 0 ? 0 : Math.round((double) items / max * 100) / 100.0;
-  }
-
-  static String formatRatio(double v) {
-    if (v == Math.rint(v)) {
-      return Long.toString((long) v);
-    }
-    return Double.toString(v);
-  }
-
-  /** Resident set size from /proc (Linux); 0 where that is not available. */
-  static long rss() {
-    try {
-      String statm = Files.readString(Path.of("/proc/self/statm"), StandardCharsets.US_ASCII);
-      String[] parts = statm.trim().split(" ");
-      return Long.parseLong(parts[1]) * 4096L;
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
   }
 }

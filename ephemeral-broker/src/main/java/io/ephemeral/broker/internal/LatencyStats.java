@@ -67,7 +67,7 @@ final class LatencyStats {
   }
 
   static String millis(long nanos) {
-    return KvCommands.formatRatio(Math.round(nanos / 1000.0) / 1000.0);
+    return KvReplies.formatRatio(Math.round(nanos / 1000.0) / 1000.0);
   }
 
   static String seconds(long nanos) {

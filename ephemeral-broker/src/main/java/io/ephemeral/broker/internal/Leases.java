@@ -1,5 +1,6 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.broker.store.RemoteStore;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -155,6 +156,20 @@ final class Leases {
 
   private static long poolBytes(String key) {
     return POOL_BYTES + MemoryBudget.stringBytes(key.length());
+  }
+
+  /** The shared store's name for an {@link #acquire} result that is not a slot. */
+  static RemoteStore.LeaseOutcome outcome(int refusal) {
+    switch (refusal) {
+      case HOLDS_OTHER_KEY:
+        return RemoteStore.LeaseOutcome.HOLDS_OTHER_KEY;
+      case SIZE_MISMATCH:
+        return RemoteStore.LeaseOutcome.SIZE_MISMATCH;
+      case ALREADY_WAITING:
+        return RemoteStore.LeaseOutcome.ALREADY_WAITING;
+      default:
+        return RemoteStore.LeaseOutcome.POOL_FULL;
+    }
   }
 
   private final HashMap<String, Lease> byWorker = new HashMap<>();

@@ -86,7 +86,7 @@ final class MemoryCoordination implements CoordinationActions {
     if (!kv.put(r, Long.toString(next).getBytes(StandardCharsets.US_ASCII), reply)) {
       return;
     }
-    reply.ok().write(KvCommands.VALUE).number(next);
+    reply.ok().write(KvReplies.VALUE).number(next);
     reply.end();
   }
 

@@ -118,7 +118,7 @@ final class RemoteCoordination implements CoordinationActions {
         (c, out) ->
             switch (c.outcome()) {
               case OK -> {
-                out.write(Reply.OK).write(KvCommands.VALUE).number(c.value());
+                out.write(Reply.OK).write(KvReplies.VALUE).number(c.value());
                 yield null;
               }
               case NOT_A_COUNTER ->
@@ -231,9 +231,9 @@ final class RemoteCoordination implements CoordinationActions {
                 RemoteStore.Value v = c.value();
                 ByteOutput out = body.write(Reply.OK);
                 if (v.json() != null) {
-                  out.write(KvCommands.VALUE).write(v.json());
+                  out.write(KvReplies.VALUE).write(v.json());
                 }
-                out.write(KvCommands.COMPRESSED).bool(v.compressed());
+                out.write(KvReplies.COMPRESSED).bool(v.compressed());
                 yield true;
               }
               case CLAIMED -> {

@@ -2,6 +2,7 @@ package io.ephemeral.broker.internal;
 
 import io.ephemeral.broker.Clock;
 import io.ephemeral.broker.EvictionPolicy;
+import io.ephemeral.broker.Interceptor;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreUnavailableException;
 import io.ephemeral.protocol.ErrorCodes;
@@ -185,11 +186,7 @@ final class RemoteKvCommands implements KvActions {
               metrics.expiredItem();
               return error(out, ErrorCodes.EXPIRED, null);
             default:
-              out.write(Reply.OK);
-              if (v.json() != null) {
-                out.write(KvCommands.VALUE).write(v.json());
-              }
-              out.write(KvCommands.COMPRESSED).bool(v.compressed());
+              KvReplies.value(out.write(Reply.OK), v.json(), false, null, v.compressed());
               return null;
           }
         });
@@ -223,8 +220,7 @@ final class RemoteKvCommands implements KvActions {
   @Override
   public void del(Request r, Reply reply) {
     if (!r.hasKey()) {
-      reply.ok();
-      reply.member(KvCommands.DELETED).bool(false);
+      KvReplies.deleted(reply.ok(), false);
       reply.end();
       return;
     }
@@ -233,7 +229,7 @@ final class RemoteKvCommands implements KvActions {
         park(reply),
         st -> st.delete(key),
         (deleted, out) -> {
-          out.write(Reply.OK).write(KvCommands.DELETED).bool(deleted);
+          KvReplies.deleted(out.write(Reply.OK), deleted);
           return null;
         });
   }
@@ -244,29 +240,21 @@ final class RemoteKvCommands implements KvActions {
         park(reply),
         RemoteStore::list,
         (items, out) -> {
-          out.write(Reply.OK).write(KvCommands.ITEMS);
+          KvReplies.items(out.write(Reply.OK));
           boolean first = true;
           for (RemoteStore.Item item : items) {
-            if (!first) {
-              out.write((byte) ',');
-            }
+            KvReplies.item(
+                out, first, item.key(), item.key().length, item.expires(), item.hasValue());
             first = false;
-            out.jsonString(item.key(), 0, item.key().length)
-                .write(KvCommands.EXPIRES)
-                .number(item.expires())
-                .write(KvCommands.HAS_VALUE)
-                .bool(item.hasValue())
-                .write((byte) '}');
           }
-          out.write((byte) '}');
+          KvReplies.endItems(out);
           return null;
         });
   }
 
   @Override
   public void ping(Request r, Reply reply) {
-    reply.ok();
-    reply.member(KvCommands.PONG).number(clock.millis());
+    KvReplies.pong(reply.ok(), clock.millis());
     reply.end();
   }
 
@@ -277,7 +265,7 @@ final class RemoteKvCommands implements KvActions {
         RemoteStore::counts,
         (c, out) -> {
           capacityWarning.check(c.items(), config.maxItems(), log);
-          KvCommands.writeStats(
+          KvReplies.stats(
               out.write(Reply.OK),
               state.budget,
               c.items(),
@@ -298,7 +286,7 @@ final class RemoteKvCommands implements KvActions {
         RemoteStore::counts,
         (c, out) -> {
           capacityWarning.check(c.items(), config.maxItems(), log);
-          KvCommands.writeHealth(
+          KvReplies.health(
               out.write(Reply.OK),
               metrics,
               state,
@@ -312,7 +300,9 @@ final class RemoteKvCommands implements KvActions {
 
   @Override
   public void lease(Request r, Reply reply) {
-    if (KvCommands.refusedLeaseArguments(r, reply)) {
+    Interceptor.Rejection badArguments = KvReplies.leaseArgumentsRefused(r);
+    if (badArguments != null) {
+      reply.error(badArguments.code(), badArguments.message());
       return;
     }
     long ttl = r.ttlState == Request.VALID ? r.ttl : config.defaultTtlMillis();
@@ -343,32 +333,15 @@ final class RemoteKvCommands implements KvActions {
         });
   }
 
-  private String leaseAnswer(
+  private static String leaseAnswer(
       RemoteStore.Lease l, String key, String worker, int size, ByteOutput out) {
-    switch (l.outcome()) {
-      case GRANTED:
-        out.write(Reply.OK)
-            .write(KvCommands.VALUE)
-            .number(l.slot())
-            .write(KvCommands.TOKEN)
-            .number(l.token());
-        return null;
-      case HOLDS_OTHER_KEY:
-        return error(out, ErrorCodes.WORKER_ALREADY_HAS_LEASE, null);
-      case SIZE_MISMATCH:
-        return error(
-            out, ErrorCodes.POOL_SIZE_MISMATCH, KvCommands.sizeMismatch(key, l.poolSize(), size));
-      case ALREADY_WAITING:
-        return error(
-            out,
-            ErrorCodes.WORKER_ALREADY_WAITING,
-            "worker '" + worker + "' is already waiting for a slot");
-      default:
-        return error(
-            out,
-            ErrorCodes.POOL_EXHAUSTED,
-            KvCommands.poolFull(key, l.poolSize()) + KvCommands.WAIT_HINT);
+    if (l.outcome() == RemoteStore.LeaseOutcome.GRANTED) {
+      KvReplies.granted(out.write(Reply.OK), l.slot(), l.token());
+      return null;
     }
+    Interceptor.Rejection refused =
+        KvReplies.leaseRefused(l.outcome(), key, worker, l.poolSize(), size);
+    return error(out, refused.code(), refused.message());
   }
 
   @Override
@@ -384,9 +357,8 @@ final class RemoteKvCommands implements KvActions {
           if (rel.poolKey() != null) {
             wake(rel.poolKey());
           }
-          out.write(Reply.OK)
-              .write(KvCommands.RELEASED)
-              .bool(rel.outcome() == RemoteStore.ReleaseOutcome.RELEASED);
+          KvReplies.released(
+              out.write(Reply.OK), rel.outcome() == RemoteStore.ReleaseOutcome.RELEASED);
           return null;
         });
   }

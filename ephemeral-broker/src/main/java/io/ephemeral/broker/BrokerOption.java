@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * command line, Maven) is checked by its row, so the same value is accepted or refused with the
  * same rule everywhere.
  *
- * <p>A row without a flag ({@link #SECRET}, {@link #STORE}) has flags of its own in the CLI.
+ * <p>A row without a flag ({@link #SECRET}, {@link #PIPE_ID}, {@link #STORE}) has flags of its own
+ * in the CLI.
  */
 public enum BrokerOption {
   /** The option of {@link Broker.Builder#debug}. */
@@ -131,7 +132,7 @@ public enum BrokerOption {
       "--log-level",
       Kind.CHOICE,
       null,
-      "debug, info, warn or error (default info, debug with debug)."),
+      "The least severe level logged; debug when debug is on."),
   /** The option of {@link Broker.Builder#structuredLogging}. */
   STRUCTURED_LOGGING(
       "structuredLogging",
@@ -152,7 +153,7 @@ public enum BrokerOption {
   PIPE_ID(
       "pipeId",
       "BROKER_PIPE_ID",
-      "--pipe-id",
+      null,
       Kind.TEXT,
       null,
       "The socket is named broker-ID.sock instead of a random name."),
@@ -410,15 +411,19 @@ public enum BrokerOption {
 
   private static final Pattern PIPE_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-  private final String optionName;
-  private final String environmentVariable;
-  private final String flag;
-  private final Kind kind;
-  private final Object defaultValue;
-  private final long min;
-  private final long max;
-  private final String zeroMeans;
-  private final String description;
+  /** One row of the table. */
+  private record Row(
+      String name,
+      String variable,
+      String flag,
+      Kind kind,
+      Object defaultValue,
+      long min,
+      long max,
+      String zeroMeans,
+      String description) {}
+
+  private final Row row;
 
   BrokerOption(
       String name, String variable, String flag, Kind kind, Object defaultValue, String doc) {
@@ -456,35 +461,27 @@ public enum BrokerOption {
       long max,
       String zeroMeans,
       String doc) {
-    this.optionName = name;
-    this.environmentVariable = variable;
-    this.flag = flag;
-    this.kind = kind;
-    this.defaultValue = defaultValue;
-    this.min = min;
-    this.max = max;
-    this.zeroMeans = zeroMeans;
-    this.description = doc;
+    this.row = new Row(name, variable, flag, kind, defaultValue, min, max, zeroMeans, doc);
   }
 
   /** The option's name: its {@link Broker.Builder} method and its Maven parameter. */
   public String optionName() {
-    return optionName;
+    return row.name();
   }
 
   /** The environment variable the builder falls back to when the option is not set. */
   public String environmentVariable() {
-    return environmentVariable;
+    return row.variable();
   }
 
   /** The flag of {@code ephemeral-broker start}, or null when the CLI has flags of its own. */
   public String flag() {
-    return flag;
+    return row.flag();
   }
 
   /** What kind of value the option takes. */
   public Kind kind() {
-    return kind;
+    return row.kind();
   }
 
   /**
@@ -494,46 +491,46 @@ public enum BrokerOption {
    * socket name, the memory store, the log level that follows {@link #DEBUG}).
    */
   public Object defaultValue() {
-    return defaultValue;
+    return row.defaultValue();
   }
 
   /** The smallest number accepted (numeric kinds). */
   public long min() {
-    return min;
+    return row.min();
   }
 
   /** The largest number accepted (numeric kinds). */
   public long max() {
-    return max;
+    return row.max();
   }
 
   /** The one-line description of the option. */
   public String description() {
-    return description;
+    return row.description();
   }
 
   /** The default as usage help shows it, e.g. {@code 1048576}, {@code off} or {@code lru}. */
   public String defaultText() {
-    if (defaultValue == null) {
+    if (row.defaultValue() == null) {
       return this == STORE
           ? "memory"
           : this == LOG_LEVEL ? "info" : this == MAX_MEMORY ? "half the JVM's heap" : "none";
     }
-    if (kind == Kind.NAMES) {
-      List<?> names = (List<?>) defaultValue;
+    if (row.kind() == Kind.NAMES) {
+      List<?> names = (List<?>) row.defaultValue();
       return names.isEmpty() ? "none" : String.valueOf(names);
     }
-    if (kind == Kind.MILLIS && ((Long) defaultValue) == 0) {
+    if (row.kind() == Kind.MILLIS && ((Long) row.defaultValue()) == 0) {
       return "off";
     }
-    if (kind == Kind.CHOICE) {
+    if (row.kind() == Kind.CHOICE) {
       return choices().entrySet().stream()
-          .filter(e -> e.getValue().equals(defaultValue))
+          .filter(e -> e.getValue().equals(row.defaultValue()))
           .findFirst()
           .orElseThrow()
           .getKey();
     }
-    return String.valueOf(defaultValue);
+    return String.valueOf(row.defaultValue());
   }
 
   /**
@@ -570,7 +567,7 @@ public enum BrokerOption {
    * refuses a value of this option.
    */
   public String rule() {
-    switch (kind) {
+    switch (row.kind()) {
       case BOOLEAN:
         return "must be true or false";
       case TEXT:
@@ -578,7 +575,7 @@ public enum BrokerOption {
             ? "must be 1-64 characters of letters, digits, '.', '_' or '-'"
             : "must be text";
       case CHOICE:
-        return "must be one of " + String.join(", ", shownChoices());
+        return "must be one of " + String.join(", ", choiceNames());
       case SIZE:
         return "must be a positive size: bytes, or a number with k, m or g (512m, 2g)";
       case NAMES:
@@ -587,17 +584,19 @@ public enum BrokerOption {
         break;
     }
     String unit =
-        kind == Kind.MILLIS ? " milliseconds" : kind == Kind.MICROS ? " microseconds" : "";
-    String zero = zeroMeans == null ? "" : " (" + zeroMeans + ")";
-    if (max == Integer.MAX_VALUE || max == Long.MAX_VALUE) {
-      if (min == 1) {
+        row.kind() == Kind.MILLIS
+            ? " milliseconds"
+            : row.kind() == Kind.MICROS ? " microseconds" : "";
+    String zero = row.zeroMeans() == null ? "" : " (" + row.zeroMeans() + ")";
+    if (row.max() == Integer.MAX_VALUE || row.max() == Long.MAX_VALUE) {
+      if (row.min() == 1) {
         return "must be positive";
       }
-      return min == 0
+      return row.min() == 0
           ? "must be 0" + zero + " or more"
-          : "must be at least " + min + (kind == Kind.BYTES ? " bytes" : unit);
+          : "must be at least " + row.min() + (row.kind() == Kind.BYTES ? " bytes" : unit);
     }
-    return "must be from " + min + zero + " to " + max + unit;
+    return "must be from " + row.min() + zero + " to " + row.max() + unit;
   }
 
   /**
@@ -610,7 +609,7 @@ public enum BrokerOption {
   public Object parse(String text) {
     Objects.requireNonNull(text, "text");
     String t = text.trim();
-    switch (kind) {
+    switch (row.kind()) {
       case BOOLEAN:
         switch (t.toLowerCase(Locale.ROOT)) {
           case "true":
@@ -659,10 +658,13 @@ public enum BrokerOption {
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("'" + text + "' is not a whole number");
         }
-        if (number < min || number > max) {
+        if (number > row.max() && (row.max() == Integer.MAX_VALUE || row.max() == Long.MAX_VALUE)) {
+          throw new IllegalArgumentException(number + " must be at most " + row.max());
+        }
+        if (number < row.min() || number > row.max()) {
           throw new IllegalArgumentException(number + " " + rule());
         }
-        return kind == Kind.MILLIS ? (Object) number : (Object) (int) number;
+        return row.kind() == Kind.MILLIS ? (Object) number : (Object) (int) number;
     }
   }
 
@@ -673,10 +675,10 @@ public enum BrokerOption {
    * @throws IllegalArgumentException naming the option, its rule and the value
    */
   public Object check(Object value) {
-    Objects.requireNonNull(value, optionName);
+    Objects.requireNonNull(value, row.name());
     boolean valid;
     Object held = value;
-    switch (kind) {
+    switch (row.kind()) {
       case BOOLEAN:
         valid = value instanceof Boolean;
         break;
@@ -689,7 +691,7 @@ public enum BrokerOption {
         valid = choices().containsValue(value);
         break;
       case SIZE:
-        valid = value instanceof Long && (Long) value >= min;
+        valid = value instanceof Long && (Long) value >= row.min();
         break;
       case NAMES:
         valid =
@@ -698,19 +700,22 @@ public enum BrokerOption {
       case MILLIS:
         if (value instanceof Duration) {
           Duration d = (Duration) value;
-          valid = !d.isNegative() && !d.isZero() && d.toMillis() >= min;
+          valid = !d.isNegative() && !d.isZero() && d.toMillis() >= row.min();
           held = d.toMillis();
         } else {
-          valid = value instanceof Long && (Long) value >= min && (Long) value <= max;
+          valid = value instanceof Long && (Long) value >= row.min() && (Long) value <= row.max();
         }
         break;
       default:
-        valid = value instanceof Integer && (Integer) value >= min && (Integer) value <= max;
+        valid =
+            value instanceof Integer
+                && (Integer) value >= row.min()
+                && (Integer) value <= row.max();
         break;
     }
     if (!valid) {
       throw new IllegalArgumentException(
-          optionName + " " + rule() + ", got " + (this == SECRET ? "(hidden)" : value));
+          row.name() + " " + rule() + ", got " + (this == SECRET ? "(hidden)" : value));
     }
     return held;
   }
@@ -760,19 +765,20 @@ public enum BrokerOption {
   /** The option named {@code name} ({@link #optionName()}). */
   public static BrokerOption named(String name) {
     for (BrokerOption o : values()) {
-      if (o.optionName.equals(name)) {
+      if (o.row.name().equals(name)) {
         return o;
       }
     }
     List<String> names = new ArrayList<>();
     for (BrokerOption o : values()) {
-      names.add(o.optionName);
+      names.add(o.row.name());
     }
     throw new IllegalArgumentException(
         "no broker option is called '" + name + "' (options: " + String.join(", ", names) + ")");
   }
 
-  private List<String> shownChoices() {
+  /** The names a {@link Kind#CHOICE} option is shown with, one per value; empty for other kinds. */
+  public List<String> choiceNames() {
     List<String> shown = new ArrayList<>();
     List<Object> seen = new ArrayList<>();
     for (Map.Entry<String, Object> e : choices().entrySet()) {

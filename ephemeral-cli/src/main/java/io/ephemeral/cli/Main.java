@@ -71,7 +71,7 @@ public final class Main {
   /** The {@code ephemeral-broker} command line. */
   static CommandLine broker(Map<String, String> env, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new BrokerCommand());
-    cl.addSubcommand(new CommandLine(new StartCommand(env, out, err)));
+    cl.addSubcommand(StartCommand.commandLine(env, out, err));
     // Everything after the command's first word belongs to the command: start npm test --ci.
     cl.setStopAtPositional(true);
     cl.setExecutionExceptionHandler(

@@ -1,18 +1,21 @@
 package io.ephemeral.cli;
 
 import io.ephemeral.broker.Broker;
+import io.ephemeral.broker.BrokerOption;
 import io.ephemeral.client.BrokerScope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -21,13 +24,15 @@ import picocli.CommandLine.Spec;
 /*
  * Implementation notes.
  *
- * Only options the user actually gave are handed to Broker.Builder; everything else is left
- * to the builder, which falls back to the BROKER_* environment variables and then to the
- * defaults. (The original CLI passed every option, so the environment never applied, and its
- * numeric flags all parsed to NaN.) Hence the nullable boxed fields.
- *
- * Numbers are validated here so that a bad value is a usage error (exit 2) naming the flag;
- * anything the builder still rejects (IllegalArgumentException) is reported the same way.
+ * The broker's options are not declared here: each row of the option table (BrokerOption) with a
+ * flag becomes an option of this command (commandLine() adds them), with the row's description,
+ * variable and default in its help. Only the flags the user actually gave are handed to the
+ * builder; everything else falls back to the BROKER_* variables and then to the defaults. (The
+ * original CLI passed every option, so the environment never applied, and its numeric flags all
+ * parsed to NaN.) Each value is checked by its row, so a bad one is a usage error (exit 2) naming
+ * the flag, with the same rule the builder and the environment apply; anything the builder still
+ * rejects (options that go together) is reported the same way. The flags declared here are the
+ * CLI's own: the socket's place, the secret's source, the store's URI and plugins.
  */
 
 /** {@code ephemeral-broker start [flags] [-- CMD ARGS...]}. */
@@ -61,53 +66,17 @@ final class StartCommand implements Callable<Integer> {
   private final PrintWriter out;
   private final PrintWriter err;
 
-  private Long ttlMs;
-  private Integer maxItems;
-  private Integer maxRequestSize;
-  private Integer maxValueSize;
-  private Long idleTimeoutMs;
-  private Long heartbeatIntervalMs;
-  private Integer maxConnections;
-  private Integer maxKeyLength;
-  private Integer maxNestingDepth;
-  private Integer maxNumberLength;
-  private Integer maxStringLength;
-  private Integer maxFrameSize;
-  private Integer maxFrameDepth;
-  private Integer maxPendingCalls;
-  private Integer maxLeaseWaiters;
-  private Integer maxOutputBuffer;
-  private Long stallTimeoutMs;
-  private Long connectionIdleTimeoutMs;
-  private Long replayWindowMs;
-  private Integer replayCacheSize;
-  private Integer busyPollMicros;
-
-  @Option(names = "--debug", description = "Debug logging (env BROKER_DEBUG).")
-  Boolean debug;
-
-  @Option(
-      names = "--require-ttl",
-      negatable = true,
-      description = "Whether set must carry a ttl (env BROKER_REQUIRE_TTL; default: required).")
-  Boolean requireTtl;
+  /**
+   * The value picocli set for each of the table's flags (null while not given): its text, true or
+   * false, or the list of a repeatable flag's values.
+   */
+  private final Map<BrokerOption, Object> given = new EnumMap<>(BrokerOption.class);
 
   @ArgGroup(exclusive = true)
   SocketOptions socket;
 
   @ArgGroup(exclusive = true)
   SecretOptions secret;
-
-  @Option(
-      names = "--log-level",
-      paramLabel = "LEVEL",
-      description = "debug, info, warn or error (env BROKER_LOG_LEVEL; default info).")
-  String logLevel;
-
-  @Option(
-      names = "--structured-logging",
-      description = "Log one JSON object per line (env BROKER_STRUCTURED_LOGGING).")
-  Boolean structuredLogging;
 
   @Parameters(
       paramLabel = "CMD",
@@ -150,226 +119,6 @@ final class StartCommand implements Callable<Integer> {
   boolean detach;
 
   @Option(
-      names = "--ttl",
-      paramLabel = "MS",
-      description =
-          "Default TTL in ms for set/lease without ttl (env BROKER_DEFAULT_TTL;"
-              + " default 1800000).")
-  void ttl(long ms) {
-    ttlMs = require(ms > 0, "--ttl", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--max-items",
-      paramLabel = "N",
-      description = "Maximum number of keys, 0 = unlimited (env BROKER_MAX_ITEMS; default 10000).")
-  void maxItems(int n) {
-    maxItems = require(n >= 0, "--max-items", n, "must be 0 (unlimited) or more");
-  }
-
-  @Option(
-      names = "--max-request-size",
-      paramLabel = "BYTES",
-      description = "Longest request line (env BROKER_MAX_REQUEST_SIZE; default 1048576).")
-  void maxRequestSize(int bytes) {
-    maxRequestSize = require(bytes > 0, "--max-request-size", bytes, "must be positive");
-  }
-
-  @Option(
-      names = "--max-value-size",
-      paramLabel = "BYTES",
-      description = "Largest value (env BROKER_MAX_VALUE_SIZE; default 262144).")
-  void maxValueSize(int bytes) {
-    maxValueSize = require(bytes > 0, "--max-value-size", bytes, "must be positive");
-  }
-
-  @Option(
-      names = "--idle-timeout",
-      paramLabel = "MS",
-      description = "Stop after MS without requests (env BROKER_IDLE_TIMEOUT; default off).")
-  void idleTimeout(long ms) {
-    idleTimeoutMs =
-        require(ms > 0, "--idle-timeout", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--heartbeat-interval",
-      paramLabel = "MS",
-      description = "Log a heartbeat line every MS (env BROKER_HEARTBEAT_INTERVAL; default off).")
-  void heartbeatInterval(long ms) {
-    heartbeatIntervalMs =
-        require(ms > 0, "--heartbeat-interval", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--max-connections",
-      paramLabel = "N",
-      description = "Most open connections (env BROKER_MAX_CONNECTIONS; default 4096).")
-  void maxConnections(int n) {
-    maxConnections = require(n > 0, "--max-connections", n, "must be positive");
-  }
-
-  @Option(
-      names = "--max-key-length",
-      paramLabel = "BYTES",
-      description = "Longest key (env BROKER_MAX_KEY_LENGTH; default 4096).")
-  void maxKeyLength(int bytes) {
-    maxKeyLength = require(bytes > 0, "--max-key-length", bytes, "must be positive");
-  }
-
-  @Option(
-      names = "--max-nesting-depth",
-      paramLabel = "N",
-      description =
-          "Deepest JSON nesting in a request, 2-1000 (env BROKER_MAX_NESTING_DEPTH; default 64).")
-  void maxNestingDepth(int n) {
-    maxNestingDepth =
-        require(n >= 2 && n <= 1000, "--max-nesting-depth", n, "must be from 2 to 1000");
-  }
-
-  @Option(
-      names = "--max-number-length",
-      paramLabel = "N",
-      description =
-          "Longest number in a request, 1-100000 characters (env BROKER_MAX_NUMBER_LENGTH; default 1000).")
-  void maxNumberLength(int n) {
-    maxNumberLength =
-        require(n >= 1 && n <= 100_000, "--max-number-length", n, "must be from 1 to 100000");
-  }
-
-  @Option(
-      names = "--max-string-length",
-      paramLabel = "N",
-      description =
-          "Longest string in a request, in characters (env BROKER_MAX_STRING_LENGTH; default 20000000).")
-  void maxStringLength(int n) {
-    maxStringLength = require(n > 0, "--max-string-length", n, "must be positive");
-  }
-
-  @Option(
-      names = "--max-frame-size",
-      paramLabel = "BYTES",
-      description = "Largest gateway frame (env BROKER_MAX_FRAME_SIZE; default 16777216).")
-  void maxFrameSize(int bytes) {
-    maxFrameSize = require(bytes > 0, "--max-frame-size", bytes, "must be positive");
-  }
-
-  @Option(
-      names = "--max-frame-depth",
-      paramLabel = "N",
-      description =
-          "Deepest nesting in a gateway frame, 2-1000 (env BROKER_MAX_FRAME_DEPTH; default 256).")
-  void maxFrameDepth(int n) {
-    maxFrameDepth = require(n >= 2 && n <= 1000, "--max-frame-depth", n, "must be from 2 to 1000");
-  }
-
-  @Option(
-      names = "--max-pending-calls",
-      paramLabel = "N",
-      description =
-          "Most gateway calls in flight per connection, 0 = no count limit (env"
-              + " BROKER_MAX_PENDING_CALLS; default 0: the memory budget bounds them).")
-  void maxPendingCalls(int n) {
-    maxPendingCalls = require(n >= 0, "--max-pending-calls", n, "must be 0 (no limit) or more");
-  }
-
-  @Option(
-      names = "--max-lease-waiters",
-      paramLabel = "N",
-      description =
-          "Most lease requests waiting for a slot, 0 = no waiting (env BROKER_MAX_LEASE_WAITERS;"
-              + " default 1024).")
-  void maxLeaseWaiters(int n) {
-    maxLeaseWaiters = require(n >= 0, "--max-lease-waiters", n, "must be 0 or more");
-  }
-
-  @Option(
-      names = "--max-output-buffer",
-      paramLabel = "BYTES",
-      description =
-          "Most unsent output per connection before it is closed (env BROKER_MAX_OUTPUT_BUFFER;"
-              + " default 67108864).")
-  void maxOutputBuffer(int bytes) {
-    maxOutputBuffer = require(bytes > 0, "--max-output-buffer", bytes, "must be positive");
-  }
-
-  @Option(
-      names = "--stall-timeout",
-      paramLabel = "MS",
-      description =
-          "Close a connection whose started request or unsent output does not move for MS"
-              + " (env BROKER_STALL_TIMEOUT; default 30000).")
-  void stallTimeout(long ms) {
-    stallTimeoutMs =
-        require(ms > 0, "--stall-timeout", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--connection-idle-timeout",
-      paramLabel = "MS",
-      description =
-          "Close a connection that sends nothing for MS (env BROKER_CONNECTION_IDLE_TIMEOUT;"
-              + " default off).")
-  void connectionIdleTimeout(long ms) {
-    connectionIdleTimeoutMs =
-        require(
-            ms > 0, "--connection-idle-timeout", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--replay-window",
-      paramLabel = "MS",
-      description =
-          "Replay protection: signed requests must carry ts (within MS of the broker's clock)"
-              + " and an unused nonce; needs a secret (env BROKER_REPLAY_WINDOW; default off).")
-  void replayWindow(long ms) {
-    replayWindowMs =
-        require(ms > 0, "--replay-window", ms, "must be a positive number of milliseconds");
-  }
-
-  @Option(
-      names = "--replay-cache-size",
-      paramLabel = "N",
-      description =
-          "Most nonces remembered for replay protection (env BROKER_REPLAY_CACHE_SIZE; default 100000).")
-  void replayCacheSize(int n) {
-    replayCacheSize = require(n > 0, "--replay-cache-size", n, "must be positive");
-  }
-
-  @Option(
-      names = "--busy-poll-micros",
-      paramLabel = "US",
-      description =
-          "After a busy loop turn, poll the sockets up to US microseconds before sleeping;"
-              + " 0 = off (env BROKER_BUSY_POLL_MICROS; default 50).")
-  void busyPollMicros(int micros) {
-    busyPollMicros =
-        require(
-            micros >= 0 && micros <= 10_000,
-            "--busy-poll-micros",
-            micros,
-            "must be between 0 and 10000");
-  }
-
-  @Option(
-      names = "--max-memory",
-      paramLabel = "SIZE",
-      description =
-          "Memory budget for what clients make the broker hold (values, leases, gateway calls,"
-              + " unfinished and unsent data), in bytes or with k/m/g (512m, 2g); past it writes are"
-              + " refused with memory_limit (env BROKER_MAX_MEMORY; default half the JVM's heap).")
-  String maxMemory;
-
-  @Option(
-      names = "--allow-unsigned-service",
-      paramLabel = "NAME",
-      description =
-          "With a secret, let gateway services with this name (* matches anything) register"
-              + " without proving the secret, e.g. Node ipc-bro services; repeatable"
-              + " (env BROKER_ALLOW_UNSIGNED_SERVICES, comma-separated).")
-  java.util.List<String> unsignedServices = new java.util.ArrayList<>();
-
-  @Option(
       names = "--store",
       paramLabel = "URI",
       description =
@@ -386,12 +135,65 @@ final class StartCommand implements Callable<Integer> {
           "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
   java.util.List<Path> plugins = new java.util.ArrayList<>();
 
-  private <T> T require(boolean valid, String flag, T value, String rule) {
-    if (!valid) {
-      throw new ParameterException(
-          spec.commandLine(), "Invalid value for option '" + flag + "': " + value + " " + rule);
+  /**
+   * The {@code start} command line: this command's own flags, then one flag for each row of the
+   * option table that has one.
+   */
+  static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+    StartCommand start = new StartCommand(env, out, err);
+    CommandLine cl = new CommandLine(start);
+    for (BrokerOption option : BrokerOption.values()) {
+      if (option.flag() != null) {
+        cl.getCommandSpec().addOption(start.flag(option));
+      }
     }
-    return value;
+    return cl;
+  }
+
+  /** The flag of a table row: its help from the row, its value kept as given. */
+  private OptionSpec flag(BrokerOption option) {
+    boolean bool = option.kind() == BrokerOption.Kind.BOOLEAN;
+    boolean names = option.kind() == BrokerOption.Kind.NAMES;
+    OptionSpec.Builder flag =
+        OptionSpec.builder(option.flag())
+            .paramLabel(
+                bool
+                    ? ""
+                    : option.kind() == BrokerOption.Kind.CHOICE
+                        ? String.join("|", option.choiceNames())
+                        : option.kind().label())
+            .arity(bool ? "0" : "1")
+            .negatable(bool)
+            .description(
+                option.description()
+                    + (names ? " Repeatable." : "")
+                    + " (env "
+                    + option.environmentVariable()
+                    + "; default "
+                    + option.defaultText()
+                    + ")")
+            .getter(
+                new CommandLine.Model.IGetter() {
+                  @Override
+                  @SuppressWarnings("unchecked")
+                  public <T> T get() {
+                    return (T) given.get(option);
+                  }
+                })
+            .setter(
+                new CommandLine.Model.ISetter() {
+                  @Override
+                  public <T> T set(T value) {
+                    given.put(option, value);
+                    return null;
+                  }
+                });
+    if (names) {
+      flag.type(List.class).auxiliaryTypes(String.class);
+    } else {
+      flag.type(bool ? Boolean.class : String.class);
+    }
+    return flag.build();
   }
 
   @Override
@@ -440,39 +242,25 @@ final class StartCommand implements Callable<Integer> {
   }
 
   /** A broker with exactly the options given, or a usage error for what the builder rejects. */
+  @SuppressWarnings("unchecked") // a repeatable flag's value is the List<String> picocli made
   private Broker buildBroker(BrokerScope scope) {
     Broker.Builder builder = Broker.builder().environment(env);
     try {
-      given(ttlMs, ms -> builder.defaultTtl(Duration.ofMillis(ms)));
-      given(maxItems, builder::maxItems);
-      given(maxRequestSize, builder::maxRequestSize);
-      given(maxValueSize, builder::maxValueSize);
-      given(idleTimeoutMs, ms -> builder.idleTimeout(Duration.ofMillis(ms)));
-      given(heartbeatIntervalMs, ms -> builder.heartbeatInterval(Duration.ofMillis(ms)));
-      given(maxConnections, builder::maxConnections);
-      given(maxKeyLength, builder::maxKeyLength);
-      given(maxNestingDepth, builder::maxNestingDepth);
-      given(maxNumberLength, builder::maxNumberLength);
-      given(maxStringLength, builder::maxStringLength);
-      given(maxFrameSize, builder::maxFrameSize);
-      given(maxFrameDepth, builder::maxFrameDepth);
-      given(maxPendingCalls, builder::maxPendingCallsPerConnection);
-      given(maxLeaseWaiters, builder::maxLeaseWaiters);
-      given(maxOutputBuffer, builder::maxOutputBuffer);
-      given(stallTimeoutMs, ms -> builder.stallTimeout(Duration.ofMillis(ms)));
-      given(connectionIdleTimeoutMs, ms -> builder.connectionIdleTimeout(Duration.ofMillis(ms)));
-      given(replayWindowMs, ms -> builder.replayProtection(Duration.ofMillis(ms)));
-      given(replayCacheSize, builder::replayCacheSize);
-      given(busyPollMicros, builder::busyPollMicros);
-      given(debug, builder::debug);
-      given(requireTtl, builder::requireTtl);
-      given(logLevel, builder::logLevel);
-      given(structuredLogging, builder::structuredLogging);
+      given.forEach(
+          (option, value) -> {
+            if (value != null) { // picocli resets every option to null before parsing
+              String text =
+                  value instanceof List
+                      ? String.join(",", (List<String>) value)
+                      : String.valueOf(value);
+              option(builder, option, option.flag(), text);
+            }
+          });
       given(store, builder::store);
-      given(maxMemory, size -> builder.maxMemory(size));
-      unsignedServices.forEach(name -> builder.allowUnsignedServices(name));
       if (socket != null) {
-        given(socket.pipeId, builder::pipeId);
+        if (socket.pipeId != null) {
+          option(builder, BrokerOption.PIPE_ID, "--pipe-id", socket.pipeId);
+        }
         given(socket.path, builder::socketPath);
       }
       if (scope != null) {
@@ -492,6 +280,17 @@ final class StartCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** Sets a table option from its flag's text; a value its row refuses is a usage error. */
+  private void option(Broker.Builder builder, BrokerOption option, String flag, String text) {
+    try {
+      option.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '" + flag + "': " + e.getMessage(), e);
+    }
+    builder.option(option, text);
   }
 
   private static <T> void given(T option, Consumer<T> apply) {

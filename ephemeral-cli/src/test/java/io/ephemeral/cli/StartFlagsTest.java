@@ -1,9 +1,12 @@
 package io.ephemeral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.cli.Cli.Result;
+import io.ephemeral.client.service.ServiceClient;
+import io.ephemeral.client.service.ServiceException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -34,6 +37,59 @@ class StartFlagsTest {
       assertThat(Cli.ctl(pipe, "stats").out()).contains("\"maxItems\": 5");
       stop(cli);
     }
+  }
+
+  @Test
+  void everyOptionOfTheTableHasAFlagEvictionPolicyIncluded() {
+    // --eviction-policy had no flag before the option table gave every option one.
+    try (Cli cli = Cli.start(dir, "start", "--max-items", "2", "--eviction-policy", "lru")) {
+      Path pipe = cli.awaitSocket();
+      for (int i = 1; i <= 3; i++) {
+        assertThat(Cli.ctl(pipe, "set", "k" + i, "v", "--ttl", "60000").out()).isEqualTo("OK\n");
+      }
+      assertThat(Cli.ctl(pipe, "get", "k1").status()).as("evicted").isEqualTo(1);
+      assertThat(Cli.ctl(pipe, "get", "k3").out()).isEqualTo("\"v\"\n");
+      stop(cli);
+    }
+  }
+
+  @Test
+  void aRepeatedNamesFlagGivesAllItsNames() {
+    // --allow-unsigned-service is the table's NAMES row: each occurrence adds its names.
+    try (Cli cli =
+        Cli.start(
+            dir,
+            Map.of("S", "s3cret"),
+            "start",
+            "--secret-env",
+            "S",
+            "--allow-unsigned-service",
+            "node-*",
+            "--allow-unsigned-service",
+            "legacy")) {
+      Path pipe = cli.awaitSocket();
+      try (ServiceClient first = unsigned(pipe, "node-orders");
+          ServiceClient second = unsigned(pipe, "legacy");
+          ServiceClient other = unsigned(pipe, "billing")) {
+        first.connect();
+        second.connect();
+        assertThatThrownBy(other::connect)
+            .isInstanceOf(ServiceException.class)
+            .hasMessageContaining("secret");
+      }
+      stop(cli);
+    }
+  }
+
+  /** A service client without the secret (it cannot prove it). */
+  private static ServiceClient unsigned(Path pipe, String name) {
+    return ServiceClient.builder()
+        .serviceName(name)
+        .gateway(pipe)
+        .environment(Map.of())
+        .autoReconnect(false)
+        .timeout(java.time.Duration.ofSeconds(10))
+        .build();
   }
 
   @Test

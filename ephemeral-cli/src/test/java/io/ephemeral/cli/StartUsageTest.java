@@ -2,6 +2,7 @@ package io.ephemeral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ephemeral.broker.BrokerOption;
 import io.ephemeral.cli.Cli.Result;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,19 +42,22 @@ class StartUsageTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "--ttl abc               | Invalid value for option '--ttl': 'abc' is not a long",
-        "--ttl 0                 | Invalid value for option '--ttl': 0 must be a positive number",
-        "--ttl -5                | Invalid value for option '--ttl': -5 must be a positive number",
+        "--ttl abc               | Invalid value for option '--ttl': 'abc' is not a whole number",
+        "--ttl 0                 | Invalid value for option '--ttl': 0 must be positive",
+        "--ttl -5                | Invalid value for option '--ttl': -5 must be positive",
         "--max-items -1          | Invalid value for option '--max-items': -1 must be 0 (unlimited) or more",
-        "--max-items 1.5         | Invalid value for option '--max-items': '1.5' is not an int",
-        "--max-items 99999999999 | Invalid value for option '--max-items': '99999999999' is not an int",
+        "--max-items 1.5         | Invalid value for option '--max-items': '1.5' is not a whole number",
+        "--max-items 99999999999 | Invalid value for option '--max-items': 99999999999 must be at most 2147483647",
         "--max-value-size 0      | Invalid value for option '--max-value-size': 0 must be positive",
-        "--max-request-size x    | Invalid value for option '--max-request-size': 'x' is not an int",
-        "--idle-timeout 0        | Invalid value for option '--idle-timeout': 0 must be a positive",
-        "--heartbeat-interval -1 | Invalid value for option '--heartbeat-interval': -1 must be a positive",
-        "--busy-poll-micros -1   | Invalid value for option '--busy-poll-micros': -1 must be between 0 and 10000",
-        "--busy-poll-micros 20000 | Invalid value for option '--busy-poll-micros': 20000 must be between 0 and 10000",
-        "--log-level loud        | loud",
+        "--max-request-size x    | Invalid value for option '--max-request-size': 'x' is not a whole number",
+        "--max-request-size 10   | Invalid value for option '--max-request-size': 10 must be at least 64 bytes",
+        "--idle-timeout 0        | Invalid value for option '--idle-timeout': 0 must be positive",
+        "--heartbeat-interval -1 | Invalid value for option '--heartbeat-interval': -1 must be positive",
+        "--busy-poll-micros -1   | Invalid value for option '--busy-poll-micros': -1 must be from 0 (off) to 10000 microseconds",
+        "--busy-poll-micros 20000 | Invalid value for option '--busy-poll-micros': 20000 must be from 0 (off) to 10000 microseconds",
+        "--log-level loud        | Invalid value for option '--log-level': 'loud' must be one of debug, info, warn, error",
+        "--eviction-policy fifo  | Invalid value for option '--eviction-policy': 'fifo' must be one of reject, lru",
+        "--pipe-id ../x          | Invalid value for option '--pipe-id': '../x' must be 1-64 characters",
         "--pipe-id a --socket b  | --pipe-id=ID, --socket=PATH are mutually exclusive",
         "--secret a --secret-env B | --secret=S, --secret-env=VAR are mutually exclusive",
         "--secret-env NOPE       | --secret-env: environment variable NOPE is not set",
@@ -62,15 +66,15 @@ class StartUsageTest {
         "--max-key-length 0      | Invalid value for option '--max-key-length': 0 must be positive",
         "--max-nesting-depth 1   | Invalid value for option '--max-nesting-depth': 1 must be from 2 to 1000",
         "--max-frame-depth 1001  | Invalid value for option '--max-frame-depth': 1001 must be from 2 to 1000",
-        "--max-frame-size 0      | Invalid value for option '--max-frame-size': 0 must be positive",
-        "--max-pending-calls -1  | Invalid value for option '--max-pending-calls': -1 must be 0 (no limit) or more",
-        "--max-memory 12x        | maxMemory '12x' is not a size",
-        "--max-memory 0          | maxMemory must be positive",
-        "--max-lease-waiters -1  | Invalid value for option '--max-lease-waiters': -1 must be 0 or more",
-        "--max-output-buffer 100 | maxOutputBuffer must be at least 65536 bytes, got 100",
-        "--stall-timeout 0       | Invalid value for option '--stall-timeout': 0 must be a positive",
-        "--connection-idle-timeout x | Invalid value for option '--connection-idle-timeout': 'x' is not a long",
-        "--replay-window 0       | Invalid value for option '--replay-window': 0 must be a positive",
+        "--max-frame-size 0      | Invalid value for option '--max-frame-size': 0 must be at least 64 bytes",
+        "--max-pending-calls -1  | Invalid value for option '--max-pending-calls': -1 must be 0 (no count limit) or more",
+        "--max-memory 12x        | Invalid value for option '--max-memory': '12x' is not a size",
+        "--max-memory 0          | Invalid value for option '--max-memory': '0' must be positive",
+        "--max-lease-waiters -1  | Invalid value for option '--max-lease-waiters': -1 must be 0 (no waiting) or more",
+        "--max-output-buffer 100 | Invalid value for option '--max-output-buffer': 100 must be at least 65536 bytes",
+        "--stall-timeout 0       | Invalid value for option '--stall-timeout': 0 must be positive",
+        "--connection-idle-timeout x | Invalid value for option '--connection-idle-timeout': 'x' is not a whole number",
+        "--replay-window 0       | Invalid value for option '--replay-window': 0 must be positive",
         "--replay-window 30000   | replay protection needs a secret",
         "--replay-cache-size 0   | Invalid value for option '--replay-cache-size': 0 must be positive",
       })
@@ -117,19 +121,42 @@ class StartUsageTest {
             "--ttl=MS",
             "--max-items=N",
             "--max-request-size=BYTES",
-            "--max-value-size=BYTES",
-            "--debug",
+            "--[no-]debug",
+            "--[no-]require-ttl",
+            "--log-level=debug|info|warn|error",
+            "--busy-poll-micros=US",
             "--pipe-id=ID",
+            "--socket=PATH",
             "--secret=S",
             "--secret-env=VAR",
             "--secret-file=FILE",
-            "--[no-]require-ttl",
-            "--socket=PATH",
-            "--log-level=LEVEL",
-            "--structured-logging",
-            "--idle-timeout=MS",
-            "--heartbeat-interval=MS",
-            "--busy-poll-micros=US",
+            "--store=URI",
+            "--plugin=JAR",
             "127");
+    // Every option of the table has its flag, with its variable in the help.
+    for (BrokerOption option : BrokerOption.values()) {
+      if (option.flag() != null) {
+        String flag =
+            option.kind() == BrokerOption.Kind.BOOLEAN
+                ? "--[no-]" + option.flag().substring(2)
+                : option.flag() + "=";
+        assertThat(help.out()).contains(flag).contains(option.environmentVariable());
+      }
+    }
+  }
+
+  @Test
+  void everyFlagOfTheTableIsCheckedByItsRow() throws Exception {
+    // Checked against the same row the builder and the environment use: a value the row refuses
+    // is refused here naming the flag, one it accepts is passed on.
+    for (BrokerOption option : BrokerOption.values()) {
+      if (option.flag() == null
+          || option.kind() == BrokerOption.Kind.BOOLEAN
+          || option.kind() == BrokerOption.Kind.NAMES) { // any text is names
+        continue;
+      }
+      assertThat(usageError(Map.of(), "start", option.flag(), "?"))
+          .contains("Invalid value for option '" + option.flag() + "': '?'");
+    }
   }
 }

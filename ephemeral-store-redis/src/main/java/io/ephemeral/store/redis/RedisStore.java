@@ -7,21 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.RedisClusterClient;
-import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -53,27 +43,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 public final class RedisStore implements RemoteStore {
   private static final byte[] EMPTY = new byte[0];
 
-  private enum Mode {
-    STANDALONE,
-    CLUSTER,
-    SENTINEL
-  }
-
-  private final Mode mode;
-  private final List<String> hosts;
-  private final String master;
-  private final int database;
-  private final String user;
-  private final String password;
-  private final boolean tls;
-
-  /** Trust (and client keys) for TLS, or null for the JVM's defaults. */
-  private final SSLContext sslContext;
+  /** Where Redis is and how to connect to it. */
+  private final RedisEndpoint endpoint;
 
   private final String prefix;
-  private final int timeoutMillis;
-  private final int connectTimeoutMillis;
-  private final int threads;
   private final Clock clock;
   private final long graceMillis;
 
@@ -96,19 +69,20 @@ public final class RedisStore implements RemoteStore {
   private volatile boolean scriptsLoaded;
 
   private RedisStore(Builder b) {
-    this.mode = b.mode;
-    this.hosts = List.copyOf(b.hosts);
-    this.master = b.master;
-    this.database = b.database;
-    this.user = b.user;
-    this.password = b.password;
-    this.tls = b.tls;
-    this.sslContext = b.sslContext;
+    this.endpoint =
+        new RedisEndpoint(
+            b.mode,
+            List.copyOf(b.hosts),
+            b.master,
+            b.database,
+            b.user,
+            b.password,
+            b.tls,
+            b.sslContext,
+            (int) b.timeout.toMillis(),
+            (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis(),
+            b.threads);
     this.prefix = b.prefix;
-    this.timeoutMillis = (int) b.timeout.toMillis();
-    this.connectTimeoutMillis =
-        (int) (b.connectTimeout != null ? b.connectTimeout : b.timeout).toMillis();
-    this.threads = b.threads;
     this.clock = b.clock;
     this.graceMillis = b.grace.toMillis();
     this.coordination =
@@ -154,10 +128,10 @@ public final class RedisStore implements RemoteStore {
     }
     UnifiedJedis c;
     try {
-      c = connect();
+      c = endpoint.connect();
     } catch (JedisException | IllegalArgumentException e) {
       throw new StoreUnavailableException(
-          "cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
+          "cannot reach Redis at " + describe() + ": " + reason(e) + endpoint.tlsHint(e), e);
     }
     client = c;
     try {
@@ -167,90 +141,13 @@ public final class RedisStore implements RemoteStore {
       client = null;
       c.close();
       throw new StoreUnavailableException(
-          "cannot reach Redis at " + describe() + ": " + reason(e) + tlsHint(e), e);
+          "cannot reach Redis at " + describe() + ": " + reason(e) + endpoint.tlsHint(e), e);
     } catch (RuntimeException e) {
       client = null;
       c.close();
       throw new StoreUnavailableException(
           "Redis at " + describe() + " refused the store's scripts: " + reason(e), e);
     }
-  }
-
-  private UnifiedJedis connect() {
-    DefaultJedisClientConfig.Builder config =
-        DefaultJedisClientConfig.builder()
-            .resp2()
-            .connectionTimeoutMillis(connectTimeoutMillis)
-            .socketTimeoutMillis(timeoutMillis)
-            .database(database)
-            .clientName("ephemeral-broker");
-    configureTls(config);
-    if (password != null) {
-      config.user(user).password(password);
-    }
-    ConnectionPoolConfig pool = new ConnectionPoolConfig();
-    pool.setMaxTotal(threads + 2);
-    pool.setMaxIdle(threads + 2);
-    pool.setMinIdle(0);
-    pool.setBlockWhenExhausted(true);
-    pool.setMaxWait(Duration.ofMillis(timeoutMillis));
-    pool.setJmxEnabled(false);
-    switch (mode) {
-      case CLUSTER:
-        return RedisClusterClient.builder()
-            .nodes(hostsAndPorts())
-            .maxAttempts(3)
-            .maxTotalRetriesDuration(Duration.ofMillis(2L * timeoutMillis))
-            .clientConfig(config.build())
-            .poolConfig(pool)
-            .build();
-      case SENTINEL:
-        DefaultJedisClientConfig.Builder sentinels =
-            DefaultJedisClientConfig.builder()
-                .resp2()
-                .connectionTimeoutMillis(connectTimeoutMillis)
-                .socketTimeoutMillis(timeoutMillis);
-        configureTls(sentinels);
-        return RedisSentinelClient.builder()
-            .masterName(master)
-            .sentinels(hostsAndPorts())
-            .sentinelClientConfig(sentinels.build())
-            .clientConfig(config.build())
-            .poolConfig(pool)
-            .build();
-      default:
-        return RedisClient.builder()
-            .hostAndPort(HostAndPort.from(hosts.get(0)))
-            .clientConfig(config.build())
-            .poolConfig(pool)
-            .build();
-    }
-  }
-
-  /**
-   * TLS as browsers do it: the server's certificate must chain to a trusted root and name the host
-   * (or IP address) connected to. Jedis 8 checks the name by default as well; it is asked for here
-   * so that the store does not rest on a client library's default.
-   */
-  private void configureTls(DefaultJedisClientConfig.Builder config) {
-    config.ssl(tls);
-    if (!tls) {
-      return;
-    }
-    SSLParameters parameters = new SSLParameters();
-    parameters.setEndpointIdentificationAlgorithm("HTTPS");
-    config.sslParameters(parameters);
-    if (sslContext != null) {
-      config.sslSocketFactory(sslContext.getSocketFactory());
-    }
-  }
-
-  private Set<HostAndPort> hostsAndPorts() {
-    Set<HostAndPort> set = new LinkedHashSet<>();
-    for (String h : hosts) {
-      set.add(HostAndPort.from(h));
-    }
-    return set;
   }
 
   @Override
@@ -269,29 +166,12 @@ public final class RedisStore implements RemoteStore {
 
   @Override
   public String describe() {
-    String where;
-    switch (mode) {
-      case CLUSTER:
-        where = "redis-cluster://" + String.join(",", hosts);
-        break;
-      case SENTINEL:
-        where =
-            "redis-sentinel://"
-                + String.join(",", hosts)
-                + (database == 0 ? "" : "/" + database)
-                + "?master="
-                + master;
-        break;
-      default:
-        where =
-            (tls ? "rediss://" : "redis://") + hosts.get(0) + (database == 0 ? "" : "/" + database);
-    }
-    return where + " (prefix " + prefix + ")";
+    return endpoint.describe() + " (prefix " + prefix + ")";
   }
 
   @Override
   public int concurrency() {
-    return threads;
+    return endpoint.threads();
   }
 
   /** The key prefix: every key of this store is {@code {prefix}:...}. */
@@ -803,7 +683,7 @@ public final class RedisStore implements RemoteStore {
           "Redis at "
               + describe()
               + " did not answer within "
-              + timeoutMillis
+              + endpoint.timeoutMillis()
               + " ms or could not be reached: "
               + reason(e),
           e);
@@ -836,22 +716,6 @@ public final class RedisStore implements RemoteStore {
       }
     }
     return false;
-  }
-
-  /** What to check when the TLS handshake failed, or "". */
-  private String tlsHint(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof SSLException) {
-        String trust =
-            sslContext != null
-                ? "the store's SSLContext trusts"
-                : "the JVM's trust store holds (javax.net.ssl.trustStore)";
-        return " (TLS: the server's certificate must chain to a CA that "
-            + trust
-            + " and name the host connected to)";
-      }
-    }
-    return "";
   }
 
   /** The innermost useful message of a failure. */
@@ -906,7 +770,7 @@ public final class RedisStore implements RemoteStore {
 
   /** Options of a {@link RedisStore}. */
   public static final class Builder {
-    private Mode mode;
+    private RedisEndpoint.Mode mode;
     private List<String> hosts = List.of();
     private String master;
     private int database;
@@ -926,14 +790,14 @@ public final class RedisStore implements RemoteStore {
 
     /** One Redis server, {@code host:port}. */
     public Builder standalone(String hostAndPort) {
-      this.mode = Mode.STANDALONE;
+      this.mode = RedisEndpoint.Mode.STANDALONE;
       this.hosts = List.of(checkHost(hostAndPort));
       return this;
     }
 
     /** A Redis Cluster, reached through any of these {@code host:port} nodes. */
     public Builder cluster(List<String> nodes) {
-      this.mode = Mode.CLUSTER;
+      this.mode = RedisEndpoint.Mode.CLUSTER;
       this.hosts = checkHosts(nodes);
       return this;
     }
@@ -943,7 +807,7 @@ public final class RedisStore implements RemoteStore {
      * host:port} sentinels.
      */
     public Builder sentinel(String masterName, List<String> sentinels) {
-      this.mode = Mode.SENTINEL;
+      this.mode = RedisEndpoint.Mode.SENTINEL;
       this.master = Objects.requireNonNull(masterName, "masterName");
       this.hosts = checkHosts(sentinels);
       return this;

@@ -1,5 +1,7 @@
 package io.ephemeral.broker.internal;
 
+import java.util.Arrays;
+
 /**
  * A request answered later: a lease waiting for a slot, a get waiting for its value provider, any
  * request a shared store answers. The one way to answer after the handler returned, as Redis's
@@ -68,20 +70,15 @@ final class Deferred {
   private ByteOutput out;
   private boolean completed;
 
-  Deferred(
-      Context context,
-      Connection connection,
-      byte[] id,
-      String extraMembers,
-      Command command,
-      long sampledAt,
-      Order order) {
-    this.context = context;
-    this.connection = connection;
-    this.id = id;
-    this.extraMembers = extraMembers;
-    this.command = command;
-    this.sampledAt = sampledAt;
+  /** Defers the request {@code reply} is answering (see {@link Reply#defer}). */
+  Deferred(Reply reply, Order order) {
+    this.context = reply.later();
+    this.connection = reply.connection();
+    Request r = reply.request();
+    this.id = r.idOff < 0 ? null : Arrays.copyOfRange(r.line, r.idOff, r.idEnd);
+    this.command = r.command;
+    this.extraMembers = reply.extraMembers();
+    this.sampledAt = reply.sampledAt();
     if (order == Order.HOLD) {
       queued = null;
       connection.parked = true;

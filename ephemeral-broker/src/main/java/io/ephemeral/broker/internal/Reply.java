@@ -60,12 +60,23 @@ final class Reply {
    * Deferred.Order#PIPELINE} they go on, their answers queued behind this one.
    */
   Deferred defer(Deferred.Order order) {
-    byte[] id =
-        request == null || request.idOff < 0
-            ? null
-            : java.util.Arrays.copyOfRange(request.line, request.idOff, request.idEnd);
     deferred = true;
-    return new Deferred(later, connection, id, extraMembers, request.command, sampledAt, order);
+    return new Deferred(this, order);
+  }
+
+  /** Where answers given later complete. */
+  Deferred.Context later() {
+    return later;
+  }
+
+  /** The request being answered. */
+  Request request() {
+    return request;
+  }
+
+  /** When the dispatcher took the request, if its latency is sampled; else NOT_SAMPLED. */
+  long sampledAt() {
+    return sampledAt;
   }
 
   /** The length of the request's id (0 without one), as the memory budget counts it. */

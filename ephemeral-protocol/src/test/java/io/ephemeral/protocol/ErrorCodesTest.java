@@ -6,22 +6,54 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class ErrorCodesTest {
 
-  @Test
-  void codesAreTheWireStringsOfTheNodeBrokerPlusOurOwn() throws Exception {
+  /** The public constants of {@code codes}, each checked to be its own name as {@code named}. */
+  private static List<String> codes(Class<?> codes, UnaryOperator<String> named) throws Exception {
     List<String> values = new ArrayList<>();
-    for (Field field : ErrorCodes.class.getDeclaredFields()) {
+    for (Field field : codes.getDeclaredFields()) {
       int modifiers = field.getModifiers();
       if (Modifier.isPublic(modifiers)) {
         assertThat(Modifier.isStatic(modifiers) && Modifier.isFinal(modifiers)).isTrue();
         values.add((String) field.get(null));
-        assertThat(field.get(null)).isEqualTo(field.getName().toLowerCase());
+        assertThat(field.get(null)).isEqualTo(named.apply(field.getName()));
       }
     }
-    assertThat(values)
+    return values;
+  }
+
+  @Test
+  void gatewayCodesAreIpcBrosErrorCodesEachNamedAsItsString() throws Exception {
+    // ipc-bro's IPCErrorCode enum, then ours.
+    assertThat(codes(GatewayErrorCodes.class, name -> name))
+        .containsExactlyInAnyOrder(
+            "CONNECTION_FAILED",
+            "CONNECTION_LOST",
+            "NOT_CONNECTED",
+            "SERVICE_NOT_FOUND",
+            "METHOD_NOT_FOUND",
+            "EXECUTION_FAILED",
+            "TIMEOUT",
+            "DEADLINE_EXCEEDED",
+            "INVALID_MESSAGE",
+            "SERIALIZATION_FAILED",
+            "DESERIALIZATION_FAILED",
+            "INVALID_CONTEXT",
+            "MAX_DEPTH_EXCEEDED",
+            "INTERNAL_ERROR",
+            // ours
+            "AUTH_FAILED",
+            "MEMORY_LIMIT",
+            "CANCELLED");
+  }
+
+  @Test
+  void codesAreTheWireStringsOfTheNodeBrokerPlusOurOwn() throws Exception {
+    assertThat(codes(ErrorCodes.class, name -> name.toLowerCase(Locale.ROOT)))
         .containsExactlyInAnyOrder(
             "invalid_json",
             "auth_failed",

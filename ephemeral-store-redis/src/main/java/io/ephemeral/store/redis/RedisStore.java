@@ -13,9 +13,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisAccessControlException;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -130,8 +127,7 @@ public final class RedisStore implements RemoteStore {
     try {
       c = endpoint.connect();
     } catch (JedisException | IllegalArgumentException e) {
-      throw new StoreUnavailableException(
-          "cannot reach Redis at " + describe() + ": " + reason(e) + endpoint.tlsHint(e), e);
+      throw unreachable(e);
     }
     client = c;
     try {
@@ -140,14 +136,23 @@ public final class RedisStore implements RemoteStore {
     } catch (StoreUnavailableException e) {
       client = null;
       c.close();
-      throw new StoreUnavailableException(
-          "cannot reach Redis at " + describe() + ": " + reason(e) + endpoint.tlsHint(e), e);
+      throw unreachable(e);
     } catch (RuntimeException e) {
       client = null;
       c.close();
       throw new StoreUnavailableException(
-          "Redis at " + describe() + " refused the store's scripts: " + reason(e), e);
+          "Redis at " + describe() + " refused the store's scripts: " + RedisFailures.reason(e), e);
     }
+  }
+
+  private StoreUnavailableException unreachable(Exception e) {
+    return new StoreUnavailableException(
+        "cannot reach Redis at "
+            + describe()
+            + ": "
+            + RedisFailures.reason(e)
+            + endpoint.tlsHint(e),
+        e);
   }
 
   @Override
@@ -648,87 +653,14 @@ public final class RedisStore implements RemoteStore {
   }
 
   /**
-   * The exception a caller gets for a Jedis failure: StoreUnavailableException unless Redis refused
-   * the script itself.
+   * The exception a caller gets for a Jedis failure ({@link RedisFailures}); a failure after which
+   * Redis may have lost the scripts (a restart) has them loaded again.
    */
   private RuntimeException failure(Scripts script, JedisException e) {
-    if (e instanceof JedisNoScriptException) {
+    if (RedisFailures.mayHaveLostScripts(e)) {
       scriptsLoaded = false;
-      return new StoreUnavailableException(
-          "Redis at "
-              + describe()
-              + " lost the store's scripts (restarted?); the"
-              + " request was not applied",
-          e);
     }
-    if (e instanceof JedisAccessControlException) {
-      return new StoreUnavailableException(
-          "Redis at " + describe() + " refused the credentials: " + reason(e), e);
-    }
-    if (e instanceof JedisDataException) {
-      if (transientRefusal(e.getMessage())) {
-        return new StoreUnavailableException(
-            "Redis at " + describe() + " cannot serve now: " + reason(e), e);
-      }
-      return new IllegalStateException(
-          "Redis refused the store's "
-              + (script == null ? "" : script.name + " ")
-              + "script: "
-              + e.getMessage(),
-          e);
-    }
-    scriptsLoaded = false; // Redis may come back as a new process without them
-    if (e instanceof JedisConnectionException) {
-      return new StoreUnavailableException(
-          "Redis at "
-              + describe()
-              + " did not answer within "
-              + endpoint.timeoutMillis()
-              + " ms or could not be reached: "
-              + reason(e),
-          e);
-    }
-    return new StoreUnavailableException(
-        "Redis at " + describe() + " is unavailable: " + reason(e), e);
-  }
-
-  /**
-   * Refusals that pass when Redis is ready again (loading its data, failing over, out of memory).
-   */
-  private static boolean transientRefusal(String message) {
-    if (message == null) {
-      return false;
-    }
-    for (String prefix :
-        new String[] {
-          "LOADING",
-          "BUSY",
-          "MASTERDOWN",
-          "READONLY",
-          "CLUSTERDOWN",
-          "TRYAGAIN",
-          "NOREPLICAS",
-          "OOM",
-          "MISCONF"
-        }) {
-      if (message.startsWith(prefix)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The innermost useful message of a failure. */
-  private static String reason(Throwable e) {
-    Throwable t = e;
-    String message = String.valueOf(e.getMessage());
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-      if (t.getMessage() != null) {
-        message = t.getMessage();
-      }
-    }
-    return message;
+    return RedisFailures.of(describe(), endpoint.timeoutMillis(), script, e);
   }
 
   /** A value write as set.lua (and the scripts that store like it) takes it, after the time. */

@@ -20,20 +20,20 @@ import java.util.function.Function;
  * The engine's one door: what {@link Broker} and {@link Gateway} reach the engine through, the only
  * public class of this package besides {@link BuilderSettings}. One engine per broker, made by
  * {@link Broker.Builder#build()} from the builder's settings (resolved and validated once); it
- * starts and stops the event loop, registers actions and gateway listeners and answers the
+ * starts and stops a {@link BrokerServer}, registers actions and gateway listeners and answers the
  * gateway's queries. Its methods are thread-safe and hand their work to the loop.
  */
 public final class Engine {
   /*
    * Lifecycle: NEW -(start)-> RUNNING -(stop)-> STOPPED -(start)-> RUNNING ... Each start makes a
-   * fresh event loop and socket; stop tears them down completely (connections, store, socket
-   * file, private directory, shutdown hook). `lock` guards the transitions; the loop itself is
-   * only touched through EventLoop's thread-safe methods.
+   * fresh BrokerServer and socket; stop tears them down completely (connections, store, socket
+   * file, private directory, shutdown hook). `lock` guards the transitions; the server itself is
+   * only touched through BrokerServer's thread-safe methods.
    */
   private final BrokerConfig config;
   private final BrokerLog log;
   private final Object lock = new Object();
-  private EventLoop loop;
+  private BrokerServer server;
   private SocketPaths.Bound bound;
   private Thread shutdownHook;
   private CountDownLatch stopped = new CountDownLatch(0);
@@ -65,7 +65,7 @@ public final class Engine {
   /** Binds the socket and starts serving; see {@link Broker#start()}. */
   public Path start() throws IOException {
     synchronized (lock) {
-      if (loop != null) {
+      if (server != null) {
         throw new IllegalStateException(
             "Broker already started on "
                 + bound.socket()
@@ -76,12 +76,12 @@ public final class Engine {
         config.store().open();
       }
       SocketPaths.Bound b;
-      EventLoop l;
+      BrokerServer l;
       try {
         b = SocketPaths.bind(config);
         try {
           l =
-              new EventLoop(
+              new BrokerServer(
                   config, log, b.server(), PeerCheck.forSocket(config.peerAccess(), b.socket()));
         } catch (IOException | RuntimeException e) {
           b.close();
@@ -94,7 +94,7 @@ public final class Engine {
         throw e;
       }
       bound = b;
-      loop = l;
+      server = l;
       stopped = new CountDownLatch(1);
       addedListeners.forEach(l.events()::add);
       registered.forEach(l::addAction);
@@ -117,19 +117,19 @@ public final class Engine {
   /** Stops the broker and cleans up; see {@link Broker#stop()}. Idempotent. */
   public void stop() {
     stopAsked();
-    EventLoop l;
+    BrokerServer l;
     SocketPaths.Bound b;
     Thread hook;
     CountDownLatch latch;
     synchronized (lock) {
-      if (loop == null) {
+      if (server == null) {
         return;
       }
-      l = loop;
+      l = server;
       b = bound;
       hook = shutdownHook;
       latch = stopped;
-      loop = null;
+      server = null;
       bound = null;
       shutdownHook = null;
     }
@@ -158,9 +158,9 @@ public final class Engine {
   /** Stops accepting work and waits for the requests in flight; see {@link Broker#drain}. */
   public boolean drain(Duration timeout) {
     stopAsked();
-    EventLoop l;
+    BrokerServer l;
     synchronized (lock) {
-      l = loop;
+      l = server;
     }
     if (l == null) {
       return true;
@@ -215,7 +215,7 @@ public final class Engine {
 
   /** Client connections open now (refused ones do not count); 0 when stopped. */
   public int connections() {
-    return onLoop(EventLoop::openConnections, 0);
+    return onLoop(BrokerServer::openConnections, 0);
   }
 
   /** Runs a query against the gateway on the loop thread; {@code whenStopped} if not running. */
@@ -224,10 +224,10 @@ public final class Engine {
   }
 
   /** Runs a query on the loop thread; {@code whenStopped} if not running. */
-  private <T> T onLoop(Function<EventLoop, T> query, T whenStopped) {
-    EventLoop l;
+  private <T> T onLoop(Function<BrokerServer, T> query, T whenStopped) {
+    BrokerServer l;
     synchronized (lock) {
-      l = loop;
+      l = server;
     }
     if (l == null) {
       return whenStopped;
@@ -243,8 +243,8 @@ public final class Engine {
   public void addGatewayListener(GatewayListener listener) {
     addedListeners.add(listener);
     synchronized (lock) {
-      if (loop != null) {
-        loop.events().add(listener);
+      if (server != null) {
+        server.events().add(listener);
       }
     }
   }
@@ -253,8 +253,8 @@ public final class Engine {
   public void removeGatewayListener(GatewayListener listener) {
     addedListeners.remove(listener);
     synchronized (lock) {
-      if (loop != null) {
-        loop.events().remove(listener);
+      if (server != null) {
+        server.events().remove(listener);
       }
     }
   }
@@ -268,9 +268,9 @@ public final class Engine {
     if (config.actions().containsKey(action) || registered.putIfAbsent(action, handler) != null) {
       return false;
     }
-    EventLoop l;
+    BrokerServer l;
     synchronized (lock) {
-      l = loop;
+      l = server;
     }
     if (l != null) {
       l.call(
@@ -293,7 +293,7 @@ public final class Engine {
   /** True between a successful {@link #start()} and the next stop. */
   public boolean isRunning() {
     synchronized (lock) {
-      return loop != null;
+      return server != null;
     }
   }
 
@@ -332,7 +332,7 @@ public final class Engine {
    * Called by the loop when it decides to stop itself (idle timeout, or a failure it cannot get
    * past); must not block the loop.
    */
-  private void stopFromLoop(EventLoop l) {
+  private void stopFromLoop(BrokerServer l) {
     failure = l.failure();
     Thread t = new Thread(this::stop, "ephemeral-broker-self-stop");
     t.setDaemon(true);

@@ -123,7 +123,7 @@ final class GatewayRouter {
     this.transport = transport;
     // A service whose connections all hold this much unsent output gets no further calls (the
     // callers are answered at once), well before its output reaches the limit that closes it.
-    this.maxBacklog = Math.min(EventLoop.OUTPUT_HIGH_WATER * 16, config.maxOutputBuffer() / 2);
+    this.maxBacklog = Math.min(Clients.OUTPUT_HIGH_WATER * 16, config.maxOutputBuffer() / 2);
   }
 
   // ---- frames in ----

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * completes the {@link Deferred}s. A connection's later requests are handled meanwhile (pipelined
  * requests reach the store concurrently), but every answer waits in the connection's queue until
  * those before it are written, so answers keep request order. The queue is bounded per connection
- * ({@link EventLoop#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
+ * ({@link Clients#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
  *
  * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
  * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
@@ -50,7 +50,7 @@ final class RemoteKvCommands implements KvActions {
    * 64 requests. Redis runs a thousand plain commands in well under a millisecond, so the other
    * connections' calls in the same pipeline hardly wait for them.
    */
-  static final int MAX_BATCH = EventLoop.MAX_QUEUED_ANSWERS;
+  static final int MAX_BATCH = Clients.MAX_QUEUED_ANSWERS;
 
   private final BrokerConfig config;
   private final RemoteStore store;

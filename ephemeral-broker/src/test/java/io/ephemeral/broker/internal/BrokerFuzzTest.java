@@ -45,7 +45,7 @@ import org.msgpack.value.ValueType;
 /**
  * Fuzz targets for everything the broker reads from a client: request lines through the real
  * dispatcher and command table, the gateway's frame stream, the routing-field peeker and the
- * JSON/MessagePack transcoder. No sockets: bytes go into {@link EventLoop#received} exactly as the
+ * JSON/MessagePack transcoder. No sockets: bytes go into {@link Clients#received} exactly as the
  * loop hands over what it read. Under the normal test command they replay the committed inputs in
  * {@code src/test/resources/io/ephemeral/broker/BrokerFuzzTestInputs/}; {@code mvn -Pfuzz test}
  * (see SECURITY.md) fuzzes them.
@@ -1006,7 +1006,7 @@ class BrokerFuzzTest {
   static final class Harness implements AutoCloseable {
     final ManualClock clock = new ManualClock(1_700_000_000_000L);
     final ServerSocketChannel server;
-    final EventLoop loop;
+    final BrokerServer loop;
 
     Harness(UnaryOperator<Broker.Builder> options) throws IOException {
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -1020,7 +1020,7 @@ class BrokerFuzzTest {
                       .shutdownHook(false)
                       .logLevel("error")));
       loop =
-          new EventLoop(
+          new BrokerServer(
               config,
               new BrokerLog(config.logLevel(), false),
               server,
@@ -1036,7 +1036,7 @@ class BrokerFuzzTest {
     /** Hands {@code bytes} to the connection as one read; returns what it answered. */
     byte[] feed(Connection c, byte[] bytes) {
       byte[] read = Arrays.copyOf(bytes, Math.max(bytes.length, 16));
-      loop.received(c, read, bytes.length);
+      loop.clients.received(c, read, bytes.length);
       byte[] out = c.out.toByteArray();
       c.out.clear();
       return out;

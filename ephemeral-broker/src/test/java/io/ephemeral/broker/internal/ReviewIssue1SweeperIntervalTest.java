@@ -46,7 +46,7 @@ class ReviewIssue1SweeperIntervalTest {
         new BrokerFixture(b -> b.maxItems(0).sweeperInterval(Duration.ofSeconds(1)))) {
       WireClient c = f.client();
       StringBuilder batch = new StringBuilder();
-      int n = EventLoop.SWEEP_BUDGET * 2 + 10;
+      int n = BrokerServer.SWEEP_BUDGET * 2 + 10;
       for (int i = 0; i < n; i++) {
         batch
             .append("{\"action\":\"set\",\"key\":\"k")

@@ -43,8 +43,8 @@ class ReviewIssue24IdleSweepTest {
     // A scan per sweep would visit 400,000 entries 20,000 times: minutes, not milliseconds.
     long start = System.nanoTime();
     for (int i = 0; i < 20_000; i++) {
-      assertThat(store.sweep(now + i, EventLoop.SWEEP_BUDGET)).isZero();
-      assertThat(leases.sweep(now + i, EventLoop.SWEEP_BUDGET)).isZero();
+      assertThat(store.sweep(now + i, BrokerServer.SWEEP_BUDGET)).isZero();
+      assertThat(leases.sweep(now + i, BrokerServer.SWEEP_BUDGET)).isZero();
     }
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(elapsedMillis).as("20,000 idle sweeps over 400,000 live entries").isLessThan(2_000);

@@ -122,7 +122,7 @@ final class BrokerServer implements EventLoop.Owner {
             new MetricsReport(metrics, commands, state, router, config.metrics())::handle));
     this.dispatcher = new Dispatcher(config, commands, metrics, log, state, clients);
     this.commands = commands;
-    clients.protocols(dispatcher, router);
+    clients.protocols(first -> Protocol.of(first, clients, dispatcher, router));
     config.actions().forEach(this::addAction);
   }
 

@@ -198,7 +198,7 @@ final class Claims {
       if (held == null) {
         held = new ArrayList<>(1);
         bound.put(connection, held);
-        connection.releaseOnClose = () -> closed(connection);
+        connection.lines().releaseOnClose = () -> closed(connection);
       }
       held.add(c);
     } else {
@@ -220,7 +220,7 @@ final class Claims {
     held.remove(c);
     if (held.isEmpty()) {
       bound.remove(owner);
-      owner.releaseOnClose = null;
+      owner.lines().releaseOnClose = null;
     }
   }
 

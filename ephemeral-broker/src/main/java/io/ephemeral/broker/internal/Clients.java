@@ -56,32 +56,29 @@ final class Clients implements ConnectionControl {
   /** Longest a stopping broker spends writing answers already queued. */
   static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
 
-  private final BrokerConfig config;
+  final BrokerConfig config;
   private final BrokerLog log;
   private final Clock clock;
 
   /** What requests see as now: the clock read once per turn. */
   private final TurnClock time;
 
-  private final LoopState state;
-
-  /** What clients make the broker hold, against {@code maxMemory}. */
-  private final MemoryBudget budget;
+  final LoopState state;
 
   private final Selector selector;
 
   /** Accepts and refuses connections. */
   private final Admission admission;
 
-  private Dispatcher dispatcher;
-  private GatewayRouter router;
+  /** Makes each connection's protocol from its first byte. */
+  private Protocol.Choice protocols;
 
   private final java.util.ArrayList<Connection> dirty = new java.util.ArrayList<>();
   private final java.util.ArrayList<Connection> resumed = new java.util.ArrayList<>();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
 
   /** Unsent output at which a connection's further requests wait. */
-  private final int pauseAt;
+  final int pauseAt;
 
   private final int maxOutput;
 
@@ -97,17 +94,15 @@ final class Clients implements ConnectionControl {
     this.clock = config.clock();
     this.time = time;
     this.state = state;
-    this.budget = state.budget;
     this.selector = selector;
     this.admission = admission;
     this.maxOutput = config.maxOutputBuffer();
     this.pauseAt = Math.min(OUTPUT_HIGH_WATER, maxOutput);
   }
 
-  /** Who answers lines and frames; set once, before the first connection is read. */
-  void protocols(Dispatcher dispatcher, GatewayRouter router) {
-    this.dispatcher = dispatcher;
-    this.router = router;
+  /** How connections' protocols are made; set once, before the first connection is read. */
+  void protocols(Protocol.Choice protocols) {
+    this.protocols = protocols;
   }
 
   /** Connections wait to continue their held-back requests at the end of this turn. */
@@ -176,15 +171,12 @@ final class Clients implements ConnectionControl {
     state.lastActivity = now;
     c.lastRead = now;
     int completedBefore = c.completed;
-    if (c.protocol == Connection.UNKNOWN) {
-      // A gateway frame starts with a 4-byte big-endian length: its first byte is 0 for any
-      // frame under 16 MiB. A JSON line never starts with a NUL byte.
-      c.protocol = data[0] == 0 ? Connection.FRAMES : Connection.LINES;
+    if (c.protocol == null) {
+      c.protocol = protocols.forFirstByte(data[0]);
     }
     if (c.inLen > 0) {
-      if (c.protocol == Connection.LINES && !c.heldBack && !mayKeep(c, n)) {
-        // The line being received cannot be held: refused, and skipped up to its newline.
-        refuseUnfinishedLine(c, noRoomForLine());
+      if (!c.heldBack && !c.protocol.mayKeep(c, n)) {
+        // The request being received cannot be held: refused, and skipped as the rest arrives.
         keepRest(c, data, consume(c, data, 0, n), n);
       } else if (keep(c, data, 0, n)) {
         c.consumeInput(consume(c, c.in, 0, c.inLen));
@@ -202,9 +194,8 @@ final class Clients implements ConnectionControl {
     if (used >= n) {
       return;
     }
-    if (c.protocol == Connection.LINES && !c.heldBack && !mayKeep(c, n - used)) {
-      refuseUnfinishedLine(c, noRoomForLine());
-      return; // the rest of the line arrives later and is skipped
+    if (!c.heldBack && !c.protocol.mayKeep(c, n - used)) {
+      return; // refused: the rest of the request arrives later and is skipped
     }
     keep(c, data, used, n);
   }
@@ -219,74 +210,9 @@ final class Clients implements ConnectionControl {
       c.keepInput(data, from, to);
       return true;
     } catch (OutOfMemoryError e) {
-      String why = "the broker ran out of heap memory holding this unfinished request";
-      if (c.protocol == Connection.LINES) {
-        refuseUnfinishedLine(c, why);
-        return false;
-      }
-      // A frame: its header is at the start of what was kept, or of these bytes.
-      byte[] head = c.inLen > 0 ? c.in : data;
-      int at = c.inLen > 0 ? 0 : from;
-      int have = c.inLen > 0 ? c.inLen : to - from;
-      if (have < 4 || c.skipBytes > 0) {
-        throw e; // nothing to refuse by: the connection's last resort
-      }
-      long size =
-          ((head[at] & 0xFFL) << 24)
-              | ((head[at + 1] & 0xFF) << 16)
-              | ((head[at + 2] & 0xFF) << 8)
-              | (head[at + 3] & 0xFF);
-      String id = idNear(head, at + 4, at + have);
-      c.dropInput();
-      c.completed++;
-      router.frameRefused(c, id, why);
-      c.skipBytes = size - (have - 4);
-      markDirty(c);
+      c.protocol.cannotKeep(c, data, from, to, e);
       return false;
     }
-  }
-
-  private String noRoomForLine() {
-    return "the broker's memory budget cannot hold this unfinished request: unfinished requests may"
-        + " hold half of maxMemory ("
-        + budget.max()
-        + " bytes), and they hold "
-        + budget.used(MemoryBudget.Part.INPUT)
-        + "; the request is skipped";
-  }
-
-  /**
-   * Whether keeping {@code more} input bytes fits the budget: unfinished requests may hold at most
-   * half of it, so that slow senders cannot leave no room for everyone else.
-   */
-  private boolean mayKeep(Connection c, int more) {
-    int growth = c.inputGrowth(more);
-    return growth == 0 || c.inLen + more <= SMALL_REQUEST || budget.fitsInput(growth);
-  }
-
-  /**
-   * Answers an unfinished line that cannot be held {@code memory_limit} and drops it (skipping it
-   * up to its newline). Behind a parked request the answer waits its turn ({@link
-   * Connection#refusedLine}).
-   */
-  private void refuseUnfinishedLine(Connection c, String why) {
-    c.dropInput();
-    c.discarding = true;
-    if (c.parked) {
-      c.refusedLine = why;
-      return;
-    }
-    answerRefusedLine(c, why);
-  }
-
-  private void answerRefusedLine(Connection c, String why) {
-    state.inFlight++;
-    state.requestsAccepted++;
-    c.unflushed++;
-    c.completed++;
-    state.limitHit(Limit.MAX_MEMORY);
-    dispatcher.refuse(c, io.ephemeral.protocol.ErrorCodes.MEMORY_LIMIT, why);
-    markDirty(c);
   }
 
   /**
@@ -294,7 +220,7 @@ final class Clients implements ConnectionControl {
    * request completed restarts the wait; no incomplete request ends it.
    */
   private static void trackPartial(Connection c, int completedBefore, long now) {
-    if (c.inLen == 0 && !c.discarding && c.skipBytes == 0) {
+    if (c.inLen == 0 && !c.protocol.skipping()) {
       c.partialSince = 0;
     } else if (c.partialSince == 0 || c.completed != completedBefore) {
       c.partialSince = now;
@@ -323,165 +249,7 @@ final class Clients implements ConnectionControl {
       return from; // answered in order: nothing more until the parked request is answered
     }
     c.heldBack = false;
-    return c.protocol == Connection.FRAMES
-        ? processFrames(c, buf, from, to)
-        : process(c, buf, from, to);
-  }
-
-  /**
-   * Routes complete frames in buf[from, to); returns how far it consumed. A frame over the size
-   * limit is refused from its header and its body skipped as it arrives, never buffered.
-   */
-  private int processFrames(Connection c, byte[] buf, int from, int to) {
-    int pos = from;
-    while (pos < to) {
-      if (c.skipBytes > 0) {
-        int k = (int) Math.min(c.skipBytes, to - pos);
-        c.skipBytes -= k;
-        pos += k;
-        continue;
-      }
-      if (c.out.size() >= pauseAt) {
-        c.heldBack = true;
-        break;
-      }
-      if (to - pos < 4) {
-        break;
-      }
-      long size =
-          ((buf[pos] & 0xFFL) << 24)
-              | ((buf[pos + 1] & 0xFF) << 16)
-              | ((buf[pos + 2] & 0xFF) << 8)
-              | (buf[pos + 3] & 0xFF);
-      if (size > config.maxFrameSize()) {
-        router.frameTooLarge(c, size);
-        c.skipBytes = size;
-        c.completed++;
-        pos += 4;
-        continue;
-      }
-      if (to - pos - 4 < size) {
-        if (size + 4 > SMALL_REQUEST && !budget.fitsInput(Math.max(0, size + 4 - c.in.length))) {
-          // A frame the budget cannot hold whole is refused now and its body skipped.
-          state.limitHit(Limit.MAX_MEMORY);
-          router.frameRefused(
-              c,
-              idNear(buf, pos + 4, to),
-              "A frame of "
-                  + size
-                  + " bytes does not fit the broker's memory budget (maxMemory "
-                  + budget.max()
-                  + " bytes, "
-                  + budget.used()
-                  + " used)");
-          c.skipBytes = size - (to - pos - 4);
-          c.completed++;
-          pos = to;
-          continue;
-        }
-        break;
-      }
-      c.completed++;
-      router.onFrame(c, buf, pos + 4, (int) size);
-      pos += 4 + (int) size;
-    }
-    return pos;
-  }
-
-  /**
-   * The {@code id} of a JSON frame refused before it was read whole, when it appears early in the
-   * part received (clients write it second, after the type), or null: the refusal then names the
-   * call it refuses, so the caller fails it at once instead of waiting for its timeout.
-   */
-  static String idNear(byte[] buf, int from, int to) {
-    int end = Math.min(to, from + 256);
-    if (from >= end || buf[from] != '{') {
-      return null;
-    }
-    for (int i = from; i + 6 < end; i++) {
-      if (buf[i] == '"'
-          && buf[i + 1] == 'i'
-          && buf[i + 2] == 'd'
-          && buf[i + 3] == '"'
-          && buf[i + 4] == ':'
-          && buf[i + 5] == '"') {
-        for (int j = i + 6; j < end; j++) {
-          if (buf[j] == '"' || buf[j] == '\\' || buf[j] < 0x20) {
-            return buf[j] == '"'
-                ? new String(buf, i + 6, j - i - 6, java.nio.charset.StandardCharsets.US_ASCII)
-                : null;
-          }
-        }
-        return null;
-      }
-    }
-    return null;
-  }
-
-  /** Dispatches complete lines in buf[from, to); returns how far it consumed. */
-  private int process(Connection c, byte[] buf, int from, int to) {
-    if (c.refusedLine != null) {
-      answerRefusedLine(c, c.refusedLine); // its turn has come: the parked request was answered
-      c.refusedLine = null;
-    }
-    int max = config.maxRequestSize();
-    int pos = from;
-    while (pos < to) {
-      int nl = indexOfNewline(buf, pos, to);
-      if (c.discarding) {
-        if (nl < 0) {
-          return to;
-        }
-        c.discarding = false;
-        pos = nl + 1;
-        continue;
-      }
-      if (c.out.size() >= pauseAt
-          || (c.answers != null
-              && (c.answers.size() >= MAX_QUEUED_ANSWERS || c.answerBytes >= OUTPUT_HIGH_WATER))) {
-        c.heldBack = true; // continued when output is written or queued answers are released
-        break;
-      }
-      if (nl < 0) {
-        if (to - pos > max) {
-          respondTooLarge(c);
-          c.discarding = true;
-          return to;
-        }
-        break;
-      }
-      state.inFlight++;
-      state.requestsAccepted++;
-      c.unflushed++;
-      c.completed++;
-      if (nl - pos > max) {
-        dispatcher.tooLarge(c);
-      } else {
-        dispatcher.handle(c, buf, pos, nl - pos);
-      }
-      pos = nl + 1;
-      if (c.parked) {
-        c.heldBack = pos < to;
-        break;
-      }
-    }
-    return pos;
-  }
-
-  private void respondTooLarge(Connection c) {
-    state.inFlight++;
-    state.requestsAccepted++;
-    c.unflushed++;
-    dispatcher.tooLarge(c);
-  }
-
-  private static int indexOfNewline(byte[] buf, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (buf[i] == '\n') {
-        return i;
-      }
-    }
-    return -1;
+    return c.protocol.consume(c, buf, from, to);
   }
 
   private void flush(Connection c) throws IOException {
@@ -505,7 +273,7 @@ final class Clients implements ConnectionControl {
       int unsent = c.out.size();
       // What other connections forward to a gateway peer, or the answers of a KV client that asks
       // and does not read; never one answer alone, however large (a list to a client that reads).
-      if (unsent > maxOutput && (c.protocol == Connection.FRAMES || c.unflushed > 1)) {
+      if (unsent > maxOutput && c.protocol != null && c.protocol.closeOnOutputLimit(c)) {
         // Only forwarded gateway traffic (or one huge answer) gets here: requests of its own wait.
         log.warn(
             "Closing a connection that does not read its output",
@@ -549,16 +317,14 @@ final class Clients implements ConnectionControl {
       state.unanswered += owed;
       c.unflushed = 0;
       c.answers = null;
-      if (c.protocol == Connection.FRAMES) {
-        router.onClose(c);
-      }
+      // A request it has waiting is withdrawn first, so what the connection holds (a claim) is
+      // not handed to its own waiting request as it is given back.
       if (c.cancelParked != null) {
         c.cancelParked.run();
         c.cancelParked = null;
       }
-      if (c.releaseOnClose != null) {
-        c.releaseOnClose.run();
-        c.releaseOnClose = null;
+      if (c.protocol != null) {
+        c.protocol.closed(c);
       }
     }
     c.releaseBuffers();
@@ -690,7 +456,7 @@ final class Clients implements ConnectionControl {
     for (SelectionKey key : selector.keys()) {
       if (key.attachment() instanceof Connection) {
         Connection c = (Connection) key.attachment();
-        if (c.inLen > 0 && indexOfNewline(c.in, 0, c.inLen) >= 0) {
+        if (c.inLen > 0 && c.protocol.holdsRequest(c)) {
           return true;
         }
       }
@@ -777,7 +543,7 @@ final class Clients implements ConnectionControl {
         limit = Limit.STALL_TIMEOUT;
       } else if (idle > 0
           && !c.parked
-          && c.callsInFlight == 0
+          && (c.protocol == null || !c.protocol.awaitsAnswers())
           && c.out.size() == 0
           && now - c.lastRead >= idle) {
         limit = Limit.CONNECTION_IDLE_TIMEOUT;

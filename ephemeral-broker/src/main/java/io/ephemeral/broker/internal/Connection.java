@@ -21,12 +21,6 @@ final class Connection {
   byte[] in = EMPTY;
   int inLen;
 
-  /** Skipping the rest of an over-long line (or of one refused before it was whole). */
-  boolean discarding;
-
-  /** Why a line refused behind a parked request was refused: answered when its turn comes. */
-  String refusedLine;
-
   /** The client closed its side; answer what was received, then close. */
   boolean inputClosed;
 
@@ -34,29 +28,10 @@ final class Connection {
   int unflushed;
 
   /**
-   * Protocol, decided by the first byte: 0x00 starts a gateway frame, anything else a JSON line.
+   * What this connection speaks, with its state (lines: {@link LineProtocol}, frames: {@link
+   * FrameProtocol}); null until its first byte.
    */
-  static final int UNKNOWN = 0;
-
-  static final int LINES = 1;
-  static final int FRAMES = 2;
-
-  int protocol = UNKNOWN;
-
-  /** Body bytes of a refused over-size frame still to skip. */
-  long skipBytes;
-
-  /** Encoding of the last frame received; the gateway answers in it. */
-  FrameMessage.Encoding encoding;
-
-  /** The service this gateway connection registered as, or null. */
-  GatewayService service;
-
-  /** The pool index this gateway connection registered with, or -1. */
-  int poolIndex = -1;
-
-  /** CALLs this connection sent that await a response. */
-  int callsInFlight;
+  Protocol protocol;
 
   /** Queued for a flush at the end of the loop turn. */
   boolean dirty;
@@ -69,9 +44,6 @@ final class Connection {
 
   /** Withdraws the wait behind {@link #parked} (a lease or a provider) if the connection closes. */
   Runnable cancelParked;
-
-  /** Gives back what the connection holds until it closes (compute claims bound to it), or null. */
-  Runnable releaseOnClose;
 
   /** Queued to continue its held-back requests at the end of the turn. */
   boolean resumeQueued;
@@ -122,12 +94,6 @@ final class Connection {
   /** Bytes held in {@link #answers}. */
   long answerBytes;
 
-  /**
-   * This connection's store calls waiting to be sent, in order (RemoteKvCommands' state; null until
-   * used).
-   */
-  Object storeCalls;
-
   /** One answer in {@link #answers}: its bytes, or null while the store has not answered. */
   static final class Answer {
     byte[] bytes;
@@ -150,6 +116,16 @@ final class Connection {
       out.track(budget);
       budget.add(MemoryBudget.Part.OUTPUT, OVERHEAD_BYTES);
     }
+  }
+
+  /** The gateway's state of this connection, which speaks frames. */
+  FrameProtocol frames() {
+    return (FrameProtocol) protocol;
+  }
+
+  /** The KV state of this connection, which speaks lines. */
+  LineProtocol lines() {
+    return (LineProtocol) protocol;
   }
 
   /** What keeping {@code n} more input bytes adds to the input buffer's capacity (0: it fits). */

@@ -171,12 +171,13 @@ final class GatewayRouter {
 
   private void route(Connection c, byte[] b, int off, int len) {
     long now = clock.millis();
-    if (c.service != null) {
-      c.service.lastSeen = now;
+    FrameProtocol f = c.frames();
+    if (f.service != null) {
+      f.service.lastSeen = now;
     }
     FrameMessage m = message;
     int peeked = peeker.peek(b, off, len, m);
-    c.encoding = m.encoding;
+    f.encoding = m.encoding;
     if (peeked == FramePeeker.TOO_DEEP) {
       state.limitHit(Limit.MAX_FRAME_DEPTH);
       sendError(
@@ -206,7 +207,7 @@ final class GatewayRouter {
           "Gateway "
               + m.type
               + " from "
-              + (c.service == null ? "an unregistered connection" : c.service.name)
+              + (f.service == null ? "an unregistered connection" : f.service.name)
               + (m.id == null ? "" : " id=" + m.id));
     }
     switch (m.type) {
@@ -261,18 +262,19 @@ final class GatewayRouter {
       return;
     }
     List<String> methods = m.methodsValid ? List.copyOf(m.methods) : List.of();
-    if (c.service != null) {
-      if (c.service.name.equals(name)) {
-        c.service.methods = methods; // re-announcing on the same connection updates the list
-        c.service.methodNames = java.util.Set.copyOf(methods);
-        recount(c.service);
+    GatewayService registered = c.frames().service;
+    if (registered != null) {
+      if (registered.name.equals(name)) {
+        registered.methods = methods; // re-announcing on the same connection updates the list
+        registered.methodNames = java.util.Set.copyOf(methods);
+        recount(registered);
         ack(c);
       } else {
         sendError(
             c,
             null,
             INVALID_MESSAGE,
-            "This connection is already registered as '" + c.service.name + "'");
+            "This connection is already registered as '" + registered.name + "'");
       }
       return;
     }
@@ -334,12 +336,12 @@ final class GatewayRouter {
    * it proves it as a service would, with the proof of the empty name (no service can have it).
    */
   private void registerAnonymous(Connection c, FrameMessage m, long now) {
-    if (c.service != null) {
+    if (c.frames().service != null) {
       sendError(
           c,
           null,
           INVALID_MESSAGE,
-          "This connection is already registered as '" + c.service.name + "'");
+          "This connection is already registered as '" + c.frames().service.name + "'");
       return;
     }
     if (hmac != null && !hmac.verifyRegistrationProof("", m.auth)) {
@@ -367,7 +369,7 @@ final class GatewayRouter {
     s.bytes = bytes;
     budget.add(MemoryBudget.Part.GATEWAY, bytes);
     join(s, c, m);
-    writer.registerAck(c.out, c.encoding, name);
+    writer.registerAck(c.out, c.frames().encoding, name);
     transport.markDirty(c);
     log.debug("Anonymous caller registered", "caller", name);
   }
@@ -402,36 +404,31 @@ final class GatewayRouter {
   /** Sends CANCEL for {@code p} to its callee (best effort: a callee that left needs nothing). */
   private void tellCallee(PendingCall p) {
     Connection dst = p.delivered;
-    if (dst == null || dst.service != p.callee || dst.key == null || !dst.key.isValid()) {
+    if (dst == null || dst.frames().service != p.callee || dst.key == null || !dst.key.isValid()) {
       dst = p.callee.connections.isEmpty() ? null : p.callee.connections.get(0);
     }
     if (dst == null) {
       return;
     }
-    writer.cancel(
-        dst.out,
-        dst.encoding == null ? FrameMessage.Encoding.JSON : dst.encoding,
-        p.id,
-        p.callerName,
-        p.callee.name);
+    writer.cancel(dst.out, dst.frames().answerEncoding(), p.id, p.callerName, p.callee.name);
     transport.markDirty(dst);
   }
 
   /** An ERROR frame, then the connection closes: a refused registration gets nothing else. */
   private void refuseRegistration(Connection c, String code, String message) {
-    writer.error(c.out, c.encoding, null, code, message, -1);
+    writer.error(c.out, c.frames().encoding, null, code, message, -1);
     transport.markDirty(c);
     transport.closeAfterFlush(c);
   }
 
   private void join(GatewayService s, Connection c, FrameMessage m) {
     s.connections.add(c);
-    c.service = s;
-    c.poolIndex = m.poolMember ? (int) m.poolIndex : -1;
+    c.frames().service = s;
+    c.frames().poolIndex = m.poolMember ? (int) m.poolIndex : -1;
   }
 
   private void ack(Connection c) {
-    writer.registerAck(c.out, c.encoding);
+    writer.registerAck(c.out, c.frames().encoding);
     transport.markDirty(c);
   }
 
@@ -440,7 +437,7 @@ final class GatewayRouter {
       sendError(c, null, INVALID_MESSAGE, "CALL needs a string id");
       return;
     }
-    GatewayService caller = c.service;
+    GatewayService caller = c.frames().service;
     if (caller == null) {
       refuse(
           c, m, b, NOT_CONNECTED, "Register before calling: this connection has no service name");
@@ -488,7 +485,7 @@ final class GatewayRouter {
       return;
     }
     if (config.maxPendingCallsPerConnection() > 0
-        && c.callsInFlight >= config.maxPendingCallsPerConnection()) {
+        && c.frames().callsInFlight >= config.maxPendingCallsPerConnection()) {
       state.limitHit(Limit.MAX_PENDING_CALLS);
       refuse(
           c,
@@ -553,7 +550,7 @@ final class GatewayRouter {
       caller.made.madePrev = p;
     }
     caller.made = p;
-    c.callsInFlight++;
+    c.frames().callsInFlight++;
     target.callsReceived++;
     if (!caller.anonymous) {
       edge(caller.name, target.name).calls++;
@@ -562,7 +559,7 @@ final class GatewayRouter {
   }
 
   private void response(Connection c, FrameMessage m, byte[] b, int off, int len) {
-    GatewayService callee = c.service;
+    GatewayService callee = c.frames().service;
     if (callee == null || m.id == null) {
       log.debug("Dropping a RESPONSE from an unregistered connection or without id");
       return;
@@ -612,8 +609,8 @@ final class GatewayRouter {
 
   /** A gateway connection closed: drop it from its service; fail calls to a service now gone. */
   void onClose(Connection c) {
-    GatewayService s = c.service;
-    c.service = null;
+    GatewayService s = c.frames().service;
+    c.frames().service = null;
     if (s == null) {
       return;
     }
@@ -775,8 +772,8 @@ final class GatewayRouter {
   }
 
   private void settled(PendingCall p) {
-    if (p.caller.callsInFlight > 0) {
-      p.caller.callsInFlight--;
+    if (p.caller.frames().callsInFlight > 0) {
+      p.caller.frames().callsInFlight--;
     }
     budget.add(MemoryBudget.Part.GATEWAY, -p.bytes);
     p.bytes = 0;
@@ -798,7 +795,7 @@ final class GatewayRouter {
    */
   private Connection callerConnection(PendingCall p) {
     GatewayService s = p.callerService;
-    if (p.caller.service == s && p.caller.key != null && p.caller.key.isValid()) {
+    if (p.caller.frames().service == s && p.caller.key != null && p.caller.key.isValid()) {
       return p.caller;
     }
     return services.get(s.name) == s && !s.connections.isEmpty() ? s.connections.get(0) : null;
@@ -807,10 +804,10 @@ final class GatewayRouter {
   private boolean forward(byte[] b, int off, int len, FrameMessage.Encoding enc, Connection dst) {
     int mark = dst.out.mark();
     try {
-      if (dst.encoding == enc) {
+      if (dst.frames().encoding == enc) {
         dst.out.writeInt(len).write(b, off, len);
       } else {
-        transcoder.transcode(b, off, len, enc, dst.encoding, dst.out);
+        transcoder.transcode(b, off, len, enc, dst.frames().encoding, dst.out);
       }
     } catch (Transcoder.TooDeepException e) {
       dst.out.truncate(mark);
@@ -833,11 +830,12 @@ final class GatewayRouter {
 
   /** Answers a CALL that the gateway will not deliver. */
   private void refuse(Connection c, FrameMessage m, byte[] b, String code, String message) {
-    if (c.service != null) {
-      c.service.errors++; // the call graph records delivered calls only: names here are unchecked
+    FrameProtocol f = c.frames();
+    if (f.service != null) {
+      f.service.errors++; // the call graph records delivered calls only: names here are unchecked
     }
     writer.errorResponse(
-        c.out, c.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
+        c.out, f.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
     transport.markDirty(c);
     events.responseRouted(m.to, m.from, "error", m.id);
   }
@@ -861,7 +859,7 @@ final class GatewayRouter {
     if (dst == null) {
       return;
     }
-    FrameMessage.Encoding enc = dst == p.caller ? p.callerEncoding : dst.encoding;
+    FrameMessage.Encoding enc = dst == p.caller ? p.callerEncoding : dst.frames().encoding;
     byte[] context = enc == p.callerEncoding ? p.context : NO_CONTEXT;
     writer.errorResponse(
         dst.out, enc, p.id, p.callee.name, p.callerName, code, message, context, 0, context.length);
@@ -870,13 +868,7 @@ final class GatewayRouter {
   }
 
   private void sendError(Connection c, String id, String code, String message) {
-    writer.error(
-        c.out,
-        c.encoding == null ? FrameMessage.Encoding.JSON : c.encoding,
-        id,
-        code,
-        message,
-        clock.millis());
+    writer.error(c.out, c.frames().answerEncoding(), id, code, message, clock.millis());
     transport.markDirty(c);
     events.error(message);
   }

@@ -72,7 +72,7 @@ final class GatewayService {
   String poolRefusal(FrameMessage m) {
     int index = (int) m.poolIndex;
     for (Connection member : connections) {
-      if (member.poolIndex == index) {
+      if (member.frames().poolIndex == index) {
         return "pool index " + index + " of '" + name + "' is already held";
       }
     }

@@ -617,7 +617,7 @@ final class RemoteCoordination implements CoordinationActions {
     if (held == null) {
       held = new ArrayList<>(1);
       bound.put(c, held);
-      c.releaseOnClose = () -> closed(c);
+      c.lines().releaseOnClose = () -> closed(c);
     }
     held.add(new BoundClaim(key, token, renewal));
     hold(BoundClaim.bytes(key));
@@ -639,7 +639,7 @@ final class RemoteCoordination implements CoordinationActions {
         });
     if (held.isEmpty()) {
       bound.remove(c);
-      c.releaseOnClose = null;
+      c.lines().releaseOnClose = null;
     }
   }
 

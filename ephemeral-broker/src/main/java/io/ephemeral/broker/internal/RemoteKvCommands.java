@@ -594,10 +594,11 @@ final class RemoteKvCommands implements KvActions {
   }
 
   private static Chain chain(Connection c) {
-    if (c.storeCalls == null) {
-      c.storeCalls = new Chain();
+    LineProtocol lines = c.lines();
+    if (lines.storeCalls == null) {
+      lines.storeCalls = new Chain();
     }
-    return (Chain) c.storeCalls;
+    return (Chain) lines.storeCalls;
   }
 
   private void enqueue(Queued<?> q) {

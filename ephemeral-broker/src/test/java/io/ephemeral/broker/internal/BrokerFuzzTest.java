@@ -288,7 +288,7 @@ class BrokerFuzzTest {
       }
       pieces = out.toByteArray();
       assertThat(cb.inLen).isEqualTo(ca.inLen);
-      assertThat(cb.skipBytes).isEqualTo(ca.skipBytes);
+      assertThat(cb.frames().skipBytes).isEqualTo(ca.frames().skipBytes);
     }
     assertThat(pieces).as("output fed in pieces equals output fed whole").isEqualTo(whole);
 

@@ -203,7 +203,7 @@ final class Claims {
       held.add(c);
     } else {
       c.boundTo = null;
-      c.deadline = MemoryStore.saturatedAdd(now, ttl);
+      c.deadline = TurnClock.deadline(now, ttl);
       deadlines.reschedule(c);
     }
   }

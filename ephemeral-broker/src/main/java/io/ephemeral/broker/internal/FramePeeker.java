@@ -67,7 +67,7 @@ final class FramePeeker {
           ? peekJson(b, off, len, m)
           : peekMsgpack(b, off, len, m);
     } catch (StreamConstraintsException e) {
-      if (RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH) {
+      if (Limit.of(e) == Limit.MAX_NESTING_DEPTH) {
         return TOO_DEEP;
       }
       error = e.getMessage();

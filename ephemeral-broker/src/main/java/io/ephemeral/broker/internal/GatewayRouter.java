@@ -534,14 +534,13 @@ final class GatewayRouter {
     p.bytes = callBytes;
     p.delivered = dst;
     budget.add(MemoryBudget.Part.GATEWAY, callBytes);
-    long limit = MemoryStore.saturatedAdd(now, config.callTimeoutMillis());
+    long limit = TurnClock.deadline(now, config.callTimeoutMillis());
     // A grace period after the CALL's deadline lets the caller's own timer report first (the
     // Node client sets its timer to the same instant); the gateway then frees what is left.
     p.deadline =
         m.hasDeadline
             ? Math.min(
-                limit,
-                MemoryStore.saturatedAdd((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
+                limit, TurnClock.deadline((long) Math.ceil(m.deadline), DEADLINE_GRACE_MILLIS))
             : limit;
     target.pending.put(m.id, p);
     deadlines.add(p);

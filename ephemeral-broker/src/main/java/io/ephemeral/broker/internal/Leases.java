@@ -217,7 +217,7 @@ final class Leases {
       if (!held.pool.key.equals(key)) {
         return HOLDS_OTHER_KEY;
       }
-      held.deadline = MemoryStore.saturatedAdd(now, ttlMillis);
+      held.deadline = TurnClock.deadline(now, ttlMillis);
       expiry.reschedule(held);
       lastToken = held.token;
       return held.value;
@@ -362,7 +362,7 @@ final class Leases {
   private Lease grant(Pool pool, String workerId, long ttlMillis, long now) {
     Lease lease = new Lease(workerId, pool, pool.acquire(), ++lastToken);
     budget.add(MemoryBudget.Part.LEASES, leaseBytes(workerId));
-    lease.deadline = MemoryStore.saturatedAdd(now, ttlMillis);
+    lease.deadline = TurnClock.deadline(now, ttlMillis);
     byWorker.put(workerId, lease);
     expiry.add(lease);
     return lease;

@@ -1,5 +1,6 @@
 package io.ephemeral.broker.internal;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.ephemeral.broker.BrokerOption;
 
 /**
@@ -31,5 +32,17 @@ enum Limit {
 
   Limit(BrokerOption option) {
     this.label = option.optionName();
+  }
+
+  /** Which limit Jackson's constraint exception is about (its message names the getter). */
+  static Limit of(StreamConstraintsException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    if (m.contains("NestingDepth")) {
+      return MAX_NESTING_DEPTH;
+    }
+    if (m.contains("NumberLength")) {
+      return MAX_NUMBER_LENGTH;
+    }
+    return MAX_STRING_LENGTH;
   }
 }

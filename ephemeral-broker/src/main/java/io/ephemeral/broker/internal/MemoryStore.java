@@ -186,7 +186,7 @@ final class MemoryStore {
   /** Marks a successful read for LRU and sliding expiry. */
   void touch(Entry e, long now, boolean refreshTtl) {
     if (refreshTtl) {
-      e.deadline = saturatedAdd(now, e.ttlMillis);
+      e.deadline = TurnClock.deadline(now, e.ttlMillis);
       expiry.reschedule(e);
     }
     if (lru) {
@@ -280,7 +280,7 @@ final class MemoryStore {
     e.storedGzip = storedGzip;
     e.clientCompressed = clientCompressed;
     e.ttlMillis = ttlMillis;
-    e.deadline = saturatedAdd(now, ttlMillis);
+    e.deadline = TurnClock.deadline(now, ttlMillis);
     expiry.reschedule(e);
     budget.add(MemoryBudget.Part.VALUES, storedSize(e));
     return OK;
@@ -471,10 +471,5 @@ final class MemoryStore {
     }
     e.lruPrev = null;
     e.lruNext = null;
-  }
-
-  static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 }

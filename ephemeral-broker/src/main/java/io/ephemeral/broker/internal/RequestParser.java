@@ -279,7 +279,7 @@ final class RequestParser {
       }
       return OK;
     } catch (StreamConstraintsException e) {
-      limitHit = limitOf(e);
+      limitHit = Limit.of(e);
       error = e.getOriginalMessage() == null ? "limit exceeded" : firstLine(e.getOriginalMessage());
       return INVALID_JSON;
     } catch (JsonProcessingException e) {
@@ -827,18 +827,6 @@ final class RequestParser {
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /** Which limit Jackson's constraint exception is about (its message names the getter). */
-  static Limit limitOf(StreamConstraintsException e) {
-    String m = String.valueOf(e.getOriginalMessage());
-    if (m.contains("NestingDepth")) {
-      return Limit.MAX_NESTING_DEPTH;
-    }
-    if (m.contains("NumberLength")) {
-      return Limit.MAX_NUMBER_LENGTH;
-    }
-    return Limit.MAX_STRING_LENGTH;
   }
 
   private static String firstLine(String message) {

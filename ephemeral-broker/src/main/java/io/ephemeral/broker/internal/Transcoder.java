@@ -88,7 +88,7 @@ final class Transcoder {
       p.nextToken();
       return jsonValue(p); // recursion bounded: Jackson refuses nesting beyond maxDepth
     } catch (StreamConstraintsException e) {
-      if (RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH) {
+      if (Limit.of(e) == Limit.MAX_NESTING_DEPTH) {
         throw new TooDeepException(maxDepth);
       }
       throw e;

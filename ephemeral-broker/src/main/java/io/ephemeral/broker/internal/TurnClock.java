@@ -17,6 +17,15 @@ final class TurnClock implements Clock {
     this.source = source;
   }
 
+  /**
+   * The clock time {@code millis} after {@code from}, or Long.MAX_VALUE (never) where the sum would
+   * overflow: a ttl or timeout as large as a long means "no deadline", not one in the past.
+   */
+  static long deadline(long from, long millis) {
+    long r = from + millis;
+    return ((from ^ r) & (millis ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
   /** Starts a new turn: the next {@link #millis()} asks the source again. */
   void tick() {
     read = false;

@@ -52,9 +52,7 @@ class JsonRoutingScannerTest {
       } catch (StreamConstraintsException e) {
         // As FramePeeker.peek: nesting past the limit has its own outcome (the limit is counted).
         expectedResult =
-            RequestParser.limitOf(e) == Limit.MAX_NESTING_DEPTH
-                ? FramePeeker.TOO_DEEP
-                : FramePeeker.UNDECODABLE;
+            Limit.of(e) == Limit.MAX_NESTING_DEPTH ? FramePeeker.TOO_DEEP : FramePeeker.UNDECODABLE;
       } catch (IOException | RuntimeException e) {
         expectedResult = FramePeeker.UNDECODABLE;
       }

@@ -8,6 +8,16 @@ interface ConnectionControl {
   /** The connection has output to write at the end of this turn. */
   void markDirty(Connection c);
 
+  /**
+   * The connection's output, for writing to it on behalf of another connection: it is written at
+   * the end of this turn without a {@link #markDirty} of its own, as Redis's {@code addReply}
+   * queues the client it writes to.
+   */
+  default ByteOutput output(Connection c) {
+    markDirty(c);
+    return c.out;
+  }
+
   /** Close the connection after its pending output is written. */
   void closeAfterFlush(Connection c);
 

@@ -369,8 +369,7 @@ final class GatewayRouter {
     s.bytes = bytes;
     budget.add(MemoryBudget.Part.GATEWAY, bytes);
     join(s, c, m);
-    writer.registerAck(c.out, c.frames().encoding, name);
-    transport.markDirty(c);
+    writer.registerAck(transport.output(c), c.frames().encoding, name);
     log.debug("Anonymous caller registered", "caller", name);
   }
 
@@ -410,14 +409,13 @@ final class GatewayRouter {
     if (dst == null) {
       return;
     }
-    writer.cancel(dst.out, dst.frames().answerEncoding(), p.id, p.callerName, p.callee.name);
-    transport.markDirty(dst);
+    writer.cancel(
+        transport.output(dst), dst.frames().answerEncoding(), p.id, p.callerName, p.callee.name);
   }
 
   /** An ERROR frame, then the connection closes: a refused registration gets nothing else. */
   private void refuseRegistration(Connection c, String code, String message) {
-    writer.error(c.out, c.frames().encoding, null, code, message, -1);
-    transport.markDirty(c);
+    writer.error(transport.output(c), c.frames().encoding, null, code, message, -1);
     transport.closeAfterFlush(c);
   }
 
@@ -428,8 +426,7 @@ final class GatewayRouter {
   }
 
   private void ack(Connection c) {
-    writer.registerAck(c.out, c.frames().encoding);
-    transport.markDirty(c);
+    writer.registerAck(transport.output(c), c.frames().encoding);
   }
 
   private void call(Connection c, FrameMessage m, byte[] b, int off, int len, long now) {
@@ -801,29 +798,29 @@ final class GatewayRouter {
   }
 
   private boolean forward(byte[] b, int off, int len, FrameMessage.Encoding enc, Connection dst) {
-    int mark = dst.out.mark();
+    ByteOutput out = transport.output(dst);
+    int mark = out.mark();
     try {
       if (dst.frames().encoding == enc) {
-        dst.out.writeInt(len).write(b, off, len);
+        out.writeInt(len).write(b, off, len);
       } else {
-        transcoder.transcode(b, off, len, enc, dst.frames().encoding, dst.out);
+        transcoder.transcode(b, off, len, enc, dst.frames().encoding, out);
       }
     } catch (Transcoder.TooDeepException e) {
-      dst.out.truncate(mark);
+      out.truncate(mark);
       state.limitHit(Limit.MAX_FRAME_DEPTH);
       forwardError = e.getMessage();
       return false;
     } catch (IOException | RuntimeException e) {
-      dst.out.truncate(mark);
+      out.truncate(mark);
       log.warn("Could not convert a frame between encodings", "error", e.getMessage());
       forwardError = "it is not valid " + enc.name().toLowerCase(java.util.Locale.ROOT);
       return false;
     } catch (OutOfMemoryError e) {
-      dst.out.truncate(mark);
+      out.truncate(mark);
       forwardError = "the gateway ran out of memory";
       return false;
     }
-    transport.markDirty(dst);
     return true;
   }
 
@@ -834,8 +831,16 @@ final class GatewayRouter {
       f.service.errors++; // the call graph records delivered calls only: names here are unchecked
     }
     writer.errorResponse(
-        c.out, f.encoding, m.id, m.to, m.from, code, message, b, m.contextOff, m.contextLen);
-    transport.markDirty(c);
+        transport.output(c),
+        f.encoding,
+        m.id,
+        m.to,
+        m.from,
+        code,
+        message,
+        b,
+        m.contextOff,
+        m.contextLen);
     events.responseRouted(m.to, m.from, "error", m.id);
   }
 
@@ -861,14 +866,22 @@ final class GatewayRouter {
     FrameMessage.Encoding enc = dst == p.caller ? p.callerEncoding : dst.frames().encoding;
     byte[] context = enc == p.callerEncoding ? p.context : NO_CONTEXT;
     writer.errorResponse(
-        dst.out, enc, p.id, p.callee.name, p.callerName, code, message, context, 0, context.length);
-    transport.markDirty(dst);
+        transport.output(dst),
+        enc,
+        p.id,
+        p.callee.name,
+        p.callerName,
+        code,
+        message,
+        context,
+        0,
+        context.length);
     events.responseRouted(p.callee.name, p.callerName, "error", p.id);
   }
 
   private void sendError(Connection c, String id, String code, String message) {
-    writer.error(c.out, c.frames().answerEncoding(), id, code, message, clock.millis());
-    transport.markDirty(c);
+    writer.error(
+        transport.output(c), c.frames().answerEncoding(), id, code, message, clock.millis());
     events.error(message);
   }
 

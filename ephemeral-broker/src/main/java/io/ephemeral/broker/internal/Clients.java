@@ -388,10 +388,9 @@ final class Clients implements ConnectionControl {
       c.answerBytes = 0;
     }
     markDirty(c);
-    if (full && !c.resumeQueued) {
+    if (full) {
       // Lines were held back while the queue was full: continue with them at the end of the turn.
-      c.resumeQueued = true;
-      resumed.add(c);
+      resumeHeldBack(c);
     }
   }
 

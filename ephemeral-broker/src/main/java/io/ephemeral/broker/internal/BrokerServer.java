@@ -17,10 +17,10 @@ import java.util.function.Supplier;
  * work (sweeping expired entries, the idle timeout, the heartbeat, stale services, stalled
  * connections) and drains and stops. {@link Engine} makes one per start.
  *
- * <p>Stopping: nothing more is read; answers still queued are written (for up to {@link
- * Clients#FINAL_FLUSH}), then every connection closes and all state is cleared. The exit log line
- * says how many requests were accepted and how many of those stayed unanswered (their client went
- * away or did not read).
+ * <p>Stopping: nothing more is read; answers still queued are written (while their clients read
+ * them, see {@link Clients#closeAll}), then every connection closes and all state is cleared. The
+ * exit log line says how many requests were accepted and how many of those stayed unanswered (their
+ * client went away or did not read).
  */
 final class BrokerServer implements EventLoop.Owner {
   /** Most expired entries removed per loop turn, so a mass expiry never stalls clients. */
@@ -166,7 +166,9 @@ final class BrokerServer implements EventLoop.Owner {
 
   /** Ends the loop, closes every connection, clears all state; waits for the thread. */
   void shutdown() {
-    loop.shutdown(this::stopped);
+    // The last answers are written while their clients read them (each given up after a stall
+    // timeout without moving), so the wait covers a stall timeout beyond the usual few seconds.
+    loop.shutdown(this::stopped, Duration.ofSeconds(10).plusMillis(config.stallTimeoutMillis()));
   }
 
   /** Stops taking connections and waits until everything received has been answered. */

@@ -7,8 +7,6 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Client I/O, as Redis's {@code networking.c}: reading connections, holding back a client that does
@@ -34,9 +32,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>Stalls: a periodic check closes connections whose started request has not completed, or
  *       whose unsent output has not moved, within {@code stallTimeout}, and (if configured)
  *       connections idle for {@code connectionIdleTimeout}.
- *   <li>Stopping: nothing more is read; answers still queued are written for up to {@link
- *       #FINAL_FLUSH}, then every connection closes. A request line counts as accepted when it is
- *       dispatched; what stays unsent is counted unanswered.
+ *   <li>Stopping: nothing more is read; answers still queued are written for as long as each
+ *       connection's output keeps moving (one that does not move for {@code stallTimeout} is given
+ *       up), then every connection closes. A request line counts as accepted when it is dispatched;
+ *       what stays unsent is counted unanswered.
  * </ul>
  */
 final class Clients implements ConnectionControl {
@@ -53,8 +52,11 @@ final class Clients implements ConnectionControl {
    */
   static final int SMALL_REQUEST = 8 * 1024;
 
-  /** Longest a stopping broker spends writing answers already queued. */
-  static final Duration FINAL_FLUSH = Duration.ofSeconds(1);
+  /**
+   * How often a stopping broker that writes its last answers looks at the clock when no output
+   * moves (a stall is measured on the broker's clock, which may be one that tests move by hand).
+   */
+  private static final long FINAL_FLUSH_POLL_MILLIS = 50;
 
   final BrokerConfig config;
   private final BrokerLog log;
@@ -481,37 +483,72 @@ final class Clients implements ConnectionControl {
 
   /**
    * At shutdown: writes the answers still queued for accepted requests before the connections
-   * close, for at most {@link #FINAL_FLUSH} (a client that does not read cannot hold the stop).
-   * Nothing more is read, so nothing more is accepted; what stays unsent is counted unanswered.
+   * close, for as long as their clients read them: a connection whose output has not moved for
+   * {@code stallTimeout} (a client that stopped reading; the same measure as {@link
+   * #checkConnections}) is given up, so it cannot hold the stop, while a client that reads slowly
+   * gets every answer whole rather than one cut at a fixed deadline. Nothing more is read, so
+   * nothing more is accepted; what stays unsent is counted unanswered.
    */
   private void writeWhatIsAnswered() throws IOException {
-    long deadline = System.nanoTime() + FINAL_FLUSH.toNanos();
+    long stall = config.stallTimeoutMillis();
+    boolean brokerClock = true;
     while (true) {
+      long now;
+      if (brokerClock) {
+        try {
+          now = clock.millis();
+        } catch (RuntimeException broken) {
+          // A clock that fails (a plugin's, maybe the very failure that stops the loop) cannot time
+          // the stalls: the system's monotonic clock does, each stall measured afresh from now.
+          brokerClock = false;
+          forgetStalls();
+          now = System.nanoTime() / 1_000_000;
+        }
+      } else {
+        now = System.nanoTime() / 1_000_000;
+      }
       boolean pending = false;
       for (SelectionKey key : selector.keys()) {
         if (!(key.attachment() instanceof Connection) || !key.isValid()) {
           continue;
         }
         Connection c = (Connection) key.attachment();
+        int before = c.out.size();
         try {
           if (c.out.writeTo(c.channel)) {
             state.inFlight -= c.unflushed;
             c.unflushed = 0;
             key.interestOps(0);
-          } else {
-            pending = true;
-            key.interestOps(SelectionKey.OP_WRITE);
+            continue;
           }
         } catch (IOException | CancelledKeyException e) {
           close(c);
+          continue;
+        }
+        if (c.writeBlockedSince == 0 || c.out.size() < before) {
+          c.writeBlockedSince = now; // moved (or starts waiting now)
+        }
+        if (now - c.writeBlockedSince < stall) {
+          pending = true;
+          key.interestOps(SelectionKey.OP_WRITE);
+        } else {
+          key.interestOps(0); // stalled: given up, its unsent answers count as unanswered
         }
       }
-      long left = deadline - System.nanoTime();
-      if (!pending || left <= 0) {
+      if (!pending) {
         return;
       }
-      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      selector.select(FINAL_FLUSH_POLL_MILLIS);
       selector.selectedKeys().clear();
+    }
+  }
+
+  /** Every connection's unsent output counts as waiting from the next look at the clock. */
+  private void forgetStalls() {
+    for (SelectionKey key : selector.keys()) {
+      if (key.attachment() instanceof Connection) {
+        ((Connection) key.attachment()).writeBlockedSince = 0;
+      }
     }
   }
 

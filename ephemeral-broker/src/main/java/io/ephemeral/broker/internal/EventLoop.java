@@ -180,10 +180,10 @@ final class EventLoop {
   }
 
   /**
-   * Ends the loop and waits for its thread, which closes everything ({@link Owner#stopped}); a loop
-   * never started runs {@code neverStarted} instead, on the calling thread.
+   * Ends the loop and waits for its thread, which closes everything ({@link Owner#stopped}), for up
+   * to {@code wait}; a loop never started runs {@code neverStarted} instead, on the calling thread.
    */
-  void shutdown(Runnable neverStarted) {
+  void shutdown(Runnable neverStarted, Duration wait) {
     if (thread == null) {
       neverStarted.run(); // nothing else would release the selector
       return;
@@ -193,7 +193,7 @@ final class EventLoop {
     clock.removeJumpListener(wakeup);
     if (Thread.currentThread() != thread) {
       try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
+        thread.join(Math.max(1, wait.toMillis()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

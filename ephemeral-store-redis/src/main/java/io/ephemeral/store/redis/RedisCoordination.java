@@ -1,9 +1,10 @@
 package io.ephemeral.store.redis;
 
-import static io.ephemeral.store.redis.RedisStore.flag;
-import static io.ephemeral.store.redis.RedisStore.isOne;
-import static io.ephemeral.store.redis.RedisStore.number;
-import static io.ephemeral.store.redis.RedisStore.utf8;
+import static io.ephemeral.store.redis.ScriptArgs.EMPTY;
+import static io.ephemeral.store.redis.ScriptArgs.flag;
+import static io.ephemeral.store.redis.ScriptArgs.isOne;
+import static io.ephemeral.store.redis.ScriptArgs.number;
+import static io.ephemeral.store.redis.ScriptArgs.utf8;
 
 import io.ephemeral.broker.store.CoordinationStore;
 import io.ephemeral.broker.store.RemoteStore;
@@ -19,7 +20,6 @@ import java.util.function.Function;
  * the Redis clock. The key layout is written in {@code prelude.lua}.
  */
 final class RedisCoordination implements CoordinationStore {
-  private static final byte[] EMPTY = new byte[0];
 
   /** Runs one script and decodes its reply, or records it for a pipeline (then returns null). */
   @FunctionalInterface
@@ -230,7 +230,7 @@ final class RedisCoordination implements CoordinationStore {
 
   private byte[][] valueArgs(
       byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
-    return RedisStore.valueArgs(key, json, compressed, ttlMillis, maxItems, lru, graceMillis);
+    return ScriptArgs.valueArgs(key, json, compressed, ttlMillis, maxItems, lru, graceMillis);
   }
 
   private static byte[] ascii(String s) {

@@ -1,5 +1,12 @@
 package io.ephemeral.store.redis;
 
+import static io.ephemeral.store.redis.ScriptArgs.EMPTY;
+import static io.ephemeral.store.redis.ScriptArgs.flag;
+import static io.ephemeral.store.redis.ScriptArgs.isOne;
+import static io.ephemeral.store.redis.ScriptArgs.number;
+import static io.ephemeral.store.redis.ScriptArgs.utf8;
+import static io.ephemeral.store.redis.ScriptArgs.valueArgs;
+
 import io.ephemeral.broker.Clock;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreUnavailableException;
@@ -38,7 +45,6 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * StoreUnavailableException}, and the connection pool reconnects by itself when Redis is back.
  */
 public final class RedisStore implements RemoteStore {
-  private static final byte[] EMPTY = new byte[0];
 
   /** Where Redis is and how to connect to it. */
   private final RedisEndpoint endpoint;
@@ -661,43 +667,6 @@ public final class RedisStore implements RemoteStore {
       scriptsLoaded = false;
     }
     return RedisFailures.of(describe(), endpoint.timeoutMillis(), script, e);
-  }
-
-  /** A value write as set.lua (and the scripts that store like it) takes it, after the time. */
-  static byte[][] valueArgs(
-      byte[] key,
-      byte[] json,
-      boolean compressed,
-      long ttlMillis,
-      int maxItems,
-      boolean lru,
-      long graceMillis) {
-    return new byte[][] {
-      key,
-      flag(json != null),
-      json == null ? EMPTY : json,
-      flag(compressed),
-      number(ttlMillis),
-      number(maxItems),
-      flag(lru),
-      number(graceMillis)
-    };
-  }
-
-  static byte[] flag(boolean b) {
-    return b ? new byte[] {'1'} : new byte[] {'0'};
-  }
-
-  static boolean isOne(Object o) {
-    return o instanceof byte[] && ((byte[]) o).length == 1 && ((byte[]) o)[0] == '1';
-  }
-
-  static byte[] number(long n) {
-    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
-  }
-
-  static byte[] utf8(String s) {
-    return io.ephemeral.protocol.Wtf8.encode(s);
   }
 
   /** Options of a {@link RedisStore}. */

@@ -1,306 +1,404 @@
 package io.ephemeral.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ephemeral.cli.ExitStatus.NoBrokerException;
+import io.ephemeral.cli.ExitStatus.RefusedException;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
 import io.ephemeral.client.BrokerScope;
 import io.ephemeral.client.ServicesReport;
-import io.ephemeral.protocol.JsJson;
+import io.ephemeral.client.service.Serializer;
+import io.ephemeral.client.service.ServiceClient;
+import io.ephemeral.client.service.ServiceException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ScopeType;
 
-/** {@code brokerctl [--pipe P] [--secret S] COMMAND}: one request to a running broker. */
-@Command(
-    name = "brokerctl",
-    mixinStandardHelpOptions = true,
-    versionProvider = Version.class,
-    usageHelpAutoWidth = true,
-    description = "Talk to a running ephemeral broker.",
-    exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:success", "1:any error (message on stderr)"},
-    footer = {
-      "",
-      "Environment: EPHEMERAL_PIPE (socket when --pipe is not given),"
-          + " CLIENT_SECRET or EPHEMERAL_SECRET (secret when --secret is not given),"
-          + " CLIENT_TIMEOUT (ms)."
-    })
+/*
+ * Implementation notes.
+ *
+ * The command tree is built with picocli's programmatic API from the table in commands(): one
+ * row per subcommand with its name, description, parameters, options and handler. Annotations
+ * would say the same, but reading them costs a fresh JVM more than everything else brokerctl
+ * does for a ping (annotation parsing, dynamic proxies); the table costs a few milliseconds.
+ *
+ * A handler returns an Output: the short human text and the one JSON document --json prints.
+ * Failures are exceptions; Main maps them to an exit status through ExitStatus, the one place
+ * that knows which failure is which status, and prints them in the chosen form.
+ *
+ * The global options (--pipe, --secret, --timeout, --json) are inherited by every subcommand, so
+ * they may stand before or after it; both places set the same value.
+ */
+
+/** {@code brokerctl [--pipe P] [--secret S] [--timeout MS] [--json] COMMAND}: one request. */
 final class Ctl {
-
-  /** Exit status of brokerctl for every error, usage errors included. */
-  static final int FAILURE = 1;
-
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Map<String, String> env;
   private final PrintWriter out;
 
-  @Option(
-      names = "--pipe",
-      paramLabel = "PATH",
-      scope = ScopeType.INHERIT,
-      description = "Broker socket (default: $EPHEMERAL_PIPE).")
-  Path pipe;
+  private final OptionSpec pipe =
+      global("--pipe", "PATH", Path.class, "Broker socket (default: $EPHEMERAL_PIPE).");
+  private final OptionSpec secret =
+      global(
+          "--secret",
+          "S",
+          String.class,
+          "HMAC secret to sign requests with (default: $CLIENT_SECRET, else $EPHEMERAL_SECRET).");
+  private final OptionSpec timeout =
+      global(
+          "--timeout",
+          "MS",
+          Long.class,
+          "Give up after MS milliseconds (default: $CLIENT_TIMEOUT, else 5000; call: 30000).");
+  private final OptionSpec json =
+      OptionSpec.builder("--json")
+          .scopeType(ScopeType.INHERIT)
+          .type(boolean.class)
+          .description(
+              "Print one JSON document on stdout, also for errors: {\"error\":{\"code\",\"message\"}}.")
+          .build();
 
-  @Option(
-      names = "--scope",
-      paramLabel = "NAME",
-      arity = "0..1",
-      fallbackValue = "",
-      scope = ScopeType.INHERIT,
-      description =
-          "The broker serving scope NAME (default: the current directory), instead of --pipe.")
-  String scope;
-
-  @Option(
-      names = "--secret",
-      paramLabel = "S",
-      scope = ScopeType.INHERIT,
-      description =
-          "HMAC secret to sign requests with (default: $CLIENT_SECRET, else"
-              + " $EPHEMERAL_SECRET).")
-  String secret;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "MS",
-      scope = ScopeType.INHERIT,
-      description = "Give up after MS milliseconds (default: $CLIENT_TIMEOUT, else 5000).")
-  Long timeoutMs;
+  private final OptionSpec scope =
+      OptionSpec.builder("--scope")
+          .paramLabel("NAME")
+          .type(String.class)
+          .arity("0..1")
+          .fallbackValue("")
+          .scopeType(ScopeType.INHERIT)
+          .description(
+              "The broker serving scope NAME (default: the current directory), instead of --pipe.")
+          .build();
+  private ObjectMapper mapper; // made on first use: most commands print without it
 
   Ctl(Map<String, String> env, PrintWriter out) {
     this.env = env;
     this.out = out;
   }
 
-  @Command(name = "get", description = "Print the value of KEY as JSON text.")
-  int get(@Parameters(paramLabel = "KEY") String key) {
-    try (BrokerClient client = connect()) {
-      String json = client.getRaw(key);
-      out.println(json == null ? "undefined" : json); // a key stored without a value
-    }
-    return 0;
+  /** What a command prints: the human text (with its line ends) and the JSON document. */
+  record Output(String text, String json) {}
+
+  @FunctionalInterface
+  interface Handler {
+    Output run(CommandSpec command) throws Exception;
   }
 
-  @Command(name = "set", description = "Store VALUE under KEY (a JSON string unless --json).")
-  int set(
-      @Parameters(paramLabel = "KEY") String key,
-      @Parameters(paramLabel = "VALUE") String value,
-      @Option(names = "--ttl", paramLabel = "MS", description = "Time to live in ms.") Long ttlMs,
-      @Option(names = "--json", description = "VALUE is JSON text (validated), not a string.")
-          boolean json) {
+  /** The whole command tree; {@code help} and every subcommand included. */
+  CommandSpec spec() {
+    CommandSpec root = CommandSpec.create().name("brokerctl").mixinStandardHelpOptions(true);
+    root.versionProvider(new Version());
+    root.usageMessage()
+        .description("Talk to a running ephemeral broker.")
+        .exitCodeListHeading("%nExit status:%n")
+        .exitCodeList(ExitStatus.helpMap())
+        .footer(
+            "",
+            "Environment: EPHEMERAL_PIPE (socket when --pipe is not given),"
+                + " CLIENT_SECRET or EPHEMERAL_SECRET (secret when --secret is not given),"
+                + " CLIENT_TIMEOUT (ms).",
+            "Run 'brokerctl help COMMAND' for a command's arguments.");
+    root.addOption(pipe).addOption(scope).addOption(secret).addOption(timeout).addOption(json);
+    for (CommandSpec command : commands(root)) {
+      root.addSubcommand(command.name(), new CommandLine(command));
+    }
+    return root;
+  }
+
+  /** Whether --json was given (before or after the subcommand). */
+  boolean json() {
+    return Boolean.TRUE.equals(json.getValue());
+  }
+
+  /** The subcommands, in the order the help lists them. */
+  private List<CommandSpec> commands(CommandSpec root) {
+    return List.of(
+        command(
+            "get",
+            "Print the value of KEY as JSON text. JSON: {\"key\",\"value\"}.",
+            this::get,
+            param("KEY", "The key.")),
+        command(
+            "set",
+            "Store VALUE under KEY, as a JSON string unless --json-value. JSON: {\"ok\",\"key\"}.",
+            this::set,
+            param("KEY", "The key."),
+            param("VALUE", "The value."),
+            option("--ttl", "MS", Long.class, "Time to live in ms (default: the broker's)."),
+            flag("--json-value", "VALUE is JSON text (validated), not a string.")),
+        command(
+            "del",
+            "Delete KEY (OK also when it did not exist). JSON: {\"ok\",\"key\",\"deleted\"}.",
+            this::del,
+            param("KEY", "The key.")),
+        command(
+            "list",
+            "Print the live keys with their expiry. JSON: {KEY: {\"expires\",\"hasValue\"}}.",
+            c -> document(client().list())),
+        command("stats", "Print the broker's statistics.", c -> document(client().stats())),
+        command("health", "Print the broker's health report.", c -> document(client().health())),
+        command(
+            "ping",
+            "Print the round trip time: pong (<ms>ms). JSON: {\"ok\",\"roundTripMs\"}.",
+            this::ping),
+        command(
+            "lease",
+            "Lease a slot of KEY for WORKER and print its number. JSON: {\"key\",\"worker\",\"slot\"}.",
+            this::lease,
+            param("KEY", "The pool."),
+            param("WORKER", "Who holds the lease."),
+            option("--ttl", "MS", Long.class, "Lease time in ms (default: the broker's).")),
+        command(
+            "release",
+            "Release WORKER's lease (exit 1 when it held none). JSON: {\"ok\",\"worker\"}.",
+            this::release,
+            param("WORKER", "Who holds the lease.")),
+        command(
+            "metrics",
+            "Print the metrics in Prometheus text format (with --json: the JSON format).",
+            this::metrics),
+        command(
+            "services",
+            "Print the gateway's services (methods, connections, last heartbeat, calls);"
+                + " with --graph the observed call graph as Mermaid or DOT text.",
+            this::services,
+            flag("--graph", "Print the call graph instead of the services."),
+            option("--format", "FORMAT", String.class, "Graph format: mermaid (default) or dot.")),
+        command(
+            "top",
+            "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
+                + " q or Ctrl-C quits. With --json: one frame as JSON (as --once).",
+            this::top,
+            flag("--once", "Sample over one interval, print one frame, exit."),
+            option("--interval", "MS", Long.class, "Refresh interval (default 1000).")),
+        command(
+            "call",
+            "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the"
+                + " result. brokerctl calls as an anonymous caller: it is not listed as a service and"
+                + " leaves no node in the call graph."
+                + " JSON: {\"result\"}.",
+            this::call,
+            param("SERVICE", "The service."),
+            param("METHOD", "The method."),
+            optionalParam("PARAMS", "The parameters as JSON (default {})."),
+            flag("--msgpack", "Talk to the gateway in MessagePack instead of JSON.")),
+        command(
+            "help",
+            "Print the help of COMMAND, or of brokerctl.",
+            c -> help(root, c),
+            optionalParam("COMMAND", "The command.")));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // the commands
+
+  private Output get(CommandSpec c) {
+    String key = param(c, 0);
+    String value;
+    try (BrokerClient client = client()) {
+      value = client.getRaw(key);
+    }
+    // A key stored without a value has none: "undefined" as the Node CLI prints it.
+    return new Output(
+        (value == null ? "undefined" : value) + "\n",
+        JsonText.object().put("key", key).putRaw("value", value).end());
+  }
+
+  private Output set(CommandSpec c) {
+    String key = param(c, 0);
+    String value = param(c, 1);
+    Long ttlMs = option(c, "--ttl");
     Duration ttl = ttlMs == null ? null : Duration.ofMillis(ttlMs);
-    try (BrokerClient client = connect()) {
-      if (json) {
+    try (BrokerClient client = client()) {
+      if (Boolean.TRUE.equals(option(c, "--json-value"))) {
         client.setRaw(key, value, ttl);
       } else {
         client.set(key, value, ttl);
       }
     }
-    out.println("OK");
-    return 0;
+    return new Output("OK\n", JsonText.object().put("ok", true).put("key", key).end());
   }
 
-  @Command(name = "del", description = "Delete KEY (OK also when it did not exist).")
-  int del(@Parameters(paramLabel = "KEY") String key) {
-    try (BrokerClient client = connect()) {
-      client.del(key);
+  private Output del(CommandSpec c) {
+    String key = param(c, 0);
+    boolean deleted;
+    try (BrokerClient client = client()) {
+      deleted = client.del(key);
     }
-    out.println("OK");
-    return 0;
+    return new Output(
+        "OK\n", JsonText.object().put("ok", true).put("key", key).put("deleted", deleted).end());
   }
 
-  @Command(name = "list", description = "Print the live keys with expiry as indented JSON.")
-  int list() {
-    try (BrokerClient client = connect()) {
-      printJson(client.list());
-    }
-    return 0;
-  }
-
-  @Command(name = "stats", description = "Print the broker's statistics as indented JSON.")
-  int stats() {
-    try (BrokerClient client = connect()) {
-      printJson(client.stats());
-    }
-    return 0;
-  }
-
-  @Command(name = "health", description = "Print the broker's health report as indented JSON.")
-  int health() {
-    try (BrokerClient client = connect()) {
-      printJson(client.health());
-    }
-    return 0;
-  }
-
-  @Command(name = "ping", description = "Print the round trip time: pong (<ms>ms).")
-  int ping() {
-    try (BrokerClient client = connect()) {
+  private Output ping(CommandSpec c) {
+    try (BrokerClient client = client()) {
       long start = System.nanoTime();
       client.ping();
-      out.println("pong (" + (System.nanoTime() - start) / 1_000_000 + "ms)");
+      long nanos = System.nanoTime() - start;
+      return new Output(
+          "pong (" + nanos / 1_000_000 + "ms)\n",
+          JsonText.object().put("ok", true).put("roundTripMs", nanos / 1e6).end());
     }
-    return 0;
   }
 
-  @Command(name = "lease", description = "Lease a slot of KEY for WORKER and print its number.")
-  int lease(
-      @Parameters(paramLabel = "KEY") String key,
-      @Parameters(paramLabel = "WORKER") String worker,
-      @Option(names = "--ttl", paramLabel = "MS", description = "Lease time in ms.") Long ttlMs) {
-    try (BrokerClient client = connect()) {
-      int slot =
+  private Output lease(CommandSpec c) {
+    String key = param(c, 0);
+    String worker = param(c, 1);
+    Long ttlMs = option(c, "--ttl");
+    int slot;
+    try (BrokerClient client = client()) {
+      slot =
           ttlMs == null
               ? client.lease(key, worker)
               : client.lease(key, worker, Duration.ofMillis(ttlMs));
-      out.println(slot);
     }
-    return 0;
+    return new Output(
+        slot + "\n",
+        JsonText.object().put("key", key).put("worker", worker).put("slot", slot).end());
   }
 
-  @Command(name = "release", description = "Release WORKER's lease: prints OK or NOT_FOUND.")
-  int release(@Parameters(paramLabel = "WORKER") String worker) {
-    try (BrokerClient client = connect()) {
-      out.println(client.release(worker) ? "OK" : "NOT_FOUND");
+  private Output release(CommandSpec c) {
+    String worker = param(c, 0);
+    boolean released;
+    try (BrokerClient client = client()) {
+      released = client.release(worker);
     }
-    return 0;
+    if (!released) {
+      throw new RefusedException("not_found", "worker " + worker + " holds no lease");
+    }
+    return new Output("OK\n", JsonText.object().put("ok", true).put("worker", worker).end());
   }
 
-  @Command(name = "metrics", description = "Print the metrics in Prometheus text format.")
-  int metrics() {
-    try (BrokerClient client = connect()) {
-      String text = client.metrics();
-      out.print(text.endsWith("\n") ? text : text + "\n");
-    }
-    return 0;
-  }
-
-  @Command(
-      name = "services",
-      description =
-          "Print the gateway's services (methods, connections, last heartbeat, calls);"
-              + " with --graph the observed call graph as Mermaid or DOT text.")
-  int services(
-      @Option(names = "--graph", description = "Print the call graph instead of the services.")
-          boolean graph,
-      @Option(
-              names = "--format",
-              paramLabel = "FORMAT",
-              defaultValue = "mermaid",
-              description = "Graph format: mermaid (default) or dot.")
-          String format) {
-    try (BrokerClient client = connect()) {
-      ServicesReport report = client.services();
-      if (!graph) {
-        printJson(report.services());
-      } else if (format.equalsIgnoreCase("mermaid")) {
-        out.print(CallGraph.mermaid(report));
-      } else if (format.equalsIgnoreCase("dot")) {
-        out.print(CallGraph.dot(report));
-      } else {
-        throw new IllegalArgumentException(
-            "unknown graph format '" + format + "' (use mermaid or dot)");
+  private Output metrics(CommandSpec c) {
+    try (BrokerClient client = client()) {
+      if (json()) {
+        return new Output(null, client.metricsJson().strip());
       }
+      String text = client.metrics();
+      return new Output(text.endsWith("\n") ? text : text + "\n", null);
     }
-    return 0;
   }
 
-  @Command(
-      name = "top",
-      description =
-          "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
-              + " q or Ctrl-C quits.")
-  int top(
-      @Option(names = "--once", description = "Sample over one interval, print one frame, exit.")
-          boolean once,
-      @Option(
-              names = "--interval",
-              paramLabel = "MS",
-              defaultValue = "1000",
-              description = "Refresh interval (default 1000).")
-          long intervalMs)
-      throws Exception {
+  private Output services(CommandSpec c) throws JsonProcessingException {
+    boolean graph = Boolean.TRUE.equals(option(c, "--graph"));
+    String format = option(c, "--format");
+    format = format == null ? "mermaid" : format.toLowerCase(java.util.Locale.ROOT);
+    if (!format.equals("mermaid") && !format.equals("dot")) {
+      throw new IllegalArgumentException(
+          "unknown graph format '" + format + "' (use mermaid or dot)");
+    }
+    ServicesReport report;
+    try (BrokerClient client = client()) {
+      report = client.services();
+    }
+    if (!graph) {
+      return document(report.services());
+    }
+    String text = format.equals("dot") ? CallGraph.dot(report) : CallGraph.mermaid(report);
+    return new Output(text, JsonText.object().put("format", format).put("graph", text).end());
+  }
+
+  private Output top(CommandSpec c) throws Exception {
+    Long intervalOption = option(c, "--interval");
+    long intervalMs = intervalOption == null ? 1000 : intervalOption;
     if (intervalMs < 10) {
       throw new IllegalArgumentException("--interval must be at least 10 ms");
     }
-    try (BrokerClient client = connect()) {
-      Top top = new Top(client, out, java.time.Duration.ofMillis(intervalMs));
-      return once ? top.once() : top.live(System.in);
+    try (BrokerClient client = client()) {
+      Top top = new Top(client, out, Duration.ofMillis(intervalMs));
+      if (json()) {
+        return new Output(null, top.onceAsJson(mapper()));
+      }
+      if (Boolean.TRUE.equals(option(c, "--once"))) {
+        return new Output(top.once(), null);
+      }
+      top.live(System.in);
+      return new Output("", null);
     }
   }
 
-  @Command(
-      name = "call",
-      description =
-          "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the result as"
-              + " indented JSON. brokerctl calls as an anonymous caller: it is not listed as a service"
-              + " and leaves no node in the call graph.")
-  int call(
-      @Parameters(paramLabel = "SERVICE") String service,
-      @Parameters(paramLabel = "METHOD") String method,
-      @Parameters(paramLabel = "PARAMS", arity = "0..1", defaultValue = "{}") String params,
-      @Option(
-              names = "--msgpack",
-              description = "Talk to the gateway in MessagePack instead of JSON.")
-          boolean msgpack)
-      throws Exception {
-    com.fasterxml.jackson.databind.JsonNode json;
+  private Output call(CommandSpec c) throws Exception {
+    String service = param(c, 0);
+    String method = param(c, 1);
+    String params = param(c, 2);
+    JsonNode tree;
     try {
-      json = MAPPER.readTree(params);
+      tree = mapper().readTree(params == null ? "{}" : params);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("PARAMS is not valid JSON: " + e.getOriginalMessage());
     }
-    Path path = pipePath();
-    java.time.Duration timeout =
-        java.time.Duration.ofMillis(timeoutMs != null ? timeoutMs : 30_000);
-    try (io.ephemeral.client.service.ServiceClient client =
-        io.ephemeral.client.service.ServiceClient.builder()
-            .gateway(path)
+    Long ms = timeout.getValue();
+    try (ServiceClient client =
+        ServiceClient.builder()
+            .gateway(pipePath())
             .autoReconnect(false)
-            .timeout(timeout)
+            .timeout(Duration.ofMillis(ms != null ? ms : 30_000))
             .serializer(
-                msgpack
-                    ? io.ephemeral.client.service.Serializer.MSGPACK
-                    : io.ephemeral.client.service.Serializer.JSON)
+                Boolean.TRUE.equals(option(c, "--msgpack")) ? Serializer.MSGPACK : Serializer.JSON)
             .build()) {
       client.connect();
-      com.fasterxml.jackson.databind.JsonNode result =
-          client.call(service, method, json, com.fasterxml.jackson.databind.JsonNode.class);
-      printJson(result);
+      JsonNode result = client.call(service, method, tree, JsonNode.class);
+      String text = mapper().writeValueAsString(result);
+      return new Output(
+          JsonText.indent(text) + "\n", JsonText.object().putRaw("result", text).end());
     }
-    return 0;
   }
 
-  /** Prints a reply object as {@code JSON.stringify(value, null, 2)} would. */
-  private void printJson(Object value) {
-    byte[] json;
-    try {
-      json = JsJson.canonicalize(MAPPER.writeValueAsBytes(value)); // 0.0 -> 0, like JavaScript
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot print the reply as JSON: " + e.getMessage(), e);
+  private Output help(CommandSpec root, CommandSpec c) {
+    String name = param(c, 0);
+    CommandLine subject = root.commandLine();
+    if (name != null) {
+      subject = root.subcommands().get(name);
+      if (subject == null) {
+        throw new CommandLine.UnmatchedArgumentException(
+            root.commandLine(), List.of(name)); // prints "Did you mean ...?"
+      }
     }
-    out.println(JsonText.indent(new String(json, StandardCharsets.UTF_8)));
+    String usage = subject.getUsageMessage();
+    return new Output(usage, JsonText.object().put("usage", usage).end());
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // helpers
+
+  /** A reply object as {@code JSON.stringify(value, null, 2)} would print it, or compact. */
+  private Output document(Object value) throws JsonProcessingException {
+    // 0.0 -> 0, like JavaScript
+    String compact =
+        new String(
+            io.ephemeral.protocol.JsJson.canonicalize(mapper().writeValueAsBytes(value)),
+            java.nio.charset.StandardCharsets.UTF_8);
+    return new Output(JsonText.indent(compact) + "\n", compact);
+  }
+
+  private ObjectMapper mapper() {
+    if (mapper == null) {
+      mapper = new ObjectMapper();
+    }
+    return mapper;
   }
 
   /** The broker's socket from --pipe, --scope or EPHEMERAL_PIPE; it must exist. */
   private Path pipePath() {
-    Path path = pipe;
-    if (path == null && scope != null) {
+    Path path = pipe.getValue();
+    String scopeName = scope.getValue();
+    if (path == null && scopeName != null) {
       BrokerScope s =
-          scope.isEmpty()
+          scopeName.isEmpty()
               ? BrokerScope.ofDirectory(Path.of(""), env::get)
-              : BrokerScope.named(scope, env::get);
+              : BrokerScope.named(scopeName, env::get);
       if (!Files.exists(s.socket())) {
-        throw new IllegalStateException(
+        throw new NoBrokerException(
+            "ENOENT",
             "no broker serves "
                 + s
                 + " (start one with: ephemeral-broker start --scope '"
@@ -312,35 +410,37 @@ final class Ctl {
     if (path == null) {
       String fromEnv = env.get("EPHEMERAL_PIPE");
       if (fromEnv == null || fromEnv.isEmpty()) {
-        throw new IllegalArgumentException(
-            "no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE");
+        throw new NoBrokerException(
+            "ENOPIPE", "no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE");
       }
       path = Path.of(fromEnv);
     }
     if (!Files.exists(path)) {
-      throw new IllegalStateException("broker not running (no socket at " + path + ")");
+      throw new NoBrokerException("ENOENT", "broker not running (no socket at " + path + ")");
     }
     return path;
   }
 
   /** A client for the pipe and secret from the options or the environment. */
-  private BrokerClient connect() {
+  private BrokerClient client() {
     Path path = pipePath();
     // Unset options fall back to CLIENT_SECRET, EPHEMERAL_SECRET and CLIENT_TIMEOUT.
     BrokerClient.Builder builder =
         BrokerClient.builder().environment(env).pipe(path).allowNoTtl(true);
-    if (secret != null) {
-      builder.secret(secret);
+    String s = secret.getValue();
+    if (s != null) {
+      builder.secret(s);
     }
-    if (timeoutMs != null) {
-      builder.timeout(Duration.ofMillis(timeoutMs));
+    Long ms = timeout.getValue();
+    if (ms != null) {
+      builder.timeout(Duration.ofMillis(ms));
     }
     return builder.build();
   }
 
   /** The message after "Error: " for a failed command. */
-  static String describe(Exception e) {
-    if (e instanceof io.ephemeral.client.service.ServiceException s) {
+  static String describe(Throwable e) {
+    if (e instanceof ServiceException s) {
       return "call failed: " + s.code() + " (" + s.getMessage() + ")";
     }
     if (e instanceof BrokerConnectionException c
@@ -349,5 +449,89 @@ final class Ctl {
     }
     // Parser messages carry a second line with the location in the source: keep the first.
     return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // the table's vocabulary
+
+  private static OptionSpec global(String name, String label, Class<?> type, String description) {
+    return OptionSpec.builder(name)
+        .paramLabel(label)
+        .type(type)
+        .scopeType(ScopeType.INHERIT)
+        .description(description)
+        .build();
+  }
+
+  /** One row of the table: options are OptionSpecs, parameters builders numbered in order. */
+  private CommandSpec command(String name, String description, Handler handler, Object... args) {
+    Runner runner = new Runner(handler);
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(runner).name(name);
+    runner.spec = spec;
+    spec.mixinStandardHelpOptions(true);
+    spec.usageMessage().description(description);
+    int index = 0;
+    for (Object arg : args) {
+      if (arg instanceof OptionSpec option) {
+        spec.addOption(option);
+      } else {
+        spec.addPositional(
+            ((PositionalParamSpec.Builder) arg).index(String.valueOf(index++)).build());
+      }
+    }
+    return spec;
+  }
+
+  /** Runs a handler and prints its output in the chosen form; the command's exit status. */
+  private final class Runner implements Callable<Integer> {
+    private final Handler handler;
+    private CommandSpec spec;
+
+    Runner(Handler handler) {
+      this.handler = handler;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      Output output = handler.run(spec);
+      String text = json() ? output.json() : output.text();
+      if (text != null) {
+        out.print(json() ? text + "\n" : text);
+      }
+      out.flush();
+      return ExitStatus.OK.code;
+    }
+  }
+
+  private static PositionalParamSpec.Builder param(String label, String description) {
+    return PositionalParamSpec.builder()
+        .paramLabel(label)
+        .type(String.class)
+        .arity("1")
+        .required(true)
+        .description(description);
+  }
+
+  private static PositionalParamSpec.Builder optionalParam(String label, String description) {
+    return param(label, description).arity("0..1").required(false);
+  }
+
+  private static OptionSpec option(String name, String label, Class<?> type, String description) {
+    return OptionSpec.builder(name).paramLabel(label).type(type).description(description).build();
+  }
+
+  private static OptionSpec flag(String name, String description) {
+    return OptionSpec.builder(name).type(boolean.class).description(description).build();
+  }
+
+  /** The value of the command's {@code index}th positional parameter, or null. */
+  private static String param(CommandSpec command, int index) {
+    List<PositionalParamSpec> params = command.positionalParameters();
+    return index < params.size() ? params.get(index).getValue() : null;
+  }
+
+  /** The value of one of the command's own options, or null when not given. */
+  private static <T> T option(CommandSpec command, String name) {
+    return command.findOption(name).getValue();
   }
 }

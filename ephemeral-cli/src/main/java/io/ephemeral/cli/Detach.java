@@ -29,14 +29,14 @@ final class Detach {
     ProcessHandle.Info self = ProcessHandle.current().info();
     if (self.command().isEmpty() || self.arguments().isEmpty()) {
       err.println("ephemeral-broker: cannot tell this process's command line to run it detached");
-      return 1;
+      return ExitStatus.UNAVAILABLE.code;
     }
     Optional<ScopedBroker> running = scope.find();
     if (running.isPresent()) {
       running.get().close();
       err.println(
           "Failed to start broker: A broker already serves " + scope + ": " + running.get());
-      return 1;
+      return ExitStatus.UNAVAILABLE.code;
     }
     List<String> command = new ArrayList<>();
     for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
@@ -62,7 +62,7 @@ final class Detach {
               .start();
     } catch (IOException e) {
       err.println("ephemeral-broker: cannot run " + command.get(0) + ": " + e.getMessage());
-      return 1;
+      return ExitStatus.UNAVAILABLE.code;
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
     while (System.nanoTime() - deadline < 0) {
@@ -77,7 +77,7 @@ final class Detach {
       }
       if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
         err.println("Failed to start broker: " + output(scope));
-        return 1;
+        return ExitStatus.UNAVAILABLE.code;
       }
     }
     p.destroy();
@@ -88,7 +88,7 @@ final class Detach {
             + WAIT_MILLIS
             + " ms: "
             + output(scope));
-    return 1;
+    return ExitStatus.UNAVAILABLE.code;
   }
 
   private static String output(BrokerScope scope) {

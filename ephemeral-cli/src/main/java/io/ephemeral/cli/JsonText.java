@@ -1,6 +1,11 @@
 package io.ephemeral.cli;
 
-/** Re-indents compact JSON text the way {@code JSON.stringify(value, null, 2)} prints it. */
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+/**
+ * JSON text for brokerctl's output: compact JSON re-indented the way {@code JSON.stringify(value,
+ * null, 2)} prints it, and the small documents of {@code --json} written without a databind.
+ */
 final class JsonText {
 
   private static final String INDENT = "  ";
@@ -70,6 +75,57 @@ final class JsonText {
     out.append('\n');
     for (int i = 0; i < depth; i++) {
       out.append(INDENT);
+    }
+  }
+
+  /** A new JSON object, written member by member. */
+  static ObjectText object() {
+    return new ObjectText();
+  }
+
+  /** A JSON object under construction; {@link #end()} closes it and returns its text. */
+  static final class ObjectText {
+    private final StringBuilder sb = new StringBuilder("{");
+
+    ObjectText put(String name, String value) {
+      return putRaw(name, value == null ? "null" : quote(value));
+    }
+
+    ObjectText put(String name, long value) {
+      return putRaw(name, Long.toString(value));
+    }
+
+    /** A number rounded to three decimals, as JavaScript would print it (1.5, 2, 0.001). */
+    ObjectText put(String name, double value) {
+      double rounded = Math.round(value * 1000) / 1000.0;
+      return putRaw(
+          name,
+          rounded == Math.rint(rounded) && Math.abs(rounded) < 1e15
+              ? Long.toString((long) rounded)
+              : java.math.BigDecimal.valueOf(rounded).toPlainString());
+    }
+
+    ObjectText put(String name, boolean value) {
+      return putRaw(name, Boolean.toString(value));
+    }
+
+    /** A member whose value is JSON text already; none when {@code json} is null (undefined). */
+    ObjectText putRaw(String name, String json) {
+      if (json != null) {
+        if (sb.length() > 1) {
+          sb.append(',');
+        }
+        sb.append(quote(name)).append(':').append(json);
+      }
+      return this;
+    }
+
+    String end() {
+      return sb.append('}').toString();
+    }
+
+    private static String quote(String s) {
+      return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + '"';
     }
   }
 }

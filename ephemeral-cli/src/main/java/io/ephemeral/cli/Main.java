@@ -5,10 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.LogManager;
 import picocli.CommandLine;
-import picocli.CommandLine.IParameterExceptionHandler;
 
 /**
  * Entry point of both launchers.
@@ -20,9 +20,6 @@ import picocli.CommandLine.IParameterExceptionHandler;
  * </ul>
  */
 public final class Main {
-
-  /** Exit status of {@code ephemeral-broker} for an invalid command line. */
-  static final int USAGE = 2;
 
   private Main() {}
 
@@ -71,40 +68,101 @@ public final class Main {
   /** The {@code ephemeral-broker} command line. */
   static CommandLine broker(Map<String, String> env, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new BrokerCommand());
-    cl.addSubcommand(StartCommand.commandLine(env, out, err));
+    CommandLine start = StartCommand.commandLine(env, out, err);
+    start.getCommandSpec().usageMessage().exitCodeList(StartCommand.exitStatuses());
+    cl.addSubcommand(start);
     // Everything after the command's first word belongs to the command: start npm test --ci.
     cl.setStopAtPositional(true);
     cl.setExecutionExceptionHandler(
-        (e, failed, parsed) -> {
-          err.println("ephemeral-broker: " + e);
-          return 1;
-        });
-    return configure(cl, out, err, "ephemeral-broker: ", USAGE);
+        (e, failed, parsed) -> failure(e, failed, false, "ephemeral-broker: ", out, err));
+    cl.setParameterExceptionHandler(
+        (e, args) -> failure(e, e.getCommandLine(), false, "ephemeral-broker: ", out, err));
+    return cl.setOut(out).setErr(err);
   }
 
-  /** The {@code brokerctl} command line; every error, usage errors included, exits 1. */
+  /** The {@code brokerctl} command line. */
   static CommandLine ctl(Map<String, String> env, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Ctl(env, out));
+    Ctl ctl = new Ctl(env, out);
+    CommandLine cl = new CommandLine(ctl.spec());
     cl.setExecutionExceptionHandler(
-        (e, failed, parsed) -> {
-          err.println("Error: " + Ctl.describe(e));
-          return Ctl.FAILURE;
-        });
-    return configure(cl, out, err, "Error: ", Ctl.FAILURE);
+        (e, failed, parsed) -> failure(e, failed, ctl.json(), "Error: ", out, err));
+    // A usage error may come before --json was read: the arguments say whether it was given.
+    cl.setParameterExceptionHandler(
+        (e, args) ->
+            failure(
+                e,
+                e.getCommandLine(),
+                ctl.json() || Arrays.asList(args).contains("--json"),
+                "Error: ",
+                out,
+                err));
+    return cl.setOut(out).setErr(err);
   }
 
-  private static CommandLine configure(
-      CommandLine cl, PrintWriter out, PrintWriter err, String prefix, int usageStatus) {
-    IParameterExceptionHandler usage =
-        (e, args) -> {
-          CommandLine failed = e.getCommandLine();
-          // picocli words some messages as "Error: ..." itself.
-          err.println(prefix + e.getMessage().replaceFirst("^Error: ", ""));
-          CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-          err.println(
-              "Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
-          return usageStatus;
-        };
-    return cl.setOut(out).setErr(err).setParameterExceptionHandler(usage);
+  /**
+   * Reports a failed command on stderr (and with {@code --json} as one JSON document on stdout) and
+   * returns its exit status.
+   */
+  private static int failure(
+      Exception e,
+      CommandLine failed,
+      boolean json,
+      String prefix,
+      PrintWriter out,
+      PrintWriter err) {
+    ExitStatus status = ExitStatus.of(e);
+    String unknownCommand = unknownCommand(e, failed);
+    String message;
+    if (unknownCommand != null) {
+      message = "unknown command '" + unknownCommand + "'";
+    } else if (status == ExitStatus.USAGE) {
+      // picocli words some messages as "Error: ..." itself.
+      message = Ctl.describe(e).replaceFirst("^Error: ", "");
+    } else if (status == ExitStatus.INTERNAL) {
+      message = "internal error: " + e;
+    } else {
+      message = Ctl.describe(e);
+    }
+    err.println(prefix + message);
+    if (unknownCommand != null) {
+      List<String> similar = Suggestions.similar(unknownCommand, failed.getSubcommands().keySet());
+      if (!similar.isEmpty()) {
+        err.println("Did you mean: " + String.join(" or ", similar) + "?");
+      }
+    } else if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+      CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+    }
+    if (status == ExitStatus.USAGE) {
+      err.println(
+          "Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+    }
+    if (status == ExitStatus.INTERNAL) {
+      e.printStackTrace(err);
+    }
+    if (json) {
+      out.println(
+          JsonText.object()
+              .putRaw(
+                  "error",
+                  JsonText.object()
+                      .put("code", ExitStatus.errorCode(e))
+                      .put("message", message)
+                      .end())
+              .end());
+    }
+    err.flush();
+    out.flush();
+    return status.code;
+  }
+
+  /** The word taken for a command name when a command has no such subcommand, else null. */
+  private static String unknownCommand(Exception e, CommandLine failed) {
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+        && !failed.getSubcommands().isEmpty()
+        && !unmatched.getUnmatched().isEmpty()) {
+      String word = unmatched.getUnmatched().get(0);
+      return word.startsWith("-") ? null : word;
+    }
+    return null;
   }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,14 +51,7 @@ import picocli.CommandLine.Spec;
       "Without a command: print the socket path and serve until SIGINT/SIGTERM.",
       "Options not given fall back to the BROKER_* environment variables."
     },
-    exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {
-      "0:broker stopped normally (no command)",
-      "1:the broker could not start, or stopped after a failure of its own",
-      "2:invalid command line",
-      "127:the command could not be started",
-      "n:otherwise the command's exit status"
-    })
+    exitCodeListHeading = "%nExit status:%n")
 final class StartCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -196,6 +190,22 @@ final class StartCommand implements Callable<Integer> {
     return flag.build();
   }
 
+  /** The exit statuses {@code start --help} lists. */
+  static Map<String, String> exitStatuses() {
+    Map<String, String> list = new LinkedHashMap<>();
+    list.put("n", "the command's exit status, once it ran");
+    list.put("128+n", "the command was killed by signal n");
+    list.put(
+        Integer.toString(Supervisor.CANNOT_RUN), "the command could not be started (not found)");
+    list.put(Integer.toString(ExitStatus.OK.code), "no command, and the broker stopped normally");
+    list.put(Integer.toString(ExitStatus.USAGE.code), ExitStatus.USAGE.meaning);
+    list.put(
+        Integer.toString(ExitStatus.UNAVAILABLE.code),
+        "the broker could not start (a live broker on the socket, an unreachable --store, ...)");
+    list.put(Integer.toString(ExitStatus.INTERNAL.code), ExitStatus.INTERNAL.meaning);
+    return list;
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     BrokerScope scope = scope();
@@ -213,7 +223,7 @@ final class StartCommand implements Callable<Integer> {
       broker.stop();
       err.println("Failed to start broker: " + e.getMessage());
       err.flush();
-      return 1;
+      return ExitStatus.UNAVAILABLE.code;
     }
     try {
       boolean runMode = command != null && !command.isEmpty();

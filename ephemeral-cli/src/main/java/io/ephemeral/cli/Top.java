@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,13 +37,18 @@ final class Top {
     this.interval = interval;
   }
 
-  /** One frame sampled over one interval. */
-  int once() throws InterruptedException, IOException {
+  /** One frame sampled over one interval, as text. */
+  String once() throws InterruptedException, IOException {
     Sample first = sample();
     Thread.sleep(interval.toMillis());
-    out.print(frame(first, sample()));
-    out.flush();
-    return 0;
+    return text(frame(first, sample()));
+  }
+
+  /** One frame sampled over one interval, as one JSON document. */
+  String onceAsJson(ObjectMapper mapper) throws InterruptedException, IOException {
+    Sample first = sample();
+    Thread.sleep(interval.toMillis());
+    return mapper.writeValueAsString(frame(first, sample()));
   }
 
   /** Redraws until q or the broker closes; returns the exit status. */
@@ -109,7 +116,7 @@ final class Top {
           break;
         }
         Sample next = sample();
-        out.print(CLEAR + frame(last, next) + "q to quit\n");
+        out.print(CLEAR + text(frame(last, next)) + "q to quit\n");
         out.flush();
         last = next;
       }
@@ -132,31 +139,88 @@ final class Top {
     return new Sample(System.nanoTime(), metrics, client.stats(), client.services());
   }
 
-  static String frame(Sample before, Sample after) {
+  /** What one frame shows: rates over the interval between two samples. */
+  record Frame(
+      double intervalSeconds,
+      long uptimeSeconds,
+      long items,
+      long maxItems,
+      long leases,
+      long leaseWaiters,
+      long connections,
+      long heapUsed,
+      long rss,
+      double opsPerSecond,
+      List<ActionRates> actions,
+      List<ServicesReport.Service> services) {}
+
+  /** One action's line: requests and errors per second over the interval, p99, total. */
+  record ActionRates(
+      String action, double opsPerSecond, double errorsPerSecond, double p99Ms, long total) {}
+
+  static Frame frame(Sample before, Sample after) {
     double seconds = Math.max(1e-3, (after.nanos - before.nanos) / 1e9);
-    StringBuilder sb = new StringBuilder();
     BrokerStats s = after.stats;
-    JsonNode conn = after.metrics.path("connections");
+    Map<String, JsonNode> previous = new HashMap<>();
+    before
+        .metrics
+        .path("actions")
+        .fields()
+        .forEachRemaining(e -> previous.put(e.getKey(), e.getValue()));
+    List<ActionRates> actions = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = after.metrics.path("actions").fields();
+        it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode now = e.getValue();
+      JsonNode then = previous.get(e.getKey());
+      long requests =
+          now.path("requests").asLong() - (then == null ? 0 : then.path("requests").asLong());
+      long errors = now.path("errors").asLong() - (then == null ? 0 : then.path("errors").asLong());
+      actions.add(
+          new ActionRates(
+              e.getKey(),
+              requests / seconds,
+              errors / seconds,
+              now.path("latency").path("p99").asDouble(),
+              now.path("requests").asLong()));
+    }
+    return new Frame(
+        seconds,
+        s.uptime() / 1000,
+        s.items(),
+        s.capacity().maxItems(),
+        s.leases(),
+        s.leaseWaiters(),
+        after.metrics.path("connections").path("current").asLong(),
+        s.memory().heapUsed(),
+        s.memory().rss(),
+        (after.metrics.path("requests").path("total").asLong()
+                - before.metrics.path("requests").path("total").asLong())
+            / seconds,
+        actions,
+        after.services.services());
+  }
+
+  static String text(Frame f) {
+    StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
             Locale.ROOT,
             "ephemeral-broker  up %ds  items %d/%s  leases %d (waiting %d)  services %d%n",
-            s.uptime() / 1000,
-            s.items(),
-            s.capacity().maxItems() == 0 ? "unlimited" : String.valueOf(s.capacity().maxItems()),
-            s.leases(),
-            s.leaseWaiters(),
-            after.services.services().size()));
+            f.uptimeSeconds(),
+            f.items(),
+            f.maxItems() == 0 ? "unlimited" : String.valueOf(f.maxItems()),
+            f.leases(),
+            f.leaseWaiters(),
+            f.services().size()));
     sb.append(
         String.format(
             Locale.ROOT,
             "connections %d  heap %.1f MB  rss %.1f MB  total %.0f ops/s%n",
-            conn.path("current").asLong(),
-            s.memory().heapUsed() / 1048576.0,
-            s.memory().rss() / 1048576.0,
-            (after.metrics.path("requests").path("total").asLong()
-                    - before.metrics.path("requests").path("total").asLong())
-                / seconds));
+            f.connections(),
+            f.heapUsed() / 1048576.0,
+            f.rss() / 1048576.0,
+            f.opsPerSecond()));
     sb.append(
         String.format(
             Locale.ROOT,
@@ -166,31 +230,18 @@ final class Top {
             "ERR/S",
             "P99 MS",
             "TOTAL"));
-    JsonNode actions = after.metrics.path("actions");
-    Map<String, JsonNode> previous = new HashMap<>();
-    before
-        .metrics
-        .path("actions")
-        .fields()
-        .forEachRemaining(e -> previous.put(e.getKey(), e.getValue()));
-    for (Iterator<Map.Entry<String, JsonNode>> it = actions.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode now = e.getValue();
-      JsonNode then = previous.get(e.getKey());
-      long requests =
-          now.path("requests").asLong() - (then == null ? 0 : then.path("requests").asLong());
-      long errors = now.path("errors").asLong() - (then == null ? 0 : then.path("errors").asLong());
+    for (ActionRates a : f.actions()) {
       sb.append(
           String.format(
               Locale.ROOT,
               "%-12s %10.0f %10.0f %10.3f %10d%n",
-              e.getKey(),
-              requests / seconds,
-              errors / seconds,
-              now.path("latency").path("p99").asDouble(),
-              now.path("requests").asLong()));
+              a.action(),
+              a.opsPerSecond(),
+              a.errorsPerSecond(),
+              a.p99Ms(),
+              a.total()));
     }
-    if (!after.services.services().isEmpty()) {
+    if (!f.services().isEmpty()) {
       sb.append(
           String.format(
               Locale.ROOT,
@@ -200,7 +251,7 @@ final class Top {
               "CALLS IN",
               "CALLS OUT",
               "PENDING"));
-      for (ServicesReport.Service svc : after.services.services()) {
+      for (ServicesReport.Service svc : f.services()) {
         sb.append(
             String.format(
                 Locale.ROOT,

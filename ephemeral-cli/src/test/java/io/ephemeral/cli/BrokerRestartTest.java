@@ -54,7 +54,7 @@ class BrokerRestartTest {
           .as("SIGKILL leaves the socket file behind")
           .isTrue();
       Cli.Result down = Cli.ctl(socket, "ping", "--timeout", "300");
-      assertThat(down.status()).as(down.toString()).isEqualTo(1);
+      assertThat(down.status()).as(down.toString()).isEqualTo(ExitStatus.UNAVAILABLE.code);
       assertThat(down.err()).contains("ECONNREFUSED");
 
       // A call made while nothing listens keeps retrying within its timeout.

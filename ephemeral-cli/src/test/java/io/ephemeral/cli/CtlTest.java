@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** brokerctl's output format and exit status for every command, against a real broker. */
+/**
+ * brokerctl's human output and exit status for every command, against a real broker (the {@code
+ * --json} documents are in {@link CtlJsonTest}).
+ */
 class CtlTest {
 
   @TempDir Path dir;
@@ -50,9 +53,14 @@ class CtlTest {
     return result.out();
   }
 
+  /** A refusal by the broker: exit 1, nothing on stdout, the reason on stderr. */
   private String fails(String... args) {
+    return fails(ExitStatus.REFUSED, args);
+  }
+
+  private String fails(ExitStatus status, String... args) {
     Result result = ctl(args);
-    assertThat(result.status()).as(result.toString()).isEqualTo(1);
+    assertThat(result.status()).as(result.toString()).isEqualTo(status.code);
     assertThat(result.out()).as(result.toString()).isEmpty();
     assertThat(result.err()).as(result.toString()).startsWith("Error: ");
     return result.err();
@@ -66,16 +74,16 @@ class CtlTest {
 
   @Test
   void setJsonStoresTheJsonValueAsGiven() {
-    assertThat(ok("set", "doc", "{\"a\":[1,2.5,null],\"b\":{}}", "--json", "--ttl", "60000"))
+    assertThat(ok("set", "doc", "{\"a\":[1,2.5,null],\"b\":{}}", "--json-value", "--ttl", "60000"))
         .isEqualTo("OK\n");
     assertThat(ok("get", "doc")).isEqualTo("{\"a\":[1,2.5,null],\"b\":{}}\n");
-    assertThat(ok("set", "n", "42", "--json", "--ttl", "60000")).isEqualTo("OK\n");
+    assertThat(ok("set", "n", "42", "--json-value", "--ttl", "60000")).isEqualTo("OK\n");
     assertThat(ok("get", "n")).isEqualTo("42\n");
   }
 
   @Test
-  void setJsonRejectsInvalidJson() {
-    assertThat(fails("set", "doc", "{bad", "--json", "--ttl", "60000"))
+  void setJsonRejectsInvalidJsonAsAUsageError() {
+    assertThat(fails(ExitStatus.USAGE, "set", "doc", "{bad", "--json-value", "--ttl", "60000"))
         .contains("not one valid JSON value")
         .doesNotContain("\n at ");
     assertThat(fails("get", "doc")).contains("not_found");
@@ -138,7 +146,7 @@ class CtlTest {
     assertThat(ok("lease", "pool", "w1", "--ttl", "60000")).isEqualTo("0\n");
     assertThat(fails("lease", "other", "w1")).contains("worker_already_has_lease");
     assertThat(ok("release", "w1")).isEqualTo("OK\n");
-    assertThat(ok("release", "w1")).isEqualTo("NOT_FOUND\n");
+    assertThat(fails("release", "w1")).isEqualTo("Error: worker w1 holds no lease\n");
     assertThat(ok("lease", "pool", "w3")).isEqualTo("0\n");
   }
 
@@ -169,7 +177,7 @@ class CtlTest {
   @Test
   void noPipeAtAllTellsWhatToDo() {
     Result result = Cli.ctl(Map.of(), "ping");
-    assertThat(result.status()).isEqualTo(1);
+    assertThat(result.status()).isEqualTo(ExitStatus.UNAVAILABLE.code);
     assertThat(result.err())
         .isEqualTo("Error: no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE\n");
   }
@@ -191,7 +199,7 @@ class CtlTest {
           "metrics"
         }) {
       Result result = Cli.ctl(gone, command.split(" "));
-      assertThat(result.status()).as(command).isEqualTo(1);
+      assertThat(result.status()).as(command).isEqualTo(ExitStatus.UNAVAILABLE.code);
       assertThat(result.err())
           .as(command)
           .isEqualTo("Error: broker not running (no socket at " + gone + ")\n");
@@ -205,16 +213,25 @@ class CtlTest {
       server.bind(UnixDomainSocketAddress.of(stale)); // the file stays after close
     }
     Result result = Cli.ctl(stale, "--timeout", "200", "ping");
-    assertThat(result.status()).isEqualTo(1);
+    assertThat(result.status()).isEqualTo(ExitStatus.UNAVAILABLE.code);
     assertThat(result.err()).startsWith("Error: broker not running: ").contains("ECONNREFUSED");
   }
 
   @Test
-  void usageErrorsExitOne() {
-    assertThat(fails("frobnicate")).contains("Unmatched argument");
-    assertThat(fails("get")).contains("Missing required parameter: 'KEY'");
-    assertThat(fails("set", "k", "v", "--ttl", "soon")).contains("'soon' is not a long");
-    assertThat(fails()).contains("Missing required subcommand");
+  void usageErrorsExitTwoAndSayWhatToTry() {
+    assertThat(fails(ExitStatus.USAGE, "frobnicate"))
+        .isEqualTo(
+            "Error: unknown command 'frobnicate'\nTry 'brokerctl --help' for more information.\n");
+    assertThat(fails(ExitStatus.USAGE, "get"))
+        .isEqualTo(
+            "Error: Missing required parameter: 'KEY'\n"
+                + "Try 'brokerctl get --help' for more information.\n");
+    assertThat(fails(ExitStatus.USAGE, "set", "k", "v", "--ttl", "soon"))
+        .contains("'soon' is not a long")
+        .endsWith("Try 'brokerctl set --help' for more information.\n");
+    assertThat(fails(ExitStatus.USAGE)).contains("Missing required subcommand");
+    assertThat(fails(ExitStatus.USAGE, "top", "--interval", "5"))
+        .contains("--interval must be at least 10 ms");
   }
 
   @Test

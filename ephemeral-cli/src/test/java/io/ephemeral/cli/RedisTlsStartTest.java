@@ -29,7 +29,7 @@ class RedisTlsStartTest {
       String uri = "rediss://127.0.0.1:" + redis.tlsPort() + "?prefix=" + prefix;
 
       try (Cli untrusted = Cli.start(dir.resolve("untrusted"), "start", "--store", uri)) {
-        assertThat(untrusted.exitStatus()).isNotZero();
+        assertThat(untrusted.exitStatus()).isEqualTo(ExitStatus.UNAVAILABLE.code);
         assertThat(untrusted.stderr())
             .contains("rediss://127.0.0.1:" + redis.tlsPort())
             .contains("certification path");

@@ -45,14 +45,14 @@ class ScopeFlagsTest {
           .isEqualTo(detached.stdout().split("running on: ")[1].split(" \\(pid")[0]);
 
       Cli second = Cli.start(dir, "start", "--scope", name, "--detach");
-      assertThat(second.exitStatus()).as(second.describe()).isEqualTo(1);
+      assertThat(second.exitStatus()).as(second.describe()).isEqualTo(ExitStatus.UNAVAILABLE.code);
       assertThat(second.stderr()).contains("A broker already serves scope \"" + name + "\"");
     } finally {
       Cli.kill("TERM", pid);
     }
     ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
     Result after = Cli.ctl(env(), "--scope", name, "ping");
-    assertThat(after.status()).isEqualTo(1);
+    assertThat(after.status()).isEqualTo(ExitStatus.UNAVAILABLE.code);
     assertThat(after.err()).contains("no broker serves scope \"" + name + "\"");
   }
 
@@ -74,7 +74,7 @@ class ScopeFlagsTest {
   @Test
   void detachNeedsAScope() {
     Cli cli = Cli.start(dir, "start", "--detach");
-    assertThat(cli.exitStatus()).isEqualTo(Main.USAGE);
+    assertThat(cli.exitStatus()).isEqualTo(ExitStatus.USAGE.code);
     assertThat(cli.stderr()).contains("--detach needs --scope");
     assertThat(cli.process().isAlive()).isFalse();
   }

@@ -133,7 +133,9 @@ class ServicesCommandTest {
         .startsWith("digraph services {")
         .contains("\"orders\" -> \"users\" [label=\"1 call\"];");
 
-    assertThat(Cli.ctl(pipe, "services", "--graph", "--format", "png").status()).isEqualTo(1);
+    Result png = Cli.ctl(pipe, "services", "--graph", "--format", "png");
+    assertThat(png.status()).isEqualTo(ExitStatus.USAGE.code);
+    assertThat(png.err()).contains("unknown graph format 'png' (use mermaid or dot)");
   }
 
   @Test
@@ -160,7 +162,7 @@ class ServicesCommandTest {
       assertThat(missing.status()).isEqualTo(1);
       assertThat(missing.err()).contains("SERVICE_NOT_FOUND");
       Result badJson = Cli.ctl(pipe, "call", "calc", "double", "{nope");
-      assertThat(badJson.status()).isEqualTo(1);
+      assertThat(badJson.status()).isEqualTo(ExitStatus.USAGE.code);
       assertThat(badJson.err()).contains("PARAMS is not valid JSON");
 
       // brokerctl called as an anonymous caller: no service, no node in the call graph

@@ -96,10 +96,10 @@ class StartFlagsTest {
   void maxValueSizeLimitsValues() {
     try (Cli cli = Cli.start(dir, "start", "--max-value-size", "10")) {
       Path pipe = cli.awaitSocket();
-      assertThat(Cli.ctl(pipe, "set", "small", "12345", "--json", "--ttl", "60000").status())
+      assertThat(Cli.ctl(pipe, "set", "small", "12345", "--json-value", "--ttl", "60000").status())
           .isZero();
       Result large =
-          Cli.ctl(pipe, "set", "large", "12345678901234567890", "--json", "--ttl", "60000");
+          Cli.ctl(pipe, "set", "large", "12345678901234567890", "--json-value", "--ttl", "60000");
       assertThat(large.status()).as(large.toString()).isEqualTo(1);
       assertThat(large.err()).contains("too_large");
       stop(cli);
@@ -238,7 +238,7 @@ class StartFlagsTest {
         Broker.builder().environment(Map.of()).shutdownHook(false).socketPath(socket).build()) {
       live.start();
       try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString(), "--", "true")) {
-        assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);
+        assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(ExitStatus.UNAVAILABLE.code);
         assertThat(cli.stderr()).contains("Failed to start broker: Broker already running");
         assertThat(cli.stdout()).isEmpty();
       }
@@ -250,7 +250,7 @@ class StartFlagsTest {
   void socketPathTooLongIsAStartFailure() {
     Path socket = dir.resolve("d".repeat(120) + ".sock");
     try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString())) {
-      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);
+      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(ExitStatus.UNAVAILABLE.code);
       assertThat(cli.stderr()).startsWith("Failed to start broker: ");
     }
   }

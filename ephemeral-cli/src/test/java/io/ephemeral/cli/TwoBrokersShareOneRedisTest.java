@@ -145,7 +145,7 @@ class TwoBrokersShareOneRedisTest {
     }
     try (Cli cli =
         Cli.start(dir, "start", "--store", "redis://127.0.0.1:" + closedPort + "?prefix=x")) {
-      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);
+      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(ExitStatus.UNAVAILABLE.code);
       assertThat(cli.stderr())
           .contains("Failed to start broker: cannot reach Redis at redis://127.0.0.1:" + closedPort)
           .contains("(prefix x)");
@@ -156,13 +156,13 @@ class TwoBrokersShareOneRedisTest {
   @Test
   void aStoreUriThatDoesNotParseIsAUsageError() throws Exception {
     try (Cli cli = Cli.start(dir, "start", "--store", "redis://host:notaport")) {
-      assertThat(cli.exitStatus()).isEqualTo(Main.USAGE);
+      assertThat(cli.exitStatus()).isEqualTo(ExitStatus.USAGE.code);
       assertThat(cli.stderr())
           .contains("invalid Redis store URI 'redis://host:notaport'")
           .contains("must be a number from 1 to 65535");
     }
     try (Cli cli = Cli.start(dir, Map.of("BROKER_STORE", "etcd://somewhere"), "start")) {
-      assertThat(cli.exitStatus()).isEqualTo(Main.USAGE);
+      assertThat(cli.exitStatus()).isEqualTo(ExitStatus.USAGE.code);
       assertThat(cli.stderr()).contains("BROKER_STORE").contains("no store for 'etcd:'");
     }
   }

@@ -23,19 +23,19 @@ import sun.misc.Signal;
  * the POSIX convention.
  */
 
-/** The process-wide SIGINT/SIGTERM handler of the CLI: installed once, never stacked. */
+/** The process-wide SIGINT/SIGTERM/SIGHUP handler of the CLI: installed once, never stacked. */
 final class Signals {
 
   /** The signals the CLI handles, by their names without the {@code SIG} prefix. */
-  static final List<String> HANDLED = List.of("INT", "TERM");
+  static final List<String> HANDLED = List.of("INT", "TERM", "HUP");
 
   private static final AtomicReference<Consumer<String>> LISTENER = new AtomicReference<>();
 
   private Signals() {}
 
   /**
-   * Installs the one handler for SIGINT and SIGTERM, which calls {@code listener} with the signal's
-   * name ({@code "INT"} or {@code "TERM"}) on a JVM signal thread.
+   * Installs the one handler for SIGINT, SIGTERM and SIGHUP, which calls {@code listener} with the
+   * signal's name ({@code "INT"}, {@code "TERM"} or {@code "HUP"}) on a JVM signal thread.
    *
    * @throws IllegalStateException if the handler was already installed in this process
    */

@@ -47,8 +47,9 @@ import picocli.CommandLine.Spec;
       "Start a broker on a private Unix-domain socket.",
       "With a command: run it with EPHEMERAL_PIPE (and EPHEMERAL_SECRET when a secret is"
           + " configured) in its environment, stop the broker when it exits and exit with its"
-          + " status (128+n when killed by signal n). SIGINT/SIGTERM are forwarded to it.",
-      "Without a command: print the socket path and serve until SIGINT/SIGTERM.",
+          + " status (128+n when killed by signal n). SIGTERM/SIGHUP are forwarded to it, and"
+          + " SIGINT unless a terminal sent it to the command too.",
+      "Without a command: print the socket path and serve until SIGINT/SIGTERM/SIGHUP.",
       "Options not given fall back to the BROKER_* environment variables."
     },
     exitCodeListHeading = "%nExit status:%n")

@@ -21,6 +21,15 @@ import java.util.List;
  *   run    a command. The main thread spawns the child and waits for it. A signal is forwarded
  *          (same signal) to the child, which decides what to do; our exit status is always
  *          the child's (128+n when it was killed by signal n, as the JDK reports on POSIX).
+ *          Except a SIGINT the terminal sent: Ctrl-C goes to the terminal's whole foreground
+ *          process group, and the child is in ours (the JDK never moves it), so the child has
+ *          it already; forwarding it too would give the child two per Ctrl-C, and tools that
+ *          read a second Ctrl-C as "quit now" would skip their cleanup. So SIGINT is forwarded
+ *          only when the child's process group is not the foreground group of a controlling
+ *          terminal (read from /proc; where there is no /proc, always). SIGTERM and SIGHUP are
+ *          always forwarded. The cost: a SIGINT sent to this process alone with kill(1) while
+ *          it runs in a terminal's foreground is not passed on (send it to the group, or send
+ *          SIGTERM).
  *          The broker stops itself when the child exits; we wait for that stop to finish.
  *          A signal that arrives before the child exists aborts the run: no child is started
  *          and the status is 128+n. A command that cannot be started gives 127 (shell
@@ -49,6 +58,7 @@ final class Supervisor {
   private Process child; // guarded by this
   private String abortedBy; // guarded by this; a signal received before the child started
   private boolean draining; // guarded by this; serve mode: a shutdown is under way
+  private final Object forwarding = new Object();
 
   Supervisor(Broker broker, boolean runMode, PrintWriter err) {
     this.broker = broker;
@@ -107,7 +117,7 @@ final class Supervisor {
     return failureStatus(status);
   }
 
-  /** The one signal listener; called on a JVM signal thread with "INT" or "TERM". */
+  /** The one signal listener; called on a JVM signal thread with "INT", "TERM" or "HUP". */
   void onSignal(String name) {
     if (runMode) {
       Process target;
@@ -118,7 +128,11 @@ final class Supervisor {
           return;
         }
       }
-      forward(target, name);
+      if (!(name.equals("INT") && TerminalSignals.reachedTheGroupOf(target.pid()))) {
+        synchronized (forwarding) { // one at a time, so they reach the child in order
+          forward(target, name);
+        }
+      }
       return;
     }
     boolean first;

@@ -35,7 +35,7 @@ final class Cli implements AutoCloseable {
    * possibly this test JVM) passes that on to its children, and the JVM leaves an ignored SIGINT
    * alone. The CLI under test gets default dispositions where env(1) can reset them.
    */
-  private static final List<String> RESET_SIGNALS = resetSignals();
+  static final List<String> RESET_SIGNALS = resetSignals();
 
   private final Process process;
   private final Path stdout;
@@ -130,7 +130,7 @@ final class Cli implements AutoCloseable {
   }
 
   private static List<String> resetSignals() {
-    List<String> reset = List.of("env", "--default-signal=INT,TERM");
+    List<String> reset = List.of("env", "--default-signal=INT,TERM,HUP");
     try {
       List<String> probe = new ArrayList<>(reset);
       probe.add("true");

@@ -19,7 +19,7 @@ class ReviewIssue4SpawnSignalHandlingTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {"TERM", "INT"})
+  @ValueSource(strings = {"TERM", "INT", "HUP"})
   void signalIsForwardedToTheChildAndItsStatusBecomesOurs(String signal) {
     Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");

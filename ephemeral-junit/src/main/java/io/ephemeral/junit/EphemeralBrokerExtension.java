@@ -43,6 +43,11 @@ public final class EphemeralBrokerExtension
       ExtensionContext.Namespace.create(EphemeralBrokerExtension.class);
   private static final long DEFAULT_WAIT_SECONDS = 60;
 
+  /** Made by JUnit for each class that uses it; fails first when the JUnit is too old. */
+  public EphemeralBrokerExtension() {
+    JUnitVersion.require();
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) {
     Class<?> testClass = context.getRequiredTestClass();

@@ -15,6 +15,7 @@ public final class EphemeralBrokerSessionListener implements LauncherSessionList
 
   @Override
   public void launcherSessionOpened(LauncherSession launcherSession) {
+    JUnitVersion.require();
     session = BrokerSession.push();
   }
 

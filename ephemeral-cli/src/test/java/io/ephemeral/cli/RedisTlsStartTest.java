@@ -23,8 +23,8 @@ class RedisTlsStartTest {
 
   @Test
   void theBrokerTrustsARedisCertificateThroughTheJvmTrustStore() throws Exception {
-    TlsFiles files = TlsFiles.create("IP:127.0.0.1");
-    try (RedisServer redis = RedisServer.startTls(files)) {
+    try (TlsFiles files = TlsFiles.create("IP:127.0.0.1");
+        RedisServer redis = RedisServer.startTls(files)) {
       String prefix = RedisServer.freshPrefix();
       String uri = "rediss://127.0.0.1:" + redis.tlsPort() + "?prefix=" + prefix;
 

@@ -336,10 +336,15 @@ public final class RedisServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    deleteTree(dir);
+  }
+
+  /** Deletes {@code dir} and everything in it, as far as it can. */
+  static void deleteTree(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
-      // a leftover temporary directory is harmless
+      // nothing left to delete, or nothing this process may delete
     }
   }
 }

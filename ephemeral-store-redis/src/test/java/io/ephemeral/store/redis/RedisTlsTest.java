@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.broker.store.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +29,7 @@ class RedisTlsTest {
   @AfterAll
   static void stop() {
     redis.close();
+    files.close();
   }
 
   @Test
@@ -80,9 +82,20 @@ class RedisTlsTest {
   }
 
   @Test
+  void theCertificatesAndKeysAreDeletedWhenClosed() {
+    Path dir;
+    try (TlsFiles made = TlsFiles.create("IP:127.0.0.1")) {
+      dir = made.serverKey().getParent();
+      assertThat(made.serverKey()).exists();
+      assertThat(made.trustStore()).exists();
+    }
+    assertThat(dir).doesNotExist();
+  }
+
+  @Test
   void aCertificateForAnotherHostIsRefused() {
-    TlsFiles other = TlsFiles.create("DNS:redis.example");
-    try (RedisServer misnamed = RedisServer.startTls(other)) {
+    try (TlsFiles other = TlsFiles.create("DNS:redis.example");
+        RedisServer misnamed = RedisServer.startTls(other)) {
       RedisStore store =
           RedisStore.builder()
               .standalone("127.0.0.1:" + misnamed.tlsPort())

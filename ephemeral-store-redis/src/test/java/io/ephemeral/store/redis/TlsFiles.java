@@ -19,9 +19,10 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A private certificate authority and one server certificate signed by it, made with the {@code
  * openssl} command in a temporary directory, for a TLS {@code redis-server}. Like redis-server,
- * openssl must be installed: without it the tests fail and say so.
+ * openssl must be installed: without it the tests fail and say so. {@link #close()} deletes the
+ * directory, private keys included.
  */
-public final class TlsFiles {
+public final class TlsFiles implements AutoCloseable {
   /** Password of {@link #trustStore()}. */
   public static final String TRUST_STORE_PASSWORD = "changeit";
 
@@ -89,6 +90,12 @@ public final class TlsFiles {
     } catch (IOException e) {
       throw new AssertionError("cannot make TLS test certificates: " + e, e);
     }
+  }
+
+  /** Deletes the certificates, the keys and the trust store. */
+  @Override
+  public void close() {
+    RedisServer.deleteTree(dir);
   }
 
   public Path caCertificate() {

@@ -28,7 +28,8 @@ public record BrokerHealth(
    *
    * @param rss resident set size of the broker process (or the closest figure it can report)
    * @param heapUsed heap in use
-   * @param heapTotal heap reserved
+   * @param heapTotal heap in memory: the most each heap pool has used so far (at least heapUsed, at
+   *     most rss), as Node reports V8's heap
    */
   public record Memory(long rss, long heapUsed, long heapTotal) {}
 

@@ -4,9 +4,13 @@ import io.ephemeral.broker.Interceptor;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.protocol.ErrorCodes;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Every answer of the KV protocol, for the memory store ({@link KvCommands}) and a shared store
@@ -193,7 +197,7 @@ final class KvReplies {
     out.ascii(",\"leases\":").number(leases);
     out.ascii(",\"capacity\":");
     capacity(out, items, maxItems);
-    memory(out, state.budget, ",\"heapTotal\":", Runtime.getRuntime().totalMemory());
+    memory(out, state.budget, ",\"heapTotal\":", heapInMemory());
     out.ascii(",\"connections\":{\"inFlight\":").number(state.inFlight);
     out.ascii(",\"open\":").number(state.connections);
     out.ascii(",\"draining\":").bool(state.draining).write((byte) '}');
@@ -240,6 +244,29 @@ final class KvReplies {
       return Long.toString((long) v);
     }
     return Double.toString(v);
+  }
+
+  /**
+   * The heap the JVM has used at most so far, pool by pool: the part of the reserved heap that has
+   * been touched and so is in memory, as V8's heapTotal is for Node (at most rss, at least
+   * heapUsed). The JVM's committed heap ({@code Runtime.totalMemory()}) counts pages never touched
+   * and can be several times rss. The pools are looked up on first use (tens of milliseconds,
+   * once).
+   */
+  static long heapInMemory() {
+    long touched = 0;
+    for (MemoryPoolMXBean pool : HeapPools.ALL) {
+      touched += pool.getPeakUsage().getUsed();
+    }
+    return touched;
+  }
+
+  /** The JVM's heap memory pools, found when {@link #heapInMemory()} first needs them. */
+  private static final class HeapPools {
+    static final List<MemoryPoolMXBean> ALL =
+        ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(pool -> pool.getType() == MemoryType.HEAP)
+            .toList();
   }
 
   /** Resident set size from /proc (Linux); 0 where that is not available. */

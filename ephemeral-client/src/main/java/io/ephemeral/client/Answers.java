@@ -2,7 +2,6 @@ package io.ephemeral.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -18,11 +17,11 @@ final class Answers {
     T decode(Reply reply) throws IOException;
   }
 
-  private final ObjectMapper mapper;
+  private final ClientMapper mapper;
   private final int maxDecompressedBytes;
   private final boolean signs;
 
-  Answers(ObjectMapper mapper, int maxDecompressedBytes, boolean signs) {
+  Answers(ClientMapper mapper, int maxDecompressedBytes, boolean signs) {
     this.mapper = mapper;
     this.maxDecompressedBytes = maxDecompressedBytes;
     this.signs = signs;
@@ -59,9 +58,9 @@ final class Answers {
     try {
       if (r.compressed) {
         byte[] json = Values.decompress(key, r.valueString, maxDecompressedBytes);
-        return mapper.readValue(json, 0, json.length, type);
+        return mapper.mapper().readValue(json, 0, json.length, type);
       }
-      return mapper.readValue(r.line, r.valueStart, r.valueEnd - r.valueStart, type);
+      return mapper.mapper().readValue(r.line, r.valueStart, r.valueEnd - r.valueStart, type);
     } catch (IOException e) {
       String detail =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();

@@ -1,6 +1,5 @@
 package io.ephemeral.client;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,7 +86,7 @@ public final class BrokerClient implements AutoCloseable {
   private final Calls calls;
   private final Duration timeout;
   private final Requests requests;
-  private final ObjectMapper mapper;
+  private final ClientMapper mapper;
   private final Coordination coordination;
 
   /** The scope's broker this client keeps up, or null. */
@@ -107,10 +106,9 @@ public final class BrokerClient implements AutoCloseable {
             b.timeout,
             b.debug);
     this.calls = new Calls(attempts, signer, answers, b.executor, b.timeout.toNanos());
-    // Values are written with surrogate pairs as UTF-8 (like JSON.stringify), not as escapes.
     this.requests =
         new Requests(
-            mapper.writer().with(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8),
+            mapper,
             b.allowNoTtl,
             b.compression,
             b.compressionThreshold,
@@ -176,7 +174,7 @@ public final class BrokerClient implements AutoCloseable {
    * @throws IllegalArgumentException if {@code key} is null
    */
   public <T> T get(String key, Class<T> type) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     return calls.sync(getCall(key), r -> answers.readValue(key, r, t));
   }
 
@@ -185,19 +183,19 @@ public final class BrokerClient implements AutoCloseable {
    * {}}.
    */
   public <T> T get(String key, TypeReference<T> type) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     return calls.sync(getCall(key), r -> answers.readValue(key, r, t));
   }
 
   /** Asynchronous {@link #get(String, Class)}. */
   public <T> CompletableFuture<T> getAsync(String key, Class<T> type) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     return calls.async(getCall(key), r -> answers.readValue(key, r, t));
   }
 
   /** Asynchronous {@link #get(String, TypeReference)}. */
   public <T> CompletableFuture<T> getAsync(String key, TypeReference<T> type) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     return calls.async(getCall(key), r -> answers.readValue(key, r, t));
   }
 
@@ -565,14 +563,14 @@ public final class BrokerClient implements AutoCloseable {
    */
   public <T> T getOrCompute(
       String key, Duration ttl, Duration wait, Class<T> type, Callable<T> compute) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     return coordination.getOrCompute(key, ttl, wait, t, compute);
   }
 
   /** {@link #getOrCompute(String, Duration, Class, Callable)} without blocking the caller. */
   public <T> CompletableFuture<T> getOrComputeAsync(
       String key, Duration ttl, Class<T> type, Callable<T> compute) {
-    JavaType t = mapper.constructType(Objects.requireNonNull(type, "type"));
+    JavaType t = mapper.mapper().constructType(Objects.requireNonNull(type, "type"));
     attempts.requireOpen();
     return Coordination.waiting(
         () -> coordination.getOrCompute(key, ttl, DEFAULT_COMPUTE_WAIT, t, compute));

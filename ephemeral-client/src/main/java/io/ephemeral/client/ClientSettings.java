@@ -1,6 +1,5 @@
 package io.ephemeral.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -23,7 +22,7 @@ final class ClientSettings {
   final int compressionThreshold;
   final int maxDecompressedBytes;
   final boolean debug;
-  final ObjectMapper mapper;
+  final ClientMapper mapper;
   final Executor executor;
 
   private ClientSettings(BrokerClient.Builder b, ClientEnvironment vars) {
@@ -77,7 +76,7 @@ final class ClientSettings {
       compressionThreshold = t == null ? 1024 : t;
     }
     maxDecompressedBytes = b.maxDecompressedBytes;
-    mapper = b.objectMapper != null ? b.objectMapper : new ObjectMapper();
+    mapper = new ClientMapper(b.objectMapper);
     executor = b.executor != null ? b.executor : AsyncExecutor.get();
   }
 

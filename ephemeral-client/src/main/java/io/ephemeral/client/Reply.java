@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +22,21 @@ import java.util.Map;
  * getRaw} returns them as the broker wrote them. Every other member is kept as a tree.
  */
 final class Reply {
-  /** Internal mapper for responses; limits raised so a large stored value still parses. */
-  static final ObjectMapper MAPPER =
-      new ObjectMapper(
-          JsonFactory.builder()
-              .streamReadConstraints(
-                  StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
-              .build());
+  /** Parsers for responses; limits raised so a large stored value still parses. */
+  static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+          .build();
+
+  /**
+   * Trees of objects and arrays in responses. Made on first use: the first ObjectMapper of a JVM
+   * costs tens of milliseconds (its date formats load the locale data), which a short-lived process
+   * such as brokerctl ping, whose replies hold only scalars, never needs to pay.
+   */
+  private static final class Trees {
+    static final ObjectMapper MAPPER = new ObjectMapper(JSON.copy());
+  }
 
   final byte[] line;
   final boolean ok;
@@ -77,7 +86,7 @@ final class Reply {
     int valueEnd = -1;
     String valueString = null;
     Map<String, JsonNode> members = new HashMap<>();
-    try (JsonParser p = MAPPER.createParser(line)) {
+    try (JsonParser p = JSON.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("not a JSON object");
       }
@@ -99,7 +108,7 @@ final class Reply {
           case "compressed" -> compressed = truthy(p, t);
           case "error" -> error = t == JsonToken.VALUE_STRING ? p.getText() : skip(p, t);
           case "message" -> message = t == JsonToken.VALUE_STRING ? p.getText() : skip(p, t);
-          default -> members.put(name, p.readValueAsTree());
+          default -> members.put(name, tree(p, t));
         }
       }
       if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
@@ -131,7 +140,29 @@ final class Reply {
 
   /** The value member parsed as a tree (for small replies such as lease). */
   JsonNode valueTree() throws IOException {
-    return hasValue() ? MAPPER.readTree(line, valueStart, valueEnd - valueStart) : null;
+    return hasValue() ? Trees.MAPPER.readTree(line, valueStart, valueEnd - valueStart) : null;
+  }
+
+  /**
+   * The value at the parser's current token as the node {@code ObjectMapper.readTree} would give:
+   * scalars directly, containers through {@link Trees}.
+   */
+  private static JsonNode tree(JsonParser p, JsonToken t) throws IOException {
+    JsonNodeFactory nodes = JsonNodeFactory.instance;
+    return switch (t) {
+      case VALUE_STRING -> nodes.textNode(p.getText());
+      case VALUE_NUMBER_INT ->
+          switch (p.getNumberType()) {
+            case INT -> nodes.numberNode(p.getIntValue());
+            case LONG -> nodes.numberNode(p.getLongValue());
+            default -> nodes.numberNode(p.getBigIntegerValue());
+          };
+      case VALUE_NUMBER_FLOAT -> nodes.numberNode(p.getDoubleValue());
+      case VALUE_TRUE -> nodes.booleanNode(true);
+      case VALUE_FALSE -> nodes.booleanNode(false);
+      case VALUE_NULL -> nodes.nullNode();
+      default -> Trees.MAPPER.readTree(p);
+    };
   }
 
   private static boolean truthy(JsonParser p, JsonToken t) throws IOException {

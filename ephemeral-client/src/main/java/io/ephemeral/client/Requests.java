@@ -2,7 +2,6 @@ package io.ephemeral.client;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -24,7 +23,7 @@ final class Requests {
   /** Largest pool a lease may ask for (the broker's limit). */
   static final int MAX_POOL_SIZE = 1_000_000;
 
-  private final ObjectWriter writer;
+  private final ClientMapper values;
   private final boolean allowNoTtl;
   private final boolean compression;
   private final int compressionThreshold;
@@ -38,12 +37,12 @@ final class Requests {
   }
 
   Requests(
-      ObjectWriter writer,
+      ClientMapper values,
       boolean allowNoTtl,
       boolean compression,
       int compressionThreshold,
       Compressed onCompressed) {
-    this.writer = writer;
+    this.values = values;
     this.allowNoTtl = allowNoTtl;
     this.compression = compression;
     this.compressionThreshold = compressionThreshold;
@@ -172,7 +171,7 @@ final class Requests {
   byte[] serialize(String key, Object value) {
     requireKey(key, "set");
     try {
-      return writer.writeValueAsBytes(value);
+      return values.writer().writeValueAsBytes(value);
     } catch (JsonProcessingException | RuntimeException | StackOverflowError e) {
       String detail =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.toString();
@@ -211,7 +210,7 @@ final class Requests {
               + " contains a lone surrogate character; escape it as \\uXXXX",
           e);
     }
-    try (JsonParser p = Reply.MAPPER.createParser(bytes)) {
+    try (JsonParser p = Reply.JSON.createParser(bytes)) {
       if (p.nextToken() == null) {
         throw new IOException("no JSON value");
       }

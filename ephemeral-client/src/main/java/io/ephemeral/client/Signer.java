@@ -6,7 +6,10 @@ import java.util.HexFormat;
 
 /** Turns a request payload into the line to send: as it is, or signed with the shared secret. */
 final class Signer {
-  private static final SecureRandom NONCES = new SecureRandom();
+  /** Made on first use: only replay protection needs it, and seeding it takes a while. */
+  private static final class Nonces {
+    static final SecureRandom RANDOM = new SecureRandom();
+  }
 
   private final Hmac hmac;
   private final boolean replayProtection;
@@ -37,7 +40,7 @@ final class Signer {
       byte[] p = payload;
       if (replayProtection) {
         byte[] nonce = new byte[16];
-        NONCES.nextBytes(nonce);
+        Nonces.RANDOM.nextBytes(nonce);
         p = Hmac.withReplayFields(p, System.currentTimeMillis(), HexFormat.of().formatHex(nonce));
       }
       return hmac.signRequest(p);

@@ -112,7 +112,7 @@ final class Values {
 
   /** Checks that {@code json} holds exactly one JSON value. */
   static void requireJson(String key, byte[] json) {
-    try (JsonParser p = Reply.MAPPER.createParser(json)) {
+    try (JsonParser p = Reply.JSON.createParser(json)) {
       JsonToken t = p.nextToken();
       if (t == null) {
         throw new IOException("no JSON value");

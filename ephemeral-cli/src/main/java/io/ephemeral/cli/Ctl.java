@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -94,10 +95,25 @@ final class Ctl {
     Output run(CommandSpec command) throws Exception;
   }
 
+  /** One row of the table: a subcommand's name and how to make it. */
+  record Row(String name, Function<String, CommandSpec> make) {}
+
+  private static Row row(String name, Function<String, CommandSpec> make) {
+    return new Row(name, make);
+  }
+
   /** The whole command tree; {@code help} and every subcommand included. */
   CommandSpec spec() {
-    CommandSpec root = CommandSpec.create().name("brokerctl").mixinStandardHelpOptions(true);
-    root.versionProvider(new Version());
+    return spec(null);
+  }
+
+  /**
+   * The command tree for a command line: with only the subcommand it names when it names one (other
+   * than {@code help}), else with all of them, for help, suggestions and errors.
+   */
+  CommandSpec spec(String[] args) {
+    CommandSpec root = CommandSpec.create().name("brokerctl");
+    helpOptions(root);
     root.usageMessage()
         .description("Talk to a running ephemeral broker.")
         .exitCodeListHeading("%nExit status:%n")
@@ -109,10 +125,57 @@ final class Ctl {
                 + " CLIENT_TIMEOUT (ms).",
             "Run 'brokerctl help COMMAND' for a command's arguments.");
     root.addOption(pipe).addOption(scope).addOption(secret).addOption(timeout).addOption(json);
-    for (CommandSpec command : commands(root)) {
-      root.addSubcommand(command.name(), new CommandLine(command));
+    List<Row> rows = commands(root);
+    String named = args == null ? null : subcommandOf(args, rows);
+    boolean known = rows.stream().anyMatch(r -> r.name().equals(named)) && !named.equals("help");
+    for (Row row : rows) {
+      if (!known || row.name().equals(named)) {
+        root.addSubcommand(row.name(), new CommandLine(row.make().apply(row.name())));
+      }
     }
     return root;
+  }
+
+  /** The first word of {@code args} that is neither a global option nor its value, or null. */
+  private static String subcommandOf(String[] args, List<Row> rows) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--pipe") || arg.equals("--secret") || arg.equals("--timeout")) {
+        i++; // its value
+      } else if (arg.equals("--scope")) {
+        // its value is optional: picocli takes the next word unless it names a command
+        if (i + 1 < args.length && !isCommand(args[i + 1], rows)) {
+          i++;
+        }
+      } else if (!arg.startsWith("-")) {
+        return arg;
+      } else if (!arg.equals("--json") && !arg.contains("=")) {
+        return null; // -h, -V or an unknown option: the whole tree answers
+      }
+    }
+    return null;
+  }
+
+  private static boolean isCommand(String word, List<Row> rows) {
+    return rows.stream().anyMatch(r -> r.name().equals(word));
+  }
+
+  /**
+   * -h/--help and -V/--version, made here rather than by picocli's standard mixin, which reads
+   * annotations for every command it is added to.
+   */
+  private static void helpOptions(CommandSpec spec) {
+    spec.versionProvider(new Version());
+    spec.addOption(
+        OptionSpec.builder("-h", "--help")
+            .usageHelp(true)
+            .description("Show this help message and exit.")
+            .build());
+    spec.addOption(
+        OptionSpec.builder("-V", "--version")
+            .versionHelp(true)
+            .description("Print version information and exit.")
+            .build());
   }
 
   /** Whether --json was given (before or after the subcommand). */
@@ -120,83 +183,135 @@ final class Ctl {
     return Boolean.TRUE.equals(json.getValue());
   }
 
-  /** The subcommands, in the order the help lists them. */
-  private List<CommandSpec> commands(CommandSpec root) {
+  /**
+   * The subcommands, in the order the help lists them; each made only when needed (a command line
+   * names one, and building all would cost a fresh JVM more than the request).
+   */
+  private List<Row> commands(CommandSpec root) {
     return List.of(
-        command(
+        row(
             "get",
-            "Print the value of KEY as JSON text. JSON: {\"key\",\"value\"}.",
-            this::get,
-            param("KEY", "The key.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Print the value of KEY as JSON text. JSON: {\"key\",\"value\"}.",
+                    this::get,
+                    param("KEY", "The key."))),
+        row(
             "set",
-            "Store VALUE under KEY, as a JSON string unless --json-value. JSON: {\"ok\",\"key\"}.",
-            this::set,
-            param("KEY", "The key."),
-            param("VALUE", "The value."),
-            option("--ttl", "MS", Long.class, "Time to live in ms (default: the broker's)."),
-            flag("--json-value", "VALUE is JSON text (validated), not a string.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Store VALUE under KEY, as a JSON string unless --json-value. JSON: {\"ok\",\"key\"}.",
+                    this::set,
+                    param("KEY", "The key."),
+                    param("VALUE", "The value."),
+                    option(
+                        "--ttl", "MS", Long.class, "Time to live in ms (default: the broker's)."),
+                    flag("--json-value", "VALUE is JSON text (validated), not a string."))),
+        row(
             "del",
-            "Delete KEY (OK also when it did not exist). JSON: {\"ok\",\"key\",\"deleted\"}.",
-            this::del,
-            param("KEY", "The key.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Delete KEY (OK also when it did not exist). JSON: {\"ok\",\"key\",\"deleted\"}.",
+                    this::del,
+                    param("KEY", "The key."))),
+        row(
             "list",
-            "Print the live keys with their expiry. JSON: {KEY: {\"expires\",\"hasValue\"}}.",
-            c -> document(client().list())),
-        command("stats", "Print the broker's statistics.", c -> document(client().stats())),
-        command("health", "Print the broker's health report.", c -> document(client().health())),
-        command(
+            name ->
+                command(
+                    name,
+                    "Print the live keys with their expiry. JSON: {KEY: {\"expires\",\"hasValue\"}}.",
+                    c -> document(client().list()))),
+        row(
+            "stats",
+            name ->
+                command(name, "Print the broker's statistics.", c -> document(client().stats()))),
+        row(
+            "health",
+            name ->
+                command(
+                    name, "Print the broker's health report.", c -> document(client().health()))),
+        row(
             "ping",
-            "Print the round trip time: pong (<ms>ms). JSON: {\"ok\",\"roundTripMs\"}.",
-            this::ping),
-        command(
+            name ->
+                command(
+                    name,
+                    "Print the round trip time: pong (<ms>ms). JSON: {\"ok\",\"roundTripMs\"}.",
+                    this::ping)),
+        row(
             "lease",
-            "Lease a slot of KEY for WORKER and print its number. JSON: {\"key\",\"worker\",\"slot\"}.",
-            this::lease,
-            param("KEY", "The pool."),
-            param("WORKER", "Who holds the lease."),
-            option("--ttl", "MS", Long.class, "Lease time in ms (default: the broker's).")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Lease a slot of KEY for WORKER and print its number. JSON: {\"key\",\"worker\",\"slot\"}.",
+                    this::lease,
+                    param("KEY", "The pool."),
+                    param("WORKER", "Who holds the lease."),
+                    option(
+                        "--ttl", "MS", Long.class, "Lease time in ms (default: the broker's)."))),
+        row(
             "release",
-            "Release WORKER's lease (exit 1 when it held none). JSON: {\"ok\",\"worker\"}.",
-            this::release,
-            param("WORKER", "Who holds the lease.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Release WORKER's lease (exit 1 when it held none). JSON: {\"ok\",\"worker\"}.",
+                    this::release,
+                    param("WORKER", "Who holds the lease."))),
+        row(
             "metrics",
-            "Print the metrics in Prometheus text format (with --json: the JSON format).",
-            this::metrics),
-        command(
+            name ->
+                command(
+                    name,
+                    "Print the metrics in Prometheus text format (with --json: the JSON format).",
+                    this::metrics)),
+        row(
             "services",
-            "Print the gateway's services (methods, connections, last heartbeat, calls);"
-                + " with --graph the observed call graph as Mermaid or DOT text.",
-            this::services,
-            flag("--graph", "Print the call graph instead of the services."),
-            option("--format", "FORMAT", String.class, "Graph format: mermaid (default) or dot.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Print the gateway's services (methods, connections, last heartbeat, calls);"
+                        + " with --graph the observed call graph as Mermaid or DOT text.",
+                    this::services,
+                    flag("--graph", "Print the call graph instead of the services."),
+                    option(
+                        "--format",
+                        "FORMAT",
+                        String.class,
+                        "Graph format: mermaid (default) or dot."))),
+        row(
             "top",
-            "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
-                + " q or Ctrl-C quits. With --json: one frame as JSON (as --once).",
-            this::top,
-            flag("--once", "Sample over one interval, print one frame, exit."),
-            option("--interval", "MS", Long.class, "Refresh interval (default 1000).")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Live view: ops/s and p99 per action, items, leases, services, connections, memory."
+                        + " q or Ctrl-C quits. With --json: one frame as JSON (as --once).",
+                    this::top,
+                    flag("--once", "Sample over one interval, print one frame, exit."),
+                    option("--interval", "MS", Long.class, "Refresh interval (default 1000)."))),
+        row(
             "call",
-            "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the"
-                + " result. brokerctl calls as an anonymous caller: it is not listed as a service and"
-                + " leaves no node in the call graph."
-                + " JSON: {\"result\"}.",
-            this::call,
-            param("SERVICE", "The service."),
-            param("METHOD", "The method."),
-            optionalParam("PARAMS", "The parameters as JSON (default {})."),
-            flag("--msgpack", "Talk to the gateway in MessagePack instead of JSON.")),
-        command(
+            name ->
+                command(
+                    name,
+                    "Call METHOD of gateway service SERVICE with PARAMS (JSON, default {}) and print the"
+                        + " result. brokerctl calls as an anonymous caller: it is not listed as a service"
+                        + " and leaves no node in the call graph."
+                        + " JSON: {\"result\"}.",
+                    this::call,
+                    param("SERVICE", "The service."),
+                    param("METHOD", "The method."),
+                    optionalParam("PARAMS", "The parameters as JSON (default {})."),
+                    flag("--msgpack", "Talk to the gateway in MessagePack instead of JSON."))),
+        row(
             "help",
-            "Print the help of COMMAND, or of brokerctl.",
-            c -> help(root, c),
-            optionalParam("COMMAND", "The command.")));
+            name ->
+                command(
+                    name,
+                    "Print the help of COMMAND, or of brokerctl.",
+                    c -> help(root, c),
+                    optionalParam("COMMAND", "The command."))));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -468,7 +583,7 @@ final class Ctl {
     Runner runner = new Runner(handler);
     CommandSpec spec = CommandSpec.wrapWithoutInspection(runner).name(name);
     runner.spec = spec;
-    spec.mixinStandardHelpOptions(true);
+    helpOptions(spec);
     spec.usageMessage().description(description);
     int index = 0;
     for (Object arg : args) {

@@ -56,7 +56,8 @@ public final class Main {
   static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     try {
       if (args.length > 0 && args[0].equals("ctl")) {
-        return ctl(env, out, err).execute(Arrays.copyOfRange(args, 1, args.length));
+        String[] ctlArgs = Arrays.copyOfRange(args, 1, args.length);
+        return ctl(ctlArgs, env, out, err).execute(ctlArgs);
       }
       return broker(env, out, err).execute(args);
     } finally {
@@ -80,19 +81,19 @@ public final class Main {
     return cl.setOut(out).setErr(err);
   }
 
-  /** The {@code brokerctl} command line. */
-  static CommandLine ctl(Map<String, String> env, PrintWriter out, PrintWriter err) {
+  /** The {@code brokerctl} command line for {@code args} (which it executes next). */
+  static CommandLine ctl(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
     Ctl ctl = new Ctl(env, out);
-    CommandLine cl = new CommandLine(ctl.spec());
+    CommandLine cl = new CommandLine(ctl.spec(args));
     cl.setExecutionExceptionHandler(
         (e, failed, parsed) -> failure(e, failed, ctl.json(), "Error: ", out, err));
     // A usage error may come before --json was read: the arguments say whether it was given.
     cl.setParameterExceptionHandler(
-        (e, args) ->
+        (e, given) ->
             failure(
                 e,
                 e.getCommandLine(),
-                ctl.json() || Arrays.asList(args).contains("--json"),
+                ctl.json() || Arrays.asList(given).contains("--json"),
                 "Error: ",
                 out,
                 err));

@@ -89,7 +89,7 @@ class LimitFlagsTest {
       String log = cli.stderr();
       assertThat(log)
           .contains("Broker started")
-          .contains("Request"); // debug lines, one per request
+          .contains("[broker] Processing request (action=set correlationId="); // one per request
       assertThat(seen).contains("auth_failed").contains("\"items\": 1");
       assertThat(log + cli.stdout()).doesNotContain(SECRET);
       assertThat(seen).doesNotContain(SECRET);

@@ -66,6 +66,9 @@ final class Dispatcher {
   /** One debug line per request that passed the central checks (debug level only). */
   private final boolean logRequests;
 
+  /** Requests logged so far, for their correlation ids; only the loop thread counts. */
+  private long loggedRequests;
+
   /** A dispatcher without connections (benchmarks, tests): no request is answered later. */
   Dispatcher(BrokerConfig config, CommandTable commands, Metrics metrics, BrokerLog log) {
     this(config, commands, metrics, log, new LoopState(), null);
@@ -270,10 +273,13 @@ final class Dispatcher {
       }
     }
     if (logRequests && checked) {
+      // worded as the Node broker's, with a correlation id of the same form (<epoch ms>-<n>)
       log.debug(
-          "Request",
+          "Processing request",
           "action",
           view.action(),
+          "correlationId",
+          System.currentTimeMillis() + "-" + ++loggedRequests,
           "key",
           view.key(),
           "result",

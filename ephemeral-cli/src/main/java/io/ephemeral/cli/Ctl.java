@@ -113,7 +113,7 @@ final class Ctl {
    */
   CommandSpec spec(String[] args) {
     CommandSpec root = CommandSpec.create().name("brokerctl");
-    helpOptions(root);
+    Main.helpOptions(root);
     root.usageMessage()
         .description("Talk to a running ephemeral broker.")
         .exitCodeListHeading("%nExit status:%n")
@@ -158,24 +158,6 @@ final class Ctl {
 
   private static boolean isCommand(String word, List<Row> rows) {
     return rows.stream().anyMatch(r -> r.name().equals(word));
-  }
-
-  /**
-   * -h/--help and -V/--version, made here rather than by picocli's standard mixin, which reads
-   * annotations for every command it is added to.
-   */
-  private static void helpOptions(CommandSpec spec) {
-    spec.versionProvider(new Version());
-    spec.addOption(
-        OptionSpec.builder("-h", "--help")
-            .usageHelp(true)
-            .description("Show this help message and exit.")
-            .build());
-    spec.addOption(
-        OptionSpec.builder("-V", "--version")
-            .versionHelp(true)
-            .description("Print version information and exit.")
-            .build());
   }
 
   /** Whether --json was given (before or after the subcommand). */
@@ -583,7 +565,7 @@ final class Ctl {
     Runner runner = new Runner(handler);
     CommandSpec spec = CommandSpec.wrapWithoutInspection(runner).name(name);
     runner.spec = spec;
-    helpOptions(spec);
+    Main.helpOptions(spec);
     spec.usageMessage().description(description);
     int index = 0;
     for (Object arg : args) {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.LogManager;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Entry point of both launchers.
@@ -68,8 +70,15 @@ public final class Main {
 
   /** The {@code ephemeral-broker} command line. */
   static CommandLine broker(Map<String, String> env, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new BrokerCommand());
+    CommandSpec root = CommandSpec.create().name("ephemeral-broker");
+    helpOptions(root);
+    root.usageMessage()
+        .description(
+            "In-memory key/value broker with TTL and leases on a private Unix-domain socket.")
+        .footer("", "Run 'ephemeral-broker start --help' for the flags.");
+    CommandLine cl = new CommandLine(root);
     CommandLine start = StartCommand.commandLine(env, out, err);
+    helpOptions(start.getCommandSpec());
     start.getCommandSpec().usageMessage().exitCodeList(StartCommand.exitStatuses());
     cl.addSubcommand(start);
     // Everything after the command's first word belongs to the command: start npm test --ci.
@@ -165,5 +174,23 @@ public final class Main {
       return word.startsWith("-") ? null : word;
     }
     return null;
+  }
+
+  /**
+   * -h/--help and -V/--version, made here rather than by picocli's standard mixin, which reads
+   * annotations for every command it is added to.
+   */
+  static void helpOptions(CommandSpec spec) {
+    spec.versionProvider(new Version());
+    spec.addOption(
+        OptionSpec.builder("-h", "--help")
+            .usageHelp(true)
+            .description("Show this help message and exit.")
+            .build());
+    spec.addOption(
+        OptionSpec.builder("-V", "--version")
+            .versionHelp(true)
+            .description("Print version information and exit.")
+            .build());
   }
 }

@@ -39,9 +39,7 @@ import picocli.CommandLine.Spec;
 /** {@code ephemeral-broker start [flags] [-- CMD ARGS...]}. */
 @Command(
     name = "start",
-    mixinStandardHelpOptions = true,
-    versionProvider = Version.class,
-    sortOptions = false,
+    sortOptions = false, // -h and -V come from Main.helpOptions
     usageHelpAutoWidth = true,
     description = {
       "Start a broker on a private Unix-domain socket.",

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The single-figure checks: longest GC pause under load, heap bytes per item, start-up time. */
+/** The single-figure checks: longest GC pause under load and heap bytes per item. */
 final class Checks {
   private static final Pattern PAUSE = Pattern.compile("Pause.*?([0-9]+(?:\\.[0-9]+)?)ms\\s*$");
 
@@ -327,54 +327,6 @@ final class Checks {
     } catch (IOException | RuntimeException ignored) {
       // not Linux
     }
-    return 0;
-  }
-
-  /**
-   * Wall time of {@code ephemeral-broker start -- true}: JVM start, broker up, child run, broker
-   * down.
-   */
-  static int startup(String[] argv, PrintStream out) throws IOException {
-    Args args = new Args(argv, Set.of("--runs", "--broker"), Set.of());
-    int runs = (int) args.number("--runs", 9, 1, 1000);
-    List<String> launcher = Main.brokerLauncher(args);
-    List<String> cmd = new ArrayList<>(launcher);
-    cmd.addAll(List.of("start", "--", "true"));
-    double[] millis = new double[runs];
-    for (int i = 0; i < runs; i++) {
-      long t0 = System.nanoTime();
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      int status;
-      try {
-        status = p.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BenchException("interrupted");
-      }
-      millis[i] = (System.nanoTime() - t0) / 1e6;
-      if (status != 0) {
-        throw new BenchException(String.join(" ", cmd) + " exited with status " + status);
-      }
-    }
-    double[] sorted = millis.clone();
-    Arrays.sort(sorted);
-    out.println("# ephemeral-bench startup");
-    out.println("machine: " + Main.machine());
-    out.println(
-        String.join(" ", cmd)
-            + ": "
-            + runs
-            + " runs, median "
-            + Report.fixed(Report.median(millis), 0)
-            + " ms (min "
-            + Report.fixed(sorted[0], 0)
-            + ", max "
-            + Report.fixed(sorted[runs - 1], 0)
-            + ")");
     return 0;
   }
 }

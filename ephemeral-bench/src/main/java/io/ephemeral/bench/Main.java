@@ -24,7 +24,7 @@ public final class Main {
           "       ephemeral-bench store [options]       our broker in memory mode beside our broker on a Redis store",
           "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
           "       ephemeral-bench memory [options]      live heap bytes per stored item",
-          "       ephemeral-bench startup [options]     wall time of 'ephemeral-broker start -- true'",
+          "       ephemeral-bench startup [options]     start-up of both launchers beside the Node originals",
           "       ephemeral-bench gateway [options]     Java caller -> service gateway -> Java callee (echo)",
           "       ephemeral-bench node-peers [options]  ipc-bro's own performance tests: our gateway beside the original",
           "       ephemeral-bench soak [options]        mixed load for minutes; fails if broker heap or fds grow",
@@ -43,7 +43,9 @@ public final class Main {
           "         on a free loopback port, --redis-server PATH); Redis itself is not measured as a column",
           "gc:      --seconds S (10)  --cell set:8x1  --gc-log FILE (kept; default a temporary file)",
           "memory:  --items N (1000000)",
-          "startup: --runs N (9)",
+          "startup: --runs N (11)  --node DIR (where @ephemeral-broker/core is installed: npm install --prefix DIR",
+          "         @ephemeral-broker/core@1.0.5; without it no Node rows)  --java-home DIR (the launchers' Java)",
+          "         --profile N (then N more runs of each of ours under a sampling agent: where the start goes)",
           "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
           "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
           "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
@@ -91,7 +93,7 @@ public final class Main {
           status = Checks.memory(rest, out);
           break;
         case "startup":
-          status = Checks.startup(rest, out);
+          status = Startup.run(rest, out);
           break;
         case "gateway":
           status = GatewayBench.run(rest, out);

@@ -1,0 +1,2 @@
+// The published package's own module (no broker in it).
+export * from '../node_modules/@ephemeral-broker/core/src/logger.js'

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributionIT {
 
-  private static final String VERSION = System.getProperty("dist.version");
-  private static final Path ARCHIVE = Path.of(System.getProperty("dist.archive"));
+  static final String VERSION = System.getProperty("dist.version");
+  static final Path ARCHIVE = Path.of(System.getProperty("dist.archive"));
   private static final Path ZIP = Path.of(System.getProperty("dist.zip"));
-  private static final Path SOURCE_TREE =
+  static final Path SOURCE_TREE =
       Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).getParent();
 
   @TempDir static Path outside;
@@ -43,16 +41,23 @@ class DistributionIT {
 
   @BeforeAll
   static void unpackAndLink() throws Exception {
-    assertThat(outside.toRealPath().startsWith(SOURCE_TREE.toRealPath()))
-        .as("%s is outside the source tree %s", outside, SOURCE_TREE)
-        .isFalse();
-    Path unpacked = Files.createDirectories(outside.resolve("opt"));
-    run(unpacked, Map.of(), "tar", "xzf", ARCHIVE.toString()).expect(0);
-    home = unpacked.resolve("ephemeral-broker-" + VERSION);
+    home = unpack(Files.createDirectories(outside.resolve("opt")));
     onPath = Files.createDirectories(outside.resolve("path-bin"));
     for (String launcher : List.of("ephemeral-broker", "brokerctl")) {
       Files.createSymbolicLink(onPath.resolve(launcher), home.resolve("bin").resolve(launcher));
     }
+  }
+
+  /**
+   * Unpacks the tar.gz into {@code dir}, which must lie outside the source tree; returns the
+   * installation's folder.
+   */
+  static Path unpack(Path dir) throws IOException {
+    assertThat(dir.toRealPath().startsWith(SOURCE_TREE.toRealPath()))
+        .as("%s is outside the source tree %s", dir, SOURCE_TREE)
+        .isFalse();
+    run(dir, Map.of(), "tar", "xzf", ARCHIVE.toString()).expect(0);
+    return dir.resolve("ephemeral-broker-" + VERSION);
   }
 
   @Test
@@ -87,7 +92,7 @@ class DistributionIT {
   @Test
   void fromThePathAnywhereItRunsACommandUnderABroker() throws Exception {
     Path work = Files.createDirectories(outside.resolve("work"));
-    Result result =
+    Shell.Result result =
         run(
             work,
             env(javaHome()),
@@ -98,10 +103,10 @@ class DistributionIT {
             "--json",
             "ping");
     result.expect(0);
-    JsonNode pong = new ObjectMapper().readTree(result.out);
+    JsonNode pong = new ObjectMapper().readTree(result.out());
     assertThat(pong.path("ok").asBoolean()).as(result.toString()).isTrue();
     assertThat(pong.path("roundTripMs").isNumber()).isTrue();
-    assertThat(result.err).contains("[broker] Broker stopped and cleaned up");
+    assertThat(result.err()).contains("[broker] Broker stopped and cleaned up");
 
     // The first start recorded the class data of both launchers beside the jar.
     assertThat(files(home.resolve("lib")))
@@ -113,9 +118,9 @@ class DistributionIT {
   @Test
   void bothLaunchersTellTheirVersion() throws Exception {
     Path work = Files.createDirectories(outside.resolve("version"));
-    assertThat(run(work, env(javaHome()), "ephemeral-broker", "--version").expect(0).out)
+    assertThat(run(work, env(javaHome()), "ephemeral-broker", "--version").expect(0).out())
         .isEqualTo("ephemeral-broker " + VERSION + "\n");
-    assertThat(run(work, env(javaHome()), "brokerctl", "--version").expect(0).out)
+    assertThat(run(work, env(javaHome()), "brokerctl", "--version").expect(0).out())
         .isEqualTo("brokerctl " + VERSION + "\n");
   }
 
@@ -125,7 +130,7 @@ class DistributionIT {
     Path work = Files.createDirectories(outside.resolve("jdk25"));
     // --msgpack: both JVMs use msgpack-core, which calls sun.misc.Unsafe's memory methods.
     for (int start = 0; start < 2; start++) {
-      Result result =
+      Shell.Result result =
           run(
               work,
               env(jdk),
@@ -138,7 +143,7 @@ class DistributionIT {
               "here",
               "--msgpack");
       result.expect(ExitStatus.REFUSED.code);
-      assertThat(result.err)
+      assertThat(result.err())
           .contains("Error: call failed: SERVICE_NOT_FOUND")
           .doesNotContain("WARNING")
           .doesNotContain("Unsafe");
@@ -190,7 +195,7 @@ class DistributionIT {
   private static List<String> packed() {
     return run(outside, Map.of(), "tar", "tzf", ARCHIVE.toString())
         .expect(0)
-        .out
+        .out()
         .lines()
         .filter(name -> !name.endsWith("/"))
         .map(name -> name.substring(name.indexOf('/') + 1))
@@ -206,7 +211,7 @@ class DistributionIT {
     }
   }
 
-  private static Path javaHome() {
+  static Path javaHome() {
     return Path.of(System.getProperty("java.home"));
   }
 
@@ -242,47 +247,7 @@ class DistributionIT {
         "PATH", onPath + ":/usr/local/bin:/usr/bin:/bin", "JAVA_HOME", javaHome.toString());
   }
 
-  private record Result(int status, String out, String err) {
-    Result expect(int expected) {
-      assertThat(status).as(toString()).isEqualTo(expected);
-      return this;
-    }
-
-    @Override
-    public String toString() {
-      return "status " + status + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
-    }
-  }
-
-  private static Result run(Path dir, Map<String, String> env, String... command) {
-    try {
-      Path out = Files.createTempFile(outside, "out", ".txt");
-      Path err = Files.createTempFile(outside, "err", ".txt");
-      // A shell finds the command on the PATH given, as a user's shell would.
-      List<String> viaShell = new ArrayList<>(List.of("sh", "-c", "exec \"$@\"", "sh"));
-      viaShell.addAll(List.of(command));
-      ProcessBuilder builder =
-          new ProcessBuilder(viaShell)
-              .directory(dir.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
-      builder
-          .environment()
-          .keySet()
-          .removeIf(k -> k.startsWith("EPHEMERAL_") || k.startsWith("BROKER_"));
-      builder.environment().putAll(env);
-      Process process = builder.start();
-      if (!process.waitFor(Cli.DEADLINE.toSeconds() * 4, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError(String.join(" ", command) + " did not finish");
-      }
-      return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+  private static Shell.Result run(Path dir, Map<String, String> env, String... command) {
+    return Shell.run(dir, env, command);
   }
 }

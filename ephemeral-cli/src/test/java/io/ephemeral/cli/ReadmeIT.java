@@ -1,0 +1,154 @@
+package io.ephemeral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every code block of the README is covered. Shell blocks run as written: the two commands at the
+ * top from the source tree (the second is what CI runs), the others in a sandbox where the
+ * distribution is installed as the README says, with stand-ins for the user's own tools ({@code
+ * mvn}, {@code ./gradlew}) that only ping the broker they were started under. Java, XML, JavaScript
+ * and Kotlin blocks must appear line for line, in order, in a test or an example that the build
+ * runs.
+ */
+class ReadmeIT {
+
+  private static final Path ROOT = DistributionIT.SOURCE_TREE;
+  private static final Pattern BLOCK =
+      Pattern.compile("^```(\\w+)\\n(.*?)^```$", Pattern.MULTILINE | Pattern.DOTALL);
+
+  /** A stand-in for a user's build tool: it asks the broker it was started under for a pong. */
+  private static final String STAND_IN = "#!/bin/sh\nexec brokerctl --json ping\n";
+
+  @TempDir Path sandbox;
+
+  private record Block(String language, String text) {
+    List<String> lines() {
+      return text.lines().filter(l -> !l.isBlank()).toList();
+    }
+  }
+
+  private static List<Block> blocks() throws IOException {
+    Matcher m = BLOCK.matcher(Files.readString(ROOT.resolve("README.md")));
+    List<Block> blocks = new ArrayList<>();
+    while (m.find()) {
+      blocks.add(new Block(m.group(1), m.group(2)));
+    }
+    return blocks;
+  }
+
+  @Test
+  void theFirstCommandBuildsAndRunsTheCliFromTheSourceTree() throws IOException {
+    Block first = blocks().get(0);
+    assertThat(first.language()).isEqualTo("bash");
+    String[] parts = first.text().strip().split(" && ", 2);
+    assertThat(parts[0]).isEqualTo("mvn -q -DskipTests package"); // this build did just that
+    Shell.Result result =
+        Shell.script(ROOT, Map.of("JAVA_HOME", DistributionIT.javaHome().toString()), parts[1]);
+    result.expect(0);
+    assertThat(result.out()).isEqualTo("OK\n\"abc\"\n");
+  }
+
+  @Test
+  void theSecondCommandIsWhatCiRuns() throws IOException {
+    Block second = blocks().get(1);
+    List<String> ci = Files.readAllLines(ROOT.resolve(".ci/run"));
+    assertThat(ci.get(ci.size() - 1)).isEqualTo(second.text().strip());
+  }
+
+  @Test
+  void theOtherShellBlocksRunAsWrittenAgainstTheInstalledDistribution() throws IOException {
+    Path work = Files.createDirectories(sandbox.resolve("work"));
+    Path home = Files.createDirectories(sandbox.resolve("home"));
+    Files.createDirectories(home.resolve(".local/bin"));
+    Path tools = Files.createDirectories(sandbox.resolve("tools"));
+    Files.copy(
+        DistributionIT.ARCHIVE,
+        work.resolve(DistributionIT.ARCHIVE.getFileName()),
+        StandardCopyOption.REPLACE_EXISTING);
+    executable(tools.resolve("mvn"), STAND_IN);
+    executable(work.resolve("gradlew"), STAND_IN);
+    Map<String, String> env =
+        Map.of(
+            "HOME", home.toString(),
+            "PATH", home.resolve(".local/bin") + ":" + tools + ":/usr/local/bin:/usr/bin:/bin",
+            "JAVA_HOME", DistributionIT.javaHome().toString());
+
+    List<Block> shell = blocks().stream().skip(2).filter(b -> b.language().equals("bash")).toList();
+    assertThat(shell).as("the install block and the quick starts").hasSizeGreaterThanOrEqualTo(3);
+    for (Block block : shell) {
+      Shell.Result result = Shell.script(work, env, block.text());
+      assertThat(result.status()).as(block.text() + "\n" + result).isZero();
+      assertThat(result.err()).doesNotContain("Error");
+    }
+  }
+
+  @Test
+  void everyOtherBlockIsFoundInATestOrAnExample() throws IOException {
+    List<Path> sources;
+    try (Stream<Path> files = Files.walk(ROOT)) {
+      sources =
+          files
+              .filter(Files::isRegularFile)
+              .filter(
+                  p ->
+                      !p.toString().contains("/target/")
+                          && !p.toString().contains("/node_modules/"))
+              .filter(
+                  p ->
+                      p.startsWith(ROOT.resolve("examples")) || p.toString().contains("/src/test/"))
+              .filter(p -> p.toString().matches(".*\\.(java|xml|mjs|js|kts)$"))
+              .toList();
+    }
+    for (Block block : blocks()) {
+      if (block.language().equals("bash")) {
+        continue; // run by the tests above
+      }
+      List<String> wanted =
+          block.lines().stream()
+              .map(String::strip)
+              .filter(l -> !l.startsWith("//") && !l.startsWith("<!--"))
+              .toList();
+      assertThat(sources)
+          .as("a test or example holding this %s block:\n%s", block.language(), block.text())
+          .anyMatch(source -> holdsInOrder(source, wanted));
+    }
+  }
+
+  /** Whether {@code source} has the {@code wanted} lines (stripped), in this order. */
+  private static boolean holdsInOrder(Path source, List<String> wanted) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(source).stream().map(String::strip).toList();
+    } catch (IOException e) {
+      return false;
+    }
+    int at = 0;
+    for (String line : wanted) {
+      int found = lines.subList(at, lines.size()).indexOf(line);
+      if (found < 0) {
+        return false;
+      }
+      at += found + 1;
+    }
+    return true;
+  }
+
+  private static void executable(Path file, String text) throws IOException {
+    Files.writeString(file, text);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+}

@@ -3,8 +3,7 @@ package io.ephemeral.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ephemeral.cli.ExitStatus.NoBrokerException;
-import io.ephemeral.cli.ExitStatus.RefusedException;
+import io.ephemeral.cli.ExitStatus.Failure;
 import io.ephemeral.client.BrokerClient;
 import io.ephemeral.client.BrokerConnectionException;
 import io.ephemeral.client.BrokerScope;
@@ -370,7 +369,7 @@ final class Ctl {
       released = client.release(worker);
     }
     if (!released) {
-      throw new RefusedException("not_found", "worker " + worker + " holds no lease");
+      throw new Failure(ExitStatus.REFUSED, "not_found", "worker " + worker + " holds no lease");
     }
     return new Output("OK\n", JsonText.object().put("ok", true).put("worker", worker).end());
   }
@@ -494,7 +493,8 @@ final class Ctl {
               ? BrokerScope.ofDirectory(Path.of(""), env::get)
               : BrokerScope.named(scopeName, env::get);
       if (!Files.exists(s.socket())) {
-        throw new NoBrokerException(
+        throw new Failure(
+            ExitStatus.UNAVAILABLE,
             "ENOENT",
             "no broker serves "
                 + s
@@ -507,13 +507,16 @@ final class Ctl {
     if (path == null) {
       String fromEnv = env.get("EPHEMERAL_PIPE");
       if (fromEnv == null || fromEnv.isEmpty()) {
-        throw new NoBrokerException(
-            "ENOPIPE", "no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE");
+        throw new Failure(
+            ExitStatus.UNAVAILABLE,
+            "ENOPIPE",
+            "no broker pipe: pass --pipe PATH or set EPHEMERAL_PIPE");
       }
       path = Path.of(fromEnv);
     }
     if (!Files.exists(path)) {
-      throw new NoBrokerException("ENOENT", "broker not running (no socket at " + path + ")");
+      throw new Failure(
+          ExitStatus.UNAVAILABLE, "ENOENT", "broker not running (no socket at " + path + ")");
     }
     return path;
   }

@@ -55,15 +55,16 @@ enum ExitStatus {
     if (failure instanceof ParameterException || failure instanceof IllegalArgumentException) {
       return USAGE;
     }
-    if (failure instanceof BrokerConnectionException
-        || failure instanceof AuthFailedException
-        || failure instanceof NoBrokerException) {
+    if (failure instanceof Failure f) {
+      return f.status;
+    }
+    if (failure instanceof BrokerConnectionException || failure instanceof AuthFailedException) {
       return UNAVAILABLE;
     }
     if (failure instanceof ServiceException s) {
       return GATEWAY_UNAVAILABLE.contains(s.code()) ? UNAVAILABLE : REFUSED;
     }
-    if (failure instanceof BrokerException || failure instanceof RefusedException) {
+    if (failure instanceof BrokerException) {
       return REFUSED;
     }
     return INTERNAL;
@@ -85,11 +86,8 @@ enum ExitStatus {
     if (failure instanceof ServiceException s) {
       return s.code();
     }
-    if (failure instanceof NoBrokerException n) {
-      return n.code;
-    }
-    if (failure instanceof RefusedException r) {
-      return r.code;
+    if (failure instanceof Failure f) {
+      return f.code;
     }
     return of(failure) == USAGE ? "usage" : "internal";
   }
@@ -103,27 +101,19 @@ enum ExitStatus {
     return list;
   }
 
-  /** No broker to talk to (exit 3), found before anything was sent. */
-  static final class NoBrokerException extends RuntimeException {
+  /**
+   * A failure this program finds itself, before or after asking the broker, with its status and its
+   * machine-readable code: no pipe or no socket (3), a release of no lease (1).
+   */
+  static final class Failure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** {@code ENOPIPE} (nothing says where the broker is) or {@code ENOENT} (no socket there). */
+    final transient ExitStatus status;
     final String code;
 
-    NoBrokerException(String code, String message) {
+    Failure(ExitStatus status, String code, String message) {
       super(message);
-      this.code = code;
-    }
-  }
-
-  /** The broker answered, and the answer means no (exit 1), e.g. a release of no lease. */
-  static final class RefusedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    final String code;
-
-    RefusedException(String code, String message) {
-      super(message);
+      this.status = status;
       this.code = code;
     }
   }

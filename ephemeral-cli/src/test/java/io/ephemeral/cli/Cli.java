@@ -148,6 +148,22 @@ final class Cli implements AutoCloseable {
     }
   }
 
+  /** A broker in this JVM on {@code socket}, with no BROKER_* variables and no shutdown hook. */
+  static io.ephemeral.broker.Broker startBroker(Path socket) {
+    io.ephemeral.broker.Broker broker =
+        io.ephemeral.broker.Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .socketPath(socket)
+            .build();
+    try {
+      broker.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return broker;
+  }
+
   /** Runs {@code Main ctl args} in this JVM (brokerctl has no process-wide side effects). */
   static Result ctl(Map<String, String> env, String... args) {
     StringWriter out = new StringWriter();

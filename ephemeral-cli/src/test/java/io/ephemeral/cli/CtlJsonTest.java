@@ -9,44 +9,17 @@ import io.ephemeral.broker.Broker;
 import io.ephemeral.cli.Cli.Result;
 import io.ephemeral.client.service.ServiceClient;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --json}: every subcommand prints exactly one JSON document on stdout, for success and for
  * each kind of failure, with the exit status of {@link ExitStatus}.
  */
-class CtlJsonTest {
+class CtlJsonTest extends BrokerInThisJvm {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-
-  @TempDir Path dir;
-
-  private Broker broker;
-  private Path pipe;
-
-  @BeforeEach
-  void startBroker() throws IOException {
-    broker =
-        Broker.builder()
-            .environment(Map.of())
-            .shutdownHook(false)
-            .socketPath(dir.resolve("b.sock"))
-            .build();
-    pipe = broker.start();
-  }
-
-  @AfterEach
-  void stopBroker() {
-    broker.stop();
-  }
 
   /** Runs brokerctl with --json, expecting {@code status} and one JSON document on stdout. */
   private JsonNode json(ExitStatus status, String... args) {
@@ -152,7 +125,7 @@ class CtlJsonTest {
 
       assertThat(checks.keySet())
           .as("a check for every subcommand")
-          .containsExactlyInAnyOrderElementsOf(subcommands());
+          .containsExactlyInAnyOrderElementsOf(CtlHelpTest.subcommands());
       checks.values().forEach(Runnable::run);
     }
   }
@@ -207,11 +180,5 @@ class CtlJsonTest {
       assertThat(json(ExitStatus.UNAVAILABLE, "ping").path("error").path("code").asText())
           .isEqualTo("auth_failed");
     }
-  }
-
-  /** The names the command tree has, so that a new subcommand needs a check above. */
-  private static java.util.Set<String> subcommands() {
-    PrintWriter sink = new PrintWriter(new StringWriter());
-    return new Ctl(Map.of(), sink).spec().subcommands().keySet();
   }
 }

@@ -2,7 +2,6 @@ package io.ephemeral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ephemeral.broker.Broker;
 import io.ephemeral.cli.Cli.Result;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -10,37 +9,13 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * brokerctl's human output and exit status for every command, against a real broker (the {@code
  * --json} documents are in {@link CtlJsonTest}).
  */
-class CtlTest {
-
-  @TempDir Path dir;
-
-  private Broker broker;
-  private Path pipe;
-
-  @BeforeEach
-  void startBroker() throws IOException {
-    broker =
-        Broker.builder()
-            .environment(Map.of())
-            .shutdownHook(false)
-            .socketPath(dir.resolve("b.sock"))
-            .build();
-    pipe = broker.start();
-  }
-
-  @AfterEach
-  void stopBroker() {
-    broker.stop();
-  }
+class CtlTest extends BrokerInThisJvm {
 
   private Result ctl(String... args) {
     return Cli.ctl(pipe, args);

@@ -201,7 +201,9 @@ final class StartCommand implements Callable<Integer> {
     list.put(
         Integer.toString(ExitStatus.UNAVAILABLE.code),
         "the broker could not start (a live broker on the socket, an unreachable --store, ...)");
-    list.put(Integer.toString(ExitStatus.INTERNAL.code), ExitStatus.INTERNAL.meaning);
+    list.put(
+        Integer.toString(ExitStatus.INTERNAL.code),
+        "internal error, or the broker stopped after a failure of its own (a bug: please report it)");
     return list;
   }
 

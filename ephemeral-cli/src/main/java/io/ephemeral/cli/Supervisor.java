@@ -15,8 +15,8 @@ import java.util.List;
  *
  *   serve  no command. The main thread blocks in broker.awaitStop(). A signal drains and stops
  *          the broker on the signal thread, which releases the main thread; a second signal during
- *          the drain stops at once. An idle timeout stops the broker by itself. Exit 0, or 1 when
- *          the broker stopped after a failure of its own.
+ *          the drain stops at once. An idle timeout stops the broker by itself. Exit 0, or 70
+ *          (internal error) when the broker stopped after a failure of its own.
  *
  *   run    a command. The main thread spawns the child and waits for it. A signal is forwarded
  *          (same signal) to the child, which decides what to do; our exit status is always
@@ -45,8 +45,8 @@ final class Supervisor {
   /** How long in-flight requests may finish before the broker stops. */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
-  /** Exit status when the broker stopped by itself because its event loop failed. */
-  static final int BROKER_FAILED = 1;
+  /** Exit status when the broker stopped by itself because its event loop failed: a defect. */
+  static final int BROKER_FAILED = ExitStatus.INTERNAL.code;
 
   /** Exit status when the command cannot be started, as in POSIX shells. */
   static final int CANNOT_RUN = 127;

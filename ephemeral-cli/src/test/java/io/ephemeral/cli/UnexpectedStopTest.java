@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A broker that stops because its event loop cannot go on exits with a non-zero status, so a script
- * or CI job notices. Before, such a stop exited 0 like a normal one. The failure is provoked by a
+ * A broker that stops because its event loop cannot go on exits 70 (internal error), so a script or
+ * CI job notices. Before, such a stop exited 0 like a normal one. The failure is provoked by a
  * plugin whose clock breaks for good on request: every turn of the loop reads the clock.
  */
 class UnexpectedStopTest {
@@ -57,7 +57,7 @@ class UnexpectedStopTest {
         assertThat(c.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");
         assertThat(c.call("{\"action\":\"break-clock\"}")).startsWith("{\"ok\":true");
       }
-      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(1);
+      assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(ExitStatus.INTERNAL.code);
       assertThat(cli.stderr()).contains("the clock is broken");
     }
   }

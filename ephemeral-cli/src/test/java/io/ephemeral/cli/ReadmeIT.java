@@ -10,11 +10,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPathConstants;
+import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.NodeList;
 
 /**
  * Every code block of the README is covered. Shell blocks run as written: the two commands at the
@@ -97,6 +104,35 @@ class ReadmeIT {
   }
 
   @Test
+  void theBomManagesEveryPublishedModuleAndTheReadmeNamesThem() throws Exception {
+    Set<String> published = new TreeSet<>();
+    for (String module : xml(ROOT.resolve("pom.xml"), "/project/modules/module")) {
+      Path pom = ROOT.resolve(module).resolve("pom.xml");
+      boolean skipped =
+          xml(pom, "/project/properties/*[name()='maven.deploy.skip']").contains("true");
+      if (!skipped && !module.equals("ephemeral-bom")) {
+        published.add(xml(pom, "/project/artifactId").get(0));
+      }
+    }
+    assertThat(published).contains("ephemeral-client", "ephemeral-spring-boot-starter");
+    assertThat(
+            xml(
+                ROOT.resolve("ephemeral-bom/pom.xml"),
+                "/project/dependencyManagement/dependencies/dependency/artifactId"))
+        .as("the BOM manages the published modules, and only them")
+        .containsExactlyInAnyOrderElementsOf(published);
+
+    Matcher row =
+        Pattern.compile("^\\| `(ephemeral-[\\w-]+)` \\|", Pattern.MULTILINE)
+            .matcher(Files.readString(ROOT.resolve("README.md")));
+    Set<String> named = new TreeSet<>();
+    while (row.find()) {
+      named.add(row.group(1));
+    }
+    assertThat(named).as("the README's table of artifacts").isEqualTo(published);
+  }
+
+  @Test
   void everyOtherBlockIsFoundInATestOrAnExample() throws IOException {
     List<Path> sources;
     try (Stream<Path> files = Files.walk(ROOT)) {
@@ -145,6 +181,20 @@ class ReadmeIT {
       at += found + 1;
     }
     return true;
+  }
+
+  /** The text of the nodes of {@code file} that {@code xpath} selects. */
+  private static List<String> xml(Path file, String xpath) throws Exception {
+    Document document =
+        DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile());
+    NodeList nodes =
+        (NodeList)
+            XPathFactory.newInstance().newXPath().evaluate(xpath, document, XPathConstants.NODESET);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < nodes.getLength(); i++) {
+      texts.add(nodes.item(i).getTextContent().strip());
+    }
+    return texts;
   }
 
   private static void executable(Path file, String text) throws IOException {

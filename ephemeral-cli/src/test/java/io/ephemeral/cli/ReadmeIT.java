@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathConstants;
@@ -130,6 +132,107 @@ class ReadmeIT {
       named.add(row.group(1));
     }
     assertThat(named).as("the README's table of artifacts").isEqualTo(published);
+  }
+
+  /**
+   * Every message in the README's Troubleshooting table is what a user meets: each is provoked here
+   * from the source tree's launchers and found on stderr ({@code …} standing for any text), with
+   * the exit status the row states. The launcher's own messages and the JUnit one are provoked by
+   * the tests named below, with a fake installation and old JUnit lines.
+   */
+  @Test
+  void everyTroubleshootingMessageIsWhatTheLaunchersPrint() throws IOException {
+    Path work = Files.createDirectories(sandbox.resolve("trouble"));
+    Files.createFile(work.resolve("x.sock"));
+    String longSocket = work + "/";
+    longSocket += "s".repeat(130 - longSocket.length() - ".sock".length()) + ".sock";
+    Map<String, String> scenarios =
+        Map.ofEntries(
+            Map.entry("no broker pipe", "brokerctl ping"),
+            Map.entry(
+                "broker not running",
+                "pipe=$(ephemeral-broker start -- sh -c 'echo $EPHEMERAL_PIPE')\n"
+                    + "EPHEMERAL_PIPE=$pipe brokerctl ping"),
+            Map.entry("ttl_required", "ephemeral-broker start -- brokerctl set k v"),
+            Map.entry(
+                "max_items",
+                "ephemeral-broker start --max-items 1 --"
+                    + " sh -c 'brokerctl set a 1 --ttl 60000 && brokerctl set b 2 --ttl 60000'"),
+            Map.entry(
+                "auth_failed",
+                "S=s3cret ephemeral-broker start --secret-env S -- env -u EPHEMERAL_SECRET"
+                    + " brokerctl ping"),
+            Map.entry(
+                "Broker already running",
+                "ephemeral-broker start --socket b.sock --"
+                    + " ephemeral-broker start --socket b.sock -- true"),
+            Map.entry("Refusing to replace", "ephemeral-broker start --socket x.sock -- true"),
+            Map.entry(
+                "Socket path too long",
+                "ephemeral-broker start --socket " + longSocket + " -- true"),
+            Map.entry(
+                "cannot reach Redis",
+                "ephemeral-broker start --store redis://127.0.0.1:1 -- true"));
+    Map<String, String> provokedElsewhere =
+        Map.of(
+            "build first", "ephemeral-cli/src/test/java/io/ephemeral/cli/LauncherTest.java",
+            "needs Java 17 or later",
+                "ephemeral-cli/src/test/java/io/ephemeral/cli/LauncherTest.java",
+            "needs JUnit 5.10 or later",
+                "ephemeral-junit/src/test/java/io/ephemeral/junit/JUnitVersionLinesTest.java");
+    Map<String, String> env =
+        Map.of(
+            "PATH",
+            ROOT.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin",
+            "JAVA_HOME",
+            DistributionIT.javaHome().toString());
+
+    List<String> rows = troubleshootingRows();
+    assertThat(rows).hasSizeGreaterThanOrEqualTo(scenarios.size() + provokedElsewhere.size());
+    Pattern row = Pattern.compile("^\\| `([^`]+)`(?: \\(exit (\\d+)\\))? \\|");
+    for (String line : rows) {
+      Matcher m = row.matcher(line);
+      assertThat(m.find()).as("a row of a message and what to do: %s", line).isTrue();
+      String message = m.group(1);
+      String elsewhere = first(provokedElsewhere, message);
+      if (elsewhere != null) {
+        String literal = message.split("…|/usr/bin|5\\.9")[0].strip();
+        assertThat(ROOT.resolve(elsewhere)).content().contains(literal.substring(0, 20));
+        continue;
+      }
+      String script = first(scenarios, message);
+      assertThat(script).as("a scenario that provokes: %s", message).isNotNull();
+      Shell.Result result = Shell.script(work, env, script);
+      Pattern expected =
+          Pattern.compile(
+              Arrays.stream(message.split("…", -1))
+                  .map(Pattern::quote)
+                  .collect(Collectors.joining(".*?")));
+      assertThat(expected.matcher(result.err()).find())
+          .as("%s\nprints %s", script, message + "\n" + result)
+          .isTrue();
+      if (m.group(2) != null) {
+        result.expect(Integer.parseInt(m.group(2)));
+      }
+    }
+  }
+
+  /** The value whose key {@code text} contains, or null. */
+  private static String first(Map<String, String> byKey, String text) {
+    return byKey.entrySet().stream()
+        .filter(e -> text.contains(e.getKey()))
+        .map(Map.Entry::getValue)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The rows of the README's Troubleshooting table that start with a message. */
+  private static List<String> troubleshootingRows() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    int start = readme.indexOf("\n## Troubleshooting\n");
+    assertThat(start).isPositive();
+    int end = readme.indexOf("\n## ", start + 1);
+    return readme.substring(start, end).lines().filter(l -> l.startsWith("| `")).toList();
   }
 
   @Test

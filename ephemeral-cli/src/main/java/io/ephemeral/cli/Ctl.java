@@ -616,7 +616,8 @@ final class Ctl {
     return param(label, description).arity("0..1").required(false);
   }
 
-  private static OptionSpec option(String name, String label, Class<?> type, String description) {
+  /** An option with a value, as both commands declare them. */
+  static OptionSpec option(String name, String label, Class<?> type, String description) {
     return OptionSpec.builder(name).paramLabel(label).type(type).description(description).build();
   }
 

@@ -77,7 +77,7 @@ public final class Main {
             "In-memory key/value broker with TTL and leases on a private Unix-domain socket.")
         .footer("", "Run 'ephemeral-broker start --help' for the flags.");
     CommandLine cl = new CommandLine(root);
-    CommandLine start = StartCommand.commandLine(env, out, err);
+    CommandLine start = new CommandLine(new StartCommand(env, out, err).spec());
     helpOptions(start.getCommandSpec());
     start.getCommandSpec().usageMessage().exitCodeList(StartCommand.exitStatuses());
     cl.addSubcommand(start);

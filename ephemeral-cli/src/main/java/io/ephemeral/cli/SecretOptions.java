@@ -6,33 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import picocli.CommandLine.Option;
 
 /**
  * The three mutually exclusive sources of the HMAC secret of {@code ephemeral-broker start}. {@code
  * --secret-env} and {@code --secret-file} keep the secret out of {@code ps} output.
  */
-final class SecretOptions {
+record SecretOptions(String secret, String secretEnv, Path secretFile) {
 
-  @Option(
-      names = "--secret",
-      paramLabel = "S",
-      description =
-          "HMAC secret; every request must be signed with it (visible in ps: prefer"
-              + " --secret-env or --secret-file).")
-  String secret;
-
-  @Option(
-      names = "--secret-env",
-      paramLabel = "VAR",
-      description = "Read the HMAC secret from environment variable VAR.")
-  String secretEnv;
-
-  @Option(
-      names = "--secret-file",
-      paramLabel = "FILE",
-      description = "Read the HMAC secret from FILE (trailing newlines are trimmed).")
-  Path secretFile;
+  /** Whether one of the three was given. */
+  boolean given() {
+    return secret != null || secretEnv != null || secretFile != null;
+  }
 
   /**
    * The secret from whichever source was given.

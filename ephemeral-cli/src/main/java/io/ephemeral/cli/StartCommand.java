@@ -6,178 +6,204 @@ import io.ephemeral.client.BrokerScope;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import picocli.CommandLine;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /*
  * Implementation notes.
  *
  * The broker's options are not declared here: each row of the option table (BrokerOption) with a
- * flag becomes an option of this command (commandLine() adds them), with the row's description,
- * variable and default in its help. Only the flags the user actually gave are handed to the
- * builder; everything else falls back to the BROKER_* variables and then to the defaults. (The
- * original CLI passed every option, so the environment never applied, and its numeric flags all
- * parsed to NaN.) Each value is checked by its row, so a bad one is a usage error (exit 2) naming
- * the flag, with the same rule the builder and the environment apply; anything the builder still
- * rejects (options that go together) is reported the same way. The flags declared here are the
- * CLI's own: the socket's place, the secret's source, the store's URI and plugins.
+ * flag becomes an option of this command, with the row's description, variable and default in
+ * its help. The command is built with picocli's programmatic API rather than from annotations:
+ * reading the annotations of thirty-odd options (dynamic proxies, one parse per annotation) was
+ * the largest single cost of `ephemeral-broker start -- true` in the start-up profile.
+ *
+ * Only the flags the user actually gave are handed to the builder; everything else falls back to
+ * the BROKER_* variables and then to the defaults. (The original CLI passed every option, so the
+ * environment never applied, and its numeric flags all parsed to NaN.) Hence the array of given
+ * values, indexed by the row's ordinal. Each value is checked by its row, so a bad one is a usage
+ * error (exit 2) naming the flag, with the same rule the builder and the environment apply;
+ * anything the builder still rejects (options that go together) is reported the same way. The
+ * flags declared here are the CLI's own: the socket's place (or scope), the secret's source, the
+ * store's URI, plugins and --detach.
  */
 
 /** {@code ephemeral-broker start [flags] [-- CMD ARGS...]}. */
-@Command(
-    name = "start",
-    sortOptions = false, // -h and -V come from Main.helpOptions
-    usageHelpAutoWidth = true,
-    description = {
-      "Start a broker on a private Unix-domain socket.",
-      "With a command: run it with EPHEMERAL_PIPE (and EPHEMERAL_SECRET when a secret is"
-          + " configured) in its environment, stop the broker when it exits and exit with its"
-          + " status (128+n when killed by signal n). SIGTERM/SIGHUP are forwarded to it, and"
-          + " SIGINT unless a terminal sent it to the command too.",
-      "Without a command: print the socket path and serve until SIGINT/SIGTERM/SIGHUP.",
-      "Options not given fall back to the BROKER_* environment variables."
-    },
-    exitCodeListHeading = "%nExit status:%n")
 final class StartCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+  private static final String[] DESCRIPTION = {
+    "Start a broker on a private Unix-domain socket.",
+    "With a command: run it with EPHEMERAL_PIPE (and EPHEMERAL_SECRET when a secret is"
+        + " configured) in its environment, stop the broker when it exits and exit with its"
+        + " status (128+n when killed by signal n). SIGTERM/SIGHUP are forwarded to it, and"
+        + " SIGINT unless a terminal sent it to the command too.",
+    "Without a command: print the socket path and serve until SIGINT/SIGTERM/SIGHUP.",
+    "Options not given fall back to the BROKER_* environment variables."
+  };
+
+  private static final BrokerOption[] ROWS = BrokerOption.values();
 
   private final Map<String, String> env;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final CommandSpec spec;
 
   /**
-   * The value picocli set for each of the table's flags (null while not given): its text, true or
-   * false, or the list of a repeatable flag's values.
+   * The value picocli set for each of the table's flags, at the row's ordinal (null while not
+   * given): its text, true or false, or the list of a repeatable flag's values.
    */
-  private final Map<BrokerOption, Object> given = new EnumMap<>(BrokerOption.class);
+  private final Object[] given = new Object[ROWS.length];
 
-  @ArgGroup(exclusive = true)
-  SocketOptions socket;
-
-  @ArgGroup(exclusive = true)
-  SecretOptions secret;
-
-  @Parameters(
-      paramLabel = "CMD",
-      arity = "0..*",
-      description = "Command to run with the broker, usually after '--'.")
-  List<String> command;
+  private final OptionSpec pipeId =
+      Ctl.option(
+          "--pipe-id",
+          "ID",
+          String.class,
+          "Socket name becomes broker-ID.sock instead of a random one.");
+  private final OptionSpec socketPath =
+      Ctl.option("--socket", "PATH", Path.class, "Bind exactly this path.");
+  private final OptionSpec scope =
+      OptionSpec.builder("--scope")
+          .paramLabel("NAME")
+          .type(String.class)
+          .arity("0..1")
+          .fallbackValue("")
+          .description(
+              "Serve the scope NAME (default: the current directory): clients find the broker by"
+                  + " the name (brokerctl --scope NAME, EPHEMERAL_SCOPE=NAME), not by a socket"
+                  + " path.")
+          .build();
+  private final OptionSpec detach =
+      OptionSpec.builder("--detach")
+          .type(boolean.class)
+          .description(
+              "With --scope: run the broker in the background, print its socket and pid, and"
+                  + " return.")
+          .build();
+  private final OptionSpec secret =
+      Ctl.option(
+          "--secret",
+          "S",
+          String.class,
+          "HMAC secret; every request must be signed with it (visible in ps: prefer"
+              + " --secret-env or --secret-file).");
+  private final OptionSpec secretEnv =
+      Ctl.option(
+          "--secret-env",
+          "VAR",
+          String.class,
+          "Read the HMAC secret from environment variable VAR.");
+  private final OptionSpec secretFile =
+      Ctl.option(
+          "--secret-file",
+          "FILE",
+          Path.class,
+          "Read the HMAC secret from FILE (trailing newlines are trimmed).");
+  private final OptionSpec store =
+      Ctl.option(
+          "--store",
+          "URI",
+          String.class,
+          "Keep values and leases in a store shared by brokers on several hosts:"
+              + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
+              + " redis-cluster://host:port,...?prefix=NAME,"
+              + " redis-sentinel://host:port,...?master=M&prefix=NAME;"
+              + " or memory (env BROKER_STORE; default memory). A password may come from"
+              + " BROKER_REDIS_PASSWORD.");
+  private final OptionSpec plugins =
+      OptionSpec.builder("--plugin")
+          .paramLabel("JAR")
+          .type(List.class)
+          .auxiliaryTypes(Path.class)
+          .initialValue(new ArrayList<Path>())
+          .description(
+              "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR;"
+                  + " repeatable.")
+          .build();
+  private final PositionalParamSpec command =
+      PositionalParamSpec.builder()
+          .paramLabel("CMD")
+          .arity("0..*")
+          .type(List.class)
+          .auxiliaryTypes(String.class)
+          .description("Command to run with the broker, usually after '--'.")
+          .build();
 
   StartCommand(Map<String, String> env, PrintWriter out, PrintWriter err) {
     this.env = env;
     this.out = out;
     this.err = err;
-  }
-
-  /** The socket's location: a generated path, one from an id, or exactly a given path. */
-  static final class SocketOptions {
-    @Option(
-        names = "--pipe-id",
-        paramLabel = "ID",
-        description = "Socket name becomes broker-ID.sock instead of a random one.")
-    String pipeId;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "Bind exactly this path.")
-    Path path;
-
-    @Option(
-        names = "--scope",
-        paramLabel = "NAME",
-        arity = "0..1",
-        fallbackValue = "",
-        description =
-            "Serve the scope NAME (default: the current directory): clients find the broker by"
-                + " the name (brokerctl --scope NAME, EPHEMERAL_SCOPE=NAME), not by a socket path.")
-    String scope;
-  }
-
-  @Option(
-      names = "--detach",
-      description =
-          "With --scope: run the broker in the background, print its socket and pid, and return.")
-  boolean detach;
-
-  @Option(
-      names = "--store",
-      paramLabel = "URI",
-      description =
-          "Keep values and leases in a store shared by brokers on several hosts:"
-              + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
-              + " redis-cluster://host:port,...?prefix=NAME, redis-sentinel://host:port,...?master=M&prefix=NAME;"
-              + " or memory (env BROKER_STORE; default memory). A password may come from BROKER_REDIS_PASSWORD.")
-  String store;
-
-  @Option(
-      names = "--plugin",
-      paramLabel = "JAR",
-      description =
-          "Load broker plugins (io.ephemeral.broker.BrokerPlugin services) from JAR; repeatable.")
-  java.util.List<Path> plugins = new java.util.ArrayList<>();
-
-  /**
-   * The {@code start} command line: this command's own flags, then one flag for each row of the
-   * option table that has one.
-   */
-  static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
-    StartCommand start = new StartCommand(env, out, err);
-    CommandLine cl = new CommandLine(start);
-    for (BrokerOption option : BrokerOption.values()) {
-      if (option.flag() != null) {
-        cl.getCommandSpec().addOption(start.flag(option));
+    spec = CommandSpec.wrapWithoutInspection(this).name("start");
+    spec.usageMessage()
+        .description(DESCRIPTION)
+        .sortOptions(false)
+        .autoWidth(true)
+        .exitCodeListHeading("%nExit status:%n");
+    spec.addPositional(command);
+    spec.addArgGroup(exclusive(pipeId, socketPath, scope));
+    spec.addOption(detach);
+    spec.addArgGroup(exclusive(secret, secretEnv, secretFile));
+    spec.addOption(store);
+    spec.addOption(plugins);
+    for (BrokerOption row : ROWS) {
+      if (row.flag() != null) {
+        spec.addOption(flag(row));
       }
     }
-    return cl;
+  }
+
+  /** The command's model, for picocli (options, help and the exit statuses' list). */
+  CommandSpec spec() {
+    return spec;
   }
 
   /** The flag of a table row: its help from the row, its value kept as given. */
-  private OptionSpec flag(BrokerOption option) {
-    boolean bool = option.kind() == BrokerOption.Kind.BOOLEAN;
-    boolean names = option.kind() == BrokerOption.Kind.NAMES;
+  private OptionSpec flag(BrokerOption row) {
+    boolean bool = row.kind() == BrokerOption.Kind.BOOLEAN;
+    boolean names = row.kind() == BrokerOption.Kind.NAMES;
+    int index = row.ordinal();
     OptionSpec.Builder flag =
-        OptionSpec.builder(option.flag())
+        OptionSpec.builder(row.flag())
             .paramLabel(
                 bool
                     ? ""
-                    : option.kind() == BrokerOption.Kind.CHOICE
-                        ? String.join("|", option.choiceNames())
-                        : option.kind().label())
+                    : row.kind() == BrokerOption.Kind.CHOICE
+                        ? String.join("|", row.choiceNames())
+                        : row.kind().label())
             .arity(bool ? "0" : "1")
             .negatable(bool)
             .description(
-                option.description()
+                row.description()
                     + (names ? " Repeatable." : "")
                     + " (env "
-                    + option.environmentVariable()
+                    + row.environmentVariable()
                     + "; default "
-                    + option.defaultText()
+                    + row.defaultText()
                     + ")")
             .getter(
-                new CommandLine.Model.IGetter() {
+                new IGetter() {
                   @Override
                   @SuppressWarnings("unchecked")
                   public <T> T get() {
-                    return (T) given.get(option);
+                    return (T) given[index];
                   }
                 })
             .setter(
-                new CommandLine.Model.ISetter() {
+                new ISetter() {
                   @Override
                   public <T> T set(T value) {
-                    given.put(option, value);
+                    given[index] = value; // null: picocli resetting the flag before a parse
                     return null;
                   }
                 });
@@ -187,6 +213,14 @@ final class StartCommand implements Callable<Integer> {
       flag.type(bool ? Boolean.class : String.class);
     }
     return flag.build();
+  }
+
+  private static ArgGroupSpec exclusive(OptionSpec... options) {
+    ArgGroupSpec.Builder group = ArgGroupSpec.builder().exclusive(true).multiplicity("0..1");
+    for (OptionSpec option : options) {
+      group.addArg(option);
+    }
+    return group.build();
   }
 
   /** The exit statuses {@code start --help} lists. */
@@ -200,7 +234,8 @@ final class StartCommand implements Callable<Integer> {
     list.put(Integer.toString(ExitStatus.USAGE.code), ExitStatus.USAGE.meaning);
     list.put(
         Integer.toString(ExitStatus.UNAVAILABLE.code),
-        "the broker could not start (a live broker on the socket, an unreachable --store, ...)");
+        "the broker could not start (a live broker on the socket or scope, an unreachable"
+            + " --store, ...)");
     list.put(
         Integer.toString(ExitStatus.INTERNAL.code),
         "internal error, or the broker stopped after a failure of its own (a bug: please report it)");
@@ -209,17 +244,17 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    BrokerScope scope = scope();
-    if (detach) {
-      if (scope == null) {
+    BrokerScope brokerScope = scope();
+    if (Boolean.TRUE.equals(detach.getValue())) {
+      if (brokerScope == null) {
         throw new ParameterException(spec.commandLine(), "--detach needs --scope");
       }
-      return Detach.start(scope, out, err);
+      return Detach.start(brokerScope, out, err);
     }
-    Broker broker = buildBroker(scope);
+    Broker broker = buildBroker(brokerScope);
     Path path;
     try {
-      path = scope == null ? broker.start() : scope.serveHere(broker::start);
+      path = brokerScope == null ? broker.start() : brokerScope.serveHere(broker::start);
     } catch (IOException | RuntimeException e) {
       broker.stop();
       err.println("Failed to start broker: " + e.getMessage());
@@ -227,26 +262,28 @@ final class StartCommand implements Callable<Integer> {
       return ExitStatus.UNAVAILABLE.code;
     }
     try {
-      boolean runMode = command != null && !command.isEmpty();
+      List<String> argv = command.getValue();
+      boolean runMode = argv != null && !argv.isEmpty();
       Supervisor supervisor = new Supervisor(broker, runMode, err);
       Signals.install(supervisor::onSignal);
-      return runMode ? supervisor.run(command) : supervisor.serve(path, out);
+      return runMode ? supervisor.run(argv) : supervisor.serve(path, out);
     } finally {
-      if (scope != null) {
-        scope.leave();
+      if (brokerScope != null) {
+        brokerScope.leave();
       }
     }
   }
 
   /** The scope of {@code --scope}, or null without it. */
   private BrokerScope scope() {
-    if (socket == null || socket.scope == null) {
+    String name = scope.getValue();
+    if (name == null) {
       return null;
     }
     try {
-      return socket.scope.isEmpty()
+      return name.isEmpty()
           ? BrokerScope.ofDirectory(Path.of(""), env::get)
-          : BrokerScope.named(socket.scope, env::get);
+          : BrokerScope.named(name, env::get);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -254,39 +291,41 @@ final class StartCommand implements Callable<Integer> {
 
   /** A broker with exactly the options given, or a usage error for what the builder rejects. */
   @SuppressWarnings("unchecked") // a repeatable flag's value is the List<String> picocli made
-  private Broker buildBroker(BrokerScope scope) {
+  private Broker buildBroker(BrokerScope brokerScope) {
     Broker.Builder builder = Broker.builder().environment(env);
     try {
-      given.forEach(
-          (option, value) -> {
-            if (value != null) { // picocli resets every option to null before parsing
-              String text =
-                  value instanceof List
-                      ? String.join(",", (List<String>) value)
-                      : String.valueOf(value);
-              option(builder, option, option.flag(), text);
-            }
-          });
-      given(store, builder::store);
-      if (socket != null) {
-        if (socket.pipeId != null) {
-          option(builder, BrokerOption.PIPE_ID, "--pipe-id", socket.pipeId);
+      for (BrokerOption row : ROWS) {
+        Object value = given[row.ordinal()];
+        if (value != null) {
+          String text =
+              value instanceof List
+                  ? String.join(",", (List<String>) value)
+                  : String.valueOf(value);
+          option(builder, row, row.flag(), text);
         }
-        given(socket.path, builder::socketPath);
       }
-      if (scope != null) {
-        builder.socketPath(scope.socket());
+      given(store, (String uri) -> builder.store(uri));
+      String id = pipeId.getValue();
+      if (id != null) {
+        option(builder, BrokerOption.PIPE_ID, "--pipe-id", id);
       }
-      if (secret != null) {
-        builder.secret(secret.resolve(env));
-        if (secret.secret != null) {
+      given(socketPath, (Path p) -> builder.socketPath(p));
+      if (brokerScope != null) {
+        builder.socketPath(brokerScope.socket());
+      }
+      SecretOptions secrets =
+          new SecretOptions(secret.getValue(), secretEnv.getValue(), secretFile.getValue());
+      if (secrets.given()) {
+        builder.secret(secrets.resolve(env));
+        if (secrets.secret() != null) {
           err.println(
               "ephemeral-broker: warning: --secret is visible to other users in the process list;"
                   + " prefer --secret-env VAR or --secret-file FILE");
           err.flush();
         }
       }
-      Plugins.load(plugins).forEach(builder::plugin);
+      List<Path> jars = plugins.getValue();
+      Plugins.load(jars).forEach(builder::plugin);
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -294,19 +333,20 @@ final class StartCommand implements Callable<Integer> {
   }
 
   /** Sets a table option from its flag's text; a value its row refuses is a usage error. */
-  private void option(Broker.Builder builder, BrokerOption option, String flag, String text) {
+  private void option(Broker.Builder builder, BrokerOption row, String flag, String text) {
     try {
-      option.parse(text);
+      row.parse(text);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(
           spec.commandLine(), "Invalid value for option '" + flag + "': " + e.getMessage(), e);
     }
-    builder.option(option, text);
+    builder.option(row, text);
   }
 
-  private static <T> void given(T option, Consumer<T> apply) {
-    if (option != null) {
-      apply.accept(option);
+  private static <T> void given(OptionSpec option, Consumer<T> apply) {
+    T value = option.getValue();
+    if (value != null) {
+      apply.accept(value);
     }
   }
 }

@@ -47,6 +47,7 @@ public class StoreBenchmark {
     for (int i = 0; i < items; i++) {
       keys[i] = String.format("key-%012d", i).getBytes(StandardCharsets.US_ASCII);
       store.put(
+          store.find(keys[i], 0, 16, store.hash(keys[i], 0, 16)),
           keys[i],
           0,
           16,
@@ -93,6 +94,7 @@ public class StoreBenchmark {
     byte[] k = nextKey();
     now++;
     return store.put(
+        store.find(k, 0, 16, store.hash(k, 0, 16)),
         k,
         0,
         16,
@@ -112,6 +114,7 @@ public class StoreBenchmark {
   public int setThenExpire() {
     now++;
     store.put(
+        store.find(shortLived, 0, 16, store.hash(shortLived, 0, 16)),
         shortLived,
         0,
         16,

@@ -375,11 +375,13 @@ final class KvCommands implements KvActions, Leases.WaiterListener {
     try {
       byte[] k = io.ephemeral.protocol.Wtf8.encode(key);
       long now = clock.millis();
+      int hash = store.hash(k, 0, k.length);
       if (store.put(
+              store.find(k, 0, k.length, hash),
               k,
               0,
               k.length,
-              store.hash(k, 0, k.length),
+              hash,
               json,
               0,
               json.length,

@@ -198,43 +198,13 @@ final class MemoryStore {
   /**
    * Stores a value. An existing key (even an expired one not yet swept) is overwritten; a new key
    * needs room: expired entries are purged first, then the LRU item is evicted or the write is
-   * refused.
+   * refused. {@code found} is the entry {@link #find} returned for the key (null: none).
    *
    * @param stored the value as it is to be stored ({@code storedLength} bytes from {@code
    *     storedOff}; gzip of the JSON text when {@code storedGzip}), null for a set without a value
    * @param valueLength the length of the JSON text the client sent (0 without a value)
    * @return {@link #OK} or {@link #FULL}
    */
-  int put(
-      byte[] kb,
-      int koff,
-      int klen,
-      int hash,
-      byte[] stored,
-      int storedOff,
-      int storedLength,
-      int valueLength,
-      boolean storedGzip,
-      boolean clientCompressed,
-      long ttlMillis,
-      long now) {
-    return put(
-        find(kb, koff, klen, hash),
-        kb,
-        koff,
-        klen,
-        hash,
-        stored,
-        storedOff,
-        storedLength,
-        valueLength,
-        storedGzip,
-        clientCompressed,
-        ttlMillis,
-        now);
-  }
-
-  /** {@link #put} with the entry {@link #find} returned for the key (null: none). */
   int put(
       Entry found,
       byte[] kb,

@@ -26,6 +26,7 @@ class ReviewIssue24IdleSweepTest {
     for (int i = 0; i < live; i++) {
       byte[] key = ("key-" + i).getBytes(StandardCharsets.US_ASCII);
       store.put(
+          store.find(key, 0, key.length, store.hash(key, 0, key.length)),
           key,
           0,
           key.length,

@@ -40,8 +40,11 @@ class SingleSigintTest {
             dir.resolve("run.sh"),
             "exec " + String.join(" ", broker.stream().map(SingleSigintTest::quote).toList()));
 
+    // script(1) runs the command with $SHELL -c; exec makes the broker that shell's replacement,
+    // else a shell that dies of the Ctrl-C itself (dash does) would be the terminal's status.
     ProcessBuilder terminal =
-        new ProcessBuilder("script", "--quiet", "--return", "--command", "sh " + run, "/dev/null")
+        new ProcessBuilder(
+                "script", "--quiet", "--return", "--command", "exec sh " + run, "/dev/null")
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("terminal.txt").toFile());
     terminal.environment().put("LOG", log.toString());

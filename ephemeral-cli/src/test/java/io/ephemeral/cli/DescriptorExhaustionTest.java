@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,11 @@ class DescriptorExhaustionTest {
 
   /** What one client saw: "ok", "too_many_connections", or how it was turned away. */
   private static String visit(Path socket, List<SocketChannel> open) {
+    return visit(socket, open, 0);
+  }
+
+  /** Like {@link #visit(Path, List)}, by a client that waits {@code pauseMillis} to send. */
+  private static String visit(Path socket, List<SocketChannel> open, long pauseMillis) {
     SocketChannel c;
     try {
       c = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -42,6 +50,12 @@ class DescriptorExhaustionTest {
       return "connect failed";
     }
     open.add(c);
+    try {
+      Thread.sleep(pauseMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
     try {
       c.write(ByteBuffer.wrap("{\"action\":\"ping\"}\n".getBytes(StandardCharsets.US_ASCII)));
       ByteBuffer in = ByteBuffer.allocate(512);
@@ -152,6 +166,52 @@ class DescriptorExhaustionTest {
           cli.stderr().lines().filter(l -> l.contains("Out of file descriptors")).count();
       assertThat(shortageLines).as(cli.describe()).isBetween(1L, 20L);
       assertThat(cli.process().isAlive()).isTrue();
+      cli.signal("TERM");
+      assertThat(cli.exitStatus()).as(cli.describe()).isZero();
+    }
+  }
+
+  /**
+   * Clients that connect and send their request a little later, one after the other, while the
+   * broker is out of descriptors: each is answered. Before, the first was accepted on the reserve
+   * descriptor and told why, but its descriptor is released only at the selector's next select, and
+   * in that select the next client was accepted on it: the reserve could not be taken back, and
+   * from then on nobody was accepted or answered until a served client left.
+   */
+  @Test
+  void clientsSlowToSendAreEachAnsweredWhileDescriptorsAreOut() throws Exception {
+    Path socket = dir.resolve("b.sock");
+    try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString())) {
+      cli.awaitSocket();
+      long pid = cli.process().pid();
+      long limit = openDescriptors(pid) + 8;
+      prlimit("--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
+      List<SocketChannel> open = java.util.Collections.synchronizedList(new ArrayList<>());
+      ExecutorService clients = Executors.newSingleThreadExecutor();
+      try {
+        // Served clients keep the free descriptors until one is turned away.
+        String outcome = "ok";
+        for (int i = 0; i < 50 && outcome.equals("ok"); i++) {
+          outcome = visit(socket, open);
+        }
+        assertThat(outcome)
+            .as("turned away once descriptors ran out%s", cli.describe())
+            .isEqualTo("too_many_connections");
+        for (int i = 0; i < 4; i++) {
+          Future<String> slow = clients.submit(() -> visit(socket, open, 300));
+          assertThat(slow.get(10, TimeUnit.SECONDS))
+              .as("slow client %d%s", i, cli.describe())
+              .isEqualTo("too_many_connections");
+        }
+      } finally {
+        clients.shutdownNow();
+        synchronized (open) {
+          for (SocketChannel c : open) {
+            c.close();
+          }
+        }
+      }
+      assertServes(socket);
       cli.signal("TERM");
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
     }

@@ -34,7 +34,8 @@ import java.util.Locale;
  *       #ACCEPT_BACKOFF_MILLIS}, and the shortage is logged once per {@link #LOG_INTERVAL_MILLIS}.
  *       A client accepted this way before its first bytes arrived keeps the reserve's place until
  *       they do (or the linger time passes): closed at once, its request would arrive at a closed
- *       socket and it would see a broken pipe instead of the reason.
+ *       socket and it would see a broken pipe instead of the reason. Accepting resumes only with
+ *       the reserve in hand (see {@link #resumeAccepting}).
  *   <li>At start, {@code maxConnections} is lowered below the process's descriptor limit (with
  *       {@link #SPARE_DESCRIPTORS} to spare for the broker itself), so the limit refuses first.
  * </ul>
@@ -351,11 +352,31 @@ final class Admission {
     closeQuietly(c.channel);
     if (c == waitingOnReserve) {
       waitingOnReserve = null;
-      reserve = openReserve();
-      if (serverKey.isValid()) {
-        serverKey.interestOps(SelectionKey.OP_ACCEPT);
-      }
+      resumeAccepting(1); // its descriptor is free after the next select
     }
+  }
+
+  /**
+   * Accepts again after a pause, reserve first: a client accepted without the reserve in hand could
+   * not be turned away once descriptors ran out, it would wait in the backlog unanswered. So while
+   * a client holds the reserve's place nothing is accepted, and when the reserve cannot be taken
+   * back yet (a channel registered with the selector gives its descriptor back only at the next
+   * select), it is tried again {@code retryMillis} later, then at doubling intervals up to {@link
+   * #ACCEPT_BACKOFF_MILLIS}.
+   */
+  private void resumeAccepting(long retryMillis) {
+    if (!serverKey.isValid() || waitingOnReserve != null) {
+      return; // closing it resumes accepting
+    }
+    if (reserve == null) {
+      reserve = openReserve();
+    }
+    if (reserve == null) {
+      long next = Math.min(2 * retryMillis, ACCEPT_BACKOFF_MILLIS);
+      timers.at(clock.millis() + retryMillis, () -> resumeAccepting(next));
+      return;
+    }
+    serverKey.interestOps(SelectionKey.OP_ACCEPT);
   }
 
   // ---- out of file descriptors ----
@@ -445,13 +466,7 @@ final class Admission {
       return;
     }
     serverKey.interestOps(0);
-    timers.at(
-        clock.millis() + ACCEPT_BACKOFF_MILLIS,
-        () -> {
-          if (serverKey.isValid()) {
-            serverKey.interestOps(SelectionKey.OP_ACCEPT);
-          }
-        });
+    timers.at(clock.millis() + ACCEPT_BACKOFF_MILLIS, () -> resumeAccepting(ACCEPT_BACKOFF_MILLIS));
   }
 
   private java.nio.channels.Channel openReserve() {

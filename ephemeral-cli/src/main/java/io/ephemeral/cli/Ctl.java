@@ -11,7 +11,10 @@ import io.ephemeral.client.ServicesReport;
 import io.ephemeral.client.service.Serializer;
 import io.ephemeral.client.service.ServiceClient;
 import io.ephemeral.client.service.ServiceException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,6 +87,38 @@ final class Ctl {
   Ctl(Map<String, String> env, PrintWriter out) {
     this.env = env;
     this.out = out;
+  }
+
+  /**
+   * Opens and closes a Unix-domain socket on a thread of its own, so that the JDK's set-up of such
+   * sockets runs beside the parsing of the command line rather than after it. That set-up (the
+   * native library, and a SecureRandom the JDK keeps for naming temporary sockets, which loads the
+   * security providers) is the largest single cost of a fresh brokerctl; a command that does not
+   * connect wastes the work on an otherwise idle core, and a failure here is met again, and
+   * reported, when the command connects.
+   */
+  static void prepareSocketsInBackground() {
+    new SocketSetup().start();
+  }
+
+  /**
+   * A Thread subclass rather than a lambda: the first lambda of a JVM sets up method handles, which
+   * the main thread would pay for before this thread could start.
+   */
+  private static final class SocketSetup extends Thread {
+    SocketSetup() {
+      super("brokerctl-socket-setup");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        SocketChannel.open(StandardProtocolFamily.UNIX).close();
+      } catch (IOException | RuntimeException e) {
+        // the command's own connect meets it again and reports it
+      }
+    }
   }
 
   /** What a command prints: the human text (with its line ends) and the JSON document. */

@@ -27,6 +27,9 @@ public final class Main {
 
   /** Runs the command line and exits the JVM with its status. */
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("ctl")) {
+      Ctl.prepareSocketsInBackground();
+    }
     configureLogging();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err), true);

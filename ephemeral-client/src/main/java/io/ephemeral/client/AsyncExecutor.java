@@ -17,8 +17,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class AsyncExecutor {
   private AsyncExecutor() {}
 
+  /**
+   * The shared executor; its pool is made when the first task arrives, so a process that only makes
+   * blocking calls (brokerctl) never makes it.
+   */
   static Executor get() {
-    return Holder.POOL;
+    return Deferred.INSTANCE;
+  }
+
+  private static final class Deferred implements Executor {
+    static final Deferred INSTANCE = new Deferred();
+
+    @Override
+    public void execute(Runnable task) {
+      Holder.POOL.execute(task);
+    }
   }
 
   private static final class Holder {

@@ -27,8 +27,9 @@ final class Coordination {
    * connection of their own (OwnConnection), never retried. getOrCompute keeps that connection
    * from `compute` to `computed`: the claim is bound to it ("bind":true), so when this process dies
    * the broker sees the connection close and gives the claim to the next waiter at once. The async
-   * twins of waiting requests run the blocking call on WAITS, a pool of daemon threads that grows
-   * with the waits in progress (each holds a connection too), never on the client's executor.
+   * twins of waiting requests run the blocking call on Shared.WAITS, a pool of daemon threads
+   * that grows with the waits in progress (each holds a connection too), never on the client's
+   * executor.
    */
 
   /** How long a claim lasts in a shared store when its broker stops renewing it (it died). */
@@ -37,17 +38,23 @@ final class Coordination {
   /** Longest a request may wait at the broker: a day (the broker's limit). */
   static final long MAX_WAIT_MILLIS = 86_400_000;
 
-  private static final ExecutorService WAITS =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "ephemeral-client-wait");
-            t.setDaemon(true);
-            return t;
-          });
+  /**
+   * Made on first use: every client makes a Coordination, and a process that never waits or locks
+   * (brokerctl, most tests) should not pay for a thread pool, its process handle and a Random.
+   */
+  private static final class Shared {
+    static final ExecutorService WAITS =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ephemeral-client-wait");
+              t.setDaemon(true);
+              return t;
+            });
 
-  private static final AtomicLong LOCK_IDS = new AtomicLong();
-  private static final String LOCK_OWNER =
-      ProcessHandle.current().pid() + "-" + Long.toHexString(new java.util.Random().nextLong());
+    static final AtomicLong LOCK_IDS = new AtomicLong();
+    static final String LOCK_OWNER =
+        ProcessHandle.current().pid() + "-" + Long.toHexString(new java.util.Random().nextLong());
+  }
 
   private final BrokerClient client;
   private final Calls calls;
@@ -250,18 +257,18 @@ final class Coordination {
 
   /** A worker id no other lock holder anywhere uses: the broker allows one lease per worker. */
   private static String lockWorker() {
-    return "lock-" + LOCK_OWNER + "-" + LOCK_IDS.incrementAndGet();
+    return "lock-" + Shared.LOCK_OWNER + "-" + Shared.LOCK_IDS.incrementAndGet();
   }
 
   // ---- plumbing ----
 
   /** Runs a blocking wait off the caller's thread, on threads of their own. */
   static <T> CompletableFuture<T> waiting(java.util.function.Supplier<T> work) {
-    return CompletableFuture.supplyAsync(work, WAITS);
+    return CompletableFuture.supplyAsync(work, Shared.WAITS);
   }
 
   static Executor waits() {
-    return WAITS;
+    return Shared.WAITS;
   }
 
   /** A wait of at least 1 ms and at most a day. */

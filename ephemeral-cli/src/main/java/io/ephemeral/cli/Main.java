@@ -25,8 +25,19 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * picocli's built-in converters for types no option of ours has (UnusedConvertersTest checks):
+   * every CommandLine registers them, by reflection, which loads and initializes java.time's and
+   * java.sql's classes, a few milliseconds of a fresh brokerctl. The value is a list of regular
+   * expressions for picocli's {@code picocli.converters.excludes} property.
+   */
+  static final String UNUSED_CONVERTERS = "java\\.(sql|time)\\..*";
+
   /** Runs the command line and exits the JVM with its status. */
   public static void main(String[] args) {
+    if (System.getProperty("picocli.converters.excludes") == null) {
+      System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
+    }
     if (args.length > 0 && args[0].equals("ctl")) {
       Ctl.prepareSocketsInBackground();
     }

@@ -17,8 +17,9 @@ import java.util.Set;
  * Whole commands, timed from the tool's fork to their exit (wall clock), as a user meets them:
  * `ephemeral-broker start -- true` (JVM start, broker up, the child run, broker down) and
  * `brokerctl ping` against a running broker, each beside the Node original's same command
- * (@ephemeral-broker/core's bin/broker.js and bin/brokerctl.js, given with --node), and a JVM
- * that prints one line and exits, the floor under both of ours. Both pings ask one broker of
+ * (@ephemeral-broker/core's bin/broker.js and bin/brokerctl.js, given with --node), another
+ * build's brokerctl (--baseline, for a before/after in the same rounds), and a JVM that prints
+ * one line and exits, the floor under both of ours. Both pings ask one broker of
  * ours, started once, so they compare the clients' start.
  *
  * Every command runs once untimed first (that run also records the launchers' class-data
@@ -38,7 +39,9 @@ final class Startup {
   static int run(String[] argv, PrintStream out) throws IOException, InterruptedException {
     Args args =
         new Args(
-            argv, Set.of("--runs", "--broker", "--node", "--java-home", "--profile"), Set.of());
+            argv,
+            Set.of("--runs", "--broker", "--node", "--java-home", "--profile", "--baseline"),
+            Set.of());
     int runs = (int) args.number("--runs", 11, 1, 1000);
     int profiled = (int) args.number("--profile", 0, 0, 1000);
     String root = System.getProperty("ephemeral.bench.root");
@@ -63,6 +66,18 @@ final class Startup {
                 "--pipe",
                 socket.toString(),
                 "ping")));
+    String baseline = args.string("--baseline", null);
+    if (baseline != null) {
+      Path ctl = Path.of(baseline, "bin", "brokerctl");
+      if (!Files.isExecutable(ctl)) {
+        throw new Main.MissingToolException(
+            "no " + ctl + " (--baseline: an unpacked distribution or a built checkout)");
+      }
+      commands.add(
+          new Command(
+              "baseline: brokerctl ping",
+              List.of(ctl.toString(), "--pipe", socket.toString(), "ping")));
+    }
     if (nodeDir != null) {
       Path core = Path.of(nodeDir, "node_modules", "@ephemeral-broker", "core", "bin");
       if (!Files.isRegularFile(core.resolve("broker.js"))) {
@@ -166,8 +181,12 @@ final class Startup {
     }
     if (nodeDir != null) {
       out.println();
-      ratio(out, medians, "ephemeral-broker start -- true");
-      ratio(out, medians, "brokerctl ping");
+      ratio(out, medians, "Node", "ephemeral-broker start -- true");
+      ratio(out, medians, "Node", "brokerctl ping");
+    }
+    if (baseline != null) {
+      out.println("baseline: " + baseline);
+      ratio(out, medians, "baseline", "brokerctl ping");
     }
     out.println();
     out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
@@ -178,18 +197,21 @@ final class Startup {
     return 0;
   }
 
-  private static void ratio(PrintStream out, Map<String, Double> medians, String command) {
+  private static void ratio(
+      PrintStream out, Map<String, Double> medians, String other, String command) {
     double ours = medians.get("ours: " + command);
-    double node = medians.get("Node: " + command);
+    double theirs = medians.get(other + ": " + command);
     out.println(
-        "ours/Node, "
+        "ours/"
+            + other
+            + ", "
             + command
             + ": "
-            + Report.fixed(ours / node, 2)
+            + Report.fixed(ours / theirs, 2)
             + " ("
             + Report.fixed(ours, 0)
             + " ms / "
-            + Report.fixed(node, 0)
+            + Report.fixed(theirs, 0)
             + " ms)");
   }
 

@@ -25,10 +25,13 @@ final class Values {
   final ValueMapper mapper;
 
   /**
-   * A Jackson 2 mapper, when the frames are MessagePack: values are then mapped to and from the
-   * frames' trees directly, not through JSON text (which would be parsed or written once more).
+   * A Jackson 2 mapper, when the frames are MessagePack: values are then mapped to and from
+   * MessagePack directly ({@link Jackson2Msgpack}, else through trees), not through JSON text
+   * (which would be parsed or written once more).
    */
   private final com.fasterxml.jackson.databind.ObjectMapper treeMapper;
+
+  private final boolean keepsNullMembers;
 
   Values(ValueMapper mapper) {
     this(mapper, Serializer.JSON);
@@ -40,6 +43,7 @@ final class Values {
         serializer == Serializer.MSGPACK && mapper instanceof Jackson2Values
             ? ((Jackson2Values) mapper).mapper()
             : null;
+    this.keepsNullMembers = treeMapper == null || Jackson2Msgpack.keepsNullMembers(treeMapper);
   }
 
   /**
@@ -48,6 +52,24 @@ final class Values {
    * @throws ServiceException {@code SERIALIZATION_FAILED} if the mapper cannot write it
    */
   Object outgoing(Object value) {
+    if (value == null || value instanceof Params || value instanceof JsonNode) {
+      return outgoingTree(value);
+    }
+    if (treeMapper != null) {
+      try {
+        byte[] packed = Jackson2Msgpack.pack(treeMapper, value, keepsNullMembers);
+        if (packed != null) {
+          return new Params(packed, true, this);
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        throw serializationFailed(value, e);
+      }
+    }
+    return outgoingTree(value);
+  }
+
+  /** {@link #outgoing} without the shortcuts: JSON text or a tree. */
+  private Object outgoingTree(Object value) {
     if (value == null) {
       return JsonNodeFactory.instance.nullNode();
     }
@@ -62,27 +84,28 @@ final class Values {
         JsonNode tree = treeMapper.valueToTree(value);
         return tree == null ? JsonNodeFactory.instance.nullNode() : tree;
       } catch (IllegalArgumentException e) {
-        throw ServiceException.of(
-            ServiceException.SERIALIZATION_FAILED,
-            "Cannot serialize " + value.getClass().getName() + ": " + rootMessage(e),
-            e);
+        throw serializationFailed(value, e);
       }
     }
     byte[] json;
     try {
       json = mapper.toJson(value);
     } catch (Exception e) {
-      throw ServiceException.of(
-          ServiceException.SERIALIZATION_FAILED,
-          "Cannot serialize " + value.getClass().getName() + ": " + rootMessage(e),
-          e);
+      throw serializationFailed(value, e);
     }
     return new Params(json, false, this);
   }
 
+  static ServiceException serializationFailed(Object value, Exception e) {
+    return ServiceException.of(
+        ServiceException.SERIALIZATION_FAILED,
+        "Cannot serialize " + value.getClass().getName() + ": " + rootMessage(e),
+        e);
+  }
+
   /** The JSON text of {@code value}, as {@link #outgoing} would send it. */
   byte[] json(Object value) {
-    Object out = outgoing(value);
+    Object out = outgoingTree(value);
     if (out instanceof Params) {
       return ((Params) out).json();
     }
@@ -114,7 +137,14 @@ final class Values {
     }
     try {
       if (treeMapper != null && value.isMessagePack()) {
-        return (T) treeMapper.treeToValue(value.tree(), treeMapper.constructType(type));
+        com.fasterxml.jackson.databind.JavaType javaType = treeMapper.constructType(type);
+        if (!com.fasterxml.jackson.core.TreeNode.class.isAssignableFrom(raw)) {
+          Object read = Jackson2Msgpack.read(treeMapper, value.raw(), javaType);
+          if (read != Jackson2Msgpack.TREE_PATH) {
+            return (T) read;
+          }
+        }
+        return (T) treeMapper.treeToValue(value.tree(), javaType);
       }
       byte[] json = value.isMessagePack() ? value.json() : value.raw();
       return (T) mapper.fromJson(json, 0, json.length, type);

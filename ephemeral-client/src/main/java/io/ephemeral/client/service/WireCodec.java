@@ -604,7 +604,7 @@ final class WireCodec {
    */
   static final int LONG_STRING = 512;
 
-  private static void packString(String s, MessagePacker out) throws IOException {
+  static void packString(String s, MessagePacker out) throws IOException {
     if (s.length() <= LONG_STRING) {
       out.packString(s);
       return;

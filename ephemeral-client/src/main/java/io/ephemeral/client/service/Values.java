@@ -33,6 +33,9 @@ final class Values {
 
   private final boolean keepsNullMembers;
 
+  /** For JSON frames and a Jackson 2 mapper: values written straight into the frames. */
+  private final DirectJson directJson;
+
   Values(ValueMapper mapper) {
     this(mapper, Serializer.JSON);
   }
@@ -44,16 +47,24 @@ final class Values {
             ? ((Jackson2Values) mapper).mapper()
             : null;
     this.keepsNullMembers = treeMapper == null || Jackson2Msgpack.keepsNullMembers(treeMapper);
+    this.directJson =
+        serializer == Serializer.JSON && mapper instanceof Jackson2Values
+            ? new DirectJson(((Jackson2Values) mapper).mapper())
+            : null;
   }
 
   /**
-   * {@code value} ready for the wire: a {@link Params} or a Jackson 2 {@code JsonNode}.
+   * {@code value} ready for the wire: a {@link Params}, a Jackson 2 {@code JsonNode}, or a {@link
+   * DirectJson.Value} that the frame's generator has the mapper write.
    *
    * @throws ServiceException {@code SERIALIZATION_FAILED} if the mapper cannot write it
    */
   Object outgoing(Object value) {
     if (value == null || value instanceof Params || value instanceof JsonNode) {
       return outgoingTree(value);
+    }
+    if (directJson != null && directJson.fits()) {
+      return directJson.of(value);
     }
     if (treeMapper != null) {
       try {

@@ -501,8 +501,15 @@ final class WireCodec {
     return out.toByteArray();
   }
 
-  /** Writes a JsonNode tree, or the bytes of a {@link Params} (converted if MessagePack). */
+  /**
+   * Writes a JsonNode tree, the bytes of a {@link Params} (converted if MessagePack), or a {@link
+   * DirectJson.Value}.
+   */
   private static void writeValue(JsonGenerator g, Object value) throws IOException {
+    if (value instanceof DirectJson.Value) {
+      ((DirectJson.Value) value).writeTo(g);
+      return;
+    }
     if (value instanceof Params) {
       Params p = (Params) value;
       if (p.isMessagePack()) {

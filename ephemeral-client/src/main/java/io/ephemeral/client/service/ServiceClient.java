@@ -430,9 +430,9 @@ public final class ServiceClient implements AutoCloseable {
     return await(start(request), resultType);
   }
 
-  /** {@link #call(CallRequest, Class)} for any type (typed proxies). */
-  <T> T callForType(CallRequest request, Type resultType) {
-    return await(start(request), resultType);
+  /** {@link #call(CallRequest, Class)} for a result type worked out before (typed proxies). */
+  <T> T callForType(CallRequest request, Values.Target result) {
+    return await(start(request), result);
   }
 
   /**
@@ -457,11 +457,11 @@ public final class ServiceClient implements AutoCloseable {
    * it is no longer pending and its timer is gone; a late response is dropped.
    */
   public <T> CompletableFuture<T> callAsync(CallRequest request, Class<T> resultType) {
-    return callAsyncForType(request, resultType);
+    return callAsyncForType(request, values.target(resultType));
   }
 
-  /** {@link #callAsync(CallRequest, Class)} for any type (typed proxies). */
-  <T> CompletableFuture<T> callAsyncForType(CallRequest request, Type resultType) {
+  /** {@link #callAsync(CallRequest, Class)} for a result type worked out before (typed proxies). */
+  <T> CompletableFuture<T> callAsyncForType(CallRequest request, Values.Target resultType) {
     CompletableFuture<T> out = new CompletableFuture<>();
     CompletableFuture<Params> call = start(request);
     out.whenComplete(
@@ -507,6 +507,10 @@ public final class ServiceClient implements AutoCloseable {
   }
 
   private <T> T await(CompletableFuture<Params> future, Type type) {
+    return await(future, values.target(type));
+  }
+
+  private <T> T await(CompletableFuture<Params> future, Values.Target type) {
     Params value;
     if (!future.isDone()) {
       refuseBlockingOnReader();

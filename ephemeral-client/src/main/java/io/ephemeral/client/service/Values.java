@@ -31,6 +31,9 @@ final class Values {
    */
   private final com.fasterxml.jackson.databind.ObjectMapper treeMapper;
 
+  /** The mapper of a {@link Jackson2Values}, which types are resolved with once (see Target). */
+  private final com.fasterxml.jackson.databind.ObjectMapper jackson2;
+
   private final boolean keepsNullMembers;
 
   /** For JSON frames and a Jackson 2 mapper: values written straight into the frames. */
@@ -42,15 +45,11 @@ final class Values {
 
   Values(ValueMapper mapper, Serializer serializer) {
     this.mapper = mapper;
-    this.treeMapper =
-        serializer == Serializer.MSGPACK && mapper instanceof Jackson2Values
-            ? ((Jackson2Values) mapper).mapper()
-            : null;
+    this.jackson2 = mapper instanceof Jackson2Values ? ((Jackson2Values) mapper).mapper() : null;
+    this.treeMapper = serializer == Serializer.MSGPACK ? jackson2 : null;
     this.keepsNullMembers = treeMapper == null || Jackson2Msgpack.keepsNullMembers(treeMapper);
     this.directJson =
-        serializer == Serializer.JSON && mapper instanceof Jackson2Values
-            ? new DirectJson(((Jackson2Values) mapper).mapper())
-            : null;
+        serializer == Serializer.JSON && jackson2 != null ? new DirectJson(jackson2) : null;
   }
 
   /**
@@ -134,9 +133,43 @@ final class Values {
    *
    * @throws ServiceException {@code DESERIALIZATION_FAILED} if it does not fit the type
    */
-  @SuppressWarnings("unchecked")
   <T> T incoming(Params value, Type type) {
-    Class<?> raw = rawClass(type);
+    return incoming(value, target(type));
+  }
+
+  /** What {@link #incoming} works out from a type, once for a typed proxy's method. */
+  static final class Target {
+    final Type type;
+    final Class<?> raw;
+
+    /** The Jackson 2 mapper's type, or null (another mapper, or a type it refused). */
+    final com.fasterxml.jackson.databind.JavaType javaType;
+
+    private Target(Type type, com.fasterxml.jackson.databind.JavaType javaType) {
+      this.type = type;
+      this.raw = rawClass(type);
+      this.javaType = javaType;
+    }
+  }
+
+  /** The target {@code type}, for {@link #incoming(Params, Target)}. */
+  Target target(Type type) {
+    com.fasterxml.jackson.databind.JavaType javaType = null;
+    if (jackson2 != null) {
+      try {
+        javaType = jackson2.constructType(type);
+      } catch (RuntimeException e) {
+        // left to each call, which reports it as the value not fitting
+      }
+    }
+    return new Target(type, javaType);
+  }
+
+  /** {@link #incoming(Params, Type)} for a target worked out before. */
+  @SuppressWarnings("unchecked")
+  <T> T incoming(Params value, Target target) {
+    Class<?> raw = target.raw;
+    Type type = target.type;
     if (raw == Params.class) {
       return (T) value.mappedBy(this);
     }
@@ -147,8 +180,11 @@ final class Values {
       return null;
     }
     try {
+      com.fasterxml.jackson.databind.JavaType javaType =
+          target.javaType != null || jackson2 == null
+              ? target.javaType
+              : jackson2.constructType(type);
       if (treeMapper != null && value.isMessagePack()) {
-        com.fasterxml.jackson.databind.JavaType javaType = treeMapper.constructType(type);
         if (!com.fasterxml.jackson.core.TreeNode.class.isAssignableFrom(raw)) {
           Object read = Jackson2Msgpack.read(treeMapper, value.raw(), javaType);
           if (read != Jackson2Msgpack.TREE_PATH) {
@@ -158,6 +194,9 @@ final class Values {
         return (T) treeMapper.treeToValue(value.tree(), javaType);
       }
       byte[] json = value.isMessagePack() ? value.json() : value.raw();
+      if (jackson2 != null) {
+        return (T) jackson2.readValue(json, 0, json.length, javaType); // as Jackson2Values does
+      }
       return (T) mapper.fromJson(json, 0, json.length, type);
     } catch (Exception e) {
       throw ServiceException.of(

@@ -15,9 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.msgpack.core.ExtensionTypeHeader;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
-import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 
 /**
@@ -64,82 +63,94 @@ final class Jackson2Msgpack {
   }
 
   /**
-   * {@code value} as MessagePack, byte for byte what {@code
-   * WireCodec.pack(mapper.valueToTree(value))} writes; null if only the tree path maps it exactly.
+   * {@code value} serialized by {@code mapper}, to be packed byte for byte as {@code
+   * WireCodec.pack(mapper.valueToTree(value))} packs; null if only the tree path maps it exactly.
    *
    * @throws IOException if the mapper cannot serialize it
    */
-  static byte[] pack(ObjectMapper mapper, Object value, boolean keepsNullMembers)
+  static Packable serialize(ObjectMapper mapper, Object value, boolean keepsNullMembers)
       throws IOException {
     TokenBuffer tokens = new TokenBuffer(mapper, false);
     // valueToTree's configuration: no root name wrapping
     mapper.writer().without(SerializationFeature.WRAP_ROOT_VALUE).writeValue(tokens, value);
     Scratch s = SCRATCH.get();
-    if (!count(tokens, s, keepsNullMembers)) {
-      return null;
+    int containers = count(tokens, s, keepsNullMembers);
+    return containers < 0 ? null : new Packable(tokens, Arrays.copyOf(s.sizes, containers));
+  }
+
+  /** A serialized value, packed straight into the frame that carries it. */
+  static final class Packable {
+    private final TokenBuffer tokens;
+    private final int[] sizes; // of every container, in the order they start
+
+    private Packable(TokenBuffer tokens, int[] sizes) {
+      this.tokens = tokens;
+      this.sizes = sizes;
     }
-    MessageBufferPacker out = s.packer;
-    out.clear();
-    int container = 0;
-    try (JsonParser p = tokens.asParser()) {
-      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        switch (t) {
-          case START_OBJECT:
-            out.packMapHeader(s.sizes[container++]);
-            break;
-          case START_ARRAY:
-            out.packArrayHeader(s.sizes[container++]);
-            break;
-          case FIELD_NAME:
-            out.packString(p.currentName());
-            break;
-          case VALUE_STRING:
-            WireCodec.packString(p.getText(), out);
-            break;
-          case VALUE_NUMBER_INT:
-            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-              BigInteger big = p.getBigIntegerValue();
-              if (big.bitLength() < 64) {
-                Msgpackr.packInteger(out, big.longValue());
-              } else {
-                out.packDouble(big.doubleValue());
-              }
-            } else {
-              Msgpackr.packInteger(out, p.getLongValue());
-            }
-            break;
-          case VALUE_NUMBER_FLOAT:
-            out.packDouble(p.getDoubleValue()); // as WireCodec.packNumber: a Java double stays one
-            break;
-          case VALUE_TRUE:
-            out.packBoolean(true);
-            break;
-          case VALUE_FALSE:
-            out.packBoolean(false);
-            break;
-          case VALUE_EMBEDDED_OBJECT:
-            {
-              byte[] bytes = (byte[]) p.getEmbeddedObject(); // count() let nothing else through
-              out.packBinaryHeader(bytes.length);
-              out.writePayload(bytes);
+
+    /** The second pass: packs the value. */
+    void packTo(MessagePacker out) throws IOException {
+      int container = 0;
+      try (JsonParser p = tokens.asParser()) {
+        for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+          switch (t) {
+            case START_OBJECT:
+              out.packMapHeader(sizes[container++]);
               break;
-            }
-          case VALUE_NULL:
-            out.packNil();
-            break;
-          default: // END_OBJECT, END_ARRAY
-            break;
+            case START_ARRAY:
+              out.packArrayHeader(sizes[container++]);
+              break;
+            case FIELD_NAME:
+              out.packString(p.currentName());
+              break;
+            case VALUE_STRING:
+              WireCodec.packString(p.getText(), out);
+              break;
+            case VALUE_NUMBER_INT:
+              if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                BigInteger big = p.getBigIntegerValue();
+                if (big.bitLength() < 64) {
+                  Msgpackr.packInteger(out, big.longValue());
+                } else {
+                  out.packDouble(big.doubleValue());
+                }
+              } else {
+                Msgpackr.packInteger(out, p.getLongValue());
+              }
+              break;
+            case VALUE_NUMBER_FLOAT:
+              // as WireCodec.packNumber: a Java double stays one
+              out.packDouble(p.getDoubleValue());
+              break;
+            case VALUE_TRUE:
+              out.packBoolean(true);
+              break;
+            case VALUE_FALSE:
+              out.packBoolean(false);
+              break;
+            case VALUE_EMBEDDED_OBJECT:
+              {
+                byte[] bytes = (byte[]) p.getEmbeddedObject(); // count() let nothing else through
+                out.packBinaryHeader(bytes.length);
+                out.writePayload(bytes);
+                break;
+              }
+            case VALUE_NULL:
+              out.packNil();
+              break;
+            default: // END_OBJECT, END_ARRAY
+              break;
+          }
         }
       }
     }
-    return out.toByteArray();
   }
 
   /**
-   * The first pass: every container's size in {@code s.sizes}, in the order they start; false if
-   * the value must take the tree path.
+   * The first pass: every container's size in {@code s.sizes}, in the order they start; the number
+   * of containers, or -1 if the value must take the tree path.
    */
-  private static boolean count(TokenBuffer tokens, Scratch s, boolean keepsNullMembers)
+  private static int count(TokenBuffer tokens, Scratch s, boolean keepsNullMembers)
       throws IOException {
     int containers = 0;
     int depth = 0; // open containers; stack[d] is the index of the d-th one's size
@@ -160,7 +171,7 @@ final class Jackson2Msgpack {
           int start = s.nameStarts[depth - 1];
           if (names.size() - start >= MAX_NAMES
               || names.subList(start, names.size()).contains(name)) {
-            return false;
+            return -1;
           }
           names.add(name);
           s.sizes[s.stack[depth - 1]]++;
@@ -174,7 +185,7 @@ final class Jackson2Msgpack {
           case START_OBJECT:
           case START_ARRAY:
             if (depth == MAX_DEPTH) {
-              return false;
+              return -1;
             }
             if (containers == s.sizes.length) {
               s.sizes = Arrays.copyOf(s.sizes, containers * 2);
@@ -187,12 +198,12 @@ final class Jackson2Msgpack {
             break;
           case VALUE_EMBEDDED_OBJECT:
             if (!(p.getEmbeddedObject() instanceof byte[])) {
-              return false;
+              return -1;
             }
             break;
           case VALUE_NULL:
             if (!inArray && depth > 0 && !keepsNullMembers) {
-              return false;
+              return -1;
             }
             break;
           default:
@@ -200,7 +211,7 @@ final class Jackson2Msgpack {
         }
       }
     }
-    return true;
+    return containers;
   }
 
   /**
@@ -356,7 +367,6 @@ final class Jackson2Msgpack {
 
   /** A thread's reusable buffers. */
   private static final class Scratch {
-    final MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
     final List<String> names = new ArrayList<>();
     int[] sizes = new int[16];
     final int[] stack = new int[MAX_DEPTH];

@@ -53,8 +53,9 @@ final class Values {
   }
 
   /**
-   * {@code value} ready for the wire: a {@link Params}, a Jackson 2 {@code JsonNode}, or a {@link
-   * DirectJson.Value} that the frame's generator has the mapper write.
+   * {@code value} ready for the wire: a {@link Params}, a Jackson 2 {@code JsonNode}, or a value
+   * the frame's generator or packer writes itself ({@link DirectJson.Value}, {@link
+   * Jackson2Msgpack.Packable}).
    *
    * @throws ServiceException {@code SERIALIZATION_FAILED} if the mapper cannot write it
    */
@@ -67,9 +68,10 @@ final class Values {
     }
     if (treeMapper != null) {
       try {
-        byte[] packed = Jackson2Msgpack.pack(treeMapper, value, keepsNullMembers);
-        if (packed != null) {
-          return new Params(packed, true, this);
+        Jackson2Msgpack.Packable packable =
+            Jackson2Msgpack.serialize(treeMapper, value, keepsNullMembers);
+        if (packable != null) {
+          return packable;
         }
       } catch (java.io.IOException | RuntimeException e) {
         throw serializationFailed(value, e);

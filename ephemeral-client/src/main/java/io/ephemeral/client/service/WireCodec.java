@@ -522,8 +522,15 @@ final class WireCodec {
     writeJson(g, (JsonNode) value);
   }
 
-  /** Packs a JsonNode tree, or the bytes of a {@link Params} (converted if JSON). */
+  /**
+   * Packs a JsonNode tree, the bytes of a {@link Params} (converted if JSON), or a {@link
+   * Jackson2Msgpack.Packable}.
+   */
   private static void packValue(Object value, MessagePacker out) throws IOException {
+    if (value instanceof Jackson2Msgpack.Packable) {
+      ((Jackson2Msgpack.Packable) value).packTo(out);
+      return;
+    }
     if (value instanceof Params) {
       Params p = (Params) value;
       if (p.isMessagePack()) {

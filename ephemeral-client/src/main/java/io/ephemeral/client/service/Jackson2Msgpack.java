@@ -10,11 +10,9 @@ import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.ephemeral.protocol.Msgpackr;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.msgpack.core.ExtensionTypeHeader;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
@@ -44,7 +42,6 @@ final class Jackson2Msgpack {
    */
   private static final int MAX_DEPTH = 64;
   private static final int MAX_NAMES = 64;
-  private static final double SAFE_INTEGER = 9007199254740992d; // 2^53
 
   /** What {@link #read} returns when the value must take the tree path. */
   static final Object TREE_PATH = new Object();
@@ -284,9 +281,7 @@ final class Jackson2Msgpack {
           if (!Double.isFinite(d)) {
             return GIVE_UP; // coerced otherwise by a tree's parser (NaN read as a long is 0)
           }
-          if (d == Math.rint(d)
-              && Math.abs(d) <= SAFE_INTEGER
-              && (d < Integer.MIN_VALUE || d > Integer.MAX_VALUE)) {
+          if (WireCodec.isLargeInteger(d)) {
             out.writeNumber((long) d);
           } else {
             out.writeNumber(d);
@@ -343,21 +338,17 @@ final class Jackson2Msgpack {
         }
       case EXTENSION:
         {
-          ExtensionTypeHeader header = in.unpackExtensionTypeHeader();
-          byte[] payload = in.readPayload(header.getLength());
-          if (Msgpackr.isUndefined(header.getType())) {
+          Object x = WireCodec.extension(in);
+          if (x == WireCodec.UNDEFINED) {
             return UNDEFINED;
           }
-          if (header.getType() == Msgpackr.TIMESTAMP_TYPE) {
-            Instant t = Msgpackr.date(payload);
-            if (t == null) {
-              out.writeNull();
-            } else {
-              out.writeString(Msgpackr.dateJson(t));
-            }
-            return VALUE;
+          if (x == null) {
+            out.writeNull();
+          } else if (x instanceof String) {
+            out.writeString((String) x);
+          } else {
+            out.writeBinary((byte[]) x);
           }
-          out.writeBinary(payload);
           return VALUE;
         }
       default:

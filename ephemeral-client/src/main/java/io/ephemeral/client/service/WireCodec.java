@@ -756,6 +756,33 @@ final class WireCodec {
 
   // ------------------------------------------------------------------ MessagePack reading
 
+  /**
+   * Whether a float64 is read as a long: integral, beyond int32 and within 2^53, as msgpackr packs
+   * large integers (deadlines, timestamps, Java longs).
+   */
+  static boolean isLargeInteger(double d) {
+    return d == Math.rint(d)
+        && Math.abs(d) <= SAFE_INTEGER
+        && (d < Integer.MIN_VALUE || d > Integer.MAX_VALUE);
+  }
+
+  /**
+   * Reads an extension: {@link #UNDEFINED}, a Date's JSON text, null for an Invalid Date, or any
+   * other extension's payload (read as binary).
+   */
+  static Object extension(MessageUnpacker in) throws IOException {
+    ExtensionTypeHeader header = in.unpackExtensionTypeHeader();
+    byte[] payload = in.readPayload(header.getLength());
+    if (Msgpackr.isUndefined(header.getType())) {
+      return UNDEFINED;
+    }
+    if (header.getType() == Msgpackr.TIMESTAMP_TYPE) {
+      Instant t = Msgpackr.date(payload);
+      return t == null ? null : Msgpackr.dateJson(t);
+    }
+    return payload;
+  }
+
   static Object unpack(MessageUnpacker in, int depth) throws IOException {
     if (depth > 10_000) {
       throw new IOException("MessagePack value nested too deeply");
@@ -779,12 +806,7 @@ final class WireCodec {
       case FLOAT:
         {
           double d = in.unpackDouble();
-          if (d == Math.rint(d)
-              && Math.abs(d) <= SAFE_INTEGER
-              && (d < Integer.MIN_VALUE || d > Integer.MAX_VALUE)) {
-            return NODES.numberNode((long) d);
-          }
-          return NODES.numberNode(d);
+          return isLargeInteger(d) ? NODES.numberNode((long) d) : NODES.numberNode(d);
         }
       case STRING:
         return NODES.textNode(in.unpackString());
@@ -817,16 +839,13 @@ final class WireCodec {
         }
       case EXTENSION:
         {
-          ExtensionTypeHeader header = in.unpackExtensionTypeHeader();
-          byte[] payload = in.readPayload(header.getLength());
-          if (Msgpackr.isUndefined(header.getType())) {
+          Object x = extension(in);
+          if (x == UNDEFINED) {
             return UNDEFINED;
           }
-          if (header.getType() == Msgpackr.TIMESTAMP_TYPE) {
-            Instant t = Msgpackr.date(payload);
-            return t == null ? NODES.nullNode() : NODES.textNode(Msgpackr.dateJson(t));
-          }
-          return NODES.binaryNode(payload);
+          return x == null
+              ? NODES.nullNode()
+              : x instanceof String ? NODES.textNode((String) x) : NODES.binaryNode((byte[]) x);
         }
       default:
         throw new IOException("Unsupported MessagePack format " + format);

@@ -117,11 +117,14 @@ class BrokerScopeTest {
             null,
             ScopeChild.class,
             "set:a:1",
+            "get:a",
             "hold");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
     String first = out.readLine(); // blocks until the holder attached (or ended)
     long pid = Long.parseLong(attached(String.valueOf(first)).group(1));
+    // The holder prints its attach line before it stores: wait until its own get has read it.
+    assertThat(out.readLine()).isEqualTo("a=\"1\"");
     // While a client holds it, another finds the same broker and its data.
     Path other = dir.resolve("other.out");
     String seen = finished(child(other, scope, "get:a"), other);

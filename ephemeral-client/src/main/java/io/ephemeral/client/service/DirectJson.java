@@ -51,8 +51,7 @@ final class DirectJson {
         || f.getFormatGeneratorFeatures() != FRAMES.getFormatGeneratorFeatures()
         || f.getCharacterEscapes() != null
         || f.getOutputDecorator() != null
-        || f.streamWriteConstraints().getMaxNestingDepth()
-            != FRAMES.streamWriteConstraints().getMaxNestingDepth()) {
+        || !sameWriteConstraints(f)) {
       return false;
     }
     SerializationConfig config = mapper.getSerializationConfig();
@@ -62,6 +61,15 @@ final class DirectJson {
       checked = c;
     }
     return c.fits;
+  }
+
+  private static boolean sameWriteConstraints(JsonFactory f) {
+    try {
+      return f.streamWriteConstraints().getMaxNestingDepth()
+          == FRAMES.streamWriteConstraints().getMaxNestingDepth();
+    } catch (LinkageError e) {
+      return true; // a Jackson before 2.16 limits no generator's nesting
+    }
   }
 
   /**

@@ -46,7 +46,7 @@ public final class Main {
           "startup: --runs N (11)  --node DIR (where @ephemeral-broker/core is installed: npm install --prefix DIR",
           "         @ephemeral-broker/core@1.0.5; without it no Node rows)  --java-home DIR (the launchers' Java)",
           "         --profile N (then N more runs of each of ours under a sampling agent: where the start goes)",
-          "         --baseline DIR (another build's brokerctl, DIR/bin/brokerctl, in the same rounds: before/after)",
+          "         --baseline DIR (another build's DIR/bin/ephemeral-broker and DIR/bin/brokerctl in the same rounds)",
           "gateway: --seconds S (2)  --warmup S (1, each run)  --prewarm S (3, each cell once at first)  --repeat R (3)",
           "         --cells small:json:1,small:json:64,10k:msgpack:64,... (PAYLOAD:ENCODING:INFLIGHT)",
           "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",

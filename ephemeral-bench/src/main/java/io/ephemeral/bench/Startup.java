@@ -18,7 +18,7 @@ import java.util.Set;
  * `ephemeral-broker start -- true` (JVM start, broker up, the child run, broker down) and
  * `brokerctl ping` against a running broker, each beside the Node original's same command
  * (@ephemeral-broker/core's bin/broker.js and bin/brokerctl.js, given with --node), another
- * build's brokerctl (--baseline, for a before/after in the same rounds), and a JVM that prints
+ * build's two commands (--baseline, for a before/after in the same rounds), and a JVM that prints
  * one line and exits, the floor under both of ours. Both pings ask one broker of
  * ours, started once, so they compare the clients' start.
  *
@@ -73,6 +73,11 @@ final class Startup {
         throw new Main.MissingToolException(
             "no " + ctl + " (--baseline: an unpacked distribution or a built checkout)");
       }
+      commands.add(
+          new Command(
+              "baseline: ephemeral-broker start -- true",
+              List.of(
+                  Path.of(baseline, "bin", "ephemeral-broker").toString(), "start", "--", "true")));
       commands.add(
           new Command(
               "baseline: brokerctl ping",
@@ -186,6 +191,7 @@ final class Startup {
     }
     if (baseline != null) {
       out.println("baseline: " + baseline);
+      ratio(out, medians, "baseline", "ephemeral-broker start -- true");
       ratio(out, medians, "baseline", "brokerctl ping");
     }
     out.println();

@@ -38,10 +38,14 @@ public final class Main {
     if (System.getProperty("picocli.converters.excludes") == null) {
       System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
     }
-    if (args.length > 0 && args[0].equals("ctl")) {
+    boolean ctl = args.length > 0 && args[0].equals("ctl");
+    if (ctl) {
       Ctl.prepareSocketsInBackground();
     }
     configureLogging();
+    if (!ctl) {
+      StartPreparation.startInBackground();
+    }
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out), true);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err), true);
     int status = run(args, System.getenv(), out, err);

@@ -1,18 +1,10 @@
 package io.ephemeral.broker;
 
-import io.ephemeral.store.redis.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.ephemeral.store.redis.StoreOnRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link CoordinationTest} again, with the broker's values and primitives in Redis. */
 class CoordinationOnRedisTest extends CoordinationTest {
-  @BeforeAll
-  static void onRedis() {
-    BrokerFixture.store = RedisServer.shared()::store;
-  }
-
-  @AfterAll
-  static void inMemoryAgain() {
-    BrokerFixture.store = null;
-  }
+  @RegisterExtension
+  static final StoreOnRedis REDIS = new StoreOnRedis(store -> BrokerFixture.store = store);
 }

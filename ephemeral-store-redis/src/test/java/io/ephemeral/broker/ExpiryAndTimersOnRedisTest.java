@@ -1,20 +1,12 @@
 package io.ephemeral.broker;
 
-import io.ephemeral.store.redis.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.ephemeral.store.redis.StoreOnRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link ExpiryAndTimersTest} again, with the broker's values and leases in Redis. */
 class ExpiryAndTimersOnRedisTest extends ExpiryAndTimersTest {
-  @BeforeAll
-  static void onRedis() {
-    BrokerFixture.store = RedisServer.shared()::store;
-  }
-
-  @AfterAll
-  static void inMemoryAgain() {
-    BrokerFixture.store = null;
-  }
+  @RegisterExtension
+  static final StoreOnRedis REDIS = new StoreOnRedis(store -> BrokerFixture.store = store);
 
   /**
    * Not run here (an override without @Test): it checks the memory store's sweeper schedule. In

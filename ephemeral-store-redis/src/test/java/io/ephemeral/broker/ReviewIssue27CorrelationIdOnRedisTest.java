@@ -1,18 +1,10 @@
 package io.ephemeral.broker;
 
-import io.ephemeral.store.redis.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.ephemeral.store.redis.StoreOnRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link ReviewIssue27CorrelationIdTest} again, with the broker's values and leases in Redis. */
 class ReviewIssue27CorrelationIdOnRedisTest extends ReviewIssue27CorrelationIdTest {
-  @BeforeAll
-  static void onRedis() {
-    BrokerFixture.store = RedisServer.shared()::store;
-  }
-
-  @AfterAll
-  static void inMemoryAgain() {
-    BrokerFixture.store = null;
-  }
+  @RegisterExtension
+  static final StoreOnRedis REDIS = new StoreOnRedis(store -> BrokerFixture.store = store);
 }

@@ -1,20 +1,12 @@
 package io.ephemeral.client;
 
-import io.ephemeral.store.redis.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.ephemeral.store.redis.StoreOnRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link ConcurrencyTest} again, with the broker's values and leases in Redis. */
 class ConcurrencyOnRedisTest extends ConcurrencyTest {
-  @BeforeAll
-  static void onRedis() {
-    BrokerFixture.store = RedisServer.shared()::store;
-  }
-
-  @AfterAll
-  static void inMemoryAgain() {
-    BrokerFixture.store = null;
-  }
+  @RegisterExtension
+  static final StoreOnRedis REDIS = new StoreOnRedis(store -> BrokerFixture.store = store);
 
   /*
    * The two 32-thread mixed workloads (64,000 requests each, about 15 s each through Redis on two

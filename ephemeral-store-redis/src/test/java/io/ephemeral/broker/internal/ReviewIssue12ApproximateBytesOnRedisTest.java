@@ -1,21 +1,13 @@
 package io.ephemeral.broker.internal;
 
 import io.ephemeral.broker.BrokerFixture;
-import io.ephemeral.store.redis.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.ephemeral.store.redis.StoreOnRedis;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link ReviewIssue12ApproximateBytesTest} again, with the broker's values and leases in Redis.
  */
 class ReviewIssue12ApproximateBytesOnRedisTest extends ReviewIssue12ApproximateBytesTest {
-  @BeforeAll
-  static void onRedis() {
-    BrokerFixture.store = RedisServer.shared()::store;
-  }
-
-  @AfterAll
-  static void inMemoryAgain() {
-    BrokerFixture.store = null;
-  }
+  @RegisterExtension
+  static final StoreOnRedis REDIS = new StoreOnRedis(store -> BrokerFixture.store = store);
 }

@@ -52,12 +52,7 @@ class RedisTlsStartTest {
         client.set("token", "abc", Duration.ofMinutes(1));
         assertThat(client.get("token", String.class)).isEqualTo("abc");
         // Read back from the same Redis without TLS: the value is there, under the prefix.
-        RedisStore plain =
-            RedisStore.builder()
-                .standalone(redis.address())
-                .prefix(prefix)
-                .timeout(RedisServer.TEST_TIMEOUT)
-                .build();
+        RedisStore plain = redis.store(prefix);
         plain.open();
         try {
           assertThat(plain.get("token".getBytes(StandardCharsets.UTF_8), false, false).json())

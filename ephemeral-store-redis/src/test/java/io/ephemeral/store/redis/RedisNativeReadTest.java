@@ -29,12 +29,7 @@ class RedisNativeReadTest {
   }
 
   private static RedisStore store(String prefix) {
-    RedisStore s =
-        RedisStore.builder()
-            .standalone(redis.address())
-            .prefix(prefix)
-            .timeout(RedisServer.TEST_TIMEOUT)
-            .build();
+    RedisStore s = redis.store(prefix);
     s.open();
     return s;
   }

@@ -155,12 +155,16 @@ public final class RedisServer implements AutoCloseable {
 
   /** A store on this server under a fresh prefix, taking its time from {@code clock}. */
   public RedisStore store(Clock clock) {
-    return RedisStore.builder()
-        .standalone(address())
-        .prefix(freshPrefix())
-        .clock(clock)
-        .timeout(TEST_TIMEOUT)
-        .build();
+    return storeBuilder(freshPrefix()).clock(clock).build();
+  }
+
+  /** A store on this server under {@code prefix}, e.g. to read what another store wrote there. */
+  public RedisStore store(String prefix) {
+    return storeBuilder(prefix).build();
+  }
+
+  private RedisStore.Builder storeBuilder(String prefix) {
+    return RedisStore.builder().standalone(address()).prefix(prefix).timeout(TEST_TIMEOUT);
   }
 
   /** Sends one command (RESP) and returns the first line of the reply, e.g. "+OK". */

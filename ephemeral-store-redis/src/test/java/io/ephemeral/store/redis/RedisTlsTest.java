@@ -44,12 +44,7 @@ class RedisTlsTest {
             .build();
     assertThat(overTls.describe()).startsWith("rediss://127.0.0.1:" + redis.tlsPort());
     overTls.open();
-    RedisStore plain =
-        RedisStore.builder()
-            .standalone(redis.address())
-            .prefix(prefix)
-            .timeout(RedisServer.TEST_TIMEOUT)
-            .build();
+    RedisStore plain = redis.store(prefix);
     plain.open();
     try {
       assertThat(overTls.set(bytes("k"), bytes("\"over tls\""), false, 60_000, 0, false).full())

@@ -24,8 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,19 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * in the middle of a computation or while they wait at a barrier.
  */
 class CoordinationAcrossProcessesTest {
-  private static RedisServer redis;
-
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   /** The brokers' sockets: one broker in memory, or two on one Redis prefix. */
   private Path[] brokers(String mode, List<Cli> started) {
@@ -59,7 +45,7 @@ class CoordinationAcrossProcessesTest {
       Path p = b.awaitSocket();
       return new Path[] {p, p};
     }
-    String uri = redis.uri(RedisServer.freshPrefix());
+    String uri = RedisServer.shared().uri(RedisServer.freshPrefix());
     Cli a = Cli.start(dir.resolve("a"), "start", "--store", uri);
     Cli b = Cli.start(dir.resolve("b"), "start", "--store", uri);
     started.add(a);

@@ -19,8 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,26 +34,14 @@ class TwoBrokersShareOneRedisTest {
   private static final int ROUNDS = 15;
   private static final long SEED = 20_261_123L;
 
-  private static RedisServer redis;
-
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   /** What a worker saw while it held a slot. */
   private record Grant(String worker, int broker, int slot, long token) {}
 
   @Test
   void sixtyFourWorkersOnTwoBrokersNeverShareASlot() throws Exception {
-    String uri = redis.uri(RedisServer.freshPrefix());
+    String uri = RedisServer.shared().uri(RedisServer.freshPrefix());
     try (Cli a = Cli.start(dir.resolve("a"), "start", "--store", uri);
         Cli b = Cli.start(dir.resolve("b"), "start", "--store", uri)) {
       Path[] pipes = {a.awaitSocket(), b.awaitSocket()};

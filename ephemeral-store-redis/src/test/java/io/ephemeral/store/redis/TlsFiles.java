@@ -41,35 +41,9 @@ public final class TlsFiles implements AutoCloseable {
       Path dir = Files.createTempDirectory("eph-tls-");
       Files.writeString(dir.resolve("server.ext"), "subjectAltName=" + altName + "\n");
       TlsFiles files = new TlsFiles(dir);
-      files.openssl(
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-keyout",
-          "ca.key",
-          "-out",
-          "ca.crt",
-          "-days",
-          "2",
-          "-subj",
-          "/CN=ephemeral test CA");
-      files.openssl(
-          "req",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-keyout",
-          "server.key",
-          "-out",
-          "server.csr",
-          "-subj",
-          "/CN=redis under test");
+      files.requestWithNewKey(
+          "ca.key", "-x509", "-out", "ca.crt", "-days", "2", "-subj", "/CN=ephemeral test CA");
+      files.requestWithNewKey("server.key", "-out", "server.csr", "-subj", "/CN=redis under test");
       files.openssl(
           "x509",
           "-req",
@@ -159,6 +133,23 @@ public final class TlsFiles implements AutoCloseable {
     store.load(null, null);
     store.setCertificateEntry("ephemeral-test-ca", ca);
     return store;
+  }
+
+  /** {@code openssl req} with a new unencrypted P-256 key, written to {@code keyFile}. */
+  private void requestWithNewKey(String keyFile, String... args) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                keyFile));
+    command.addAll(List.of(args));
+    openssl(command.toArray(String[]::new));
   }
 
   private void openssl(String... args) throws IOException {

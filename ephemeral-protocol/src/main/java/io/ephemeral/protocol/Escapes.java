@@ -166,8 +166,11 @@ final class Escapes {
     return value;
   }
 
-  /** ASCII hex digits only (Character.digit would also take fullwidth and other digits). */
-  private static int hexDigit(char c) {
+  /**
+   * The value of an ASCII hex digit, or -1 for any other character (Character.digit would also take
+   * fullwidth and other digits).
+   */
+  static int hexDigit(char c) {
     if (c >= '0' && c <= '9') {
       return c - '0';
     }

@@ -316,26 +316,13 @@ public final class Hmac {
     byte[] out = new byte[pairs];
     int n = 0;
     while (n < pairs) {
-      int high = hexValue(s.charAt(2 * n));
-      int low = hexValue(s.charAt(2 * n + 1));
+      int high = Escapes.hexDigit(s.charAt(2 * n));
+      int low = Escapes.hexDigit(s.charAt(2 * n + 1));
       if (high < 0 || low < 0) {
         break;
       }
       out[n++] = (byte) ((high << 4) | low);
     }
     return n == pairs ? out : Arrays.copyOf(out, n);
-  }
-
-  private static int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 }

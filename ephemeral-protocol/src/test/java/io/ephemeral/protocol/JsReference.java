@@ -34,6 +34,13 @@ final class JsReference {
     byte[] utf8() {
       return canonical.getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * Whether JsJson may refuse this input by a documented limit (nesting depth, number length).
+     */
+    boolean beyondJsJsonLimits() {
+      return depth > JsJson.DEFAULT_MAX_DEPTH || longestNumber > JsJson.MAX_NUMBER_LENGTH;
+    }
   }
 
   private static final long MAX_ARRAY_INDEX = 4_294_967_294L;
@@ -314,7 +321,7 @@ final class JsReference {
           {
             int v = 0;
             for (int i = 0; i < 4; i++) {
-              int d = hexDigit(peek());
+              int d = Escapes.hexDigit(peek());
               if (d < 0) {
                 throw new Rejected("bad \\u escape at " + pos);
               }
@@ -328,19 +335,6 @@ final class JsReference {
           throw new Rejected("bad escape at " + (pos - 1));
       }
     }
-  }
-
-  private static int hexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 
   private Double number() {

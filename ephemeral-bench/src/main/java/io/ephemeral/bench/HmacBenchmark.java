@@ -3,27 +3,12 @@ package io.ephemeral.bench;
 import io.ephemeral.protocol.Hmac;
 import io.ephemeral.protocol.JsJson;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What a broker with a secret adds per request: canonical JSON of the request, then HMAC-SHA256.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-XX:+UseSerialGC")
-public class HmacBenchmark {
+public class HmacBenchmark extends MicroBenchmark {
   final Hmac hmac = Hmac.withSecret("bench-secret");
   final byte[] set =
       ("{\"action\":\"set\",\"key\":\"k123\",\"value\":\"" + "x".repeat(100) + "\",\"ttl\":60000}")

@@ -1,20 +1,12 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.bench.MicroBenchmark;
 import io.ephemeral.broker.Broker;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -23,13 +15,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * (parse, checks, store, reply), on replayed request lines as udsbench and ephemeral-bench send
  * them.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-XX:+UseSerialGC")
-public class RequestPathBenchmark {
+public class RequestPathBenchmark extends MicroBenchmark {
   static final String VALUE = "\"" + "x".repeat(100) + "\"";
 
   byte[] getLine = bytes("{\"action\":\"get\",\"key\":\"k123\"}");

@@ -1,32 +1,18 @@
 package io.ephemeral.broker.internal;
 
+import io.ephemeral.bench.MicroBenchmark;
 import io.ephemeral.broker.EvictionPolicy;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link MemoryStore} get, overwrite and expire with {@code items} keys stored (16-byte keys,
  * 100-byte values), and {@link Leases} lease+release with 10,000 holders of the same key.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "-XX:+UseSerialGC")
-public class StoreBenchmark {
+public class StoreBenchmark extends MicroBenchmark {
   @Param({"100000"})
   int items;
 
@@ -46,20 +32,7 @@ public class StoreBenchmark {
     keys = new byte[items][];
     for (int i = 0; i < items; i++) {
       keys[i] = String.format("key-%012d", i).getBytes(StandardCharsets.US_ASCII);
-      store.put(
-          store.find(keys[i], 0, 16, store.hash(keys[i], 0, 16)),
-          keys[i],
-          0,
-          16,
-          store.hash(keys[i], 0, 16),
-          value,
-          0,
-          value.length,
-          value.length,
-          false,
-          false,
-          3_600_000,
-          now);
+      put(keys[i], 3_600_000);
     }
     leases = new Leases(metrics);
     for (int i = 0; i < 10_000; i++) {
@@ -69,6 +42,24 @@ public class StoreBenchmark {
     for (int i = 0; i < workers.length; i++) {
       workers[i] = "w" + i;
     }
+  }
+
+  /** Sets the 16-byte key {@code k} to {@code value} for {@code ttl} ms: find, then put. */
+  private int put(byte[] k, long ttl) {
+    return store.put(
+        store.find(k, 0, 16, store.hash(k, 0, 16)),
+        k,
+        0,
+        16,
+        store.hash(k, 0, 16),
+        value,
+        0,
+        value.length,
+        value.length,
+        false,
+        false,
+        ttl,
+        now);
   }
 
   private byte[] nextKey() {
@@ -93,40 +84,14 @@ public class StoreBenchmark {
   public int set() {
     byte[] k = nextKey();
     now++;
-    return store.put(
-        store.find(k, 0, 16, store.hash(k, 0, 16)),
-        k,
-        0,
-        16,
-        store.hash(k, 0, 16),
-        value,
-        0,
-        value.length,
-        value.length,
-        false,
-        false,
-        3_600_000,
-        now);
+    return put(k, 3_600_000);
   }
 
   /** A new key that expires: insert, heap add, then popped and unlinked by the sweep. */
   @Benchmark
   public int setThenExpire() {
     now++;
-    store.put(
-        store.find(shortLived, 0, 16, store.hash(shortLived, 0, 16)),
-        shortLived,
-        0,
-        16,
-        store.hash(shortLived, 0, 16),
-        value,
-        0,
-        value.length,
-        value.length,
-        false,
-        false,
-        1,
-        now);
+    put(shortLived, 1);
     return store.sweep(now + 1, 10);
   }
 

@@ -10,8 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,17 +17,10 @@ import org.junit.jupiter.api.Test;
  * barrier and acquire. Time is the fixture's manual clock; a waiting request is known to wait once
  * health counts it in flight. The Redis store module runs this suite again on Redis.
  */
-class CoordinationTest {
-  protected BrokerFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture(b -> b.maxLeaseWaiters(16));
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
+class CoordinationTest extends WithBroker {
+  @Override
+  protected Broker.Builder options(Broker.Builder builder) {
+    return builder.maxLeaseWaiters(16);
   }
 
   private static JsonNode json(String line) throws IOException {

@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
@@ -18,18 +16,7 @@ import org.msgpack.core.MessageUnpacker;
 /**
  * MessagePack peers, as msgpackr writes them, and conversion between JSON and MessagePack peers.
  */
-class GatewayMessagePackTest {
-  private BrokerFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture();
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
-  }
+class GatewayMessagePackTest extends WithBroker {
 
   /** A msgpack REGISTER with map16 headers, as msgpackr writes every object. */
   private static byte[] mpRegister(String name) throws IOException {

@@ -5,26 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ephemeral.protocol.Hmac;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * With a secret, every request must be signed; order: invalid_json, then auth_failed, then the
  * action.
  */
-class HmacAuthTest {
+class HmacAuthTest extends WithBroker {
   private static final Hmac SIGNER = Hmac.withSecret("s3cret");
-  private BrokerFixture f;
 
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture(b -> b.secret("s3cret"));
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
+  @Override
+  protected Broker.Builder options(Broker.Builder builder) {
+    return builder.secret("s3cret");
   }
 
   private static String signed(String payload) {

@@ -12,23 +12,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Lease pools with a size, waiting for a slot in FIFO order, and fencing tokens. */
-class LeasePoolTest {
-  private BrokerFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture();
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
-  }
+class LeasePoolTest extends WithBroker {
 
   private static String lease(String worker, int size, long waitMs) {
     return "{\"action\":\"lease\",\"key\":\"accounts\",\"workerId\":\""

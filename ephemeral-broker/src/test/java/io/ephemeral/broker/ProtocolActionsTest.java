@@ -6,23 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** Every action, member and error string of the KV protocol, against the real broker. */
-class ProtocolActionsTest {
-  private BrokerFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture(b -> b.maxItems(3).maxValueSize(20));
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
+class ProtocolActionsTest extends WithBroker {
+  @Override
+  protected Broker.Builder options(Broker.Builder builder) {
+    return builder.maxItems(3).maxValueSize(20);
   }
 
   @Nested

@@ -4,22 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Framing, ordering and hostile lines on real connections. */
-class TransportTest {
-  private BrokerFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new BrokerFixture(b -> b.maxRequestSize(1024));
-  }
-
-  @AfterEach
-  void stop() {
-    f.close();
+class TransportTest extends WithBroker {
+  @Override
+  protected Broker.Builder options(Broker.Builder builder) {
+    return builder.maxRequestSize(1024);
   }
 
   @Test

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The call graph and the per-method figures record only what really happened between registered
@@ -19,22 +19,12 @@ import org.junit.jupiter.api.Test;
  * to 500 KB service names filled the heap).
  */
 class GatewayCallGraphTest {
-  private GatewayPeers g;
+  @RegisterExtension final GatewayPeers g = new GatewayPeers();
   private BrokerFixture f;
 
   @BeforeEach
   void start() throws IOException {
-    g = new GatewayPeers(b -> b);
-    f = g.f;
-  }
-
-  @AfterEach
-  void close() {
-    g.close();
-  }
-
-  private FrameClient peer() {
-    return g.peer();
+    f = g.start(b -> b);
   }
 
   private FrameClient service(String name, String... methods) {
@@ -48,7 +38,7 @@ class GatewayCallGraphTest {
   @Test
   void refusedCallsLeaveNoEdges() {
     long deadline = f.clock.millis() + 60_000;
-    FrameClient stranger = peer();
+    FrameClient stranger = g.peer();
     String longName = "x".repeat(100_000);
     for (int i = 0; i < 500; i++) {
       stranger.sendJson(call("s" + i, "from" + i, "to" + i, "m", "{}", deadline, 2));

@@ -6,9 +6,9 @@ import static io.ephemeral.broker.FrameClient.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The calls of a caller that goes away are cancelled at once, and their late answers are dropped:
@@ -19,18 +19,12 @@ import org.junit.jupiter.api.Test;
 class GatewayCallerGoneTest {
   private static final int CALLS = 1_000;
 
-  private GatewayPeers g;
+  @RegisterExtension final GatewayPeers g = new GatewayPeers();
   private BrokerFixture f;
 
   @BeforeEach
   void start() throws IOException {
-    g = new GatewayPeers(b -> b);
-    f = g.f;
-  }
-
-  @AfterEach
-  void close() {
-    g.close();
+    f = g.start(b -> b);
   }
 
   private FrameClient service(String registerFrame) {

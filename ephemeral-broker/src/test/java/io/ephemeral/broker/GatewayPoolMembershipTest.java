@@ -8,9 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A connection joins a pooled service only with a pool index nobody holds and, when the pool's
@@ -19,24 +18,8 @@ import org.junit.jupiter.api.Test;
  * in flight with forged results and took a share of its later calls.
  */
 class GatewayPoolMembershipTest {
-  private GatewayPeers g;
+  @RegisterExtension final GatewayPeers g = new GatewayPeers();
   private BrokerFixture f;
-
-  @AfterEach
-  void close() {
-    if (g != null) {
-      g.close();
-    }
-  }
-
-  private void start(UnaryOperator<Broker.Builder> options) throws IOException {
-    g = new GatewayPeers(options);
-    f = g.f;
-  }
-
-  private FrameClient peer() {
-    return g.peer();
-  }
 
   static String poolRegister(String name, int index, int size, String extraMetadata) {
     return "{\"type\":\"REGISTER\",\"serviceName\":\""
@@ -63,13 +46,13 @@ class GatewayPoolMembershipTest {
 
   @Test
   void anIndexAlreadyHeldIsRefusedAndTheHolderKeepsItsCalls() throws IOException {
-    start(b -> b);
+    f = g.start(b -> b);
     FrameClient p0 = member(poolRegister("pool", 0, 2, ""));
     FrameClient caller = member(register("caller"));
     caller.sendJson(call("c1", "caller", "pool", "m", "{}", f.clock.millis() + 60_000, 2));
     assertThat(p0.read().get("id").asText()).isEqualTo("c1");
 
-    FrameClient hijacker = peer();
+    FrameClient hijacker = g.peer();
     hijacker.sendJson(poolRegister("pool", 0, 2, ""));
     assertRefused(hijacker, "pool index 0");
     assertThat(f.broker.gateway().getService("pool").orElseThrow().connections()).isEqualTo(1);
@@ -87,13 +70,13 @@ class GatewayPoolMembershipTest {
 
   @Test
   void aPoolWithAKeyAdmitsOnlyConnectionsThatPresentIt() throws IOException {
-    start(b -> b);
+    f = g.start(b -> b);
     String key = ",\"poolKey\":\"7f3a9c21e4b8d05f\"";
     member(poolRegister("keyed", 0, 3, key));
-    FrameClient noKey = peer();
+    FrameClient noKey = g.peer();
     noKey.sendJson(poolRegister("keyed", 1, 3, ""));
     assertRefused(noKey, "pool key");
-    FrameClient wrongKey = peer();
+    FrameClient wrongKey = g.peer();
     wrongKey.sendJson(poolRegister("keyed", 1, 3, ",\"poolKey\":\"0000000000000000\""));
     assertRefused(wrongKey, "pool key");
     member(poolRegister("keyed", 1, 3, key));
@@ -104,11 +87,11 @@ class GatewayPoolMembershipTest {
   @Test
   void withASecretEveryPoolMemberProvesItHoldsIt() throws IOException {
     String secret = "pool-secret";
-    start(b -> b.secret(secret));
+    f = g.start(b -> b.secret(secret));
     String auth = ",\"auth\":\"" + Hmac.withSecret(secret).registrationProof("sp") + "\"";
     String m0 = poolRegister("sp", 0, 2, "");
     member(m0.substring(0, m0.length() - 1) + auth + "}");
-    FrameClient unsigned = peer();
+    FrameClient unsigned = g.peer();
     unsigned.sendJson(poolRegister("sp", 1, 2, ""));
     JsonNode error = unsigned.read();
     assertThat(error.get("error").get("code").asText()).isEqualTo("AUTH_FAILED");

@@ -8,9 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.protocol.Hmac;
 import java.io.IOException;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
@@ -22,24 +21,8 @@ import org.msgpack.core.MessagePack;
 class GatewaySecretTest {
   static final String SECRET = "gateway-secret";
 
-  private GatewayPeers g;
+  @RegisterExtension final GatewayPeers g = new GatewayPeers();
   private BrokerFixture f;
-
-  @AfterEach
-  void close() {
-    if (g != null) {
-      g.close();
-    }
-  }
-
-  private void start(UnaryOperator<Broker.Builder> options) throws IOException {
-    g = new GatewayPeers(options);
-    f = g.f;
-  }
-
-  private FrameClient peer() {
-    return g.peer();
-  }
 
   static String signedRegister(String secret, String name, String... methods) {
     String plain = register(name, methods);
@@ -62,17 +45,17 @@ class GatewaySecretTest {
 
   @Test
   void withoutTheSecretAProcessCanNeitherRegisterNorTakeAFreeName() throws IOException {
-    start(b -> b.secret(SECRET));
-    FrameClient unsigned = peer();
+    f = g.start(b -> b.secret(SECRET));
+    FrameClient unsigned = g.peer();
     unsigned.sendJson(register("svc", "m"));
     assertRefused(unsigned, "svc");
 
-    FrameClient wrongSecret = peer();
+    FrameClient wrongSecret = g.peer();
     wrongSecret.sendJson(signedRegister("another-secret", "svc", "m"));
     assertRefused(wrongSecret, "svc");
 
     // A proof is for one name: a stolen proof of "other" does not register "svc".
-    FrameClient otherName = peer();
+    FrameClient otherName = g.peer();
     String proofForOther = Hmac.withSecret(SECRET).registrationProof("other");
     String plain = register("svc", "m");
     otherName.sendJson(
@@ -86,12 +69,12 @@ class GatewaySecretTest {
 
   @Test
   void withoutTheSecretAProcessCannotCallAServiceNorReadItsAnswers() throws IOException {
-    start(b -> b.secret(SECRET));
+    f = g.start(b -> b.secret(SECRET));
     FrameClient svc = signedService("svc");
-    FrameClient outsider = peer();
+    FrameClient outsider = g.peer();
     outsider.sendJson(register("spy"));
     assertRefused(outsider, "spy");
-    FrameClient caller = peer();
+    FrameClient caller = g.peer();
     caller.sendJson(call("c1", "spy", "svc", "m", "{}", f.clock.millis() + 60_000, 2));
     JsonNode refusal = caller.read();
     assertThat(refusal.get("type").asText()).isEqualTo("RESPONSE");
@@ -106,8 +89,8 @@ class GatewaySecretTest {
 
   @Test
   void aSignedMessagePackRegistrationIsAccepted() throws IOException {
-    start(b -> b.secret(SECRET));
-    FrameClient c = peer();
+    f = g.start(b -> b.secret(SECRET));
+    FrameClient c = g.peer();
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packMapHeader(5);
       p.packString("type").packString("REGISTER");
@@ -124,22 +107,22 @@ class GatewaySecretTest {
   @Test
   void anOperatorMayLetNamedServicesRegisterWithoutASignature() throws IOException {
     // Node ipc-bro services cannot sign; the operator names those that may register unsigned.
-    start(b -> b.secret(SECRET).allowUnsignedServices("node-*", "legacy"));
-    FrameClient node = peer();
+    f = g.start(b -> b.secret(SECRET).allowUnsignedServices("node-*", "legacy"));
+    FrameClient node = g.peer();
     node.sendJson(register("node-orders", "m"));
     assertThat(node.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    FrameClient legacy = peer();
+    FrameClient legacy = g.peer();
     legacy.sendJson(register("legacy", "m"));
     assertThat(legacy.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    FrameClient other = peer();
+    FrameClient other = g.peer();
     other.sendJson(register("payments", "m"));
     assertRefused(other, "payments");
   }
 
   @Test
   void withoutASecretRegistrationNeedsNoProof() throws IOException {
-    start(b -> b);
-    FrameClient c = peer();
+    f = g.start(b -> b);
+    FrameClient c = g.peer();
     c.sendJson(register("open", "m"));
     assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
   }

@@ -8,44 +8,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.broker.BrokerFixture;
 import io.ephemeral.broker.FrameClient;
+import io.ephemeral.broker.GatewayPeers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Anonymous callers and CANCEL frames, with raw frame peers. */
 class GatewayCallersAndCancelTest {
   private static final String ANONYMOUS =
       "{\"type\":\"REGISTER\",\"anonymous\":true,\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{}}";
 
+  @RegisterExtension final GatewayPeers gateway = new GatewayPeers();
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    f = new BrokerFixture(b -> b.staleServiceTimeout(Duration.ofMinutes(5)));
-  }
-
-  @AfterEach
-  void stop() {
-    peers.forEach(FrameClient::close);
-    f.close();
-  }
-
-  private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
-  }
-
-  private FrameClient service(String name) {
-    FrameClient c = peer();
-    c.sendJson(register(name));
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    f = gateway.start(b -> b.staleServiceTimeout(Duration.ofMinutes(5)));
   }
 
   private String anonymous(FrameClient c) {
@@ -61,9 +41,9 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void anAnonymousCallerCallsUnderAPrivateIdentityAndIsNeitherListedNorCallable() {
-    FrameClient b = service("b");
-    FrameClient a1 = peer();
-    FrameClient a2 = peer();
+    FrameClient b = gateway.service("b");
+    FrameClient a1 = gateway.peer();
+    FrameClient a2 = gateway.peer();
     String id1 = anonymous(a1);
     String id2 = anonymous(a2);
     assertThat(id1).startsWith("~anonymous-").isNotEqualTo(id2);
@@ -89,7 +69,7 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void anonymousInMessagePackToo() {
-    FrameClient c = peer();
+    FrameClient c = gateway.peer();
     // msgpackr: {type: "REGISTER", anonymous: true}
     c.sendBody(HexFormat.of().parseHex("de0002a474797065a85245474953544552a9616e6f6e796d6f7573c3"));
     JsonNode ack = c.read();
@@ -98,20 +78,20 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void namesThatLookLikeAnonymousIdentitiesAreRefusedToServices() {
-    FrameClient c = peer();
+    FrameClient c = gateway.peer();
     c.sendJson(register("~anonymous-1"));
     JsonNode e = c.read();
     assertThat(e.get("type").asText()).isEqualTo("ERROR");
     assertThat(e.get("error").get("message").asText()).contains("reserved for anonymous callers");
-    FrameClient d = service("d");
+    FrameClient d = gateway.service("d");
     d.sendJson(ANONYMOUS);
     assertThat(d.read().get("error").get("message").asText()).contains("already registered as 'd'");
   }
 
   @Test
   void aCancelEndsTheCallAndReachesTheCallee() {
-    FrameClient b = service("b");
-    FrameClient a = service("a");
+    FrameClient b = gateway.service("b");
+    FrameClient a = gateway.service("a");
     a.sendJson(call("c1", "a", "b", "m", "{}", later(), 2));
     b.read();
 
@@ -130,9 +110,9 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void onlyTheCallingConnectionMayCancelItsCall() {
-    FrameClient b = service("b");
-    FrameClient a = service("a");
-    FrameClient other = service("other");
+    FrameClient b = gateway.service("b");
+    FrameClient a = gateway.service("a");
+    FrameClient other = gateway.service("other");
     a.sendJson(call("c1", "a", "b", "m", "{}", later(), 2));
     b.read();
 
@@ -147,8 +127,8 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void theCalleeIsToldWhenTheGatewayFailsACallAtItsDeadline() {
-    FrameClient b = service("b");
-    FrameClient a = service("a");
+    FrameClient b = gateway.service("b");
+    FrameClient a = gateway.service("a");
     a.sendJson(call("slow", "a", "b", "m", "{}", f.clock.millis() + 1000, 2));
     b.read();
     f.clock.advance(Duration.ofMillis(1000 + GatewayRouter.DEADLINE_GRACE_MILLIS));
@@ -160,12 +140,12 @@ class GatewayCallersAndCancelTest {
 
   @Test
   void aMessagePackCalleeGetsItsCancelInMessagePack() {
-    FrameClient b = peer();
+    FrameClient b = gateway.peer();
     // msgpackr: {type: "REGISTER", serviceName: "b"}
     b.sendBody(
         HexFormat.of().parseHex("de0002a474797065a85245474953544552ab736572766963654e616d65a162"));
     assertThat(b.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    FrameClient a = service("a");
+    FrameClient a = gateway.service("a");
     a.sendJson(call("c1", "a", "b", "m", "{}", later(), 2));
     b.readBody();
     a.sendJson("{\"type\":\"CANCEL\",\"id\":\"c1\",\"from\":\"a\",\"to\":\"b\"}");

@@ -12,20 +12,20 @@ import io.ephemeral.broker.BrokerFixture;
 import io.ephemeral.broker.FrameClient;
 import io.ephemeral.broker.Gateway;
 import io.ephemeral.broker.GatewayListener;
+import io.ephemeral.broker.GatewayPeers;
 import io.ephemeral.broker.ServiceInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
@@ -36,36 +36,15 @@ import org.msgpack.core.MessagePack;
  * frame peers on the broker's real socket.
  */
 class GatewayRegressionTest {
+  @RegisterExtension final GatewayPeers gateway = new GatewayPeers();
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
-
-  @AfterEach
-  void stop() {
-    peers.forEach(FrameClient::close);
-    if (f != null) {
-      f.close();
-    }
-  }
 
   private void start(UnaryOperator<Broker.Builder> options) throws IOException {
-    f = new BrokerFixture(options);
-  }
-
-  private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
-  }
-
-  private FrameClient service(String name) {
-    FrameClient c = peer();
-    c.sendJson(register(name));
-    assertThat(c.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    return c;
+    f = gateway.start(options);
   }
 
   private FrameClient poolMember(String name, int index, int size) {
-    FrameClient c = peer();
+    FrameClient c = gateway.peer();
     c.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\""
             + name
@@ -112,8 +91,8 @@ class GatewayRegressionTest {
   @Test
   void gatewayBug3_aCalleeThatDoesNotReadIsNotBufferedWithoutBound() throws Exception {
     start(b -> b.maxFrameSize(1 << 20));
-    service("slow"); // registered, then never reads again
-    FrameClient a = service("a");
+    gateway.service("slow"); // registered, then never reads again
+    FrameClient a = gateway.service("a");
     String params = "\"" + "p".repeat(256 * 1024) + "\"";
     int sent = 120; // 30 MiB of calls for a reader that takes nothing
     for (int i = 0; i < sent; i++) {
@@ -144,7 +123,7 @@ class GatewayRegressionTest {
     start(b -> b);
     FrameClient first = poolMember("pool", 0, 2);
     FrameClient second = poolMember("pool", 1, 2);
-    FrameClient a = service("a");
+    FrameClient a = gateway.service("a");
     second.close();
     awaitConnections("pool", 1);
     for (int i = 0; i < 4; i++) { // the original lost every other call into the dead socket
@@ -166,7 +145,7 @@ class GatewayRegressionTest {
   void gatewayBug10_reRegisteringOnTheSameConnectionNeitherLeavesAStaleNameNorClosesTheService()
       throws Exception {
     start(b -> b);
-    FrameClient svc = service("orders");
+    FrameClient svc = gateway.service("orders");
     svc.sendJson(register("renamed"));
     JsonNode refused = svc.read();
     assertThat(refused.get("type").asText()).isEqualTo("ERROR");
@@ -178,7 +157,7 @@ class GatewayRegressionTest {
     assertThat(svc.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     assertThat(f.broker.gateway().getService("orders").orElseThrow().methods())
         .containsExactly("list", "get");
-    FrameClient a = service("a");
+    FrameClient a = gateway.service("a");
     a.sendJson(call("r1", "a", "orders", "list", "{}", later(), 2));
     assertThat(svc.read().get("id").asText()).isEqualTo("r1");
   }
@@ -191,7 +170,7 @@ class GatewayRegressionTest {
             "{\"type\":\"REGISTER\",\"methods\":[]}",
             "{\"type\":\"REGISTER\",\"serviceName\":\"\"}",
             "{\"type\":\"REGISTER\",\"serviceName\":42}")) {
-      FrameClient c = peer();
+      FrameClient c = gateway.peer();
       c.sendJson(bad);
       JsonNode r = c.read();
       assertThat(r.get("type").asText()).as(bad).isEqualTo("ERROR");
@@ -199,7 +178,7 @@ class GatewayRegressionTest {
     }
     assertThat(f.broker.gateway().getConnectedServices()).isEmpty();
     // A method list that is not a list of names is not trusted (it is informational only).
-    FrameClient odd = peer();
+    FrameClient odd = gateway.peer();
     odd.sendJson("{\"type\":\"REGISTER\",\"serviceName\":\"odd\",\"methods\":\"list\"}");
     assertThat(odd.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     assertThat(f.broker.gateway().getService("odd").orElseThrow().methods()).isEmpty();
@@ -218,8 +197,8 @@ class GatewayRegressionTest {
   @Test
   void gatewayBug12_aBadFrameSplitAcrossReadsDoesNotDesynchroniseTheStream() throws Exception {
     start(b -> b);
-    FrameClient b = service("b");
-    FrameClient a = service("a");
+    FrameClient b = gateway.service("b");
+    FrameClient a = gateway.service("a");
     byte[] bad = "{\"type\":\"CALL\",not json at all}".getBytes(StandardCharsets.UTF_8);
     ByteBuffer frame = ByteBuffer.allocate(4 + bad.length).putInt(bad.length).put(bad);
     a.sendRaw(Arrays.copyOf(frame.array(), 10)); // the header and a few body bytes
@@ -269,8 +248,8 @@ class GatewayRegressionTest {
                           logs.incrementAndGet();
                         }
                       }));
-      FrameClient b = service("b");
-      FrameClient a = service("a");
+      FrameClient b = gateway.service("b");
+      FrameClient a = gateway.service("a");
       a.sendJson(call("r1", "a", "b", "m", "{}", later(), 2));
       b.read();
       b.sendJson(response("r1", "b", "a", "1"));
@@ -280,9 +259,7 @@ class GatewayRegressionTest {
       } else {
         assertThat(logs.get()).as("without debug").isZero();
       }
-      stop();
-      peers.clear();
-      f = null;
+      gateway.close();
     }
   }
 
@@ -295,11 +272,11 @@ class GatewayRegressionTest {
   @Test
   void anUnconvertibleResponseFailsTheCallOnceAndCountsOnce() throws Exception {
     start(b -> b);
-    FrameClient callee = peer();
+    FrameClient callee = gateway.peer();
     callee.sendBody(
         mpMap("type", "REGISTER", "serviceName", "b", "methods", mpArray(), "version", "1.0.0"));
     assertThat(callee.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    FrameClient a = service("a");
+    FrameClient a = gateway.service("a");
     a.sendJson(call("r1", "a", "b", "m", "{}", later(), 2));
     assertThat(callee.read().get("id").asText()).isEqualTo("r1");
     byte[] deep = new byte[100_001];

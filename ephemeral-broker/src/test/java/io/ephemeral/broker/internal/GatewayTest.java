@@ -9,28 +9,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ephemeral.broker.BrokerFixture;
 import io.ephemeral.broker.FrameClient;
 import io.ephemeral.broker.GatewayListener;
+import io.ephemeral.broker.GatewayPeers;
 import io.ephemeral.broker.ServiceInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The gateway protocol on the broker's socket, with raw frame peers. */
 class GatewayTest {
+  @RegisterExtension final GatewayPeers gateway = new GatewayPeers();
   private BrokerFixture f;
-  private final List<FrameClient> peers = new ArrayList<>();
   private final List<String> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
     f =
-        new BrokerFixture(
+        gateway.start(
             b ->
                 b.maxFrameSize(4096)
                     .staleServiceTimeout(Duration.ofSeconds(10))
@@ -61,20 +61,8 @@ class GatewayTest {
                         }));
   }
 
-  @AfterEach
-  void stop() {
-    peers.forEach(FrameClient::close);
-    f.close();
-  }
-
-  private FrameClient peer() {
-    FrameClient c = new FrameClient(f.socket);
-    peers.add(c);
-    return c;
-  }
-
   private FrameClient service(String name, String... methods) {
-    FrameClient c = peer();
+    FrameClient c = gateway.peer();
     c.sendJson(register(name, methods));
     assertThat(c.read().toString()).isEqualTo("{\"type\":\"REGISTER_ACK\"}");
     return c;
@@ -86,7 +74,7 @@ class GatewayTest {
 
   @Test
   void registerIsAcknowledgedWithExactlyTheType() {
-    FrameClient a = peer();
+    FrameClient a = gateway.peer();
     a.sendJson(register("orders", "list"));
     assertThat(new String(a.readBody(), StandardCharsets.UTF_8))
         .isEqualTo("{\"type\":\"REGISTER_ACK\"}");
@@ -100,7 +88,7 @@ class GatewayTest {
   @Test
   void aDuplicateNameIsRefusedAndTheFirstKeepsIt() {
     FrameClient first = service("orders");
-    FrameClient second = peer();
+    FrameClient second = gateway.peer();
     second.sendJson(register("orders"));
     assertThat(second.read().toString())
         .isEqualTo(
@@ -179,7 +167,7 @@ class GatewayTest {
     JsonNode spoof = a.read();
     assertThat(spoof.get("error").get("code").asText()).isEqualTo("INVALID_MESSAGE");
     assertThat(spoof.get("error").get("message").asText()).contains("registered as 'a'");
-    FrameClient anonymous = peer();
+    FrameClient anonymous = gateway.peer();
     anonymous.sendJson(call("anon", "x", "b", "m", "{}", later(), 2));
     assertThat(anonymous.read().get("error").get("code").asText()).isEqualTo("NOT_CONNECTED");
     a.sendJson("{\"type\":\"CALL\",\"from\":\"a\",\"to\":\"b\"}");
@@ -231,8 +219,8 @@ class GatewayTest {
   @DisplayName(
       "gatewayBug7, gatewayBug9: responses are matched by service and id; a lost pool member loses nothing")
   void pooledServicesShareCallsAndAnswerOnAnyConnection() {
-    FrameClient p0 = peer();
-    FrameClient p1 = peer();
+    FrameClient p0 = gateway.peer();
+    FrameClient p1 = gateway.peer();
     p0.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"methods\":[],\"version\":\"1.0.0\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
     p1.sendJson(
@@ -265,24 +253,24 @@ class GatewayTest {
   @Test
   @DisplayName("gatewayBug9: only connections of the same pool may join it")
   void onlyConnectionsOfTheSamePoolMayJoinIt() {
-    FrameClient p0 = peer();
+    FrameClient p0 = gateway.peer();
     p0.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
     assertThat(p0.read().get("type").asText()).isEqualTo("REGISTER_ACK");
     for (String metadata :
         List.of("{\"poolIndex\":5,\"poolSize\":2}", "{\"poolIndex\":1,\"poolSize\":3}", "{}")) {
-      FrameClient intruder = peer();
+      FrameClient intruder = gateway.peer();
       intruder.sendJson(
           "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":" + metadata + "}");
       assertThat(intruder.read().get("error").get("code").asText())
           .as(metadata)
           .isEqualTo("CONNECTION_FAILED");
     }
-    FrameClient p1 = peer();
+    FrameClient p1 = gateway.peer();
     p1.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":1,\"poolSize\":2}}");
     assertThat(p1.read().get("type").asText()).isEqualTo("REGISTER_ACK");
-    FrameClient third = peer();
+    FrameClient third = gateway.peer();
     third.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\"pool\",\"metadata\":{\"poolIndex\":0,\"poolSize\":2}}");
     assertThat(third.read().get("error").get("code").asText())
@@ -416,9 +404,9 @@ class GatewayTest {
   @DisplayName("gatewayBug14: stop closes every connection and never hangs")
   void stopClosesEveryConnectionAndNeverHangs() {
     service("registered");
-    FrameClient unregistered = peer();
+    FrameClient unregistered = gateway.peer();
     unregistered.sendJson("{\"type\":\"HEARTBEAT\"}");
-    FrameClient pool = peer();
+    FrameClient pool = gateway.peer();
     pool.sendJson(
         "{\"type\":\"REGISTER\",\"serviceName\":\"p\",\"metadata\":{\"poolIndex\":0,\"poolSize\":1}}");
     pool.read();

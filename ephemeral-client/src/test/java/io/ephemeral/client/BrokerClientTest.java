@@ -4,33 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.ephemeral.broker.Broker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Every method against a real broker over a real socket. */
-class BrokerClientTest {
+class BrokerClientTest extends WithBrokerAndClient {
   record Person(String name, int age, List<String> tags) {}
 
   private static final Duration MINUTE = Duration.ofMinutes(1);
 
-  private BrokerFixture broker;
-  private BrokerClient client;
-
-  @BeforeEach
-  void start() throws Exception {
-    broker = BrokerFixture.start(b -> b.maxItems(100));
-    client = broker.client().build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    broker.close();
+  @Override
+  void options(Broker.Builder builder) {
+    builder.maxItems(100);
   }
 
   @Test

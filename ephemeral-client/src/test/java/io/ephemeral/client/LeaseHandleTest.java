@@ -15,29 +15,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Lease handles from pools: tryLease, waiting lease, fencing tokens, keep-alive, release on close.
  */
-class LeaseHandleTest {
+class LeaseHandleTest extends WithBrokerAndClient {
   private static final Duration MINUTE = Duration.ofMinutes(1);
-  private BrokerFixture f;
-  private BrokerClient client;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = BrokerFixture.start();
-    client = f.client().build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    f.close();
-  }
 
   private static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -85,7 +69,7 @@ class LeaseHandleTest {
         CompletableFuture.supplyAsync(
             () -> client.lease("db", "waiter", MINUTE, 1, Duration.ofSeconds(2)));
     await("the broker has the waiter", () -> client.stats().leaseWaiters() == 1);
-    f.clock.advance(Duration.ofSeconds(2));
+    broker.clock.advance(Duration.ofSeconds(2));
     assertThatThrownBy(waiting::join)
         .cause()
         .isInstanceOf(BrokerException.class)

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * which key. Here it is an IllegalArgumentException naming the key, thrown before anything is sent,
  * whether or not the value would have been compressed.
  */
-class ReviewIssue2CompressionErrorTest {
+class ReviewIssue2CompressionErrorTest extends WithBrokerAndClient {
   private static final Duration MINUTE = Duration.ofMinutes(1);
 
   /** Refers to itself. */
@@ -38,21 +36,6 @@ class ReviewIssue2CompressionErrorTest {
     public String getValue() {
       throw new IllegalStateException("boom");
     }
-  }
-
-  private BrokerFixture broker;
-  private BrokerClient client;
-
-  @BeforeEach
-  void start() throws Exception {
-    broker = BrokerFixture.start();
-    client = broker.client().build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    broker.close();
   }
 
   @Test

@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,21 +16,7 @@ import org.junit.jupiter.api.Test;
  * kind of corruption is a ValueDecodingException that names the key and says what is wrong; a gzip
  * bomb is stopped at maxDecompressedBytes.
  */
-class ReviewIssue6DecompressionErrorTest {
-  private BrokerFixture broker;
-  private BrokerClient client;
-
-  @BeforeEach
-  void start() throws Exception {
-    broker = BrokerFixture.start();
-    client = broker.client().build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    broker.close();
-  }
+class ReviewIssue6DecompressionErrorTest extends WithBrokerAndClient {
 
   /** Stores a value marked compressed the way a careless writer might. */
   private void storeCompressed(String key, String valueJson) throws IOException {

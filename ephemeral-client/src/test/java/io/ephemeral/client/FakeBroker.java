@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,11 @@ final class FakeBroker implements AutoCloseable {
     acceptor = new Thread(this::acceptLoop, "fake-broker-accept");
     acceptor.setDaemon(true);
     acceptor.start();
+  }
+
+  /** A client of this peer, without the environment's settings. */
+  BrokerClient.Builder client() {
+    return BrokerClient.builder().environment(Map.of()).pipe(socket);
   }
 
   private void acceptLoop() {

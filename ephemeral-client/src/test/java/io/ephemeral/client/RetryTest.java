@@ -96,12 +96,7 @@ class RetryTest {
   @Test
   void brokerErrorsAreNotRetried() throws Exception {
     try (FakeBroker fake = new FakeBroker();
-        BrokerClient client =
-            BrokerClient.builder()
-                .environment(java.util.Map.of())
-                .pipe(fake.socket)
-                .timeout(Duration.ofSeconds(10))
-                .build()) {
+        BrokerClient client = fake.client().timeout(Duration.ofSeconds(10)).build()) {
       CompletableFuture<Void> set = client.setAsync("big", "x", MINUTE);
       FakeBroker.Conn conn = fake.accept();
       conn.readLine();
@@ -130,12 +125,7 @@ class RetryTest {
   @Test
   void requestIsResentWhenTheConnectionBreaksAfterItWasWritten() throws Exception {
     try (FakeBroker fake = new FakeBroker();
-        BrokerClient client =
-            BrokerClient.builder()
-                .environment(java.util.Map.of())
-                .pipe(fake.socket)
-                .timeout(Duration.ofSeconds(10))
-                .build()) {
+        BrokerClient client = fake.client().timeout(Duration.ofSeconds(10)).build()) {
       CompletableFuture<String> get = client.getRawAsync("k");
       FakeBroker.Conn first = fake.accept();
       String line = first.readLine();
@@ -150,8 +140,7 @@ class RetryTest {
   @Test
   void closeFailsPendingCalls() throws Exception {
     try (FakeBroker fake = new FakeBroker()) {
-      BrokerClient client =
-          BrokerClient.builder().environment(java.util.Map.of()).pipe(fake.socket).build();
+      BrokerClient client = fake.client().build();
       CompletableFuture<Long> pong = client.pingAsync();
       fake.accept().readLine(); // sent, never answered
       client.close();

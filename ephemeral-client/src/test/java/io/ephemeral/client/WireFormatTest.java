@@ -38,10 +38,6 @@ class WireFormatTest {
     fake.close();
   }
 
-  private BrokerClient.Builder client() {
-    return BrokerClient.builder().environment(Map.of()).pipe(fake.socket);
-  }
-
   /** Runs {@code call}, answers its single request with {@code reply}, returns the request. */
   private static String exchange(FakeBroker.Conn conn, CompletableFuture<?> call, String reply)
       throws Exception {
@@ -53,7 +49,7 @@ class WireFormatTest {
 
   @Test
   void requestsUseTheNodeClientMemberOrder() throws Exception {
-    try (BrokerClient c = client().allowNoTtl(true).build()) {
+    try (BrokerClient c = fake.client().allowNoTtl(true).build()) {
       CompletableFuture<Void> first = c.setAsync("k", Map.of("a", 1), MINUTE);
       FakeBroker.Conn conn = fake.accept();
       String ok = "{\"ok\":true}";
@@ -101,7 +97,7 @@ class WireFormatTest {
 
   @Test
   void stringsAreEscapedLikeJsonStringify() throws Exception {
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       CompletableFuture<String> get =
           c.getRawAsync("q\"b\\s\n\u0001\u00e9\u2028\uD83D\uDE00\uD800");
       String line = exchange(fake.accept(), get, "{\"ok\":true,\"value\":1}");
@@ -113,7 +109,7 @@ class WireFormatTest {
 
   @Test
   void signedRequestsAppendTheHmacOfTheUnsignedLine() throws Exception {
-    try (BrokerClient c = client().secret("s3cret").build()) {
+    try (BrokerClient c = fake.client().secret("s3cret").build()) {
       CompletableFuture<Void> set = c.setAsync("k", List.of(1.5, "\u00e9"), MINUTE);
       String line = exchange(fake.accept(), set, "{\"ok\":true}");
       String payload =
@@ -129,7 +125,7 @@ class WireFormatTest {
 
   @Test
   void compressedSetCarriesBase64GzipAndTheSizes() throws Exception {
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       List<String> value = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         value.add("item-" + i);
@@ -155,7 +151,7 @@ class WireFormatTest {
 
   @Test
   void pipelinedRepliesAreMatchedInOrder() throws Exception {
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       List<CompletableFuture<String>> calls = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         calls.add(c.getRawAsync("k" + i));
@@ -177,7 +173,7 @@ class WireFormatTest {
 
   @Test
   void aTimedOutRequestKeepsItsSlot() throws Exception {
-    try (BrokerClient c = client().timeout(Duration.ofMillis(300)).build()) {
+    try (BrokerClient c = fake.client().timeout(Duration.ofMillis(300)).build()) {
       CompletableFuture<String> slow = c.getRawAsync("slow");
       FakeBroker.Conn conn = fake.accept();
       conn.readLine();
@@ -197,7 +193,7 @@ class WireFormatTest {
 
   @Test
   void anUnsolicitedLineDropsTheConnection() throws Exception {
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       CompletableFuture<Long> ping = c.pingAsync();
       FakeBroker.Conn first = fake.accept();
       exchange(first, ping, "{\"ok\":true,\"pong\":1}");
@@ -222,7 +218,7 @@ class WireFormatTest {
         "[1, {\"a\":\"}\"}]");
     cases.put("{\"value\":\"\\u00e9\\\"\",\"ok\":true}", "\"\\u00e9\\\"\"");
     cases.put("{\"ok\":true,\"compressed\":false}", null);
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       CompletableFuture<String> first = c.getRawAsync("k");
       FakeBroker.Conn conn = fake.accept();
       boolean firstCall = true;
@@ -237,7 +233,7 @@ class WireFormatTest {
 
   @Test
   void invalidResponsesAndErrorsWithoutCode() throws Exception {
-    try (BrokerClient c = client().build()) {
+    try (BrokerClient c = fake.client().build()) {
       CompletableFuture<Long> bad = c.pingAsync();
       FakeBroker.Conn conn = fake.accept();
       conn.readLine();

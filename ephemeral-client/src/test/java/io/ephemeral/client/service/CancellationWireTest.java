@@ -9,8 +9,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -30,29 +28,7 @@ class CancellationWireTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private static JsonNode call(String id, String method) {
-    return obj(
-        "type",
-        "CALL",
-        "id",
-        id,
-        "from",
-        "X",
-        "to",
-        "A",
-        "method",
-        method,
-        "params",
-        Map.of(),
-        "context",
-        Map.of(
-            "root",
-            "root-1",
-            "chain",
-            List.of("X", "X"),
-            "depth",
-            2,
-            "deadline",
-            System.currentTimeMillis() + 60_000));
+    return ScriptedGateway.call(id, "X", "A", method, System.currentTimeMillis() + 60_000, 2);
   }
 
   @Test

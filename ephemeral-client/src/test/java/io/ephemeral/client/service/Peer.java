@@ -6,10 +6,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
 
 /**
  * One end of a raw gateway connection in a test (the gateway's side in a scripted gateway, a peer's
@@ -21,6 +27,35 @@ final class Peer implements AutoCloseable {
   record Frame(byte[] body, JsonNode message) {
     boolean isJson() {
       return body.length > 0 && body[0] == '{';
+    }
+
+    /** The MessagePack format of each scalar value of a MessagePack body, by dotted path. */
+    Map<String, MessageFormat> formats() throws IOException {
+      Map<String, MessageFormat> out = new HashMap<>();
+      try (MessageUnpacker u = MessagePack.newDefaultUnpacker(body)) {
+        walk(u, "", out);
+      }
+      return out;
+    }
+
+    private static void walk(MessageUnpacker u, String path, Map<String, MessageFormat> out)
+        throws IOException {
+      MessageFormat f = u.getNextFormat();
+      if (f.getValueType() == ValueType.MAP) {
+        int n = u.unpackMapHeader();
+        for (int i = 0; i < n; i++) {
+          String key = u.unpackString();
+          walk(u, path.isEmpty() ? key : path + "." + key, out);
+        }
+      } else if (f.getValueType() == ValueType.ARRAY) {
+        int n = u.unpackArrayHeader();
+        for (int i = 0; i < n; i++) {
+          walk(u, path + "[" + i + "]", out);
+        }
+      } else {
+        out.put(path, f);
+        u.skipValue();
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -130,6 +131,29 @@ final class ScriptedGateway implements AutoCloseable {
       o.set((String) kv[i], WireCodec.JSON.valueToTree(kv[i + 1]));
     }
     return o;
+  }
+
+  /**
+   * A CALL of {@code method} as the gateway delivers it: {@code from} called it through itself
+   * (chain from, from) at {@code depth}, due at {@code deadline}.
+   */
+  static ObjectNode call(
+      String id, String from, String to, String method, long deadline, int depth) {
+    return obj(
+        "type",
+        "CALL",
+        "id",
+        id,
+        "from",
+        from,
+        "to",
+        to,
+        "method",
+        method,
+        "params",
+        Map.of(),
+        "context",
+        obj("root", "root-1", "chain", List.of(from, from), "depth", depth, "deadline", deadline));
   }
 
   /** A RESPONSE answering {@code call}. */

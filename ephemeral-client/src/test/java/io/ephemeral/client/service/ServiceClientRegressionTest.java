@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,29 +62,7 @@ class ServiceClientRegressionTest {
   }
 
   private static JsonNode incomingCall(String id, String method) {
-    return obj(
-        "type",
-        "CALL",
-        "id",
-        id,
-        "from",
-        "X",
-        "to",
-        "B",
-        "method",
-        method,
-        "params",
-        Map.of(),
-        "context",
-        obj(
-            "root",
-            "root-1",
-            "chain",
-            List.of("X", "X"),
-            "depth",
-            2,
-            "deadline",
-            System.currentTimeMillis() + 60_000));
+    return ScriptedGateway.call(id, "X", "B", method, System.currentTimeMillis() + 60_000, 2);
   }
 
   /** Refers to itself, so it cannot be mapped to JSON. */

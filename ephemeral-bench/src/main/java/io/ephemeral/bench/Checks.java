@@ -71,15 +71,7 @@ final class Checks {
             new String(
                 all, (int) window[0], (int) (window[1] - window[0]), StandardCharsets.UTF_8));
     List<Double> life = pauses(new String(all, StandardCharsets.UTF_8));
-    out.println("# ephemeral-bench gc");
-    out.println("machine: " + Main.machine());
-    out.println(
-        "broker: "
-            + String.join(" ", launcher)
-            + " (pid "
-            + pid
-            + ") with EPHEMERAL_JAVA_OPTS="
-            + opts);
+    Main.header(out, "gc", launcher, " (pid " + pid + ") with EPHEMERAL_JAVA_OPTS=" + opts);
     out.println(
         "load: "
             + cell

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,8 @@ import java.util.Set;
  * medians.
  */
 final class Compare {
-  private static final Set<String> VALUED =
+  /** The options with a value of both comparisons, {@code compare} and {@code store}. */
+  static final Set<String> COMPARISON_VALUED =
       Set.of(
           "--seconds",
           "--requests",
@@ -30,11 +32,19 @@ final class Compare {
           "--ttl",
           "--holders",
           "--markdown",
-          "--svg",
           "--redis-server",
           "--busy-processes",
           "--broker");
+
+  private static final Set<String> VALUED = with(COMPARISON_VALUED, "--svg");
   private static final Set<String> FLAGS = Set.of("--no-redis", "--busy-host");
+
+  /** {@code options} and {@code more}. */
+  static Set<String> with(Set<String> options, String... more) {
+    Set<String> all = new HashSet<>(options);
+    all.addAll(List.of(more));
+    return Set.copyOf(all);
+  }
 
   /** What one run needs to know besides the cell. */
   static final class Settings {
@@ -93,12 +103,11 @@ final class Compare {
         redisServer = Server.redis(redisBinary, dir);
         servers.add(redisServer);
       }
-      out.println("# ephemeral-bench compare");
-      out.println("machine: " + Main.machine());
-      out.println(
-          "broker: "
-              + String.join(" ", launcher)
-              + " (pid "
+      Main.header(
+          out,
+          "compare",
+          launcher,
+          " (pid "
               + broker.pid()
               + ")"
               + (redisServer == null
@@ -267,17 +276,17 @@ final class Compare {
       long gen1 = Server.cpuTicks(self, "ephemeral-bench");
       long cpu1 = server.cpuTicks();
       atEnd.run();
-      if (r.requests == 0) {
+      if (r.requests() == 0) {
         throw new BenchException("no request completed in " + cell);
       }
       double cpuMicros = (cpu1 - cpu0) * 1e6 / Server.ticksPerSecond();
       return new Report.Stats(
-          r.requests / (double) cell.requestsPerOp() / r.seconds,
-          r.latencyNanos.getValueAtPercentile(50) / 1000.0,
-          r.latencyNanos.getValueAtPercentile(99) / 1000.0,
-          r.latencyNanos.getValueAtPercentile(99.9) / 1000.0,
-          cpuMicros / r.requests,
-          (gen1 - gen0) * 1e6 / Server.ticksPerSecond() / r.requests);
+          r.requests() / (double) cell.requestsPerOp() / r.seconds(),
+          r.latencyNanos().getValueAtPercentile(50) / 1000.0,
+          r.latencyNanos().getValueAtPercentile(99) / 1000.0,
+          r.latencyNanos().getValueAtPercentile(99.9) / 1000.0,
+          cpuMicros / r.requests(),
+          (gen1 - gen0) * 1e6 / Server.ticksPerSecond() / r.requests());
     }
   }
 

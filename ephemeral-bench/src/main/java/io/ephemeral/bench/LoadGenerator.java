@@ -27,17 +27,7 @@ final class LoadGenerator implements AutoCloseable {
   private static final int READ_BUFFER = 256 * 1024;
 
   /** What a measured phase produced. */
-  static final class Result {
-    final long requests;
-    final double seconds;
-    final Histogram latencyNanos;
-
-    Result(long requests, double seconds, Histogram latencyNanos) {
-      this.requests = requests;
-      this.seconds = seconds;
-      this.latencyNanos = latencyNanos;
-    }
-  }
+  record Result(long requests, double seconds, Histogram latencyNanos) {}
 
   private final class Conn {
     final int index;

@@ -237,6 +237,13 @@ public final class Main {
   }
 
   /** Cores, CPU model and load average, for the report header. */
+  /** The first lines of a report: the command, the machine, and the broker's launcher and more. */
+  static void header(PrintStream out, String command, List<String> launcher, String broker) {
+    out.println("# ephemeral-bench " + command);
+    out.println("machine: " + machine());
+    out.println("broker: " + String.join(" ", launcher) + broker);
+  }
+
   static String machine() {
     String model = "unknown CPU";
     try {

@@ -74,14 +74,11 @@ final class Pressure {
     long seed = args.number("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
     List<String> launcher = Main.brokerLauncher(args);
     Path dir = Main.tempDir();
-    out.println("# ephemeral-bench pressure");
-    out.println("machine: " + Main.machine());
-    out.println(
-        "broker: "
-            + String.join(" ", launcher)
-            + " start (EPHEMERAL_JAVA_OPTS=-Xmx"
-            + heap
-            + ", default maxMemory)");
+    Main.header(
+        out,
+        "pressure",
+        launcher,
+        " start (EPHEMERAL_JAVA_OPTS=-Xmx" + heap + ", default maxMemory)");
     out.println(
         "load: "
             + VALUE_WRITERS

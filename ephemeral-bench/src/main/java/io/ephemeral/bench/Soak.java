@@ -71,10 +71,7 @@ final class Soak {
     String opts =
         (System.getenv().getOrDefault("EPHEMERAL_JAVA_OPTS", "") + " -XX:MarkSweepDeadRatio=0")
             .trim();
-    out.println("# ephemeral-bench soak");
-    out.println("machine: " + Main.machine());
-    out.println(
-        "broker: " + String.join(" ", launcher) + " start (EPHEMERAL_JAVA_OPTS=" + opts + ")");
+    Main.header(out, "soak", launcher, " start (EPHEMERAL_JAVA_OPTS=" + opts + ")");
     out.println(
         "load: "
             + THREADS

@@ -21,24 +21,7 @@ import java.util.Set;
  * then {@code DEL}), which has no pool slots, wait queue or fencing token.
  */
 final class StoreCompare {
-  private static final Set<String> VALUED =
-      Set.of(
-          "--seconds",
-          "--requests",
-          "--warmup",
-          "--repeat",
-          "--cells",
-          "--ops",
-          "--shapes",
-          "--keys",
-          "--value-size",
-          "--ttl",
-          "--holders",
-          "--markdown",
-          "--redis-server",
-          "--busy-processes",
-          "--broker",
-          "--store");
+  private static final Set<String> VALUED = Compare.with(Compare.COMPARISON_VALUED, "--store");
   private static final Set<String> FLAGS = Set.of("--busy-host");
 
   /** The target's cells: get, set and lease+release at 1×1, 8×1 and 1×32. */
@@ -99,15 +82,8 @@ final class StoreCompare {
               List.of("--store", storeUri, "--max-items", "0"),
               Map.of());
       running.add(broker);
-      out.println("# ephemeral-bench store");
-      out.println("machine: " + Main.machine());
-      out.println(
-          "broker: "
-              + String.join(" ", launcher)
-              + " start --store … (pid "
-              + broker.pid()
-              + "); "
-              + redisLine);
+      Main.header(
+          out, "store", launcher, " start --store … (pid " + broker.pid() + "); " + redisLine);
       BusyHost busy = null;
       if (args.flag("--busy-host")) {
         busy = BusyHost.start((int) args.number("--busy-processes", 2, 1, 64), dir);

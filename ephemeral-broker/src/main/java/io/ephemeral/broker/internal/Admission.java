@@ -116,10 +116,32 @@ final class Admission {
    */
   private Connection waitingOnReserve;
 
-  private long lastShortageLog = -LOG_INTERVAL_MILLIS;
-  private long shortageRefusals;
-  private long lastLimitLog = -LOG_INTERVAL_MILLIS;
-  private long limitRefusals;
+  private final RefusalCount shortageRefusals = new RefusalCount();
+  private final RefusalCount limitRefusals = new RefusalCount();
+
+  /** Refusals of one cause, logged at most once per {@link #LOG_INTERVAL_MILLIS}. */
+  private static final class RefusalCount {
+    private long lastLine = -LOG_INTERVAL_MILLIS;
+    private long sinceLastLine;
+
+    void add() {
+      sinceLastLine++;
+    }
+
+    /**
+     * The refusals since the last line if a line is due at {@code now} (counting starts again), or
+     * -1.
+     */
+    long lineDue(long now) {
+      if (now - lastLine < LOG_INTERVAL_MILLIS) {
+        return -1;
+      }
+      long refused = sinceLastLine;
+      lastLine = now;
+      sinceLastLine = 0;
+      return refused;
+    }
+  }
 
   Admission(
       BrokerConfig config,
@@ -213,17 +235,15 @@ final class Admission {
   private void refusedAtLimit() {
     state.refused("limit");
     state.limitHit(Limit.MAX_CONNECTIONS);
-    limitRefusals++;
-    long now = clock.millis();
-    if (now - lastLimitLog >= LOG_INTERVAL_MILLIS) {
+    limitRefusals.add();
+    long refused = limitRefusals.lineDue(clock.millis());
+    if (refused >= 0) {
       log.warn(
           "Refused a connection: limit reached",
           "maxConnections",
           maxConnections,
           "refusedSinceLastLine",
-          limitRefusals);
-      lastLimitLog = now;
-      limitRefusals = 0;
+          refused);
     }
   }
 
@@ -401,7 +421,7 @@ final class Admission {
         if (ch != null) {
           ch.configureBlocking(false);
           state.refused("descriptors");
-          shortageRefusals++;
+          shortageRefusals.add();
           // Read what it sent (it decides the framing; data left unread would make the close a
           // reset), answer, close.
           firstBytes.clear();
@@ -445,18 +465,16 @@ final class Admission {
 
   /** Logs the descriptor shortage, at most once per {@link #LOG_INTERVAL_MILLIS}. */
   private void logShortage() {
-    long now = clock.millis();
-    if (now - lastShortageLog >= LOG_INTERVAL_MILLIS) {
+    long refused = shortageRefusals.lineDue(clock.millis());
+    if (refused >= 0) {
       log.warn(
           "Out of file descriptors: refusing connections",
           "refusedSinceLastLine",
-          shortageRefusals,
+          refused,
           "connections",
           state.connections,
           "maxConnections",
           maxConnections);
-      lastShortageLog = now;
-      shortageRefusals = 0;
     }
   }
 

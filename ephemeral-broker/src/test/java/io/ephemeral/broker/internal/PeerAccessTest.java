@@ -32,26 +32,15 @@ class PeerAccessTest {
         java.nio.file.FileSystems.getDefault()
             .getUserPrincipalLookupService()
             .lookupPrincipalByGroupName("nogroup");
-    assertThat(
-            PeerCheck.of(PeerAccess.SAME_USER, me, myGroup)
-                .refusal(new UnixDomainPrincipal(me, myGroup)))
-        .isNull();
-    assertThat(
-            PeerCheck.of(PeerAccess.SAME_USER, me, myGroup)
-                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
-        .contains("nobody");
-    assertThat(
-            PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup)
-                .refusal(new UnixDomainPrincipal(nobody, myGroup)))
-        .isNull();
-    assertThat(
-            PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup)
-                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
-        .contains("group");
-    assertThat(
-            PeerCheck.of(PeerAccess.ANY, me, myGroup)
-                .refusal(new UnixDomainPrincipal(nobody, nogroup)))
-        .isNull();
+    // The broker runs as me, in myGroup.
+    PeerCheck sameUser = PeerCheck.of(PeerAccess.SAME_USER, me, myGroup);
+    PeerCheck sameGroup = PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup);
+    PeerCheck any = PeerCheck.of(PeerAccess.ANY, me, myGroup);
+    assertThat(sameUser.refusal(new UnixDomainPrincipal(me, myGroup))).isNull();
+    assertThat(sameUser.refusal(new UnixDomainPrincipal(nobody, nogroup))).contains("nobody");
+    assertThat(sameGroup.refusal(new UnixDomainPrincipal(nobody, myGroup))).isNull();
+    assertThat(sameGroup.refusal(new UnixDomainPrincipal(nobody, nogroup))).contains("group");
+    assertThat(any.refusal(new UnixDomainPrincipal(nobody, nogroup))).isNull();
   }
 
   @Test

@@ -3,8 +3,6 @@ package io.ephemeral.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
-import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
 
 import io.ephemeral.broker.Broker;
 import io.ephemeral.client.BrokerClient;
@@ -14,9 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.platform.launcher.LauncherSession;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 
 /**
  * Review issue #21: when a test crashed, the original's after() hook did not run and the broker
@@ -48,24 +43,17 @@ class ReviewIssue21CrashedTestCleanupTest {
 
   @Test
   void aFailingTestLeavesNothingBehind() throws Exception {
-    assumeTrue(
-        System.getProperty(BrokerSession.PIPE_PROPERTY) == null
-            && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
-        "runs only without a configured broker");
     seenPipe = null;
-    SummaryGeneratingListener summary = new SummaryGeneratingListener();
     armed = true;
-    Map<String, String> props = Scopes.fresh();
-    props.forEach(System::setProperty);
-    try (LauncherSession session = LauncherFactory.openSession()) {
-      session
-          .getLauncher()
-          .execute(request().selectors(selectClass(FailingFixture.class)).build(), summary);
-      assertThat(summary.getSummary().getTestsFailedCount()).isEqualTo(1);
-      assertThat(seenPipe).exists();
+    try {
+      Scopes.runInOwnSession(
+          FailingFixture.class,
+          summary -> {
+            assertThat(summary.getTestsFailedCount()).isEqualTo(1);
+            assertThat(seenPipe).exists();
+          });
     } finally {
       armed = false;
-      props.keySet().forEach(System::clearProperty);
     }
     Scopes.assertEnds(seenPid);
     assertThat(seenPipe).doesNotExist();

@@ -1,7 +1,6 @@
 package io.ephemeral.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
 
@@ -90,27 +89,17 @@ class SessionBrokerTest {
 
   @Test
   void aLauncherSessionAttachesOnFirstUseAndItsBrokerEndsAfterItClosed() throws Exception {
-    assumeTrue(
-        System.getProperty(BrokerSession.PIPE_PROPERTY) == null
-            && System.getenv(BrokerSession.PIPE_VARIABLE) == null,
-        "runs only without a configured broker");
     seenPipe = null;
-    SummaryGeneratingListener summary = new SummaryGeneratingListener();
-    long pid;
-    Map<String, String> props = Scopes.fresh();
-    props.forEach(System::setProperty);
-    try (LauncherSession session = LauncherFactory.openSession()) {
-      session
-          .getLauncher()
-          .execute(request().selectors(selectClass(PipeFixture.class)).build(), summary);
-      assertThat(summary.getSummary().getTestsSucceededCount()).isEqualTo(1);
-      assertThat(socketExisted).isTrue();
-      assertThat(seenPipe).exists();
-      pid = seenPid;
-    } finally {
-      props.keySet().forEach(System::clearProperty);
-    }
-    Scopes.assertEnds(pid);
+    long[] pid = new long[1];
+    Scopes.runInOwnSession(
+        PipeFixture.class,
+        summary -> {
+          assertThat(summary.getTestsSucceededCount()).isEqualTo(1);
+          assertThat(socketExisted).isTrue();
+          assertThat(seenPipe).exists();
+          pid[0] = seenPid;
+        });
+    Scopes.assertEnds(pid[0]);
     assertThat(seenPipe).doesNotExist();
     assertThat(seenPipe)
         .isNotEqualTo(BrokerSession.current().pipe())

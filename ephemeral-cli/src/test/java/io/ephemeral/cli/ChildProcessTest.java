@@ -17,12 +17,8 @@ class ChildProcessTest {
     Path out = dir.resolve("child.txt");
     String script =
         "{ echo \"$EPHEMERAL_PIPE\"\n"
-            + "  "
-            + Cli.shellJava()
-            + " ctl set greeting hello --ttl 60000\n"
-            + "  "
-            + Cli.shellJava()
-            + " ctl get greeting\n"
+            + Cli.shellCtl("set greeting hello --ttl 60000")
+            + Cli.shellCtl("get greeting")
             + "} > \"$OUT\"\n";
     try (Cli cli =
         Cli.start(dir, Map.of("OUT", out.toString()), "start", "--", "sh", "-c", script)) {

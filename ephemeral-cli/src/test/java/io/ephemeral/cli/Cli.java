@@ -63,14 +63,17 @@ final class Cli implements AutoCloseable {
     return command;
   }
 
-  /** Shell text that runs {@code Main} with the arguments that follow it (for child scripts). */
-  static String shellJava() {
+  /** A line of a child script that runs brokerctl ({@code Main ctl}) with {@code arguments}. */
+  static String shellCtl(String arguments) {
     return "'"
         + JAVA
         + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '"
         + CLASS_PATH
         + "' "
-        + Main.class.getName();
+        + Main.class.getName()
+        + " ctl "
+        + arguments
+        + "\n";
   }
 
   /** Starts {@code Main args} with the tests' tmpdir, capturing output under {@code dir}. */

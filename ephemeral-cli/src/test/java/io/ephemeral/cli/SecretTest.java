@@ -25,15 +25,10 @@ class SecretTest {
     // The child signs with EPHEMERAL_SECRET (brokerctl's fallback); without it, auth fails.
     String script =
         "{ echo \"secret=$EPHEMERAL_SECRET\"\n"
-            + "  "
-            + Cli.shellJava()
-            + " ctl set k signed --ttl 60000\n"
-            + "  "
-            + Cli.shellJava()
-            + " ctl get k\n"
+            + Cli.shellCtl("set k signed --ttl 60000")
+            + Cli.shellCtl("get k")
             + "  env -u EPHEMERAL_SECRET "
-            + Cli.shellJava()
-            + " ctl get k 2>&1\n"
+            + Cli.shellCtl("get k 2>&1")
             + "  echo \"unsigned=$?\"\n"
             + "} > \"$OUT\"\n";
     try (Cli cli =

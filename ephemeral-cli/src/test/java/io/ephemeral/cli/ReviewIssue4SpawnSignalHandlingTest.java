@@ -3,6 +3,7 @@ package io.ephemeral.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +22,6 @@ class ReviewIssue4SpawnSignalHandlingTest {
   @ParameterizedTest
   @ValueSource(strings = {"TERM", "INT", "HUP"})
   void signalIsForwardedToTheChildAndItsStatusBecomesOurs(String signal) {
-    Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");
     Path pipeFile = dir.resolve("pipe");
     String script =
@@ -33,9 +33,7 @@ class ReviewIssue4SpawnSignalHandlingTest {
             + "echo \"$EPHEMERAL_PIPE\" > \"$PIPE_FILE\"\n"
             + "echo ready > \"$READY\"\n"
             + "while :; do sleep 0.05; done\n";
-    try (Cli cli =
-        Cli.start(dir, env(ready, marker, pipeFile), "start", "--", "sh", "-c", script)) {
-      Cli.awaitFile(ready);
+    try (Cli cli = startReadyChild(script)) {
       cli.signal(signal);
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(7);
       assertThat(Cli.read(marker)).isEqualTo(signal + "\n");
@@ -48,7 +46,6 @@ class ReviewIssue4SpawnSignalHandlingTest {
 
   @Test
   void eachSignalIsForwardedExactlyOnce() {
-    Path ready = dir.resolve("ready");
     Path marker = dir.resolve("marker");
     // Exits 7 on the second SIGTERM; a stacked handler would forward each signal twice.
     String script =
@@ -56,10 +53,7 @@ class ReviewIssue4SpawnSignalHandlingTest {
             + "trap 'n=$((n+1)); echo TERM >> \"$MARKER\"; if [ $n -ge 2 ]; then exit 7; fi' TERM\n"
             + "echo ready > \"$READY\"\n"
             + "while :; do sleep 0.05; done\n";
-    try (Cli cli =
-        Cli.start(
-            dir, env(ready, marker, dir.resolve("pipe")), "start", "--", "sh", "-c", script)) {
-      Cli.awaitFile(ready);
+    try (Cli cli = startReadyChild(script)) {
       cli.signal("TERM");
       Cli.await("the first signal to reach the child", () -> Cli.read(marker).equals("TERM\n"));
       assertThat(cli.process().isAlive()).isTrue();
@@ -71,17 +65,12 @@ class ReviewIssue4SpawnSignalHandlingTest {
 
   @Test
   void childThatHandlesTheSignalAndExitsCleanlyGivesZero() {
-    Path ready = dir.resolve("ready");
-    Path marker = dir.resolve("marker");
     String script =
         "trap 'echo TERM > \"$MARKER\"' TERM\n"
             + "echo ready > \"$READY\"\n"
             + "while [ ! -s \"$MARKER\" ]; do sleep 0.05; done\n"
             + "exit 0\n";
-    try (Cli cli =
-        Cli.start(
-            dir, env(ready, marker, dir.resolve("pipe")), "start", "--", "sh", "-c", script)) {
-      Cli.awaitFile(ready);
+    try (Cli cli = startReadyChild(script)) {
       cli.signal("TERM");
       assertThat(cli.exitStatus()).as(cli.describe()).isZero();
     }
@@ -89,25 +78,34 @@ class ReviewIssue4SpawnSignalHandlingTest {
 
   @Test
   void childKilledByTheForwardedSignalGives128PlusN() {
-    Path ready = dir.resolve("ready");
-    String script = "echo ready > \"$READY\"; exec sleep 60";
-    try (Cli cli =
-        Cli.start(
-            dir,
-            env(ready, dir.resolve("m"), dir.resolve("p")),
-            "start",
-            "--",
-            "sh",
-            "-c",
-            script)) {
-      Cli.awaitFile(ready);
+    try (Cli cli = startReadyChild("echo ready > \"$READY\"; exec sleep 60")) {
       cli.signal("TERM");
       assertThat(cli.exitStatus()).as(cli.describe()).isEqualTo(128 + 15);
     }
   }
 
-  private static java.util.Map<String, String> env(Path ready, Path marker, Path pipeFile) {
-    return java.util.Map.of(
-        "READY", ready.toString(), "MARKER", marker.toString(), "PIPE_FILE", pipeFile.toString());
+  /**
+   * The broker started with {@code script} as its child, once the script has written {@code
+   * $READY}; the script also finds the files {@code $MARKER} and {@code $PIPE_FILE} in {@link
+   * #dir}.
+   */
+  private Cli startReadyChild(String script) {
+    Path ready = dir.resolve("ready");
+    Map<String, String> env =
+        Map.of(
+            "READY",
+            ready.toString(),
+            "MARKER",
+            dir.resolve("marker").toString(),
+            "PIPE_FILE",
+            dir.resolve("pipe").toString());
+    Cli cli = Cli.start(dir, env, "start", "--", "sh", "-c", script);
+    try {
+      Cli.awaitFile(ready);
+    } catch (RuntimeException | Error e) {
+      cli.close();
+      throw e;
+    }
+    return cli;
   }
 }

@@ -130,6 +130,17 @@ class DescriptorExhaustionTest {
     assertThat(p.waitFor()).as("prlimit %s: %s", String.join(" ", args), output).isZero();
   }
 
+  /**
+   * Waits for the broker's socket, then lets the broker open only a few more descriptors than it
+   * holds now, so that they run out while it runs.
+   */
+  private static void leaveFewDescriptors(Cli cli) throws Exception {
+    cli.awaitSocket();
+    long pid = cli.process().pid();
+    long limit = openDescriptors(pid) + 8;
+    prlimit("--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
+  }
+
   private static void assertServes(Path socket) throws IOException {
     Cli.await(
         "a fresh client to be served",
@@ -146,11 +157,7 @@ class DescriptorExhaustionTest {
   void aBrokerThatRunsOutOfDescriptorsTurnsClientsAwayAndRecovers() throws Exception {
     Path socket = dir.resolve("b.sock");
     try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString())) {
-      cli.awaitSocket();
-      long pid = cli.process().pid();
-      // Descriptors run out while the broker runs: a few more than it holds now.
-      long limit = openDescriptors(pid) + 8;
-      prlimit("--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
+      leaveFewDescriptors(cli);
 
       Map<String, Integer> outcomes = crowd(socket);
 
@@ -182,10 +189,7 @@ class DescriptorExhaustionTest {
   void clientsSlowToSendAreEachAnsweredWhileDescriptorsAreOut() throws Exception {
     Path socket = dir.resolve("b.sock");
     try (Cli cli = Cli.start(dir, "start", "--socket", socket.toString())) {
-      cli.awaitSocket();
-      long pid = cli.process().pid();
-      long limit = openDescriptors(pid) + 8;
-      prlimit("--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit);
+      leaveFewDescriptors(cli);
       List<SocketChannel> open = java.util.Collections.synchronizedList(new ArrayList<>());
       ExecutorService clients = Executors.newSingleThreadExecutor();
       try {

@@ -98,15 +98,7 @@ class LoadTest {
           .as("broker fds with every connection open")
           .isGreaterThanOrEqualTo(CONNECTIONS);
 
-      Cli.await(
-          "the broker to see 1,000 connections close",
-          () -> {
-            try {
-              return Line.number(control.call("{\"action\":\"health\"}"), "open") == 1;
-            } catch (IOException e) {
-              throw new AssertionError(e);
-            }
-          });
+      awaitOnlyControlOpen(control);
       String stats = control.call("{\"action\":\"stats\"}");
       assertThat(Line.number(stats, "items")).as(stats).isZero();
       assertThat(Line.number(stats, "leases")).as(stats).isZero();
@@ -212,15 +204,17 @@ class LoadTest {
       // Each phase on connections of its own, measured once they are closed: what stays is the
       // leases (or what they left behind), not the connections' buffers.
       long[] slots = new long[HOLDERS];
+      java.util.function.IntFunction<String> holderLease =
+          w ->
+              "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
+                  + w
+                  + "\",\"ttl\":600000}";
       phase(
           socket,
           control,
           connections,
           each,
-          w ->
-              "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
-                  + w
-                  + "\",\"ttl\":600000}",
+          holderLease,
           (w, answer) -> slots[w] = Line.number(answer, "value"));
       TreeSet<Long> distinct = new TreeSet<>();
       for (long s : slots) {
@@ -239,10 +233,7 @@ class LoadTest {
           control,
           connections,
           each,
-          w ->
-              "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
-                  + w
-                  + "\",\"ttl\":600000}",
+          holderLease,
           (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
       phase(
           socket,
@@ -283,6 +274,11 @@ class LoadTest {
     } finally {
       lines.forEach(Line::close);
     }
+    awaitOnlyControlOpen(control);
+  }
+
+  /** Waits until the broker has closed every connection but {@code control}. */
+  private static void awaitOnlyControlOpen(Line control) {
     Cli.await(
         "the broker to see the connections close",
         () -> {

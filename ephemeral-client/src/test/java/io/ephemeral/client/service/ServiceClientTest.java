@@ -68,6 +68,14 @@ class ServiceClientTest {
         Map.of("root", c.root(), "chain", c.chain(), "depth", c.depth(), "deadline", c.deadline()));
   }
 
+  /** The context of a call at B, and at C as C's whoami answers a call B makes in it. */
+  private static Map<String, Object> contextsAtBAndC(CallContext ctx) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("atB", contextOf(ctx));
+    out.put("atC", ctx.call("C", "whoami", null, JsonNode.class));
+    return out;
+  }
+
   @Test
   void aCallsB() {
     ServiceClient b = client("b");
@@ -89,14 +97,7 @@ class ServiceClientTest {
     c.registerMethod("whoami", (p, ctx) -> contextOf(ctx));
     c.connect();
     ServiceClient b = client("B");
-    b.registerMethod(
-        "relay",
-        (p, ctx) -> {
-          Map<String, Object> out = new LinkedHashMap<>();
-          out.put("atB", contextOf(ctx));
-          out.put("atC", ctx.call("C", "whoami", null, JsonNode.class));
-          return out;
-        });
+    b.registerMethod("relay", (p, ctx) -> contextsAtBAndC(ctx));
     b.connect();
     ServiceClient a = client("A");
     a.connect();
@@ -443,10 +444,7 @@ class ServiceClientTest {
           assertThat(allRunning.await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
               .as("all handlers run at once")
               .isTrue();
-          Map<String, Object> out = new LinkedHashMap<>();
-          out.put("atB", contextOf(ctx));
-          out.put("atC", ctx.call("C", "whoami", null, JsonNode.class));
-          return out;
+          return contextsAtBAndC(ctx);
         });
     b.connect();
     ServiceClient a = client("A");

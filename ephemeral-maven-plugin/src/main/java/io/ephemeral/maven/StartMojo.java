@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -33,19 +32,8 @@ import org.apache.maven.project.MavenProject;
  * (failed or interrupted build), socket and private directory included.
  */
 @Mojo(name = "start", defaultPhase = LifecyclePhase.PROCESS_TEST_CLASSES, threadSafe = true)
-public class StartMojo extends AbstractMojo {
+public class StartMojo extends BrokerMojo {
   static final String PIPE_VARIABLE = "EPHEMERAL_PIPE";
-
-  @Parameter(defaultValue = "${project}", readonly = true, required = true)
-  MavenProject project;
-
-  /** Skip this goal. */
-  @Parameter(property = "ephemeral.skip", defaultValue = "false")
-  boolean skip;
-
-  /** The project property that receives the socket path. */
-  @Parameter(property = "ephemeral.propertyName", defaultValue = "ephemeral.pipe")
-  String propertyName = "ephemeral.pipe";
 
   /**
    * The project property that receives the secret when one is configured (for {@code

@@ -1,11 +1,8 @@
 package io.ephemeral.maven;
 
 import java.nio.file.Path;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.project.MavenProject;
 
 /**
  * Stops the broker that {@code ephemeral:start} started for this project: closes its connections
@@ -14,18 +11,7 @@ import org.apache.maven.project.MavenProject;
  * build until that project stops it too.
  */
 @Mojo(name = "stop", defaultPhase = LifecyclePhase.POST_INTEGRATION_TEST, threadSafe = true)
-public class StopMojo extends AbstractMojo {
-  @Parameter(defaultValue = "${project}", readonly = true, required = true)
-  MavenProject project;
-
-  /** Skip this goal. */
-  @Parameter(property = "ephemeral.skip", defaultValue = "false")
-  boolean skip;
-
-  /** The project property {@code ephemeral:start} set. */
-  @Parameter(property = "ephemeral.propertyName", defaultValue = "ephemeral.pipe")
-  String propertyName = "ephemeral.pipe";
-
+public class StopMojo extends BrokerMojo {
   @Override
   public void execute() {
     if (skip) {

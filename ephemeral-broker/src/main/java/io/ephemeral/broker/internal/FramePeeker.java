@@ -36,15 +36,22 @@ final class FramePeeker {
   private String error;
 
   FramePeeker(int maxDepth) {
-    json =
-        JsonFactory.builder()
-            .streamReadConstraints(
-                StreamReadConstraints.builder()
-                    .maxNestingDepth(maxDepth)
-                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
-                    .build())
-            .build();
+    json = jsonFactory(maxDepth);
     scanner = new JsonRoutingScanner(maxDepth);
+  }
+
+  /**
+   * Jackson for the JSON frame bodies of the gateway: at most {@code maxDepth} levels, numbers no
+   * longer than a request's.
+   */
+  static JsonFactory jsonFactory(int maxDepth) {
+    return JsonFactory.builder()
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(maxDepth)
+                .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
+                .build())
+        .build();
   }
 
   String error() {

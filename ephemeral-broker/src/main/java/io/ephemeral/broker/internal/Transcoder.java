@@ -3,7 +3,6 @@ package io.ephemeral.broker.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.ephemeral.protocol.JsJson;
 import io.ephemeral.protocol.Msgpackr;
@@ -46,14 +45,7 @@ final class Transcoder {
 
   Transcoder(int maxDepth) {
     this.maxDepth = maxDepth;
-    json =
-        JsonFactory.builder()
-            .streamReadConstraints(
-                StreamReadConstraints.builder()
-                    .maxNestingDepth(maxDepth)
-                    .maxNumberLength(BrokerConfig.MAX_NUMBER_LENGTH)
-                    .build())
-            .build();
+    json = FramePeeker.jsonFactory(maxDepth);
   }
 
   /** Writes the body, converted to {@code target}, as one frame (length prefix + body) to out. */

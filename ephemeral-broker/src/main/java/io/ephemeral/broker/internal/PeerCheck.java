@@ -15,28 +15,14 @@ import jdk.net.UnixDomainPrincipal;
 /**
  * Decides from a connection's peer credentials whether it may talk to the broker. Where the
  * operating system has no peer credentials (Windows) every connection passes and the socket's file
- * mode is the only guard.
+ * mode is the only guard. The broker's {@code user} and {@code group} are those of its socket file
+ * ({@link #forSocket}).
  */
-final class PeerCheck {
-  private final PeerAccess access;
-  private final UserPrincipal user;
-  private final GroupPrincipal group;
-
-  private PeerCheck(PeerAccess access, UserPrincipal user, GroupPrincipal group) {
-    this.access = access;
-    this.user = user;
-    this.group = group;
-  }
-
+record PeerCheck(PeerAccess access, UserPrincipal user, GroupPrincipal group) {
   /** The check for a broker whose socket is {@code socket}; the socket file's owner is "us". */
   static PeerCheck forSocket(PeerAccess access, Path socket) throws IOException {
     PosixFileAttributes attrs = Files.readAttributes(socket, PosixFileAttributes.class);
     return new PeerCheck(access, attrs.owner(), attrs.group());
-  }
-
-  /** For tests: the principals are given. */
-  static PeerCheck of(PeerAccess access, UserPrincipal user, GroupPrincipal group) {
-    return new PeerCheck(access, user, group);
   }
 
   static UserPrincipal lookupUser(String name) throws IOException {

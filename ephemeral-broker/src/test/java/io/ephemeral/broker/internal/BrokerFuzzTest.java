@@ -1024,7 +1024,7 @@ class BrokerFuzzTest {
               config,
               new BrokerLog(config.logLevel(), false),
               server,
-              PeerCheck.of(PeerAccess.ANY, null, null));
+              new PeerCheck(PeerAccess.ANY, null, null));
     }
 
     /** Empties the broker: no keys, leases, services or timers. */

@@ -33,9 +33,9 @@ class PeerAccessTest {
             .getUserPrincipalLookupService()
             .lookupPrincipalByGroupName("nogroup");
     // The broker runs as me, in myGroup.
-    PeerCheck sameUser = PeerCheck.of(PeerAccess.SAME_USER, me, myGroup);
-    PeerCheck sameGroup = PeerCheck.of(PeerAccess.SAME_GROUP, me, myGroup);
-    PeerCheck any = PeerCheck.of(PeerAccess.ANY, me, myGroup);
+    PeerCheck sameUser = new PeerCheck(PeerAccess.SAME_USER, me, myGroup);
+    PeerCheck sameGroup = new PeerCheck(PeerAccess.SAME_GROUP, me, myGroup);
+    PeerCheck any = new PeerCheck(PeerAccess.ANY, me, myGroup);
     assertThat(sameUser.refusal(new UnixDomainPrincipal(me, myGroup))).isNull();
     assertThat(sameUser.refusal(new UnixDomainPrincipal(nobody, nogroup))).contains("nobody");
     assertThat(sameGroup.refusal(new UnixDomainPrincipal(nobody, myGroup))).isNull();

@@ -10,21 +10,11 @@ import java.nio.charset.StandardCharsets;
  * unreadable line a {@link BrokerConnectionException} ({@code EPROTO}), and a value is mapped with
  * the client's Jackson mapper.
  */
-final class Answers {
+record Answers(ClientMapper mapper, int maxDecompressedBytes, boolean signs) {
   /** Turns an ok answer into what the method returns. */
   @FunctionalInterface
   interface Decoder<T> {
     T decode(Reply reply) throws IOException;
-  }
-
-  private final ClientMapper mapper;
-  private final int maxDecompressedBytes;
-  private final boolean signs;
-
-  Answers(ClientMapper mapper, int maxDecompressedBytes, boolean signs) {
-    this.mapper = mapper;
-    this.maxDecompressedBytes = maxDecompressedBytes;
-    this.signs = signs;
   }
 
   /**

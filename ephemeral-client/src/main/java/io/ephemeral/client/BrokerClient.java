@@ -450,7 +450,7 @@ public final class BrokerClient implements AutoCloseable {
         "lease",
         subject,
         payload,
-        calls.timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
+        calls.timeoutNanos() + TimeUnit.MILLISECONDS.toNanos(waitMs),
         r -> toLease(r, key, workerId, ttl, poolSize));
   }
 

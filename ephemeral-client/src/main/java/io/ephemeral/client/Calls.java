@@ -6,24 +6,11 @@ import java.util.concurrent.Executor;
 /**
  * How a {@link BrokerClient} method makes its request: sign the payload, start a call, and read the
  * answer, on the caller's thread ({@link #sync}), on the client's executor ({@link #async}), or on
- * a connection of its own for a request that may wait long at the broker ({@link #alone}).
+ * a connection of its own for a request that may wait long at the broker ({@link #alone}). {@code
+ * timeoutNanos} is the client's timeout for one call, retries included.
  */
-final class Calls {
-  final Attempts attempts;
-  final Signer signer;
-  final Answers answers;
-  final Executor executor;
-
-  /** The client's timeout for one call, retries included. */
-  final long timeoutNanos;
-
-  Calls(Attempts attempts, Signer signer, Answers answers, Executor executor, long timeoutNanos) {
-    this.attempts = attempts;
-    this.signer = signer;
-    this.answers = answers;
-    this.executor = executor;
-    this.timeoutNanos = timeoutNanos;
-  }
+record Calls(
+    Attempts attempts, Signer signer, Answers answers, Executor executor, long timeoutNanos) {
 
   /** Starts a call with the client's timeout. */
   Call start(String action, String subject, byte[] payload) {

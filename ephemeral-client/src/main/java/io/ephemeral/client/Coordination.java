@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The coordination requests of a {@link BrokerClient}: setIfAbsent, incr, compute (single-flight),
  * barrier and acquire (rate limiter), and locks over leases.
  */
-final class Coordination {
+record Coordination(BrokerClient client, Calls calls, Requests requests, Answers answers) {
   /*
    * Implementation notes.
    *
@@ -54,18 +54,6 @@ final class Coordination {
     static final AtomicLong LOCK_IDS = new AtomicLong();
     static final String LOCK_OWNER =
         ProcessHandle.current().pid() + "-" + Long.toHexString(new java.util.Random().nextLong());
-  }
-
-  private final BrokerClient client;
-  private final Calls calls;
-  private final Requests requests;
-  private final Answers answers;
-
-  Coordination(BrokerClient client, Calls calls, Requests requests, Answers answers) {
-    this.client = client;
-    this.calls = calls;
-    this.requests = requests;
-    this.answers = answers;
   }
 
   // ---- setIfAbsent, incr ----
@@ -121,7 +109,7 @@ final class Coordination {
     java.util.Objects.requireNonNull(compute, "compute");
     String subject = Text.quote(key);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-    try (OwnConnection c = OwnConnection.open(calls.attempts)) {
+    try (OwnConnection c = OwnConnection.open(calls.attempts())) {
       while (true) {
         long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         byte[] ask =
@@ -286,7 +274,7 @@ final class Coordination {
         action,
         subject,
         payload,
-        calls.timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
+        calls.timeoutNanos() + TimeUnit.MILLISECONDS.toNanos(waitMs),
         decoder);
   }
 
@@ -297,7 +285,7 @@ final class Coordination {
         action,
         subject,
         payload,
-        calls.timeoutNanos + TimeUnit.MILLISECONDS.toNanos(waitMs),
+        calls.timeoutNanos() + TimeUnit.MILLISECONDS.toNanos(waitMs),
         r -> r);
   }
 }

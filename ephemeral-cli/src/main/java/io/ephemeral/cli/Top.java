@@ -23,19 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * services, connections, memory — redrawn every interval until q, Ctrl-C or the broker goes away.
  * With {@code --once} it samples over one interval, prints a single frame and exits.
  */
-final class Top {
+record Top(BrokerClient client, PrintWriter out, Duration interval) {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String CLEAR = "\033[H\033[2J";
-
-  private final BrokerClient client;
-  private final PrintWriter out;
-  private final Duration interval;
-
-  Top(BrokerClient client, PrintWriter out, Duration interval) {
-    this.client = client;
-    this.out = out;
-    this.interval = interval;
-  }
 
   /** One frame sampled over one interval, as text. */
   String once() throws InterruptedException, IOException {

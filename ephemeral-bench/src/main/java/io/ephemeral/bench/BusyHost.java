@@ -1,6 +1,7 @@
 package io.ephemeral.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,6 +31,19 @@ final class BusyHost implements AutoCloseable {
   private long runStartNanos;
 
   private BusyHost() {}
+
+  /**
+   * With {@code --busy-host}: {@code --busy-processes} (2) processes started and described on
+   * {@code out}; else null.
+   */
+  static BusyHost startIfAsked(Args args, Path dir, PrintStream out) throws IOException {
+    if (!args.flag("--busy-host")) {
+      return null;
+    }
+    BusyHost busy = start((int) args.number("--busy-processes", 2, 1, 64), dir);
+    out.println(busy.describe());
+    return busy;
+  }
 
   /** Starts {@code count} spinning processes, measures them alone for a second, then stops them. */
   static BusyHost start(int count, Path dir) throws IOException {

@@ -56,6 +56,15 @@ final class Compare {
     long ttl;
     int holders;
 
+    /** The report's line on the runs: how long each is and its warm-up. */
+    String eachRun() {
+      return "each run: "
+          + (requests > 0 ? requests + " requests" : seconds + " s")
+          + " after "
+          + warmup
+          + " warm-up requests";
+    }
+
     /**
      * The workload options shared by {@code compare} and {@code store}; only two defaults differ.
      */
@@ -86,10 +95,8 @@ final class Compare {
     String redisBinary = withRedis ? Main.redisServer(args, "run with --no-redis") : null;
     List<String> launcher = Main.brokerLauncher(args);
 
-    Path dir = Main.tempDir();
-    List<AutoCloseable> servers = new ArrayList<>();
-    Thread cleanup = new Thread(() -> Main.closeAll(servers));
-    Runtime.getRuntime().addShutdownHook(cleanup);
+    Workspace workspace = new Workspace();
+    Path dir = workspace.dir;
     String loadBefore = Main.loadAverage();
     List<Report.Stats> ours = new ArrayList<>();
     List<Report.Stats> redis = new ArrayList<>();
@@ -97,11 +104,11 @@ final class Compare {
     BusyHost.Results busyRuns = null;
     try {
       Server broker = Server.broker(launcher, dir, List.of(), Map.of());
-      servers.add(broker);
+      workspace.add(broker);
       Server redisServer = null;
       if (withRedis) {
         redisServer = Server.redis(redisBinary, dir);
-        servers.add(redisServer);
+        workspace.add(redisServer);
       }
       Main.header(
           out,
@@ -113,19 +120,11 @@ final class Compare {
               + (redisServer == null
                   ? ""
                   : "; redis: " + redisVersion(redisBinary) + " (pid " + redisServer.pid() + ")"));
-      out.println(
-          "each run: "
-              + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s")
-              + " after "
-              + s.warmup
-              + " warm-up requests; "
-              + repeat
-              + " runs per cell and server, medians reported");
-      if (args.flag("--busy-host")) {
-        busy = BusyHost.start((int) args.number("--busy-processes", 2, 1, 64), dir);
-        servers.add(busy);
+      out.println(s.eachRun() + "; " + repeat + " runs per cell and server, medians reported");
+      busy = BusyHost.startIfAsked(args, dir, out);
+      if (busy != null) {
+        workspace.add(busy);
         busyRuns = new BusyHost.Results(cells.size(), 2);
-        out.println(busy.describe());
       }
       out.flush();
       for (int c = 0; c < cells.size(); c++) {
@@ -170,28 +169,16 @@ final class Compare {
         redis.add(theirs.isEmpty() ? null : Report.Stats.median(theirs));
       }
     } finally {
-      Main.closeAll(servers);
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-      Main.deleteTree(dir);
+      workspace.close();
     }
     List<Report.Row> rows = Report.rows(cells, ours, redis);
     String table = Report.table(rows);
-    out.println();
-    out.print(table);
-    out.println();
-    if (busyRuns != null) {
-      String busyTable = busyRuns.table(cells, List.of("ours", "Redis"), ours, redis);
-      out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
-      out.println();
-      out.print(busyTable);
-      out.println();
-      table += "\n" + busyTable;
-    }
-    out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
-    String md = args.string("--markdown", null);
-    if (md != null) {
-      Files.writeString(Path.of(md), table, StandardCharsets.UTF_8);
-    }
+    printTables(
+        out,
+        args,
+        table,
+        busyRuns == null ? null : busyRuns.table(cells, List.of("ours", "Redis"), ours, redis),
+        loadBefore);
     String svg = args.string("--svg", null);
     if (svg != null) {
       String subtitle =
@@ -204,6 +191,32 @@ final class Compare {
       out.println("chart: " + svg);
     }
     return 0;
+  }
+
+  /**
+   * The end of a comparison's report: the table of medians, the busy host's table after a run with
+   * {@code --busy-host} (else {@code busyTable} is null), the load average before and after; both
+   * tables to the {@code --markdown} file if one is named.
+   */
+  static void printTables(
+      PrintStream out, Args args, String table, String busyTable, String loadBefore)
+      throws IOException {
+    out.println();
+    out.print(table);
+    out.println();
+    String markdown = table;
+    if (busyTable != null) {
+      out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
+      out.println();
+      out.print(busyTable);
+      out.println();
+      markdown += "\n" + busyTable;
+    }
+    out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
+    String md = args.string("--markdown", null);
+    if (md != null) {
+      Files.writeString(Path.of(md), markdown, StandardCharsets.UTF_8);
+    }
   }
 
   static List<Cell> cells(Args args) {

@@ -130,10 +130,8 @@ final class GatewayBench {
     List<String> launcher = Main.brokerLauncher(args);
     GatewayLoad.Timing timing = new GatewayLoad.Timing(warmup, seconds);
 
-    Path dir = Main.tempDir();
-    List<AutoCloseable> open = new ArrayList<>(); // closed in reverse order
-    Thread cleanup = new Thread(() -> Main.closeAll(open));
-    Runtime.getRuntime().addShutdownHook(cleanup);
+    Workspace workspace = new Workspace();
+    Path dir = workspace.dir;
     String loadBefore = Main.loadAverage();
     List<Contender> systems = new ArrayList<>();
     List<List<GatewayReport.Stats>> medians = new ArrayList<>(); // [system][cell]
@@ -141,7 +139,7 @@ final class GatewayBench {
     BusyHost.Results busyRuns = null;
     try {
       Server broker = Server.broker(launcher, dir, List.of(), Map.of());
-      open.add(broker);
+      workspace.add(broker);
       String brokerLine =
           String.join(" ", launcher) + " start --socket … (pid " + broker.pid() + ")";
       ChildJvm callee = null;
@@ -206,7 +204,7 @@ final class GatewayBench {
               calleeApart);
       ours.parts.addAll(ourParts);
       systems.add(ours);
-      open.add(ours);
+      workspace.add(ours);
       out.println("# ephemeral-bench gateway");
       out.println("machine: " + Main.machine());
       out.println(
@@ -222,11 +220,11 @@ final class GatewayBench {
       for (String peer : peers) {
         Contender sys = startPeer(peer, natsBinary, dir, tool, out);
         systems.add(sys);
-        open.add(sys);
+        workspace.add(sys);
       }
       if (busyHost) {
         busy = BusyHost.start(busyProcesses, dir);
-        open.add(busy);
+        workspace.add(busy);
         busyRuns = new BusyHost.Results(cells.size(), systems.size());
         out.println(busy.describe());
       }
@@ -293,9 +291,7 @@ final class GatewayBench {
         medians.add(m);
       }
     } finally {
-      Main.closeAll(open);
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-      Main.deleteTree(dir);
+      workspace.close();
     }
     StringBuilder tables = new StringBuilder();
     for (int s = 0; s < systems.size(); s++) {

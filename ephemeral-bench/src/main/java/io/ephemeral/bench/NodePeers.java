@@ -75,17 +75,15 @@ final class NodePeers {
     }
     List<String> launcher = Main.brokerLauncher(args);
 
-    Path dir = Main.tempDir();
-    List<AutoCloseable> open = new ArrayList<>();
-    Thread cleanup = new Thread(() -> Main.closeAll(open));
-    Runtime.getRuntime().addShutdownHook(cleanup);
+    Workspace workspace = new Workspace();
+    Path dir = workspace.dir;
     String loadBefore = Main.loadAverage();
     // by benchmark name: the runs on ours and on the original
     Map<String, List<Result>> ours = new LinkedHashMap<>();
     Map<String, List<Result>> original = new LinkedHashMap<>();
     try {
       Server broker = Server.broker(launcher, dir, List.of(), Map.of());
-      open.add(broker);
+      workspace.add(broker);
       Path originalSocket = dir.resolve("original.sock");
       Process gateway =
           new ProcessBuilder(
@@ -96,7 +94,7 @@ final class NodePeers {
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("original.log").toFile())
               .start();
-      open.add(
+      workspace.add(
           () -> {
             gateway.getOutputStream().close();
             if (!gateway.waitFor(10, TimeUnit.SECONDS)) {
@@ -157,9 +155,7 @@ final class NodePeers {
         }
       }
     } finally {
-      Main.closeAll(open);
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-      Main.deleteTree(dir);
+      workspace.close();
     }
     String table = table(ours, original);
     out.println();

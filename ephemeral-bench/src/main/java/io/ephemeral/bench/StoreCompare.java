@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,10 +45,8 @@ final class StoreCompare {
     String redisBinary =
         storeUri == null ? Main.redisServer(args, "--store URI of a running Redis") : null;
 
-    Path dir = Main.tempDir();
-    List<AutoCloseable> running = new ArrayList<>();
-    Thread cleanup = new Thread(() -> Main.closeAll(running));
-    Runtime.getRuntime().addShutdownHook(cleanup);
+    Workspace workspace = new Workspace();
+    Path dir = workspace.dir;
     String loadBefore = Main.loadAverage();
     List<Report.Stats> viaBroker = new ArrayList<>();
     List<Report.Stats> direct = new ArrayList<>();
@@ -63,7 +60,7 @@ final class StoreCompare {
           port = probe.getLocalPort();
         }
         redis = Server.redis(redisBinary, Files.createDirectories(dir.resolve("redis")), port);
-        running.add(redis);
+        workspace.add(redis);
         storeUri = "redis://127.0.0.1:" + port + "?prefix=bench";
         redisLine =
             "redis-server (pid "
@@ -81,22 +78,17 @@ final class StoreCompare {
               Files.createDirectories(dir.resolve("b")),
               List.of("--store", storeUri, "--max-items", "0"),
               Map.of());
-      running.add(broker);
+      workspace.add(broker);
       Main.header(
           out, "store", launcher, " start --store … (pid " + broker.pid() + "); " + redisLine);
-      BusyHost busy = null;
-      if (args.flag("--busy-host")) {
-        busy = BusyHost.start((int) args.number("--busy-processes", 2, 1, 64), dir);
-        running.add(busy);
+      BusyHost busy = BusyHost.startIfAsked(args, dir, out);
+      if (busy != null) {
+        workspace.add(busy);
         busyRuns = new BusyHost.Results(cells.size(), 2);
-        out.println(busy.describe());
       }
       out.println(
-          "each run: "
-              + (s.requests > 0 ? s.requests + " requests" : s.seconds + " s")
-              + " after "
-              + s.warmup
-              + " warm-up requests; "
+          s.eachRun()
+              + "; "
               + repeat
               + " runs per cell, broker and Redis alternating, medians reported;"
               + " the CPU columns are the broker's and Redis's own");
@@ -141,29 +133,18 @@ final class StoreCompare {
         direct.add(b.isEmpty() ? null : Report.Stats.median(b));
       }
     } finally {
-      Main.closeAll(running);
-      Runtime.getRuntime().removeShutdownHook(cleanup);
-      Main.deleteTree(dir);
+      workspace.close();
     }
     String table =
         Report.table(Report.rows(cells, viaBroker, direct), "redis store", "Redis direct");
-    out.println();
-    out.print(table);
-    out.println();
-    if (busyRuns != null) {
-      String busyTable =
-          busyRuns.table(cells, List.of("redis store", "Redis direct"), viaBroker, direct);
-      out.println("busy host (operations/s quiet and beside the CPU-bound processes):");
-      out.println();
-      out.print(busyTable);
-      out.println();
-      table += "\n" + busyTable;
-    }
-    out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
-    String md = args.string("--markdown", null);
-    if (md != null) {
-      Files.writeString(Path.of(md), table, StandardCharsets.UTF_8);
-    }
+    Compare.printTables(
+        out,
+        args,
+        table,
+        busyRuns == null
+            ? null
+            : busyRuns.table(cells, List.of("redis store", "Redis direct"), viaBroker, direct),
+        loadBefore);
     return 0;
   }
 }

@@ -77,6 +77,13 @@ final class BrokerFixture implements AutoCloseable {
 
   /** A client builder for this broker that ignores the process environment. */
   BrokerClient.Builder client() {
+    return clientOf(socket);
+  }
+
+  /**
+   * A client builder for whatever listens on {@code socket} (or nothing), ignoring the environment.
+   */
+  static BrokerClient.Builder clientOf(Path socket) {
     return BrokerClient.builder().environment(Map.of()).pipe(socket);
   }
 

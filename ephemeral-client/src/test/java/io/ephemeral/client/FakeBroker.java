@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +38,7 @@ final class FakeBroker implements AutoCloseable {
 
   /** A client of this peer, without the environment's settings. */
   BrokerClient.Builder client() {
-    return BrokerClient.builder().environment(Map.of()).pipe(socket);
+    return BrokerFixture.clientOf(socket);
   }
 
   private void acceptLoop() {
@@ -54,11 +53,17 @@ final class FakeBroker implements AutoCloseable {
 
   /** The next accepted connection, waiting up to 10 s. */
   Conn accept() throws InterruptedException {
-    Conn c = accepted.poll(10, TimeUnit.SECONDS);
-    if (c == null) {
-      throw new AssertionError("the client did not connect");
+    return within10s(accepted, "the client did not connect");
+  }
+
+  /** The next element of {@code queue} within 10 s; else fails with {@code otherwise}. */
+  private static <T> T within10s(BlockingQueue<T> queue, String otherwise)
+      throws InterruptedException {
+    T next = queue.poll(10, TimeUnit.SECONDS);
+    if (next == null) {
+      throw new AssertionError(otherwise);
     }
-    return c;
+    return next;
   }
 
   /** A connection accepted within {@code wait}, or null. */
@@ -123,11 +128,7 @@ final class FakeBroker implements AutoCloseable {
 
     /** The next request line, waiting up to 10 s. */
     String readLine() throws InterruptedException {
-      String l = lines.poll(10, TimeUnit.SECONDS);
-      if (l == null) {
-        throw new AssertionError("no request line arrived");
-      }
-      return l;
+      return within10s(lines, "no request line arrived");
     }
 
     /** A request line received within {@code wait}, or null. */

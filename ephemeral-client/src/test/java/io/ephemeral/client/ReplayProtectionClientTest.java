@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ephemeral.broker.ManualClock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -53,9 +52,7 @@ class ReplayProtectionClientTest {
   void optingInNeedsASecret() {
     assertThatThrownBy(
             () ->
-                BrokerClient.builder()
-                    .environment(Map.of())
-                    .pipe(java.nio.file.Path.of("/nonexistent.sock"))
+                BrokerFixture.clientOf(java.nio.file.Path.of("/nonexistent.sock"))
                     .replayProtection(true)
                     .build())
         .isInstanceOf(IllegalStateException.class)

@@ -9,7 +9,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,7 @@ class ReviewIssue15RetryTotalTimeoutTest {
   private static final long SLACK_MILLIS = 1_500;
 
   private static BrokerClient client(Path socket) {
-    return BrokerClient.builder().environment(Map.of()).pipe(socket).timeout(TIMEOUT).build();
+    return BrokerFixture.clientOf(socket).timeout(TIMEOUT).build();
   }
 
   @Test

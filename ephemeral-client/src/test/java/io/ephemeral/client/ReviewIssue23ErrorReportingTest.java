@@ -31,8 +31,7 @@ class ReviewIssue23ErrorReportingTest {
   @Test
   void buildDoesNotConnect() throws Exception {
     Path dir = Files.createTempDirectory("ebe-");
-    try (BrokerClient client =
-        BrokerClient.builder().environment(Map.of()).pipe(dir.resolve("later.sock")).build()) {
+    try (BrokerClient client = BrokerFixture.clientOf(dir.resolve("later.sock")).build()) {
       assertThat(client.connectAttempts()).isZero();
     } finally {
       Files.delete(dir);
@@ -43,11 +42,7 @@ class ReviewIssue23ErrorReportingTest {
   void argumentErrorsAreThrownByAsyncMethodsToo() throws Exception {
     Path dir = Files.createTempDirectory("ebe-");
     try (BrokerClient client =
-        BrokerClient.builder()
-            .environment(Map.of())
-            .pipe(dir.resolve("none.sock"))
-            .timeout(Duration.ofMillis(200))
-            .build()) {
+        BrokerFixture.clientOf(dir.resolve("none.sock")).timeout(Duration.ofMillis(200)).build()) {
       assertThatThrownBy(() -> client.setAsync("k", 1, Duration.ZERO))
           .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> client.leaseAsync("", "w"))

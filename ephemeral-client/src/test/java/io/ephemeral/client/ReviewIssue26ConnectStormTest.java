@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,9 +20,7 @@ class ReviewIssue26ConnectStormTest {
   void manyWaitingCallsShareConnectAttempts() throws Exception {
     Path dir = Files.createTempDirectory("ebs-");
     try (BrokerClient client =
-        BrokerClient.builder()
-            .environment(Map.of())
-            .pipe(dir.resolve("down.sock"))
+        BrokerFixture.clientOf(dir.resolve("down.sock"))
             .timeout(Duration.ofMillis(1_000))
             .build()) {
       List<CompletableFuture<Long>> calls = new ArrayList<>();

@@ -302,14 +302,25 @@ class CoordinationTest extends WithBroker {
         .isEqualTo("barrier_parties_mismatch");
   }
 
-  @Test
-  void aPartyWhoseWaitRunsOutBreaksTheBarrierForTheOthers() throws Exception {
+  /**
+   * Two parties waiting at barrier 'b' of 3: the first up to {@code firstWaitMs}, the second a
+   * minute. Both connect before the first arrives.
+   */
+  private WireClient[] twoWaitingAtB(long firstWaitMs) throws IOException {
     WireClient a = f.client();
     WireClient b = f.client();
-    a.send(barrier("b", 3, 1_000) + "\n");
+    a.send(barrier("b", 3, firstWaitMs) + "\n");
     awaitWaiting(1);
     b.send(barrier("b", 3, 60_000) + "\n");
     awaitWaiting(2);
+    return new WireClient[] {a, b};
+  }
+
+  @Test
+  void aPartyWhoseWaitRunsOutBreaksTheBarrierForTheOthers() throws Exception {
+    WireClient[] waiting = twoWaitingAtB(1_000);
+    WireClient a = waiting[0];
+    WireClient b = waiting[1];
     f.clock.advance(Duration.ofMillis(1_000));
     JsonNode timedOut = json(a.readLine());
     assertThat(timedOut.get("error").asText()).isEqualTo("barrier_timeout");
@@ -322,12 +333,9 @@ class CoordinationTest extends WithBroker {
 
   @Test
   void aPartyThatGoesAwayBreaksTheBarrierForTheOthers() throws Exception {
-    WireClient a = f.client();
-    WireClient b = f.client();
-    a.send(barrier("b", 3, 60_000) + "\n");
-    awaitWaiting(1);
-    b.send(barrier("b", 3, 60_000) + "\n");
-    awaitWaiting(2);
+    WireClient[] waiting = twoWaitingAtB(60_000);
+    WireClient a = waiting[0];
+    WireClient b = waiting[1];
     a.close();
     JsonNode broken = json(b.readLine());
     assertThat(broken.get("error").asText()).isEqualTo("barrier_broken");

@@ -203,19 +203,14 @@ class LoadTest {
 
       // Each phase on connections of its own, measured once they are closed: what stays is the
       // leases (or what they left behind), not the connections' buffers.
+      Phases phases = new Phases(socket, control, connections, each);
       long[] slots = new long[HOLDERS];
       java.util.function.IntFunction<String> holderLease =
           w ->
               "{\"action\":\"lease\",\"key\":\"holders\",\"workerId\":\"h-"
                   + w
                   + "\",\"ttl\":600000}";
-      phase(
-          socket,
-          control,
-          connections,
-          each,
-          holderLease,
-          (w, answer) -> slots[w] = Line.number(answer, "value"));
+      phases.run(holderLease, (w, answer) -> slots[w] = Line.number(answer, "value"));
       TreeSet<Long> distinct = new TreeSet<>();
       for (long s : slots) {
         distinct.add(s);
@@ -228,18 +223,9 @@ class LoadTest {
       long heapHeld = probe.heapAfterGc();
 
       // Renewing keeps each holder's slot.
-      phase(
-          socket,
-          control,
-          connections,
-          each,
-          holderLease,
-          (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
-      phase(
-          socket,
-          control,
-          connections,
-          each,
+      phases.run(
+          holderLease, (w, answer) -> assertThat(Line.number(answer, "value")).isEqualTo(slots[w]));
+      phases.run(
           w -> "{\"action\":\"release\",\"workerId\":\"h-" + w + "\"}",
           (w, answer) -> assertThat(answer).isEqualTo("{\"ok\":true,\"released\":true}"));
       stats = control.call("{\"action\":\"stats\"}");
@@ -256,25 +242,24 @@ class LoadTest {
     }
   }
 
-  /** {@link #pipeline} on fresh connections, closed afterwards and seen closed by the broker. */
-  private static void phase(
-      Path socket,
-      Line control,
-      int connections,
-      int each,
-      java.util.function.IntFunction<String> request,
-      Check check)
-      throws IOException {
-    List<Line> lines = new ArrayList<>();
-    try {
-      for (int i = 0; i < connections; i++) {
-        lines.add(new Line(socket));
+  /**
+   * Phases of requests to the broker on {@code socket}: each on {@code connections} connections of
+   * its own, {@code each} requests per connection.
+   */
+  private record Phases(Path socket, Line control, int connections, int each) {
+    /** {@link #pipeline} on fresh connections, closed afterwards and seen closed by the broker. */
+    void run(java.util.function.IntFunction<String> request, Check check) throws IOException {
+      List<Line> lines = new ArrayList<>();
+      try {
+        for (int i = 0; i < connections; i++) {
+          lines.add(new Line(socket));
+        }
+        pipeline(lines, each, request, check);
+      } finally {
+        lines.forEach(Line::close);
       }
-      pipeline(lines, each, request, check);
-    } finally {
-      lines.forEach(Line::close);
+      awaitOnlyControlOpen(control);
     }
-    awaitOnlyControlOpen(control);
   }
 
   /** Waits until the broker has closed every connection but {@code control}. */

@@ -312,33 +312,29 @@ final class GatewayBench {
         }
       }
     }
+    List<String> labels = new ArrayList<>();
+    systems.forEach(x -> labels.add(x.label));
     if (systems.size() > 1) {
-      List<String> labels = new ArrayList<>();
-      systems.forEach(x -> labels.add(x.label));
-      String comparison = GatewayReport.comparison(cells, labels, medians);
-      out.println();
-      out.println("side by side (CPU: every process of the system, µs per call):");
-      out.println();
-      out.print(comparison);
-      tables.append("\n").append(comparison);
+      titledTable(
+          out,
+          tables,
+          "side by side (CPU: every process of the system, µs per call):",
+          GatewayReport.comparison(cells, labels, medians));
     }
     if (busyRuns != null) {
       List<String> cellLabels = new ArrayList<>();
       cells.forEach(c -> cellLabels.add(c.toString()));
-      List<String> labels = new ArrayList<>();
-      systems.forEach(x -> labels.add(x.label));
       double[][] quiet = new double[cells.size()][systems.size()];
       for (int c = 0; c < cells.size(); c++) {
         for (int i = 0; i < systems.size(); i++) {
           quiet[c][i] = medians.get(i).get(c).callsPerSec;
         }
       }
-      String busyTable = busyRuns.table(cellLabels, labels, quiet);
-      out.println();
-      out.println("busy host (calls/s quiet and beside the CPU-bound processes):");
-      out.println();
-      out.print(busyTable);
-      tables.append("\n").append(busyTable);
+      titledTable(
+          out,
+          tables,
+          "busy host (calls/s quiet and beside the CPU-bound processes):",
+          busyRuns.table(cellLabels, labels, quiet));
     }
     out.println();
     out.println("load average before " + loadBefore + ", after " + Main.loadAverage());
@@ -347,6 +343,16 @@ final class GatewayBench {
       Files.writeString(Path.of(md), tables.toString(), StandardCharsets.UTF_8);
     }
     return 0;
+  }
+
+  /** Prints {@code table} under {@code title} and adds it to the report's {@code tables}. */
+  private static void titledTable(
+      PrintStream out, StringBuilder tables, String title, String table) {
+    out.println();
+    out.println(title);
+    out.println();
+    out.print(table);
+    tables.append("\n").append(table);
   }
 
   /** Starts a peer's middle process (NATS), its callee JVM and the caller's connection. */

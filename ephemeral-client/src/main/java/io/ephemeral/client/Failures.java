@@ -5,24 +5,12 @@ import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Turns socket errors into {@link BrokerConnectionException}s that say what to do. */
-final class Failures {
-  private final Path pipe;
-
-  /**
-   * {@code EPHEMERAL_PIPE=<path>} or {@code pipe=<path>}, depending on where the path came from.
-   */
-  private final String pipeLabel;
-
-  Failures(Path pipe, String pipeLabel) {
-    this.pipe = pipe;
-    this.pipeLabel = pipeLabel;
-  }
-
-  String pipeLabel() {
-    return pipeLabel;
-  }
-
+/**
+ * Turns socket errors into {@link BrokerConnectionException}s that say what to do. {@code
+ * pipeLabel} is {@code EPHEMERAL_PIPE=<path>} or {@code pipe=<path>}, depending on where the path
+ * came from.
+ */
+record Failures(Path pipe, String pipeLabel) {
   BrokerConnectionException connectFailed(Exception e) {
     String msg = String.valueOf(e.getMessage());
     String lower = msg.toLowerCase(Locale.ROOT);

@@ -11,19 +11,8 @@ import java.util.Map;
  * ping and the service client is connected (once it was started); the pipe, the service, its
  * connections and its calls in flight as details.
  */
-final class ServiceHealth {
-  private final BrokerClient broker;
-  private final ServiceClient service;
-  private final ServiceLifecycle lifecycle;
-  private final BrokerPipe pipe;
-
-  ServiceHealth(
-      BrokerClient broker, ServiceClient service, ServiceLifecycle lifecycle, BrokerPipe pipe) {
-    this.broker = broker;
-    this.service = service;
-    this.lifecycle = lifecycle;
-    this.pipe = pipe;
-  }
+record ServiceHealth(
+    BrokerClient broker, ServiceClient service, ServiceLifecycle lifecycle, BrokerPipe pipe) {
 
   /** The details; {@code up} says whether all is well. */
   Map<String, Object> check() {

@@ -25,8 +25,11 @@ import java.util.Locale;
  *       A client that sends nothing within {@link #REFUSAL_LINGER_MILLIS} gets the KV line. The
  *       answer is followed by a half-close: the client may go on writing and still reads why.
  *   <li>Refusals at the connection limit do not count as connections, so at most {@link
- *       #MAX_LINGERING_REFUSALS} of them stay open (a newer one closes the oldest), none longer than
- *       {@link #REFUSAL_LINGER_MILLIS}.
+ *       #MAX_LINGERING_REFUSALS} of them stay open, none longer than {@link
+ *       #REFUSAL_LINGER_MILLIS}. With that many open, accepting pauses and the next clients wait in
+ *       the backlog until one closes: closing the oldest to make room would cut off a client that
+ *       had not sent its request yet, and its write would fail with a broken pipe instead of
+ *       reading why.
  *   <li>Out of file descriptors, {@code accept()} fails while the clients wait in the backlog, and
  *       the listening socket stays ready: retrying at once spins the loop. Instead one descriptor is
  *       kept in reserve: it is given up to accept a waiting client, tell it {@code
@@ -180,6 +183,10 @@ final class Admission {
   /** Accepts what waits in the backlog (the listening socket is ready). */
   void acceptAll() {
     for (int i = 0; i < 64; i++) {
+      if (state.connections >= maxConnections && lingering.size() >= MAX_LINGERING_REFUSALS) {
+        serverKey.interestOps(0); // until a lingering refusal closes (see close)
+        return;
+      }
       SocketChannel ch;
       try {
         ch = server.accept();
@@ -201,9 +208,6 @@ final class Admission {
           refusedAtLimit();
           Connection refused = refuse(ch, Refusal.TOO_MANY_CONNECTIONS, null);
           refused.overLimit = true;
-          if (lingering.size() >= MAX_LINGERING_REFUSALS) {
-            closeOldestLingering();
-          }
           lingering.addLast(refused);
           continue;
         }
@@ -335,31 +339,12 @@ final class Admission {
     }
   }
 
-  /**
-   * Makes room for a newer refusal at the limit: the oldest is told why first if it has not been
-   * (from what it has sent by now, if anything), then closed.
-   */
-  private void closeOldestLingering() {
-    Connection oldest = lingering.peekFirst();
-    if (!oldest.told) {
-      firstBytes.clear();
-      int n;
-      try {
-        n = oldest.channel.read(firstBytes);
-      } catch (IOException e) {
-        n = -1;
-      }
-      if (n >= 0) {
-        tell(oldest, firstBytes.array(), n);
-      }
-    }
-    close(oldest);
-  }
-
   /** Closes a refused connection; a refusal at the limit never counted as a connection. */
   void close(Connection c) {
     if (c.overLimit) {
-      lingering.remove(c);
+      if (lingering.remove(c) && lingering.size() == MAX_LINGERING_REFUSALS - 1) {
+        resumeAccepting(ACCEPT_BACKOFF_MILLIS); // it may have paused with every place taken
+      }
     } else if (c.key != null && c.key.isValid()) {
       state.connections--;
     }

@@ -248,25 +248,36 @@ class LimitsTest {
       try {
         for (int i = 1; i <= refusals; i++) {
           clients.add(f.client());
-          int expected = i;
-          Awaits.until("refusal " + i, () -> hits(f, "maxConnections") == expected);
-        }
-        // A newer refusal closed the oldest: writing to a closed peer fails at once. (A channel
-        // closed while registered is released by the loop's next select: one more turn.)
-        twoTurns(f);
-        for (int i = 0; i < refusals; i++) {
-          WireClient c = clients.get(i);
-          if (i < extra) {
-            assertThatThrownBy(() -> c.send("{}\n"))
-                .as("refusal %d", i)
-                .isInstanceOf(IOException.class);
-          } else {
-            c.send("{}\n");
+          if (i <= Admission.MAX_LINGERING_REFUSALS) {
+            int expected = i;
+            Awaits.until("refusal " + i, () -> hits(f, "maxConnections") == expected);
           }
         }
+        // Every place for a refusal is taken: the others wait in the backlog, not accepted.
+        twoTurns(f);
+        assertThat(hits(f, "maxConnections")).isEqualTo(Admission.MAX_LINGERING_REFUSALS);
+        // No refused client was cut off to make room: each one's request still goes out (a socket
+        // closed under it would fail this write with EPIPE).
+        for (WireClient c : clients) {
+          c.send("{\"action\":\"ping\"}\n");
+        }
+        // The first ones are told why; as they leave, the ones in the backlog are accepted and
+        // told why in turn.
+        for (int i = 0; i < refusals; i++) {
+          WireClient c = clients.get(i);
+          assertThat(c.readLine())
+              .as("refusal %d", i)
+              .startsWith("{\"ok\":false,\"error\":\"too_many_connections\"");
+          assertThat(c.readLine()).as("refusal %d", i).isNull();
+          if (i < Admission.MAX_LINGERING_REFUSALS) {
+            c.close();
+          }
+        }
+        assertThat(hits(f, "maxConnections")).isEqualTo(refusals);
+        // Those that stay connected are closed once they have lingered.
         f.clock.advance(Duration.ofMillis(Admission.REFUSAL_LINGER_MILLIS + 500));
         twoTurns(f);
-        for (WireClient c : clients) {
+        for (WireClient c : clients.subList(Admission.MAX_LINGERING_REFUSALS, refusals)) {
           assertThatThrownBy(() -> c.send("{}\n")).isInstanceOf(IOException.class);
         }
         assertThat(f.call("{\"action\":\"ping\"}")).startsWith("{\"ok\":true");

@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.security.SecureRandom;
-import org.slf4j.LoggerFactory;
 
 /**
  * What {@code ephemeral-broker start} is sure to need from the JDK and its libraries, set up on a
@@ -17,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * initialisation): the platform management beans (the default memory budget reads the heap's pools,
  * the connection limit the descriptor limit; the first call initialises the management framework
  * and links its string concatenations), a {@code SecureRandom} (the socket's random name; the first
- * one loads the security providers), a Unix-domain server socket (the native library), the broker's
- * logger (SLF4J's provider lookup and java.util.logging's handlers) and a Jackson factory (the
- * broker's log and reply formatting). Nothing here changes what the broker does: it makes and
+ * one loads the security providers), a Unix-domain server socket (the native library) and a Jackson
+ * factory (the broker's log and reply formatting). Not the broker's logger: a logger asked for on
+ * the main thread while SLF4J initialises on this one is a stand-in, and one made from that
+ * stand-in after the initialisation has ended logs nothing, ever (SLF4J's substitute loggers): now
+ * and then a broker printed no line at all. Nothing here changes what the broker does: it makes and
  * configures all of these itself, in the same order as without this thread; when the main thread
  * reaches one first, it initialises it itself and this thread waits on the class's initialisation
  * lock instead. A failure here is met again, and reported, by the broker's own use. The thread is a
@@ -37,7 +38,7 @@ final class StartPreparation extends Thread {
     setDaemon(true);
   }
 
-  /** Starts the preparation; call after java.util.logging is configured (it makes a logger). */
+  /** Starts the preparation. */
   static void startInBackground() {
     new StartPreparation().start();
   }
@@ -49,7 +50,6 @@ final class StartPreparation extends Thread {
       ManagementFactory.getOperatingSystemMXBean();
       new SecureRandom().nextBytes(new byte[1]);
       ServerSocketChannel.open(StandardProtocolFamily.UNIX).close();
-      LoggerFactory.getLogger("io.ephemeral.broker").isInfoEnabled();
       new JsonFactory();
     } catch (IOException | RuntimeException e) {
       // the broker's own use meets it again and reports it

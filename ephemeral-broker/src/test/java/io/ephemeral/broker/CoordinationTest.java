@@ -276,6 +276,8 @@ class CoordinationTest extends WithBroker {
     assertThat(timeout.get("message").asText()).contains("'k'").contains("5000 ms");
     assertThat(timeout.get("id").asInt()).isEqualTo(9);
     assertThat(b.readLine()).startsWith("{\"ok\":true,\"pong\":");
+    // A shared store hears of the ended wait a little after its answer went out.
+    awaitComputeWaiters("k", 0);
     JsonNode now = f.callJson(compute("k", 0, ""));
     assertThat(now.get("error").asText()).as("without a wait").isEqualTo("compute_timeout");
     assertThat(now.get("message").asText())
@@ -310,9 +312,11 @@ class CoordinationTest extends WithBroker {
     WireClient a = f.client();
     WireClient b = f.client();
     a.send(barrier("b", 3, firstWaitMs) + "\n");
-    awaitWaiting(1);
+    awaitArrived("b", 1);
     b.send(barrier("b", 3, 60_000) + "\n");
-    awaitWaiting(2);
+    // Both arrivals recorded by the store, not only in flight at the broker: with a shared store a
+    // departure could otherwise reach it before b's arrival, and b would wait at a fresh barrier.
+    awaitArrived("b", 2);
     return new WireClient[] {a, b};
   }
 

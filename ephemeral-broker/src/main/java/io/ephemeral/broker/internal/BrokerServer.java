@@ -4,6 +4,7 @@ import io.ephemeral.broker.ActionHandler;
 import io.ephemeral.broker.Clock;
 import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +85,9 @@ final class BrokerServer implements EventLoop.Owner {
     KvCommands kv = null;
     if (config.store() != null) {
       // Values and leases live in a shared store; the memory store and leases stay empty.
-      remote = new RemoteKvCommands(config, config.store(), metrics, state, log, loop::execute);
+      remote =
+          new RemoteKvCommands(
+              config, config.store(), metrics, state, log, loop.selector(), loop::execute);
       remote.registerAll(commands);
       if (config.store().coordination() != null) {
         RemoteCoordination shared = new RemoteCoordination(config, config.store(), remote, state);
@@ -141,7 +144,16 @@ final class BrokerServer implements EventLoop.Owner {
     }
     every(staleCheckInterval(), this::checkStaleServices);
     every(connectionCheckInterval(), this::checkConnections);
-    loop.start(this, clients::handleKey, onSelfStop);
+    loop.start(this, this::handleKey, onSelfStop);
+  }
+
+  /** Handles a ready key: the store's connection's own, or the listening socket's or a client's. */
+  private void handleKey(SelectionKey key) {
+    if (key.attachment() instanceof StoreConnection c) {
+      c.onReady(key);
+    } else {
+      clients.handleKey(key);
+    }
   }
 
   /** Schedules a periodic check, which schedules its next run itself when it ends. */

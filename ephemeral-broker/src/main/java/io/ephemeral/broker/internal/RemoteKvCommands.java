@@ -27,12 +27,14 @@ import java.util.function.Consumer;
  * <p>Implementation notes. The event loop never waits for the store: a handler copies what it needs
  * out of the (reused) request, defers its answer ({@link Reply#defer}, {@link
  * Deferred.Order#PIPELINE}) and queues the store call on its connection; at the end of the loop
- * turn the calls of all connections go to the store as one pipeline through one of a few store
- * threads ({@link #sendBatches}); the results are handed back to the loop ({@code onLoop}), which
- * completes the {@link Deferred}s. A connection's later requests are handled meanwhile (pipelined
- * requests reach the store concurrently), but every answer waits in the connection's queue until
- * those before it are written, so answers keep request order. The queue is bounded per connection
- * ({@link Clients#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
+ * turn the calls of all connections go to the store as one pipeline ({@link #sendBatches}): through
+ * the loop's own connection to the store ({@link StoreConnection}) when the store offers one, whose
+ * answers the loop reads itself, else through one of a few store threads, whose results are handed
+ * back to the loop ({@code onLoop}); either way the loop completes the {@link Deferred}s. A
+ * connection's later requests are handled meanwhile (pipelined requests reach the store
+ * concurrently), but every answer waits in the connection's queue until those before it are
+ * written, so answers keep request order. The queue is bounded per connection ({@link
+ * Clients#MAX_QUEUED_ANSWERS}); beyond it the connection's further lines wait.
  *
  * <p>A lease with {@code wait} polls: the store keeps the worker's place in a first-come,
  * first-served queue shared by all brokers, and this broker asks again with backoff (at most {@link
@@ -62,6 +64,9 @@ final class RemoteKvCommands implements KvActions {
   private final ExecutorService threads;
   private final ScheduledExecutorService timer;
   private final boolean lru;
+
+  /** The loop's own connection to the store, for the turn's batches (loop thread only). */
+  private final StoreConnection connection;
 
   /** Connections whose queued calls go to the store at the end of this loop turn (loop only). */
   private final List<Chain> outgoing = new ArrayList<>();
@@ -136,6 +141,7 @@ final class RemoteKvCommands implements KvActions {
       Metrics metrics,
       LoopState state,
       BrokerLog log,
+      java.nio.channels.Selector selector,
       Consumer<Runnable> onLoop) {
     this.config = config;
     this.store = store;
@@ -149,6 +155,12 @@ final class RemoteKvCommands implements KvActions {
         Executors.newFixedThreadPool(
             Math.max(1, store.concurrency()), daemon("ephemeral-broker-store"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("ephemeral-broker-store-timer"));
+    this.connection = new StoreConnection(store, selector, onLoop, this::submit, timer, log);
+  }
+
+  /** The loop's own connection to the store (loop thread only). */
+  StoreConnection connection() {
+    return connection;
   }
 
   private static ThreadFactory daemon(String name) {
@@ -165,6 +177,7 @@ final class RemoteKvCommands implements KvActions {
 
   /** Stops the store threads; answers still on their way are dropped with the connections. */
   void shutdown() {
+    connection.close();
     threads.shutdownNow();
     timer.shutdownNow();
   }
@@ -628,14 +641,16 @@ final class RemoteKvCommands implements KvActions {
 
   /**
    * Sends the calls of every connection that has some ready, from the end of a loop turn, as one
-   * pipeline ({@link RemoteStore#inOrder}) through one store thread: the store runs them in order,
-   * so each connection's requests take effect in the order they were sent, and the requests of many
+   * pipeline through the loop's connection to the store, or when there is none ({@link
+   * RemoteStore#inOrder}) through one store thread: the store runs them in order, so each
+   * connection's requests take effect in the order they were sent, and the requests of many
    * connections share one round trip (and one hand-off to a store thread) instead of one each. A
    * connection sends at most {@link #MAX_BATCH} calls at a time, and a waiting request ends its
    * batch: what came after it waits until it is answered.
    */
   void sendBatches() {
     if (outgoing.isEmpty()) {
+      connection.flush(); // what reading the store's answers queued (removing expired items)
       return;
     }
     List<Chain> chains = new ArrayList<>(outgoing);
@@ -653,6 +668,10 @@ final class RemoteKvCommands implements KvActions {
         }
       }
       batches.add(batch);
+    }
+    if (connection.send(calls, results -> deliverAll(chains, batches, results))) {
+      connection.flush();
+      return;
     }
     submit(
         () -> {

@@ -1,6 +1,9 @@
 package io.ephemeral.broker.store;
 
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A shared store the broker keeps its values and leases in instead of its own memory, so that
@@ -8,9 +11,11 @@ import java.util.List;
  * {@code ephemeral-store-redis}).
  *
  * <p>The broker calls these methods on its own store threads, never on its event loop, at most
- * {@link #concurrency()} at a time; each call blocks until the store answered. The calls of one
- * client connection are made in request order, one batch ({@link #inOrder}) at a time. A call that
- * cannot be completed because the store is unreachable or too slow throws {@link
+ * {@link #concurrency()} at a time; each call blocks until the store answered. A store that can
+ * also be driven without threads offers a {@link LoopConnection}: the broker then sends its
+ * clients' calls through it from the event loop and keeps the threads for the rest. The calls of
+ * one client connection are made in request order, one batch ({@link #inOrder}) at a time. A call
+ * that cannot be completed because the store is unreachable or too slow throws {@link
  * StoreUnavailableException} (the client gets {@code store_unavailable}); an implementation must
  * bound every call by a timeout. Times are the store's own clock (epoch milliseconds), so brokers
  * on different hosts agree on what has expired.
@@ -205,6 +210,65 @@ public interface RemoteStore extends AutoCloseable {
       }
     }
     return results;
+  }
+
+  /**
+   * Opens a connection the broker's event loop drives itself ({@link LoopConnection}), or returns
+   * null when the store has none; the broker then makes every call on its store threads. Called on
+   * a store thread after {@link #open()}, and again after such a connection was lost; it may block
+   * while it connects, within the store's own timeouts.
+   *
+   * @throws StoreUnavailableException when the store cannot be reached
+   */
+  default LoopConnection openLoopConnection() {
+    return null;
+  }
+
+  /**
+   * A non-blocking connection to the store, driven by the broker's event loop: the loop queues the
+   * calls of a turn, writes them when the channel takes them and reads the answers when they
+   * arrive, so a call costs no hand-off to a store thread and back. Calls are answered in the order
+   * they were queued, as {@link #inOrder} runs them. Every method is called on the loop thread.
+   */
+  interface LoopConnection extends AutoCloseable {
+    /** The connected channel in non-blocking mode; the loop registers it with its selector. */
+    SocketChannel channel();
+
+    /**
+     * Queues calls to run one after the other, as {@link #inOrder} runs them. {@code done} is
+     * called later, from {@link #read} or {@link #fail}, with one result per call: its value or the
+     * RuntimeException it failed with.
+     */
+    void send(List<Call<?>> calls, Consumer<List<Object>> done);
+
+    /**
+     * Writes what is queued, as much as the channel takes.
+     *
+     * @return true when nothing is left to write
+     */
+    boolean flush() throws IOException;
+
+    /**
+     * Reads what the store answered and completes the batches answered in full.
+     *
+     * @throws IOException when the connection is lost (or must be made again); batches not yet
+     *     completed are then failed by {@link #fail}
+     */
+    void read() throws IOException;
+
+    /** How long a call may wait for its answer before the connection counts as lost. */
+    long timeoutMillis();
+
+    /**
+     * Closes the channel and fails every batch not yet completed with a {@link
+     * StoreUnavailableException} that names the store and {@code reason} (their outcome is
+     * unknown).
+     */
+    void fail(String reason);
+
+    /** Closes the channel; batches not yet completed are failed as by {@link #fail}. */
+    @Override
+    void close();
   }
 
   /** Disconnects. {@link #open()} may be called again afterwards. */

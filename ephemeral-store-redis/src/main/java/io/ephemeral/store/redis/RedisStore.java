@@ -59,6 +59,11 @@ public final class RedisStore implements RemoteStore {
   private final long waitHoldMillis;
   private final List<byte[]> keys;
 
+  private static final byte[] GET = {'G', 'E', 'T'};
+  private static final byte[] PTTL = {'P', 'T', 'T', 'L'};
+  private static final byte[] EVALSHA = "EVALSHA".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ONE = {'1'};
+
   /** {@code {prefix}:v:}, the start of every item's key. */
   private final byte[] valueKeyPrefix;
 
@@ -196,7 +201,7 @@ public final class RedisStore implements RemoteStore {
    * One store call: a script with its arguments and how to read its reply, or (script null) a plain
    * read of one item ({@link #nativeGet}).
    */
-  private record Invocation<T>(
+  record Invocation<T>(
       Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
 
   /**
@@ -249,7 +254,7 @@ public final class RedisStore implements RemoteStore {
   private void removeExpired(List<byte[]> expiredKeys) {
     try {
       for (byte[] key : expiredKeys) {
-        invoke(new Invocation<>(Scripts.EXPIRED, new byte[][] {key}, raw -> null));
+        invoke(expiredCall(key));
       }
     } catch (RuntimeException e) {
       // the answer "expired" stands; Redis removes the key after its grace
@@ -461,21 +466,13 @@ public final class RedisStore implements RemoteStore {
     if (calls.size() == 1) {
       return RemoteStore.super.inOrder(calls);
     }
-    Recorder recorder = new Recorder();
-    for (Call<?> call : calls) {
-      int before = recorder.invocations.size();
-      call.on(recorder);
-      if (recorder.invocations.size() != before + 1) {
-        throw new IllegalStateException("a call must make exactly one store call");
-      }
-    }
-    List<Object> results = new ArrayList<>(calls.size());
+    List<Invocation<?>> invocations = record(calls);
     UnifiedJedis c = client();
     try {
       loadScripts(c);
       List<redis.clients.jedis.Response<?>> replies = new ArrayList<>(calls.size() + 4);
       try (redis.clients.jedis.AbstractPipeline pipeline = c.pipelined()) {
-        for (Invocation<?> inv : recorder.invocations) {
+        for (Invocation<?> inv : invocations) {
           if (inv.script() == null) {
             byte[] vk = valueKey(inv.args()[0]);
             replies.add(pipeline.get(vk));
@@ -486,39 +483,124 @@ public final class RedisStore implements RemoteStore {
         }
         pipeline.sync();
       }
-      List<byte[]> expired = null;
-      int reply = 0;
-      for (Invocation<?> inv : recorder.invocations) {
+      List<Object> raws = new ArrayList<>(replies.size());
+      for (redis.clients.jedis.Response<?> reply : replies) {
         try {
-          if (inv.script() == null) {
-            Value v =
-                decodeItem((byte[]) replies.get(reply++).get(), (Long) replies.get(reply++).get());
-            if (v.found() == Found.EXPIRED) {
-              if (expired == null) {
-                expired = new ArrayList<>();
-              }
-              expired.add(inv.args()[0]);
-            }
-            results.add(v);
-          } else {
-            results.add(inv.decode().apply(replies.get(reply++).get()));
-          }
+          raws.add(reply.get());
         } catch (JedisException e) {
-          results.add(failure(inv.script(), e));
-        } catch (RuntimeException e) {
-          results.add(e);
+          raws.add(e); // this reply's error; the others stand
         }
       }
-      if (expired != null) {
+      List<byte[]> expired = new ArrayList<>(0);
+      List<Object> results = decodeAll(invocations, raws, expired);
+      if (!expired.isEmpty()) {
         removeExpired(expired);
       }
+      return results;
     } catch (JedisException e) {
-      RuntimeException f = failure(null, e);
-      while (results.size() < calls.size()) {
-        results.add(f);
+      return java.util.Collections.nCopies(calls.size(), failure(null, e));
+    }
+  }
+
+  /** The one invocation each call makes, in order ({@link Recorder}). */
+  List<Invocation<?>> record(List<Call<?>> calls) {
+    Recorder recorder = new Recorder();
+    for (Call<?> call : calls) {
+      int before = recorder.invocations.size();
+      call.on(recorder);
+      if (recorder.invocations.size() != before + 1) {
+        throw new IllegalStateException("a call must make exactly one store call");
+      }
+    }
+    return recorder.invocations;
+  }
+
+  /** Replies Redis sends for an invocation: GET and PTTL for a plain read, else one. */
+  static int replies(Invocation<?> inv) {
+    return inv.script() == null ? 2 : 1;
+  }
+
+  /** Writes an invocation's commands ({@link #replies} of them) for {@link RedisLoopConnection}. */
+  void encode(Invocation<?> inv, RespWriter out) {
+    if (inv.script() == null) {
+      byte[] vk = valueKey(inv.args()[0]);
+      out.command(2).arg(GET).arg(vk);
+      out.command(2).arg(PTTL).arg(vk);
+      return;
+    }
+    byte[][] args = inv.args();
+    out.command(args.length + 5).arg(EVALSHA).arg(inv.script().sha1).arg(ONE).arg(keys.get(0));
+    out.arg(clock == null ? EMPTY : number(clock.millis()));
+    for (byte[] a : args) {
+      out.arg(a);
+    }
+  }
+
+  /** The command that removes an item a read found expired ({@link #removeExpired}). */
+  Invocation<Void> expiredCall(byte[] key) {
+    return new Invocation<>(Scripts.EXPIRED, new byte[][] {key}, raw -> null);
+  }
+
+  /**
+   * Each invocation's result from Redis's replies to them ({@link #replies} per invocation; a reply
+   * that is an error is its JedisException): the decoded value or the RuntimeException the call
+   * fails with. Adds the keys that plain reads found expired to {@code expired}.
+   */
+  List<Object> decodeAll(List<Invocation<?>> invocations, List<Object> raws, List<byte[]> expired) {
+    List<Object> results = new ArrayList<>(invocations.size());
+    int reply = 0;
+    for (Invocation<?> inv : invocations) {
+      try {
+        if (inv.script() == null) {
+          Object raw = raws.get(reply++);
+          Object pttl = raws.get(reply++);
+          if (raw instanceof JedisException e) {
+            throw e;
+          }
+          if (pttl instanceof JedisException e) {
+            throw e;
+          }
+          Value v = decodeItem((byte[]) raw, (Long) pttl);
+          if (v.found() == Found.EXPIRED) {
+            expired.add(inv.args()[0]);
+          }
+          results.add(v);
+        } else {
+          Object raw = raws.get(reply++);
+          if (raw instanceof JedisException e) {
+            throw e;
+          }
+          results.add(inv.decode().apply(raw));
+        }
+      } catch (JedisException e) {
+        results.add(failure(inv.script(), e));
+      } catch (RuntimeException e) {
+        results.add(e);
       }
     }
     return results;
+  }
+
+  /**
+   * A connection for the broker's event loop ({@link RedisLoopConnection}): for a standalone Redis
+   * without TLS. Cluster and Sentinel (which route and fail over) and TLS keep the store threads.
+   */
+  @Override
+  public LoopConnection openLoopConnection() {
+    if (endpoint.mode() != RedisEndpoint.Mode.STANDALONE || endpoint.tls()) {
+      return null;
+    }
+    return RedisLoopConnection.open(this, endpoint);
+  }
+
+  /** The prefix's one key every script is given (its hash tag), for loading them. */
+  byte[] scriptKey() {
+    return keys.get(0);
+  }
+
+  /** The exception a caller gets for a Jedis failure, for {@link RedisLoopConnection}. */
+  RuntimeException failureOf(JedisException e) {
+    return failure(null, e);
   }
 
   /** Records the one invocation each store method of a {@link Call} makes, for {@link #inOrder}. */

@@ -1,0 +1,190 @@
+package io.ephemeral.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ephemeral.broker.store.RemoteStore;
+import io.ephemeral.store.redis.RedisServer;
+import io.ephemeral.store.redis.RedisStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event loop's own connection to Redis: once it is made, clients' calls go through it and not
+ * through the store threads; when Redis stops answering, the calls out are answered {@code
+ * store_unavailable} within the store's timeout and service comes back by itself; when Redis lost
+ * the store's scripts, the connection is made again (loading them) and writes go on.
+ */
+class LoopConnectionOnRedisTest {
+
+  /** Counts the calls that reach a store through its threads and through the loop's connection. */
+  private static final class Counting {
+    final AtomicInteger threadCalls = new AtomicInteger();
+    final AtomicInteger loopBatches = new AtomicInteger();
+    final AtomicInteger loopConnections = new AtomicInteger();
+
+    RemoteStore wrap(RemoteStore store) {
+      return (RemoteStore)
+          Proxy.newProxyInstance(
+              RemoteStore.class.getClassLoader(),
+              new Class<?>[] {RemoteStore.class},
+              (proxy, method, args) -> {
+                switch (method.getName()) {
+                  case "get", "set", "inOrder" -> threadCalls.incrementAndGet();
+                  default -> {}
+                }
+                Object result = invoke(method, store, args);
+                if (result instanceof RemoteStore.LoopConnection connection) {
+                  loopConnections.incrementAndGet();
+                  return Proxy.newProxyInstance(
+                      RemoteStore.class.getClassLoader(),
+                      new Class<?>[] {RemoteStore.LoopConnection.class},
+                      (p, m, a) -> {
+                        if (m.getName().equals("send")) {
+                          loopBatches.incrementAndGet();
+                        }
+                        return invoke(m, connection, a);
+                      });
+                }
+                return result;
+              });
+    }
+  }
+
+  private static Broker broker(RemoteStore store) {
+    return Broker.builder()
+        .environment(Map.of())
+        .shutdownHook(false)
+        .logLevel("error")
+        .store(store)
+        .build();
+  }
+
+  /** Sets k until an answer came through the loop's connection (its first use makes it). */
+  private static void untilTheLoopConnects(WireClient c, Counting counting) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (counting.loopBatches.get() == 0) {
+      assertThat(System.nanoTime()).as("the loop's connection is made").isLessThan(deadline);
+      assertThat(c.call("{\"action\":\"set\",\"key\":\"warm\",\"value\":1,\"ttl\":60000}"))
+          .isEqualTo("{\"ok\":true}");
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void clientsCallsGoThroughTheLoopsConnectionOnceItIsMade() throws Exception {
+    Counting counting = new Counting();
+    Broker broker = broker(counting.wrap(RedisServer.shared().store(Clock.system())));
+    try {
+      Path socket = broker.start();
+      try (WireClient a = new WireClient(socket);
+          WireClient b = new WireClient(socket)) {
+        untilTheLoopConnects(a, counting);
+        counting.threadCalls.set(0);
+        counting.loopBatches.set(0);
+        for (int i = 0; i < 100; i++) {
+          WireClient c = i % 2 == 0 ? a : b;
+          assertThat(
+                  c.call(
+                      "{\"action\":\"set\",\"key\":\"k"
+                          + i
+                          + "\",\"value\":"
+                          + i
+                          + ",\"ttl\":60000}"))
+              .isEqualTo("{\"ok\":true}");
+          assertThat(c.call("{\"action\":\"get\",\"key\":\"k" + i + "\"}"))
+              .contains("\"value\":" + i + ",");
+        }
+        assertThat(counting.loopBatches.get()).isEqualTo(200);
+        assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
+        assertThat(counting.loopConnections.get()).isEqualTo(1);
+      }
+    } finally {
+      broker.stop();
+    }
+  }
+
+  @Test
+  void aRedisThatStopsAnsweringCostsTheCallsOutTheTimeoutAndServiceComesBack() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      Counting counting = new Counting();
+      RedisStore store =
+          RedisStore.builder()
+              .standalone(redis.address())
+              .prefix(RedisServer.freshPrefix())
+              .timeout(Duration.ofMillis(300))
+              .build();
+      Broker broker = broker(counting.wrap(store));
+      try {
+        Path socket = broker.start();
+        try (WireClient c = new WireClient(socket)) {
+          untilTheLoopConnects(c, counting);
+          assertThat(redis.command("CLIENT", "PAUSE", "3000", "ALL")).isEqualTo("+OK");
+          long sent = System.nanoTime();
+          String answer = c.call("{\"action\":\"get\",\"key\":\"warm\"}");
+          long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
+          assertThat(answer)
+              .contains("\"error\":\"store_unavailable\"")
+              .contains("Redis at redis://127.0.0.1:" + redis.port());
+          assertThat(waitedMillis)
+              .as("answered after the timeout, not Redis's pause")
+              .isLessThan(2500L);
+          redis.command("CLIENT", "UNPAUSE");
+          // Back by itself: the store threads at once, the loop's connection made again.
+          long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          String again;
+          do {
+            assertThat(System.nanoTime()).as("service comes back").isLessThan(deadline);
+            Thread.sleep(20);
+            again = c.call("{\"action\":\"get\",\"key\":\"warm\"}");
+          } while (!again.contains("\"value\":1,") || counting.loopConnections.get() < 2);
+        }
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+
+  @Test
+  void redisLosingTheScriptsCostsAtMostTheWriteInFlight() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      Counting counting = new Counting();
+      Broker broker = broker(counting.wrap(redis.store(Clock.system())));
+      try {
+        Path socket = broker.start();
+        try (WireClient c = new WireClient(socket)) {
+          untilTheLoopConnects(c, counting);
+          assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("+OK");
+          String first = c.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}");
+          if (!first.equals("{\"ok\":true}")) {
+            assertThat(first)
+                .contains("\"error\":\"store_unavailable\"")
+                .contains("lost the store's scripts");
+          }
+          for (int i = 2; i < 50; i++) {
+            assertThat(
+                    c.call("{\"action\":\"set\",\"key\":\"k\",\"value\":" + i + ",\"ttl\":60000}"))
+                .as("set %d", i)
+                .isEqualTo("{\"ok\":true}");
+          }
+          assertThat(c.call("{\"action\":\"get\",\"key\":\"k\"}")).contains("\"value\":49,");
+        }
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+
+  private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+}

@@ -10,8 +10,10 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,11 @@ class LoopConnectionOnRedisTest {
     final AtomicInteger threadCalls = new AtomicInteger();
     final AtomicInteger loopBatches = new AtomicInteger();
     final AtomicInteger loopConnections = new AtomicInteger();
+
+    /** Batches sent through the loop's connection and not answered yet, and the most at once. */
+    final AtomicInteger outstanding = new AtomicInteger();
+
+    final AtomicInteger mostOutstanding = new AtomicInteger();
 
     RemoteStore wrap(RemoteStore store) {
       return (RemoteStore)
@@ -47,6 +54,16 @@ class LoopConnectionOnRedisTest {
                       (p, m, a) -> {
                         if (m.getName().equals("send")) {
                           loopBatches.incrementAndGet();
+                          mostOutstanding.accumulateAndGet(
+                              outstanding.incrementAndGet(), Math::max);
+                          @SuppressWarnings("unchecked")
+                          Consumer<List<Object>> done = (Consumer<List<Object>>) a[1];
+                          Consumer<List<Object>> counted =
+                              results -> {
+                                outstanding.decrementAndGet();
+                                done.accept(results);
+                              };
+                          return invoke(m, connection, new Object[] {a[0], counted});
                         }
                         return invoke(m, connection, a);
                       });
@@ -106,6 +123,60 @@ class LoopConnectionOnRedisTest {
       }
     } finally {
       broker.stop();
+    }
+  }
+
+  @Test
+  void aPipeliningClientHasSeveralBatchesOutAtOnceAndItsAnswersKeepTheirOrder() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      Counting counting = new Counting();
+      Broker broker = broker(counting.wrap(redis.store(Clock.system())));
+      try {
+        Path socket = broker.start();
+        try (WireClient c = new WireClient(socket)) {
+          untilTheLoopConnects(c, counting);
+          counting.mostOutstanding.set(0);
+          counting.threadCalls.set(0);
+          // Redis holds its answers for a second: the client's second piece reaches Redis as a
+          // second batch while the first is still out, not a round trip later.
+          assertThat(redis.command("CLIENT", "PAUSE", "1000", "ALL")).isEqualTo("+OK");
+          c.send(setThenGet(0, 100));
+          awaitOutstanding(counting, 1);
+          c.send(setThenGet(100, 200));
+          awaitOutstanding(counting, 2);
+          // Each get sees the set just before it: the batches reached Redis in order.
+          List<String> answers = c.readLines(200);
+          for (int i = 0; i < 200; i += 2) {
+            assertThat(answers.get(i)).as("answer %d", i).isEqualTo("{\"ok\":true}");
+            assertThat(answers.get(i + 1)).as("answer %d", i + 1).contains("\"value\":" + i + ",");
+          }
+          assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
+        }
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+
+  /** Sets of key p to from, from + 2, ... each followed by a get of p, up to {@code to}. */
+  private static String setThenGet(int from, int to) {
+    StringBuilder piece = new StringBuilder();
+    for (int i = from; i < to; i += 2) {
+      piece
+          .append("{\"action\":\"set\",\"key\":\"p\",\"value\":")
+          .append(i)
+          .append(",\"ttl\":60000}\n{\"action\":\"get\",\"key\":\"p\"}\n");
+    }
+    return piece.toString();
+  }
+
+  private static void awaitOutstanding(Counting counting, int batches) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMillis(900).toNanos();
+    while (counting.outstanding.get() < batches) {
+      assertThat(System.nanoTime())
+          .as("%d batches out while Redis holds its answers", batches)
+          .isLessThan(deadline);
+      Thread.sleep(1);
     }
   }
 

@@ -414,21 +414,21 @@ final class RemoteKvCommands implements KvActions {
         // Its connection closes once its answers are written; this one is a refusal.
         w.pending.error(ErrorCodes.LEASE_TIMEOUT, "the connection was closed while waiting");
       }
-      next(chain(w.pending.connection()));
+      waitOver(chain(w.pending.connection()));
       return;
     }
     if (failure != null) {
       forget(w);
       leaveQueue(w);
       w.pending.complete(failed(failure, w.pending.body()));
-      next(chain(w.pending.connection()));
+      waitOver(chain(w.pending.connection()));
       return;
     }
     answered();
     if (l.outcome() != RemoteStore.LeaseOutcome.QUEUED) {
       forget(w);
       w.pending.complete(leaseAnswer(l, w.key, w.workerId, w.size, w.pending.body()));
-      next(chain(w.pending.connection()));
+      waitOver(chain(w.pending.connection()));
       return;
     }
     if (clock.millis() >= w.deadline) {
@@ -441,7 +441,7 @@ final class RemoteKvCommands implements KvActions {
                 () -> {
                   wake(w.key); // the next in the queue may be first now
                   p.error(ErrorCodes.LEASE_TIMEOUT, null);
-                  next(chain(p.connection()));
+                  waitOver(chain(p.connection()));
                 });
           },
           () -> p.error(ErrorCodes.LEASE_TIMEOUT, null));
@@ -577,13 +577,27 @@ final class RemoteKvCommands implements KvActions {
 
   /** A waiting request of {@code c} is answered: its later calls go on. */
   void waitEnded(Connection c) {
-    next(chain(c));
+    waitOver(chain(c));
   }
 
-  /** A connection's store calls not yet sent, and whether a batch of them is with the store. */
+  /** A connection's store calls not yet sent, and what keeps them from going. */
   private static final class Chain {
     final ArrayDeque<Queued<?>> queue = new ArrayDeque<>();
-    boolean busy;
+
+    /** Batches of this connection with the store. */
+    int inFlight;
+
+    /**
+     * One of them went through a store thread: nothing else goes until it is answered (it may still
+     * be on its way to the store).
+     */
+    boolean onThreads;
+
+    /** A waiting request holds the later calls until it is answered. */
+    boolean holding;
+
+    /** In {@link #outgoing}: its calls go at the end of this turn. */
+    boolean scheduled;
   }
 
   /** One store call of a connection and what to do with its result. */
@@ -593,8 +607,8 @@ final class RemoteKvCommands implements KvActions {
     final Answer<T> answer;
 
     /**
-     * Set for the first ask of a waiting request: gets its result, and the chain stays busy until
-     * the wait ends ({@link #waitEnded}).
+     * Set for the first ask of a waiting request: gets its result, and the chain holds its later
+     * calls until the wait ends ({@link #waitEnded}).
      */
     final Consumer<Object> hold;
 
@@ -617,26 +631,24 @@ final class RemoteKvCommands implements KvActions {
   private void enqueue(Queued<?> q) {
     Chain chain = chain(q.pending.connection());
     chain.queue.add(q);
-    if (!chain.busy) {
-      send(chain);
-    }
+    schedule(chain);
   }
 
-  /** The chain's batch is answered (or its waiting lease is over): send the next batch, if any. */
-  private void next(Chain chain) {
-    chain.busy = false;
-    if (!chain.queue.isEmpty()) {
-      send(chain);
-    }
+  /** The chain's waiting request is answered: its later calls go on. */
+  private void waitOver(Chain chain) {
+    chain.holding = false;
+    schedule(chain);
   }
 
   /**
    * Marks a connection's queued calls for sending at the end of this loop turn ({@link
-   * #sendBatches}).
+   * #sendBatches}), unless a waiting request holds them.
    */
-  private void send(Chain chain) {
-    chain.busy = true;
-    outgoing.add(chain);
+  private void schedule(Chain chain) {
+    if (!chain.scheduled && !chain.holding && !chain.queue.isEmpty()) {
+      chain.scheduled = true;
+      outgoing.add(chain);
+    }
   }
 
   /**
@@ -647,27 +659,45 @@ final class RemoteKvCommands implements KvActions {
    * connections share one round trip (and one hand-off to a store thread) instead of one each. A
    * connection sends at most {@link #MAX_BATCH} calls at a time, and a waiting request ends its
    * batch: what came after it waits until it is answered.
+   *
+   * <p>On the loop's connection a connection's next batch goes while the one before is still out:
+   * the store answers that one connection in order, so a pipelining client keeps the store busy
+   * instead of waiting a round trip per batch. Through the store threads, whose batches may run
+   * side by side, a connection has one batch out at a time.
    */
   void sendBatches() {
     if (outgoing.isEmpty()) {
       connection.flush(); // what reading the store's answers queued (removing expired items)
       return;
     }
-    List<Chain> chains = new ArrayList<>(outgoing);
-    outgoing.clear();
-    List<List<Queued<?>>> batches = new ArrayList<>(chains.size());
+    boolean pipelined = connection.isOpen();
+    List<Chain> chains = new ArrayList<>(outgoing.size());
+    List<List<Queued<?>>> batches = new ArrayList<>(outgoing.size());
     List<RemoteStore.Call<?>> calls = new ArrayList<>();
-    for (Chain chain : chains) {
+    for (Chain chain : outgoing) {
+      chain.scheduled = false;
+      if (chain.holding || chain.onThreads || !pipelined && chain.inFlight > 0) {
+        continue; // scheduled again when the wait is over or its batch is answered
+      }
       List<Queued<?>> batch = new ArrayList<>(Math.min(chain.queue.size(), MAX_BATCH));
       while (!chain.queue.isEmpty() && batch.size() < MAX_BATCH) {
         Queued<?> q = chain.queue.poll();
         batch.add(q);
         calls.add(q.call);
         if (q.hold != null) {
+          chain.holding = true;
           break;
         }
       }
+      chain.inFlight++;
+      chain.onThreads = !pipelined;
+      chains.add(chain);
       batches.add(batch);
+    }
+    outgoing.clear();
+    if (chains.isEmpty()) {
+      connection.flush();
+      return;
     }
     if (connection.send(calls, results -> deliverAll(chains, batches, results))) {
       connection.flush();
@@ -712,21 +742,19 @@ final class RemoteKvCommands implements KvActions {
   }
 
   private void delivered(Chain chain, List<Queued<?>> batch, List<Object> results) {
-    boolean waiting = false;
+    chain.inFlight--;
+    chain.onThreads = false; // a batch through the threads is the chain's only one out
     for (int i = 0; i < batch.size(); i++) {
       Object result = results.get(i);
       Queued<?> q = batch.get(i);
       if (q.hold != null) {
         // The wait releases the chain when it is over (waitEnded); while it polls, the chain waits.
         q.hold.accept(result);
-        waiting = true;
       } else {
         complete(q, result);
       }
     }
-    if (!waiting) {
-      next(chain);
-    }
+    schedule(chain);
   }
 
   @SuppressWarnings("unchecked")

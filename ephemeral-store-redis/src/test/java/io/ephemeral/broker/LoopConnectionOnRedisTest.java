@@ -127,6 +127,56 @@ class LoopConnectionOnRedisTest {
   }
 
   @Test
+  void aListOfManyItemsArrivesInManyReadsAndComesWhole() throws Exception {
+    Counting counting = new Counting();
+    Broker broker =
+        Broker.builder()
+            .environment(Map.of())
+            .shutdownHook(false)
+            .logLevel("error")
+            .maxItems(100_000)
+            .store(counting.wrap(RedisServer.shared().store(Clock.system())))
+            .build();
+    try {
+      Path socket = broker.start();
+      try (WireClient c = new WireClient(socket)) {
+        untilTheLoopConnects(c, counting);
+        int items = 30_000;
+        StringBuilder sets = new StringBuilder();
+        for (int i = 0; i < items; i++) {
+          sets.append("{\"action\":\"set\",\"key\":\"item-")
+              .append(i)
+              .append("\",\"value\":")
+              .append(i)
+              .append(",\"ttl\":60000}\n");
+          if (i % 1_000 == 999) {
+            c.send(sets.toString());
+            sets.setLength(0);
+            for (String answer : c.readLines(1_000)) {
+              assertThat(answer).isEqualTo("{\"ok\":true}");
+            }
+          }
+        }
+        counting.threadCalls.set(0);
+        counting.loopBatches.set(0);
+        // Redis's reply is about a megabyte: it arrives in many reads of the loop's connection.
+        com.fasterxml.jackson.databind.JsonNode list =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(c.call("{\"action\":\"list\"}"))
+                .get("items");
+        assertThat(list.size()).isEqualTo(items + 1); // and "warm"
+        for (int i = 0; i < items; i += 997) {
+          assertThat(list.has("item-" + i)).as("item-%d listed", i).isTrue();
+        }
+        assertThat(counting.loopBatches.get()).isEqualTo(1);
+        assertThat(counting.threadCalls.get()).isZero();
+      }
+    } finally {
+      broker.stop();
+    }
+  }
+
+  @Test
   void aPipeliningClientHasSeveralBatchesOutAtOnceAndItsAnswersKeepTheirOrder() throws Exception {
     try (RedisServer redis = RedisServer.start()) {
       Counting counting = new Counting();

@@ -64,9 +64,6 @@ final class StoreConnection {
   /** System.nanoTime before which no new attempt is made. */
   private long retryAt;
 
-  /** Batches sent through the connection since the broker started (for tests and metrics). */
-  private long batchesSent;
-
   /**
    * @param onStoreThread runs its first task on a store thread, or its second on the loop when the
    *     store threads are gone
@@ -104,7 +101,6 @@ final class StoreConnection {
           sentAt.poll();
           done.accept(results);
         });
-    batchesSent++;
     unflushed = true;
     if (timeoutCheck == null) {
       checkTimeoutIn(c.timeoutMillis());
@@ -144,12 +140,11 @@ final class StoreConnection {
       }
     } catch (IOException | CancelledKeyException e) {
       lost(e.getMessage() == null ? e.toString() : e.getMessage());
+    } catch (RuntimeException e) {
+      // A defect in reading the answers: the calls out still get theirs, from a new connection.
+      log.error("Reading the store's answers failed", e);
+      lost("reading its answers failed: " + e);
     }
-  }
-
-  /** Batches sent through the connection so far. */
-  long batchesSent() {
-    return batchesSent;
   }
 
   /** Whether the connection is made now. */

@@ -19,8 +19,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * Long, a byte[] for bulk and status strings, a List for arrays, null for nil, a {@link
  * JedisDataException} for an error), so both ways to Redis share the decoding.
  *
- * <p>An incomplete reply is parsed again from its start when more bytes arrive: replies here are
- * small but for a {@code list} of many items, which arrives in a few reads.
+ * <p>Whether the next reply is complete is found by a scan that goes on where it stopped when more
+ * bytes arrive (it keeps the elements still due of each array it is in); the reply is parsed once,
+ * when complete. A {@code list} of a million items arrives in hundreds of reads, and parsing it
+ * again from its start after each would scan gigabytes on the event loop.
  */
 final class RespReader {
   /** What {@link #next} returns while the next reply has not fully arrived. */
@@ -30,6 +32,14 @@ final class RespReader {
   private int start;
   private int end;
   private int pos;
+
+  /** Where the completeness scan of the next reply stopped, or -1 before it started. */
+  private int scanAt = -1;
+
+  /** Per array the scan is in (outermost first), its elements still to come. */
+  private long[] due = new long[8];
+
+  private int depth;
 
   /**
    * Reads what the channel has, at most the free room of the buffer.
@@ -66,6 +76,10 @@ final class RespReader {
    * @throws ProtocolException when the bytes are not RESP (the connection is then unusable)
    */
   Object next() throws ProtocolException {
+    if (!scanned()) {
+      return INCOMPLETE;
+    }
+    scanAt = -1;
     pos = start;
     Object reply = parse();
     if (reply != INCOMPLETE) {
@@ -76,6 +90,9 @@ final class RespReader {
 
   private void makeRoom() {
     if (start == end) {
+      if (scanAt >= 0) {
+        scanAt = 0; // it stopped where the bytes end
+      }
       start = 0;
       end = 0;
     }
@@ -85,10 +102,69 @@ final class RespReader {
     if (start > 0) {
       System.arraycopy(buf, start, buf, 0, end - start);
       end -= start;
+      if (scanAt >= 0) {
+        scanAt -= start;
+      }
       start = 0;
     }
     if (buf.length - end < 4096) {
       buf = Arrays.copyOf(buf, buf.length * 2); // a reply larger than the buffer
+    }
+  }
+
+  /** Whether the next reply has arrived in full; scans on from where it stopped last time. */
+  private boolean scanned() throws ProtocolException {
+    if (scanAt < 0) {
+      scanAt = start;
+      depth = 1;
+      due[0] = 1; // the reply itself
+    }
+    while (depth > 0) {
+      if (scanAt >= end) {
+        return false;
+      }
+      int lineEnd = lineEnd(scanAt + 1);
+      if (lineEnd < 0) {
+        return false;
+      }
+      byte type = buf[scanAt];
+      switch (type) {
+        case '+', '-', ':' -> {
+          scanAt = lineEnd + 2;
+          elementDone();
+        }
+        case '$' -> {
+          long len = number(scanAt + 1, lineEnd);
+          if (len >= 0 && end - (lineEnd + 2) < len + 2) {
+            return false;
+          }
+          scanAt = lineEnd + 2 + (len < 0 ? 0 : (int) len + 2);
+          elementDone();
+        }
+        case '*' -> {
+          long n = number(scanAt + 1, lineEnd);
+          scanAt = lineEnd + 2;
+          if (n <= 0) {
+            elementDone();
+          } else {
+            if (depth == due.length) {
+              due = Arrays.copyOf(due, depth * 2);
+            }
+            due[depth++] = n; // done when its elements are
+          }
+        }
+        default ->
+            throw new ProtocolException(
+                "Redis sent a reply of unknown type '" + (char) (type & 0xff) + "'");
+      }
+    }
+    return true;
+  }
+
+  /** An element ended: so does every array whose last element it was. */
+  private void elementDone() {
+    while (depth > 0 && --due[depth - 1] == 0) {
+      depth--;
     }
   }
 

@@ -31,9 +31,9 @@ import java.util.function.Consumer;
  *       connection is made again on a store thread, at most once per {@link #RETRY_MILLIS}.
  *   <li>A store answers a connection's calls in the order they were sent, so the send times form a
  *       queue whose head is the oldest call still due. While calls are out, a timer on the store's
- *       timer thread looks at that head; once it has waited longer than the connection's timeout,
- *       the connection counts as lost and its calls are answered {@code store_unavailable} (their
- *       outcome is unknown), as a store thread's call would be.
+ *       timer thread looks at that head; once it has waited longer than the connection's timeout
+ *       with no answer arriving meanwhile, the connection counts as lost and its calls are answered
+ *       {@code store_unavailable} (their outcome is unknown), as a store thread's call would be.
  * </ul>
  */
 final class StoreConnection {
@@ -52,6 +52,9 @@ final class StoreConnection {
 
   /** Send times (System.nanoTime) of the batches still due, oldest first. */
   private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
+
+  /** When the store's answers last came (System.nanoTime). */
+  private long answeredAt;
 
   private ScheduledFuture<?> timeoutCheck;
   private boolean opening;
@@ -135,6 +138,7 @@ final class StoreConnection {
         flush();
       }
       if (connection == c && ready.isValid() && ready.isReadable()) {
+        answeredAt = System.nanoTime();
         c.read();
         unflushed = true; // reading may queue follow-up calls (removing expired items)
       }
@@ -214,7 +218,10 @@ final class StoreConnection {
     if (c == null || oldest == null) {
       return;
     }
-    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - oldest);
+    // As a blocking client's read timeout: the store must answer something within the timeout,
+    // not everything; a deep pipeline on a busy store takes its time but keeps answering.
+    long since = answeredAt - oldest > 0 ? answeredAt : oldest;
+    long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
     if (waited >= c.timeoutMillis()) {
       lost("no answer within " + c.timeoutMillis() + " ms");
     } else {

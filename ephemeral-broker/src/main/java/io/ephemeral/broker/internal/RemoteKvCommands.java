@@ -6,6 +6,7 @@ import io.ephemeral.broker.Interceptor;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreUnavailableException;
 import io.ephemeral.protocol.ErrorCodes;
+import java.nio.channels.Selector;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -141,7 +142,7 @@ final class RemoteKvCommands implements KvActions {
       Metrics metrics,
       LoopState state,
       BrokerLog log,
-      java.nio.channels.Selector selector,
+      Selector selector,
       Consumer<Runnable> onLoop) {
     this.config = config;
     this.store = store;
@@ -156,11 +157,6 @@ final class RemoteKvCommands implements KvActions {
             Math.max(1, store.concurrency()), daemon("ephemeral-broker-store"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("ephemeral-broker-store-timer"));
     this.connection = new StoreConnection(store, selector, onLoop, this::submit, timer, log);
-  }
-
-  /** The loop's own connection to the store (loop thread only). */
-  StoreConnection connection() {
-    return connection;
   }
 
   private static ThreadFactory daemon(String name) {

@@ -52,14 +52,14 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
 
   /** Calls sent together and the replies that have come for them. */
   private static final class Batch {
-    final List<RedisStore.Invocation<?>> invocations;
+    final List<Invocation<?>> invocations;
     final int expected;
     final List<Object> replies;
 
     /** Null for the store's own follow-up calls, whose replies nobody reads. */
     final Consumer<List<Object>> done;
 
-    Batch(List<RedisStore.Invocation<?>> invocations, int expected, Consumer<List<Object>> done) {
+    Batch(List<Invocation<?>> invocations, int expected, Consumer<List<Object>> done) {
       this.invocations = invocations;
       this.expected = expected;
       this.replies = new ArrayList<>(expected);
@@ -150,7 +150,7 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
 
   @Override
   public void send(List<RemoteStore.Call<?>> calls, Consumer<List<Object>> done) {
-    List<RedisStore.Invocation<?>> invocations;
+    List<Invocation<?>> invocations;
     try {
       invocations = store.record(calls);
     } catch (RuntimeException e) {
@@ -160,7 +160,7 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
     queue(invocations, done);
   }
 
-  private void queue(List<RedisStore.Invocation<?>> invocations, Consumer<List<Object>> done) {
+  private void queue(List<Invocation<?>> invocations, Consumer<List<Object>> done) {
     if (closed) {
       if (done != null) {
         done.accept(
@@ -171,7 +171,7 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
       return;
     }
     int expected = 0;
-    for (RedisStore.Invocation<?> inv : invocations) {
+    for (Invocation<?> inv : invocations) {
       store.encode(inv, out);
       expected += RedisStore.replies(inv);
     }
@@ -225,7 +225,7 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
     List<byte[]> expired = new ArrayList<>(0);
     List<Object> results = store.decodeAll(batch.invocations, batch.replies, expired);
     if (!expired.isEmpty()) {
-      List<RedisStore.Invocation<?>> removals = new ArrayList<>(expired.size());
+      List<Invocation<?>> removals = new ArrayList<>(expired.size());
       for (byte[] key : expired) {
         removals.add(store.expiredCall(key));
       }

@@ -198,20 +198,13 @@ public final class RedisStore implements RemoteStore {
   // ---- operations: each is one script invocation and a decoder of its reply ----
 
   /**
-   * One store call: a script with its arguments and how to read its reply, or (script null) a plain
-   * read of one item ({@link #nativeGet}).
-   */
-  record Invocation<T>(
-      Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {}
-
-  /**
    * Whether a get may read the item with GET and PTTL instead of a script: both commands run one
    * right after the other on one connection (Redis serves a connection's pipelined commands in a
    * row), PTTL tells the item's deadline on Redis's own clock (Redis drops the key {@code grace}
    * after it), and a get that neither slides the TTL nor records a use for LRU changes nothing. Not
    * with an injected clock (tests): Redis's expiry follows its own clock.
    */
-  private boolean nativeGet(boolean refreshTtl, boolean lru) {
+  boolean nativeGet(boolean refreshTtl, boolean lru) {
     return clock == null && !refreshTtl && !lru;
   }
 
@@ -261,7 +254,7 @@ public final class RedisStore implements RemoteStore {
     }
   }
 
-  private Invocation<Value> getCall(byte[] key, boolean refreshTtl, boolean lru) {
+  Invocation<Value> getCall(byte[] key, boolean refreshTtl, boolean lru) {
     return new Invocation<>(
         Scripts.GET,
         new byte[][] {key, flag(refreshTtl), flag(lru), number(graceMillis)},
@@ -278,7 +271,7 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<Stored> setCall(
+  Invocation<Stored> setCall(
       byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
     return new Invocation<>(
         Scripts.SET,
@@ -289,11 +282,11 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<Boolean> deleteCall(byte[] key) {
+  Invocation<Boolean> deleteCall(byte[] key) {
     return new Invocation<>(Scripts.DEL, new byte[][] {key}, raw -> (Long) raw == 1);
   }
 
-  private Invocation<List<Item>> listCall() {
+  Invocation<List<Item>> listCall() {
     return new Invocation<>(
         Scripts.LIST,
         new byte[0][],
@@ -311,7 +304,7 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<Counts> countsCall() {
+  Invocation<Counts> countsCall() {
     return new Invocation<>(
         Scripts.COUNTS,
         new byte[0][],
@@ -321,7 +314,7 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<Lease> leaseCall(
+  Invocation<Lease> leaseCall(
       String key, String workerId, long ttlMillis, int size, String ticket) {
     return new Invocation<>(
         Scripts.LEASE,
@@ -359,12 +352,12 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<Void> cancelCall(String workerId, String ticket) {
+  Invocation<Void> cancelCall(String workerId, String ticket) {
     return new Invocation<>(
         Scripts.CANCEL, new byte[][] {utf8(workerId), utf8(ticket)}, raw -> null);
   }
 
-  private Invocation<Released> releaseCall(String workerId, long token) {
+  Invocation<Released> releaseCall(String workerId, long token) {
     return new Invocation<>(
         Scripts.RELEASE,
         new byte[][] {utf8(workerId), number(token)},
@@ -380,7 +373,7 @@ public final class RedisStore implements RemoteStore {
         });
   }
 
-  private Invocation<long[]> sweepCall(int budget) {
+  Invocation<long[]> sweepCall(int budget) {
     return new Invocation<>(
         Scripts.SWEEP,
         new byte[][] {number(budget)},
@@ -502,9 +495,9 @@ public final class RedisStore implements RemoteStore {
     }
   }
 
-  /** The one invocation each call makes, in order ({@link Recorder}). */
+  /** The one invocation each call makes, in order ({@link CallRecorder}). */
   List<Invocation<?>> record(List<Call<?>> calls) {
-    Recorder recorder = new Recorder();
+    CallRecorder recorder = new CallRecorder(this);
     for (Call<?> call : calls) {
       int before = recorder.invocations.size();
       call.on(recorder);
@@ -598,98 +591,14 @@ public final class RedisStore implements RemoteStore {
     return keys.get(0);
   }
 
+  /** How long past its deadline Redis keeps an item. */
+  long graceMillis() {
+    return graceMillis;
+  }
+
   /** The exception a caller gets for a Jedis failure, for {@link RedisLoopConnection}. */
   RuntimeException failureOf(JedisException e) {
     return failure(null, e);
-  }
-
-  /** Records the one invocation each store method of a {@link Call} makes, for {@link #inOrder}. */
-  private final class Recorder implements RemoteStore {
-    final List<Invocation<?>> invocations = new ArrayList<>();
-
-    private <T> T record(Invocation<T> inv) {
-      invocations.add(inv);
-      return null;
-    }
-
-    private final RedisCoordination coordination =
-        new RedisCoordination(
-            new RedisCoordination.Runner() {
-              @Override
-              public <T> T run(
-                  Scripts script, byte[][] args, java.util.function.Function<Object, T> decode) {
-                return record(new Invocation<>(script, args, decode));
-              }
-            },
-            graceMillis);
-
-    @Override
-    public io.ephemeral.broker.store.CoordinationStore coordination() {
-      return coordination;
-    }
-
-    @Override
-    public void open() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String describe() {
-      return RedisStore.this.describe();
-    }
-
-    @Override
-    public Value get(byte[] key, boolean refreshTtl, boolean lru) {
-      return record(
-          nativeGet(refreshTtl, lru)
-              ? new Invocation<>(null, new byte[][] {key}, null)
-              : getCall(key, refreshTtl, lru));
-    }
-
-    @Override
-    public Stored set(
-        byte[] key, byte[] json, boolean compressed, long ttlMillis, int maxItems, boolean lru) {
-      return record(setCall(key, json, compressed, ttlMillis, maxItems, lru));
-    }
-
-    @Override
-    public boolean delete(byte[] key) {
-      record(deleteCall(key));
-      return false;
-    }
-
-    @Override
-    public List<Item> list() {
-      return record(listCall());
-    }
-
-    @Override
-    public Counts counts() {
-      return record(countsCall());
-    }
-
-    @Override
-    public Lease lease(String key, String workerId, long ttlMillis, int size, String ticket) {
-      return record(leaseCall(key, workerId, ttlMillis, size, ticket));
-    }
-
-    @Override
-    public void cancelWait(String workerId, String ticket) {
-      record(cancelCall(workerId, ticket));
-    }
-
-    @Override
-    public Released release(String workerId, long token) {
-      return record(releaseCall(workerId, token));
-    }
-
-    @Override
-    public long[] sweep(int budget) {
-      return record(sweepCall(budget));
-    }
-
-    @Override
-    public void close() {}
   }
 
   // ---- plumbing ----

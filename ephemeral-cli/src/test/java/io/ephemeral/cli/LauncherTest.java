@@ -51,7 +51,14 @@ class LauncherTest {
     assertThat(result.status).as(result.err).isZero();
     assertThat(result.out)
         .startsWith("-XX:+UseSerialGC|")
-        .endsWith("-jar|" + jar.toRealPath() + "|" + prefix.replace(" ", "|") + "a b|--x|");
+        .endsWith(
+            "-cp|"
+                + jar.toRealPath()
+                + "|"
+                + Main.class.getName()
+                + "|"
+                + prefix.replace(" ", "|")
+                + "a b|--x|");
   }
 
   @Test
@@ -60,7 +67,8 @@ class LauncherTest {
     jar("ephemeral-cli/target");
     Path lib = jar("lib");
     Result result = run(script, Map.of("JAVA_HOME", javaHome("17.0.15+6").toString()), "--version");
-    assertThat(result.out).endsWith("-jar|" + lib.toRealPath() + "|ctl|--version|");
+    assertThat(result.out)
+        .endsWith("-cp|" + lib.toRealPath() + "|" + Main.class.getName() + "|ctl|--version|");
   }
 
   @ParameterizedTest

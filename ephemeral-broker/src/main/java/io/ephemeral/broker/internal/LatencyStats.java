@@ -10,6 +10,10 @@ import org.HdrHistogram.IntCountsHistogram;
  * <p>Calls and errors count every request. The dispatcher times only every {@link #SAMPLE_EVERY}th
  * request of an action (the first one included, see {@link #sampleNext()}): two clock reads cost
  * more than answering a get, while a uniform sample gives the same percentiles.
+ *
+ * <p>The histogram is made with the first latency: every action of the command table has its stats
+ * from the start, and a broker that never records (metrics off, or an action never called) would
+ * otherwise allocate and zero 16 KB of counts per action at every start.
  */
 final class LatencyStats {
   /** Longest latency tracked; anything slower is recorded as this. */
@@ -20,7 +24,9 @@ final class LatencyStats {
 
   long calls;
   long errors;
-  private final IntCountsHistogram histogram = new IntCountsHistogram(MAX_NANOS, 2);
+
+  /** Null until the first latency is recorded. */
+  private IntCountsHistogram histogram;
 
   /** Whether the next call should be timed: the 1st, 17th, 33rd, … */
   boolean sampleNext() {
@@ -38,24 +44,33 @@ final class LatencyStats {
   /** Counts a call and records its latency. */
   void record(long nanos, boolean error) {
     count(error);
-    histogram.recordValue(Math.max(0, Math.min(nanos, MAX_NANOS)));
+    histogram().recordValue(Math.max(0, Math.min(nanos, MAX_NANOS)));
+  }
+
+  private IntCountsHistogram histogram() {
+    if (histogram == null) {
+      histogram = new IntCountsHistogram(MAX_NANOS, 2);
+    }
+    return histogram;
   }
 
   /** Latencies recorded (the timed sample). */
   long timed() {
-    return histogram.getTotalCount();
+    return histogram == null ? 0 : histogram.getTotalCount();
   }
 
   /** Adds another's counts (for an overall figure). */
   void add(LatencyStats other) {
     calls += other.calls;
     errors += other.errors;
-    histogram.add(other.histogram);
+    if (other.histogram != null) {
+      histogram().add(other.histogram);
+    }
   }
 
   /** The latency at a percentile (0-100) in nanoseconds; 0 before anything was recorded. */
   long percentileNanos(double percentile) {
-    return histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(percentile);
+    return timed() == 0 ? 0 : histogram.getValueAtPercentile(percentile);
   }
 
   /** {"p50":ms,"p95":ms,"p99":ms,"p999":ms} with microsecond precision. */

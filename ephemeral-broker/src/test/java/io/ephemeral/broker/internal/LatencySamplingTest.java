@@ -31,6 +31,27 @@ class LatencySamplingTest {
   }
 
   @Test
+  void statsWithoutLatenciesReadAsZeroAndAddToOthers() {
+    LatencyStats untimed = new LatencyStats();
+    untimed.count(true);
+    assertThat(untimed.timed()).isZero();
+    assertThat(untimed.percentileNanos(99)).isZero();
+
+    LatencyStats all = new LatencyStats();
+    all.add(untimed);
+    assertThat(all.calls).isEqualTo(1);
+    assertThat(all.errors).isEqualTo(1);
+    assertThat(all.percentileNanos(50)).isZero();
+
+    LatencyStats timed = new LatencyStats();
+    timed.record(2_000, false);
+    all.add(timed);
+    assertThat(all.calls).isEqualTo(2);
+    assertThat(all.timed()).isEqualTo(1);
+    assertThat(all.percentileNanos(50)).isBetween(1_990L, 2_010L);
+  }
+
+  @Test
   void countsStayExactOverTheSocket() throws Exception {
     try (BrokerFixture f = new BrokerFixture()) {
       f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}");

@@ -16,7 +16,15 @@ import org.slf4j.LoggerFactory;
  * properly (nested values as JSON, never as an object identity).
  */
 final class BrokerLog {
-  private static final JsonFactory JSON = new JsonFactory();
+  /**
+   * Jackson only for structured lines and nested values, made on first use: the first factory of a
+   * JVM costs milliseconds of class loading and initialisation, which a start that logs plain lines
+   * does not need.
+   */
+  private static final class Json {
+    static final JsonFactory FACTORY = new JsonFactory();
+  }
+
   private final Logger logger = LoggerFactory.getLogger("io.ephemeral.broker");
   private final BrokerConfig.LogLevel level;
   private final boolean structured;
@@ -57,7 +65,7 @@ final class BrokerLog {
   String format(String levelName, String message, Object... fields) {
     if (structured) {
       StringWriter out = new StringWriter();
-      try (JsonGenerator g = JSON.createGenerator(out)) {
+      try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
         g.writeStartObject();
         g.writeStringField("timestamp", Instant.now().toString());
         g.writeStringField("level", levelName);
@@ -97,7 +105,7 @@ final class BrokerLog {
       return String.valueOf(value);
     }
     StringWriter out = new StringWriter();
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
       writeValue(g, value);
     } catch (IOException impossible) {
       throw new IllegalStateException(impossible);

@@ -29,14 +29,22 @@ final class FramePeeker {
   /** A JSON body nested deeper than the limit. */
   static final int TOO_DEEP = 3;
 
-  private final JsonFactory json;
+  private final int maxDepth;
   private final JsonRoutingScanner scanner;
   private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
-  private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
+
+  /**
+   * Jackson and the MessagePack reader, made on first use: each costs milliseconds of class loading
+   * and initialisation at the broker's start, and a broker without gateway traffic needs neither.
+   */
+  private JsonFactory json;
+
+  private MessageUnpacker unpacker;
+
   private String error;
 
   FramePeeker(int maxDepth) {
-    json = jsonFactory(maxDepth);
+    this.maxDepth = maxDepth;
     scanner = new JsonRoutingScanner(maxDepth);
   }
 
@@ -175,6 +183,9 @@ final class FramePeeker {
     String refusal = ClientJson.refusal(b, off, len); // the byte scanner never takes these either
     if (refusal != null) {
       throw new IOException(refusal);
+    }
+    if (json == null) {
+      json = jsonFactory(maxDepth);
     }
     try (JsonParser p = json.createParser(b, off, len)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -315,6 +326,9 @@ final class FramePeeker {
 
   private int peekMsgpack(byte[] b, int off, int len, FrameMessage m) throws IOException {
     input.reset(b, off, len);
+    if (unpacker == null) {
+      unpacker = MessagePack.newDefaultUnpacker(input);
+    }
     MessageUnpacker u = unpacker;
     u.reset(input);
     if (u.getNextFormat().getValueType() != ValueType.MAP) {

@@ -70,7 +70,12 @@ final class RequestParser {
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NULL = ascii("null");
 
-  private final JsonFactory factory;
+  /**
+   * Jackson, for the lines the scanner hands over, made on the first such line (see {@link
+   * #factory()}).
+   */
+  private JsonFactory factory;
+
   private final CommandTable commands;
 
   /** Deepest container nesting the scanner follows below the request object. */
@@ -123,16 +128,27 @@ final class RequestParser {
     // every limit is decided by Jackson alone.
     this.scanMaxDepth = Math.max(0, Math.min(32, maxNestingDepth - 2));
     this.maxNestingDepth = maxNestingDepth;
-    this.factory =
-        JsonFactory.builder()
-            .streamReadConstraints(
-                StreamReadConstraints.builder()
-                    .maxNestingDepth(maxNestingDepth)
-                    .maxNumberLength(maxNumberLength)
-                    .maxStringLength(maxStringLength)
-                    .maxNameLength(maxNameLength)
-                    .build())
-            .build();
+  }
+
+  /**
+   * The Jackson factory with the broker's limits. Made on first use: the first factory of a JVM
+   * costs milliseconds of class loading and initialisation at the broker's start, and the scanner
+   * answers most requests without it.
+   */
+  private JsonFactory factory() {
+    if (factory == null) {
+      factory =
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(maxNestingDepth)
+                      .maxNumberLength(maxNumberLength)
+                      .maxStringLength(maxStringLength)
+                      .maxNameLength(maxNameLength)
+                      .build())
+              .build();
+    }
+    return factory;
   }
 
   /**
@@ -191,7 +207,7 @@ final class RequestParser {
       error = refusal;
       return INVALID_JSON;
     }
-    try (JsonParser p = factory.createParser(b, base, r.lineLen)) {
+    try (JsonParser p = factory().createParser(b, base, r.lineLen)) {
       JsonToken t = p.nextToken();
       if (t == null) {
         error = "empty request";

@@ -40,12 +40,13 @@ final class Transcoder {
     }
   }
 
-  private final JsonFactory json;
+  /** Made on first use (see {@link FramePeeker}'s). */
+  private JsonFactory json;
+
   private final int maxDepth;
 
   Transcoder(int maxDepth) {
     this.maxDepth = maxDepth;
-    json = FramePeeker.jsonFactory(maxDepth);
   }
 
   /** Writes the body, converted to {@code target}, as one frame (length prefix + body) to out. */
@@ -76,6 +77,9 @@ final class Transcoder {
   // ---- reading ----
 
   private Object readJson(byte[] b, int off, int len) throws IOException {
+    if (json == null) {
+      json = FramePeeker.jsonFactory(maxDepth);
+    }
     try (JsonParser p = json.createParser(b, off, len)) {
       p.nextToken();
       return jsonValue(p); // recursion bounded: Jackson refuses nesting beyond maxDepth

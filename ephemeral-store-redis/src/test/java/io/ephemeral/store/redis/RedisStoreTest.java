@@ -57,12 +57,21 @@ class RedisStoreTest {
           .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("Redis at redis://" + redis.address())
           .hasMessageContaining("NOAUTH");
+      assertThatThrownBy(without::openLoopConnection)
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("NOAUTH");
       RedisStore with =
           RedisStore.fromUri(redis.uri("p"), Map.of("BROKER_REDIS_PASSWORD", "s3cret"));
       with.open();
       try {
         assertThat(with.set(bytes("k"), bytes("1"), false, 60_000, 0, false).full()).isFalse();
         assertThat(with.get(bytes("k"), false, false).json()).isEqualTo(bytes("1"));
+        // The event loop's connection authenticates as well, and reads what the threads wrote.
+        try (RemoteStore.LoopConnection loop = with.openLoopConnection()) {
+          List<Object> read =
+              LoopDriver.roundTrip(loop, List.of(st -> st.get(bytes("k"), false, false)));
+          assertThat(((RemoteStore.Value) read.get(0)).json()).isEqualTo(bytes("1"));
+        }
       } finally {
         with.close();
       }
@@ -109,9 +118,36 @@ class RedisStoreTest {
         assertThat(batch.get(0)).isEqualTo(true);
         assertThat(((RemoteStore.Value) batch.get(1)).found()).isEqualTo(RemoteStore.Found.MISSING);
         assertThat(store.counts().leases()).isEqualTo(2);
+        assertThat(store.openLoopConnection()).as("a cluster keeps the store threads").isNull();
       } finally {
         store.close();
       }
+    }
+  }
+
+  @Test
+  void theLoopsConnectionUsesTheDatabaseOfTheUri() throws Exception {
+    String prefix = RedisServer.freshPrefix();
+    RedisStore three =
+        RedisStore.fromUri(
+            "redis://" + RedisServer.shared().address() + "/3?prefix=" + prefix, Map.of());
+    RedisStore zero = RedisServer.shared().store(prefix);
+    three.open();
+    zero.open();
+    try (RemoteStore.LoopConnection loop = three.openLoopConnection()) {
+      List<Object> written =
+          LoopDriver.roundTrip(
+              loop,
+              List.of(
+                  st -> st.set(bytes("k"), bytes("3"), false, 60_000, 0, false),
+                  st -> st.get(bytes("k"), false, false)));
+      assertThat(((RemoteStore.Stored) written.get(0)).full()).isFalse();
+      assertThat(((RemoteStore.Value) written.get(1)).json()).isEqualTo(bytes("3"));
+      assertThat(three.get(bytes("k"), false, false).json()).isEqualTo(bytes("3"));
+      assertThat(zero.get(bytes("k"), false, false).found()).isEqualTo(RemoteStore.Found.MISSING);
+    } finally {
+      three.close();
+      zero.close();
     }
   }
 
@@ -132,6 +168,7 @@ class RedisStoreTest {
         RemoteStore.Value v = store.get(bytes("k"), false, false);
         assertThat(v.json()).isEqualTo(bytes("[1]"));
         assertThat(v.compressed()).isTrue();
+        assertThat(store.openLoopConnection()).as("a sentinel keeps the store threads").isNull();
       } finally {
         store.close();
       }

@@ -52,6 +52,7 @@ class RedisTlsTest {
       // The same Redis, read without TLS: the write went there.
       assertThat(plain.get(bytes("k"), false, false).json()).isEqualTo(bytes("\"over tls\""));
       assertThat(overTls.lease("pool", "w1", 60_000, 1, null).slot()).isZero();
+      assertThat(overTls.openLoopConnection()).as("TLS keeps the store threads").isNull();
     } finally {
       overTls.close();
       plain.close();

@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.store.redis.RedisServer;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,37 +21,15 @@ class DeepPipelineOnRedisTest {
   @Test
   void aThousandPipelinedGetsGoToTheStoreInAFewBatchesAndAreAnsweredInOrder() throws Exception {
     RemoteStore redis = RedisServer.shared().store(Clock.system());
-    List<Integer> batches = new CopyOnWriteArrayList<>();
-    RemoteStore counting =
-        (RemoteStore)
-            Proxy.newProxyInstance(
-                RemoteStore.class.getClassLoader(),
-                new Class<?>[] {RemoteStore.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("inOrder")) {
-                    batches.add(((List<?>) args[0]).size());
-                  }
-                  Object result = invoke(method, redis, args);
-                  if (result instanceof RemoteStore.LoopConnection connection) {
-                    // The event loop's own connection: its batches count as well.
-                    return Proxy.newProxyInstance(
-                        RemoteStore.class.getClassLoader(),
-                        new Class<?>[] {RemoteStore.LoopConnection.class},
-                        (p, m, a) -> {
-                          if (m.getName().equals("send")) {
-                            batches.add(((List<?>) a[0]).size());
-                          }
-                          return invoke(m, connection, a);
-                        });
-                  }
-                  return result;
-                });
+    CountingStore counting = new CountingStore();
+    RemoteStore counted = counting.wrap(redis);
+    List<Integer> batches = counting.batchSizes;
     Broker broker =
         Broker.builder()
             .environment(Map.of())
             .shutdownHook(false)
             .logLevel("warn")
-            .store(counting)
+            .store(counted)
             .build();
     try {
       Path socket = broker.start();
@@ -86,14 +60,6 @@ class DeepPipelineOnRedisTest {
       assertThat(batches).as("store batches of the %d pipelined gets", GETS).hasSizeLessThan(8);
     } finally {
       broker.stop();
-    }
-  }
-
-  private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
     }
   }
 }

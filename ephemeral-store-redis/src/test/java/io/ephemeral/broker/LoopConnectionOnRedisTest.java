@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.store.redis.RedisServer;
 import io.ephemeral.store.redis.RedisStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,55 +19,6 @@ import org.junit.jupiter.api.Test;
  * the store's scripts, the connection is made again (loading them) and writes go on.
  */
 class LoopConnectionOnRedisTest {
-
-  /** Counts the calls that reach a store through its threads and through the loop's connection. */
-  private static final class Counting {
-    final AtomicInteger threadCalls = new AtomicInteger();
-    final AtomicInteger loopBatches = new AtomicInteger();
-    final AtomicInteger loopConnections = new AtomicInteger();
-
-    /** Batches sent through the loop's connection and not answered yet, and the most at once. */
-    final AtomicInteger outstanding = new AtomicInteger();
-
-    final AtomicInteger mostOutstanding = new AtomicInteger();
-
-    RemoteStore wrap(RemoteStore store) {
-      return (RemoteStore)
-          Proxy.newProxyInstance(
-              RemoteStore.class.getClassLoader(),
-              new Class<?>[] {RemoteStore.class},
-              (proxy, method, args) -> {
-                switch (method.getName()) {
-                  case "get", "set", "inOrder" -> threadCalls.incrementAndGet();
-                  default -> {}
-                }
-                Object result = invoke(method, store, args);
-                if (result instanceof RemoteStore.LoopConnection connection) {
-                  loopConnections.incrementAndGet();
-                  return Proxy.newProxyInstance(
-                      RemoteStore.class.getClassLoader(),
-                      new Class<?>[] {RemoteStore.LoopConnection.class},
-                      (p, m, a) -> {
-                        if (m.getName().equals("send")) {
-                          loopBatches.incrementAndGet();
-                          mostOutstanding.accumulateAndGet(
-                              outstanding.incrementAndGet(), Math::max);
-                          @SuppressWarnings("unchecked")
-                          Consumer<List<Object>> done = (Consumer<List<Object>>) a[1];
-                          Consumer<List<Object>> counted =
-                              results -> {
-                                outstanding.decrementAndGet();
-                                done.accept(results);
-                              };
-                          return invoke(m, connection, new Object[] {a[0], counted});
-                        }
-                        return invoke(m, connection, a);
-                      });
-                }
-                return result;
-              });
-    }
-  }
 
   private static Broker broker(RemoteStore store) {
     return Broker.builder()
@@ -83,7 +30,7 @@ class LoopConnectionOnRedisTest {
   }
 
   /** Sets k until an answer came through the loop's connection (its first use makes it). */
-  private static void untilTheLoopConnects(WireClient c, Counting counting) throws Exception {
+  private static void untilTheLoopConnects(WireClient c, CountingStore counting) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (counting.loopBatches.get() == 0) {
       assertThat(System.nanoTime()).as("the loop's connection is made").isLessThan(deadline);
@@ -95,7 +42,7 @@ class LoopConnectionOnRedisTest {
 
   @Test
   void clientsCallsGoThroughTheLoopsConnectionOnceItIsMade() throws Exception {
-    Counting counting = new Counting();
+    CountingStore counting = new CountingStore();
     Broker broker = broker(counting.wrap(RedisServer.shared().store(Clock.system())));
     try {
       Path socket = broker.start();
@@ -128,7 +75,7 @@ class LoopConnectionOnRedisTest {
 
   @Test
   void aListOfManyItemsArrivesInManyReadsAndComesWhole() throws Exception {
-    Counting counting = new Counting();
+    CountingStore counting = new CountingStore();
     Broker broker =
         Broker.builder()
             .environment(Map.of())
@@ -176,15 +123,34 @@ class LoopConnectionOnRedisTest {
     }
   }
 
+  /** What a test does with a broker on a Redis of its own, once the loop's connection is made. */
+  @FunctionalInterface
+  private interface OnOwnRedis {
+    void run(RedisServer redis, WireClient client, CountingStore counting) throws Exception;
+  }
+
+  /**
+   * Runs {@code test} against a broker on a fresh redis-server, with the store {@code store} makes.
+   */
+  private static void onOwnRedis(Function<RedisServer, RemoteStore> store, OnOwnRedis test)
+      throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      CountingStore counting = new CountingStore();
+      Broker broker = broker(counting.wrap(store.apply(redis)));
+      try (WireClient c = new WireClient(broker.start())) {
+        untilTheLoopConnects(c, counting);
+        test.run(redis, c, counting);
+      } finally {
+        broker.stop();
+      }
+    }
+  }
+
   @Test
   void aPipeliningClientHasSeveralBatchesOutAtOnceAndItsAnswersKeepTheirOrder() throws Exception {
-    try (RedisServer redis = RedisServer.start()) {
-      Counting counting = new Counting();
-      Broker broker = broker(counting.wrap(redis.store(Clock.system())));
-      try {
-        Path socket = broker.start();
-        try (WireClient c = new WireClient(socket)) {
-          untilTheLoopConnects(c, counting);
+    onOwnRedis(
+        redis -> redis.store(Clock.system()),
+        (redis, c, counting) -> {
           counting.mostOutstanding.set(0);
           counting.threadCalls.set(0);
           // Redis holds its answers for a second: the client's second piece reaches Redis as a
@@ -201,11 +167,7 @@ class LoopConnectionOnRedisTest {
             assertThat(answers.get(i + 1)).as("answer %d", i + 1).contains("\"value\":" + i + ",");
           }
           assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
-        }
-      } finally {
-        broker.stop();
-      }
-    }
+        });
   }
 
   /** Sets of key p to from, from + 2, ... each followed by a get of p, up to {@code to}. */
@@ -220,7 +182,7 @@ class LoopConnectionOnRedisTest {
     return piece.toString();
   }
 
-  private static void awaitOutstanding(Counting counting, int batches) throws Exception {
+  private static void awaitOutstanding(CountingStore counting, int batches) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMillis(900).toNanos();
     while (counting.outstanding.get() < batches) {
       assertThat(System.nanoTime())
@@ -232,19 +194,14 @@ class LoopConnectionOnRedisTest {
 
   @Test
   void aRedisThatStopsAnsweringCostsTheCallsOutTheTimeoutAndServiceComesBack() throws Exception {
-    try (RedisServer redis = RedisServer.start()) {
-      Counting counting = new Counting();
-      RedisStore store =
-          RedisStore.builder()
-              .standalone(redis.address())
-              .prefix(RedisServer.freshPrefix())
-              .timeout(Duration.ofMillis(300))
-              .build();
-      Broker broker = broker(counting.wrap(store));
-      try {
-        Path socket = broker.start();
-        try (WireClient c = new WireClient(socket)) {
-          untilTheLoopConnects(c, counting);
+    onOwnRedis(
+        redis ->
+            RedisStore.builder()
+                .standalone(redis.address())
+                .prefix(RedisServer.freshPrefix())
+                .timeout(Duration.ofMillis(300))
+                .build(),
+        (redis, c, counting) -> {
           assertThat(redis.command("CLIENT", "PAUSE", "3000", "ALL")).isEqualTo("+OK");
           long sent = System.nanoTime();
           String answer = c.call("{\"action\":\"get\",\"key\":\"warm\"}");
@@ -264,22 +221,14 @@ class LoopConnectionOnRedisTest {
             Thread.sleep(20);
             again = c.call("{\"action\":\"get\",\"key\":\"warm\"}");
           } while (!again.contains("\"value\":1,") || counting.loopConnections.get() < 2);
-        }
-      } finally {
-        broker.stop();
-      }
-    }
+        });
   }
 
   @Test
   void redisLosingTheScriptsCostsAtMostTheWriteInFlight() throws Exception {
-    try (RedisServer redis = RedisServer.start()) {
-      Counting counting = new Counting();
-      Broker broker = broker(counting.wrap(redis.store(Clock.system())));
-      try {
-        Path socket = broker.start();
-        try (WireClient c = new WireClient(socket)) {
-          untilTheLoopConnects(c, counting);
+    onOwnRedis(
+        redis -> redis.store(Clock.system()),
+        (redis, c, counting) -> {
           assertThat(redis.command("SCRIPT", "FLUSH")).isEqualTo("+OK");
           String first = c.call("{\"action\":\"set\",\"key\":\"k\",\"value\":1,\"ttl\":60000}");
           if (!first.equals("{\"ok\":true}")) {
@@ -294,18 +243,6 @@ class LoopConnectionOnRedisTest {
                 .isEqualTo("{\"ok\":true}");
           }
           assertThat(c.call("{\"action\":\"get\",\"key\":\"k\"}")).contains("\"value\":49,");
-        }
-      } finally {
-        broker.stop();
-      }
-    }
-  }
-
-  private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
+        });
   }
 }

@@ -120,7 +120,10 @@ final class StoreConnection {
     try {
       boolean all = c.flush();
       unflushed = !all;
-      key.interestOps(all ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+      int wanted = all ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE;
+      if (key.interestOps() != wanted) {
+        key.interestOps(wanted); // queues an update for the selector's next select: only on change
+      }
     } catch (IOException | CancelledKeyException e) {
       lost("writing to it failed: " + e.getMessage());
     }

@@ -12,19 +12,19 @@ import java.security.SecureRandom;
  *
  * <p>Implementation notes. Each step is the first use in the JVM of something the broker's start
  * then uses on the main thread, and each costs milliseconds only the first time (class loading and
- * initialisation): the platform management beans (the default memory budget reads the heap's pools,
- * the connection limit the descriptor limit; the first call initialises the management framework
- * and links its string concatenations), a {@code SecureRandom} (the socket's random name; the first
- * one loads the security providers) and a Unix-domain server socket (the native library). No
- * Jackson factory: the broker makes its first one when a request or a log line needs it. Not the
- * broker's logger: a logger asked for on the main thread while SLF4J initialises on this one is a
- * stand-in, and one made from that stand-in after the initialisation has ended logs nothing, ever
- * (SLF4J's substitute loggers): now and then a broker printed no line at all. Nothing here changes
- * what the broker does: it makes and configures all of these itself, in the same order as without
- * this thread; when the main thread reaches one first, it initialises it itself and this thread
- * waits on the class's initialisation lock instead. A failure here is met again, and reported, by
- * the broker's own use. The thread is a daemon, so a command that never starts a broker ({@code
- * --help}, a usage error) exits without waiting for it.
+ * initialisation): the heap's memory pool beans (the default memory budget reads them; the first
+ * call initialises the management framework and links its string concatenations; the descriptor
+ * limit is read from /proc on Linux, without the framework), a {@code SecureRandom} (the socket's
+ * random name; the first one loads the security providers) and a Unix-domain server socket (the
+ * native library). No Jackson factory: the broker makes its first one when a request or a log line
+ * needs it. Not the broker's logger: a logger asked for on the main thread while SLF4J initialises
+ * on this one is a stand-in, and one made from that stand-in after the initialisation has ended
+ * logs nothing, ever (SLF4J's substitute loggers): now and then a broker printed no line at all.
+ * Nothing here changes what the broker does: it makes and configures all of these itself, in the
+ * same order as without this thread; when the main thread reaches one first, it initialises it
+ * itself and this thread waits on the class's initialisation lock instead. A failure here is met
+ * again, and reported, by the broker's own use. The thread is a daemon, so a command that never
+ * starts a broker ({@code --help}, a usage error) exits without waiting for it.
  */
 final class StartPreparation extends Thread {
 
@@ -46,7 +46,6 @@ final class StartPreparation extends Thread {
   public void run() {
     try {
       ManagementFactory.getMemoryPoolMXBeans();
-      ManagementFactory.getOperatingSystemMXBean();
       new SecureRandom().nextBytes(new byte[1]);
       ServerSocketChannel.open(StandardProtocolFamily.UNIX).close();
     } catch (IOException | RuntimeException e) {

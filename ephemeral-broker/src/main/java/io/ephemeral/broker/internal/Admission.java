@@ -2,8 +2,6 @@ package io.ephemeral.broker.internal;
 
 import io.ephemeral.broker.Clock;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -493,12 +491,12 @@ final class Admission {
    * refuses a connection before the descriptors run out. Logs when it lowers it.
    */
   static int fitToDescriptors(int configured, BrokerLog log) {
-    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (!(os instanceof com.sun.management.UnixOperatingSystemMXBean unix)) {
+    Descriptors descriptors = Descriptors.now();
+    if (descriptors == null) {
       return configured;
     }
-    long max = unix.getMaxFileDescriptorCount();
-    long open = unix.getOpenFileDescriptorCount();
+    long max = descriptors.max();
+    long open = descriptors.open();
     long room = max - open - SPARE_DESCRIPTORS;
     if (max <= 0 || configured <= room) {
       return configured;

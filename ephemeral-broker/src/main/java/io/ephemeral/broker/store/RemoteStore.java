@@ -14,8 +14,9 @@ import java.util.function.Consumer;
  * {@link #concurrency()} at a time; each call blocks until the store answered. A store that can
  * also be driven without threads offers a {@link LoopConnection}: the broker then sends its
  * clients' calls through it from the event loop and keeps the threads for the rest. The calls of
- * one client connection are made in request order, one batch ({@link #inOrder}) at a time. A call
- * that cannot be completed because the store is unreachable or too slow throws {@link
+ * one client connection are made in request order: through the threads one batch ({@link #inOrder})
+ * at a time, through a loop connection, which answers in the order it was sent, as soon as they are
+ * read. A call that cannot be completed because the store is unreachable or too slow throws {@link
  * StoreUnavailableException} (the client gets {@code store_unavailable}); an implementation must
  * bound every call by a timeout. Times are the store's own clock (epoch milliseconds), so brokers
  * on different hosts agree on what has expired.

@@ -662,10 +662,15 @@ final class RemoteKvCommands implements KvActions {
    * side by side, a connection has one batch out at a time.
    */
   void sendBatches() {
-    if (outgoing.isEmpty()) {
-      connection.flush(); // what reading the store's answers queued (removing expired items)
-      return;
+    if (!outgoing.isEmpty()) {
+      sendOutgoing();
     }
+    // Also what reading the store's answers queued on the loop's connection (removing expired
+    // items).
+    connection.flush();
+  }
+
+  private void sendOutgoing() {
     boolean pipelined = connection.isOpen();
     List<Chain> chains = new ArrayList<>(outgoing.size());
     List<List<Queued<?>>> batches = new ArrayList<>(outgoing.size());
@@ -692,13 +697,13 @@ final class RemoteKvCommands implements KvActions {
     }
     outgoing.clear();
     if (chains.isEmpty()) {
-      connection.flush();
       return;
     }
-    if (connection.send(calls, results -> deliverAll(chains, batches, results))) {
-      connection.flush();
+    if (pipelined) {
+      connection.send(calls, results -> deliverAll(chains, batches, results));
       return;
     }
+    connection.open(); // for the turns after this one
     submit(
         () -> {
           List<Object> results;

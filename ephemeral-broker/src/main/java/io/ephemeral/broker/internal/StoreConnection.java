@@ -25,10 +25,10 @@ import java.util.function.Consumer;
  * <p>Implementation notes.
  *
  * <ul>
- *   <li>While there is no connection (not made yet, lost, or the store offers none) {@link #send}
- *       returns false and the caller sends through the store threads, which also serve every call
- *       outside a turn's batches (sweeps, polls of waiting leases, background releases). A lost
- *       connection is made again on a store thread, at most once per {@link #RETRY_MILLIS}.
+ *   <li>While there is no connection (not made yet, lost, or the store offers none) the caller
+ *       sends through the store threads and asks for one ({@link #open}); the threads also serve
+ *       every call outside a turn's batches (sweeps, polls of waiting leases, background releases).
+ *       A lost connection is made again on a store thread, at most once per {@link #RETRY_MILLIS}.
  *   <li>A store answers a connection's calls in the order they were sent, so the send times form a
  *       queue whose head is the oldest call still due. While calls are out, a timer on the store's
  *       timer thread looks at that head; once it has waited longer than the connection's timeout
@@ -87,16 +87,11 @@ final class StoreConnection {
   }
 
   /**
-   * Queues a batch on the connection; {@code done} gets its results on the loop thread.
-   *
-   * @return false when there is no connection now (one is being made): send it another way
+   * Queues a batch on the connection, which must be open ({@link #isOpen}); {@code done} gets its
+   * results on the loop thread.
    */
-  boolean send(List<RemoteStore.Call<?>> calls, Consumer<List<Object>> done) {
+  void send(List<RemoteStore.Call<?>> calls, Consumer<List<Object>> done) {
     RemoteStore.LoopConnection c = connection;
-    if (c == null) {
-      open();
-      return false;
-    }
     sentAt.add(System.nanoTime());
     c.send(
         calls,
@@ -108,7 +103,6 @@ final class StoreConnection {
     if (timeoutCheck == null) {
       checkTimeoutIn(c.timeoutMillis());
     }
-    return true;
   }
 
   /** Writes what is queued (end of the loop turn); waits for the channel if it is full. */

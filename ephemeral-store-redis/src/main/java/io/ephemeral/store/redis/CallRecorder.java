@@ -13,22 +13,15 @@ import java.util.function.Function;
  */
 final class CallRecorder implements RemoteStore {
   private final RedisStore store;
-  private final RedisCoordination coordination;
+
+  /** Made when a call asks for it: most batches are gets, sets and leases. */
+  private RedisCoordination coordination;
 
   /** What the calls made, in order. */
   final List<Invocation<?>> invocations = new ArrayList<>();
 
   CallRecorder(RedisStore store) {
     this.store = store;
-    this.coordination =
-        new RedisCoordination(
-            new RedisCoordination.Runner() {
-              @Override
-              public <T> T run(Scripts script, byte[][] args, Function<Object, T> decode) {
-                return record(new Invocation<>(script, args, decode));
-              }
-            },
-            store.graceMillis());
   }
 
   private <T> T record(Invocation<T> inv) {
@@ -38,6 +31,17 @@ final class CallRecorder implements RemoteStore {
 
   @Override
   public CoordinationStore coordination() {
+    if (coordination == null) {
+      coordination =
+          new RedisCoordination(
+              new RedisCoordination.Runner() {
+                @Override
+                public <T> T run(Scripts script, byte[][] args, Function<Object, T> decode) {
+                  return record(new Invocation<>(script, args, decode));
+                }
+              },
+              store.graceMillis());
+    }
     return coordination;
   }
 

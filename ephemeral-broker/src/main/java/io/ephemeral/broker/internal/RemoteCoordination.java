@@ -438,6 +438,9 @@ final class RemoteCoordination implements CoordinationActions {
     final Runnable leave;
     int polls;
 
+    /** Clock time the last ask was sent. */
+    long askedAt;
+
     /** Counted among this broker's requests that may wait (until it is answered). */
     boolean counted;
 
@@ -466,6 +469,7 @@ final class RemoteCoordination implements CoordinationActions {
         bytes = Waits.WAITER_BYTES + pending.bytes();
         hold(bytes);
       }
+      askedAt = clock.millis();
       kv.holding(pending, first, this::answered);
     }
 
@@ -507,6 +511,12 @@ final class RemoteCoordination implements CoordinationActions {
       }
       body.truncate(mark);
       if (clock.millis() >= deadline) {
+        if (askedAt < deadline) {
+          // Asked before the wait ran out: what arrived since (another party, a permit) must be
+          // seen, and the timeout's message must say how things stood when it ran out.
+          ask();
+          return;
+        }
         Timeout t = timeout.get();
         if (t.leave() != null) {
           kv.background(() -> t.leave().on(remote));
@@ -523,6 +533,7 @@ final class RemoteCoordination implements CoordinationActions {
     }
 
     private void ask() {
+      askedAt = clock.millis();
       kv.submit(
           () -> {
             Object result;

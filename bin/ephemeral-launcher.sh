@@ -58,14 +58,20 @@ ephemeral_launch() {
     exit 3
   fi
 
-  # JDK 23 and later warn on stderr about sun.misc.Unsafe's memory methods, which msgpack-core
-  # calls; the option that allows them quietly does not exist before 23.
   # brokerctl: one request, so only the quick compiler, and that four times later than by
   # default: a ping spent 40 to 55 ms of CPU compiling methods it then ran a few times each,
   # 15 to 30 ms with the later threshold, its main thread no slower.
-  local opts_broker=(-XX:+UseSerialGC -XX:MaxTenuringThreshold=0 -Xmn8m)
+  # The broker: both compilers, each four times later than by default. A start compiled the
+  # methods of its own start-up, which run a few times each (87 ms of compiler CPU per
+  # `start -- true` on JDK 17, 30 ms with the later thresholds); a serving broker's request path
+  # runs thousands of times a second and reaches the optimising compiler within its first
+  # hundred thousand requests either way (docs/performance.md, "Start-up").
+  local opts_broker=(-XX:+UseSerialGC -XX:MaxTenuringThreshold=0 -Xmn8m
+    -XX:CompileThresholdScaling=4)
   local opts_ctl=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=4
     -XX:-UsePerfData)
+  # JDK 23 and later warn on stderr about sun.misc.Unsafe's memory methods, which msgpack-core
+  # calls; the option that allows them quietly does not exist before 23.
   if [ "$major" -ge 23 ]; then
     opts_broker+=(--sun-misc-unsafe-memory-access=allow)
     opts_ctl+=(--sun-misc-unsafe-memory-access=allow)
@@ -109,14 +115,13 @@ ephemeral_launch() {
     exec "$java" "${opts_ctl[@]}" ${cds[@]+"${cds[@]}"} ${EPHEMERAL_JAVA_OPTS:-} \
       -cp "$jar" "$main" ctl "$@"
   fi
-  # The broker: full tiered compilation (C1 first, so start-up is the same, then C2, which more
-  # than doubles the requests a broker serves per CPU second). One thread owns the heap, so the
-  # serial collector is enough. A request leaves only short-lived garbage and a stored value
-  # lives long, so what survives one young collection is promoted at once
-  # (MaxTenuringThreshold=0) instead of being copied between survivor spaces up to 15 times; a
-  # small young generation keeps each young pause (and the footprint) small: 8 MB rather than 32
-  # took 24 MiB off the resident set at a million items, and kept every young pause under 1 ms at
-  # set 8x1 (more of them).
+  # The broker: full tiered compilation (C1 first, then C2: with C1 alone a set at 8x1 cost about
+  # 50% more CPU). One thread owns the heap, so the serial collector is enough. A request leaves
+  # only short-lived garbage and a stored value lives long, so what survives one young collection
+  # is promoted at once (MaxTenuringThreshold=0) instead of being copied between survivor spaces
+  # up to 15 times; a small young generation keeps each young pause (and the footprint) small:
+  # 8 MB rather than 32 took 24 MiB off the resident set at a million items, and kept every young
+  # pause under 1 ms at set 8x1 (more of them).
   exec "$java" "${opts_broker[@]}" ${cds[@]+"${cds[@]}"} ${EPHEMERAL_JAVA_OPTS:-} \
     -cp "$jar" "$main" "$@"
 }

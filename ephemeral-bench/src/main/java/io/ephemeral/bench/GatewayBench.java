@@ -42,6 +42,7 @@ final class GatewayBench {
           "--cells",
           "--callee",
           "--callee-handlers",
+          "--callee-params",
           "--caller-callbacks",
           "--callee-java-opts",
           "--busy-poll",
@@ -105,6 +106,8 @@ final class GatewayBench {
     String handlers = args.string("--callee-handlers", "pool");
     boolean direct = directHandlers(handlers);
     boolean nonBlocking = nonBlockingHandlers(handlers);
+    String paramsForm = args.string("--callee-params", "bytes");
+    boolean treeParams = treeParams(paramsForm);
     long busyPollMicros = args.number("--busy-poll", 0, 0, 1_000_000);
     boolean directCallbacks = directCallbacks(args.string("--caller-callbacks", "pool"));
     List<String> calleeOpts = splitOpts(args.string("--callee-java-opts", ""));
@@ -150,13 +153,16 @@ final class GatewayBench {
             ChildJvm.start(
                 GatewayCallee.class,
                 calleeOpts,
-                List.of(broker.socket.toString(), handlers, Long.toString(busyPollMicros)),
+                List.of(
+                    broker.socket.toString(), handlers, Long.toString(busyPollMicros), paramsForm),
                 dir.resolve("callee.log"));
         ourParts.add(callee);
         calleeLine = "a JVM of its own (pid " + callee.pid() + ")";
       } else {
         for (Serializer s : serializers(cells)) {
-          ourParts.add(GatewayCallee.start(broker.socket, s, direct, nonBlocking, busyPollMicros));
+          ourParts.add(
+              GatewayCallee.start(
+                  broker.socket, s, direct, nonBlocking, busyPollMicros, treeParams));
         }
         calleeLine = "inside the tool's JVM";
       }
@@ -166,6 +172,10 @@ final class GatewayBench {
               : nonBlocking
                   ? ", echo registered non-blocking, run on its reader thread (--callee-handlers nonblocking)"
                   : ", handlers on the client's default handler pool";
+      calleeLine +=
+          treeParams
+              ? "; echo gets and returns a JsonNode tree (--callee-params tree)"
+              : "; echo gets and returns the params' bytes (Params)";
       String pollLine =
           busyPollMicros > 0
               ? "; busyPoll " + busyPollMicros + " µs in both clients (--busy-poll)"
@@ -521,6 +531,25 @@ final class GatewayBench {
                 + " 'direct' (every handler on the reader thread) or 'nonblocking' (echo registered with"
                 + " registerNonBlockingMethod), got '"
                 + how
+                + "'");
+    }
+  }
+
+  /**
+   * Whether {@code --callee-params} makes echo a {@code MethodHandler} of {@code JsonNode} trees
+   * ({@code tree}) rather than a {@code CallHandler} of the frame's bytes ({@code bytes}).
+   */
+  static boolean treeParams(String form) {
+    switch (form) {
+      case "bytes":
+        return false;
+      case "tree":
+        return true;
+      default:
+        throw new IllegalArgumentException(
+            "--callee-params is 'bytes' (echo returns the params' bytes, as the peers' callees do)"
+                + " or 'tree' (echo gets and returns a JsonNode), got '"
+                + form
                 + "'");
     }
   }

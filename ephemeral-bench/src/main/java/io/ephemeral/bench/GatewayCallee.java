@@ -32,14 +32,19 @@ final class GatewayCallee {
    * connection's reader thread ({@code handlerExecutor(Runnable::run)}) instead of the client's
    * default pool of handler threads; fine for a handler that never blocks, such as this one. {@code
    * nonBlocking}: echo is registered with {@code registerNonBlockingMethod}, which runs it on the
-   * reader thread as well. {@code busyPollMicros}: the client's {@code busyPoll}.
+   * reader thread as well. {@code busyPollMicros}: the client's {@code busyPoll}. {@code
+   * treeParams}: echo is a {@code MethodHandler}, which gets the params as a {@code JsonNode} tree
+   * and returns it, so the client parses the params and writes the tree back; otherwise a {@code
+   * CallHandler} (registered with {@code serve}), which gets them as {@code Params}, the bytes of
+   * the frame, and returns them as they are, as the peers' callees return theirs.
    */
   static ServiceClient start(
       Path socket,
       Serializer serializer,
       boolean direct,
       boolean nonBlocking,
-      long busyPollMicros) {
+      long busyPollMicros,
+      boolean treeParams) {
     ServiceClient.Builder b =
         ServiceClient.builder()
             .serviceName(serviceName(serializer))
@@ -51,10 +56,14 @@ final class GatewayCallee {
       b.handlerExecutor(Runnable::run);
     }
     ServiceClient callee = b.build();
-    if (nonBlocking) {
+    if (treeParams && nonBlocking) {
       callee.registerNonBlockingMethod(METHOD, (params, ctx) -> params);
-    } else {
+    } else if (treeParams) {
       callee.registerMethod(METHOD, (params, ctx) -> params);
+    } else if (nonBlocking) {
+      callee.serveNonBlocking(METHOD, (params, ctx) -> params);
+    } else {
+      callee.serve(METHOD, (params, ctx) -> params);
     }
     try {
       callee.connect();
@@ -66,25 +75,27 @@ final class GatewayCallee {
   }
 
   /**
-   * {@code GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]}: serves both
-   * encodings until standard input closes.
+   * {@code GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS [bytes|tree]]]}: serves
+   * both encodings until standard input closes.
    */
   public static void main(String[] argv) throws IOException {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     boolean direct;
     boolean nonBlocking;
     long busyPollMicros;
+    boolean treeParams;
     try {
-      if (argv.length < 1 || argv.length > 3) {
+      if (argv.length < 1 || argv.length > 4) {
         throw new IllegalArgumentException("wrong number of arguments");
       }
       String handlers = argv.length > 1 ? argv[1] : "pool";
       direct = GatewayBench.directHandlers(handlers);
       nonBlocking = GatewayBench.nonBlockingHandlers(handlers);
       busyPollMicros = argv.length > 2 ? Long.parseLong(argv[2]) : 0;
+      treeParams = GatewayBench.treeParams(argv.length > 3 ? argv[3] : "bytes");
     } catch (IllegalArgumentException e) {
       System.err.println(
-          "usage: GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS]]: "
+          "usage: GatewayCallee SOCKET [pool|direct|nonblocking [BUSY_POLL_MICROS [bytes|tree]]]: "
               + e.getMessage());
       System.exit(2);
       return;
@@ -93,7 +104,7 @@ final class GatewayCallee {
     List<ServiceClient> callees = new ArrayList<>();
     try {
       for (Serializer s : Serializer.values()) {
-        callees.add(start(socket, s, direct, nonBlocking, busyPollMicros));
+        callees.add(start(socket, s, direct, nonBlocking, busyPollMicros, treeParams));
       }
       out.println(ChildJvm.READY);
       ChildJvm.awaitStdinClosed();

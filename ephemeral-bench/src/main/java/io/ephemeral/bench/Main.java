@@ -52,6 +52,8 @@ public final class Main {
           "         --callee process|inside (its own JVM, default; or the tool's)  --callee-java-opts 'OPTS'",
           "         --callee-handlers pool|direct|nonblocking (the callee's handler threads, default; its reader",
           "           thread for every handler; or echo registered with registerNonBlockingMethod)",
+          "         --callee-params bytes|tree (echo returns the params' bytes, as the peers' callees do, default;",
+          "           or gets and returns a JsonNode tree)",
           "         --busy-poll MICROS (both clients' busyPoll, default 0)",
           "         --caller-callbacks pool|direct (callAsync completed on the callback threads, default; or the reader)",
           "         --peers nats,grpc (the same calls over NATS request/reply and gRPC on a Unix socket)",

@@ -85,6 +85,9 @@ class GatewayPartsTest {
     assertThat(GatewayBench.directHandlers("direct")).isTrue();
     assertThat(GatewayBench.directHandlers("pool")).isFalse();
     assertThatThrownBy(() -> GatewayBench.directHandlers("inline")).hasMessageContaining("'pool'");
+    assertThat(GatewayBench.treeParams("tree")).isTrue();
+    assertThat(GatewayBench.treeParams("bytes")).isFalse();
+    assertThatThrownBy(() -> GatewayBench.treeParams("json")).hasMessageContaining("'bytes'");
     assertThat(GatewayBench.directCallbacks("direct")).isTrue();
     assertThat(GatewayBench.directCallbacks("pool")).isFalse();
     assertThatThrownBy(() -> GatewayBench.directCallbacks("x"))

@@ -20,7 +20,8 @@ import java.util.Set;
  * then {@code DEL}), which has no pool slots, wait queue or fencing token.
  */
 final class StoreCompare {
-  private static final Set<String> VALUED = Compare.with(Compare.COMPARISON_VALUED, "--store");
+  private static final Set<String> VALUED =
+      Compare.with(Compare.COMPARISON_VALUED, "--store", "--store-over");
   private static final Set<String> FLAGS = Set.of("--busy-host");
 
   /** The target's cells: get, set and lease+release at 1×1, 8×1 and 1×32. */
@@ -42,6 +43,7 @@ final class StoreCompare {
             : Compare.cells(args);
     List<String> launcher = Main.brokerLauncher(args);
     String storeUri = args.string("--store", null);
+    boolean overTcp = overTcp(args.string("--store-over", "unix"));
     String redisBinary =
         storeUri == null ? Main.redisServer(args, "--store URI of a running Redis") : null;
 
@@ -61,13 +63,17 @@ final class StoreCompare {
         }
         redis = Server.redis(redisBinary, Files.createDirectories(dir.resolve("redis")), port);
         workspace.add(redis);
-        storeUri = "redis://127.0.0.1:" + port + "?prefix=bench";
+        storeUri =
+            overTcp
+                ? "redis://127.0.0.1:" + port + "?prefix=bench"
+                : "redis-socket://" + redis.socket + "?prefix=bench";
         redisLine =
             "redis-server (pid "
                 + redis.pid()
-                + ") on 127.0.0.1:"
-                + port
-                + " for the broker and its Unix socket for the direct runs, no persistence";
+                + (overTcp
+                    ? ") on 127.0.0.1:" + port + " for the broker (--store-over tcp) and its Unix"
+                    : ") on its Unix socket for the broker and")
+                + " socket for the direct runs, no persistence";
       } else {
         redisLine =
             "given store " + storeUri.replaceAll("//[^@/]*@", "//***@") + " (no direct runs)";
@@ -146,5 +152,21 @@ final class StoreCompare {
             : busyRuns.table(cells, List.of("redis store", "Redis direct"), viaBroker, direct),
         loadBefore);
     return 0;
+  }
+
+  /** {@code --store-over}: whether the broker reaches the tool's redis-server by TCP. */
+  static boolean overTcp(String how) {
+    switch (how) {
+      case "unix":
+        return false;
+      case "tcp":
+        return true;
+      default:
+        throw new IllegalArgumentException(
+            "--store-over is 'unix' (the broker on Redis's Unix socket, as the direct runs) or"
+                + " 'tcp' (on its loopback port), got '"
+                + how
+                + "'");
+    }
   }
 }

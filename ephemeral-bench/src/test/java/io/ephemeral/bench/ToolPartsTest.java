@@ -39,6 +39,13 @@ class ToolPartsTest {
   }
 
   @Test
+  void theStoreRunsReachRedisByItsSocketUnlessAskedForTcp() {
+    assertThat(StoreCompare.overTcp("tcp")).isTrue();
+    assertThat(StoreCompare.overTcp("unix")).isFalse();
+    assertThatThrownBy(() -> StoreCompare.overTcp("udp")).hasMessageContaining("'unix'");
+  }
+
+  @Test
   void kvAnswersAreCheckedForKindAndKey() {
     Workload w = new Workload(Workload.Op.GET, Workload.Protocol.KV, 10, 20, 60_000);
     byte[] good =

@@ -118,7 +118,8 @@ final class StartCommand implements Callable<Integer> {
           "Keep values and leases in a store shared by brokers on several hosts:"
               + " redis://[user:password@]host:port[/db]?prefix=NAME, rediss://... (TLS),"
               + " redis-cluster://host:port,...?prefix=NAME,"
-              + " redis-sentinel://host:port,...?master=M&prefix=NAME;"
+              + " redis-sentinel://host:port,...?master=M&prefix=NAME,"
+              + " redis-socket:///path/to/redis.sock?prefix=NAME (Redis's Unix socket);"
               + " or memory (env BROKER_STORE; default memory). A password may come from"
               + " BROKER_REDIS_PASSWORD.");
   private final OptionSpec plugins =

@@ -74,6 +74,42 @@ class LoopConnectionOnRedisTest {
   }
 
   @Test
+  void throughRedissUnixSocketTheCallsGoThroughTheLoopsConnectionToo() throws Exception {
+    CountingStore counting = new CountingStore();
+    RedisStore store =
+        RedisStore.builder()
+            .unixSocket(RedisServer.shared().unixSocket())
+            .prefix(RedisServer.freshPrefix())
+            .timeout(RedisServer.TEST_TIMEOUT)
+            .build();
+    Broker broker = broker(counting.wrap(store));
+    try {
+      Path socket = broker.start();
+      try (WireClient c = new WireClient(socket)) {
+        untilTheLoopConnects(c, counting);
+        counting.threadCalls.set(0);
+        counting.loopBatches.set(0);
+        for (int i = 0; i < 50; i++) {
+          assertThat(
+                  c.call(
+                      "{\"action\":\"set\",\"key\":\"u"
+                          + i
+                          + "\",\"value\":"
+                          + i
+                          + ",\"ttl\":60000}"))
+              .isEqualTo("{\"ok\":true}");
+          assertThat(c.call("{\"action\":\"get\",\"key\":\"u" + i + "\"}"))
+              .contains("\"value\":" + i + ",");
+        }
+        assertThat(counting.loopBatches.get()).isEqualTo(100);
+        assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
+      }
+    } finally {
+      broker.stop();
+    }
+  }
+
+  @Test
   void aListOfManyItemsArrivesInManyReadsAndComesWhole() throws Exception {
     CountingStore counting = new CountingStore();
     Broker broker =

@@ -1,5 +1,7 @@
 package io.ephemeral.store.redis;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -7,23 +9,30 @@ import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import redis.clients.jedis.ConnectionFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisSocketFactory;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.providers.PooledConnectionProvider;
 
 /**
  * Where a {@link RedisStore}'s Redis is and how to connect to it: standalone, cluster or sentinel,
  * credentials, TLS, timeouts and the size of the connection pool. The store owns what it does over
- * the connection; this owns making it. {@code sslContext} is null for the JVM's trust store; {@code
- * threads} is the number of store threads (the pool has two more connections).
+ * the connection; this owns making it. {@code unixSocket} is the path of a standalone Redis's Unix
+ * socket (then {@code hosts} is empty), else null; {@code sslContext} is null for the JVM's trust
+ * store; {@code threads} is the number of store threads (the pool has two more connections).
  */
 record RedisEndpoint(
     RedisEndpoint.Mode mode,
     List<String> hosts,
+    Path unixSocket,
     String master,
     int database,
     String user,
@@ -83,6 +92,23 @@ record RedisEndpoint(
             .poolConfig(pool)
             .build();
       default:
+        if (unixSocket != null) {
+          JedisClientConfig clientConfig = config.build();
+          JedisSocketFactory sockets =
+              () -> {
+                try {
+                  return UnixSocket.connect(unixSocket, timeoutMillis);
+                } catch (IOException e) {
+                  throw new JedisConnectionException(
+                      "Failed to connect to " + unixSocket + ": " + e.getMessage(), e);
+                }
+              };
+          return RedisClient.builder()
+              .connectionProvider(
+                  new PooledConnectionProvider(new ConnectionFactory(sockets, clientConfig), pool))
+              .clientConfig(clientConfig)
+              .build();
+        }
         return RedisClient.builder()
             .hostAndPort(HostAndPort.from(hosts.get(0)))
             .clientConfig(config.build())
@@ -134,7 +160,11 @@ record RedisEndpoint(
         break;
       default:
         where =
-            (tls ? "rediss://" : "redis://") + hosts.get(0) + (database == 0 ? "" : "/" + database);
+            unixSocket != null
+                ? "redis-socket://" + unixSocket + (database == 0 ? "" : "?database=" + database)
+                : (tls ? "rediss://" : "redis://")
+                    + hosts.get(0)
+                    + (database == 0 ? "" : "/" + database);
     }
     return where;
   }

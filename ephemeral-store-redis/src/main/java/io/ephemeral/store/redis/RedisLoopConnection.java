@@ -2,9 +2,11 @@ package io.ephemeral.store.redis;
 
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreUnavailableException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
+import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -79,17 +81,25 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
    * @throws StoreUnavailableException when Redis cannot be reached or refuses the connection
    */
   static RedisLoopConnection open(RedisStore store, RedisEndpoint endpoint) {
-    HostAndPort where = HostAndPort.from(endpoint.hosts().get(0));
     SocketChannel channel = null;
+    UnixSocket unix = null;
     try {
-      channel = SocketChannel.open();
-      channel.socket().setTcpNoDelay(true);
-      channel
-          .socket()
-          .connect(
-              new InetSocketAddress(where.getHost(), where.getPort()),
-              endpoint.connectTimeoutMillis());
-      channel.socket().setSoTimeout(endpoint.timeoutMillis());
+      // The hello below is a blocking exchange with the store's timeout, through a Socket: a TCP
+      // channel's own view, or for a Unix socket (whose channel has none) a UnixSocket.
+      Socket socket;
+      if (endpoint.unixSocket() != null) {
+        unix = UnixSocket.connect(endpoint.unixSocket(), endpoint.timeoutMillis());
+        socket = unix;
+      } else {
+        HostAndPort where = HostAndPort.from(endpoint.hosts().get(0));
+        channel = SocketChannel.open();
+        socket = channel.socket();
+        socket.setTcpNoDelay(true);
+        socket.connect(
+            new InetSocketAddress(where.getHost(), where.getPort()),
+            endpoint.connectTimeoutMillis());
+        socket.setSoTimeout(endpoint.timeoutMillis());
+      }
       RespWriter hello = new RespWriter();
       int replies = 0;
       if (endpoint.password() != null) {
@@ -113,12 +123,12 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
         hello.command(3).arg(SCRIPT).arg(LOAD).arg(s.source);
         replies++;
       }
-      hello.writeTo(channel.socket().getOutputStream());
+      hello.writeTo(socket.getOutputStream());
       RespReader answers = new RespReader();
       for (int i = 0; i < replies; i++) {
         Object reply;
         while ((reply = answers.next()) == RespReader.INCOMPLETE) {
-          if (answers.readFrom(channel.socket().getInputStream()) < 0) {
+          if (answers.readFrom(socket.getInputStream()) < 0) {
             throw new IOException("Redis closed the connection");
           }
         }
@@ -126,13 +136,18 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
           throw refused;
         }
       }
+      if (unix != null) {
+        channel = unix.takeChannel();
+      }
       channel.configureBlocking(false);
       return new RedisLoopConnection(store, channel, endpoint.timeoutMillis());
     } catch (IOException e) {
+      closeQuietly(unix);
       closeQuietly(channel);
       throw new StoreUnavailableException(
           "cannot reach Redis at " + store.describe() + ": " + RedisFailures.reason(e), e);
     } catch (JedisException e) {
+      closeQuietly(unix);
       closeQuietly(channel);
       throw store.failureOf(e);
     }
@@ -258,7 +273,7 @@ final class RedisLoopConnection implements RemoteStore.LoopConnection {
     fail("the connection was closed");
   }
 
-  private static void closeQuietly(SocketChannel channel) {
+  private static void closeQuietly(Closeable channel) {
     if (channel != null) {
       try {
         channel.close();

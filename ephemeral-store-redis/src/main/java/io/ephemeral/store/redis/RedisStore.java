@@ -11,6 +11,7 @@ import io.ephemeral.broker.Clock;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,6 +82,7 @@ public final class RedisStore implements RemoteStore {
         new RedisEndpoint(
             b.mode,
             List.copyOf(b.hosts),
+            b.unixSocket,
             b.master,
             b.database,
             b.user,
@@ -116,10 +118,11 @@ public final class RedisStore implements RemoteStore {
   /**
    * A store from a URI: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://} (TLS),
    * {@code redis-cluster://host:port,host:port}, {@code
-   * redis-sentinel://host:port,...?master=NAME}, each with options {@code
-   * ?prefix=&timeout=&connectTimeout=&threads=} ({@code tls=true} for cluster and sentinel). A
-   * password left out of the URI is read from {@code BROKER_REDIS_PASSWORD} (and {@code
-   * BROKER_REDIS_USER}) in {@code environment}.
+   * redis-sentinel://host:port,...?master=NAME}, {@code
+   * redis-socket:///path/to/redis.sock?database=N} (a Redis on this host, through its Unix socket),
+   * each with options {@code ?prefix=&timeout=&connectTimeout=&threads=} ({@code tls=true} for
+   * cluster and sentinel). A password left out of the URI is read from {@code
+   * BROKER_REDIS_PASSWORD} (and {@code BROKER_REDIS_USER}) in {@code environment}.
    *
    * @throws IllegalArgumentException naming what is wrong with the URI
    */
@@ -664,6 +667,7 @@ public final class RedisStore implements RemoteStore {
   public static final class Builder {
     private RedisEndpoint.Mode mode;
     private List<String> hosts = List.of();
+    private Path unixSocket;
     private String master;
     private int database;
     private String user;
@@ -684,6 +688,26 @@ public final class RedisStore implements RemoteStore {
     public Builder standalone(String hostAndPort) {
       this.mode = RedisEndpoint.Mode.STANDALONE;
       this.hosts = List.of(checkHost(hostAndPort));
+      this.unixSocket = null;
+      return this;
+    }
+
+    /**
+     * One Redis server on this host, through its Unix socket ({@code unixsocket} in redis.conf): no
+     * TCP stack on either side, so each round trip costs both processes less. The socket's
+     * permissions decide who may connect (and {@link #credentials} still apply).
+     *
+     * @throws IllegalArgumentException if the path is not absolute
+     */
+    public Builder unixSocket(Path socket) {
+      Objects.requireNonNull(socket, "socket");
+      if (!socket.isAbsolute()) {
+        throw new IllegalArgumentException(
+            "the Unix socket path must be absolute, got '" + socket + "'");
+      }
+      this.mode = RedisEndpoint.Mode.STANDALONE;
+      this.hosts = List.of();
+      this.unixSocket = socket;
       return this;
     }
 
@@ -691,6 +715,7 @@ public final class RedisStore implements RemoteStore {
     public Builder cluster(List<String> nodes) {
       this.mode = RedisEndpoint.Mode.CLUSTER;
       this.hosts = checkHosts(nodes);
+      this.unixSocket = null;
       return this;
     }
 
@@ -702,6 +727,7 @@ public final class RedisStore implements RemoteStore {
       this.mode = RedisEndpoint.Mode.SENTINEL;
       this.master = Objects.requireNonNull(masterName, "masterName");
       this.hosts = checkHosts(sentinels);
+      this.unixSocket = null;
       return this;
     }
 
@@ -817,7 +843,11 @@ public final class RedisStore implements RemoteStore {
      */
     public RedisStore build() {
       if (mode == null) {
-        throw new IllegalStateException("set standalone(...), cluster(...) or sentinel(...)");
+        throw new IllegalStateException(
+            "set standalone(...), unixSocket(...), cluster(...) or sentinel(...)");
+      }
+      if (unixSocket != null && tls) {
+        throw new IllegalStateException("TLS is for TCP connections, not for a Unix socket");
       }
       return new RedisStore(this);
     }

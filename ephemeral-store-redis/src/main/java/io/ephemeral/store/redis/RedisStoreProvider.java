@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Makes a {@link RedisStore} for {@code redis://}, {@code rediss://}, {@code redis-cluster://} and
- * {@code redis-sentinel://} URIs.
+ * Makes a {@link RedisStore} for {@code redis://}, {@code rediss://}, {@code redis-cluster://},
+ * {@code redis-sentinel://} and {@code redis-socket://} URIs.
  */
 public final class RedisStoreProvider implements StoreProvider {
   private static final Set<String> SCHEMES =
-      Set.of("redis", "rediss", "redis-cluster", "redis-sentinel");
+      Set.of("redis", "rediss", "redis-cluster", "redis-sentinel", RedisUri.SOCKET_SCHEME);
 
   @Override
   public boolean handles(String scheme) {

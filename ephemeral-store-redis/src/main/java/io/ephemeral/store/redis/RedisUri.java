@@ -2,6 +2,7 @@ package io.ephemeral.store.redis;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
  * rediss://...                                                    standalone over TLS
  * redis-cluster://[user:password@]host:port[,host:port...][?options]
  * redis-sentinel://[user:password@]host:port[,host:port...][/db]?master=NAME[&amp;options]
+ * redis-socket://[user:password@]/absolute/path/redis.sock[?database=N&amp;options]   standalone, Unix socket
  * </pre>
  *
  * Options: {@code prefix} (default {@code ephemeral}), {@code timeout} (ms, default 1000), {@code
@@ -26,6 +28,9 @@ import java.util.Map;
  * used: it cannot hold several hosts in one authority.
  */
 final class RedisUri {
+  /** The scheme of a standalone Redis reached through its Unix socket (as Lettuce spells it). */
+  static final String SOCKET_SCHEME = "redis-socket";
+
   static final int DEFAULT_PORT = 6379;
   static final int DEFAULT_SENTINEL_PORT = 26379;
 
@@ -35,7 +40,9 @@ final class RedisUri {
     int schemeEnd = uri.indexOf("://");
     if (schemeEnd < 0) {
       throw bad(
-          uri, "expected redis://host:port, rediss://, redis-cluster:// or redis-sentinel://");
+          uri,
+          "expected redis://host:port, rediss://, redis-cluster://, redis-sentinel:// or"
+              + " redis-socket:///path/to/redis.sock");
     }
     String scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
     String rest = uri.substring(schemeEnd + 3);
@@ -48,7 +55,8 @@ final class RedisUri {
     String path = "";
     int slash = rest.indexOf('/');
     if (slash >= 0) {
-      path = rest.substring(slash + 1);
+      // redis-socket:///run/redis.sock: the whole path is the socket's, with its leading '/'
+      path = rest.substring(scheme.equals(SOCKET_SCHEME) ? slash : slash + 1);
       rest = rest.substring(0, slash);
     }
     String user = null;
@@ -70,6 +78,24 @@ final class RedisUri {
     }
     Map<String, String> options = options(uri, query);
     RedisStore.Builder b = RedisStore.builder();
+    if (scheme.equals(SOCKET_SCHEME)) {
+      if (!rest.isEmpty()) {
+        throw bad(
+            uri,
+            "a Unix socket URI has no host: redis-socket:///absolute/path/redis.sock, got host '"
+                + rest
+                + "'");
+      }
+      if (path.length() < 2) {
+        throw bad(uri, "the Unix socket's path is missing: redis-socket:///path/to/redis.sock");
+      }
+      b.unixSocket(Path.of(decode(path)));
+      String database = options.remove("database");
+      if (database != null) {
+        b.database(databaseNumber(uri, database));
+      }
+      return common(uri, b, options, user, password, env);
+    }
     boolean tls;
     int defaultPort = DEFAULT_PORT;
     switch (scheme) {
@@ -121,6 +147,30 @@ final class RedisUri {
       }
     }
     b.tls(tls);
+    return common(uri, b, options, user, password, env);
+  }
+
+  /** {@code database=N} of a Unix socket URI. */
+  private static int databaseNumber(String uri, String value) {
+    try {
+      int db = Integer.parseInt(value);
+      if (db >= 0) {
+        return db;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw bad(uri, "database must be a number from 0, got '" + value + "'");
+  }
+
+  /** What every form has: credentials (or the environment's) and the options. */
+  private static RedisStore.Builder common(
+      String uri,
+      RedisStore.Builder b,
+      Map<String, String> options,
+      String user,
+      String password,
+      Map<String, String> env) {
     if (password == null) {
       password = blankToNull(env.get("BROKER_REDIS_PASSWORD"));
       if (user == null) {
@@ -151,7 +201,7 @@ final class RedisUri {
           uri,
           "unknown option '"
               + options.keySet().iterator().next()
-              + "' (known: prefix, timeout, connectTimeout, threads, tls, master)");
+              + "' (known: prefix, timeout, connectTimeout, threads, tls, master, database)");
     }
     return b;
   }

@@ -144,6 +144,21 @@ public final class RedisServer implements AutoCloseable {
     return "redis://" + address() + "?prefix=" + prefix + "&timeout=" + TEST_TIMEOUT.toMillis();
   }
 
+  /** The server's Unix socket (it listens there as well as on its port). */
+  public Path unixSocket() {
+    return dir.resolve("redis.sock");
+  }
+
+  /** A {@code redis-socket://} URI of {@link #unixSocket}, as {@link #uri} is for the port. */
+  public String socketUri(String prefix) {
+    return "redis-socket://"
+        + unixSocket()
+        + "?prefix="
+        + prefix
+        + "&timeout="
+        + TEST_TIMEOUT.toMillis();
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -237,6 +252,9 @@ public final class RedisServer implements AutoCloseable {
               "no",
               "--loglevel",
               "warning"));
+      if (configFile == null) { // a sentinel has no data to serve on a socket
+        cmd.addAll(List.of("--unixsocket", unixSocket().toString(), "--unixsocketperm", "700"));
+      }
       cmd.addAll(extraArgs);
       if (tls != null) {
         tlsPort = freePort();

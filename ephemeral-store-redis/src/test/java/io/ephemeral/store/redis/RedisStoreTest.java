@@ -6,11 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ephemeral.broker.store.RemoteStore;
 import io.ephemeral.broker.store.StoreProvider;
 import io.ephemeral.broker.store.StoreUnavailableException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** URIs, Redis Cluster, and what the store does when Redis refuses or is gone. */
 class RedisStoreTest {
@@ -46,6 +51,101 @@ class RedisStoreTest {
         .hasMessageContaining("one host expected");
     assertThatThrownBy(() -> StoreProvider.forUri("etcd://x", env))
         .hasMessageContaining("no store for 'etcd:'");
+  }
+
+  @Test
+  void aUnixSocketUriNamesThePathAndTheDatabase() {
+    Map<String, String> env = Map.of();
+    assertThat(
+            RedisStore.fromUri("redis-socket:///run/redis/redis.sock?database=2&prefix=ci", env)
+                .describe())
+        .isEqualTo("redis-socket:///run/redis/redis.sock?database=2 (prefix ci)");
+    assertThat(RedisStore.fromUri("redis-socket://u:s3cret@/run/redis.sock", env).describe())
+        .isEqualTo("redis-socket:///run/redis.sock (prefix ephemeral)");
+    assertThat(StoreProvider.forUri("redis-socket:///run/redis.sock", env))
+        .isInstanceOf(RedisStore.class);
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-socket://localhost/run/redis.sock", env))
+        .hasMessageContaining("has no host");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-socket://redis.sock", env))
+        .hasMessageContaining("has no host");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-socket://", env))
+        .hasMessageContaining("path is missing");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-socket:///r.sock?database=-1", env))
+        .hasMessageContaining("database must be a number");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis-socket:///r.sock?tls=true", env))
+        .hasMessageContaining("unknown option 'tls'");
+    assertThatThrownBy(() -> RedisStore.builder().unixSocket(Path.of("redis.sock")))
+        .hasMessageContaining("must be absolute");
+  }
+
+  @Test
+  void throughTheUnixSocketBothTheStoreThreadsAndTheLoopsConnection() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      RedisStore store = RedisStore.fromUri(redis.socketUri(RedisServer.freshPrefix()), Map.of());
+      store.open();
+      try {
+        assertThat(store.set(bytes("k"), bytes("{\"x\":1}"), false, 60_000, 0, false).full())
+            .isFalse();
+        assertThat(store.get(bytes("k"), false, false).json()).isEqualTo(bytes("{\"x\":1}"));
+        RemoteStore.Lease lease = store.lease("pool", "w1", 60_000, 2, null);
+        assertThat(lease.slot()).isZero();
+        try (RemoteStore.LoopConnection loop = store.openLoopConnection()) {
+          assertThat(loop)
+              .as("a standalone Redis on a Unix socket gets the loop's own")
+              .isNotNull();
+          List<Object> answers =
+              LoopDriver.roundTrip(
+                  loop,
+                  List.of(
+                      st -> st.get(bytes("k"), false, false),
+                      st -> st.set(bytes("j"), bytes("2"), false, 60_000, 0, false)));
+          assertThat(((RemoteStore.Value) answers.get(0)).json()).isEqualTo(bytes("{\"x\":1}"));
+          assertThat(((RemoteStore.Stored) answers.get(1)).full()).isFalse();
+          // Both kinds of connection are on the socket, none on the port (Redis names a Unix
+          // client's address after its socket file).
+          List<String> ours =
+              redis
+                  .command("CLIENT", "LIST")
+                  .lines()
+                  .filter(l -> l.contains("name=ephemeral-broker"))
+                  .toList();
+          assertThat(ours).hasSizeGreaterThanOrEqualTo(2);
+          assertThat(ours).allSatisfy(l -> assertThat(l).contains("addr=" + redis.unixSocket()));
+        }
+        assertThat(store.get(bytes("j"), false, false).json()).isEqualTo(bytes("2"));
+      } finally {
+        store.close();
+      }
+    }
+  }
+
+  @Test
+  void aUnixSocketThatNeverAnswersFailsWithinTheTimeout(@TempDir Path dir) throws Exception {
+    Path path = dir.resolve("silent.sock");
+    // Bound and listening: the kernel completes each connection, nobody ever reads or answers.
+    try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      silent.bind(UnixDomainSocketAddress.of(path));
+      RedisStore store =
+          RedisStore.builder()
+              .unixSocket(path)
+              .prefix(RedisServer.freshPrefix())
+              .timeout(Duration.ofMillis(300))
+              .build();
+      long start = System.nanoTime();
+      assertThatThrownBy(store::open)
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("redis-socket://" + path);
+      assertThatThrownBy(store::openLoopConnection)
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("timed out");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      store.close();
+    }
+    RedisStore nowhere = RedisStore.builder().unixSocket(dir.resolve("none.sock")).build();
+    assertThatThrownBy(nowhere::open)
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("redis-socket://" + dir.resolve("none.sock"));
+    nowhere.close();
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.ephemeral.store.redis.RedisServer;
 import io.ephemeral.store.redis.RedisStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -42,69 +43,58 @@ class LoopConnectionOnRedisTest {
 
   @Test
   void clientsCallsGoThroughTheLoopsConnectionOnceItIsMade() throws Exception {
-    CountingStore counting = new CountingStore();
-    Broker broker = broker(counting.wrap(RedisServer.shared().store(Clock.system())));
-    try {
-      Path socket = broker.start();
-      try (WireClient a = new WireClient(socket);
-          WireClient b = new WireClient(socket)) {
-        untilTheLoopConnects(a, counting);
-        counting.threadCalls.set(0);
-        counting.loopBatches.set(0);
-        for (int i = 0; i < 100; i++) {
-          WireClient c = i % 2 == 0 ? a : b;
-          assertThat(
-                  c.call(
-                      "{\"action\":\"set\",\"key\":\"k"
-                          + i
-                          + "\",\"value\":"
-                          + i
-                          + ",\"ttl\":60000}"))
-              .isEqualTo("{\"ok\":true}");
-          assertThat(c.call("{\"action\":\"get\",\"key\":\"k" + i + "\"}"))
-              .contains("\"value\":" + i + ",");
-        }
-        assertThat(counting.loopBatches.get()).isEqualTo(200);
-        assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
-        assertThat(counting.loopConnections.get()).isEqualTo(1);
-      }
-    } finally {
-      broker.stop();
-    }
+    setsAndGetsGoThroughTheLoopsConnection(RedisServer.shared().store(Clock.system()), 2, 100);
   }
 
   @Test
   void throughRedissUnixSocketTheCallsGoThroughTheLoopsConnectionToo() throws Exception {
-    CountingStore counting = new CountingStore();
     RedisStore store =
         RedisStore.builder()
             .unixSocket(RedisServer.shared().unixSocket())
             .prefix(RedisServer.freshPrefix())
             .timeout(RedisServer.TEST_TIMEOUT)
             .build();
+    setsAndGetsGoThroughTheLoopsConnection(store, 1, 50);
+  }
+
+  /**
+   * A broker on {@code store}: once its loop has connected, {@code rounds} sets and gets from
+   * {@code clients} connections in turn go through the loop's one connection, none through the
+   * store threads.
+   */
+  private static void setsAndGetsGoThroughTheLoopsConnection(
+      RemoteStore store, int clients, int rounds) throws Exception {
+    CountingStore counting = new CountingStore();
     Broker broker = broker(counting.wrap(store));
+    List<WireClient> connections = new ArrayList<>();
     try {
       Path socket = broker.start();
-      try (WireClient c = new WireClient(socket)) {
-        untilTheLoopConnects(c, counting);
-        counting.threadCalls.set(0);
-        counting.loopBatches.set(0);
-        for (int i = 0; i < 50; i++) {
-          assertThat(
-                  c.call(
-                      "{\"action\":\"set\",\"key\":\"u"
-                          + i
-                          + "\",\"value\":"
-                          + i
-                          + ",\"ttl\":60000}"))
-              .isEqualTo("{\"ok\":true}");
-          assertThat(c.call("{\"action\":\"get\",\"key\":\"u" + i + "\"}"))
-              .contains("\"value\":" + i + ",");
-        }
-        assertThat(counting.loopBatches.get()).isEqualTo(100);
-        assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
+      for (int i = 0; i < clients; i++) {
+        connections.add(new WireClient(socket));
       }
+      untilTheLoopConnects(connections.get(0), counting);
+      counting.threadCalls.set(0);
+      counting.loopBatches.set(0);
+      for (int i = 0; i < rounds; i++) {
+        WireClient c = connections.get(i % clients);
+        assertThat(
+                c.call(
+                    "{\"action\":\"set\",\"key\":\"k"
+                        + i
+                        + "\",\"value\":"
+                        + i
+                        + ",\"ttl\":60000}"))
+            .isEqualTo("{\"ok\":true}");
+        assertThat(c.call("{\"action\":\"get\",\"key\":\"k" + i + "\"}"))
+            .contains("\"value\":" + i + ",");
+      }
+      assertThat(counting.loopBatches.get()).isEqualTo(2 * rounds);
+      assertThat(counting.threadCalls.get()).as("calls through the store threads").isZero();
+      assertThat(counting.loopConnections.get()).isEqualTo(1);
     } finally {
+      for (WireClient c : connections) {
+        c.close();
+      }
       broker.stop();
     }
   }

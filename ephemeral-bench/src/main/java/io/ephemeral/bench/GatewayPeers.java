@@ -323,8 +323,25 @@ final class GatewayPeers {
 
   // ---- gRPC ----
 
+  /**
+   * gRPC sets SO_KEEPALIVE on every channel, which a Unix socket does not have, and Netty's
+   * bootstrap classes warn about it for every connection, in the caller's and the callee's JVM
+   * (lines in every run's output); their package's logger keeps only errors. It is held so that its
+   * level stays set (java.util.logging keeps loggers weakly).
+   */
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+  static void quietNettyBootstrap() {
+    NETTY_BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
+  }
+
   /** A gRPC channel to the callee's Unix socket, with the direct executor. */
   static final class GrpcChannel implements AutoCloseable {
+    static {
+      quietNettyBootstrap();
+    }
+
     final ManagedChannel channel;
     private final EpollEventLoopGroup group;
 
@@ -408,6 +425,7 @@ final class GatewayPeers {
    * input closes (see {@link ChildJvm}).
    */
   public static void main(String[] argv) throws Exception {
+    quietNettyBootstrap();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     if (argv.length != 2 || !(argv[0].equals(NATS) || argv[0].equals(GRPC))) {
       System.err.println("usage: GatewayPeers nats URL | grpc SOCKET");

@@ -89,6 +89,39 @@ final class Args {
     return d;
   }
 
+  /**
+   * Whether the value of a two-valued option is {@code first} rather than {@code second}; anything
+   * else is refused, naming both with what they mean: "--callee is 'process' (a JVM of its own) or
+   * 'inside' (the tool's JVM), got 'x'".
+   */
+  static boolean isFirstOf(
+      String option,
+      String value,
+      String first,
+      String firstMeans,
+      String second,
+      String secondMeans) {
+    if (value.equals(first)) {
+      return true;
+    }
+    if (value.equals(second)) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        option
+            + " is '"
+            + first
+            + "' ("
+            + firstMeans
+            + ") or '"
+            + second
+            + "' ("
+            + secondMeans
+            + "), got '"
+            + value
+            + "'");
+  }
+
   static List<String> list(String csv) {
     List<String> out = new ArrayList<>();
     for (String s : csv.split(",")) {

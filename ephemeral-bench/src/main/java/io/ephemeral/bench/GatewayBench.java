@@ -504,17 +504,8 @@ final class GatewayBench {
   }
 
   static boolean calleeApart(String where) {
-    switch (where) {
-      case "process":
-        return true;
-      case "inside":
-        return false;
-      default:
-        throw new IllegalArgumentException(
-            "--callee is 'process' (a JVM of its own) or 'inside' (the tool's JVM), got '"
-                + where
-                + "'");
-    }
+    return Args.isFirstOf(
+        "--callee", where, "process", "a JVM of its own", "inside", "the tool's JVM");
   }
 
   /** Whether {@code --callee-handlers} gives the callee {@code handlerExecutor(Runnable::run)}. */
@@ -540,18 +531,13 @@ final class GatewayBench {
    * ({@code tree}) rather than a {@code CallHandler} of the frame's bytes ({@code bytes}).
    */
   static boolean treeParams(String form) {
-    switch (form) {
-      case "bytes":
-        return false;
-      case "tree":
-        return true;
-      default:
-        throw new IllegalArgumentException(
-            "--callee-params is 'bytes' (echo returns the params' bytes, as the peers' callees do)"
-                + " or 'tree' (echo gets and returns a JsonNode), got '"
-                + form
-                + "'");
-    }
+    return !Args.isFirstOf(
+        "--callee-params",
+        form,
+        "bytes",
+        "echo returns the params' bytes, as the peers' callees do",
+        "tree",
+        "echo gets and returns a JsonNode");
   }
 
   /** Whether {@code --callee-handlers} registers echo with {@code registerNonBlockingMethod}. */
@@ -560,18 +546,13 @@ final class GatewayBench {
   }
 
   static boolean directCallbacks(String how) {
-    switch (how) {
-      case "pool":
-        return false;
-      case "direct":
-        return true;
-      default:
-        throw new IllegalArgumentException(
-            "--caller-callbacks is 'pool' (the client's default callback threads) or"
-                + " 'direct' (the reader thread), got '"
-                + how
-                + "'");
-    }
+    return !Args.isFirstOf(
+        "--caller-callbacks",
+        how,
+        "pool",
+        "the client's default callback threads",
+        "direct",
+        "the reader thread");
   }
 
   private static List<Serializer> serializers(List<GatewayCell> cells) {

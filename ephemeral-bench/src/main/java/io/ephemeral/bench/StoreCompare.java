@@ -156,17 +156,12 @@ final class StoreCompare {
 
   /** {@code --store-over}: whether the broker reaches the tool's redis-server by TCP. */
   static boolean overTcp(String how) {
-    switch (how) {
-      case "unix":
-        return false;
-      case "tcp":
-        return true;
-      default:
-        throw new IllegalArgumentException(
-            "--store-over is 'unix' (the broker on Redis's Unix socket, as the direct runs) or"
-                + " 'tcp' (on its loopback port), got '"
-                + how
-                + "'");
-    }
+    return !Args.isFirstOf(
+        "--store-over",
+        how,
+        "unix",
+        "the broker on Redis's Unix socket, as the direct runs",
+        "tcp",
+        "on its loopback port");
   }
 }

@@ -92,7 +92,11 @@ final class RedisUri {
       b.unixSocket(Path.of(decode(path)));
       String database = options.remove("database");
       if (database != null) {
-        b.database(databaseNumber(uri, database));
+        int db = databaseNumber(database);
+        if (db < 0) {
+          throw bad(uri, "database must be a number from 0, got '" + database + "'");
+        }
+        b.database(db);
       }
       return common(uri, b, options, user, password, env);
     }
@@ -136,31 +140,23 @@ final class RedisUri {
         b.standalone(hosts.get(0));
     }
     if (!path.isEmpty()) {
-      try {
-        int db = Integer.parseInt(path);
-        if (db < 0) {
-          throw new NumberFormatException();
-        }
-        b.database(db);
-      } catch (NumberFormatException e) {
+      int db = databaseNumber(path);
+      if (db < 0) {
         throw bad(uri, "the path must be a database number, got '/" + path + "'");
       }
+      b.database(db);
     }
     b.tls(tls);
     return common(uri, b, options, user, password, env);
   }
 
-  /** {@code database=N} of a Unix socket URI. */
-  private static int databaseNumber(String uri, String value) {
+  /** A database number ({@code /N} or {@code database=N}), or -1 if {@code value} is none. */
+  private static int databaseNumber(String value) {
     try {
-      int db = Integer.parseInt(value);
-      if (db >= 0) {
-        return db;
-      }
+      return Math.max(-1, Integer.parseInt(value));
     } catch (NumberFormatException e) {
-      // reported below
+      return -1;
     }
-    throw bad(uri, "database must be a number from 0, got '" + value + "'");
   }
 
   /** What every form has: credentials (or the environment's) and the options. */

@@ -520,21 +520,21 @@ final class JsonRoutingScanner {
 
   /**
    * The end of the run of plain string bytes (printable ASCII but '"' and '\\') from {@code p}:
-   * eight bytes per step while none of them needs a look.
+   * eight bytes per test, sixteen once the run goes on, then one byte at a time for the last few.
    */
   private int plainRun(int p) {
     byte[] a = b;
     int limit = end;
     while (p + 8 <= limit) {
-      long x = (long) LONGS.get(a, p);
-      // A high bit in `special` marks a byte that is >= 0x80, < 0x20, '"' or '\\' (the first
-      // marked byte is exact; those after it may be false alarms, which only costs the slow loop).
-      long special =
-          (x | ((x - SPACES) & ~x) | zeroByte(x ^ QUOTES) | zeroByte(x ^ BACKSLASHES)) & HIGHS;
+      long special = special((long) LONGS.get(a, p));
       if (special != 0) {
         return p + (Long.numberOfTrailingZeros(special) >>> 3);
       }
       p += 8;
+      while (p + 16 <= limit
+          && (special((long) LONGS.get(a, p)) | special((long) LONGS.get(a, p + 8))) == 0) {
+        p += 16; // a long run: sixteen bytes per test
+      }
     }
     while (p < limit) {
       byte c = a[p];
@@ -546,8 +546,15 @@ final class JsonRoutingScanner {
     return p;
   }
 
-  private static long zeroByte(long v) {
-    return (v - ONES) & ~v;
+  /**
+   * A high bit for each byte of {@code x} that is >= 0x80, < 0x20, '"' or '\\' (the lowest marked
+   * byte is exact; those above it may be false alarms, which only costs the slow loop). Per byte, a
+   * subtraction that borrows sets the high bit: x - 0x20 for a byte below a space, (x ^ c) - 0x01
+   * for a byte equal to c. Each counts only where the byte's own high bit was clear, and x ^ c has
+   * the high bit of x (neither c has it), so one {@code & ~x} serves all three.
+   */
+  private static long special(long x) {
+    return (x | ((x - SPACES) | ((x ^ QUOTES) - ONES) | ((x ^ BACKSLASHES) - ONES)) & ~x) & HIGHS;
   }
 
   private void escape() throws Doubt {

@@ -27,4 +27,21 @@ class ReviewIssue12ApproximateBytesTest {
       assertThat(bytes(f)).isZero();
     }
   }
+
+  @Test
+  void anOverwriteCountsTheNewSizeInPlaceOfTheOld() throws Exception {
+    try (BrokerFixture f = new BrokerFixture(b -> b.compression(false))) {
+      long overhead = MemoryStore.ENTRY_OVERHEAD_BYTES;
+      f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"ab\",\"ttl\":60000}");
+      assertThat(bytes(f)).isEqualTo(1 + 4 + overhead);
+      f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"cd\",\"ttl\":60000}");
+      assertThat(bytes(f)).as("the same size again").isEqualTo(1 + 4 + overhead);
+      f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":\"abcdef\",\"ttl\":60000}");
+      assertThat(bytes(f)).as("larger").isEqualTo(1 + 8 + overhead);
+      f.call("{\"action\":\"set\",\"key\":\"k\",\"value\":7,\"ttl\":60000}");
+      assertThat(bytes(f)).as("smaller").isEqualTo(1 + 1 + overhead);
+      f.call("{\"action\":\"del\",\"key\":\"k\"}");
+      assertThat(bytes(f)).isZero();
+    }
+  }
 }

@@ -28,7 +28,7 @@ if rec then
   local slot, token, held = parse_lease(rec)
   local dl = tonumber(redis.call('ZSCORE', base .. ':le', worker))
   if dl <= now then
-    unlink(worker)
+    unlink(worker, rec)
   elseif held ~= pool then
     return {-1}
   else
@@ -41,16 +41,25 @@ if rec then
 end
 
 local lp, lf, lx, lq = pool_keys(pool)
-purge_pool(pool, now)
-if redis.call('ZCARD', lq) > 0 then
-  -- Abandoned waits past their hold must not keep their place ahead of live ones.
-  purge_waits(now, 64)
-end
 local p = redis.call('HMGET', lp, 'size', 'holders', 'next')
+local waiters = 0
+if p[1] then
+  -- Expired holders and abandoned waits past their hold must not keep slots or places from live
+  -- ones. (A pool that does not exist has neither: its keys go together, see drop_if_unused.)
+  local purged = purge_pool(pool, now)
+  waiters = redis.call('ZCARD', lq)
+  if waiters > 0 then
+    purged = purged + purge_waits(now, 64)
+  end
+  if purged > 0 then
+    p = redis.call('HMGET', lp, 'size', 'holders', 'next')
+    waiters = redis.call('ZCARD', lq)
+  end
+end
+local fresh = not p[1]
 local psize, holders, nxt
-if not p[1] then
+if fresh then
   psize, holders, nxt = size, 0, 0
-  redis.call('HSET', lp, 'size', size, 'holders', 0, 'next', 0)
 else
   psize, holders, nxt = tonumber(p[1]), tonumber(p[2]), tonumber(p[3])
   if size > 0 and psize ~= size then
@@ -67,25 +76,29 @@ local free = math.huge
 if psize > 0 then
   free = psize - holders
 end
-local queued = ticket ~= '' and redis.call('ZSCORE', lq, ticket)
+local queued = not fresh and ticket ~= '' and redis.call('ZSCORE', lq, ticket)
 local eligible
 if queued then
   eligible = free > 0 and redis.call('ZRANK', lq, ticket) < free
 else
   -- Waiters are served first: a newcomer gets a slot only when nobody waits.
-  eligible = free > 0 and redis.call('ZCARD', lq) == 0
+  eligible = free > 0 and waiters == 0
 end
 
 if eligible then
   local slot
-  local lowest = redis.call('ZPOPMIN', lf)
+  local lowest = {}
+  if not fresh then
+    lowest = redis.call('ZPOPMIN', lf)
+  end
   if lowest[1] then
     slot = tonumber(lowest[1])
+    redis.call('HSET', lp, 'holders', holders + 1)
   else
+    -- Also makes a new pool (which always has a free slot): its record is written once.
     slot = nxt
-    redis.call('HSET', lp, 'next', nxt + 1)
+    redis.call('HSET', lp, 'size', psize, 'holders', holders + 1, 'next', nxt + 1)
   end
-  redis.call('HINCRBY', lp, 'holders', 1)
   local token = next_token(floor)
   local d = deadline(now, ttl)
   redis.call('HSET', base .. ':lw', worker, slot .. ':' .. num(token) .. ':' .. pool)

@@ -11,7 +11,7 @@ if want ~= 0 and token ~= want then
   return {0}
 end
 local dl = tonumber(redis.call('ZSCORE', base .. ':le', worker))
-unlink(worker)
+unlink(worker, rec)
 if dl > now then
   return {1, pool}
 end

@@ -277,6 +277,26 @@ class RedisStoreTest {
   }
 
   @Test
+  void fencingTokensGoOnAboveTheHighestTheStoreSawAfterRedisLostItsData() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      RedisStore store = redis.store(RedisServer.freshPrefix());
+      store.open();
+      try {
+        assertThat(store.lease("pool", "w0", 60_000, 0, null).token()).isEqualTo(1);
+        assertThat(store.lease("pool", "w1", 60_000, 0, null).token()).isEqualTo(2);
+        assertThat(redis.command("FLUSHALL")).isEqualTo("+OK"); // a restart without persistence
+        RemoteStore.Lease after = store.lease("pool", "w2", 60_000, 0, null);
+        assertThat(after.slot()).as("a new pool").isZero();
+        assertThat(after.token()).isEqualTo(3);
+        assertThat(store.lease("pool", "w3", 60_000, 0, null).token()).isEqualTo(4);
+        assertThat(store.lease("pool", "w2", 60_000, 0, null).token()).as("renewed").isEqualTo(3);
+      } finally {
+        store.close();
+      }
+    }
+  }
+
+  @Test
   void callsToARedisThatIsGoneFailWithinTheTimeout() throws Exception {
     RedisServer redis = RedisServer.start();
     RedisStore store =

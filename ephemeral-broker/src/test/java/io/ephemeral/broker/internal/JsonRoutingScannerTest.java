@@ -53,8 +53,8 @@ class JsonRoutingScannerTest {
   }
 
   /**
-   * Every byte value at every place of a long string, which the scanner passes over sixteen, then
-   * eight, then one byte at a time: the scanner stops exactly where Jackson would have a look.
+   * Every byte value at every place of a long string, which the scanner passes over eight, sixteen
+   * and, near its end, one byte at a time: it stops exactly where Jackson would have a look.
    */
   @Test
   void answersAsTheJacksonPathForEveryByteAtEveryPlaceOfALongString() {

@@ -264,6 +264,22 @@ final class Compare {
       Runnable atStart,
       Runnable atEnd)
       throws IOException {
+    return once(server, null, protocol, cell, s, atStart, atEnd);
+  }
+
+  /**
+   * As above, also measuring the CPU of {@code behind} (the Redis a broker keeps its values in;
+   * null for none) over the measured phase.
+   */
+  static Report.Stats once(
+      Server server,
+      Server behind,
+      Workload.Protocol protocol,
+      Cell cell,
+      Settings s,
+      Runnable atStart,
+      Runnable atEnd)
+      throws IOException {
     int keys = cell.op.pairs() ? Math.max(s.keys, 16 * cell.connections * cell.pipeline) : s.keys;
     Workload w = new Workload(cell.op, protocol, keys, s.valueSize, s.ttl);
     try (LoadGenerator gen = new LoadGenerator(server.socket, w, cell.connections, cell.pipeline)) {
@@ -284,9 +300,11 @@ final class Compare {
       atStart.run();
       long self = ProcessHandle.current().pid();
       long cpu0 = server.cpuTicks();
+      long behind0 = behind == null ? 0 : behind.cpuTicks();
       long gen0 = Server.cpuTicks(self, "ephemeral-bench");
       LoadGenerator.Result r = gen.measure(s.requests, (long) (s.seconds * 1e9));
       long gen1 = Server.cpuTicks(self, "ephemeral-bench");
+      long behind1 = behind == null ? 0 : behind.cpuTicks();
       long cpu1 = server.cpuTicks();
       atEnd.run();
       if (r.requests() == 0) {
@@ -299,7 +317,10 @@ final class Compare {
           r.latencyNanos().getValueAtPercentile(99) / 1000.0,
           r.latencyNanos().getValueAtPercentile(99.9) / 1000.0,
           cpuMicros / r.requests(),
-          (gen1 - gen0) * 1e6 / Server.ticksPerSecond() / r.requests());
+          (gen1 - gen0) * 1e6 / Server.ticksPerSecond() / r.requests(),
+          behind == null
+              ? Double.NaN
+              : (behind1 - behind0) * 1e6 / Server.ticksPerSecond() / r.requests());
     }
   }
 

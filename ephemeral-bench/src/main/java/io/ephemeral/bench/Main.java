@@ -21,7 +21,7 @@ public final class Main {
       String.join(
           "\n",
           "usage: ephemeral-bench [compare] [options]   our broker beside redis-server, one table",
-          "       ephemeral-bench store [options]       our broker in memory mode beside our broker on a Redis store",
+          "       ephemeral-bench store [options]       our broker on a Redis store beside the same Redis used directly",
           "       ephemeral-bench gc [options]          longest GC pause of the broker under load",
           "       ephemeral-bench memory [options]      live heap bytes per stored item",
           "       ephemeral-bench startup [options]     start-up of both launchers beside the Node originals",

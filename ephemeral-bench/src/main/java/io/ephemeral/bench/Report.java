@@ -22,6 +22,12 @@ final class Report {
      */
     final double generatorCpuMicrosPerRequest;
 
+    /**
+     * The CPU per request of a process behind the server, when the run measured one (the Redis
+     * behind a broker that keeps its values there), else NaN.
+     */
+    final double behindCpuMicrosPerRequest;
+
     Stats(
         double opsPerSec,
         double p50Micros,
@@ -38,12 +44,31 @@ final class Report {
         double p999Micros,
         double cpuMicrosPerRequest,
         double generatorCpuMicrosPerRequest) {
+      this(
+          opsPerSec,
+          p50Micros,
+          p99Micros,
+          p999Micros,
+          cpuMicrosPerRequest,
+          generatorCpuMicrosPerRequest,
+          Double.NaN);
+    }
+
+    Stats(
+        double opsPerSec,
+        double p50Micros,
+        double p99Micros,
+        double p999Micros,
+        double cpuMicrosPerRequest,
+        double generatorCpuMicrosPerRequest,
+        double behindCpuMicrosPerRequest) {
       this.opsPerSec = opsPerSec;
       this.p50Micros = p50Micros;
       this.p99Micros = p99Micros;
       this.p999Micros = p999Micros;
       this.cpuMicrosPerRequest = cpuMicrosPerRequest;
       this.generatorCpuMicrosPerRequest = generatorCpuMicrosPerRequest;
+      this.behindCpuMicrosPerRequest = behindCpuMicrosPerRequest;
     }
 
     /** Each figure is the median of that figure over the runs. */
@@ -54,7 +79,8 @@ final class Report {
           Report.median(runs.stream().mapToDouble(s -> s.p99Micros).toArray()),
           Report.median(runs.stream().mapToDouble(s -> s.p999Micros).toArray()),
           Report.median(runs.stream().mapToDouble(s -> s.cpuMicrosPerRequest).toArray()),
-          Report.median(runs.stream().mapToDouble(s -> s.generatorCpuMicrosPerRequest).toArray()));
+          Report.median(runs.stream().mapToDouble(s -> s.generatorCpuMicrosPerRequest).toArray()),
+          Report.median(runs.stream().mapToDouble(s -> s.behindCpuMicrosPerRequest).toArray()));
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -104,7 +105,7 @@ final class StoreCompare {
         List<Report.Stats> a = new ArrayList<>();
         List<Report.Stats> b = new ArrayList<>();
         for (int r = 1; r <= repeat; r++) {
-          a.add(Compare.once(broker, Workload.Protocol.KV, cell, s));
+          a.add(Compare.once(broker, redis, Workload.Protocol.KV, cell, s, () -> {}, () -> {}));
           String line =
               cell
                   + " run "
@@ -143,6 +144,9 @@ final class StoreCompare {
     }
     String table =
         Report.table(Report.rows(cells, viaBroker, direct), "redis store", "Redis direct");
+    if (direct.stream().anyMatch(d -> d != null)) {
+      table += "\n" + redisCpuTable(cells, viaBroker, direct);
+    }
     Compare.printTables(
         out,
         args,
@@ -152,6 +156,37 @@ final class StoreCompare {
             : busyRuns.table(cells, List.of("redis store", "Redis direct"), viaBroker, direct),
         loadBefore);
     return 0;
+  }
+
+  /**
+   * Redis's own CPU per request through the store (the broker's GET and PTTL for a plain get, a
+   * script for the rest) beside the same requests sent to it directly: what the store's commands
+   * cost Redis.
+   */
+  static String redisCpuTable(
+      List<Cell> cells, List<Report.Stats> viaBroker, List<Report.Stats> direct) {
+    StringBuilder sb =
+        new StringBuilder(
+            "Redis's own CPU per request, through the store and direct:\n\n"
+                + "| op | conns×pipeline | through the store µs/req | direct µs/req | ratio |\n"
+                + "|---|---|---:|---:|---:|\n");
+    for (int i = 0; i < cells.size(); i++) {
+      Report.Stats d = direct.get(i);
+      if (d == null) {
+        continue;
+      }
+      double store = viaBroker.get(i).behindCpuMicrosPerRequest;
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.2f | %.2f | %.2f |%n",
+              cells.get(i).label(),
+              cells.get(i).shape(),
+              store,
+              d.cpuMicrosPerRequest,
+              store / d.cpuMicrosPerRequest));
+    }
+    return sb.toString();
   }
 
   /** {@code --store-over}: whether the broker reaches the tool's redis-server by TCP. */

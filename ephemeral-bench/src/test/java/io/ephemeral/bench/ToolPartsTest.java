@@ -137,6 +137,25 @@ class ToolPartsTest {
   }
 
   @Test
+  void theStoreTableShowsRedisCpuThroughTheStoreBesideDirectAndTheirMedians() {
+    Report.Stats viaBroker1 = new Report.Stats(40_000, 150, 300, 600, 16, 7, 20.0);
+    Report.Stats viaBroker2 = new Report.Stats(42_000, 140, 310, 650, 15, 7, 22.0);
+    Report.Stats viaBroker3 = new Report.Stats(41_000, 145, 320, 700, 17, 7, 30.0);
+    Report.Stats viaBroker = Report.Stats.median(List.of(viaBroker1, viaBroker2, viaBroker3));
+    assertThat(viaBroker.behindCpuMicrosPerRequest).isEqualTo(22.0);
+    Report.Stats direct = new Report.Stats(200_000, 35, 100, 200, 5.5, 4);
+    assertThat(direct.behindCpuMicrosPerRequest).isNaN();
+    String table =
+        StoreCompare.redisCpuTable(
+            List.of(Cell.parse("set:8x1"), Cell.parse("get:1x1")),
+            List.of(viaBroker, viaBroker),
+            java.util.Arrays.asList(direct, null));
+    assertThat(table)
+        .contains("| set | 8×1 | 22.00 | 5.50 | 4.00 |")
+        .doesNotContain("| get | 1×1 |"); // no direct run: no row
+  }
+
+  @Test
   void classHistogramTotalIsRead() {
     String text =
         "num     #instances         #bytes  class name (module)\n"

@@ -57,6 +57,7 @@ final class Checks {
       stats =
           Compare.once(
               broker,
+              null,
               Workload.Protocol.KV,
               cell,
               s,

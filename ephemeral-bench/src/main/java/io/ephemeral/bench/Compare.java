@@ -242,34 +242,23 @@ final class Compare {
   /** One measured run of a cell against a server. */
   static Report.Stats once(Server server, Workload.Protocol protocol, Cell cell, Settings s)
       throws IOException {
-    return once(server, protocol, cell, s, () -> {}, () -> {});
+    return once(server, null, protocol, cell, s, () -> {}, () -> {});
   }
 
   /** As above, calling {@code atStart} right before the measured phase. */
   static Report.Stats once(
       Server server, Workload.Protocol protocol, Cell cell, Settings s, Runnable atStart) {
     try {
-      return once(server, protocol, cell, s, atStart, () -> {});
+      return once(server, null, protocol, cell, s, atStart, () -> {});
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
-  /** As above, calling {@code atStart} and {@code atEnd} right around the measured phase. */
-  static Report.Stats once(
-      Server server,
-      Workload.Protocol protocol,
-      Cell cell,
-      Settings s,
-      Runnable atStart,
-      Runnable atEnd)
-      throws IOException {
-    return once(server, null, protocol, cell, s, atStart, atEnd);
-  }
-
   /**
-   * As above, also measuring the CPU of {@code behind} (the Redis a broker keeps its values in;
-   * null for none) over the measured phase.
+   * As above, calling {@code atStart} and {@code atEnd} right around the measured phase, and also
+   * measuring the CPU of {@code behind} over it (the Redis a broker keeps its values in; null for
+   * none).
    */
   static Report.Stats once(
       Server server,

@@ -33,32 +33,6 @@ final class Report {
         double p50Micros,
         double p99Micros,
         double p999Micros,
-        double cpuMicrosPerRequest) {
-      this(opsPerSec, p50Micros, p99Micros, p999Micros, cpuMicrosPerRequest, Double.NaN);
-    }
-
-    Stats(
-        double opsPerSec,
-        double p50Micros,
-        double p99Micros,
-        double p999Micros,
-        double cpuMicrosPerRequest,
-        double generatorCpuMicrosPerRequest) {
-      this(
-          opsPerSec,
-          p50Micros,
-          p99Micros,
-          p999Micros,
-          cpuMicrosPerRequest,
-          generatorCpuMicrosPerRequest,
-          Double.NaN);
-    }
-
-    Stats(
-        double opsPerSec,
-        double p50Micros,
-        double p99Micros,
-        double p999Micros,
         double cpuMicrosPerRequest,
         double generatorCpuMicrosPerRequest,
         double behindCpuMicrosPerRequest) {

@@ -117,8 +117,8 @@ class ToolPartsTest {
 
   @Test
   void tableAndChartShowBothServersAndTheRatio() {
-    Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9, 0.8);
-    Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1, 0.7);
+    Report.Stats ours = new Report.Stats(250_000, 30, 50, 90, 0.9, 0.8, Double.NaN);
+    Report.Stats redis = new Report.Stats(200_000, 35, 60, 100, 1.1, 0.7, Double.NaN);
     List<Report.Row> rows =
         List.of(
             new Report.Row(Cell.parse("get:1x32"), ours, redis),
@@ -143,7 +143,7 @@ class ToolPartsTest {
     Report.Stats viaBroker3 = new Report.Stats(41_000, 145, 320, 700, 17, 7, 30.0);
     Report.Stats viaBroker = Report.Stats.median(List.of(viaBroker1, viaBroker2, viaBroker3));
     assertThat(viaBroker.behindCpuMicrosPerRequest).isEqualTo(22.0);
-    Report.Stats direct = new Report.Stats(200_000, 35, 100, 200, 5.5, 4);
+    Report.Stats direct = new Report.Stats(200_000, 35, 100, 200, 5.5, 4, Double.NaN);
     assertThat(direct.behindCpuMicrosPerRequest).isNaN();
     String table =
         StoreCompare.redisCpuTable(

@@ -197,7 +197,8 @@ final class RedisUri {
           uri,
           "unknown option '"
               + options.keySet().iterator().next()
-              + "' (known: prefix, timeout, connectTimeout, threads, tls, master, database)");
+              + "' (known: prefix, timeout, connectTimeout, threads, tls, master; database"
+              + " with redis-socket://, where the others take /N)");
     }
     return b;
   }

@@ -45,6 +45,9 @@ class RedisStoreTest {
         .hasMessageContaining("unknown option 'colour'");
     assertThatThrownBy(() -> RedisStore.fromUri("redis://h/x", env))
         .hasMessageContaining("database number");
+    assertThatThrownBy(() -> RedisStore.fromUri("redis://h?database=3", env))
+        .hasMessageContaining("unknown option 'database'")
+        .hasMessageContaining("the others take /N");
     assertThatThrownBy(() -> RedisStore.fromUri("redis-sentinel://h", env))
         .hasMessageContaining("?master=NAME");
     assertThatThrownBy(() -> RedisStore.fromUri("redis://a:1,b:2", env))
